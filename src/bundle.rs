@@ -1,0 +1,147 @@
+//! Prekey bundles: unverified as they arrive, verified before use (SPEC.md section 4.2).
+
+use crate::Error;
+use crate::config::Config;
+use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::prekey::{
+    OneTimePreKey, OneTimePreKeyId, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
+};
+use crate::proto;
+use crate::x25519::X25519PublicKey;
+
+/// A prekey bundle as it arrives from the network: structurally valid, signature not yet
+/// checked. The only way to use it is [`PreKeyBundleIn::validate`].
+#[derive(Clone, Debug)]
+pub struct PreKeyBundleIn {
+    identity_key: IdentityKey,
+    signed_prekey_id: SignedPreKeyId,
+    signed_prekey_created_at: u64,
+    signed_prekey: X25519PublicKey,
+    signature: Vec<u8>,
+    one_time_prekey: Option<OneTimePreKey>,
+}
+
+impl PreKeyBundleIn {
+    /// Decodes a bundle strictly (SPEC.md 7.1): size, canonical encoding, version, field
+    /// presence, key lengths and key validity.
+    ///
+    /// # Errors
+    /// Any decoding error of [`Error`]; a low-order key is [`Error::LowOrderPublicKey`].
+    pub fn decode(bytes: &[u8], config: &Config) -> Result<Self, Error> {
+        let bundle: proto::PreKeyBundle = proto::decode_strict(bytes, config.max_encoded_len)?;
+        if bundle.version != proto::VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: bundle.version,
+            });
+        }
+        let identity_key = IdentityKey::from_field(&bundle.identity_key, "identity_key")?;
+        let spk = bundle.signed_prekey.ok_or(Error::MissingField {
+            field: "signed_prekey",
+        })?;
+        let signed_prekey =
+            X25519PublicKey::from_field(&spk.public_key, "signed_prekey.public_key")?;
+        if spk.signature.len() != crate::signature::SIGNATURE_LEN {
+            return Err(Error::InvalidLength {
+                field: "signed_prekey.signature",
+                expected: crate::signature::SIGNATURE_LEN,
+                found: spk.signature.len(),
+            });
+        }
+        let one_time_prekey = bundle
+            .one_time_prekey
+            .map(|otk| {
+                X25519PublicKey::from_field(&otk.public_key, "one_time_prekey.public_key")
+                    .map(|key| OneTimePreKey::new(OneTimePreKeyId(otk.id), key))
+            })
+            .transpose()?;
+        Ok(Self {
+            identity_key,
+            signed_prekey_id: SignedPreKeyId(spk.id),
+            signed_prekey_created_at: spk.created_at,
+            signed_prekey,
+            signature: spk.signature,
+            one_time_prekey,
+        })
+    }
+
+    /// Verifies the signed prekey's signature under the bundle's identity key.
+    ///
+    /// This proves only that the bundle is self-consistent: whether the identity key is the one
+    /// you expect for this contact is a separate question (identity verification).
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`].
+    pub fn validate(self) -> Result<PreKeyBundle, Error> {
+        let signed_prekey = SignedPreKey::verified(
+            &self.identity_key,
+            self.signed_prekey_id,
+            self.signed_prekey_created_at,
+            self.signed_prekey,
+            &self.signature,
+        )?;
+        Ok(PreKeyBundle {
+            identity_key: self.identity_key,
+            signed_prekey,
+            one_time_prekey: self.one_time_prekey,
+        })
+    }
+}
+
+/// A prekey bundle whose signed prekey signature has been verified. An initiator starts a
+/// session from one with [`crate::Session::initiate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreKeyBundle {
+    identity_key: IdentityKey,
+    signed_prekey: SignedPreKey,
+    one_time_prekey: Option<OneTimePreKey>,
+}
+
+impl PreKeyBundle {
+    /// The bundle an owner publishes for its own keys. It needs no verification: the signed
+    /// prekey was signed by `identity` when it was generated.
+    pub fn new(
+        identity: &IdentityKeyPair,
+        signed_prekey: &SignedPreKeyPair,
+        one_time_prekey: Option<OneTimePreKey>,
+    ) -> Self {
+        Self {
+            identity_key: *identity.public_key(),
+            signed_prekey: signed_prekey.public().clone(),
+            one_time_prekey,
+        }
+    }
+
+    /// The owner's identity key.
+    pub fn identity_key(&self) -> &IdentityKey {
+        &self.identity_key
+    }
+
+    /// The verified signed prekey.
+    pub fn signed_prekey(&self) -> &SignedPreKey {
+        &self.signed_prekey
+    }
+
+    /// The one-time prekey, if the bundle has one.
+    pub fn one_time_prekey(&self) -> Option<&OneTimePreKey> {
+        self.one_time_prekey.as_ref()
+    }
+
+    /// The canonical encoding (SPEC.md 7.5).
+    pub fn encode(&self) -> Vec<u8> {
+        let message = proto::PreKeyBundle {
+            version: proto::VERSION,
+            identity_key: self.identity_key.to_bytes().to_vec(),
+            signed_prekey: Some(proto::SignedPreKey {
+                id: self.signed_prekey.id().0,
+                created_at: self.signed_prekey.created_at(),
+                public_key: self.signed_prekey.public_key().to_bytes().to_vec(),
+                signature: self.signed_prekey.signature().to_vec(),
+            }),
+            one_time_prekey: self.one_time_prekey.map(|otk| proto::OneTimePreKey {
+                id: otk.id().0,
+                public_key: otk.public_key().to_bytes().to_vec(),
+            }),
+        };
+        prost::Message::encode_to_vec(&message)
+    }
+}

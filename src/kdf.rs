@@ -1,0 +1,34 @@
+//! The HKDF-SHA256 and HMAC-SHA256 calls of SPEC.md section 2.4, with their info strings.
+
+use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// HKDF info for the X3DH shared key SK (SPEC.md 5.3).
+pub(crate) const INFO_X3DH: &[u8] = b"hushwire/v1/x3dh";
+/// HKDF info for KDF_RK (SPEC.md 6.2).
+pub(crate) const INFO_ROOT: &[u8] = b"hushwire/v1/root";
+/// HKDF info for expanding a message key into an AEAD key and nonce (SPEC.md 6.4).
+pub(crate) const INFO_MESSAGE_KEY: &[u8] = b"hushwire/v1/message-key";
+
+/// HKDF-SHA256(salt, ikm, info) filling `out`.
+///
+/// Every caller asks for at most 64 bytes, far below HKDF-SHA256's limit of 255 * 32, so the
+/// length check inside `expand` cannot fail; a failure would leave `out` zeroed rather than panic.
+pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) {
+    let hk = Hkdf::<Sha256>::new(Some(salt), ikm);
+    if hk.expand(info, out).is_err() {
+        out.fill(0);
+    }
+}
+
+/// HMAC-SHA256(key, data).
+pub(crate) fn hmac_sha256(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
+    // HMAC pads a key shorter than the 64-byte block with zeros (RFC 2104), so the padded
+    // block is the same key; it makes the call infallible without an unwrap.
+    let mut block = zeroize::Zeroizing::new([0u8; 64]);
+    block[..32].copy_from_slice(key);
+    let mut mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}

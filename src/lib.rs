@@ -1,0 +1,47 @@
+//! # hushwire
+//!
+//! End-to-end encryption for messaging: identity keys, signed and one-time prekeys, X3DH key
+//! agreement, and the Double Ratchet with ChaCha20-Poly1305, behind a strict protobuf
+//! envelope.
+//!
+//! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
+//!
+//! Design rules, enforced by the types:
+//! - our secrets and the peer's public keys are distinct types ([`IdentityKeyPair`] /
+//!   [`IdentityKey`], [`SignedPreKeyPair`] / [`SignedPreKey`]);
+//! - bytes from the network become usable only through fallible constructors
+//!   ([`PreKeyBundleIn::validate`], [`Envelope::decode`], [`X25519PublicKey::from_bytes`]);
+//! - all randomness comes from an `rng` argument, so a seeded RNG reproduces every output;
+//! - decryption is transactional: after an error the session is exactly as it was;
+//! - secrets are zeroized on drop and never appear in `Debug` output or errors.
+
+mod bundle;
+mod config;
+mod error;
+mod hexfmt;
+mod identity;
+mod kdf;
+mod message;
+mod prekey;
+mod prekey_store;
+mod proto;
+mod ratchet;
+mod session;
+mod signature;
+mod x25519;
+mod x3dh;
+
+pub use bundle::{PreKeyBundle, PreKeyBundleIn};
+pub use config::Config;
+pub use error::Error;
+pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
+pub use message::{Envelope, PreKeyMessage, RatchetMessage};
+pub use prekey::{
+    OneTimePreKey, OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId,
+    SignedPreKeyPair,
+};
+pub use prekey_store::{InMemoryPreKeyStore, PreKeyStore};
+pub use ratchet::header::Header;
+pub use session::Session;
+pub use signature::SIGNATURE_LEN;
+pub use x25519::{X25519_LEN, X25519PublicKey};

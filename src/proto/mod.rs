@@ -1,0 +1,62 @@
+//! The prost types generated from `proto/` (committed; `tests/proto_codegen.rs` keeps them
+//! current) and the strict decoder every public decoder goes through.
+
+#![allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
+
+use core::fmt;
+
+use prost::Message;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+include!("hushwire.v1.rs");
+
+/// The only version of every versioned message this implementation speaks.
+pub(crate) const VERSION: u32 = 1;
+
+/// Decodes `bytes` as `M`, accepting only the canonical encoding (SPEC.md 7.1): the input must
+/// be at most `max_len` bytes and equal to the encoding of what it decodes to.
+pub(crate) fn decode_strict<M: Message + Default>(
+    bytes: &[u8],
+    max_len: usize,
+) -> Result<M, Error> {
+    if bytes.len() > max_len {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            max: max_len,
+        });
+    }
+    let message = M::decode(bytes).map_err(|_| Error::MalformedProtobuf)?;
+    if message.encoded_len() != bytes.len() {
+        return Err(Error::NonCanonicalEncoding);
+    }
+    // The re-encoding may hold secrets (session state): wipe it after the comparison.
+    let again = Zeroizing::new(message.encode_to_vec());
+    if !bool::from(again.as_slice().ct_eq(bytes)) {
+        return Err(Error::NonCanonicalEncoding);
+    }
+    Ok(message)
+}
+
+/// Encodes `message` into a buffer of exactly the right size, so no reallocation leaves a
+/// partial copy of secret fields behind.
+pub(crate) fn encode_exact<M: Message>(message: &M) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(message.encoded_len()));
+    // Encoding into a Vec cannot run out of capacity: Vec grows.
+    let _ = message.encode(&mut *out);
+    out
+}
+
+macro_rules! redacted_debug {
+    ($($ty:ident),*) => {$(
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($ty), " { <redacted> }"))
+            }
+        }
+    )*};
+}
+
+redacted_debug!(SendingChain, ReceivingChain, SkippedKey, SessionState);

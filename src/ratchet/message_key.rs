@@ -1,0 +1,66 @@
+//! Message keys and the AEAD they key (SPEC.md 6.4).
+
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::Error;
+use crate::kdf::{INFO_MESSAGE_KEY, hkdf_sha256};
+
+/// Length of the Poly1305 tag appended to every ciphertext.
+pub(crate) const TAG_LEN: usize = 16;
+
+/// A message key MK: used for exactly one message, then gone. Zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct MessageKey([u8; 32]);
+
+impl MessageKey {
+    pub(crate) fn new(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// HKDF-SHA256(salt = 32 zero bytes, ikm = MK, info = "hushwire/v1/message-key"), 44
+    /// bytes: the ChaCha20-Poly1305 key, then the nonce.
+    fn cipher(&self) -> (ChaCha20Poly1305, Nonce) {
+        let mut okm = Zeroizing::new([0u8; 44]);
+        hkdf_sha256(&[0u8; 32], &self.0, INFO_MESSAGE_KEY, okm.as_mut());
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&okm[..32]);
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&okm[32..]);
+        (ChaCha20Poly1305::new(&(*key).into()), nonce.into())
+    }
+
+    /// Encrypts `plaintext` with associated data `ad`, consuming the key.
+    pub(crate) fn encrypt(self, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        let (cipher, nonce) = self.cipher();
+        // ChaCha20-Poly1305 fails only for inputs over 256 GiB; callers bound sizes far below.
+        cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: ad,
+                },
+            )
+            .unwrap_or_default()
+    }
+
+    /// Decrypts and authenticates `ciphertext`, consuming the key.
+    pub(crate) fn decrypt(self, ad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+        let (cipher, nonce) = self.cipher();
+        cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: ad,
+                },
+            )
+            .map_err(|_| Error::DecryptionFailed)
+    }
+}

@@ -1,0 +1,260 @@
+//! The Double Ratchet (SPEC.md section 6), as in Signal's specification section 3 with the
+//! section 5.2 KDFs. One file per concept: root key, chain key, message key, header, sending
+//! chain, receiving chain, skipped keys.
+//!
+//! Decryption is transactional: every decrypt computes the new state on the side and commits
+//! it only after the AEAD tag has verified.
+
+pub(crate) mod chain_key;
+pub(crate) mod header;
+pub(crate) mod message_key;
+pub(crate) mod receiving_chain;
+pub(crate) mod root_key;
+pub(crate) mod sending_chain;
+pub(crate) mod skipped_keys;
+
+use rand::CryptoRng;
+
+use crate::Error;
+use crate::config::Config;
+use crate::message::RatchetMessage;
+use crate::x3dh::{AssociatedData, SharedKey};
+use crate::x25519::{X25519PublicKey, X25519Secret};
+
+use self::chain_key::ChainKey;
+use self::header::Header;
+use self::message_key::MessageKey;
+use self::receiving_chain::ReceivingChain;
+use self::root_key::RootKey;
+use self::sending_chain::SendingChain;
+use self::skipped_keys::{SkippedKey, SkippedKeys};
+
+/// The state of one Double Ratchet.
+#[derive(Clone)]
+pub(crate) struct DoubleRatchet {
+    pub(crate) root_key: RootKey,
+    pub(crate) sending: SendingChain,
+    /// Most recent first; never more than `Config::max_receiving_chains`.
+    pub(crate) receiving: Vec<ReceivingChain>,
+    pub(crate) skipped: SkippedKeys,
+}
+
+/// A new receiving chain computed from a peer's new ratchet key, not yet committed.
+struct ReceiveStep {
+    root_key: RootKey,
+    chain: ReceivingChain,
+    skipped: Vec<SkippedKey>,
+    message_key: MessageKey,
+}
+
+impl DoubleRatchet {
+    /// RatchetInitAlice: DHs drawn from `rng`, (RK, CKs) = KDF_RK(SK, DH(DHs, SPK_B)).
+    pub(crate) fn initiator<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        shared_key: &SharedKey,
+        their_signed_prekey: &X25519PublicKey,
+    ) -> Result<Self, Error> {
+        let ratchet_secret = X25519Secret::generate(rng);
+        let dh = ratchet_secret.diffie_hellman(their_signed_prekey)?;
+        let (root_key, chain_key) = RootKey::new(shared_key.0).advance(&dh);
+        Ok(Self {
+            root_key,
+            sending: SendingChain::new(ratchet_secret, chain_key, 0),
+            receiving: Vec::new(),
+            skipped: SkippedKeys::default(),
+        })
+    }
+
+    /// RatchetInitBob (DHs = SPK_B, RK = SK) followed by decrypting the first message, which
+    /// always carries a new ratchet key. Nothing exists unless decryption succeeds.
+    pub(crate) fn responder<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        shared_key: &SharedKey,
+        our_signed_prekey: &X25519Secret,
+        ad: &AssociatedData,
+        message: &RatchetMessage,
+        config: &Config,
+    ) -> Result<(Self, Vec<u8>), Error> {
+        let root_key = RootKey::new(shared_key.0);
+        let step = receive_step(
+            &root_key,
+            our_signed_prekey,
+            &message.header,
+            config.max_skip,
+        )?;
+        let plaintext = decrypt_with(step.message_key, ad, message)?;
+        let (root_key, sending) = send_step(rng, &step.root_key, &message.header.ratchet_key, 0)?;
+        let mut skipped = SkippedKeys::default();
+        skipped.extend(step.skipped, config.max_skipped_keys);
+        let ratchet = Self {
+            root_key,
+            sending,
+            receiving: vec![step.chain],
+            skipped,
+        };
+        Ok((ratchet, plaintext))
+    }
+
+    /// Encrypts `plaintext` on the sending chain.
+    ///
+    /// # Errors
+    /// [`Error::CounterExhausted`] once the chain has sent `u32::MAX` messages.
+    pub(crate) fn encrypt(
+        &mut self,
+        ad: &AssociatedData,
+        plaintext: &[u8],
+    ) -> Result<RatchetMessage, Error> {
+        let counter = self.sending.chain_key.index();
+        if counter == u32::MAX {
+            return Err(Error::CounterExhausted);
+        }
+        let header = Header {
+            ratchet_key: *self.sending.ratchet_public(),
+            previous_counter: self.sending.previous_counter,
+            counter,
+        };
+        let message_key = self.sending.chain_key.message_key();
+        let ciphertext = message_key.encrypt(&header.aead_associated_data(ad), plaintext);
+        self.sending.chain_key = self.sending.chain_key.next();
+        Ok(RatchetMessage { header, ciphertext })
+    }
+
+    /// Decrypts `message`. On any error `self` is unchanged.
+    pub(crate) fn decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        ad: &AssociatedData,
+        message: &RatchetMessage,
+        config: &Config,
+    ) -> Result<Vec<u8>, Error> {
+        let header = &message.header;
+
+        // 1. A key we stored for a message that arrived out of order.
+        if let Some(index) = self.skipped.find(&header.ratchet_key, header.counter) {
+            let message_key = match self.skipped.get(index) {
+                Some(stored) => stored.message_key.clone(),
+                None => return Err(Error::InvalidSessionState),
+            };
+            let plaintext = decrypt_with(message_key, ad, message)?;
+            self.skipped.remove(index);
+            return Ok(plaintext);
+        }
+
+        // 2. A chain we know: derive forward to the message.
+        if let Some(position) = self
+            .receiving
+            .iter()
+            .position(|c| c.ratchet_key == header.ratchet_key)
+        {
+            let chain = self
+                .receiving
+                .get_mut(position)
+                .ok_or(Error::InvalidSessionState)?;
+            let advanced = chain.advance_to(header.counter, config.max_skip)?;
+            let plaintext = decrypt_with(advanced.message_key, ad, message)?;
+            chain.chain_key = advanced.chain_key;
+            self.skipped
+                .extend(advanced.skipped, config.max_skipped_keys);
+            return Ok(plaintext);
+        }
+
+        // 3. A new ratchet key: finish the current receiving chain up to PN, then a DH ratchet
+        // step. Everything is computed first and committed only after decryption.
+        let finished_current = match self.receiving.first() {
+            Some(current) if header.previous_counter > current.chain_key.index() => {
+                let skip = header.previous_counter - current.chain_key.index();
+                if skip > config.max_skip {
+                    return Err(Error::TooManySkippedMessages {
+                        skip: u64::from(skip),
+                        max: config.max_skip,
+                    });
+                }
+                // Keys up to PN - 1; the returned "message key" for PN itself is not needed.
+                Some(current.advance_to(header.previous_counter - 1, config.max_skip)?)
+            }
+            _ => None,
+        };
+        let step = receive_step(
+            &self.root_key,
+            self.sending.ratchet_secret(),
+            header,
+            config.max_skip,
+        )?;
+        let plaintext = decrypt_with(step.message_key, ad, message)?;
+        let previous_counter = self.sending.chain_key.index();
+        let (root_key, sending) =
+            send_step(rng, &step.root_key, &header.ratchet_key, previous_counter)?;
+
+        // Commit.
+        if let (Some(finished), Some(current)) = (finished_current, self.receiving.first_mut()) {
+            // The last advanced key was for message PN - 1, which also never arrived.
+            let mut skipped = finished.skipped;
+            skipped.push(SkippedKey {
+                ratchet_key: current.ratchet_key,
+                counter: header.previous_counter - 1,
+                message_key: finished.message_key,
+            });
+            current.chain_key = finished.chain_key;
+            self.skipped.extend(skipped, config.max_skipped_keys);
+        }
+        self.skipped.extend(step.skipped, config.max_skipped_keys);
+        self.receiving.insert(0, step.chain);
+        self.receiving.truncate(config.receiving_chains());
+        self.root_key = root_key;
+        self.sending = sending;
+        Ok(plaintext)
+    }
+}
+
+/// (RK', CKr) = KDF_RK(RK, DH(our secret, their new ratchet key)), then the new chain
+/// advanced to the message's counter.
+fn receive_step(
+    root_key: &RootKey,
+    our_secret: &X25519Secret,
+    header: &Header,
+    max_skip: u32,
+) -> Result<ReceiveStep, Error> {
+    let dh = our_secret.diffie_hellman(&header.ratchet_key)?;
+    let (root_key, chain_key) = root_key.advance(&dh);
+    let fresh = ReceivingChain {
+        ratchet_key: header.ratchet_key,
+        chain_key,
+    };
+    let advanced = fresh.advance_to(header.counter, max_skip)?;
+    Ok(ReceiveStep {
+        root_key,
+        chain: ReceivingChain {
+            ratchet_key: header.ratchet_key,
+            chain_key: advanced.chain_key,
+        },
+        skipped: advanced.skipped,
+        message_key: advanced.message_key,
+    })
+}
+
+/// New DHs from `rng`, then (RK', CKs) = KDF_RK(RK, DH(DHs, their ratchet key)).
+fn send_step<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    root_key: &RootKey,
+    their_ratchet_key: &X25519PublicKey,
+    previous_counter: u32,
+) -> Result<(RootKey, SendingChain), Error> {
+    let ratchet_secret = X25519Secret::generate(rng);
+    let dh = ratchet_secret.diffie_hellman(their_ratchet_key)?;
+    let (root_key, chain_key): (RootKey, ChainKey) = root_key.advance(&dh);
+    Ok((
+        root_key,
+        SendingChain::new(ratchet_secret, chain_key, previous_counter),
+    ))
+}
+
+fn decrypt_with(
+    message_key: MessageKey,
+    ad: &AssociatedData,
+    message: &RatchetMessage,
+) -> Result<Vec<u8>, Error> {
+    message_key.decrypt(
+        &message.header.aead_associated_data(ad),
+        &message.ciphertext,
+    )
+}

@@ -1,0 +1,37 @@
+//! Our sending chain: our ratchet key pair and the chain key CKs (SPEC.md 6.1).
+
+use crate::ratchet::chain_key::ChainKey;
+use crate::x25519::{X25519PublicKey, X25519Secret};
+
+/// DHs, CKs, and PN. `chain_key.index()` is N, the next message's counter.
+#[derive(Clone)]
+pub(crate) struct SendingChain {
+    ratchet_secret: X25519Secret,
+    ratchet_public: X25519PublicKey,
+    pub(crate) chain_key: ChainKey,
+    pub(crate) previous_counter: u32,
+}
+
+impl SendingChain {
+    pub(crate) fn new(
+        ratchet_secret: X25519Secret,
+        chain_key: ChainKey,
+        previous_counter: u32,
+    ) -> Self {
+        let ratchet_public = ratchet_secret.public_key();
+        Self {
+            ratchet_secret,
+            ratchet_public,
+            chain_key,
+            previous_counter,
+        }
+    }
+
+    pub(crate) fn ratchet_secret(&self) -> &X25519Secret {
+        &self.ratchet_secret
+    }
+
+    pub(crate) fn ratchet_public(&self) -> &X25519PublicKey {
+        &self.ratchet_public
+    }
+}

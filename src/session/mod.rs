@@ -1,0 +1,324 @@
+//! A pairwise session: X3DH to start it, the Double Ratchet to run it (SPEC.md sections 5, 6).
+
+mod state;
+
+use core::fmt;
+
+use rand::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::Error;
+use crate::bundle::PreKeyBundle;
+use crate::config::Config;
+use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::message::{Envelope, PreKeyMessage};
+use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
+use crate::prekey_store::PreKeyStore;
+use crate::ratchet::DoubleRatchet;
+use crate::x3dh::{self, AssociatedData};
+use crate::x25519::X25519PublicKey;
+
+/// What the initiator repeats in every message until the first reply (SPEC.md 5.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PendingPreKey {
+    base_key: X25519PublicKey,
+    signed_prekey_id: SignedPreKeyId,
+    one_time_prekey_id: Option<OneTimePreKeyId>,
+}
+
+/// Which side of X3DH we were, with what that side remembers about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// We initiated; `pending` is `Some` until we have decrypted a reply.
+    Initiator { pending: Option<PendingPreKey> },
+    /// We responded to a PreKeyMessage with this base key.
+    Responder { their_base_key: X25519PublicKey },
+}
+
+/// An end-to-end encrypted pairwise session with one peer device.
+///
+/// A session is plain data: `Send + Sync`, no global state, and it can be stored with
+/// [`Session::to_bytes`] and restored with [`Session::from_bytes`]. Its secrets are zeroized on
+/// drop, and its `Debug` output shows only public values.
+///
+/// ```
+/// use hushwire::{Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
+///                OneTimePreKeyPair, PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+/// let config = Config::default();
+///
+/// // Bob publishes a bundle and keeps the secrets in a store.
+/// let bob = IdentityKeyPair::generate(&mut rng);
+/// let spk = SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), 1_700_000_000);
+/// let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1));
+/// let bundle = PreKeyBundle::new(&bob, &spk, Some(*otk.public()));
+/// let mut store = InMemoryPreKeyStore::new();
+/// store.add_signed_prekey(spk);
+/// store.add_one_time_prekey(otk);
+///
+/// // Alice fetches and verifies it, then starts a session.
+/// let bundle = hushwire::PreKeyBundleIn::decode(&bundle.encode(), &config)?.validate()?;
+/// let alice = IdentityKeyPair::generate(&mut rng);
+/// let mut alice_session = Session::initiate(&mut rng, &alice, &bundle, config)?;
+/// let wire = alice_session.encrypt(b"hello Bob")?.encode();
+///
+/// // Bob accepts the first message.
+/// let Envelope::PreKey(first) = Envelope::decode(&wire, &config)? else { unreachable!() };
+/// let (mut bob_session, plaintext) = Session::accept(&mut rng, &bob, &mut store, &first, config)?;
+/// assert_eq!(plaintext, b"hello Bob");
+///
+/// // And replies.
+/// let reply = bob_session.encrypt(b"hi Alice")?.encode();
+/// let reply = Envelope::decode(&reply, &config)?;
+/// assert_eq!(alice_session.decrypt(&mut rng, &reply)?, b"hi Alice");
+/// # Ok::<(), hushwire::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    config: Config,
+    local_identity: IdentityKey,
+    remote_identity: IdentityKey,
+    role: Role,
+    ratchet: DoubleRatchet,
+}
+
+impl Session {
+    /// Starts a session as the initiator (Alice) from a verified bundle. Draws 64 bytes from
+    /// `rng`: the X3DH base key, then the first ratchet key (SPEC.md 5.2, 6.1).
+    ///
+    /// Messages encrypted before the first reply arrives are [`Envelope::PreKey`].
+    ///
+    /// # Errors
+    /// [`Error::NonContributoryKeyAgreement`] if a Diffie-Hellman output is zero (not possible
+    /// with a validated bundle, but checked).
+    pub fn initiate<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        bundle: &PreKeyBundle,
+        config: Config,
+    ) -> Result<Self, Error> {
+        let agreement = x3dh::initiate(rng, ours, bundle)?;
+        let ratchet = DoubleRatchet::initiator(
+            rng,
+            &agreement.shared_key,
+            bundle.signed_prekey().public_key(),
+        )?;
+        Ok(Self {
+            config,
+            local_identity: *ours.public_key(),
+            remote_identity: *bundle.identity_key(),
+            role: Role::Initiator {
+                pending: Some(PendingPreKey {
+                    base_key: agreement.base_key,
+                    signed_prekey_id: bundle.signed_prekey().id(),
+                    one_time_prekey_id: bundle.one_time_prekey().map(|otk| otk.id()),
+                }),
+            },
+            ratchet,
+        })
+    }
+
+    /// Accepts a first message as the responder (Bob): runs X3DH with the prekeys it names,
+    /// decrypts it, and only then consumes the one-time prekey in `store`. Draws 32 bytes from
+    /// `rng` (our next ratchet key) after decryption succeeds.
+    ///
+    /// The returned session's [`Session::remote_identity`] is the key the message claims;
+    /// decryption proves the sender holds it, not who that is. Check it (identity
+    /// verification) before trusting the conversation.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSignedPreKey`], [`Error::UnknownOneTimePreKey`],
+    /// [`Error::OneTimePreKeyConsumed`], and any decryption error. On error the store is
+    /// unchanged.
+    pub fn accept<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        store: &mut S,
+        message: &PreKeyMessage,
+        config: Config,
+    ) -> Result<(Self, Vec<u8>), Error> {
+        let signed_prekey =
+            store
+                .signed_prekey(message.signed_prekey_id)
+                .ok_or(Error::UnknownSignedPreKey {
+                    id: message.signed_prekey_id.0,
+                })?;
+        let one_time_prekey = message
+            .one_time_prekey_id
+            .map(|id| store.one_time_prekey(id))
+            .transpose()?;
+        let shared_key = x3dh::respond(
+            ours,
+            signed_prekey,
+            one_time_prekey,
+            &message.identity_key,
+            &message.base_key,
+        )?;
+        let ad = AssociatedData::new(&message.identity_key, ours.public_key());
+        let (ratchet, plaintext) = DoubleRatchet::responder(
+            rng,
+            &shared_key,
+            signed_prekey.secret(),
+            &ad,
+            &message.message,
+            &config,
+        )?;
+        if let Some(id) = message.one_time_prekey_id {
+            store.consume_one_time_prekey(id);
+        }
+        let session = Self {
+            config,
+            local_identity: *ours.public_key(),
+            remote_identity: message.identity_key,
+            role: Role::Responder {
+                their_base_key: message.base_key,
+            },
+            ratchet,
+        };
+        Ok((session, plaintext))
+    }
+
+    /// Encrypts `plaintext` for the peer.
+    ///
+    /// # Errors
+    /// [`Error::CounterExhausted`] after `u32::MAX` messages on one sending chain.
+    pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, Error> {
+        let ad = self.associated_data();
+        let message = self.ratchet.encrypt(&ad, plaintext)?;
+        Ok(match self.role {
+            Role::Initiator {
+                pending: Some(pending),
+            } => Envelope::PreKey(PreKeyMessage {
+                identity_key: self.local_identity,
+                base_key: pending.base_key,
+                signed_prekey_id: pending.signed_prekey_id,
+                one_time_prekey_id: pending.one_time_prekey_id,
+                message,
+            }),
+            _ => Envelope::Ratchet(message),
+        })
+    }
+
+    /// Decrypts an envelope from the peer. A [`Envelope::PreKey`] is accepted here only if it
+    /// belongs to this session (a repeat first message); otherwise use [`Session::accept`].
+    ///
+    /// May draw 32 bytes from `rng`, only when decryption succeeds and the message starts a new
+    /// ratchet step.
+    ///
+    /// # Errors
+    /// [`Error::DecryptionFailed`], [`Error::DuplicateMessage`],
+    /// [`Error::TooManySkippedMessages`], [`Error::PreKeyMessageMismatch`], and others. On any
+    /// error the session is exactly as it was before the call.
+    pub fn decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        envelope: &Envelope,
+    ) -> Result<Vec<u8>, Error> {
+        let message = match envelope {
+            Envelope::Ratchet(message) => message,
+            Envelope::PreKey(prekey) => match self.role {
+                Role::Responder { their_base_key }
+                    if prekey.base_key == their_base_key
+                        && prekey.identity_key == self.remote_identity =>
+                {
+                    &prekey.message
+                }
+                _ => return Err(Error::PreKeyMessageMismatch),
+            },
+        };
+        let ad = self.associated_data();
+        let plaintext = self.ratchet.decrypt(rng, &ad, message, &self.config)?;
+        if let Role::Initiator { pending } = &mut self.role {
+            *pending = None;
+        }
+        Ok(plaintext)
+    }
+
+    /// Decodes `bytes` as an [`Envelope`] with this session's limits, then decrypts it.
+    ///
+    /// # Errors
+    /// As [`Envelope::decode`] and [`Session::decrypt`].
+    pub fn decrypt_bytes<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        bytes: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let envelope = Envelope::decode(bytes, &self.config)?;
+        self.decrypt(rng, &envelope)
+    }
+
+    /// Our identity key.
+    pub fn local_identity(&self) -> &IdentityKey {
+        &self.local_identity
+    }
+
+    /// The peer's identity key.
+    pub fn remote_identity(&self) -> &IdentityKey {
+        &self.remote_identity
+    }
+
+    /// True if we initiated this session.
+    pub fn is_initiator(&self) -> bool {
+        matches!(self.role, Role::Initiator { .. })
+    }
+
+    /// True once we have decrypted a message from the peer. Until then the initiator sends
+    /// PreKeyMessages.
+    pub fn has_received(&self) -> bool {
+        !matches!(self.role, Role::Initiator { pending: Some(_) })
+    }
+
+    /// The limits this session applies.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Replaces the limits this session applies from now on.
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    /// How many skipped message keys the session holds.
+    pub fn skipped_key_count(&self) -> usize {
+        self.ratchet.skipped.len()
+    }
+
+    /// The serialized session state (SPEC.md section 9). It contains secrets.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        state::encode(self)
+    }
+
+    /// Restores a session from [`Session::to_bytes`] output, applying `config`.
+    ///
+    /// # Errors
+    /// Decoding errors, and [`Error::InvalidSessionState`] for inconsistent state.
+    pub fn from_bytes(bytes: &[u8], config: Config) -> Result<Self, Error> {
+        state::decode(bytes, config)
+    }
+
+    fn associated_data(&self) -> AssociatedData {
+        match self.role {
+            Role::Initiator { .. } => {
+                AssociatedData::new(&self.local_identity, &self.remote_identity)
+            }
+            Role::Responder { .. } => {
+                AssociatedData::new(&self.remote_identity, &self.local_identity)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("local_identity", &self.local_identity)
+            .field("remote_identity", &self.remote_identity)
+            .field("initiator", &self.is_initiator())
+            .field("sending_counter", &self.ratchet.sending.chain_key.index())
+            .field("receiving_chains", &self.ratchet.receiving.len())
+            .field("skipped_keys", &self.ratchet.skipped.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,173 @@
+//! Session state to and from bytes (SPEC.md section 9).
+
+use zeroize::Zeroizing;
+
+use super::{PendingPreKey, Role, Session};
+use crate::Error;
+use crate::config::Config;
+use crate::identity::IdentityKey;
+use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
+use crate::proto;
+use crate::ratchet::DoubleRatchet;
+use crate::ratchet::chain_key::ChainKey;
+use crate::ratchet::message_key::MessageKey;
+use crate::ratchet::receiving_chain::ReceivingChain;
+use crate::ratchet::root_key::RootKey;
+use crate::ratchet::sending_chain::SendingChain;
+use crate::ratchet::skipped_keys::{SkippedKey, SkippedKeys};
+use crate::x25519::{X25519PublicKey, X25519Secret};
+
+pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
+    let ratchet = &session.ratchet;
+    let (initiator, pending, remote_base_key) = match session.role {
+        Role::Initiator { pending } => (true, pending, Vec::new()),
+        Role::Responder { their_base_key } => (false, None, their_base_key.to_bytes().to_vec()),
+    };
+    let state = proto::SessionState {
+        version: proto::VERSION,
+        local_identity: session.local_identity.to_bytes().to_vec(),
+        remote_identity: session.remote_identity.to_bytes().to_vec(),
+        initiator,
+        root_key: ratchet.root_key.as_bytes().to_vec(),
+        sending: Some(proto::SendingChain {
+            ratchet_secret: ratchet.sending.ratchet_secret().as_bytes().to_vec(),
+            chain_key: ratchet.sending.chain_key.as_bytes().to_vec(),
+            counter: ratchet.sending.chain_key.index(),
+            previous_counter: ratchet.sending.previous_counter,
+        }),
+        receiving: ratchet
+            .receiving
+            .iter()
+            .map(|chain| proto::ReceivingChain {
+                ratchet_key: chain.ratchet_key.to_bytes().to_vec(),
+                chain_key: chain.chain_key.as_bytes().to_vec(),
+                counter: chain.chain_key.index(),
+            })
+            .collect(),
+        skipped: ratchet
+            .skipped
+            .iter()
+            .map(|key| proto::SkippedKey {
+                ratchet_key: key.ratchet_key.to_bytes().to_vec(),
+                counter: key.counter,
+                message_key: key.message_key.as_bytes().to_vec(),
+            })
+            .collect(),
+        pending_prekey: pending.map(|p| proto::PendingPreKey {
+            base_key: p.base_key.to_bytes().to_vec(),
+            signed_prekey_id: p.signed_prekey_id.0,
+            one_time_prekey_id: p.one_time_prekey_id.map(|id| id.0),
+        }),
+        remote_base_key,
+    };
+    // `state` is ZeroizeOnDrop: its copies of the secrets are wiped when it goes out of scope.
+    proto::encode_exact(&state)
+}
+
+pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
+    let mut state: proto::SessionState = proto::decode_strict(bytes, config.max_encoded_len)?;
+    if state.version != proto::VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: state.version,
+        });
+    }
+    let local_identity = IdentityKey::from_field(&state.local_identity, "local_identity")?;
+    let remote_identity = IdentityKey::from_field(&state.remote_identity, "remote_identity")?;
+
+    let role = if state.initiator {
+        if !state.remote_base_key.is_empty() {
+            return Err(Error::InvalidSessionState);
+        }
+        let pending = state
+            .pending_prekey
+            .take()
+            .map(|p| -> Result<PendingPreKey, Error> {
+                Ok(PendingPreKey {
+                    base_key: X25519PublicKey::from_field(&p.base_key, "pending_prekey.base_key")?,
+                    signed_prekey_id: SignedPreKeyId(p.signed_prekey_id),
+                    one_time_prekey_id: p.one_time_prekey_id.map(OneTimePreKeyId),
+                })
+            })
+            .transpose()?;
+        Role::Initiator { pending }
+    } else {
+        if state.pending_prekey.is_some() {
+            return Err(Error::InvalidSessionState);
+        }
+        Role::Responder {
+            their_base_key: X25519PublicKey::from_field(&state.remote_base_key, "remote_base_key")?,
+        }
+    };
+
+    let root_key = RootKey::new(key32(&state.root_key, "root_key")?);
+    let sending = state
+        .sending
+        .as_ref()
+        .ok_or(Error::MissingField { field: "sending" })?;
+    let sending = SendingChain::new(
+        X25519Secret::from_bytes(key32(&sending.ratchet_secret, "sending.ratchet_secret")?),
+        ChainKey::new(
+            key32(&sending.chain_key, "sending.chain_key")?,
+            sending.counter,
+        ),
+        sending.previous_counter,
+    );
+
+    if state.receiving.len() > config.receiving_chains()
+        || state.skipped.len() > config.max_skipped_keys
+    {
+        return Err(Error::InvalidSessionState);
+    }
+    let mut receiving: Vec<ReceivingChain> = Vec::with_capacity(state.receiving.len());
+    for chain in &state.receiving {
+        let ratchet_key = X25519PublicKey::from_field(&chain.ratchet_key, "receiving.ratchet_key")?;
+        if receiving.iter().any(|c| c.ratchet_key == ratchet_key) {
+            return Err(Error::InvalidSessionState);
+        }
+        let chain_key = ChainKey::new(
+            key32(&chain.chain_key, "receiving.chain_key")?,
+            chain.counter,
+        );
+        receiving.push(ReceivingChain {
+            ratchet_key,
+            chain_key,
+        });
+    }
+    // A responder has decrypted at least once, so it always has a receiving chain.
+    if !state.initiator && receiving.is_empty() {
+        return Err(Error::InvalidSessionState);
+    }
+
+    let mut keys = Vec::with_capacity(state.skipped.len());
+    for key in &state.skipped {
+        keys.push(SkippedKey {
+            ratchet_key: X25519PublicKey::from_field(&key.ratchet_key, "skipped.ratchet_key")?,
+            counter: key.counter,
+            message_key: MessageKey::new(key32(&key.message_key, "skipped.message_key")?),
+        });
+    }
+    let mut skipped = SkippedKeys::default();
+    skipped.extend(keys, config.max_skipped_keys);
+
+    Ok(Session {
+        config,
+        local_identity,
+        remote_identity,
+        role,
+        ratchet: DoubleRatchet {
+            root_key,
+            sending,
+            receiving,
+            skipped,
+        },
+    })
+}
+
+/// A 32-byte secret field.
+fn key32(bytes: &[u8], field: &'static str) -> Result<[u8; 32], Error> {
+    bytes.try_into().map_err(|_| Error::InvalidLength {
+        field,
+        expected: 32,
+        found: bytes.len(),
+    })
+}

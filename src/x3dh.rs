@@ -1,0 +1,96 @@
+//! X3DH key agreement (SPEC.md section 5), as in Signal's X3DH specification with X25519 and
+//! SHA-256.
+
+use rand::CryptoRng;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::Error;
+use crate::bundle::PreKeyBundle;
+use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
+use crate::kdf::{INFO_X3DH, hkdf_sha256};
+use crate::prekey::{OneTimePreKeyPair, SignedPreKeyPair};
+use crate::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
+
+/// Length of the X3DH associated data: two encoded identity keys.
+pub(crate) const AD_LEN: usize = 2 * IDENTITY_KEY_LEN;
+
+/// The X3DH associated data, `Encode(IK_A) || Encode(IK_B)`. Public.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AssociatedData(pub(crate) [u8; AD_LEN]);
+
+impl AssociatedData {
+    pub(crate) fn new(initiator: &IdentityKey, responder: &IdentityKey) -> Self {
+        let mut ad = [0u8; AD_LEN];
+        ad[..IDENTITY_KEY_LEN].copy_from_slice(&initiator.to_bytes());
+        ad[IDENTITY_KEY_LEN..].copy_from_slice(&responder.to_bytes());
+        Self(ad)
+    }
+}
+
+/// SK, the 32-byte X3DH output that seeds the Double Ratchet's root key.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct SharedKey(pub(crate) [u8; 32]);
+
+/// What the initiator keeps from X3DH.
+pub(crate) struct InitiatorAgreement {
+    pub(crate) shared_key: SharedKey,
+    pub(crate) base_key: X25519PublicKey,
+}
+
+/// The initiator (Alice) side: draws EK_A from `rng` and computes SK against `bundle`.
+pub(crate) fn initiate<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    ours: &IdentityKeyPair,
+    bundle: &PreKeyBundle,
+) -> Result<InitiatorAgreement, Error> {
+    let base = X25519Secret::generate(rng);
+    let spk = bundle.signed_prekey().public_key();
+    let dh1 = ours.diffie_hellman(spk)?;
+    let dh2 = base.diffie_hellman(bundle.identity_key().x25519())?;
+    let dh3 = base.diffie_hellman(spk)?;
+    let dh4 = bundle
+        .one_time_prekey()
+        .map(|otk| base.diffie_hellman(otk.public_key()))
+        .transpose()?;
+    Ok(InitiatorAgreement {
+        shared_key: derive_shared_key(&dh1, &dh2, &dh3, dh4.as_ref()),
+        base_key: base.public_key(),
+    })
+}
+
+/// The responder (Bob) side: SK from our keys and the initiator's identity and base key.
+pub(crate) fn respond(
+    ours: &IdentityKeyPair,
+    signed_prekey: &SignedPreKeyPair,
+    one_time_prekey: Option<&OneTimePreKeyPair>,
+    their_identity: &IdentityKey,
+    their_base_key: &X25519PublicKey,
+) -> Result<SharedKey, Error> {
+    let dh1 = signed_prekey
+        .secret()
+        .diffie_hellman(their_identity.x25519())?;
+    let dh2 = ours.diffie_hellman(their_base_key)?;
+    let dh3 = signed_prekey.secret().diffie_hellman(their_base_key)?;
+    let dh4 = one_time_prekey
+        .map(|otk| otk.secret().diffie_hellman(their_base_key))
+        .transpose()?;
+    Ok(derive_shared_key(&dh1, &dh2, &dh3, dh4.as_ref()))
+}
+
+/// SK = HKDF-SHA256(salt = 32 zero bytes, ikm = F || DH1 || DH2 || DH3 [|| DH4],
+/// info = "hushwire/v1/x3dh"), 32 bytes, with F = 32 bytes of 0xFF.
+fn derive_shared_key(
+    dh1: &SharedSecret,
+    dh2: &SharedSecret,
+    dh3: &SharedSecret,
+    dh4: Option<&SharedSecret>,
+) -> SharedKey {
+    let mut ikm = Zeroizing::new(Vec::with_capacity(5 * 32));
+    ikm.extend_from_slice(&[0xFF; 32]);
+    for dh in [Some(dh1), Some(dh2), Some(dh3), dh4].into_iter().flatten() {
+        ikm.extend_from_slice(dh.as_bytes());
+    }
+    let mut sk = SharedKey([0u8; 32]);
+    hkdf_sha256(&[0u8; 32], &ikm, INFO_X3DH, &mut sk.0);
+    sk
+}
