@@ -22,6 +22,10 @@ pub struct Config {
     pub max_skipped_keys: usize,
     /// Most receiving chains a session keeps (values below 1 count as 1). Default 5.
     pub max_receiving_chains: usize,
+    /// Most ratchet keys of dropped receiving chains a session remembers (32 bytes each), so
+    /// that a replayed message from such a chain fails as [`crate::Error::DuplicateMessage`]
+    /// rather than [`crate::Error::DecryptionFailed`]. Default 32.
+    pub max_retired_chains: usize,
     /// Largest envelope, prekey bundle or session state accepted by a decoder, in bytes.
     /// Default 2 MiB.
     pub max_encoded_len: usize,
@@ -39,6 +43,7 @@ impl Default for Config {
             max_skip: 2000,
             max_skipped_keys: 2000,
             max_receiving_chains: 5,
+            max_retired_chains: 32,
             max_encoded_len: 2 * 1024 * 1024,
         }
     }

@@ -186,4 +186,8 @@ pub struct SessionState {
     /// later PreKeyMessages of the same session are recognised.
     #[prost(bytes = "vec", tag = "10")]
     pub remote_base_key: ::prost::alloc::vec::Vec<u8>,
+    /// Ratchet keys of receiving chains that no longer fit in `receiving`, most
+    /// recent first, so that a replay on such a chain is still recognised.
+    #[prost(bytes = "vec", repeated, tag = "11")]
+    pub retired_ratchet_keys: ::prost::alloc::vec::Vec<::prost::alloc::vec::Vec<u8>>,
 }

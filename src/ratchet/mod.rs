@@ -37,6 +37,8 @@ pub(crate) struct DoubleRatchet {
     /// Most recent first; never more than `Config::max_receiving_chains`.
     pub(crate) receiving: Vec<ReceivingChain>,
     pub(crate) skipped: SkippedKeys,
+    /// Ratchet keys of receiving chains dropped from `receiving`, most recent first.
+    pub(crate) retired: Vec<X25519PublicKey>,
 }
 
 /// A new receiving chain computed from a peer's new ratchet key, not yet committed.
@@ -62,6 +64,7 @@ impl DoubleRatchet {
             sending: SendingChain::new(ratchet_secret, chain_key, 0),
             receiving: Vec::new(),
             skipped: SkippedKeys::default(),
+            retired: Vec::new(),
         })
     }
 
@@ -91,6 +94,7 @@ impl DoubleRatchet {
             sending,
             receiving: vec![step.chain],
             skipped,
+            retired: Vec::new(),
         };
         Ok((ratchet, plaintext))
     }
@@ -158,6 +162,12 @@ impl DoubleRatchet {
             return Ok(plaintext);
         }
 
+        // A chain we have forgotten the chain key of: every message on it either had its key
+        // stored (case 1) or was already received.
+        if self.retired.contains(&header.ratchet_key) {
+            return Err(Error::DuplicateMessage);
+        }
+
         // 3. A new ratchet key: finish the current receiving chain up to PN, then a DH ratchet
         // step. Everything is computed first and committed only after decryption.
         let finished_current = match self.receiving.first() {
@@ -199,7 +209,13 @@ impl DoubleRatchet {
         }
         self.skipped.extend(step.skipped, config.max_skipped_keys);
         self.receiving.insert(0, step.chain);
-        self.receiving.truncate(config.receiving_chains());
+        let dropped = self
+            .receiving
+            .split_off(config.receiving_chains().min(self.receiving.len()));
+        for chain in dropped.into_iter().rev() {
+            self.retired.insert(0, chain.ratchet_key);
+        }
+        self.retired.truncate(config.max_retired_chains);
         self.root_key = root_key;
         self.sending = sending;
         Ok(plaintext)

@@ -59,6 +59,11 @@ pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
             one_time_prekey_id: p.one_time_prekey_id.map(|id| id.0),
         }),
         remote_base_key,
+        retired_ratchet_keys: ratchet
+            .retired
+            .iter()
+            .map(|key| key.to_bytes().to_vec())
+            .collect(),
     };
     // `state` is ZeroizeOnDrop: its copies of the secrets are wiped when it goes out of scope.
     proto::encode_exact(&state)
@@ -138,6 +143,15 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         return Err(Error::InvalidSessionState);
     }
 
+    if state.retired_ratchet_keys.len() > config.max_retired_chains {
+        return Err(Error::InvalidSessionState);
+    }
+    let retired = state
+        .retired_ratchet_keys
+        .iter()
+        .map(|key| X25519PublicKey::from_field(key, "retired_ratchet_keys"))
+        .collect::<Result<Vec<_>, Error>>()?;
+
     let mut keys = Vec::with_capacity(state.skipped.len());
     for key in &state.skipped {
         keys.push(SkippedKey {
@@ -159,6 +173,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
             sending,
             receiving,
             skipped,
+            retired,
         },
     })
 }
