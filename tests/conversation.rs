@@ -1,5 +1,7 @@
 //! Long conversations with random drops, duplicates and reorders, within the limits.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

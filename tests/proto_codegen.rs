@@ -6,6 +6,8 @@
 //! cargo run --manifest-path tools/protogen/Cargo.toml
 //! ```
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../tools/protogen/src/generate.rs"]
 #[allow(unreachable_pub, dead_code)]
 mod generate;

@@ -140,11 +140,13 @@ pub struct SkippedKey {
     #[prost(bytes = "vec", tag = "3")]
     pub message_key: ::prost::alloc::vec::Vec<u8>,
 }
-/// Kept by the initiator until the first reply arrives: every message it
-/// sends until then is a PreKeyMessage carrying these fields.
+/// The X3DH fields of a PreKeyMessage. The initiator keeps them until the
+/// first reply arrives (every message it sends until then is a PreKeyMessage
+/// carrying them); the responder keeps them to recognise repeats of the first
+/// message, which must match exactly.
 #[derive(zeroize::Zeroize)]
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct PendingPreKey {
+pub struct PreKeyInfo {
     #[prost(bytes = "vec", tag = "1")]
     pub base_key: ::prost::alloc::vec::Vec<u8>,
     #[prost(uint32, tag = "2")]
@@ -181,11 +183,10 @@ pub struct SessionState {
     pub skipped: ::prost::alloc::vec::Vec<SkippedKey>,
     /// Present on the initiator until its first successful decrypt.
     #[prost(message, optional, tag = "9")]
-    pub pending_prekey: ::core::option::Option<PendingPreKey>,
-    /// On the responder: the initiator's base key EK_A (32 bytes), so that
-    /// later PreKeyMessages of the same session are recognised.
-    #[prost(bytes = "vec", tag = "10")]
-    pub remote_base_key: ::prost::alloc::vec::Vec<u8>,
+    pub pending_prekey: ::core::option::Option<PreKeyInfo>,
+    /// Always present on the responder: the PreKeyMessage fields it accepted.
+    #[prost(message, optional, tag = "10")]
+    pub accepted_prekey: ::core::option::Option<PreKeyInfo>,
     /// Ratchet keys of receiving chains that no longer fit in `receiving`, most
     /// recent first, so that a replay on such a chain is still recognised.
     #[prost(bytes = "vec", repeated, tag = "11")]

@@ -18,21 +18,32 @@ use crate::ratchet::DoubleRatchet;
 use crate::x3dh::{self, AssociatedData};
 use crate::x25519::X25519PublicKey;
 
-/// What the initiator repeats in every message until the first reply (SPEC.md 5.4).
+/// The X3DH fields of a PreKeyMessage (SPEC.md 5.4): what the initiator repeats in every
+/// message until the first reply, and what the responder accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PendingPreKey {
+struct PreKeyInfo {
     base_key: X25519PublicKey,
     signed_prekey_id: SignedPreKeyId,
     one_time_prekey_id: Option<OneTimePreKeyId>,
+}
+
+impl PreKeyInfo {
+    fn of(message: &PreKeyMessage) -> Self {
+        Self {
+            base_key: message.base_key,
+            signed_prekey_id: message.signed_prekey_id,
+            one_time_prekey_id: message.one_time_prekey_id,
+        }
+    }
 }
 
 /// Which side of X3DH we were, with what that side remembers about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
     /// We initiated; `pending` is `Some` until we have decrypted a reply.
-    Initiator { pending: Option<PendingPreKey> },
-    /// We responded to a PreKeyMessage with this base key.
-    Responder { their_base_key: X25519PublicKey },
+    Initiator { pending: Option<PreKeyInfo> },
+    /// We responded to a PreKeyMessage with these fields.
+    Responder { accepted: PreKeyInfo },
 }
 
 /// An end-to-end encrypted pairwise session with one peer device.
@@ -110,7 +121,7 @@ impl Session {
             local_identity: *ours.public_key(),
             remote_identity: *bundle.identity_key(),
             role: Role::Initiator {
-                pending: Some(PendingPreKey {
+                pending: Some(PreKeyInfo {
                     base_key: agreement.base_key,
                     signed_prekey_id: bundle.signed_prekey().id(),
                     one_time_prekey_id: bundle.one_time_prekey().map(|otk| otk.id()),
@@ -173,7 +184,7 @@ impl Session {
             local_identity: *ours.public_key(),
             remote_identity: message.identity_key,
             role: Role::Responder {
-                their_base_key: message.base_key,
+                accepted: PreKeyInfo::of(message),
             },
             ratchet,
         };
@@ -219,8 +230,8 @@ impl Session {
         let message = match envelope {
             Envelope::Ratchet(message) => message,
             Envelope::PreKey(prekey) => match self.role {
-                Role::Responder { their_base_key }
-                    if prekey.base_key == their_base_key
+                Role::Responder { accepted }
+                    if PreKeyInfo::of(prekey) == accepted
                         && prekey.identity_key == self.remote_identity =>
                 {
                     &prekey.message

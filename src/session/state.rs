@@ -2,7 +2,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{PendingPreKey, Role, Session};
+use super::{PreKeyInfo, Role, Session};
 use crate::Error;
 use crate::config::Config;
 use crate::identity::IdentityKey;
@@ -19,9 +19,9 @@ use crate::x25519::{X25519PublicKey, X25519Secret};
 
 pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
     let ratchet = &session.ratchet;
-    let (initiator, pending, remote_base_key) = match session.role {
-        Role::Initiator { pending } => (true, pending, Vec::new()),
-        Role::Responder { their_base_key } => (false, None, their_base_key.to_bytes().to_vec()),
+    let (initiator, pending, accepted) = match session.role {
+        Role::Initiator { pending } => (true, pending, None),
+        Role::Responder { accepted } => (false, None, Some(accepted)),
     };
     let state = proto::SessionState {
         version: proto::VERSION,
@@ -53,12 +53,8 @@ pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
                 message_key: key.message_key.as_bytes().to_vec(),
             })
             .collect(),
-        pending_prekey: pending.map(|p| proto::PendingPreKey {
-            base_key: p.base_key.to_bytes().to_vec(),
-            signed_prekey_id: p.signed_prekey_id.0,
-            one_time_prekey_id: p.one_time_prekey_id.map(|id| id.0),
-        }),
-        remote_base_key,
+        pending_prekey: pending.map(info_to_proto),
+        accepted_prekey: accepted.map(info_to_proto),
         retired_ratchet_keys: ratchet
             .retired
             .iter()
@@ -79,29 +75,20 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     let local_identity = IdentityKey::from_field(&state.local_identity, "local_identity")?;
     let remote_identity = IdentityKey::from_field(&state.remote_identity, "remote_identity")?;
 
-    let role = if state.initiator {
-        if !state.remote_base_key.is_empty() {
-            return Err(Error::InvalidSessionState);
-        }
-        let pending = state
-            .pending_prekey
-            .take()
-            .map(|p| -> Result<PendingPreKey, Error> {
-                Ok(PendingPreKey {
-                    base_key: X25519PublicKey::from_field(&p.base_key, "pending_prekey.base_key")?,
-                    signed_prekey_id: SignedPreKeyId(p.signed_prekey_id),
-                    one_time_prekey_id: p.one_time_prekey_id.map(OneTimePreKeyId),
-                })
-            })
-            .transpose()?;
-        Role::Initiator { pending }
-    } else {
-        if state.pending_prekey.is_some() {
-            return Err(Error::InvalidSessionState);
-        }
-        Role::Responder {
-            their_base_key: X25519PublicKey::from_field(&state.remote_base_key, "remote_base_key")?,
-        }
+    let pending = state
+        .pending_prekey
+        .take()
+        .map(info_from_proto)
+        .transpose()?;
+    let accepted = state
+        .accepted_prekey
+        .take()
+        .map(info_from_proto)
+        .transpose()?;
+    let role = match (state.initiator, pending, accepted) {
+        (true, pending, None) => Role::Initiator { pending },
+        (false, None, Some(accepted)) => Role::Responder { accepted },
+        _ => return Err(Error::InvalidSessionState),
     };
 
     let root_key = RootKey::new(key32(&state.root_key, "root_key")?);
@@ -184,5 +171,21 @@ fn key32(bytes: &[u8], field: &'static str) -> Result<[u8; 32], Error> {
         field,
         expected: 32,
         found: bytes.len(),
+    })
+}
+
+fn info_to_proto(info: PreKeyInfo) -> proto::PreKeyInfo {
+    proto::PreKeyInfo {
+        base_key: info.base_key.to_bytes().to_vec(),
+        signed_prekey_id: info.signed_prekey_id.0,
+        one_time_prekey_id: info.one_time_prekey_id.map(|id| id.0),
+    }
+}
+
+fn info_from_proto(info: proto::PreKeyInfo) -> Result<PreKeyInfo, Error> {
+    Ok(PreKeyInfo {
+        base_key: X25519PublicKey::from_field(&info.base_key, "prekey_info.base_key")?,
+        signed_prekey_id: SignedPreKeyId(info.signed_prekey_id),
+        one_time_prekey_id: info.one_time_prekey_id.map(OneTimePreKeyId),
     })
 }

@@ -31,8 +31,8 @@ pub fn generate(root: &Path, scratch: &Path) -> Result<String, String> {
         config.type_attribute(name, "#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]");
     }
     config.skip_debug(SECRET_MESSAGES.iter().copied());
-    // PendingPreKey is a field of SessionState, so it must be Zeroize too (it holds no secret).
-    config.type_attribute(".hushwire.v1.PendingPreKey", "#[derive(zeroize::Zeroize)]");
+    // PreKeyInfo is a field of SessionState, so it must be Zeroize too (it holds no secret).
+    config.type_attribute(".hushwire.v1.PreKeyInfo", "#[derive(zeroize::Zeroize)]");
     config.compile_fds(fds).map_err(|e| e.to_string())?;
     std::fs::read_to_string(scratch.join("hushwire.v1.rs")).map_err(|e| e.to_string())
 }
