@@ -296,6 +296,11 @@ impl Session {
         self.ratchet.skipped.len()
     }
 
+    /// How many receiving chains the session keeps (at most `Config::max_receiving_chains`).
+    pub fn receiving_chain_count(&self) -> usize {
+        self.ratchet.receiving.len()
+    }
+
     /// The serialized session state (SPEC.md section 9). It contains secrets.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         state::encode(self)

@@ -1,0 +1,146 @@
+//! The configurable bounds: per-chain skip, stored skipped keys, receiving chains, sizes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use hushwire::{Config, Envelope, Error, Session};
+
+#[test]
+fn skipping_exactly_the_limit_works_and_one_more_fails() {
+    let mut rng = rng(40);
+    let mut config = Config::default();
+    config.max_skip = 50;
+    let mut pair = established_pair(&mut rng, config);
+    // Bob's next message from Alice opens a new chain; skip 50 on it: allowed.
+    let mut wires = Vec::new();
+    for i in 0..51u32 {
+        wires.push(pair.alice.encrypt(&i.to_be_bytes()).unwrap().encode());
+    }
+    assert_eq!(
+        pair.bob.decrypt_bytes(&mut rng, &wires[50]).unwrap(),
+        50u32.to_be_bytes()
+    );
+    assert_eq!(pair.bob.skipped_key_count(), 50);
+    // Now 51 further on the same chain: refused, state unchanged.
+    let mut far = Vec::new();
+    for _ in 0..52 {
+        far = pair.alice.encrypt(b"far").unwrap().encode();
+    }
+    let before = pair.bob.to_bytes();
+    assert_eq!(
+        pair.bob.decrypt_bytes(&mut rng, &far),
+        Err(Error::TooManySkippedMessages { skip: 51, max: 50 })
+    );
+    assert_eq!(pair.bob.to_bytes(), before);
+    // The skipped ones still decrypt, in any order.
+    for i in (0..50).rev() {
+        assert_eq!(
+            pair.bob.decrypt_bytes(&mut rng, &wires[i]).unwrap(),
+            (i as u32).to_be_bytes()
+        );
+    }
+    assert_eq!(pair.bob.skipped_key_count(), 0);
+}
+
+#[test]
+fn previous_chain_skip_beyond_the_limit_fails() {
+    let mut rng = rng(41);
+    let mut config = Config::default();
+    config.max_skip = 20;
+    let mut pair = established_pair(&mut rng, config);
+    let first = pair.alice.encrypt(b"a0").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng, &first).unwrap();
+    // Alice sends 30 more on this chain (never delivered), then Bob replies, then Alice's next
+    // message announces PN = 31: finishing the old chain would skip 30 keys > 20.
+    for _ in 0..30 {
+        pair.alice.encrypt(b"lost").unwrap();
+    }
+    let reply = pair.bob.encrypt(b"b").unwrap().encode();
+    pair.alice.decrypt_bytes(&mut rng, &reply).unwrap();
+    let next = pair.alice.encrypt(b"a-next").unwrap();
+    let Envelope::Ratchet(message) = &next else {
+        panic!()
+    };
+    assert_eq!(message.header().previous_counter, 31);
+    let before = pair.bob.to_bytes();
+    assert_eq!(
+        pair.bob.decrypt(&mut rng, &next),
+        Err(Error::TooManySkippedMessages { skip: 30, max: 20 })
+    );
+    assert_eq!(pair.bob.to_bytes(), before);
+}
+
+#[test]
+fn stored_skipped_keys_are_capped_oldest_first() {
+    let mut rng = rng(42);
+    let mut config = Config::default();
+    config.max_skipped_keys = 10;
+    let mut pair = established_pair(&mut rng, config);
+    let wires: Vec<Vec<u8>> = (0..16u32)
+        .map(|i| pair.alice.encrypt(&i.to_be_bytes()).unwrap().encode())
+        .collect();
+    // Deliver message 15 first: 15 keys are derived, the 5 oldest are evicted.
+    pair.bob.decrypt_bytes(&mut rng, &wires[15]).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 10);
+    for wire in &wires[..5] {
+        assert_eq!(
+            pair.bob.decrypt_bytes(&mut rng, wire),
+            Err(Error::DuplicateMessage)
+        );
+    }
+    for (i, wire) in wires.iter().enumerate().take(15).skip(5) {
+        assert_eq!(
+            pair.bob.decrypt_bytes(&mut rng, wire).unwrap(),
+            (i as u32).to_be_bytes()
+        );
+    }
+}
+
+#[test]
+fn at_most_five_receiving_chains_are_kept() {
+    let mut rng = rng(43);
+    let mut pair = established_pair(&mut rng, Config::default());
+    for round in 0..12 {
+        let wire = pair.alice.encrypt(b"ping").unwrap().encode();
+        pair.bob.decrypt_bytes(&mut rng, &wire).unwrap();
+        let wire = pair.bob.encrypt(b"pong").unwrap().encode();
+        pair.alice.decrypt_bytes(&mut rng, &wire).unwrap();
+        assert!(pair.bob.receiving_chain_count() <= 5, "round {round}");
+        assert!(pair.alice.receiving_chain_count() <= 5, "round {round}");
+    }
+    assert_eq!(pair.bob.receiving_chain_count(), 5);
+    // Loading a state with more chains than the config allows is refused.
+    let mut small = Config::default();
+    small.max_receiving_chains = 2;
+    assert_eq!(
+        Session::from_bytes(&pair.bob.to_bytes(), small).unwrap_err(),
+        Error::InvalidSessionState
+    );
+}
+
+#[test]
+fn oversized_input_is_refused_before_parsing() {
+    let mut rng = rng(44);
+    let mut config = Config::default();
+    config.max_encoded_len = 200;
+    let mut pair = established_pair(&mut rng, config);
+    let wire = pair.alice.encrypt(&[0u8; 300]).unwrap().encode();
+    let before = pair.bob.to_bytes();
+    assert_eq!(
+        pair.bob.decrypt_bytes(&mut rng, &wire),
+        Err(Error::TooLarge {
+            len: wire.len(),
+            max: 200
+        })
+    );
+    assert_eq!(pair.bob.to_bytes(), before);
+    assert_eq!(
+        Session::from_bytes(&before, config).unwrap_err(),
+        Error::TooLarge {
+            len: before.len(),
+            max: 200
+        }
+    );
+}
