@@ -45,3 +45,8 @@ pub use ratchet::header::Header;
 pub use session::Session;
 pub use signature::SIGNATURE_LEN;
 pub use x25519::{X25519_LEN, X25519PublicKey};
+
+/// The README's code blocks, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
