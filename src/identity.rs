@@ -66,6 +66,11 @@ impl IdentityKeyPair {
         self.signing.sign(&context.message(body)).to_bytes()
     }
 
+    /// The X25519 secret derived from the seed.
+    pub(crate) fn agreement_secret(&self) -> &X25519Secret {
+        &self.agreement
+    }
+
     /// X25519 between our identity's X25519 secret and `their` key.
     pub(crate) fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<SharedSecret, Error> {
         self.agreement.diffie_hellman(their)

@@ -32,3 +32,25 @@ pub(crate) fn hmac_sha256(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
     mac.update(data);
     mac.finalize().into_bytes().into()
 }
+
+/// HKDF-SHA256 of any length, `None` past 255 * 32 bytes (for known-answer tests).
+pub(crate) fn hkdf_sha256_checked(
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; len];
+    Hkdf::<Sha256>::new(Some(salt), ikm)
+        .expand(info, &mut out)
+        .ok()?;
+    Some(out)
+}
+
+/// HMAC-SHA256 with a key of any length (for known-answer tests).
+pub(crate) fn hmac_sha256_any_key(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&[0u8; 64].into()));
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}

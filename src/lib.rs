@@ -18,6 +18,7 @@
 mod bundle;
 mod config;
 mod error;
+pub mod hazmat;
 mod hexfmt;
 mod identity;
 mod kdf;

@@ -144,6 +144,10 @@ pub(crate) fn raw_diffie_hellman(
 pub(crate) struct SharedSecret([u8; X25519_LEN]);
 
 impl SharedSecret {
+    pub(crate) fn from_bytes(bytes: [u8; X25519_LEN]) -> Self {
+        Self(bytes)
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8; X25519_LEN] {
         &self.0
     }

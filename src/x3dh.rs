@@ -44,18 +44,36 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     bundle: &PreKeyBundle,
 ) -> Result<InitiatorAgreement, Error> {
     let base = X25519Secret::generate(rng);
-    let spk = bundle.signed_prekey().public_key();
-    let dh1 = ours.diffie_hellman(spk)?;
-    let dh2 = base.diffie_hellman(bundle.identity_key().x25519())?;
-    let dh3 = base.diffie_hellman(spk)?;
-    let dh4 = bundle
-        .one_time_prekey()
-        .map(|otk| base.diffie_hellman(otk.public_key()))
-        .transpose()?;
+    let dh = initiator_dh(
+        ours,
+        &base,
+        bundle.identity_key(),
+        bundle.signed_prekey().public_key(),
+        bundle.one_time_prekey().map(|otk| otk.public_key()),
+    )?;
     Ok(InitiatorAgreement {
-        shared_key: derive_shared_key(&dh1, &dh2, &dh3, dh4.as_ref()),
+        shared_key: derive_shared_key(&dh),
         base_key: base.public_key(),
     })
+}
+
+/// DH1..DH3 [DH4] as the initiator computes them (SPEC.md 5.3).
+pub(crate) fn initiator_dh(
+    ours: &IdentityKeyPair,
+    base: &X25519Secret,
+    their_identity: &IdentityKey,
+    their_signed_prekey: &X25519PublicKey,
+    their_one_time_prekey: Option<&X25519PublicKey>,
+) -> Result<Vec<SharedSecret>, Error> {
+    let mut dh = vec![
+        ours.diffie_hellman(their_signed_prekey)?,
+        base.diffie_hellman(their_identity.x25519())?,
+        base.diffie_hellman(their_signed_prekey)?,
+    ];
+    if let Some(otk) = their_one_time_prekey {
+        dh.push(base.diffie_hellman(otk)?);
+    }
+    Ok(dh)
 }
 
 /// The responder (Bob) side: SK from our keys and the initiator's identity and base key.
@@ -66,28 +84,41 @@ pub(crate) fn respond(
     their_identity: &IdentityKey,
     their_base_key: &X25519PublicKey,
 ) -> Result<SharedKey, Error> {
-    let dh1 = signed_prekey
-        .secret()
-        .diffie_hellman(their_identity.x25519())?;
-    let dh2 = ours.diffie_hellman(their_base_key)?;
-    let dh3 = signed_prekey.secret().diffie_hellman(their_base_key)?;
-    let dh4 = one_time_prekey
-        .map(|otk| otk.secret().diffie_hellman(their_base_key))
-        .transpose()?;
-    Ok(derive_shared_key(&dh1, &dh2, &dh3, dh4.as_ref()))
+    let dh = responder_dh(
+        ours,
+        signed_prekey.secret(),
+        one_time_prekey.map(|otk| otk.secret()),
+        their_identity,
+        their_base_key,
+    )?;
+    Ok(derive_shared_key(&dh))
+}
+
+/// DH1..DH3 [DH4] as the responder computes them (SPEC.md 5.3).
+pub(crate) fn responder_dh(
+    ours: &IdentityKeyPair,
+    signed_prekey: &X25519Secret,
+    one_time_prekey: Option<&X25519Secret>,
+    their_identity: &IdentityKey,
+    their_base_key: &X25519PublicKey,
+) -> Result<Vec<SharedSecret>, Error> {
+    let mut dh = vec![
+        signed_prekey.diffie_hellman(their_identity.x25519())?,
+        ours.diffie_hellman(their_base_key)?,
+        signed_prekey.diffie_hellman(their_base_key)?,
+    ];
+    if let Some(otk) = one_time_prekey {
+        dh.push(otk.diffie_hellman(their_base_key)?);
+    }
+    Ok(dh)
 }
 
 /// SK = HKDF-SHA256(salt = 32 zero bytes, ikm = F || DH1 || DH2 || DH3 [|| DH4],
 /// info = "hushwire/v1/x3dh"), 32 bytes, with F = 32 bytes of 0xFF.
-fn derive_shared_key(
-    dh1: &SharedSecret,
-    dh2: &SharedSecret,
-    dh3: &SharedSecret,
-    dh4: Option<&SharedSecret>,
-) -> SharedKey {
+pub(crate) fn derive_shared_key(dh_outputs: &[SharedSecret]) -> SharedKey {
     let mut ikm = Zeroizing::new(Vec::with_capacity(5 * 32));
     ikm.extend_from_slice(&[0xFF; 32]);
-    for dh in [Some(dh1), Some(dh2), Some(dh3), dh4].into_iter().flatten() {
+    for dh in dh_outputs {
         ikm.extend_from_slice(dh.as_bytes());
     }
     let mut sk = SharedKey([0u8; 32]);

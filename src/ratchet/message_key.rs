@@ -25,42 +25,59 @@ impl MessageKey {
 
     /// HKDF-SHA256(salt = 32 zero bytes, ikm = MK, info = "hushwire/v1/message-key"), 44
     /// bytes: the ChaCha20-Poly1305 key, then the nonce.
-    fn cipher(&self) -> (ChaCha20Poly1305, Nonce) {
+    pub(crate) fn key_and_nonce(&self) -> (Zeroizing<[u8; 32]>, [u8; 12]) {
         let mut okm = Zeroizing::new([0u8; 44]);
         hkdf_sha256(&[0u8; 32], &self.0, INFO_MESSAGE_KEY, okm.as_mut());
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&okm[..32]);
         let mut nonce = [0u8; 12];
         nonce.copy_from_slice(&okm[32..]);
-        (ChaCha20Poly1305::new(&(*key).into()), nonce.into())
+        (key, nonce)
     }
 
     /// Encrypts `plaintext` with associated data `ad`, consuming the key.
     pub(crate) fn encrypt(self, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        let (cipher, nonce) = self.cipher();
-        // ChaCha20-Poly1305 fails only for inputs over 256 GiB; callers bound sizes far below.
-        cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: ad,
-                },
-            )
-            .unwrap_or_default()
+        let (key, nonce) = self.key_and_nonce();
+        seal_raw(&key, &nonce, ad, plaintext)
     }
 
     /// Decrypts and authenticates `ciphertext`, consuming the key.
     pub(crate) fn decrypt(self, ad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
-        let (cipher, nonce) = self.cipher();
-        cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ciphertext,
-                    aad: ad,
-                },
-            )
-            .map_err(|_| Error::DecryptionFailed)
+        let (key, nonce) = self.key_and_nonce();
+        open_raw(&key, &nonce, ad, ciphertext)
     }
+}
+
+/// ChaCha20-Poly1305 encryption: ciphertext || tag.
+pub(crate) fn seal_raw(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let cipher = ChaCha20Poly1305::new(&(*key).into());
+    // ChaCha20-Poly1305 fails only for inputs over 256 GiB; callers bound sizes far below.
+    cipher
+        .encrypt(
+            &Nonce::from(*nonce),
+            Payload {
+                msg: plaintext,
+                aad: ad,
+            },
+        )
+        .unwrap_or_default()
+}
+
+/// ChaCha20-Poly1305 decryption of ciphertext || tag.
+pub(crate) fn open_raw(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let cipher = ChaCha20Poly1305::new(&(*key).into());
+    cipher
+        .decrypt(
+            &Nonce::from(*nonce),
+            Payload {
+                msg: ciphertext,
+                aad: ad,
+            },
+        )
+        .map_err(|_| Error::DecryptionFailed)
 }
