@@ -1,0 +1,335 @@
+//! The committed test vectors: they verify, they are exactly what generation produces, any
+//! changed byte is caught, and every derived value in them is recomputed here a second way,
+//! straight from SPEC.md with the raw hkdf/hmac/sha2/x25519/ed25519/chacha20poly1305 crates and
+//! none of hushwire's code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../examples/vectors/layers.rs"]
+mod layers;
+
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::{Digest, Sha256, Sha512};
+
+fn read(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("test-vectors")
+            .join(file),
+    )
+    .unwrap()
+}
+
+fn cases(file: &str) -> Vec<Value> {
+    let document: Value = serde_json::from_str(&read(file)).unwrap();
+    document["cases"].as_array().unwrap().clone()
+}
+
+fn hx(value: &Value) -> Vec<u8> {
+    hex::decode(value.as_str().unwrap()).unwrap()
+}
+
+fn a32(value: &Value) -> [u8; 32] {
+    hx(value).try_into().unwrap()
+}
+
+#[test]
+fn committed_vectors_verify_and_match_regeneration() {
+    for layer in layers::layers() {
+        let report = layers::verify(&layer, &read(layer.file));
+        assert!(
+            report.failed.is_empty(),
+            "{}: {:?}",
+            layer.file,
+            report.failed
+        );
+        assert!(report.passed >= 2, "{} has too few cases", layer.file);
+    }
+}
+
+#[test]
+fn every_layer_has_negative_cases_with_an_error_kind() {
+    for layer in layers::layers() {
+        let errors: Vec<String> = cases(layer.file)
+            .iter()
+            .filter_map(|c| c.get("error").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let transcript_errors = layer.file == "transcript.json"
+            && read(layer.file).contains("\"error\": \"DuplicateMessage\"")
+            && read(layer.file).contains("\"error\": \"TooManySkippedMessages\"");
+        assert!(
+            !errors.is_empty() || transcript_errors || layer.file == "kdf.json",
+            "{}",
+            layer.file
+        );
+    }
+}
+
+#[test]
+fn any_changed_byte_makes_verification_fail() {
+    for layer in layers::layers() {
+        let text = read(layer.file);
+        let bytes = text.as_bytes();
+        // Every byte of the first 300 (the header and the start of the first case), then every
+        // 97th byte, so every part of every file is sampled.
+        let positions = (0..bytes.len()).filter(|&i| i < 300 || i % 97 == 0);
+        for i in positions {
+            let mut changed = bytes.to_vec();
+            changed[i] = if changed[i] == b'0' { b'1' } else { b'0' };
+            let Ok(changed) = String::from_utf8(changed) else {
+                continue;
+            };
+            let report = layers::verify(&layer, &changed);
+            assert!(
+                !report.failed.is_empty(),
+                "{}: change at byte {i} went unnoticed",
+                layer.file
+            );
+        }
+    }
+}
+
+#[test]
+fn a_changed_expected_value_fails_its_case_not_just_the_file() {
+    // Flip one hex digit of one output: the case itself must fail, not only the file check.
+    let layer = layers::layers()
+        .into_iter()
+        .find(|l| l.file == "kdf.json")
+        .unwrap();
+    let text = read("kdf.json");
+    let mut document: Value = serde_json::from_str(&text).unwrap();
+    let rk = document["cases"][0]["output"]["next_root_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flipped = format!(
+        "{}{}",
+        if rk.starts_with('0') { '1' } else { '0' },
+        &rk[1..]
+    );
+    document["cases"][0]["output"]["next_root_key"] = Value::String(flipped);
+    let report = layers::verify(&layer, &layers::render(&document));
+    assert!(
+        report.failed.iter().any(|f| f.starts_with("case 1:")),
+        "{:?}",
+        report.failed
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Second route: SPEC.md by hand.
+
+fn hkdf(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    Hkdf::<Sha256>::new(Some(salt), ikm)
+        .expand(info, &mut out)
+        .unwrap();
+    out
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+const BASE_POINT: [u8; 32] = {
+    let mut nine = [0u8; 32];
+    nine[0] = 9;
+    nine
+};
+
+#[test]
+fn second_route_identity() {
+    for case in cases("identity.json") {
+        let Some(seed) = case["input"].get("seed") else {
+            continue;
+        };
+        let seed = a32(seed);
+        let digest = Sha512::digest(seed);
+        let secret: [u8; 32] = digest[..32].try_into().unwrap();
+        assert_eq!(hx(&case["output"]["x25519_secret"]), secret);
+        assert_eq!(
+            hx(&case["output"]["x25519_public"]),
+            x25519_dalek::x25519(secret, BASE_POINT)
+        );
+        // The X25519 public key is the Montgomery form of the Ed25519 public key.
+        let ed = ed25519_dalek::VerifyingKey::from_bytes(&a32(&case["output"]["ed25519_public"]))
+            .unwrap();
+        assert_eq!(
+            hx(&case["output"]["x25519_public"]),
+            ed.to_montgomery().to_bytes()
+        );
+    }
+    // RFC 8032 section 7.1 TEST 1.
+    assert_eq!(
+        cases("identity.json")[0]["output"]["ed25519_public"],
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+    );
+}
+
+#[test]
+fn second_route_signed_prekey() {
+    let label = b"hushwire/v1/sig/signed-prekey";
+    for case in cases("signed_prekey.json") {
+        let input = &case["input"];
+        if input.get("verify").is_some() {
+            continue;
+        }
+        let mut message = vec![label.len() as u8];
+        message.extend_from_slice(label);
+        message.extend_from_slice(&(input["id"].as_u64().unwrap() as u32).to_be_bytes());
+        message.extend_from_slice(&input["created_at"].as_u64().unwrap().to_be_bytes());
+        message.extend_from_slice(&hx(&input["public_key"]));
+        assert_eq!(hx(&case["output"]["signed_message"]), message);
+        let key = ed25519_dalek::SigningKey::from_bytes(&a32(&input["seed"]));
+        let signature = ed25519_dalek::Signature::from_bytes(
+            &hx(&case["output"]["signature"]).try_into().unwrap(),
+        );
+        key.verifying_key()
+            .verify_strict(&message, &signature)
+            .unwrap();
+        // Ed25519 is deterministic: the same signature again.
+        use ed25519_dalek::Signer;
+        assert_eq!(
+            key.sign(&message).to_bytes().to_vec(),
+            hx(&case["output"]["signature"])
+        );
+    }
+}
+
+#[test]
+fn second_route_x3dh() {
+    for case in cases("x3dh.json") {
+        let input = &case["input"];
+        let Some(output) = case.get("output") else {
+            continue;
+        };
+        let alice_x = Sha512::digest(a32(&input["alice_seed"]));
+        let alice_x: [u8; 32] = alice_x[..32].try_into().unwrap();
+        let bob_x = Sha512::digest(a32(&input["bob_seed"]));
+        let bob_x: [u8; 32] = bob_x[..32].try_into().unwrap();
+        let ek = a32(&input["alice_base_secret"]);
+        let spk = a32(&input["bob_signed_prekey_secret"]);
+        let spk_pub = x25519_dalek::x25519(spk, BASE_POINT);
+        let bob_pub = x25519_dalek::x25519(bob_x, BASE_POINT);
+        let mut dh = vec![
+            x25519_dalek::x25519(alice_x, spk_pub),
+            x25519_dalek::x25519(ek, bob_pub),
+            x25519_dalek::x25519(ek, spk_pub),
+        ];
+        if !input["bob_one_time_prekey_secret"].is_null() {
+            let otk_pub =
+                x25519_dalek::x25519(a32(&input["bob_one_time_prekey_secret"]), BASE_POINT);
+            dh.push(x25519_dalek::x25519(ek, otk_pub));
+        }
+        let listed: Vec<Vec<u8>> = output["dh"].as_array().unwrap().iter().map(hx).collect();
+        assert_eq!(listed, dh.iter().map(|d| d.to_vec()).collect::<Vec<_>>());
+        let mut ikm = vec![0xffu8; 32];
+        for d in &dh {
+            ikm.extend_from_slice(d);
+        }
+        assert_eq!(
+            hx(&output["shared_key"]),
+            hkdf(&[0u8; 32], &ikm, b"hushwire/v1/x3dh", 32)
+        );
+        let mut ad = hx(&output["alice_identity_key"]);
+        ad.extend_from_slice(&hx(&output["bob_identity_key"]));
+        assert_eq!(hx(&output["associated_data"]), ad);
+    }
+}
+
+#[test]
+fn second_route_kdf() {
+    for case in cases("kdf.json") {
+        let input = &case["input"];
+        let output = &case["output"];
+        if let Some(v) = input.get("kdf_rk") {
+            let okm = hkdf(
+                &hx(&v["root_key"]),
+                &hx(&v["dh_output"]),
+                b"hushwire/v1/root",
+                64,
+            );
+            assert_eq!(hx(&output["next_root_key"]), okm[..32]);
+            assert_eq!(hx(&output["chain_key"]), okm[32..]);
+        } else if let Some(v) = input.get("kdf_ck") {
+            let mut ck = hx(&v["chain_key"]);
+            for step in output["chain"].as_array().unwrap() {
+                assert_eq!(hx(&step["message_key"]), hmac(&ck, &[0x01]));
+                ck = hmac(&ck, &[0x02]);
+                assert_eq!(hx(&step["next_chain_key"]), ck);
+            }
+        } else {
+            let okm = hkdf(
+                &[0u8; 32],
+                &hx(&input["message_key"]),
+                b"hushwire/v1/message-key",
+                44,
+            );
+            assert_eq!(hx(&output["aead_key"]), okm[..32]);
+            assert_eq!(hx(&output["aead_nonce"]), okm[32..]);
+        }
+    }
+}
+
+#[test]
+fn second_route_message() {
+    for case in cases("message.json") {
+        let input = &case["input"];
+        let mut header = vec![0x01];
+        header.extend_from_slice(&hx(&input["ratchet_key"]));
+        header
+            .extend_from_slice(&(input["previous_counter"].as_u64().unwrap() as u32).to_be_bytes());
+        header.extend_from_slice(&(input["counter"].as_u64().unwrap() as u32).to_be_bytes());
+        let x3dh_ad = hx(&input["x3dh_ad"]);
+        let mut aead_ad = (x3dh_ad.len() as u32).to_be_bytes().to_vec();
+        aead_ad.extend_from_slice(&x3dh_ad);
+        aead_ad.extend_from_slice(&(header.len() as u32).to_be_bytes());
+        aead_ad.extend_from_slice(&header);
+        let okm = hkdf(
+            &[0u8; 32],
+            &hx(&input["message_key"]),
+            b"hushwire/v1/message-key",
+            44,
+        );
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32]).unwrap();
+        let nonce = chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap();
+        match input.get("open") {
+            None => {
+                assert_eq!(hx(&case["output"]["aead_associated_data"]), aead_ad);
+                let ct = cipher
+                    .encrypt(
+                        &nonce,
+                        Payload {
+                            msg: &hx(&input["plaintext"]),
+                            aad: &aead_ad,
+                        },
+                    )
+                    .unwrap();
+                assert_eq!(hx(&case["output"]["ciphertext"]), ct);
+            }
+            Some(ct) => {
+                let opened = cipher.decrypt(
+                    &nonce,
+                    Payload {
+                        msg: &hx(ct),
+                        aad: &aead_ad,
+                    },
+                );
+                match case.get("error") {
+                    Some(error) => {
+                        assert!(opened.is_err());
+                        assert_eq!(error, "DecryptionFailed");
+                    }
+                    None => assert_eq!(opened.unwrap(), hx(&case["output"]["plaintext"])),
+                }
+            }
+        }
+    }
+}
