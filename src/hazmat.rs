@@ -254,6 +254,21 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     kdf::hmac_sha256_any_key(key, data)
 }
 
+/// Ed25519 signature (RFC 8032) with an identity's seed, over `message` as given (no context
+/// label), for known-answer tests.
+pub fn ed25519_sign(seed: &[u8; 32], message: &[u8]) -> [u8; SIGNATURE_LEN] {
+    IdentityKeyPair::from_seed(seed).sign_raw(message)
+}
+
+/// Ed25519 verification as hushwire performs it (identity key validation, then
+/// `verify_strict`), over `message` as given, for known-answer tests.
+///
+/// # Errors
+/// Key validation errors, [`Error::InvalidLength`] and [`Error::InvalidSignature`].
+pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    IdentityKey::from_bytes(public_key)?.verify_raw(message, signature)
+}
+
 /// A one-time prekey record, for building bundles in test vectors.
 ///
 /// # Errors

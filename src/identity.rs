@@ -63,7 +63,12 @@ impl IdentityKeyPair {
 
     /// Signs `body` under `context` (SPEC.md 3.2).
     pub(crate) fn sign(&self, context: SignatureContext, body: &[u8]) -> [u8; SIGNATURE_LEN] {
-        self.signing.sign(&context.message(body)).to_bytes()
+        self.sign_raw(&context.message(body))
+    }
+
+    /// Plain Ed25519 over `message`.
+    pub(crate) fn sign_raw(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.signing.sign(message).to_bytes()
     }
 
     /// The X25519 secret derived from the seed.
@@ -143,6 +148,11 @@ impl IdentityKey {
         body: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
+        self.verify_raw(&context.message(body), signature)
+    }
+
+    /// Plain Ed25519 `verify_strict` over `message`.
+    pub(crate) fn verify_raw(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         let signature: [u8; SIGNATURE_LEN] =
             signature.try_into().map_err(|_| Error::InvalidLength {
                 field: "signature",
@@ -151,7 +161,7 @@ impl IdentityKey {
             })?;
         let signature = Signature::from_bytes(&signature);
         self.verifying
-            .verify_strict(&context.message(body), &signature)
+            .verify_strict(message, &signature)
             .map_err(|_| Error::InvalidSignature)
     }
 }
