@@ -12,7 +12,8 @@ use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::kdf;
 use crate::prekey::{OneTimePreKey, OneTimePreKeyId, SignedPreKey, SignedPreKeyId};
 use crate::ratchet::chain_key::ChainKey;
-use crate::ratchet::header::{AEAD_AD_LEN, Header};
+pub use crate::ratchet::header::PREKEY_INFO_LEN;
+use crate::ratchet::header::{Header, MessageContext};
 use crate::ratchet::message_key::MessageKey;
 use crate::ratchet::root_key::RootKey;
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
@@ -184,7 +185,9 @@ pub fn message_key_material(message_key: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8
     (key, nonce)
 }
 
-/// The AEAD associated data of a message (SPEC.md 6.5).
+/// The AEAD associated data of a message (SPEC.md 6.5). `prekey_info` is the 41-byte encoding
+/// of a PreKeyMessage's X3DH fields when the message travels in one, `None` for a
+/// RatchetMessage.
 ///
 /// # Errors
 /// Key validation errors for `ratchet_key`.
@@ -193,13 +196,18 @@ pub fn aead_associated_data(
     ratchet_key: &[u8],
     previous_counter: u32,
     counter: u32,
-) -> Result<[u8; AEAD_AD_LEN], Error> {
+    prekey_info: Option<&[u8; PREKEY_INFO_LEN]>,
+) -> Result<Vec<u8>, Error> {
     let header = Header {
         ratchet_key: X25519PublicKey::from_bytes(ratchet_key)?,
         previous_counter,
         counter,
     };
-    Ok(header.aead_associated_data(&AssociatedData(*x3dh_ad)))
+    let context = MessageContext {
+        ad: AssociatedData(*x3dh_ad),
+        prekey: prekey_info.copied(),
+    };
+    Ok(header.aead_associated_data(&context))
 }
 
 /// Encrypts with a message key as the ratchet does (SPEC.md 6.4).

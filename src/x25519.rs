@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn small_order_points_are_found() {
-        // u = 0 (order 2 on the curve) and u = 1 (order 4 on the twist).
+        // u = 0 (order 2) and u = 1 (order 4), both on the curve.
         assert!(has_small_order(&[0u8; 32]));
         let mut one = [0u8; 32];
         one[0] = 1;

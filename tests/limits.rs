@@ -111,21 +111,44 @@ fn at_most_five_receiving_chains_are_kept() {
         assert!(pair.alice.receiving_chain_count() <= 5, "round {round}");
     }
     assert_eq!(pair.bob.receiving_chain_count(), 5);
-    // Loading a state with more chains than the config allows is refused.
+}
+
+#[test]
+fn lowering_a_limit_trims_stored_sessions_instead_of_breaking_them() {
+    let mut rng = rng(46);
+    let mut pair = established_pair(&mut rng, Config::default());
+    let mut old_message = Vec::new();
+    for round in 0..6 {
+        let wire = pair.alice.encrypt(b"ping").unwrap().encode();
+        pair.bob.decrypt_bytes(&mut rng, &wire).unwrap();
+        if round == 2 {
+            old_message = wire;
+        }
+        let wire = pair.bob.encrypt(b"pong").unwrap().encode();
+        pair.alice.decrypt_bytes(&mut rng, &wire).unwrap();
+    }
+    assert_eq!(pair.bob.receiving_chain_count(), 5);
     let mut small = Config::default();
     small.max_receiving_chains = 2;
+    let mut reloaded = Session::from_bytes(&pair.bob.to_bytes(), small).unwrap();
+    assert_eq!(reloaded.receiving_chain_count(), 2);
+    // The dropped chains are retired, so a replay on one is still a duplicate.
     assert_eq!(
-        Session::from_bytes(&pair.bob.to_bytes(), small).unwrap_err(),
-        Error::InvalidSessionState
+        reloaded.decrypt_bytes(&mut rng, &old_message),
+        Err(Error::DuplicateMessage)
     );
+    pair.bob.set_config(small);
+    assert_eq!(pair.bob.receiving_chain_count(), 2);
+    assert_eq!(pair.bob.to_bytes(), reloaded.to_bytes());
 }
 
 #[test]
 fn oversized_input_is_refused_before_parsing() {
     let mut rng = rng(44);
-    let mut config = Config::default();
-    config.max_encoded_len = 200;
-    let mut pair = established_pair(&mut rng, config);
+    let mut pair = established_pair(&mut rng, Config::default());
+    let mut small = Config::default();
+    small.max_encoded_len = 200;
+    pair.bob.set_config(small);
     let wire = pair.alice.encrypt(&[0u8; 300]).unwrap().encode();
     let before = pair.bob.to_bytes();
     assert_eq!(
@@ -137,10 +160,31 @@ fn oversized_input_is_refused_before_parsing() {
     );
     assert_eq!(pair.bob.to_bytes(), before);
     assert_eq!(
-        Session::from_bytes(&before, config).unwrap_err(),
+        Session::from_bytes(&before, small).unwrap_err(),
         Error::TooLarge {
             len: before.len(),
             max: 200
         }
+    );
+}
+
+#[test]
+fn encrypt_refuses_what_the_peer_could_not_decode_without_advancing() {
+    let mut rng = rng(45);
+    let mut config = Config::default();
+    config.max_encoded_len = 1000;
+    let mut pair = established_pair(&mut rng, config);
+    let before = pair.alice.to_bytes();
+    assert!(matches!(
+        pair.alice.encrypt(&[0u8; 900]),
+        Err(Error::TooLarge { .. })
+    ));
+    assert_eq!(pair.alice.to_bytes(), before);
+    // What it does accept, the peer decodes.
+    let wire = pair.alice.encrypt(&[0u8; 1000 - 176]).unwrap().encode();
+    assert!(wire.len() <= 1000);
+    assert_eq!(
+        pair.bob.decrypt_bytes(&mut rng, &wire).unwrap().len(),
+        1000 - 176
     );
 }

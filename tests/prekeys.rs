@@ -12,8 +12,8 @@ use hushwire::{
     SignedPreKeyPair, X25519PublicKey,
 };
 
-/// X25519 u-coordinates of small order, in canonical encoding: 0 (order 2), 1 (order 4, on
-/// the twist) and a point of order 8 (libsodium's blocklist).
+/// X25519 u-coordinates of small order, in canonical encoding: 0 (order 2), 1 (order 4; both
+/// on the curve) and a point of order 8 (libsodium's blocklist).
 const LOW_ORDER: [&str; 3] = [
     "0000000000000000000000000000000000000000000000000000000000000000",
     "0100000000000000000000000000000000000000000000000000000000000000",
@@ -365,4 +365,83 @@ fn a_bundle_built_by_its_owner_round_trips() {
     let mut store = InMemoryPreKeyStore::new();
     store.add_signed_prekey(spk);
     assert!(store.signed_prekey(SignedPreKeyId(9)).is_some());
+}
+
+#[test]
+fn a_base_key_with_a_small_order_component_added_is_refused() {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    use curve25519_dalek::montgomery::MontgomeryPoint;
+
+    let mut rng = rng(38);
+    let mut bob_side = responder(&mut rng, false);
+    let alice_identity = IdentityKeyPair::generate(&mut rng);
+    let mut alice = Session::initiate(
+        &mut rng,
+        &alice_identity,
+        &bob_side.bundle,
+        Config::default(),
+    )
+    .unwrap();
+    let envelope = alice.encrypt(b"hi").unwrap();
+    let Envelope::PreKey(first) = &envelope else {
+        panic!()
+    };
+    let wire = envelope.encode();
+
+    // EK_A plus the Edwards point of order 2: X25519 multiplies by a multiple of 8, so every DH
+    // with it is unchanged, and the altered key still passes the small-order check.
+    let base = first.base_key().to_bytes();
+    let order_two = CompressedEdwardsY(
+        hex::decode("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    )
+    .decompress()
+    .unwrap();
+    let altered = (MontgomeryPoint(base).to_edwards(0).unwrap() + order_two)
+        .to_montgomery()
+        .to_bytes();
+    assert_ne!(altered, base);
+    let k = [0x5au8; 32];
+    assert_eq!(
+        *hushwire::hazmat::x25519(&k, &altered).unwrap(),
+        *hushwire::hazmat::x25519(&k, &base).unwrap()
+    );
+
+    // The X3DH fields are bound into the AEAD associated data, so the variant does not decrypt,
+    // and no second session can be made from one first message this way.
+    let Envelope::PreKey(variant) = decode(&replace_once(&wire, &base, &altered)) else {
+        panic!()
+    };
+    assert_eq!(
+        Session::accept(
+            &mut rng,
+            &bob_side.identity,
+            &mut bob_side.store,
+            &variant,
+            Config::default()
+        )
+        .unwrap_err(),
+        Error::DecryptionFailed
+    );
+    let (mut bob, _) = Session::accept(
+        &mut rng,
+        &bob_side.identity,
+        &mut bob_side.store,
+        first,
+        Config::default(),
+    )
+    .unwrap();
+    // Nor does the inner message of a PreKeyMessage decrypt when sent bare.
+    let second = alice.encrypt(b"again").unwrap();
+    let Envelope::PreKey(second) = second else {
+        panic!()
+    };
+    let bare = Envelope::Ratchet(second.message().clone());
+    assert_eq!(bob.decrypt(&mut rng, &bare), Err(Error::DecryptionFailed));
+    assert_eq!(
+        bob.decrypt(&mut rng, &Envelope::PreKey(second)).unwrap(),
+        b"again"
+    );
 }

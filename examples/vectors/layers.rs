@@ -115,6 +115,10 @@ pub fn layers() -> Vec<Layer> {
                 ("ratchet_key", "SPEC.md 6.5"),
                 ("previous_counter", "SPEC.md 6.5 (PN)"),
                 ("counter", "SPEC.md 6.5 (N)"),
+                (
+                    "prekey_info",
+                    "SPEC.md 6.5 (X3DH fields of a PreKeyMessage)",
+                ),
                 ("aead_associated_data", "SPEC.md 6.5"),
                 ("ciphertext", "SPEC.md 6.4"),
             ],
@@ -567,6 +571,12 @@ fn message_inputs() -> Vec<(&'static str, Value)> {
     let mut large = base.clone();
     large["counter"] = json!(u32::MAX - 1);
     large["previous_counter"] = json!(u32::MAX);
+    let mut in_prekey = base.clone();
+    let mut info = hazmat::x25519_public_key(&seed(52)).to_vec();
+    info.extend_from_slice(&[0, 0, 0, 1, 1, 0, 0, 0, 7]);
+    in_prekey["prekey_info"] = h(&info);
+    let mut in_prekey_sent_bare = base.clone();
+    in_prekey_sent_bare["open"] = seal(&in_prekey).unwrap()["ciphertext"].clone();
     let sealed = seal(&base).unwrap();
     let ct = bytes(&sealed["ciphertext"]).unwrap();
     let mut tampered_ct = base.clone();
@@ -589,6 +599,14 @@ fn message_inputs() -> Vec<(&'static str, Value)> {
         ("a short message", base),
         ("empty plaintext, first message of the first chain", empty),
         ("largest counters", large),
+        (
+            "a message carried in a PreKeyMessage (signed prekey 1, one-time prekey 7)",
+            in_prekey,
+        ),
+        (
+            "open: a PreKeyMessage's inner message sent as a RatchetMessage",
+            in_prekey_sent_bare,
+        ),
         ("open: the genuine ciphertext", genuine),
         ("open: first ciphertext byte flipped", tampered_ct),
         ("open: tag bit flipped", tampered_tag),
@@ -606,11 +624,20 @@ fn seal(input: &Value) -> Result<Value, String> {
         &bytes(&input["ratchet_key"])?,
         u32::try_from(num(&input["previous_counter"])?).map_err(|e| e.to_string())?,
         u32::try_from(num(&input["counter"])?).map_err(|e| e.to_string())?,
+        match input.get("prekey_info") {
+            Some(info) => Some(
+                bytes(info)?
+                    .try_into()
+                    .map_err(|_| "prekey_info must be 41 bytes")?,
+            ),
+            None => None,
+        }
+        .as_ref(),
     )
     .map_err(kind)?;
     let mk = b32(&input["message_key"])?;
     Ok(json!({
-        "aead_associated_data": h(aead_ad),
+        "aead_associated_data": h(&aead_ad),
         "ciphertext": h(hazmat::seal(&mk, &aead_ad, &bytes(&input["plaintext"])?)),
     }))
 }

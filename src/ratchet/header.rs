@@ -9,7 +9,7 @@ const HEADER_VERSION: u8 = 1;
 /// Length of the encoded header: version, ratchet key, PN, N.
 pub(crate) const HEADER_LEN: usize = 1 + X25519_LEN + 4 + 4;
 
-/// Length of the AEAD associated data: two length-prefixed fields.
+/// Length of the AEAD associated data of a RatchetMessage: two length-prefixed fields.
 pub(crate) const AEAD_AD_LEN: usize = 4 + AD_LEN + 4 + HEADER_LEN;
 
 /// The header of a Double Ratchet message. Public: it travels in the clear.
@@ -34,13 +34,33 @@ impl Header {
         out
     }
 
-    /// `u32 BE len(AD) || AD || u32 BE len(header) || header`.
-    pub(crate) fn aead_associated_data(&self, ad: &AssociatedData) -> [u8; AEAD_AD_LEN] {
-        let mut out = [0u8; AEAD_AD_LEN];
-        out[..4].copy_from_slice(&(AD_LEN as u32).to_be_bytes());
-        out[4..4 + AD_LEN].copy_from_slice(&ad.0);
-        out[4 + AD_LEN..8 + AD_LEN].copy_from_slice(&(HEADER_LEN as u32).to_be_bytes());
-        out[8 + AD_LEN..].copy_from_slice(&self.encode());
+    /// `LP(AD) || LP(header)`, followed by `LP(prekey info)` for a message carried in a
+    /// PreKeyMessage, where `LP(x) = u32 BE len(x) || x` (SPEC.md 6.5).
+    pub(crate) fn aead_associated_data(&self, context: &MessageContext) -> Vec<u8> {
+        let header = self.encode();
+        let mut out = Vec::with_capacity(AEAD_AD_LEN + 4 + PREKEY_INFO_LEN);
+        push_length_prefixed(&mut out, &context.ad.0);
+        push_length_prefixed(&mut out, &header);
+        if let Some(prekey) = &context.prekey {
+            push_length_prefixed(&mut out, prekey);
+        }
         out
     }
+}
+
+fn push_length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
+    // Every field is a fixed-size array of at most 64 bytes.
+    out.extend_from_slice(&u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes());
+    out.extend_from_slice(field);
+}
+
+/// Length of the encoded X3DH fields of a PreKeyMessage (SPEC.md 6.5): base key, signed
+/// prekey id, one-time prekey presence byte and id.
+pub const PREKEY_INFO_LEN: usize = X25519_LEN + 4 + 1 + 4;
+
+/// What a message's AEAD associated data binds besides its header: the X3DH AD, and for a
+/// message carried in a PreKeyMessage, that message's X3DH fields.
+pub(crate) struct MessageContext {
+    pub(crate) ad: AssociatedData,
+    pub(crate) prekey: Option<[u8; PREKEY_INFO_LEN]>,
 }

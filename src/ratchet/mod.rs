@@ -18,11 +18,11 @@ use rand::CryptoRng;
 use crate::Error;
 use crate::config::Config;
 use crate::message::RatchetMessage;
-use crate::x3dh::{AssociatedData, SharedKey};
+use crate::x3dh::SharedKey;
 use crate::x25519::{X25519PublicKey, X25519Secret};
 
 use self::chain_key::ChainKey;
-use self::header::Header;
+use self::header::{Header, MessageContext};
 use self::message_key::MessageKey;
 use self::receiving_chain::ReceivingChain;
 use self::root_key::RootKey;
@@ -74,7 +74,7 @@ impl DoubleRatchet {
         rng: &mut R,
         shared_key: &SharedKey,
         our_signed_prekey: &X25519Secret,
-        ad: &AssociatedData,
+        context: &MessageContext,
         message: &RatchetMessage,
         config: &Config,
     ) -> Result<(Self, Vec<u8>), Error> {
@@ -85,7 +85,7 @@ impl DoubleRatchet {
             &message.header,
             config.max_skip,
         )?;
-        let plaintext = decrypt_with(step.message_key, ad, message)?;
+        let plaintext = decrypt_with(step.message_key, context, message)?;
         let (root_key, sending) = send_step(rng, &step.root_key, &message.header.ratchet_key, 0)?;
         let mut skipped = SkippedKeys::default();
         skipped.extend(step.skipped, config.max_skipped_keys);
@@ -105,7 +105,7 @@ impl DoubleRatchet {
     /// [`Error::CounterExhausted`] once the chain has sent `u32::MAX` messages.
     pub(crate) fn encrypt(
         &mut self,
-        ad: &AssociatedData,
+        context: &MessageContext,
         plaintext: &[u8],
     ) -> Result<RatchetMessage, Error> {
         let counter = self.sending.chain_key.index();
@@ -118,7 +118,7 @@ impl DoubleRatchet {
             counter,
         };
         let message_key = self.sending.chain_key.message_key();
-        let ciphertext = message_key.encrypt(&header.aead_associated_data(ad), plaintext);
+        let ciphertext = message_key.encrypt(&header.aead_associated_data(context), plaintext);
         self.sending.chain_key = self.sending.chain_key.next();
         Ok(RatchetMessage { header, ciphertext })
     }
@@ -127,7 +127,7 @@ impl DoubleRatchet {
     pub(crate) fn decrypt<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
-        ad: &AssociatedData,
+        context: &MessageContext,
         message: &RatchetMessage,
         config: &Config,
     ) -> Result<Vec<u8>, Error> {
@@ -139,7 +139,7 @@ impl DoubleRatchet {
                 Some(stored) => stored.message_key.clone(),
                 None => return Err(Error::InvalidSessionState),
             };
-            let plaintext = decrypt_with(message_key, ad, message)?;
+            let plaintext = decrypt_with(message_key, context, message)?;
             self.skipped.remove(index);
             return Ok(plaintext);
         }
@@ -155,7 +155,7 @@ impl DoubleRatchet {
                 .get_mut(position)
                 .ok_or(Error::InvalidSessionState)?;
             let advanced = chain.advance_to(header.counter, config.max_skip)?;
-            let plaintext = decrypt_with(advanced.message_key, ad, message)?;
+            let plaintext = decrypt_with(advanced.message_key, context, message)?;
             chain.chain_key = advanced.chain_key;
             self.skipped
                 .extend(advanced.skipped, config.max_skipped_keys);
@@ -190,7 +190,7 @@ impl DoubleRatchet {
             header,
             config.max_skip,
         )?;
-        let plaintext = decrypt_with(step.message_key, ad, message)?;
+        let plaintext = decrypt_with(step.message_key, context, message)?;
         let previous_counter = self.sending.chain_key.index();
         let (root_key, sending) =
             send_step(rng, &step.root_key, &header.ratchet_key, previous_counter)?;
@@ -209,6 +209,19 @@ impl DoubleRatchet {
         }
         self.skipped.extend(step.skipped, config.max_skipped_keys);
         self.receiving.insert(0, step.chain);
+        self.apply_limits(config);
+        self.root_key = root_key;
+        self.sending = sending;
+        Ok(plaintext)
+    }
+}
+
+impl DoubleRatchet {
+    /// Brings the state within `config`'s limits the way decryption does: the oldest skipped
+    /// keys are evicted, receiving chains past the limit are retired (their keys remembered),
+    /// and the oldest retired keys are forgotten.
+    pub(crate) fn apply_limits(&mut self, config: &Config) {
+        self.skipped.truncate_oldest(config.max_skipped_keys);
         let dropped = self
             .receiving
             .split_off(config.receiving_chains().min(self.receiving.len()));
@@ -216,9 +229,6 @@ impl DoubleRatchet {
             self.retired.insert(0, chain.ratchet_key);
         }
         self.retired.truncate(config.max_retired_chains);
-        self.root_key = root_key;
-        self.sending = sending;
-        Ok(plaintext)
     }
 }
 
@@ -266,11 +276,11 @@ fn send_step<R: CryptoRng + ?Sized>(
 
 fn decrypt_with(
     message_key: MessageKey,
-    ad: &AssociatedData,
+    context: &MessageContext,
     message: &RatchetMessage,
 ) -> Result<Vec<u8>, Error> {
     message_key.decrypt(
-        &message.header.aead_associated_data(ad),
+        &message.header.aead_associated_data(context),
         &message.ciphertext,
     )
 }

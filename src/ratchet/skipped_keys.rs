@@ -39,6 +39,11 @@ impl SkippedKeys {
     /// Appends `keys` (oldest first), then evicts from the front down to `cap`.
     pub(crate) fn extend(&mut self, keys: Vec<SkippedKey>, cap: usize) {
         self.keys.extend(keys);
+        self.truncate_oldest(cap);
+    }
+
+    /// Evicts the oldest keys until at most `cap` remain.
+    pub(crate) fn truncate_oldest(&mut self, cap: usize) {
         while self.keys.len() > cap {
             self.keys.pop_front();
         }

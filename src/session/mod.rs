@@ -15,8 +15,15 @@ use crate::message::{Envelope, PreKeyMessage};
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
 use crate::prekey_store::PreKeyStore;
 use crate::ratchet::DoubleRatchet;
+use crate::ratchet::header::{MessageContext, PREKEY_INFO_LEN};
 use crate::x3dh::{self, AssociatedData};
 use crate::x25519::X25519PublicKey;
+
+/// An upper bound on what an envelope adds to its plaintext. A PreKeyMessage with every field
+/// at its largest adds: version 2, envelope tag and length 1 + 5, identity and base keys 68,
+/// prekey ids 12, inner tag and length 1 + 5, ratchet key 34, counters 12, ciphertext tag and
+/// length 1 + 5, AEAD tag 16: 162 bytes, with 5-byte length varints (up to 32 GiB).
+const MAX_ENVELOPE_OVERHEAD: usize = 176;
 
 /// The X3DH fields of a PreKeyMessage (SPEC.md 5.4): what the initiator repeats in every
 /// message until the first reply, and what the responder accepted.
@@ -28,6 +35,19 @@ struct PreKeyInfo {
 }
 
 impl PreKeyInfo {
+    /// `base_key || signed_prekey_id (u32 BE) || has_one_time (0x00 or 0x01) ||
+    /// one_time_prekey_id (u32 BE, 0 when absent)` (SPEC.md 6.5).
+    fn encode(&self) -> [u8; PREKEY_INFO_LEN] {
+        let mut out = [0u8; PREKEY_INFO_LEN];
+        out[..32].copy_from_slice(self.base_key.as_bytes());
+        out[32..36].copy_from_slice(&self.signed_prekey_id.0.to_be_bytes());
+        if let Some(id) = self.one_time_prekey_id {
+            out[36] = 1;
+            out[37..].copy_from_slice(&id.0.to_be_bytes());
+        }
+        out
+    }
+
     fn of(message: &PreKeyMessage) -> Self {
         Self {
             base_key: message.base_key,
@@ -167,12 +187,15 @@ impl Session {
             &message.identity_key,
             &message.base_key,
         )?;
-        let ad = AssociatedData::new(&message.identity_key, ours.public_key());
+        let context = MessageContext {
+            ad: AssociatedData::new(&message.identity_key, ours.public_key()),
+            prekey: Some(PreKeyInfo::of(message).encode()),
+        };
         let (ratchet, plaintext) = DoubleRatchet::responder(
             rng,
             &shared_key,
             signed_prekey.secret(),
-            &ad,
+            &context,
             &message.message,
             &config,
         )?;
@@ -194,10 +217,28 @@ impl Session {
     /// Encrypts `plaintext` for the peer.
     ///
     /// # Errors
-    /// [`Error::CounterExhausted`] after `u32::MAX` messages on one sending chain.
+    /// [`Error::TooLarge`] if `plaintext.len()` plus the largest envelope overhead
+    /// (176 bytes, SPEC.md 8.4) exceeds `Config::max_encoded_len`, and
+    /// [`Error::CounterExhausted`] after `u32::MAX` messages on one sending chain. Neither
+    /// changes the session.
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, Error> {
-        let ad = self.associated_data();
-        let message = self.ratchet.encrypt(&ad, plaintext)?;
+        // Refuse what the peer's decoder would refuse, before the chain advances.
+        let len = plaintext.len().saturating_add(MAX_ENVELOPE_OVERHEAD);
+        if len > self.config.max_encoded_len {
+            return Err(Error::TooLarge {
+                len,
+                max: self.config.max_encoded_len,
+            });
+        }
+        let pending = match self.role {
+            Role::Initiator { pending } => pending,
+            Role::Responder { .. } => None,
+        };
+        let context = MessageContext {
+            ad: self.associated_data(),
+            prekey: pending.map(|p| p.encode()),
+        };
+        let message = self.ratchet.encrypt(&context, plaintext)?;
         Ok(match self.role {
             Role::Initiator {
                 pending: Some(pending),
@@ -227,20 +268,23 @@ impl Session {
         rng: &mut R,
         envelope: &Envelope,
     ) -> Result<Vec<u8>, Error> {
-        let message = match envelope {
-            Envelope::Ratchet(message) => message,
+        let (message, prekey) = match envelope {
+            Envelope::Ratchet(message) => (message, None),
             Envelope::PreKey(prekey) => match self.role {
                 Role::Responder { accepted }
                     if PreKeyInfo::of(prekey) == accepted
                         && prekey.identity_key == self.remote_identity =>
                 {
-                    &prekey.message
+                    (&prekey.message, Some(accepted.encode()))
                 }
                 _ => return Err(Error::PreKeyMessageMismatch),
             },
         };
-        let ad = self.associated_data();
-        let plaintext = self.ratchet.decrypt(rng, &ad, message, &self.config)?;
+        let context = MessageContext {
+            ad: self.associated_data(),
+            prekey,
+        };
+        let plaintext = self.ratchet.decrypt(rng, &context, message, &self.config)?;
         if let Role::Initiator { pending } = &mut self.role {
             *pending = None;
         }
@@ -286,9 +330,11 @@ impl Session {
         &self.config
     }
 
-    /// Replaces the limits this session applies from now on.
+    /// Replaces the limits this session applies from now on, trimming what it holds to them
+    /// at once (oldest skipped keys first; receiving chains past the limit are retired).
     pub fn set_config(&mut self, config: Config) {
         self.config = config;
+        self.ratchet.apply_limits(&config);
     }
 
     /// How many skipped message keys the session holds.

@@ -17,6 +17,9 @@ use crate::ratchet::sending_chain::SendingChain;
 use crate::ratchet::skipped_keys::{SkippedKey, SkippedKeys};
 use crate::x25519::{X25519PublicKey, X25519Secret};
 
+/// Most entries of any list a stored state may hold, whatever the configured limits.
+const MAX_STORED_ENTRIES: usize = 1 << 16;
+
 pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
     let ratchet = &session.ratchet;
     let (initiator, pending, accepted) = match session.role {
@@ -105,9 +108,9 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         sending.previous_counter,
     );
 
-    if state.receiving.len() > config.receiving_chains()
-        || state.skipped.len() > config.max_skipped_keys
-    {
+    // Hard ceilings against absurd input; the configured limits are applied below by trimming,
+    // so lowering a limit never makes a stored session unloadable.
+    if state.receiving.len() > MAX_STORED_ENTRIES || state.skipped.len() > MAX_STORED_ENTRIES {
         return Err(Error::InvalidSessionState);
     }
     let mut receiving: Vec<ReceivingChain> = Vec::with_capacity(state.receiving.len());
@@ -130,7 +133,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         return Err(Error::InvalidSessionState);
     }
 
-    if state.retired_ratchet_keys.len() > config.max_retired_chains {
+    if state.retired_ratchet_keys.len() > MAX_STORED_ENTRIES {
         return Err(Error::InvalidSessionState);
     }
     let retired = state
@@ -148,20 +151,34 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         });
     }
     let mut skipped = SkippedKeys::default();
-    skipped.extend(keys, config.max_skipped_keys);
+    skipped.extend(keys, usize::MAX);
+    // Keys appear once across the current, older and retired chains.
+    let mut all_keys: Vec<&X25519PublicKey> = receiving.iter().map(|c| &c.ratchet_key).collect();
+    all_keys.extend(retired.iter());
+    for (i, key) in all_keys.iter().enumerate() {
+        if all_keys.iter().skip(i + 1).any(|other| other == key) {
+            return Err(Error::InvalidSessionState);
+        }
+    }
+    // An initiator still sending PreKeyMessages has not received anything yet.
+    if matches!(role, Role::Initiator { pending: Some(_) }) && !receiving.is_empty() {
+        return Err(Error::InvalidSessionState);
+    }
 
+    let mut ratchet = DoubleRatchet {
+        root_key,
+        sending,
+        receiving,
+        skipped,
+        retired,
+    };
+    ratchet.apply_limits(&config);
     Ok(Session {
         config,
         local_identity,
         remote_identity,
         role,
-        ratchet: DoubleRatchet {
-            root_key,
-            sending,
-            receiving,
-            skipped,
-            retired,
-        },
+        ratchet,
     })
 }
 
