@@ -292,6 +292,10 @@ fn second_route_message() {
         aead_ad.extend_from_slice(&x3dh_ad);
         aead_ad.extend_from_slice(&(header.len() as u32).to_be_bytes());
         aead_ad.extend_from_slice(&header);
+        if let Some(info) = input.get("prekey_info") {
+            aead_ad.extend_from_slice(&41u32.to_be_bytes());
+            aead_ad.extend_from_slice(&hx(info));
+        }
         let okm = hkdf(
             &[0u8; 32],
             &hx(&input["message_key"]),
