@@ -253,17 +253,19 @@ pub fn chacha20poly1305_open(
 
 /// HKDF-SHA256 through the crate's KDF wrapper (RFC 5869), for known-answer tests.
 /// Returns `None` if `len` exceeds 255 * 32.
-pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<Vec<u8>> {
+pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<Zeroizing<Vec<u8>>> {
     kdf::hkdf_sha256_checked(salt, ikm, info, len)
 }
 
 /// HMAC-SHA256 with a key of any length (RFC 4231), for known-answer tests.
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    kdf::hmac_sha256_any_key(key, data)
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Zeroizing<[u8; 32]> {
+    Zeroizing::new(kdf::hmac_sha256_any_key(key, data))
 }
 
-/// Ed25519 signature (RFC 8032) with an identity's seed, over `message` as given (no context
-/// label), for known-answer tests.
+/// Ed25519 signature (RFC 8032) with an identity's seed, over `message` as given, for
+/// known-answer tests. Hazardous: hushwire itself only ever signs labelled messages (SPEC.md
+/// 3.2), and that is what keeps one identity key safe for both signing and key agreement.
+/// Never call this with a real identity's seed.
 pub fn ed25519_sign(seed: &[u8; 32], message: &[u8]) -> [u8; SIGNATURE_LEN] {
     IdentityKeyPair::from_seed(seed).sign_raw(message)
 }

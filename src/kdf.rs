@@ -39,8 +39,11 @@ pub(crate) fn hkdf_sha256_checked(
     ikm: &[u8],
     info: &[u8],
     len: usize,
-) -> Option<Vec<u8>> {
-    let mut out = vec![0u8; len];
+) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    if len > 255 * 32 {
+        return None;
+    }
+    let mut out = zeroize::Zeroizing::new(vec![0u8; len]);
     Hkdf::<Sha256>::new(Some(salt), ikm)
         .expand(info, &mut out)
         .ok()?;

@@ -8,8 +8,11 @@ use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPr
 /// The responder's prekey secrets, as [`crate::Session::accept`] needs them.
 ///
 /// `accept` looks keys up, runs X3DH, decrypts the first message, and only if that succeeds
-/// calls [`PreKeyStore::consume_one_time_prekey`]. A store must then refuse that one-time
-/// prekey forever, with [`Error::OneTimePreKeyConsumed`].
+/// calls [`PreKeyStore::consume_one_time_prekey`]; if that call fails, `accept` fails with its
+/// error and returns no session. A store shared by several workers (a database) must make the
+/// consume an atomic delete-if-present, so that of two concurrent `accept`s of the same first
+/// message exactly one succeeds. After a consume, the store must refuse that one-time prekey
+/// forever, with [`Error::OneTimePreKeyConsumed`].
 pub trait PreKeyStore {
     /// The signed prekey with `id`, if we have it.
     fn signed_prekey(&self, id: SignedPreKeyId) -> Option<&SignedPreKeyPair>;
@@ -21,9 +24,13 @@ pub trait PreKeyStore {
     /// [`Error::UnknownOneTimePreKey`] if it was never issued.
     fn one_time_prekey(&self, id: OneTimePreKeyId) -> Result<&OneTimePreKeyPair, Error>;
 
-    /// Deletes the one-time prekey with `id`; later look-ups must fail with
-    /// [`Error::OneTimePreKeyConsumed`].
-    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId);
+    /// Deletes the one-time prekey with `id`, atomically: it succeeds for exactly one caller.
+    /// Later look-ups must fail with [`Error::OneTimePreKeyConsumed`].
+    ///
+    /// # Errors
+    /// [`Error::OneTimePreKeyConsumed`] if it was already consumed (for instance by a
+    /// concurrent `accept`), [`Error::UnknownOneTimePreKey`] if it never existed.
+    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error>;
 }
 
 /// A [`PreKeyStore`] in memory. It remembers the ids of consumed one-time prekeys so that a
@@ -75,8 +82,14 @@ impl PreKeyStore for InMemoryPreKeyStore {
         }
     }
 
-    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) {
-        self.one_time.remove(&id);
-        self.consumed.insert(id);
+    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
+        match self.one_time.remove(&id) {
+            Some(_) => {
+                self.consumed.insert(id);
+                Ok(())
+            }
+            None if self.consumed.contains(&id) => Err(Error::OneTimePreKeyConsumed { id: id.0 }),
+            None => Err(Error::UnknownOneTimePreKey { id: id.0 }),
+        }
     }
 }

@@ -2,7 +2,9 @@
 
 use core::fmt;
 
-use curve25519_dalek::{Scalar, montgomery::MontgomeryPoint};
+#[cfg(test)]
+use curve25519_dalek::Scalar;
+use curve25519_dalek::montgomery::MontgomeryPoint;
 use rand::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -79,12 +81,36 @@ fn is_canonical(u: &[u8; X25519_LEN]) -> bool {
     top_bit_clear && !at_least_p
 }
 
-/// True if the point with u-coordinate `u`, on the curve or its twist, has order dividing 8.
+/// The canonical u-coordinates of every point of order dividing 8 on Curve25519 and its twist
+/// (SPEC.md 2.2): 0 (order 2), 1 (order 4), p - 1 (order 4, twist), and the two of order 8.
+const SMALL_ORDER: [[u8; X25519_LEN]; 5] = [
+    [0; 32],
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ],
+    [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ],
+];
+
+/// True if the canonically encoded `u` is a point of order dividing 8 (on the curve or its
+/// twist). A table look-up: the key is public, and a ladder per received key would cost as
+/// much as a Diffie-Hellman. The unit tests check the table against the ladder.
 fn has_small_order(u: &[u8; X25519_LEN]) -> bool {
-    // [8]P is the point at infinity (encoded as u = 0 by the ladder) exactly when P's order
-    // divides 8. Both the curve (cofactor 8) and its twist (cofactor 4) are covered.
-    let eight = Scalar::from(8u8);
-    (MontgomeryPoint(*u) * eight).to_bytes() == [0u8; X25519_LEN]
+    SMALL_ORDER.contains(u)
 }
 
 /// An X25519 secret key of ours. Zeroized on drop; never printed.
@@ -162,6 +188,40 @@ impl fmt::Debug for SharedSecret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [8]P is the point at infinity (u = 0 from the ladder) exactly when P's order divides 8.
+    fn small_order_by_ladder(u: &[u8; X25519_LEN]) -> bool {
+        (MontgomeryPoint(*u) * Scalar::from(8u8)).to_bytes() == [0u8; X25519_LEN]
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_ladder() {
+        for point in SMALL_ORDER {
+            assert!(is_canonical(&point));
+            assert!(small_order_by_ladder(&point), "{point:02x?}");
+        }
+        // Many canonical points of large order, some with a torsion component: never flagged.
+        let mut u = [0u8; 32];
+        for i in 0..2000u32 {
+            u[..4].copy_from_slice(&i.to_le_bytes());
+            u[4] = 0x42;
+            let by_ladder = small_order_by_ladder(&u);
+            assert_eq!(has_small_order(&u), by_ladder, "{u:02x?}");
+            assert!(!by_ladder);
+        }
+        // Every small-order point times a large-order one is no longer small order, and the
+        // small-order points are exactly the table (the 5 found by the ladder among u = P + T
+        // for the torsion points T are the table entries).
+        let base = MontgomeryPoint::mul_base_clamped([7; 32]);
+        let edwards = base.to_edwards(0).expect("on the curve");
+        let torsion = curve25519_dalek::constants::EIGHT_TORSION;
+        for t in torsion {
+            let mixed = (edwards + t).to_montgomery().to_bytes();
+            assert!(!has_small_order(&mixed) && !small_order_by_ladder(&mixed));
+            let small = t.to_montgomery().to_bytes();
+            assert!(has_small_order(&small) && small_order_by_ladder(&small));
+        }
+    }
 
     #[test]
     fn canonical_bounds() {

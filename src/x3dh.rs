@@ -65,11 +65,11 @@ pub(crate) fn initiator_dh(
     their_signed_prekey: &X25519PublicKey,
     their_one_time_prekey: Option<&X25519PublicKey>,
 ) -> Result<Vec<SharedSecret>, Error> {
-    let mut dh = vec![
-        ours.diffie_hellman(their_signed_prekey)?,
-        base.diffie_hellman(their_identity.x25519())?,
-        base.diffie_hellman(their_signed_prekey)?,
-    ];
+    // Room for DH4 up front: growing the Vec would free an unwiped copy of DH1..DH3.
+    let mut dh = Vec::with_capacity(4);
+    dh.push(ours.diffie_hellman(their_signed_prekey)?);
+    dh.push(base.diffie_hellman(their_identity.x25519())?);
+    dh.push(base.diffie_hellman(their_signed_prekey)?);
     if let Some(otk) = their_one_time_prekey {
         dh.push(base.diffie_hellman(otk)?);
     }
@@ -102,11 +102,10 @@ pub(crate) fn responder_dh(
     their_identity: &IdentityKey,
     their_base_key: &X25519PublicKey,
 ) -> Result<Vec<SharedSecret>, Error> {
-    let mut dh = vec![
-        signed_prekey.diffie_hellman(their_identity.x25519())?,
-        ours.diffie_hellman(their_base_key)?,
-        signed_prekey.diffie_hellman(their_base_key)?,
-    ];
+    let mut dh = Vec::with_capacity(4);
+    dh.push(signed_prekey.diffie_hellman(their_identity.x25519())?);
+    dh.push(ours.diffie_hellman(their_base_key)?);
+    dh.push(signed_prekey.diffie_hellman(their_base_key)?);
     if let Some(otk) = one_time_prekey {
         dh.push(otk.diffie_hellman(their_base_key)?);
     }

@@ -188,3 +188,35 @@ fn encrypt_refuses_what_the_peer_could_not_decode_without_advancing() {
         1000 - 176
     );
 }
+
+#[test]
+fn a_large_max_skip_keeps_only_max_skipped_keys_in_memory() {
+    let mut rng = rng(47);
+    let mut config = Config::default();
+    config.max_skip = 100_000;
+    config.max_skipped_keys = 10;
+    let mut pair = established_pair(&mut rng, config);
+    let mut wires = Vec::new();
+    for i in 0..20_001u32 {
+        let wire = pair.alice.encrypt(&i.to_be_bytes()).unwrap().encode();
+        if i >= 19_980 {
+            wires.push(wire);
+        }
+    }
+    let last = wires.pop().unwrap();
+    assert_eq!(
+        pair.bob.decrypt_bytes(&mut rng, &last).unwrap(),
+        20_000u32.to_be_bytes()
+    );
+    assert_eq!(pair.bob.skipped_key_count(), 10);
+    // The ten most recent skipped messages decrypt; older ones were never kept.
+    for (i, wire) in wires.iter().enumerate() {
+        let counter = 19_980 + i as u32;
+        let result = pair.bob.decrypt_bytes(&mut rng, wire);
+        if counter >= 19_990 {
+            assert_eq!(result.unwrap(), counter.to_be_bytes());
+        } else {
+            assert_eq!(result, Err(Error::DuplicateMessage));
+        }
+    }
+}

@@ -79,12 +79,7 @@ impl DoubleRatchet {
         config: &Config,
     ) -> Result<(Self, Vec<u8>), Error> {
         let root_key = RootKey::new(shared_key.0);
-        let step = receive_step(
-            &root_key,
-            our_signed_prekey,
-            &message.header,
-            config.max_skip,
-        )?;
+        let step = receive_step(&root_key, our_signed_prekey, &message.header, config)?;
         let plaintext = decrypt_with(step.message_key, context, message)?;
         let (root_key, sending) = send_step(rng, &step.root_key, &message.header.ratchet_key, 0)?;
         let mut skipped = SkippedKeys::default();
@@ -154,7 +149,8 @@ impl DoubleRatchet {
                 .receiving
                 .get_mut(position)
                 .ok_or(Error::InvalidSessionState)?;
-            let advanced = chain.advance_to(header.counter, config.max_skip)?;
+            let advanced =
+                chain.advance_to(header.counter, config.max_skip, config.max_skipped_keys)?;
             let plaintext = decrypt_with(advanced.message_key, context, message)?;
             chain.chain_key = advanced.chain_key;
             self.skipped
@@ -180,7 +176,11 @@ impl DoubleRatchet {
                     });
                 }
                 // Keys up to PN - 1; the returned "message key" for PN itself is not needed.
-                Some(current.advance_to(header.previous_counter - 1, config.max_skip)?)
+                Some(current.advance_to(
+                    header.previous_counter - 1,
+                    config.max_skip,
+                    config.max_skipped_keys,
+                )?)
             }
             _ => None,
         };
@@ -188,7 +188,7 @@ impl DoubleRatchet {
             &self.root_key,
             self.sending.ratchet_secret(),
             header,
-            config.max_skip,
+            config,
         )?;
         let plaintext = decrypt_with(step.message_key, context, message)?;
         let previous_counter = self.sending.chain_key.index();
@@ -208,6 +208,12 @@ impl DoubleRatchet {
             self.skipped.extend(skipped, config.max_skipped_keys);
         }
         self.skipped.extend(step.skipped, config.max_skipped_keys);
+        // Reserve before inserting so the Vec never reallocates (which would free an unwiped
+        // copy of the chain keys) once it has reached its full size.
+        let room = config.receiving_chains().saturating_add(1);
+        if self.receiving.capacity() < room {
+            self.receiving.reserve_exact(room - self.receiving.len());
+        }
         self.receiving.insert(0, step.chain);
         self.apply_limits(config);
         self.root_key = root_key;
@@ -238,7 +244,7 @@ fn receive_step(
     root_key: &RootKey,
     our_secret: &X25519Secret,
     header: &Header,
-    max_skip: u32,
+    config: &Config,
 ) -> Result<ReceiveStep, Error> {
     let dh = our_secret.diffie_hellman(&header.ratchet_key)?;
     let (root_key, chain_key) = root_key.advance(&dh);
@@ -246,7 +252,7 @@ fn receive_step(
         ratchet_key: header.ratchet_key,
         chain_key,
     };
-    let advanced = fresh.advance_to(header.counter, max_skip)?;
+    let advanced = fresh.advance_to(header.counter, config.max_skip, config.max_skipped_keys)?;
     Ok(ReceiveStep {
         root_key,
         chain: ReceivingChain {

@@ -29,7 +29,16 @@ impl ReceivingChain {
     /// # Errors
     /// [`Error::DuplicateMessage`] if `counter` is behind the chain, [`Error::CounterExhausted`]
     /// for `u32::MAX`, and [`Error::TooManySkippedMessages`] past the limit.
-    pub(crate) fn advance_to(&self, counter: u32, max_skip: u32) -> Result<Advanced, Error> {
+    ///
+    /// Only the last `keep` skipped keys are returned (the store would evict the older ones at
+    /// once), so memory stays bounded by `keep` whatever `max_skip` is; the returned vector has
+    /// room for one more key, so a caller's push does not reallocate (and free an unwiped copy).
+    pub(crate) fn advance_to(
+        &self,
+        counter: u32,
+        max_skip: u32,
+        keep: usize,
+    ) -> Result<Advanced, Error> {
         let start = self.chain_key.index();
         if counter < start {
             return Err(Error::DuplicateMessage);
@@ -44,14 +53,18 @@ impl ReceivingChain {
                 max: max_skip,
             });
         }
-        let mut skipped = Vec::with_capacity(skip as usize);
+        let kept = usize::try_from(skip).unwrap_or(usize::MAX).min(keep);
+        let first_kept = counter - u32::try_from(kept).unwrap_or(skip);
+        let mut skipped = Vec::with_capacity(kept.saturating_add(1));
         let mut chain_key = self.chain_key.clone();
         while chain_key.index() < counter {
-            skipped.push(SkippedKey {
-                ratchet_key: self.ratchet_key,
-                counter: chain_key.index(),
-                message_key: chain_key.message_key(),
-            });
+            if chain_key.index() >= first_kept {
+                skipped.push(SkippedKey {
+                    ratchet_key: self.ratchet_key,
+                    counter: chain_key.index(),
+                    message_key: chain_key.message_key(),
+                });
+            }
             chain_key = chain_key.next();
         }
         let message_key = chain_key.message_key();

@@ -5,6 +5,9 @@ use std::collections::VecDeque;
 use crate::ratchet::message_key::MessageKey;
 use crate::x25519::X25519PublicKey;
 
+/// Most skipped-key slots reserved ahead of need.
+const MAX_RESERVE: usize = 4096;
+
 /// One stored key: the chain it belongs to, the message counter, and MK.
 #[derive(Clone)]
 pub(crate) struct SkippedKey {
@@ -37,7 +40,17 @@ impl SkippedKeys {
     }
 
     /// Appends `keys` (oldest first), then evicts from the front down to `cap`.
+    ///
+    /// Growing a collection frees its old buffer without wiping it, and that buffer holds
+    /// message keys. So the deque reserves room for the whole cap (up to `MAX_RESERVE` slots)
+    /// the first time it needs to grow, and so reallocates at most rarely; SPEC.md 8.3 lists
+    /// this as a residual exposure.
     pub(crate) fn extend(&mut self, keys: Vec<SkippedKey>, cap: usize) {
+        let needed = self.keys.len().saturating_add(keys.len());
+        if needed > self.keys.capacity() {
+            let target = needed.max(cap.min(MAX_RESERVE));
+            self.keys.reserve_exact(target - self.keys.len());
+        }
         self.keys.extend(keys);
         self.truncate_oldest(cap);
     }

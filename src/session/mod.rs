@@ -68,6 +68,12 @@ enum Role {
 
 /// An end-to-end encrypted pairwise session with one peer device.
 ///
+/// **Use each copy of a session at most once.** A `clone()`, or a state restored from bytes
+/// after the original was used, encrypts with message keys and nonces that were already used,
+/// which breaks ChaCha20-Poly1305's confidentiality and integrity. A backend must make
+/// load → encrypt/decrypt → store atomic per session (SPEC.md section 9). `Clone` exists for
+/// tests and for trying an operation on a copy that is then discarded.
+///
 /// A session is plain data: `Send + Sync`, no global state, and it can be stored with
 /// [`Session::to_bytes`] and restored with [`Session::from_bytes`]. Its secrets are zeroized on
 /// drop, and its `Debug` output shows only public values.
@@ -200,7 +206,7 @@ impl Session {
             &config,
         )?;
         if let Some(id) = message.one_time_prekey_id {
-            store.consume_one_time_prekey(id);
+            store.consume_one_time_prekey(id)?;
         }
         let session = Self {
             config,

@@ -116,9 +116,6 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     let mut receiving: Vec<ReceivingChain> = Vec::with_capacity(state.receiving.len());
     for chain in &state.receiving {
         let ratchet_key = X25519PublicKey::from_field(&chain.ratchet_key, "receiving.ratchet_key")?;
-        if receiving.iter().any(|c| c.ratchet_key == ratchet_key) {
-            return Err(Error::InvalidSessionState);
-        }
         let chain_key = ChainKey::new(
             key32(&chain.chain_key, "receiving.chain_key")?,
             chain.counter,
@@ -153,10 +150,14 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     let mut skipped = SkippedKeys::default();
     skipped.extend(keys, usize::MAX);
     // Keys appear once across the current, older and retired chains.
-    let mut all_keys: Vec<&X25519PublicKey> = receiving.iter().map(|c| &c.ratchet_key).collect();
-    all_keys.extend(retired.iter());
-    for (i, key) in all_keys.iter().enumerate() {
-        if all_keys.iter().skip(i + 1).any(|other| other == key) {
+    // (A set, not pairwise comparison: a crafted state may hold tens of thousands of keys.)
+    let mut seen = std::collections::BTreeSet::new();
+    let chain_keys = receiving
+        .iter()
+        .map(|c| &c.ratchet_key)
+        .chain(retired.iter());
+    for key in chain_keys {
+        if !seen.insert(key.as_bytes()) {
             return Err(Error::InvalidSessionState);
         }
     }

@@ -1,0 +1,1663 @@
+#!/usr/bin/env python3
+"""Independent Python reference implementation of hushwire protocol version 1.
+
+Written from SPEC.md alone (not from the Rust sources), and organised by SPEC.md
+section. Every function cites the section it implements.
+
+Usage:
+    python3 test-vectors/reference/hushwire_ref.py test-vectors/
+
+recomputes every case of the published test vectors from its inputs, compares the
+result with the recorded output (or error kind), prints "N passed, M failed" per file
+and exits non-zero on any failure.
+
+Requirements: Python >= 3.11 and the `cryptography` package (X25519, Ed25519 signing,
+ChaCha20-Poly1305). HKDF and HMAC come from hashlib/hmac; Ed25519 point decoding,
+small-order checks and strict verification, the X25519 small-order ladder, the protobuf
+codec and the ChaCha20 RNG are implemented here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import struct
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+
+# =====================================================================================
+# SPEC.md 8.1 -- error kinds
+# =====================================================================================
+
+ERROR_KINDS = frozenset({
+    "TooLarge", "MalformedProtobuf", "NonCanonicalEncoding", "UnsupportedVersion",
+    "MissingField", "InvalidLength", "InvalidPublicKey", "LowOrderPublicKey",
+    "NonContributoryKeyAgreement", "InvalidSignature", "UnknownSignedPreKey",
+    "UnknownOneTimePreKey", "OneTimePreKeyConsumed", "PreKeyMessageMismatch",
+    "DecryptionFailed", "DuplicateMessage", "TooManySkippedMessages", "CounterExhausted",
+    "InvalidSessionState",
+})
+
+
+class HushwireError(Exception):
+    """SPEC.md 8.1: an error kind plus its non-secret details (field names, lengths...)."""
+
+    def __init__(self, kind: str, **details):
+        assert kind in ERROR_KINDS, kind
+        self.kind = kind
+        self.details = details
+        super().__init__(kind + (f" {details}" if details else ""))
+
+
+def invalid_length(field_name: str, expected: int, found: int) -> HushwireError:
+    """SPEC.md 8.1: InvalidLength { field, expected, found }."""
+    return HushwireError("InvalidLength", field=field_name, expected=expected, found=found)
+
+
+def require_len(value: bytes, n: int, field_name: str) -> bytes:
+    """SPEC.md 8.1: a key/chain key/root key of the wrong length is InvalidLength."""
+    if len(value) != n:
+        raise invalid_length(field_name, n, len(value))
+    return value
+
+
+# =====================================================================================
+# SPEC.md 1 -- notation
+# =====================================================================================
+
+ZERO32 = bytes(32)
+U32_MAX = 2**32 - 1
+
+
+def u8(n: int) -> bytes:
+    """SPEC.md 1: u8(n), one byte."""
+    return struct.pack(">B", n)
+
+
+def u32(n: int) -> bytes:
+    """SPEC.md 1: u32(n), 4 bytes big-endian."""
+    return struct.pack(">I", n)
+
+
+def u64(n: int) -> bytes:
+    """SPEC.md 1: u64(n), 8 bytes big-endian."""
+    return struct.pack(">Q", n)
+
+
+def lp(x: bytes) -> bytes:
+    """SPEC.md 1: LP(x) = u32(len(x)) || x."""
+    return u32(len(x)) + x
+
+
+# =====================================================================================
+# SPEC.md 2.1 -- Ed25519 arithmetic (RFC 8032) and verify_strict semantics
+# =====================================================================================
+
+P = 2**255 - 19
+ELL = 2**252 + 27742317777372353535851937790883648493
+ED_D = (-121665 * pow(121666, P - 2, P)) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def _ed_recover_x(y: int, sign: int) -> Optional[int]:
+    """SPEC.md 2.1/3.1 via RFC 8032 5.1.3 steps 2-4: x from y and the sign bit, or None."""
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+ED_IDENTITY = (0, 1, 1, 0)  # extended coordinates (X, Y, Z, T)
+_BY = 4 * pow(5, P - 2, P) % P
+ED_BASE = (_ed_recover_x(_BY, 0), _BY, 1, _ed_recover_x(_BY, 0) * _BY % P)
+
+
+def ed_add(p1, p2):
+    """SPEC.md 2.1: point addition (RFC 8032 5.1.4, extended coordinates)."""
+    x1, y1, z1, t1 = p1
+    x2, y2, z2, t2 = p2
+    a = (y1 - x1) * (y2 - x2) % P
+    b = (y1 + x1) * (y2 + x2) % P
+    c = 2 * t1 * t2 * ED_D % P
+    d = 2 * z1 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def ed_neg(pt):
+    """SPEC.md 2.1: -P, needed for [S]B - [k]A."""
+    x, y, z, t = pt
+    return ((-x) % P, y, z, (-t) % P)
+
+
+def ed_mul(s: int, pt):
+    """SPEC.md 2.1: scalar multiplication [s]P (double-and-add; not constant time)."""
+    q = ED_IDENTITY
+    while s > 0:
+        if s & 1:
+            q = ed_add(q, pt)
+        pt = ed_add(pt, pt)
+        s >>= 1
+    return q
+
+
+def ed_is_identity(pt) -> bool:
+    """SPEC.md 2.1/3.1: is the point the neutral element (0, 1)?"""
+    x, y, z, _ = pt
+    return x % P == 0 and (y - z) % P == 0
+
+
+def ed_encode(pt) -> bytes:
+    """SPEC.md 3.1: canonical 32-byte compressed encoding (RFC 8032 5.1.2)."""
+    x, y, z, _ = pt
+    zi = pow(z, P - 2, P)
+    x, y = x * zi % P, y * zi % P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+def ed_decode(data: bytes, reduce_y: bool = False):
+    """SPEC.md 2.1 / 3.1: RFC 8032 5.1.3 decoding; None if it fails.
+
+    With reduce_y (2.1 step 2, for a signature's R) a y-coordinate >= p is reduced
+    mod p instead of refused.
+    """
+    assert len(data) == 32
+    n = int.from_bytes(data, "little")
+    sign = n >> 255
+    y = n & ((1 << 255) - 1)
+    if y >= P:
+        if not reduce_y:
+            return None
+        y -= P
+    x = _ed_recover_x(y, sign)
+    if x is None:
+        return None
+    return (x, y, 1, x * y % P)
+
+
+def ed_has_small_order(pt) -> bool:
+    """SPEC.md 2.1 / 3.1: [8]P is the identity."""
+    return ed_is_identity(ed_mul(8, pt))
+
+
+def ed25519_verify_strict(a_bytes: bytes, message: bytes, signature: bytes) -> None:
+    """SPEC.md 2.1: Ed25519 verification with verify_strict semantics.
+
+    a_bytes must already be validated (3.1); signature must be 64 bytes. Any rejection
+    is InvalidSignature.
+    """
+    assert len(signature) == 64
+    r_bytes, s_bytes = signature[:32], signature[32:]
+    # step 1: canonical S
+    s = int.from_bytes(s_bytes, "little")
+    if s >= ELL:
+        raise HushwireError("InvalidSignature")
+    # step 2: R decodes (y reduced), neither R nor A of small order
+    r_point = ed_decode(r_bytes, reduce_y=True)
+    if r_point is None or ed_has_small_order(r_point):
+        raise HushwireError("InvalidSignature")
+    a_point = ed_decode(a_bytes)
+    if a_point is None or ed_has_small_order(a_point):
+        raise HushwireError("InvalidSignature")
+    # step 3: k = SHA-512(R || A || M) mod l
+    k = int.from_bytes(hashlib.sha512(r_bytes + a_bytes + message).digest(), "little") % ELL
+    # step 4: cofactorless equation, compared on bytes
+    r_check = ed_add(ed_mul(s, ED_BASE), ed_neg(ed_mul(k, a_point)))
+    if not hmac.compare_digest(ed_encode(r_check), r_bytes):
+        raise HushwireError("InvalidSignature")
+
+
+# =====================================================================================
+# SPEC.md 2.2 -- X25519 public keys and DH
+# =====================================================================================
+
+def x25519_ladder_u(k: int, u: int) -> int:
+    """SPEC.md 2.2: Montgomery ladder (RFC 7748 5) with an *unclamped* scalar k.
+
+    Returns the affine u-coordinate of [k]P, with the point at infinity mapped to 0.
+    Used only for the small-order check ([8]P).
+    """
+    a24 = 121665
+    x1, x2, z2, x3, z3 = u, 1, 0, u, 1
+    swap = 0
+    for t in reversed(range(k.bit_length())):
+        bit = (k >> t) & 1
+        swap ^= bit
+        if swap:
+            x2, x3, z2, z3 = x3, x2, z3, z2
+        swap = bit
+        a, b = (x2 + z2) % P, (x2 - z2) % P
+        aa, bb = a * a % P, b * b % P
+        e = (aa - bb) % P
+        c, d = (x3 + z3) % P, (x3 - z3) % P
+        da, cb = d * a % P, c * b % P
+        x3 = (da + cb) ** 2 % P
+        z3 = x1 * (da - cb) ** 2 % P
+        x2 = aa * bb % P
+        z2 = e * (aa + a24 * e) % P
+    if swap:
+        x2, x3, z2, z3 = x3, x2, z3, z2
+    return x2 * pow(z2, P - 2, P) % P
+
+
+def validate_x25519_public(data: bytes, field_name: str) -> bytes:
+    """SPEC.md 2.2: length, canonical (top bit clear, < p), not of small order."""
+    if len(data) != 32:
+        raise invalid_length(field_name, 32, len(data))
+    u = int.from_bytes(data, "little")
+    if u >> 255 or u >= P:
+        raise HushwireError("InvalidPublicKey", field=field_name)
+    if x25519_ladder_u(8, u) == 0:
+        raise HushwireError("LowOrderPublicKey", field=field_name)
+    return data
+
+
+def x25519(k: bytes, u: bytes) -> bytes:
+    """SPEC.md 2.2: X25519(k, u) of RFC 7748 (clamping happens inside)."""
+    private = X25519PrivateKey.from_private_bytes(k)
+    try:
+        return private.exchange(X25519PublicKey.from_public_bytes(u))
+    except ValueError:  # the library refuses an all-zero output itself
+        return ZERO32
+
+
+def x25519_public(k: bytes) -> bytes:
+    """SPEC.md 2.2: public key = X25519(k, 9) of an unclamped 32-byte secret."""
+    return X25519PrivateKey.from_private_bytes(k).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def dh(k: bytes, u: bytes) -> bytes:
+    """SPEC.md 2.2: DH(k, U) = X25519(k, U), refusing an all-zero output."""
+    out = x25519(k, u)
+    if hmac.compare_digest(out, ZERO32):
+        raise HushwireError("NonContributoryKeyAgreement")
+    return out
+
+
+# =====================================================================================
+# SPEC.md 2.3 -- ChaCha20-Poly1305
+# =====================================================================================
+
+def aead_seal(key: bytes, nonce: bytes, ad: bytes, plaintext: bytes) -> bytes:
+    """SPEC.md 2.3: RFC 8439 2.8 AEAD, ciphertext = C || tag."""
+    return ChaCha20Poly1305(key).encrypt(nonce, plaintext, ad)
+
+
+def aead_open(key: bytes, nonce: bytes, ad: bytes, ciphertext: bytes) -> bytes:
+    """SPEC.md 2.3 / 6.6: AEAD decryption; a bad tag is DecryptionFailed."""
+    try:
+        return ChaCha20Poly1305(key).decrypt(nonce, ciphertext, ad)
+    except InvalidTag:
+        raise HushwireError("DecryptionFailed") from None
+
+
+# =====================================================================================
+# SPEC.md 2.4 -- HKDF-SHA256 and HMAC-SHA256
+# =====================================================================================
+
+INFO_X3DH = b"hushwire/v1/x3dh"
+INFO_ROOT = b"hushwire/v1/root"
+INFO_MESSAGE_KEY = b"hushwire/v1/message-key"
+
+
+def hmac_sha256(key: bytes, data: bytes) -> bytes:
+    """SPEC.md 2.4: HMAC(key, data), RFC 2104 with SHA-256."""
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def hkdf(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
+    """SPEC.md 2.4: HKDF-Extract then HKDF-Expand (RFC 5869, SHA-256)."""
+    prk = hmac_sha256(salt, ikm)
+    okm, block, counter = b"", b"", 1
+    while len(okm) < length:
+        block = hmac_sha256(prk, block + info + bytes([counter]))
+        okm += block
+        counter += 1
+    return okm[:length]
+
+
+# =====================================================================================
+# SPEC.md 3.1 -- identity keys
+# =====================================================================================
+
+def ed25519_to_x25519_public(encoded: bytes) -> bytes:
+    """SPEC.md 3.1: Montgomery u = (1 + y) / (1 - y) mod p of an Edwards point."""
+    y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
+    u = (1 + y) * pow((1 - y) % P, P - 2, P) % P
+    return u.to_bytes(32, "little")
+
+
+@dataclass(frozen=True)
+class IdentityKey:
+    """SPEC.md 3.1: a (validated) public identity key: Encode(IK) and its X25519 form."""
+    encoded: bytes  # 32-byte Ed25519 encoding, Encode(IK)
+    x: bytes        # IK.x, the X25519 public key
+
+
+@dataclass(frozen=True)
+class IdentityKeyPair:
+    """SPEC.md 3.1: identity key pair generated from a 32-byte seed."""
+    seed: bytes
+
+    @property
+    def public(self) -> IdentityKey:
+        """SPEC.md 3.1: IK = [s]B encoded, and its Montgomery form."""
+        encoded = Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return IdentityKey(encoded, ed25519_to_x25519_public(encoded))
+
+    @property
+    def x_secret(self) -> bytes:
+        """SPEC.md 3.1: ik.x = SHA-512(seed)[0..32], unclamped."""
+        return hashlib.sha512(self.seed).digest()[:32]
+
+    def sign(self, message: bytes) -> bytes:
+        """SPEC.md 3.2: deterministic pure Ed25519 (RFC 8032) over the signed message."""
+        return Ed25519PrivateKey.from_private_bytes(self.seed).sign(message)
+
+
+def generate_identity(rng: "ChaCha20Rng") -> IdentityKeyPair:
+    """SPEC.md 3.1 / 5.2 (draw table): seed = rng(32)."""
+    return IdentityKeyPair(rng.draw32())
+
+
+def validate_identity_key(data: bytes, field_name: str) -> IdentityKey:
+    """SPEC.md 3.1: validation of identity key bytes received from outside."""
+    # 1. length
+    if len(data) != 32:
+        raise invalid_length(field_name, 32, len(data))
+    # 2. RFC 8032 5.1.3 decoding, canonical encoding (decompress, re-encode, compare)
+    point = ed_decode(data)
+    if point is None or ed_encode(point) != data:
+        raise HushwireError("InvalidPublicKey", field=field_name)
+    # 3. not of small order
+    if ed_has_small_order(point):
+        raise HushwireError("LowOrderPublicKey", field=field_name)
+    # 4. X25519 form, validated as in 2.2
+    x = validate_x25519_public(ed25519_to_x25519_public(data), field_name)
+    return IdentityKey(data, x)
+
+
+# =====================================================================================
+# SPEC.md 3.2 -- domain-separated signatures
+# =====================================================================================
+
+LABEL_SIGNED_PREKEY = b"hushwire/v1/sig/signed-prekey"
+
+
+def signed_message(label: bytes, body: bytes) -> bytes:
+    """SPEC.md 3.2: u8(len(label)) || label || body."""
+    return u8(len(label)) + label + body
+
+
+# =====================================================================================
+# SPEC.md 4.1 -- signed prekeys and one-time prekeys
+# =====================================================================================
+
+@dataclass(frozen=True)
+class SignedPreKey:
+    """SPEC.md 4.1: id, created_at, X25519 public key and its signature."""
+    id: int
+    created_at: int
+    public_key: bytes
+    signature: bytes
+
+
+def signed_prekey_body(spk_id: int, created_at: int, public_key: bytes) -> bytes:
+    """SPEC.md 4.1 step 2: u32(id) || u64(created_at) || public (44 bytes)."""
+    return u32(spk_id) + u64(created_at) + public_key
+
+
+def sign_signed_prekey(identity: IdentityKeyPair, spk_id: int, created_at: int,
+                       public_key: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 4.1 step 3 / 3.2: returns (74-byte signed message, 64-byte signature)."""
+    msg = signed_message(LABEL_SIGNED_PREKEY, signed_prekey_body(spk_id, created_at, public_key))
+    return msg, identity.sign(msg)
+
+
+def generate_signed_prekey(identity: IdentityKeyPair, spk_id: int, created_at: int,
+                           rng: "ChaCha20Rng") -> tuple[bytes, SignedPreKey]:
+    """SPEC.md 4.1 steps 1-3: (secret, SignedPreKey); one rng(32) draw."""
+    secret = rng.draw32()
+    public = x25519_public(secret)
+    _, signature = sign_signed_prekey(identity, spk_id, created_at, public)
+    return secret, SignedPreKey(spk_id, created_at, public, signature)
+
+
+def generate_one_time_prekey(rng: "ChaCha20Rng") -> tuple[bytes, bytes]:
+    """SPEC.md 4.1: one-time prekey (secret, public); one rng(32) draw."""
+    secret = rng.draw32()
+    return secret, x25519_public(secret)
+
+
+def verify_signed_prekey(identity_key: bytes, spk_id: int, created_at: int,
+                         public_key: bytes, signature: bytes) -> SignedPreKey:
+    """SPEC.md 4.2 steps 3, 5, 6, 8 and 8.1 (`SignedPreKey::verified`): check and verify.
+
+    Order taken from 4.2: identity key (3.1), prekey (2.2), signature length, signature.
+    """
+    ik = validate_identity_key(identity_key, "identity_key")
+    validate_x25519_public(public_key, "signed_prekey.public_key")
+    if len(signature) != 64:
+        raise invalid_length("signature", 64, len(signature))
+    msg = signed_message(LABEL_SIGNED_PREKEY, signed_prekey_body(spk_id, created_at, public_key))
+    ed25519_verify_strict(ik.encoded, msg, signature)
+    return SignedPreKey(spk_id, created_at, public_key, signature)
+
+
+@dataclass
+class PreKeyStore:
+    """SPEC.md 4.1 / 5.4: the owner's prekey secrets; one-time prekeys are consumed once."""
+    signed: dict = field(default_factory=dict)      # id -> (secret, public)
+    one_time: dict = field(default_factory=dict)    # id -> (secret, public)
+    consumed: set = field(default_factory=set)
+
+
+# =====================================================================================
+# SPEC.md 4.2 -- bundles (decoding, validation)
+# =====================================================================================
+
+@dataclass(frozen=True)
+class VerifiedBundle:
+    """SPEC.md 4.2: a bundle whose signed prekey signature verified."""
+    identity: IdentityKey
+    signed_prekey: SignedPreKey
+    one_time_prekey: Optional[tuple[int, bytes]]  # (id, public)
+
+
+def encode_bundle(identity: IdentityKey, spk: SignedPreKey,
+                  otk: Optional[tuple[int, bytes]]) -> bytes:
+    """SPEC.md 7.5: canonical PreKeyBundle encoding."""
+    value = {
+        "version": 1,
+        "identity_key": identity.encoded,
+        "signed_prekey": {"id": spk.id, "created_at": spk.created_at,
+                          "public_key": spk.public_key, "signature": spk.signature},
+        "one_time_prekey": None if otk is None else {"id": otk[0], "public_key": otk[1]},
+    }
+    return pb_encode(PREKEY_BUNDLE, value)
+
+
+def decode_and_validate_bundle(data: bytes, config: "Config") -> VerifiedBundle:
+    """SPEC.md 4.2 steps 1-8: strict decoding, field checks, then signature validation."""
+    msg = strict_decode(PREKEY_BUNDLE, data, config.max_encoded_len)       # 1
+    check_version(msg)                                                      # 2
+    ik = validate_identity_key(msg["identity_key"], "identity_key")        # 3
+    spk = msg["signed_prekey"]
+    if spk is None:                                                         # 4
+        raise HushwireError("MissingField", field="signed_prekey")
+    validate_x25519_public(spk["public_key"], "signed_prekey.public_key")  # 5
+    if len(spk["signature"]) != 64:                                         # 6
+        raise invalid_length("signed_prekey.signature", 64, len(spk["signature"]))
+    otk = None
+    if msg["one_time_prekey"] is not None:                                  # 7
+        pub = validate_x25519_public(msg["one_time_prekey"]["public_key"],
+                                     "one_time_prekey.public_key")
+        otk = (msg["one_time_prekey"]["id"], pub)
+    body = signed_prekey_body(spk["id"], spk["created_at"], spk["public_key"])
+    ed25519_verify_strict(ik.encoded, signed_message(LABEL_SIGNED_PREKEY, body),
+                          spk["signature"])                                 # 8
+    return VerifiedBundle(ik, SignedPreKey(spk["id"], spk["created_at"], spk["public_key"],
+                                           spk["signature"]), otk)
+
+
+# =====================================================================================
+# SPEC.md 5.3 -- DH values, SK and AD (and 5.2 / 5.4 for the two columns)
+# =====================================================================================
+
+@dataclass(frozen=True)
+class X3dhResult:
+    """SPEC.md 5.3: DH1..DH4, SK and AD."""
+    dh: list
+    sk: bytes
+    ad: bytes
+
+
+def x3dh_sk(dh_values: list) -> bytes:
+    """SPEC.md 5.3: SK = HKDF(ZERO32, 0xFF*32 || DH1 || DH2 || DH3 [|| DH4], INFO_X3DH, 32)."""
+    return hkdf(ZERO32, b"\xff" * 32 + b"".join(dh_values), INFO_X3DH, 32)
+
+
+def x3dh_ad(ik_a: IdentityKey, ik_b: IdentityKey) -> bytes:
+    """SPEC.md 5.3: AD = Encode(IK_A) || Encode(IK_B), initiator first."""
+    return ik_a.encoded + ik_b.encoded
+
+
+def x3dh_initiator(ik_a: IdentityKeyPair, ek: bytes, bundle: VerifiedBundle) -> X3dhResult:
+    """SPEC.md 5.3, initiator column (used by 5.2 step 2)."""
+    spk = bundle.signed_prekey.public_key
+    values = [dh(ik_a.x_secret, spk),               # DH1
+              dh(ek, bundle.identity.x),            # DH2
+              dh(ek, spk)]                          # DH3
+    if bundle.one_time_prekey is not None:
+        values.append(dh(ek, bundle.one_time_prekey[1]))  # DH4
+    return X3dhResult(values, x3dh_sk(values), x3dh_ad(ik_a.public, bundle.identity))
+
+
+def x3dh_responder(ik_b: IdentityKeyPair, spk_secret: bytes, opk_secret: Optional[bytes],
+                   ik_a: IdentityKey, ek_a: bytes) -> X3dhResult:
+    """SPEC.md 5.3, responder column (used by 5.4 steps 3-4)."""
+    values = [dh(spk_secret, ik_a.x),               # DH1
+              dh(ik_b.x_secret, ek_a),              # DH2
+              dh(spk_secret, ek_a)]                 # DH3
+    if opk_secret is not None:
+        values.append(dh(opk_secret, ek_a))         # DH4
+    return X3dhResult(values, x3dh_sk(values), x3dh_ad(ik_a, ik_b.public))
+
+
+# =====================================================================================
+# SPEC.md 6.2 - 6.5 -- KDFs, message keys, header and associated data
+# =====================================================================================
+
+def kdf_rk(rk: bytes, dh_out: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 6.2: (RK', CK) = HKDF(salt=RK, ikm=dh_out, INFO_ROOT, 64) split 32/32."""
+    okm = hkdf(rk, dh_out, INFO_ROOT, 64)
+    return okm[:32], okm[32:]
+
+
+def kdf_ck(ck: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 6.3: (MK, CK') = (HMAC(CK, 0x01), HMAC(CK, 0x02))."""
+    return hmac_sha256(ck, b"\x01"), hmac_sha256(ck, b"\x02")
+
+
+def message_key_material(mk: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 6.4: (key, nonce) = HKDF(ZERO32, MK, INFO_MESSAGE_KEY, 44) split 32/12."""
+    okm = hkdf(ZERO32, mk, INFO_MESSAGE_KEY, 44)
+    return okm[:32], okm[32:44]
+
+
+@dataclass(frozen=True)
+class PreKeyInfo:
+    """SPEC.md 5.2 step 5 / 5.4 step 7 / 9.1: (EK_A, signed prekey id, one-time prekey id)."""
+    base_key: bytes
+    signed_prekey_id: int
+    one_time_prekey_id: Optional[int]
+
+    def encode_for_ad(self) -> bytes:
+        """SPEC.md 6.5: prekey_info = EK_A || u32(spk id) || has_otk || u32(otk id or 0)."""
+        has_otk = self.one_time_prekey_id is not None
+        return (self.base_key + u32(self.signed_prekey_id) + u8(1 if has_otk else 0)
+                + u32(self.one_time_prekey_id if has_otk else 0))
+
+
+def encode_header(ratchet_key: bytes, pn: int, n: int) -> bytes:
+    """SPEC.md 6.5: header = 0x01 || DH || u32(PN) || u32(N) (41 bytes)."""
+    return b"\x01" + ratchet_key + u32(pn) + u32(n)
+
+
+def aead_associated_data(ad: bytes, header: bytes, prekey_info: Optional[bytes]) -> bytes:
+    """SPEC.md 6.5: LP(AD) || LP(header) [|| LP(prekey_info) inside a PreKeyMessage]."""
+    out = lp(ad) + lp(header)
+    if prekey_info is not None:
+        out += lp(prekey_info)
+    return out
+
+
+def seal_message(mk: bytes, aead_ad: bytes, plaintext: bytes) -> bytes:
+    """SPEC.md 6.4 + 6.5: ciphertext = ChaCha20-Poly1305(key, nonce, aead_ad, plaintext)."""
+    key, nonce = message_key_material(mk)
+    return aead_seal(key, nonce, aead_ad, plaintext)
+
+
+def open_message(mk: bytes, aead_ad: bytes, ciphertext: bytes) -> bytes:
+    """SPEC.md 6.4 + 6.5 + 6.6: decrypt, DecryptionFailed on a bad tag."""
+    key, nonce = message_key_material(mk)
+    return aead_open(key, nonce, aead_ad, ciphertext)
+
+
+# =====================================================================================
+# SPEC.md 8.4 -- limits
+# =====================================================================================
+
+@dataclass(frozen=True)
+class Config:
+    """SPEC.md 8.4: limits supplied by the application (not serialized)."""
+    max_skip: int = 2000
+    max_skipped_keys: int = 2000
+    max_receiving_chains: int = 5
+    max_retired_chains: int = 32
+    max_encoded_len: int = 2 * 1024 * 1024
+
+    @property
+    def receiving_limit(self) -> int:
+        """SPEC.md 6.6 / 8.4: R = max(1, max_receiving_chains)."""
+        return max(1, self.max_receiving_chains)
+
+
+ENVELOPE_OVERHEAD_BOUND = 176  # SPEC.md 8.4
+
+
+# =====================================================================================
+# SPEC.md 6.1 / 6.6 / 6.7 -- the Double Ratchet
+# =====================================================================================
+
+@dataclass
+class ReceivingChain:
+    """SPEC.md 6.1: (DHr, CKr, Nr)."""
+    ratchet_key: bytes
+    chain_key: bytes
+    counter: int
+
+
+@dataclass(frozen=True)
+class SkippedKey:
+    """SPEC.md 6.1: a stored message key (DHr, n, MK)."""
+    ratchet_key: bytes
+    counter: int
+    message_key: bytes
+
+
+@dataclass(frozen=True)
+class RatchetMessage:
+    """SPEC.md 7.3: header (DH, PN, N) and ciphertext."""
+    ratchet_key: bytes
+    previous_counter: int
+    counter: int
+    ciphertext: bytes
+
+
+@dataclass
+class Ratchet:
+    """SPEC.md 6.1: Double Ratchet state (AD is held by the session)."""
+    root_key: bytes
+    dhs_secret: bytes
+    dhs_public: bytes
+    cks: bytes
+    ns: int
+    pn: int
+    receiving: list = field(default_factory=list)  # most recent first
+    skipped: list = field(default_factory=list)    # oldest first
+    retired: list = field(default_factory=list)    # most recent first
+
+    @classmethod
+    def initiator(cls, sk: bytes, spk_b: bytes, rng: "ChaCha20Rng") -> "Ratchet":
+        """SPEC.md 6.1, initiator: s = rng(32); RK, CKs = KDF_RK(SK, DH(s, SPK_B))."""
+        s = rng.draw32()
+        rk, cks = kdf_rk(sk, dh(s, spk_b))
+        return cls(rk, s, x25519_public(s), cks, 0, 0)
+
+    @classmethod
+    def responder(cls, sk: bytes, spk_secret: bytes, spk_public: bytes) -> "Ratchet":
+        """SPEC.md 6.1, responder: RK = SK; DHs = (spk_B, SPK_B); CKs unset until step 4.4."""
+        return cls(sk, spk_secret, spk_public, ZERO32, 0, 0)
+
+    # ---- SPEC.md 6.6 auxiliary procedures -------------------------------------------
+
+    @staticmethod
+    def advance(ratchet_key: bytes, ck: bytes, nr: int, n: int, config: Config):
+        """SPEC.md 6.6 ADVANCE: returns (S, MK, CK at counter n + 1); modifies nothing."""
+        if n < nr:
+            raise HushwireError("DuplicateMessage")
+        if n == U32_MAX:
+            raise HushwireError("CounterExhausted")
+        if n - nr > config.max_skip:
+            raise HushwireError("TooManySkippedMessages", skip=n - nr, max=config.max_skip)
+        skipped = []
+        for i in range(nr, n):
+            mk, ck = kdf_ck(ck)
+            skipped.append(SkippedKey(ratchet_key, i, mk))
+        mk, ck = kdf_ck(ck)
+        return skipped, mk, ck
+
+    def store(self, keys: list, config: Config) -> None:
+        """SPEC.md 6.6 STORE: append, then evict the oldest beyond max_skipped_keys."""
+        self.skipped.extend(keys)
+        excess = len(self.skipped) - config.max_skipped_keys
+        if excess > 0:
+            del self.skipped[:excess]
+
+    def trim_chains(self, config: Config) -> None:
+        """SPEC.md 6.6 step 4.5 (third bullet) / 9.2: keep R chains, retire the rest."""
+        limit = config.receiving_limit
+        dropped = self.receiving[limit:]
+        del self.receiving[limit:]
+        self.retired[:0] = [c.ratchet_key for c in dropped]
+        del self.retired[config.max_retired_chains:]
+
+    # ---- SPEC.md 6.6 DECRYPT ---------------------------------------------------------
+
+    def decrypt(self, msg: RatchetMessage, ad: bytes, prekey_info: Optional[bytes],
+                config: Config, rng: "ChaCha20Rng") -> bytes:
+        """SPEC.md 6.6 DECRYPT(DH, PN, N, ciphertext); transactional (8.2)."""
+        dh_r, pn, n, ct = msg.ratchet_key, msg.previous_counter, msg.counter, msg.ciphertext
+        aead_ad = aead_associated_data(ad, encode_header(dh_r, pn, n), prekey_info)
+
+        # 1. stored key
+        for index, entry in enumerate(self.skipped):
+            if entry.ratchet_key == dh_r and entry.counter == n:
+                plaintext = open_message(entry.message_key, aead_ad, ct)
+                del self.skipped[index]                                   # commit
+                return plaintext
+
+        # 2. known chain
+        for chain in self.receiving:
+            if chain.ratchet_key == dh_r:
+                keys, mk, ck = self.advance(dh_r, chain.chain_key, chain.counter, n, config)
+                plaintext = open_message(mk, aead_ad, ct)
+                chain.chain_key, chain.counter = ck, n + 1                # commit
+                self.store(keys, config)
+                return plaintext
+
+        # 3. retired chain
+        if dh_r in self.retired:
+            raise HushwireError("DuplicateMessage")
+
+        # 4. new ratchet key
+        # 4.1 finish the current chain
+        finish = None
+        if self.receiving and pn > self.receiving[0].counter:
+            c0 = self.receiving[0]
+            if pn - c0.counter > config.max_skip:
+                raise HushwireError("TooManySkippedMessages", skip=pn - c0.counter,
+                                    max=config.max_skip)
+            finish = self.advance(c0.ratchet_key, c0.chain_key, c0.counter, pn - 1, config)
+        # 4.2 receiving step
+        rk1, ck0 = kdf_rk(self.root_key, dh(self.dhs_secret, dh_r))
+        keys2, mk, ckr = self.advance(dh_r, ck0, 0, n, config)
+        # 4.3 decrypt
+        plaintext = open_message(mk, aead_ad, ct)
+        # 4.4 sending step
+        pn_next = self.ns
+        s_next = rng.draw32()
+        rk2, cks_next = kdf_rk(rk1, dh(s_next, dh_r))
+        # 4.5 commit
+        if finish is not None:
+            c0 = self.receiving[0]
+            f_keys, f_mk, f_ck = finish
+            self.store(f_keys + [SkippedKey(c0.ratchet_key, pn - 1, f_mk)], config)
+            c0.chain_key, c0.counter = f_ck, pn
+        self.store(keys2, config)
+        self.receiving.insert(0, ReceivingChain(dh_r, ckr, n + 1))
+        self.trim_chains(config)
+        self.root_key = rk2
+        self.dhs_secret, self.dhs_public = s_next, x25519_public(s_next)
+        self.cks, self.ns, self.pn = cks_next, 0, pn_next
+        # 4.6
+        return plaintext
+
+    # ---- SPEC.md 6.7 ENCRYPT ---------------------------------------------------------
+
+    def encrypt(self, plaintext: bytes, ad: bytes, prekey_info: Optional[bytes],
+                config: Config) -> RatchetMessage:
+        """SPEC.md 6.7 ENCRYPT(plaintext)."""
+        if len(plaintext) + ENVELOPE_OVERHEAD_BOUND > config.max_encoded_len:
+            raise HushwireError("TooLarge", len=len(plaintext) + ENVELOPE_OVERHEAD_BOUND,
+                                max=config.max_encoded_len)
+        if self.ns == U32_MAX:
+            raise HushwireError("CounterExhausted")
+        header = encode_header(self.dhs_public, self.pn, self.ns)
+        mk, ck_next = kdf_ck(self.cks)
+        ct = seal_message(mk, aead_associated_data(ad, header, prekey_info), plaintext)
+        msg = RatchetMessage(self.dhs_public, self.pn, self.ns, ct)
+        self.cks, self.ns = ck_next, self.ns + 1
+        return msg
+
+
+# =====================================================================================
+# SPEC.md 7.1 -- protobuf: strict decoding and canonical encoding
+# =====================================================================================
+#
+# A schema is a dict: field number -> (name, type, label[, oneof]).
+#   type : "uint32" | "uint64" | "bool" | "bytes" | <nested schema dict>
+#   label: "plain" (implicit presence), "optional" (explicit presence),
+#          "message" (singular nested message), "repeated"
+# A decoded value is a dict name -> value (None for an absent optional/message field).
+
+WT_VARINT, WT_I64, WT_LEN, WT_SGROUP, WT_EGROUP, WT_I32 = 0, 1, 2, 3, 4, 5
+
+
+def pb_varint(n: int) -> bytes:
+    """SPEC.md 7.1: minimal LEB128 varint."""
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def pb_read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    """SPEC.md 7.1 step 2: read a varint (at most 10 bytes, value < 2^64)."""
+    value = 0
+    for i in range(10):
+        if pos >= len(data):
+            raise HushwireError("MalformedProtobuf")  # truncated
+        byte = data[pos]
+        pos += 1
+        if i == 9 and byte > 1:
+            raise HushwireError("MalformedProtobuf")  # overflows 64 bits
+        value |= (byte & 0x7F) << (7 * i)
+        if byte < 0x80:
+            return value, pos
+    raise HushwireError("MalformedProtobuf")  # more than 10 bytes
+
+
+def pb_read_key(data: bytes, pos: int) -> tuple[int, int, int]:
+    """SPEC.md 7.1 step 2: a field key -> (field number, wire type, new pos)."""
+    key, pos = pb_read_varint(data, pos)
+    if key > U32_MAX:
+        raise HushwireError("MalformedProtobuf")
+    number, wire_type = key >> 3, key & 7
+    if number == 0 or wire_type > 5:
+        raise HushwireError("MalformedProtobuf")  # invalid field number / wire type
+    return number, wire_type, pos
+
+
+def pb_skip(data: bytes, pos: int, number: int, wire_type: int, depth: int = 0) -> int:
+    """SPEC.md 7.1 step 2: skip an unknown field of any valid wire type."""
+    if wire_type == WT_VARINT:
+        return pb_read_varint(data, pos)[1]
+    if wire_type in (WT_I64, WT_I32):
+        end = pos + (8 if wire_type == WT_I64 else 4)
+    elif wire_type == WT_LEN:
+        length, pos = pb_read_varint(data, pos)
+        end = pos + length
+    elif wire_type == WT_SGROUP:
+        if depth > 100:
+            raise HushwireError("MalformedProtobuf")
+        while True:
+            inner, inner_wt, pos = pb_read_key(data, pos)
+            if inner_wt == WT_EGROUP:
+                if inner != number:
+                    raise HushwireError("MalformedProtobuf")
+                return pos
+            pos = pb_skip(data, pos, inner, inner_wt, depth + 1)
+    else:  # an end-group key without a start
+        raise HushwireError("MalformedProtobuf")
+    if end > len(data):
+        raise HushwireError("MalformedProtobuf")
+    return end
+
+
+def pb_default(schema: dict) -> dict:
+    """SPEC.md 7.1: the default value of a message (all fields absent)."""
+    value = {}
+    for name, ftype, label, *_ in schema.values():
+        if label == "repeated":
+            value[name] = []
+        elif label in ("optional", "message"):
+            value[name] = None
+        else:
+            value[name] = {"uint32": 0, "uint64": 0, "bool": False, "bytes": b""}[ftype]
+    return value
+
+
+def pb_parse(schema: dict, data: bytes) -> dict:
+    """SPEC.md 7.1 step 2: parse by the protobuf wire rules (lenient, prost-like)."""
+    value = pb_default(schema)
+    pos = 0
+    while pos < len(data):
+        number, wire_type, pos = pb_read_key(data, pos)
+        spec = schema.get(number)
+        if spec is None:  # unknown field: skipped (refused later by step 3)
+            pos = pb_skip(data, pos, number, wire_type)
+            continue
+        name, ftype, label, *rest = spec
+        if isinstance(ftype, dict) or ftype == "bytes":
+            if wire_type != WT_LEN:
+                raise HushwireError("MalformedProtobuf")
+            length, pos = pb_read_varint(data, pos)
+            if pos + length > len(data):
+                raise HushwireError("MalformedProtobuf")
+            chunk, pos = data[pos:pos + length], pos + length
+            if isinstance(ftype, dict):
+                if label == "repeated":
+                    value[name].append(pb_parse(ftype, chunk))
+                else:
+                    # A repeated singular message would merge with the earlier occurrence;
+                    # keeping only the last is equivalent here because step 3 refuses the
+                    # input either way (the canonical form has one occurrence).
+                    item = pb_parse(ftype, chunk)
+                    if rest:  # oneof: setting one member clears the others
+                        for other in schema.values():
+                            if other[3:] == rest and other[0] != name:
+                                value[other[0]] = None
+                    value[name] = item
+            elif label == "repeated":
+                value[name].append(chunk)
+            else:
+                value[name] = chunk
+        else:
+            if wire_type != WT_VARINT:
+                raise HushwireError("MalformedProtobuf")
+            n, pos = pb_read_varint(data, pos)
+            if ftype == "uint32":
+                n &= U32_MAX
+            elif ftype == "bool":
+                n = n != 0
+            value[name] = n
+    return value
+
+
+def pb_encode(schema: dict, value: dict) -> bytes:
+    """SPEC.md 7.1: canonical encoding (field order, defaults omitted, minimal varints)."""
+    out = bytearray()
+    for number in sorted(schema):
+        name, ftype, label, *_ = schema[number]
+        v = value.get(name)
+        items = v if label == "repeated" else [v]
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(ftype, dict) or ftype == "bytes":
+                payload = pb_encode(ftype, item) if isinstance(ftype, dict) else item
+                if label == "plain" and not payload:
+                    continue  # implicit-presence bytes: omitted when empty
+                out += pb_varint(number << 3 | WT_LEN) + pb_varint(len(payload)) + payload
+            else:
+                n = int(item)
+                if label == "plain" and n == 0:
+                    continue  # implicit-presence scalar: omitted when default
+                out += pb_varint(number << 3 | WT_VARINT) + pb_varint(n)
+    return bytes(out)
+
+
+def strict_decode(schema: dict, data: bytes, max_len: int) -> dict:
+    """SPEC.md 7.1 strict decoding: size limit, parse, canonical re-encoding check."""
+    if len(data) > max_len:                                    # 1
+        raise HushwireError("TooLarge", len=len(data), max=max_len)
+    value = pb_parse(schema, data)                             # 2
+    canonical = pb_encode(schema, value)                       # 3
+    if len(canonical) != len(data) or not hmac.compare_digest(canonical, data):
+        raise HushwireError("NonCanonicalEncoding")
+    return value
+
+
+def check_version(value: dict) -> None:
+    """SPEC.md 7.1: versioned messages must have version = 1."""
+    if value["version"] != 1:
+        raise HushwireError("UnsupportedVersion", found=value["version"])
+
+
+# ---- SPEC.md 7.2 - 7.5 and 9.1 schemas --------------------------------------------
+
+RATCHET_MESSAGE = {                                            # SPEC.md 7.3
+    1: ("ratchet_key", "bytes", "plain"),
+    2: ("previous_counter", "uint32", "plain"),
+    3: ("counter", "uint32", "plain"),
+    4: ("ciphertext", "bytes", "plain"),
+}
+PREKEY_MESSAGE = {                                             # SPEC.md 7.4
+    1: ("identity_key", "bytes", "plain"),
+    2: ("base_key", "bytes", "plain"),
+    3: ("signed_prekey_id", "uint32", "plain"),
+    4: ("one_time_prekey_id", "uint32", "optional"),
+    5: ("message", RATCHET_MESSAGE, "message"),
+}
+ENVELOPE = {                                                   # SPEC.md 7.2
+    1: ("version", "uint32", "plain"),
+    2: ("prekey", PREKEY_MESSAGE, "message", "content"),
+    3: ("ratchet", RATCHET_MESSAGE, "message", "content"),
+}
+SIGNED_PREKEY = {                                              # SPEC.md 7.5
+    1: ("id", "uint32", "plain"),
+    2: ("created_at", "uint64", "plain"),
+    3: ("public_key", "bytes", "plain"),
+    4: ("signature", "bytes", "plain"),
+}
+ONE_TIME_PREKEY = {                                            # SPEC.md 7.5
+    1: ("id", "uint32", "plain"),
+    2: ("public_key", "bytes", "plain"),
+}
+PREKEY_BUNDLE = {                                              # SPEC.md 7.5
+    1: ("version", "uint32", "plain"),
+    2: ("identity_key", "bytes", "plain"),
+    3: ("signed_prekey", SIGNED_PREKEY, "message"),
+    4: ("one_time_prekey", ONE_TIME_PREKEY, "message"),
+}
+SENDING_CHAIN = {                                              # SPEC.md 9.1
+    1: ("ratchet_secret", "bytes", "plain"),
+    2: ("chain_key", "bytes", "plain"),
+    3: ("counter", "uint32", "plain"),
+    4: ("previous_counter", "uint32", "plain"),
+}
+RECEIVING_CHAIN = {                                            # SPEC.md 9.1
+    1: ("ratchet_key", "bytes", "plain"),
+    2: ("chain_key", "bytes", "plain"),
+    3: ("counter", "uint32", "plain"),
+}
+SKIPPED_KEY = {                                                # SPEC.md 9.1
+    1: ("ratchet_key", "bytes", "plain"),
+    2: ("counter", "uint32", "plain"),
+    3: ("message_key", "bytes", "plain"),
+}
+PREKEY_INFO = {                                                # SPEC.md 9.1
+    1: ("base_key", "bytes", "plain"),
+    2: ("signed_prekey_id", "uint32", "plain"),
+    3: ("one_time_prekey_id", "uint32", "optional"),
+}
+SESSION_STATE = {                                              # SPEC.md 9.1
+    1: ("version", "uint32", "plain"),
+    2: ("local_identity", "bytes", "plain"),
+    3: ("remote_identity", "bytes", "plain"),
+    4: ("initiator", "bool", "plain"),
+    5: ("root_key", "bytes", "plain"),
+    6: ("sending", SENDING_CHAIN, "message"),
+    7: ("receiving", RECEIVING_CHAIN, "repeated"),
+    8: ("skipped", SKIPPED_KEY, "repeated"),
+    9: ("pending_prekey", PREKEY_INFO, "message"),
+    10: ("accepted_prekey", PREKEY_INFO, "message"),
+    11: ("retired_ratchet_keys", "bytes", "repeated"),
+}
+
+
+# =====================================================================================
+# SPEC.md 7.2 - 7.4 -- envelopes
+# =====================================================================================
+
+@dataclass(frozen=True)
+class PreKeyMessage:
+    """SPEC.md 7.4: a first message with the X3DH fields."""
+    identity_key: IdentityKey
+    base_key: bytes
+    signed_prekey_id: int
+    one_time_prekey_id: Optional[int]
+    message: RatchetMessage
+
+    @property
+    def info(self) -> PreKeyInfo:
+        """SPEC.md 5.4 / 6.5: the X3DH fields as a PreKeyInfo."""
+        return PreKeyInfo(self.base_key, self.signed_prekey_id, self.one_time_prekey_id)
+
+
+def check_ratchet_message(m: dict) -> RatchetMessage:
+    """SPEC.md 7.3: decoding checks of a RatchetMessage."""
+    validate_x25519_public(m["ratchet_key"], "ratchet_key")
+    if len(m["ciphertext"]) < 16:
+        raise invalid_length("ciphertext", 16, len(m["ciphertext"]))
+    return RatchetMessage(m["ratchet_key"], m["previous_counter"], m["counter"], m["ciphertext"])
+
+
+def check_prekey_message(m: dict) -> PreKeyMessage:
+    """SPEC.md 7.4: decoding checks of a PreKeyMessage."""
+    ik = validate_identity_key(m["identity_key"], "identity_key")
+    validate_x25519_public(m["base_key"], "base_key")
+    if m["message"] is None:
+        raise HushwireError("MissingField", field="message")
+    inner = check_ratchet_message(m["message"])
+    return PreKeyMessage(ik, m["base_key"], m["signed_prekey_id"], m["one_time_prekey_id"], inner)
+
+
+def decode_envelope(data: bytes, config: Config):
+    """SPEC.md 7.2: strict decoding, version, content, then 7.4 or 7.3.
+
+    Returns a PreKeyMessage or a RatchetMessage.
+    """
+    env = strict_decode(ENVELOPE, data, config.max_encoded_len)
+    check_version(env)
+    if env["prekey"] is not None:
+        return check_prekey_message(env["prekey"])
+    if env["ratchet"] is not None:
+        return check_ratchet_message(env["ratchet"])
+    raise HushwireError("MissingField", field="content")
+
+
+def ratchet_message_value(m: RatchetMessage) -> dict:
+    """SPEC.md 7.3: RatchetMessage as a protobuf value."""
+    return {"ratchet_key": m.ratchet_key, "previous_counter": m.previous_counter,
+            "counter": m.counter, "ciphertext": m.ciphertext}
+
+
+def encode_envelope(msg) -> bytes:
+    """SPEC.md 7.2: 08 01, then the PreKeyMessage (field 2) or RatchetMessage (field 3)."""
+    if isinstance(msg, PreKeyMessage):
+        value = {"version": 1, "prekey": {
+            "identity_key": msg.identity_key.encoded, "base_key": msg.base_key,
+            "signed_prekey_id": msg.signed_prekey_id,
+            "one_time_prekey_id": msg.one_time_prekey_id,
+            "message": ratchet_message_value(msg.message)}}
+    else:
+        value = {"version": 1, "ratchet": ratchet_message_value(msg)}
+    return pb_encode(ENVELOPE, value)
+
+
+# =====================================================================================
+# SPEC.md 5.2, 5.4, 6.6 (notes), 6.7 -- sessions
+# =====================================================================================
+
+@dataclass
+class Session:
+    """SPEC.md 5-6: a pairwise session (X3DH role, ratchet, pending/accepted fields)."""
+    local: IdentityKey
+    remote: IdentityKey
+    initiator: bool
+    ratchet: Ratchet
+    pending: Optional[PreKeyInfo]   # initiator, until its first successful decryption
+    accepted: Optional[PreKeyInfo]  # responder
+    config: Config
+
+    @property
+    def ad(self) -> bytes:
+        """SPEC.md 5.3 / 9.1: AD, initiator's identity first."""
+        if self.initiator:
+            return self.local.encoded + self.remote.encoded
+        return self.remote.encoded + self.local.encoded
+
+    @classmethod
+    def initiate(cls, ik_a: IdentityKeyPair, bundle: VerifiedBundle, rng: "ChaCha20Rng",
+                 config: Config) -> "Session":
+        """SPEC.md 5.2: initiator; draws ek, then the first sending ratchet secret."""
+        ek = rng.draw32()                                               # 1
+        ek_pub = x25519_public(ek)
+        x3dh = x3dh_initiator(ik_a, ek, bundle)                         # 2, 3
+        ratchet = Ratchet.initiator(x3dh.sk, bundle.signed_prekey.public_key, rng)  # 4
+        otk_id = bundle.one_time_prekey[0] if bundle.one_time_prekey else None
+        pending = PreKeyInfo(ek_pub, bundle.signed_prekey.id, otk_id)   # 5
+        return cls(ik_a.public, bundle.identity, True, ratchet, pending, None, config)
+
+    @classmethod
+    def accept(cls, ik_b: IdentityKeyPair, store: PreKeyStore, msg: PreKeyMessage,
+               rng: "ChaCha20Rng", config: Config) -> tuple["Session", bytes]:
+        """SPEC.md 5.4: accept a first message; nothing changes on error."""
+        if msg.signed_prekey_id not in store.signed:                    # 1
+            raise HushwireError("UnknownSignedPreKey", id=msg.signed_prekey_id)
+        spk_secret, spk_public = store.signed[msg.signed_prekey_id]
+        opk_secret = None
+        if msg.one_time_prekey_id is not None:                          # 2
+            if msg.one_time_prekey_id in store.consumed:
+                raise HushwireError("OneTimePreKeyConsumed", id=msg.one_time_prekey_id)
+            if msg.one_time_prekey_id not in store.one_time:
+                raise HushwireError("UnknownOneTimePreKey", id=msg.one_time_prekey_id)
+            opk_secret = store.one_time[msg.one_time_prekey_id][0]
+        x3dh = x3dh_responder(ik_b, spk_secret, opk_secret, msg.identity_key,
+                              msg.base_key)                             # 3, 4
+        ratchet = Ratchet.responder(x3dh.sk, spk_secret, spk_public)    # 5
+        plaintext = ratchet.decrypt(msg.message, x3dh.ad, msg.info.encode_for_ad(), config, rng)
+        if msg.one_time_prekey_id is not None:                          # 6
+            store.consumed.add(msg.one_time_prekey_id)
+            del store.one_time[msg.one_time_prekey_id]
+        session = cls(ik_b.public, msg.identity_key, False, ratchet, None, msg.info, config)  # 7
+        return session, plaintext
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        """SPEC.md 6.7: encrypt and wrap (PreKeyMessage while pending, 7.4; else 7.3)."""
+        info = self.pending.encode_for_ad() if self.pending else None
+        inner = self.ratchet.encrypt(plaintext, self.ad, info, self.config)
+        if self.pending is None:
+            return encode_envelope(inner)
+        return encode_envelope(PreKeyMessage(self.local, self.pending.base_key,
+                                             self.pending.signed_prekey_id,
+                                             self.pending.one_time_prekey_id, inner))
+
+    def decrypt(self, msg, rng: "ChaCha20Rng") -> bytes:
+        """SPEC.md 5.4 (repetition) and 6.6; clears pending fields on success (6.6 notes)."""
+        if isinstance(msg, PreKeyMessage):
+            if (self.initiator or msg.info != self.accepted
+                    or not hmac.compare_digest(msg.identity_key.encoded, self.remote.encoded)):
+                raise HushwireError("PreKeyMessageMismatch")
+            plaintext = self.ratchet.decrypt(msg.message, self.ad, msg.info.encode_for_ad(),
+                                             self.config, rng)
+        else:
+            plaintext = self.ratchet.decrypt(msg, self.ad, None, self.config, rng)
+        self.pending = None
+        return plaintext
+
+    # ---- SPEC.md 9.1 -----------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """SPEC.md 9.1: canonical SessionState encoding."""
+        r = self.ratchet
+
+        def info(i: Optional[PreKeyInfo]):  # SPEC.md 9.1: PreKeyInfo -> message value
+            return None if i is None else {"base_key": i.base_key,
+                                           "signed_prekey_id": i.signed_prekey_id,
+                                           "one_time_prekey_id": i.one_time_prekey_id}
+        value = {
+            "version": 1,
+            "local_identity": self.local.encoded,
+            "remote_identity": self.remote.encoded,
+            "initiator": self.initiator,
+            "root_key": r.root_key,
+            "sending": {"ratchet_secret": r.dhs_secret, "chain_key": r.cks,
+                        "counter": r.ns, "previous_counter": r.pn},
+            "receiving": [{"ratchet_key": c.ratchet_key, "chain_key": c.chain_key,
+                           "counter": c.counter} for c in r.receiving],
+            "skipped": [{"ratchet_key": k.ratchet_key, "counter": k.counter,
+                         "message_key": k.message_key} for k in r.skipped],
+            "pending_prekey": info(self.pending),
+            "accepted_prekey": info(self.accepted),
+            "retired_ratchet_keys": list(r.retired),
+        }
+        return pb_encode(SESSION_STATE, value)
+
+    # ---- SPEC.md 9.2 -----------------------------------------------------------------
+
+    @classmethod
+    def from_bytes(cls, data: bytes, config: Config) -> "Session":
+        """SPEC.md 9.2: load a serialized session; checks in order, then trim."""
+        def bad_state():  # SPEC.md 8.1 / 9.2: inconsistent serialized state
+            return HushwireError("InvalidSessionState")
+
+        st = strict_decode(SESSION_STATE, data, config.max_encoded_len)          # 1
+        check_version(st)
+        local = validate_identity_key(st["local_identity"], "local_identity")     # 2
+        remote = validate_identity_key(st["remote_identity"], "remote_identity")
+        for name in ("pending_prekey", "accepted_prekey"):                        # 3
+            if st[name] is not None:
+                validate_x25519_public(st[name]["base_key"], "prekey_info.base_key")
+        pending, accepted = st["pending_prekey"], st["accepted_prekey"]          # 4
+        if st["initiator"] and accepted is None:
+            initiator = True
+        elif not st["initiator"] and accepted is not None and pending is None:
+            initiator = False
+        else:
+            raise bad_state()
+        require_len(st["root_key"], 32, "root_key")                              # 5
+        sending = st["sending"]                                                   # 6
+        if sending is None:
+            raise HushwireError("MissingField", field="sending")
+        require_len(sending["ratchet_secret"], 32, "sending.ratchet_secret")
+        require_len(sending["chain_key"], 32, "sending.chain_key")
+        if len(st["receiving"]) > 65536 or len(st["skipped"]) > 65536:           # 7
+            raise bad_state()
+        receiving = []                                                            # 8
+        for chain in st["receiving"]:
+            validate_x25519_public(chain["ratchet_key"], "receiving.ratchet_key")
+            if any(c.ratchet_key == chain["ratchet_key"] for c in receiving):
+                raise bad_state()
+            require_len(chain["chain_key"], 32, "receiving.chain_key")
+            receiving.append(ReceivingChain(chain["ratchet_key"], chain["chain_key"],
+                                            chain["counter"]))
+        if not initiator and not receiving:                                       # 9
+            raise bad_state()
+        if len(st["retired_ratchet_keys"]) > 65536:                               # 10
+            raise bad_state()
+        for key in st["retired_ratchet_keys"]:
+            validate_x25519_public(key, "retired_ratchet_keys")
+        skipped = []                                                              # 11
+        for entry in st["skipped"]:
+            validate_x25519_public(entry["ratchet_key"], "skipped.ratchet_key")
+            require_len(entry["message_key"], 32, "skipped.message_key")
+            skipped.append(SkippedKey(entry["ratchet_key"], entry["counter"],
+                                      entry["message_key"]))
+        all_keys = [c.ratchet_key for c in receiving] + list(st["retired_ratchet_keys"])
+        if len(set(all_keys)) != len(all_keys):                                   # 12
+            raise bad_state()
+        if initiator and pending is not None and receiving:                       # 13
+            raise bad_state()
+
+        def info(i):  # SPEC.md 9.1: PreKeyInfo message -> PreKeyInfo
+            return None if i is None else PreKeyInfo(i["base_key"], i["signed_prekey_id"],
+                                                     i["one_time_prekey_id"])
+        secret = sending["ratchet_secret"]
+        ratchet = Ratchet(st["root_key"], secret, x25519_public(secret), sending["chain_key"],
+                          sending["counter"], sending["previous_counter"], receiving, skipped,
+                          list(st["retired_ratchet_keys"]))
+        # trim to the configured limits, as after a DH ratchet step (9.2, 6.6)
+        ratchet.store([], config)
+        ratchet.trim_chains(config)
+        return cls(local, remote, initiator, ratchet, info(pending), info(accepted), config)
+
+
+# =====================================================================================
+# test-vectors/README.md -- the transcripts' RNG: rand_chacha's ChaCha20Rng::from_seed
+# =====================================================================================
+
+def _quarter_round(s: list, a: int, b: int, c: int, d: int) -> None:
+    """RFC 8439 2.1: the ChaCha quarter round on state words a, b, c, d."""
+    m = 0xFFFFFFFF
+    s[a] = (s[a] + s[b]) & m; s[d] ^= s[a]; s[d] = ((s[d] << 16) | (s[d] >> 16)) & m
+    s[c] = (s[c] + s[d]) & m; s[b] ^= s[c]; s[b] = ((s[b] << 12) | (s[b] >> 20)) & m
+    s[a] = (s[a] + s[b]) & m; s[d] ^= s[a]; s[d] = ((s[d] << 8) | (s[d] >> 24)) & m
+    s[c] = (s[c] + s[d]) & m; s[b] ^= s[c]; s[b] = ((s[b] << 7) | (s[b] >> 25)) & m
+
+
+def chacha20_block(key: bytes, counter: int, nonce: bytes) -> bytes:
+    """RFC 8439 2.3: the ChaCha20 block function (32-bit counter, 96-bit nonce)."""
+    state = ([0x61707865, 0x3320646E, 0x79622D32, 0x6B206574]
+             + list(struct.unpack("<8I", key)) + [counter] + list(struct.unpack("<3I", nonce)))
+    working = list(state)
+    for _ in range(10):
+        _quarter_round(working, 0, 4, 8, 12)
+        _quarter_round(working, 1, 5, 9, 13)
+        _quarter_round(working, 2, 6, 10, 14)
+        _quarter_round(working, 3, 7, 11, 15)
+        _quarter_round(working, 0, 5, 10, 15)
+        _quarter_round(working, 1, 6, 11, 12)
+        _quarter_round(working, 2, 7, 8, 13)
+        _quarter_round(working, 3, 4, 9, 14)
+    return struct.pack("<16I", *((w + s) & 0xFFFFFFFF for w, s in zip(working, state)))
+
+
+def _chacha20_self_test() -> None:
+    """RFC 8439 2.3.2: the block function test vector."""
+    out = chacha20_block(bytes(range(32)), 1, bytes.fromhex("000000090000004a00000000"))
+    assert out.hex().startswith("10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e"), \
+        "ChaCha20 block function fails RFC 8439 2.3.2"
+
+
+class ChaCha20Rng:
+    """test-vectors/README.md: rand_chacha ChaCha20Rng::from_seed(seed) as a byte stream.
+
+    Key = seed, stream id (nonce) = 0, 64-bit block counter from 0 in state words 12-13;
+    output is the keystream in order. For counters below 2^32 this is the RFC 8439 block
+    with a zero nonce. rng(32) (SPEC.md 1) is the next 32 keystream bytes. Every draw is
+    recorded so that it can be compared with `rng_draws`.
+    """
+
+    def __init__(self, seed: bytes):
+        self.key = seed
+        self.block_counter = 0
+        self.buffer = b""
+        self.draws: list[bytes] = []
+
+    def fill_bytes(self, n: int) -> bytes:
+        """The next n keystream bytes."""
+        while len(self.buffer) < n:
+            c = self.block_counter
+            nonce = struct.pack("<I", c >> 32) + bytes(8)
+            self.buffer += chacha20_block(self.key, c & 0xFFFFFFFF, nonce)
+            self.block_counter += 1
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+    def draw32(self) -> bytes:
+        """SPEC.md 1: rng(32)."""
+        out = self.fill_bytes(32)
+        self.draws.append(out)
+        return out
+
+
+# =====================================================================================
+# Vector runners: one function per file; each returns ("output", dict) or ("error", kind)
+# =====================================================================================
+
+def h(b: bytes) -> str:
+    """test-vectors/README.md: byte strings are lowercase hex."""
+    return b.hex()
+
+
+def unhex(s: Optional[str]) -> Optional[bytes]:
+    """test-vectors/README.md: lowercase hex to bytes (None stays None)."""
+    return None if s is None else bytes.fromhex(s)
+
+
+def run_identity(inp: dict) -> dict:
+    """identity.json: SPEC.md 3.1 (generation from a seed; validation of received keys)."""
+    if "seed" in inp:
+        pair = IdentityKeyPair(unhex(inp["seed"]))
+        pub = pair.public
+        # SPEC.md 3.1: the Montgomery form equals X25519(SHA-512(seed)[0..32], 9)
+        if pub.x != x25519_public(pair.x_secret):
+            raise AssertionError("3.1: birational map and X25519(ik.x, 9) disagree")
+        return {"ed25519_public": h(pub.encoded), "x25519_public": h(pub.x),
+                "x25519_secret": h(pair.x_secret)}
+    ik = validate_identity_key(unhex(inp["identity_key"]), "identity_key")
+    return {"x25519_public": h(ik.x)}
+
+
+def run_signed_prekey(inp: dict) -> dict:
+    """signed_prekey.json: SPEC.md 3.2, 4.1 (signing), 4.2 / 2.1 (verification)."""
+    if "verify" in inp:
+        v = inp["verify"]
+        verify_signed_prekey(unhex(v["identity_key"]), v["id"], v["created_at"],
+                             unhex(v["public_key"]), unhex(v["signature"]))
+        return {"valid": True}
+    pair = IdentityKeyPair(unhex(inp["seed"]))
+    msg, sig = sign_signed_prekey(pair, inp["id"], inp["created_at"], unhex(inp["public_key"]))
+    return {"identity_key": h(pair.public.encoded), "signature": h(sig),
+            "signed_message": h(msg)}
+
+
+def run_x3dh(inp: dict) -> dict:
+    """x3dh.json: SPEC.md 5.2-5.4 (both columns of 5.3 must agree)."""
+    alice = IdentityKeyPair(unhex(inp["alice_seed"]))
+    bob = IdentityKeyPair(unhex(inp["bob_seed"]))
+    spk_secret = unhex(inp["bob_signed_prekey_secret"])
+    opk_secret = unhex(inp["bob_one_time_prekey_secret"])
+    spk_public = x25519_public(spk_secret)
+    opk_public = None if opk_secret is None else x25519_public(opk_secret)
+    if "alice_base_public_override" in inp:
+        # the responder validates the received base key (7.4 / 2.2) before X3DH
+        ek_public = validate_x25519_public(unhex(inp["alice_base_public_override"]), "base_key")
+        x3dh_responder(bob, spk_secret, opk_secret, alice.public, ek_public)
+        raise AssertionError("a refused base key was accepted")
+    ek = unhex(inp["alice_base_secret"])
+    ek_public = x25519_public(ek)
+    bundle = VerifiedBundle(bob.public, SignedPreKey(0, 0, spk_public, b""),
+                            None if opk_public is None else (0, opk_public))
+    a_side = x3dh_initiator(alice, ek, bundle)
+    b_side = x3dh_responder(bob, spk_secret, opk_secret,
+                            validate_identity_key(alice.public.encoded, "identity_key"),
+                            validate_x25519_public(ek_public, "base_key"))
+    if a_side != b_side:
+        raise AssertionError("5.3: initiator and responder columns disagree")
+    return {
+        "alice_base_public": h(ek_public),
+        "alice_identity_key": h(alice.public.encoded),
+        "associated_data": h(a_side.ad),
+        "bob_identity_key": h(bob.public.encoded),
+        "bob_one_time_prekey_public": None if opk_public is None else h(opk_public),
+        "bob_signed_prekey_public": h(spk_public),
+        "dh": [h(d) for d in a_side.dh],
+        "shared_key": h(a_side.sk),
+    }
+
+
+def run_kdf(inp: dict) -> dict:
+    """kdf.json: SPEC.md 6.2, 6.3, 6.4."""
+    if "kdf_rk" in inp:
+        rk, ck = kdf_rk(unhex(inp["kdf_rk"]["root_key"]), unhex(inp["kdf_rk"]["dh_output"]))
+        return {"chain_key": h(ck), "next_root_key": h(rk)}
+    if "kdf_ck" in inp:
+        ck = unhex(inp["kdf_ck"]["chain_key"])
+        chain = []
+        for i in range(inp["kdf_ck"]["steps"]):
+            mk, ck = kdf_ck(ck)
+            chain.append({"index": i, "message_key": h(mk), "next_chain_key": h(ck)})
+        return {"chain": chain}
+    key, nonce = message_key_material(unhex(inp["message_key"]))
+    return {"aead_key": h(key), "aead_nonce": h(nonce)}
+
+
+def run_message(inp: dict) -> dict:
+    """message.json: SPEC.md 6.4, 6.5 (associated data, seal; open with a given AD)."""
+    header = encode_header(unhex(inp["ratchet_key"]), inp["previous_counter"], inp["counter"])
+    aead_ad = aead_associated_data(unhex(inp["x3dh_ad"]), header, unhex(inp.get("prekey_info")))
+    mk = unhex(inp["message_key"])
+    if "open" in inp:
+        return {"plaintext": h(open_message(mk, aead_ad, unhex(inp["open"])))}
+    return {"aead_associated_data": h(aead_ad),
+            "ciphertext": h(seal_message(mk, aead_ad, unhex(inp["plaintext"])))}
+
+
+def run_envelope(inp: dict) -> dict:
+    """envelope.json: SPEC.md 7.1-7.4 decoding, with 8.4's max_encoded_len."""
+    config = Config(max_encoded_len=inp["max_encoded_len"])
+    msg = decode_envelope(unhex(inp["bytes"]), config)
+
+    def ratchet(m: RatchetMessage) -> dict:  # SPEC.md 7.3 fields as decoded
+        return {"ciphertext": h(m.ciphertext), "counter": m.counter,
+                "previous_counter": m.previous_counter, "ratchet_key": h(m.ratchet_key)}
+    if isinstance(msg, PreKeyMessage):
+        return {"prekey": {"base_key": h(msg.base_key),
+                           "identity_key": h(msg.identity_key.encoded),
+                           "message": ratchet(msg.message),
+                           "one_time_prekey_id": msg.one_time_prekey_id,
+                           "signed_prekey_id": msg.signed_prekey_id}}
+    return {"ratchet": ratchet(msg)}
+
+
+def run_session_state(inp: dict) -> dict:
+    """session_state.json: SPEC.md 9.2 loading (default limits), 9.1 re-encoding."""
+    session = Session.from_bytes(unhex(inp["state"]), Config())
+    return {"initiator": session.initiator, "local_identity": h(session.local.encoded),
+            "receiving_chains": len(session.ratchet.receiving), "reencoded": h(session.to_bytes()),
+            "remote_identity": h(session.remote.encoded),
+            "skipped_keys": len(session.ratchet.skipped)}
+
+
+def run_transcript(inp: dict) -> dict:
+    """transcript.json: whole sessions (test-vectors/README.md "Transcripts"; SPEC.md 5-9)."""
+    config = Config(max_skip=inp.get("max_skip", Config.max_skip))
+    rngs = {"alice": ChaCha20Rng(unhex(inp["alice_rng_seed"])),
+            "bob": ChaCha20Rng(unhex(inp["bob_rng_seed"]))}
+
+    # Bob: identity, signed prekey (id 1, created_at 1750000000), optional one-time prekey (id 1)
+    bob = generate_identity(rngs["bob"])
+    store = PreKeyStore()
+    spk_secret, spk = generate_signed_prekey(bob, 1, 1750000000, rngs["bob"])
+    store.signed[spk.id] = (spk_secret, spk.public_key)
+    otk = None
+    if inp["one_time_prekey"]:
+        otk_secret, otk_public = generate_one_time_prekey(rngs["bob"])
+        store.one_time[1] = (otk_secret, otk_public)
+        otk = (1, otk_public)
+    bundle_bytes = encode_bundle(bob.public, spk, otk)
+
+    # Alice: identity, then initiate with Bob's (decoded and validated) bundle
+    alice = generate_identity(rngs["alice"])
+    sessions: dict[str, Optional[Session]] = {
+        "alice": Session.initiate(alice, decode_and_validate_bundle(bundle_bytes, config),
+                                  rngs["alice"], config),
+        "bob": None,
+    }
+    identities = {"alice": alice, "bob": bob}
+
+    envelopes, deliveries = [], []
+    for op in inp["script"]:
+        if op["op"] == "send":
+            data = sessions[op["from"]].encrypt(op["text"].encode("utf-8"))
+            envelopes.append({"bytes": h(data), "from": op["from"], "index": len(envelopes) + 1})
+            continue
+        assert op["op"] == "deliver", op
+        env = envelopes[op["envelope"] - 1]
+        receiver = "bob" if env["from"] == "alice" else "alice"
+        result = {"envelope": op["envelope"]}
+        try:
+            msg = decode_envelope(unhex(env["bytes"]), config)
+            if sessions[receiver] is None:  # the first envelope Bob receives: accept
+                if not isinstance(msg, PreKeyMessage):
+                    raise AssertionError("transcript: a RatchetMessage before any session")
+                sessions[receiver], plaintext = Session.accept(
+                    identities[receiver], store, msg, rngs[receiver], config)
+            else:
+                plaintext = sessions[receiver].decrypt(msg, rngs[receiver])
+            result["plaintext"] = plaintext.decode("utf-8")
+        except HushwireError as e:
+            result["error"] = e.kind
+        deliveries.append(result)
+
+    states = {who: s.to_bytes() for who, s in sessions.items() if s is not None}
+    for who, state in states.items():
+        # SPEC.md 9.2: loading a state within the limits and re-encoding it is the identity
+        if Session.from_bytes(state, config).to_bytes() != state:
+            raise AssertionError(f"9.2: {who}'s final state does not reload byte for byte")
+    return {
+        "alice_state": h(states["alice"]),
+        "bob_state": h(states["bob"]) if "bob" in states else None,
+        "deliveries": deliveries,
+        "envelopes": envelopes,
+        "rng_draws": {who: [h(d) for d in rng.draws] for who, rng in rngs.items()},
+    }
+
+
+RUNNERS: dict[str, Callable[[dict], dict]] = {
+    "identity.json": run_identity,
+    "signed_prekey.json": run_signed_prekey,
+    "x3dh.json": run_x3dh,
+    "kdf.json": run_kdf,
+    "message.json": run_message,
+    "envelope.json": run_envelope,
+    "session_state.json": run_session_state,
+    "transcript.json": run_transcript,
+}
+
+
+# =====================================================================================
+# Driver
+# =====================================================================================
+
+def diff(expected, actual, path: str = "") -> list[str]:
+    """test-vectors/README.md (format): compare the whole output object; list differences."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out = []
+        for k in sorted(set(expected) | set(actual)):
+            if k not in actual:
+                out.append(f"{path}.{k}: missing from the recomputation")
+            elif k not in expected:
+                out.append(f"{path}.{k}: not in the vector")
+            else:
+                out += diff(expected[k], actual[k], f"{path}.{k}")
+        return out
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        return [d for i, (e, a) in enumerate(zip(expected, actual))
+                for d in diff(e, a, f"{path}[{i}]")]
+    if expected != actual:
+        return [f"{path or '.'}: expected {json.dumps(expected)}, got {json.dumps(actual)}"]
+    return []
+
+
+def run_case(runner: Callable[[dict], dict], case: dict) -> list[str]:
+    """test-vectors/README.md (format): recompute one case from `input`, compare with
+    `output` or the `error` kind (SPEC.md 8.1); return the problems (empty = pass)."""
+    try:
+        got = ("output", runner(case["input"]))
+    except HushwireError as e:
+        got = ("error", e.kind)
+    except Exception as e:  # noqa: BLE001 -- an implementation failure is a failed case
+        return [f"exception {type(e).__name__}: {e}"]
+    if "error" in case:
+        if got == ("error", case["error"]):
+            return []
+        what = f"error {got[1]}" if got[0] == "error" else "an output"
+        return [f"expected error {case['error']}, got {what}"]
+    if got[0] == "error":
+        return [f"expected an output, got error {got[1]}"]
+    return diff(case["output"], got[1])
+
+
+def main(argv: list[str]) -> int:
+    """test-vectors/README.md ("Run them"): per file "N passed, M failed"; non-zero exit
+    status on any failure. Directory argument defaults to this file's test-vectors/."""
+    _chacha20_self_test()
+    directory = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent
+    any_failed = False
+    for name, runner in RUNNERS.items():
+        path = directory / name
+        if not path.exists():
+            print(f"{name}: missing")
+            any_failed = True
+            continue
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format_version") != 1 or doc.get("file") != name:
+            print(f"{name}: unexpected format_version/file header")
+            any_failed = True
+        passed = failed = 0
+        for case in doc["cases"]:
+            problems = run_case(runner, case)
+            if problems:
+                failed += 1
+                print(f"  {name} case {case['id']} ({case['comment']}): FAILED")
+                for p in problems[:10]:
+                    print(f"      {p}")
+            else:
+                passed += 1
+        print(f"{name}: {passed} passed, {failed} failed")
+        any_failed |= failed > 0
+    return 1 if any_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
