@@ -1,2 +1,140 @@
-//! Placeholder replaced by the benchmark suite.
-fn main() {}
+//! hushwire benchmarks: its operations, the floor of raw primitives each must call, and
+//! vodozemac's Olm as the peer, in one run: `cargo bench --bench pairwise`.
+//! See benches/README.md for the method and the results.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "pairwise/fixtures.rs"]
+mod fixtures;
+#[path = "pairwise/floor.rs"]
+mod floor;
+#[path = "pairwise/olm.rs"]
+mod olm;
+#[path = "pairwise/ops.rs"]
+mod ops;
+#[path = "pairwise/report.rs"]
+mod report;
+
+use std::time::{Duration, SystemTime};
+
+use criterion::Criterion;
+
+/// Serialized sizes and in-memory sizes, printed before the tables.
+fn memory() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("## Memory\n\n");
+    let cfg = fixtures::config();
+    let mut r = fixtures::rng(40);
+    let bob = fixtures::Bob::new(&mut r, true);
+    let alice_id = hushwire::IdentityKeyPair::generate(&mut r);
+    let mut alice = hushwire::Session::initiate(&mut r, &alice_id, &bob.bundle, cfg).unwrap();
+    let initiated = alice.to_bytes().len();
+    let first = fixtures::prekey(alice.encrypt(b"hi").unwrap());
+    let (accepted, _) =
+        hushwire::Session::accept(&mut r, &bob.identity, &mut bob.store(), &first, cfg).unwrap();
+    let p = fixtures::pair_on_chain(41);
+    let _ = writeln!(
+        out,
+        "| state | serialized bytes | skipped keys |\n|---|---:|---:|"
+    );
+    let _ = writeln!(out, "| initiator right after initiate | {initiated} | 0 |");
+    let _ = writeln!(
+        out,
+        "| responder right after accept | {} | 0 |",
+        accepted.to_bytes().len()
+    );
+    let _ = writeln!(
+        out,
+        "| initiator, established | {} | 0 |",
+        p.alice.to_bytes().len()
+    );
+    let _ = writeln!(
+        out,
+        "| responder, established | {} | 0 |",
+        p.bob.to_bytes().len()
+    );
+    let base = p.bob.to_bytes().len();
+    for n in [1usize, 100, 1000, 2000] {
+        let s = fixtures::pair_with_skipped(42, n).bob;
+        let len = s.to_bytes().len();
+        let _ = writeln!(
+            out,
+            "| responder, established, then {n} messages lost and 1 received | {len} (+{:.1} per key) | {} |",
+            (len - base) as f64 / n as f64,
+            s.skipped_key_count()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nA stored skipped key is {} B in memory (X25519PublicKey {} B + u32 counter 4 B + \
+         32-byte message key), so at most {} B of live keys at max_skipped_keys = {}.",
+        std::mem::size_of::<hushwire::X25519PublicKey>() + 4 + 32,
+        std::mem::size_of::<hushwire::X25519PublicKey>(),
+        (std::mem::size_of::<hushwire::X25519PublicKey>() + 4 + 32) * cfg.max_skipped_keys,
+        cfg.max_skipped_keys,
+    );
+    let _ = writeln!(
+        out,
+        "Compiled with target features: avx2 {}, avx512f {}, bmi2 {}, sha {}, aes {}.",
+        cfg!(target_feature = "avx2"),
+        cfg!(target_feature = "avx512f"),
+        cfg!(target_feature = "bmi2"),
+        cfg!(target_feature = "sha"),
+        cfg!(target_feature = "aes"),
+    );
+    let _ = writeln!(
+        out,
+        "\nsize_of: Session {} B, X25519PublicKey {} B, IdentityKey {} B, Config {} B.",
+        std::mem::size_of::<hushwire::Session>(),
+        std::mem::size_of::<hushwire::X25519PublicKey>(),
+        std::mem::size_of::<hushwire::IdentityKey>(),
+        std::mem::size_of::<hushwire::Config>(),
+    );
+    out
+}
+
+fn main() {
+    let since = SystemTime::now();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+        .nresamples(10_000)
+        .configure_from_args();
+    let memory = memory();
+    println!("{memory}");
+
+    // Each hushwire operation runs right next to its floor and its vodozemac counterpart, so
+    // that a change in machine load (other jobs share the cores) hits all three alike.
+    floor::fixed_primitives(&mut c);
+    ops::setup_initiate(&mut c);
+    floor::setup_initiate(&mut c);
+    olm::outbound(&mut c);
+    ops::setup_accept(&mut c);
+    floor::setup_accept(&mut c);
+    olm::inbound(&mut c);
+    for (name, len) in fixtures::SIZES {
+        floor::aead(&mut c, name, len);
+        ops::encrypt(&mut c, name, len);
+        floor::message(&mut c, "encrypt", name, len);
+        olm::encrypt(&mut c, name, len);
+        ops::decrypt(&mut c, name, len);
+        floor::message(&mut c, "decrypt", name, len);
+        olm::decrypt(&mut c, name, len);
+        ops::decrypt_ratchet(&mut c, name, len);
+        floor::message(&mut c, "decrypt_ratchet", name, len);
+        olm::decrypt_ratchet(&mut c, name, len);
+        ops::envelope(&mut c, name, len);
+        olm::message(&mut c, name, len);
+    }
+    ops::state(&mut c);
+    olm::state(&mut c);
+    ops::pingpong(&mut c);
+    floor::pingpong(&mut c);
+    olm::pingpong(&mut c);
+    ops::handshake(&mut c);
+    floor::handshake(&mut c);
+    olm::handshake(&mut c);
+
+    c.final_summary();
+    report::print(since, &memory);
+}

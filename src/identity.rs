@@ -118,8 +118,9 @@ impl IdentityKey {
             found: bytes.len(),
         })?;
         let verifying = VerifyingKey::from_bytes(&array).map_err(|_| Error::InvalidPublicKey)?;
-        // Decompression accepts some non-canonical encodings; re-encoding exposes them.
-        if verifying.to_bytes() != array {
+        // Decompression accepts y >= p, and VerifyingKey keeps the bytes it was given, so
+        // re-compress the point itself to expose a non-canonical encoding.
+        if verifying.to_edwards().compress().to_bytes() != array {
             return Err(Error::InvalidPublicKey);
         }
         if verifying.is_weak() {

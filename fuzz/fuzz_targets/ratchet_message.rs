@@ -1,0 +1,6 @@
+//! `cargo fuzz run ratchet_message`: see `hushwire_fuzz::targets::ratchet_message`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = hushwire_fuzz::targets::ratchet_message(data);
+});

@@ -1,0 +1,109 @@
+//! Fuzz targets for hushwire. The logic of every target is in [`targets`], a file that
+//! `tests/fuzz_corpus.rs` in the main crate also compiles, to replay the committed corpus on
+//! stable Rust. This crate adds what needs the `arbitrary` crate: [`ArbitraryOp`], the
+//! derived twin of [`targets::Op`] for the `conversation_arbitrary` target.
+
+pub mod targets;
+
+use arbitrary::Arbitrary;
+
+pub use targets::{Op, Side};
+
+/// [`Side`] with a derived [`Arbitrary`].
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum ArbitrarySide {
+    /// The initiator.
+    Alice,
+    /// The responder.
+    Bob,
+}
+
+/// [`Op`] with a derived [`Arbitrary`]: libFuzzer's bytes become a `Vec<ArbitraryOp>` by
+/// `arbitrary`'s own format, which the main crate (without `arbitrary`) cannot decode. The
+/// `conversation` target decodes the same operations by hand instead ([`Op::decode_all`]).
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum ArbitraryOp {
+    /// [`Op::AliceSend`].
+    AliceSend,
+    /// [`Op::BobSend`].
+    BobSend,
+    /// [`Op::Deliver`].
+    Deliver {
+        /// The recipient.
+        to: ArbitrarySide,
+        /// Position in the queue.
+        index: u8,
+    },
+    /// [`Op::Drop`].
+    Drop {
+        /// The recipient.
+        to: ArbitrarySide,
+        /// Position in the queue.
+        index: u8,
+    },
+    /// [`Op::Duplicate`].
+    Duplicate {
+        /// The recipient.
+        to: ArbitrarySide,
+        /// How far back.
+        index: u8,
+    },
+    /// [`Op::Reload`].
+    Reload {
+        /// The session.
+        who: ArbitrarySide,
+    },
+    /// [`Op::Tamper`].
+    Tamper {
+        /// The recipient.
+        to: ArbitrarySide,
+        /// Position in the queue.
+        index: u8,
+        /// Which byte.
+        byte: u8,
+        /// What to flip; 0 truncates instead.
+        mask: u8,
+    },
+}
+
+impl From<ArbitrarySide> for Side {
+    fn from(side: ArbitrarySide) -> Self {
+        match side {
+            ArbitrarySide::Alice => Side::Alice,
+            ArbitrarySide::Bob => Side::Bob,
+        }
+    }
+}
+
+impl From<ArbitraryOp> for Op {
+    fn from(op: ArbitraryOp) -> Self {
+        match op {
+            ArbitraryOp::AliceSend => Op::AliceSend,
+            ArbitraryOp::BobSend => Op::BobSend,
+            ArbitraryOp::Deliver { to, index } => Op::Deliver {
+                to: to.into(),
+                index,
+            },
+            ArbitraryOp::Drop { to, index } => Op::Drop {
+                to: to.into(),
+                index,
+            },
+            ArbitraryOp::Duplicate { to, index } => Op::Duplicate {
+                to: to.into(),
+                index,
+            },
+            ArbitraryOp::Reload { who } => Op::Reload { who: who.into() },
+            ArbitraryOp::Tamper {
+                to,
+                index,
+                byte,
+                mask,
+            } => Op::Tamper {
+                to: to.into(),
+                index,
+                byte,
+                mask,
+            },
+        }
+    }
+}
