@@ -92,49 +92,61 @@ fn memory() -> String {
     out
 }
 
+/// Every benchmark once, in an order where each hushwire operation runs right next to its
+/// floor and its vodozemac counterpart, so that a change in machine load (other jobs share the
+/// cores) hits all three alike.
+fn pass(c: &mut Criterion) {
+    floor::fixed_primitives(c);
+    ops::setup_initiate(c);
+    floor::setup_initiate(c);
+    olm::outbound(c);
+    ops::setup_accept(c);
+    floor::setup_accept(c);
+    olm::inbound(c);
+    for (name, len) in fixtures::SIZES {
+        floor::aead(c, name, len);
+        ops::encrypt(c, name, len);
+        floor::message(c, "encrypt", name, len);
+        olm::encrypt(c, name, len);
+        ops::decrypt(c, name, len);
+        floor::message(c, "decrypt", name, len);
+        olm::decrypt(c, name, len);
+        ops::decrypt_ratchet(c, name, len);
+        floor::message(c, "decrypt_ratchet", name, len);
+        olm::decrypt_ratchet(c, name, len);
+        ops::envelope(c, name, len);
+        olm::message(c, name, len);
+    }
+    ops::state(c);
+    olm::state(c);
+    ops::pingpong(c);
+    floor::pingpong(c);
+    olm::pingpong(c);
+    ops::handshake(c);
+    floor::handshake(c);
+    olm::handshake(c);
+}
+
 fn main() {
     let since = SystemTime::now();
     let mut c = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1))
         .sample_size(30)
         .nresamples(10_000)
         .configure_from_args();
     let memory = memory();
     println!("{memory}");
-
-    // Each hushwire operation runs right next to its floor and its vodozemac counterpart, so
-    // that a change in machine load (other jobs share the cores) hits all three alike.
-    floor::fixed_primitives(&mut c);
-    ops::setup_initiate(&mut c);
-    floor::setup_initiate(&mut c);
-    olm::outbound(&mut c);
-    ops::setup_accept(&mut c);
-    floor::setup_accept(&mut c);
-    olm::inbound(&mut c);
-    for (name, len) in fixtures::SIZES {
-        floor::aead(&mut c, name, len);
-        ops::encrypt(&mut c, name, len);
-        floor::message(&mut c, "encrypt", name, len);
-        olm::encrypt(&mut c, name, len);
-        ops::decrypt(&mut c, name, len);
-        floor::message(&mut c, "decrypt", name, len);
-        olm::decrypt(&mut c, name, len);
-        ops::decrypt_ratchet(&mut c, name, len);
-        floor::message(&mut c, "decrypt_ratchet", name, len);
-        olm::decrypt_ratchet(&mut c, name, len);
-        ops::envelope(&mut c, name, len);
-        olm::message(&mut c, name, len);
+    // The whole sequence runs PAIRWISE_PASSES times (default 2); criterion stores a repeated
+    // benchmark as `<id>_2`, `<id>_3`, ..., and the report takes each benchmark's smallest
+    // median over the passes: other jobs on the machine only ever make a pass slower.
+    let passes: usize = std::env::var("PAIRWISE_PASSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    for _ in 0..passes.max(1) {
+        pass(&mut c);
     }
-    ops::state(&mut c);
-    olm::state(&mut c);
-    ops::pingpong(&mut c);
-    floor::pingpong(&mut c);
-    olm::pingpong(&mut c);
-    ops::handshake(&mut c);
-    floor::handshake(&mut c);
-    olm::handshake(&mut c);
-
     c.final_summary();
     report::print(since, &memory);
 }

@@ -23,16 +23,33 @@ struct Medians {
 }
 
 impl Medians {
-    /// The median in nanoseconds of benchmark `id` ("group/function/parameter"), if this run
-    /// measured it.
-    fn get(&self, id: &str) -> Option<f64> {
-        let path = self.dir.join(id).join("new").join("estimates.json");
+    /// The median in nanoseconds of one criterion directory, if this run wrote it.
+    fn one(&self, dir: &str) -> Option<f64> {
+        let path = self.dir.join(dir).join("new").join("estimates.json");
         let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
         if modified < self.since {
             return None;
         }
         let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
         json["median"]["point_estimate"].as_f64()
+    }
+
+    /// The medians of benchmark `id` ("group/function/parameter") in each pass of this run
+    /// (criterion names the repeats `<id>_2`, `<id>_3`, ...).
+    fn passes(&self, id: &str) -> Vec<f64> {
+        let mut all: Vec<f64> = self.one(id).into_iter().collect();
+        for n in 2.. {
+            match self.one(&format!("{id}_{n}")) {
+                Some(v) => all.push(v),
+                None => break,
+            }
+        }
+        all
+    }
+
+    /// The smallest median of `id` over the passes.
+    fn get(&self, id: &str) -> Option<f64> {
+        self.passes(id).into_iter().reduce(f64::min)
     }
 }
 
@@ -251,7 +268,10 @@ pub(crate) fn print(since: SystemTime, preamble: &str) {
     };
     let get = |id: &str| m.get(id);
     let mut out = String::new();
-    let _ = writeln!(out, "\n## Results (medians)\n");
+    let _ = writeln!(
+        out,
+        "\n## Results (medians; the smallest over the passes of this run)\n"
+    );
     let _ = writeln!(
         out,
         "| operation | hushwire | floor | hushwire ÷ floor | vodozemac | hushwire ÷ vodozemac |"
@@ -408,6 +428,37 @@ pub(crate) fn print(since: SystemTime, preamble: &str) {
         );
     }
     let _ = rng32;
+
+    // How much the passes disagree: other jobs on the machine slow some passes down.
+    let _ = writeln!(out, "\n## Pass-to-pass spread\n");
+    let mut spreads: Vec<(f64, String)> = Vec::new();
+    let mut count = 0;
+    for (_, h, f, v) in rows() {
+        for id in [Some(h), f, v].into_iter().flatten() {
+            let all = m.passes(&id);
+            if all.len() < 2 || spreads.iter().any(|(_, seen)| *seen == id) {
+                continue;
+            }
+            let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = all.iter().copied().fold(0.0, f64::max);
+            count += 1;
+            spreads.push((hi / lo, id));
+        }
+    }
+    spreads.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if count == 0 {
+        let _ = writeln!(out, "One pass only.");
+    } else {
+        let within = spreads.iter().filter(|(r, _)| *r <= 1.05).count();
+        let _ = writeln!(
+            out,
+            "{within} of {count} benchmarks agree within 5 % between passes; the largest \
+             differences (slowest ÷ fastest pass):\n"
+        );
+        for (r, id) in spreads.iter().take(10) {
+            let _ = writeln!(out, "- {id}: {r:.2}");
+        }
+    }
 
     let _ = writeln!(out, "\n## Targets\n");
     for op in ["encrypt", "decrypt"] {
