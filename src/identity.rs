@@ -38,12 +38,7 @@ impl IdentityKeyPair {
         // X25519 public key is the Montgomery form of the Ed25519 public key.
         let agreement = X25519Secret::from_bytes(signing.to_scalar_bytes());
         let verifying = signing.verifying_key();
-        let public = IdentityKey {
-            x25519: X25519PublicKey::from_montgomery_unchecked(
-                verifying.to_montgomery().to_bytes(),
-            ),
-            verifying,
-        };
+        let public = IdentityKey { verifying };
         Self {
             signing,
             agreement,
@@ -91,14 +86,14 @@ impl fmt::Debug for IdentityKeyPair {
     }
 }
 
-/// A public identity key, ours or a peer's: a validated Ed25519 public key and its X25519 form.
+/// A public identity key, ours or a peer's: a validated Ed25519 public key (its X25519 form is
+/// derived when X3DH needs it).
 ///
 /// Bytes become an `IdentityKey` only through [`IdentityKey::from_bytes`], which refuses
 /// non-canonical encodings and points of small order. Equality is constant-time.
 #[derive(Clone, Copy)]
 pub struct IdentityKey {
     verifying: VerifyingKey,
-    x25519: X25519PublicKey,
 }
 
 impl IdentityKey {
@@ -117,19 +112,19 @@ impl IdentityKey {
             expected: IDENTITY_KEY_LEN,
             found: bytes.len(),
         })?;
-        let verifying = VerifyingKey::from_bytes(&array).map_err(|_| Error::InvalidPublicKey)?;
-        // Decompression accepts y >= p, and VerifyingKey keeps the bytes it was given, so
-        // re-compress the point itself to expose a non-canonical encoding.
-        if verifying.to_edwards().compress().to_bytes() != array {
+        // Decompression accepts y >= p and x = 0 with the sign bit set, and VerifyingKey keeps
+        // the bytes it was given, so refuse those encodings first (SPEC.md 3.1 step 2).
+        if !is_canonical_encoding(&array) {
             return Err(Error::InvalidPublicKey);
         }
+        let verifying = VerifyingKey::from_bytes(&array).map_err(|_| Error::InvalidPublicKey)?;
         if verifying.is_weak() {
             return Err(Error::LowOrderPublicKey);
         }
-        // A point without a small-order component has a Montgomery form that passes
-        // X25519PublicKey's checks; validate anyway rather than assume.
-        let x25519 = X25519PublicKey::from_bytes(&verifying.to_montgomery().to_bytes())?;
-        Ok(Self { verifying, x25519 })
+        // Step 4 (the X25519 form passes X25519PublicKey's checks) cannot fail for a point that
+        // is not of small order; `x25519` derives that form when X3DH needs it (the unit test
+        // `x25519_form_passes_validation` checks it on random keys).
+        Ok(Self { verifying })
     }
 
     /// The 32-byte encoding (SPEC.md 3.1): the compressed Ed25519 point.
@@ -137,9 +132,10 @@ impl IdentityKey {
         self.verifying.to_bytes()
     }
 
-    /// The key's X25519 form, the Montgomery u-coordinate of the Ed25519 point.
-    pub fn x25519(&self) -> &X25519PublicKey {
-        &self.x25519
+    /// The key's X25519 form, the Montgomery u-coordinate of the Ed25519 point (computed on
+    /// each call: one field inversion).
+    pub fn x25519(&self) -> X25519PublicKey {
+        X25519PublicKey::from_montgomery_unchecked(self.verifying.to_montgomery().to_bytes())
     }
 
     /// Verifies a domain-separated signature with `verify_strict` (SPEC.md 3.2).
@@ -167,6 +163,21 @@ impl IdentityKey {
     }
 }
 
+/// Whether `bytes` is a canonical Ed25519 point encoding as far as the bytes alone tell (RFC 8032
+/// 5.1.3): y < p = 2^255 - 19, and not x = 0 (y = 1 or y = p - 1) with the sign bit set.
+/// Whether y is on the curve at all is left to decompression.
+fn is_canonical_encoding(bytes: &[u8; IDENTITY_KEY_LEN]) -> bool {
+    let sign_set = bytes[31] & 0x80 != 0;
+    // y's bytes 1..=30 are all 0xff and its top byte 0x7f: y >= 2^255 - 256.
+    let top_all_ones = bytes[1..31].iter().all(|&b| b == 0xff) && bytes[31] & 0x7f == 0x7f;
+    if top_all_ones && bytes[0] >= 0xed {
+        return false; // y >= p
+    }
+    let y_is_one = bytes[0] == 1 && bytes[1..31].iter().all(|&b| b == 0) && bytes[31] & 0x7f == 0;
+    let y_is_minus_one = top_all_ones && bytes[0] == 0xec;
+    !(sign_set && (y_is_one || y_is_minus_one))
+}
+
 impl PartialEq for IdentityKey {
     fn eq(&self, other: &Self) -> bool {
         self.verifying
@@ -183,5 +194,53 @@ impl fmt::Debug for IdentityKey {
         write!(f, "IdentityKey(")?;
         crate::hexfmt::write_hex(f, self.verifying.as_bytes())?;
         write!(f, ")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte check agrees with a second route, decompress-then-recompress, on every
+    /// encoding near the edges (y near 0, 1, p - 1 and 2^255 - 1, both signs).
+    #[test]
+    fn byte_check_matches_recompression() {
+        let mut cases = Vec::new();
+        for low in 0u16..=255 {
+            for sign in [0u8, 0x80] {
+                let mut small = [0u8; 32];
+                small[0] = low as u8;
+                small[31] |= sign;
+                cases.push(small);
+                let mut large = [0xffu8; 32];
+                large[0] = low as u8;
+                large[31] = 0x7f | sign;
+                cases.push(large);
+            }
+        }
+        let mut checked = 0;
+        for bytes in cases {
+            let Ok(point) = VerifyingKey::from_bytes(&bytes) else {
+                continue;
+            };
+            let recompressed = point.to_edwards().compress().to_bytes() == bytes;
+            assert_eq!(is_canonical_encoding(&bytes), recompressed, "{bytes:02x?}");
+            checked += 1;
+        }
+        // y = 1 and y = p - 1 decode (with either sign), as do their non-canonical aliases.
+        assert!(checked > 20, "only {checked} encodings decoded");
+    }
+
+    #[test]
+    fn x25519_form_passes_validation() {
+        let mut seed = [0u8; 32];
+        for i in 0..64u8 {
+            seed[0] = i;
+            seed[1] = i.wrapping_mul(37);
+            let identity = IdentityKeyPair::from_seed(&seed);
+            let parsed = IdentityKey::from_bytes(&identity.public_key().to_bytes()).unwrap();
+            let form = parsed.x25519().to_bytes();
+            assert_eq!(X25519PublicKey::from_bytes(&form).unwrap().to_bytes(), form);
+        }
     }
 }

@@ -68,7 +68,7 @@ pub(crate) fn initiator_dh(
     // Room for DH4 up front: growing the Vec would free an unwiped copy of DH1..DH3.
     let mut dh = Vec::with_capacity(4);
     dh.push(ours.diffie_hellman(their_signed_prekey)?);
-    dh.push(base.diffie_hellman(their_identity.x25519())?);
+    dh.push(base.diffie_hellman(&their_identity.x25519())?);
     dh.push(base.diffie_hellman(their_signed_prekey)?);
     if let Some(otk) = their_one_time_prekey {
         dh.push(base.diffie_hellman(otk)?);
@@ -103,7 +103,7 @@ pub(crate) fn responder_dh(
     their_base_key: &X25519PublicKey,
 ) -> Result<Vec<SharedSecret>, Error> {
     let mut dh = Vec::with_capacity(4);
-    dh.push(signed_prekey.diffie_hellman(their_identity.x25519())?);
+    dh.push(signed_prekey.diffie_hellman(&their_identity.x25519())?);
     dh.push(ours.diffie_hellman(their_base_key)?);
     dh.push(signed_prekey.diffie_hellman(their_base_key)?);
     if let Some(otk) = one_time_prekey {

@@ -1273,8 +1273,11 @@ fn state_keys_of_wrong_length() {
     let (pair, _) = ratchet_wire(214);
     let later = pair.bob.clone();
     type StateEdit = fn(&mut pb::SessionState);
-    let cases: [(&'static str, StateEdit); 5] = [
+    let cases: [(&'static str, StateEdit); 6] = [
         ("root_key", |s| s.root_key.truncate(31)),
+        ("sending.ratchet_key", |s| {
+            s.sending.as_mut().unwrap().ratchet_key.truncate(31);
+        }),
         ("sending.ratchet_secret", |s| {
             s.sending.as_mut().unwrap().ratchet_secret.push(1);
         }),
@@ -1330,8 +1333,16 @@ fn state_with_low_order_or_non_canonical_public_keys() {
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
         let bad = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![hex32(point)]);
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+        let bad = edit_state(&pair.bob, |s| {
+            s.sending.as_mut().unwrap().ratchet_key = hex32(point);
+        });
+        assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
     }
     for point in NON_CANONICAL_X25519 {
+        let bad = edit_state(&pair.bob, |s| {
+            s.sending.as_mut().unwrap().ratchet_key = hex32(point);
+        });
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
         let bad = edit_state(&pair.bob, |s| {
             s.accepted_prekey.as_mut().unwrap().base_key = hex32(point);
         });

@@ -98,8 +98,7 @@ pub struct PreKeyBundle {
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 #[prost(skip_debug)]
 pub struct SendingChain {
-    /// Our current ratchet secret key (X25519, 32 bytes); the public key is
-    /// derived from it.
+    /// Our current ratchet secret key (X25519, 32 bytes).
     #[prost(bytes = "vec", tag = "1")]
     pub ratchet_secret: ::prost::alloc::vec::Vec<u8>,
     /// Chain key CKs (32 bytes).
@@ -111,6 +110,10 @@ pub struct SendingChain {
     /// PN: number of messages sent on the previous sending chain.
     #[prost(uint32, tag = "4")]
     pub previous_counter: u32,
+    /// Our current ratchet public key, X25519(ratchet_secret, 9) (32 bytes),
+    /// stored so that loading a session does not recompute it.
+    #[prost(bytes = "vec", tag = "5")]
+    pub ratchet_key: ::prost::alloc::vec::Vec<u8>,
 }
 /// One receiving chain; the first in SessionState.receiving is the current one.
 #[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]

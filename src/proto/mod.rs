@@ -18,10 +18,36 @@ pub(crate) const VERSION: u32 = 1;
 
 /// Decodes `bytes` as `M`, accepting only the canonical encoding (SPEC.md 7.1): the input must
 /// be at most `max_len` bytes and equal to the encoding of what it decodes to.
+///
+/// For public messages (envelopes, bundles): the comparison is an ordinary one, since the
+/// input and its re-encoding are both public.
 pub(crate) fn decode_strict<M: Message + Default>(
     bytes: &[u8],
     max_len: usize,
 ) -> Result<M, Error> {
+    let message = decode_canonical_len::<M>(bytes, max_len)?;
+    if message.encode_to_vec() != bytes {
+        return Err(Error::NonCanonicalEncoding);
+    }
+    Ok(message)
+}
+
+/// [`decode_strict`] for messages holding secrets (session state): the re-encoding is compared
+/// in constant time and wiped afterwards.
+pub(crate) fn decode_strict_secret<M: Message + Default>(
+    bytes: &[u8],
+    max_len: usize,
+) -> Result<M, Error> {
+    let message = decode_canonical_len::<M>(bytes, max_len)?;
+    let again = Zeroizing::new(message.encode_to_vec());
+    if !bool::from(again.as_slice().ct_eq(bytes)) {
+        return Err(Error::NonCanonicalEncoding);
+    }
+    Ok(message)
+}
+
+/// The size limit, the decode, and the length half of the canonical check.
+fn decode_canonical_len<M: Message + Default>(bytes: &[u8], max_len: usize) -> Result<M, Error> {
     if bytes.len() > max_len {
         return Err(Error::TooLarge {
             len: bytes.len(),
@@ -30,11 +56,6 @@ pub(crate) fn decode_strict<M: Message + Default>(
     }
     let message = M::decode(bytes).map_err(|_| Error::MalformedProtobuf)?;
     if message.encoded_len() != bytes.len() {
-        return Err(Error::NonCanonicalEncoding);
-    }
-    // The re-encoding may hold secrets (session state): wipe it after the comparison.
-    let again = Zeroizing::new(message.encode_to_vec());
-    if !bool::from(again.as_slice().ct_eq(bytes)) {
         return Err(Error::NonCanonicalEncoding);
     }
     Ok(message)

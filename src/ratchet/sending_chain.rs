@@ -27,6 +27,21 @@ impl SendingChain {
         }
     }
 
+    /// A chain restored from storage, with its public key as stored (SPEC.md 9.2).
+    pub(crate) fn from_parts(
+        ratchet_secret: X25519Secret,
+        ratchet_public: X25519PublicKey,
+        chain_key: ChainKey,
+        previous_counter: u32,
+    ) -> Self {
+        Self {
+            ratchet_secret,
+            ratchet_public,
+            chain_key,
+            previous_counter,
+        }
+    }
+
     pub(crate) fn ratchet_secret(&self) -> &X25519Secret {
         &self.ratchet_secret
     }

@@ -37,6 +37,7 @@ pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
             chain_key: ratchet.sending.chain_key.as_bytes().to_vec(),
             counter: ratchet.sending.chain_key.index(),
             previous_counter: ratchet.sending.previous_counter,
+            ratchet_key: ratchet.sending.ratchet_public().to_bytes().to_vec(),
         }),
         receiving: ratchet
             .receiving
@@ -69,7 +70,8 @@ pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
 }
 
 pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
-    let mut state: proto::SessionState = proto::decode_strict(bytes, config.max_encoded_len)?;
+    let mut state: proto::SessionState =
+        proto::decode_strict_secret(bytes, config.max_encoded_len)?;
     if state.version != proto::VERSION {
         return Err(Error::UnsupportedVersion {
             found: state.version,
@@ -99,8 +101,11 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         .sending
         .as_ref()
         .ok_or(Error::MissingField { field: "sending" })?;
-    let sending = SendingChain::new(
+    // The public key is stored, not recomputed (SPEC.md 9.2): a fixed-base scalar
+    // multiplication would be most of the cost of a load.
+    let sending = SendingChain::from_parts(
         X25519Secret::from_bytes(key32(&sending.ratchet_secret, "sending.ratchet_secret")?),
+        X25519PublicKey::from_field(&sending.ratchet_key, "sending.ratchet_key")?,
         ChainKey::new(
             key32(&sending.chain_key, "sending.chain_key")?,
             sending.counter,

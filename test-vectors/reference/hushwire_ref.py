@@ -1031,6 +1031,7 @@ SENDING_CHAIN = {                                              # SPEC.md 9.1
     2: ("chain_key", "bytes", "plain"),
     3: ("counter", "uint32", "plain"),
     4: ("previous_counter", "uint32", "plain"),
+    5: ("ratchet_key", "bytes", "plain"),
 }
 RECEIVING_CHAIN = {                                            # SPEC.md 9.1
     1: ("ratchet_key", "bytes", "plain"),
@@ -1230,7 +1231,8 @@ class Session:
             "initiator": self.initiator,
             "root_key": r.root_key,
             "sending": {"ratchet_secret": r.dhs_secret, "chain_key": r.cks,
-                        "counter": r.ns, "previous_counter": r.pn},
+                        "counter": r.ns, "previous_counter": r.pn,
+                        "ratchet_key": r.dhs_public},
             "receiving": [{"ratchet_key": c.ratchet_key, "chain_key": c.chain_key,
                            "counter": c.counter} for c in r.receiving],
             "skipped": [{"ratchet_key": k.ratchet_key, "counter": k.counter,
@@ -1268,6 +1270,7 @@ class Session:
         if sending is None:
             raise HushwireError("MissingField", field="sending")
         require_len(sending["ratchet_secret"], 32, "sending.ratchet_secret")
+        validate_x25519_public(sending["ratchet_key"], "sending.ratchet_key")
         require_len(sending["chain_key"], 32, "sending.chain_key")
         if len(st["receiving"]) > 65536 or len(st["skipped"]) > 65536:           # 7
             raise bad_state()
@@ -1301,7 +1304,8 @@ class Session:
             return None if i is None else PreKeyInfo(i["base_key"], i["signed_prekey_id"],
                                                      i["one_time_prekey_id"])
         secret = sending["ratchet_secret"]
-        ratchet = Ratchet(st["root_key"], secret, x25519_public(secret), sending["chain_key"],
+        # 9.2: the stored public key is taken as it is, not recomputed from the secret
+        ratchet = Ratchet(st["root_key"], secret, sending["ratchet_key"], sending["chain_key"],
                           sending["counter"], sending["previous_counter"], receiving, skipped,
                           list(st["retired_ratchet_keys"]))
         # trim to the configured limits, as after a DH ratchet step (9.2, 6.6)
