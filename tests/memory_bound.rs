@@ -57,7 +57,8 @@ fn retired_entry_max() -> usize {
 /// Everything else: version, both identities, the initiator flag, the root key, the sending
 /// chain, and one PreKeyInfo (pending for an initiator, accepted for a responder).
 fn fixed_max() -> usize {
-    let sending = len_field(len_field(KEY) + len_field(KEY) + 2 * U32_FIELD_MAX);
+    // SendingChain { ratchet_secret, chain_key, counter, previous_counter, ratchet_key }.
+    let sending = len_field(3 * len_field(KEY) + 2 * U32_FIELD_MAX);
     let prekey_info = len_field(len_field(KEY) + 2 * U32_FIELD_MAX);
     U32_FIELD_MAX + 2 * len_field(KEY) + BOOL_FIELD + len_field(KEY) + sending + prekey_info
 }
@@ -218,9 +219,11 @@ fn the_bound_is_derived_from_the_encoding() {
     assert_eq!(len_field(KEY), 34);
     assert_eq!(skipped_entry_max(), 76);
     assert_eq!(receiving_entry_max(), 76);
-    // Defaults: 240 + 5 * 76 + 2000 * 76 + 32 * 34 bytes.
-    assert_eq!(fixed_max(), 240);
-    assert_eq!(state_bound(&Config::default()), 153_708);
+    // Fixed part: version 6 + identities 2 * 34 + flag 2 + root key 34 + sending chain
+    // (1 + 1 + 3 * 34 + 2 * 6 = 116) + prekey info (1 + 1 + 34 + 2 * 6 = 48) = 274.
+    // Defaults: 274 + 5 * 76 + 2000 * 76 + 32 * 34 bytes.
+    assert_eq!(fixed_max(), 274);
+    assert_eq!(state_bound(&Config::default()), 153_742);
     // In memory a stored key is 68 bytes, so at most 136 000 bytes of keys at the defaults.
     assert_eq!(skipped_entry_in_memory(), 68);
     assert_eq!(

@@ -918,6 +918,12 @@ fn envelope(input: &Value) -> Result<Value, String> {
 // ---------------------------------------------------------------------------------------------
 // session_state.json
 
+/// The generated protobuf types, to write a state as an older version did.
+#[allow(clippy::all, unreachable_pub, missing_docs, dead_code)]
+mod pb {
+    include!("../../src/proto/hushwire.v1.rs");
+}
+
 fn session_state_inputs() -> Vec<(&'static str, Value)> {
     let run = transcript(&transcript_inputs()[0].1).unwrap();
     let alice = bytes(&run["alice_state"]).unwrap();
@@ -926,6 +932,12 @@ fn session_state_inputs() -> Vec<(&'static str, Value)> {
     wrong_version[1] = 2;
     let mut unknown = alice.clone();
     unknown.extend_from_slice(&[0xa0, 0x01, 0x00]);
+    // As written before SendingChain field 5 (the sending ratchet public key) existed.
+    let mut old: pb::SessionState = prost::Message::decode(alice.as_slice()).unwrap();
+    if let Some(sending) = old.sending.as_mut() {
+        sending.ratchet_key.clear();
+    }
+    let old = prost::Message::encode_to_vec(&old);
     vec![
         (
             "Alice's state at the end of transcript.json case 1",
@@ -934,6 +946,10 @@ fn session_state_inputs() -> Vec<(&'static str, Value)> {
         (
             "Bob's state at the end of transcript.json case 1",
             json!({ "state": h(&bob) }),
+        ),
+        (
+            "Alice's state as written before SendingChain field 5 existed (loads; re-encodes with it)",
+            json!({ "state": h(&old) }),
         ),
         ("version 2", json!({ "state": h(&wrong_version) })),
         (

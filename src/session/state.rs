@@ -101,11 +101,19 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         .sending
         .as_ref()
         .ok_or(Error::MissingField { field: "sending" })?;
+    let ratchet_secret =
+        X25519Secret::from_bytes(key32(&sending.ratchet_secret, "sending.ratchet_secret")?);
     // The public key is stored, not recomputed (SPEC.md 9.2): a fixed-base scalar
-    // multiplication would be most of the cost of a load.
+    // multiplication would be most of the cost of a load. States written before field 5
+    // existed lack it; for those it is derived, and the next `to_bytes` stores it.
+    let ratchet_public = if sending.ratchet_key.is_empty() {
+        ratchet_secret.public_key()
+    } else {
+        X25519PublicKey::from_field(&sending.ratchet_key, "sending.ratchet_key")?
+    };
     let sending = SendingChain::from_parts(
-        X25519Secret::from_bytes(key32(&sending.ratchet_secret, "sending.ratchet_secret")?),
-        X25519PublicKey::from_field(&sending.ratchet_key, "sending.ratchet_key")?,
+        ratchet_secret,
+        ratchet_public,
         ChainKey::new(
             key32(&sending.chain_key, "sending.chain_key")?,
             sending.counter,

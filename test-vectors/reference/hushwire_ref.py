@@ -1270,7 +1270,8 @@ class Session:
         if sending is None:
             raise HushwireError("MissingField", field="sending")
         require_len(sending["ratchet_secret"], 32, "sending.ratchet_secret")
-        validate_x25519_public(sending["ratchet_key"], "sending.ratchet_key")
+        if sending["ratchet_key"]:  # absent in states written before field 5 existed
+            validate_x25519_public(sending["ratchet_key"], "sending.ratchet_key")
         require_len(sending["chain_key"], 32, "sending.chain_key")
         if len(st["receiving"]) > 65536 or len(st["skipped"]) > 65536:           # 7
             raise bad_state()
@@ -1304,8 +1305,9 @@ class Session:
             return None if i is None else PreKeyInfo(i["base_key"], i["signed_prekey_id"],
                                                      i["one_time_prekey_id"])
         secret = sending["ratchet_secret"]
-        # 9.2: the stored public key is taken as it is, not recomputed from the secret
-        ratchet = Ratchet(st["root_key"], secret, sending["ratchet_key"], sending["chain_key"],
+        # 9.2: the stored public key is taken as it is; derived only when absent
+        public = sending["ratchet_key"] or x25519_public(secret)
+        ratchet = Ratchet(st["root_key"], secret, public, sending["chain_key"],
                           sending["counter"], sending["previous_counter"], receiving, skipped,
                           list(st["retired_ratchet_keys"]))
         # trim to the configured limits, as after a DH ratchet step (9.2, 6.6)
