@@ -273,14 +273,7 @@ fn save_and_reload_mid_conversation_then_keep_talking() {
 fn initiator_sends_prekey_messages_until_the_first_reply() {
     let mut rng = rng(13);
     let mut bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let first = alice.encrypt(b"1").unwrap();
     let second = alice.encrypt(b"2").unwrap();
     assert!(matches!(first, Envelope::PreKey(_)) && matches!(second, Envelope::PreKey(_)));

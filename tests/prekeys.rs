@@ -35,14 +35,7 @@ fn replace_once(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
 fn a_one_time_prekey_is_consumed_exactly_once() {
     let mut rng = rng(30);
     let mut bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let Envelope::PreKey(first) = alice.encrypt(b"hi").unwrap() else {
         panic!()
     };
@@ -100,14 +93,7 @@ fn a_one_time_prekey_is_consumed_exactly_once() {
 fn unknown_prekeys_are_reported_by_id() {
     let mut rng = rng(31);
     let bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let Envelope::PreKey(first) = alice.encrypt(b"hi").unwrap() else {
         panic!()
     };
@@ -150,14 +136,7 @@ fn a_session_without_a_one_time_prekey_works() {
     let mut rng = rng(32);
     let mut bob_side = responder(&mut rng, false);
     assert!(bob_side.bundle.one_time_prekey().is_none());
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let Envelope::PreKey(first) = alice.encrypt(b"no otk").unwrap() else {
         panic!()
     };
@@ -297,14 +276,7 @@ fn low_order_keys_are_refused_in_a_bundle() {
 fn low_order_keys_are_refused_in_a_prekey_message() {
     let mut rng = rng(36);
     let bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let envelope = alice.encrypt(b"hi").unwrap();
     let Envelope::PreKey(first) = &envelope else {
         panic!()
@@ -374,14 +346,7 @@ fn a_base_key_with_a_small_order_component_added_is_refused() {
 
     let mut rng = rng(38);
     let mut bob_side = responder(&mut rng, false);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let envelope = alice.encrypt(b"hi").unwrap();
     let Envelope::PreKey(first) = &envelope else {
         panic!()
@@ -466,14 +431,7 @@ impl PreKeyStore for RacingStore {
 fn accept_fails_if_the_store_cannot_consume_the_one_time_prekey() {
     let mut rng = rng(39);
     let bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let Envelope::PreKey(first) = alice.encrypt(b"hi").unwrap() else {
         panic!()
     };

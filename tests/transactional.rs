@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use hushwire::{Config, Envelope, Error, IdentityKeyPair, Session};
+use hushwire::{Config, Envelope, Error, Session};
 
 /// Every single-bit flip (bit 0 and bit 7) of every byte of `wire`, and every truncation, must
 /// fail to decrypt on `session` and leave it unchanged. Then the genuine message decrypts.
@@ -105,14 +105,7 @@ fn every_byte_of_a_message_decrypted_from_a_skipped_key() {
 fn every_byte_of_a_repeated_prekey_message() {
     let mut rng = rng(23);
     let mut bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let Envelope::PreKey(first) = alice.encrypt(b"one").unwrap() else {
         panic!()
     };
@@ -132,14 +125,7 @@ fn every_byte_of_a_repeated_prekey_message() {
 fn every_byte_of_a_first_message_leaves_the_prekey_store_alone() {
     let mut rng = rng(24);
     let mut bob_side = responder(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(
-        &mut rng,
-        &alice_identity,
-        &bob_side.bundle,
-        Config::default(),
-    )
-    .unwrap();
+    let mut alice = initiator(&mut rng, &bob_side.bundle);
     let wire = alice.encrypt(b"first").unwrap().encode();
     let config = Config::default();
     for i in 0..wire.len() {

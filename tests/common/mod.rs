@@ -49,6 +49,12 @@ pub fn responder(rng: &mut ChaCha20Rng, with_otk: bool) -> Responder {
     }
 }
 
+/// Alice, with a fresh identity, initiating a session to `bundle` with the default limits.
+pub fn initiator(rng: &mut ChaCha20Rng, bundle: &PreKeyBundle) -> Session {
+    let alice_identity = IdentityKeyPair::generate(rng);
+    Session::initiate(rng, &alice_identity, bundle, Config::default()).unwrap()
+}
+
 /// A fully established pair: Alice initiated, Bob accepted her first message, and Alice has
 /// decrypted Bob's first reply.
 pub struct Pair {
