@@ -853,7 +853,65 @@ fn envelope_inputs() -> Vec<(&'static str, Value)> {
     non_canonical[key_at + 31] |= 0x80;
     let mut oversized = case(&ratchet);
     oversized["max_encoded_len"] = json!(ratchet.len() - 1);
-    vec![
+    // SPEC.md 7.1 step 2, wire level: version 1 (08 01) followed by one odd field.
+    let after_version = |tail: &[u8]| case(&[&[0x08, 0x01][..], tail].concat());
+    let nested_groups = |depth: usize| {
+        let mut tail = vec![0x7b; depth]; // start group, field 15
+        tail.extend(std::iter::repeat_n(0x7c, depth)); // end group, field 15
+        after_version(&tail)
+    };
+    let mut wire = vec![
+        (
+            "unknown group field 15, empty (skipped, then refused)",
+            after_version(&[0x7b, 0x7c]),
+        ),
+        ("end-group key with no open group", after_version(&[0x7c])),
+        ("start-group key never closed", after_version(&[0x7b])),
+        (
+            "group closed by another field's end-group key",
+            after_version(&[0x7b, 0x84, 0x01]),
+        ),
+        (
+            "100 nested unknown groups (skipped, then refused)",
+            nested_groups(100),
+        ),
+        ("101 nested unknown groups", nested_groups(101)),
+        ("field number 0", after_version(&[0x00, 0x00])),
+        ("wire type 6", after_version(&[0x0e])),
+        ("wire type 7", after_version(&[0x0f])),
+        (
+            "key above 2^32 - 1",
+            after_version(&[0xf8, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]),
+        ),
+        (
+            "unknown field 2^29 - 1 (skipped, then refused)",
+            after_version(&[0xf8, 0xff, 0xff, 0xff, 0x0f, 0x00]),
+        ),
+        (
+            "11-byte varint",
+            case(&[
+                0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+            ]),
+        ),
+        (
+            "10-byte varint whose last byte is 02",
+            case(&[
+                0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+            ]),
+        ),
+        (
+            "10-byte varint whose last byte is 01 (parses, truncated to 32 bits, then refused)",
+            case(&[
+                0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+            ]),
+        ),
+        ("version with wire type 2", case(&[0x0a, 0x01, 0x01])),
+        (
+            "length past the end of the input",
+            after_version(&[0x12, 0x0a, 0x00]),
+        ),
+    ];
+    let mut cases = vec![
         ("a PreKeyMessage", case(&prekey)),
         ("a RatchetMessage", case(&ratchet)),
         ("truncated by one byte", case(&ratchet[..ratchet.len() - 1])),
@@ -886,7 +944,9 @@ fn envelope_inputs() -> Vec<(&'static str, Value)> {
                 m
             }),
         ),
-    ]
+    ];
+    cases.append(&mut wire);
+    cases
 }
 
 fn envelope(input: &Value) -> Result<Value, String> {

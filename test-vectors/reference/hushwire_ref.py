@@ -864,8 +864,10 @@ def pb_read_key(data: bytes, pos: int) -> tuple[int, int, int]:
     return number, wire_type, pos
 
 
-def pb_skip(data: bytes, pos: int, number: int, wire_type: int, depth: int = 0) -> int:
-    """SPEC.md 7.1 step 2: skip an unknown field of any valid wire type."""
+def pb_skip(data: bytes, pos: int, number: int, wire_type: int, depth: int) -> int:
+    """SPEC.md 7.1 step 2: skip an unknown field (at `depth`) of any valid wire type."""
+    if depth >= 100:
+        raise HushwireError("MalformedProtobuf")
     if wire_type == WT_VARINT:
         return pb_read_varint(data, pos)[1]
     if wire_type in (WT_I64, WT_I32):
@@ -874,8 +876,6 @@ def pb_skip(data: bytes, pos: int, number: int, wire_type: int, depth: int = 0) 
         length, pos = pb_read_varint(data, pos)
         end = pos + length
     elif wire_type == WT_SGROUP:
-        if depth > 100:
-            raise HushwireError("MalformedProtobuf")
         while True:
             inner, inner_wt, pos = pb_read_key(data, pos)
             if inner_wt == WT_EGROUP:
@@ -903,15 +903,15 @@ def pb_default(schema: dict) -> dict:
     return value
 
 
-def pb_parse(schema: dict, data: bytes) -> dict:
-    """SPEC.md 7.1 step 2: parse by the protobuf wire rules (lenient, prost-like)."""
+def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
+    """SPEC.md 7.1 step 2: parse by the protobuf wire rules; `depth` of this message's fields."""
     value = pb_default(schema)
     pos = 0
     while pos < len(data):
         number, wire_type, pos = pb_read_key(data, pos)
         spec = schema.get(number)
         if spec is None:  # unknown field: skipped (refused later by step 3)
-            pos = pb_skip(data, pos, number, wire_type)
+            pos = pb_skip(data, pos, number, wire_type, depth)
             continue
         name, ftype, label, *rest = spec
         if isinstance(ftype, dict) or ftype == "bytes":
@@ -923,12 +923,12 @@ def pb_parse(schema: dict, data: bytes) -> dict:
             chunk, pos = data[pos:pos + length], pos + length
             if isinstance(ftype, dict):
                 if label == "repeated":
-                    value[name].append(pb_parse(ftype, chunk))
+                    value[name].append(pb_parse(ftype, chunk, depth + 1))
                 else:
                     # A repeated singular message would merge with the earlier occurrence;
                     # keeping only the last is equivalent here because step 3 refuses the
                     # input either way (the canonical form has one occurrence).
-                    item = pb_parse(ftype, chunk)
+                    item = pb_parse(ftype, chunk, depth + 1)
                     if rest:  # oneof: setting one member clears the others
                         for other in schema.values():
                             if other[3:] == rest and other[0] != name:
