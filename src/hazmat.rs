@@ -12,13 +12,16 @@ use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::kdf;
 use crate::prekey::{OneTimePreKey, OneTimePreKeyId, SignedPreKey, SignedPreKeyId};
 use crate::ratchet::chain_key::ChainKey;
-pub use crate::ratchet::header::PREKEY_INFO_LEN;
 use crate::ratchet::header::{Header, MessageContext};
 use crate::ratchet::message_key::MessageKey;
 use crate::ratchet::root_key::RootKey;
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
 use crate::x3dh::{self, AD_LEN, AssociatedData};
 use crate::x25519::{SharedSecret, X25519PublicKey, X25519Secret, raw_diffie_hellman};
+
+/// Length of the encoded X3DH fields of a PreKeyMessage (SPEC.md 6.5): base key 32, signed
+/// prekey id 4, one-time prekey presence byte 1 and id 4.
+pub const PREKEY_INFO_LEN: usize = crate::ratchet::header::PREKEY_INFO_LEN;
 
 /// X25519(k, u) with the contributory check of SPEC.md 2.2. The public value is used as given
 /// (no canonicity or order check), as in RFC 7748; an all-zero output is

@@ -66,6 +66,7 @@ impl IdentityKeyPair {
         self.signing.sign(message).to_bytes()
     }
 
+#[cfg(feature = "hazmat")]
     /// The X25519 secret derived from the seed.
     pub(crate) fn agreement_secret(&self) -> &X25519Secret {
         &self.agreement

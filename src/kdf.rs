@@ -33,6 +33,7 @@ pub(crate) fn hmac_sha256(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+#[cfg(feature = "hazmat")]
 /// HKDF-SHA256 of any length, `None` past 255 * 32 bytes (for known-answer tests).
 pub(crate) fn hkdf_sha256_checked(
     salt: &[u8],
@@ -50,6 +51,7 @@ pub(crate) fn hkdf_sha256_checked(
     Some(out)
 }
 
+#[cfg(feature = "hazmat")]
 /// HMAC-SHA256 with a key of any length (for known-answer tests).
 pub(crate) fn hmac_sha256_any_key(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new_from_slice(key)

@@ -18,6 +18,7 @@
 mod bundle;
 mod config;
 mod error;
+#[cfg(feature = "hazmat")]
 pub mod hazmat;
 mod hexfmt;
 mod identity;

@@ -170,6 +170,7 @@ pub(crate) fn raw_diffie_hellman(
 pub(crate) struct SharedSecret([u8; X25519_LEN]);
 
 impl SharedSecret {
+    #[cfg(feature = "hazmat")]
     pub(crate) fn from_bytes(bytes: [u8; X25519_LEN]) -> Self {
         Self(bytes)
     }

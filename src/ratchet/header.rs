@@ -56,7 +56,7 @@ fn push_length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
 
 /// Length of the encoded X3DH fields of a PreKeyMessage (SPEC.md 6.5): base key, signed
 /// prekey id, one-time prekey presence byte and id.
-pub const PREKEY_INFO_LEN: usize = X25519_LEN + 4 + 1 + 4;
+pub(crate) const PREKEY_INFO_LEN: usize = X25519_LEN + 4 + 1 + 4;
 
 /// What a message's AEAD associated data binds besides its header: the X3DH AD, and for a
 /// message carried in a PreKeyMessage, that message's X3DH fields.
