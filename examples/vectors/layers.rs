@@ -998,6 +998,28 @@ fn session_state_inputs() -> Vec<(&'static str, Value)> {
         sending.ratchet_key.clear();
     }
     let old = prost::Message::encode_to_vec(&old);
+    // Skipped keys on Alice's current receiving chain: twice the same one, and one for the
+    // chain's own next counter (SPEC.md 9.2 steps 14 and 15).
+    let with_skipped = |counters: &[u32]| {
+        let mut state: pb::SessionState = prost::Message::decode(alice.as_slice()).unwrap();
+        let chain = state.receiving[0].clone();
+        for &counter in counters {
+            let counter = if counter == u32::MAX {
+                chain.counter
+            } else {
+                counter
+            };
+            state.skipped.push(pb::SkippedKey {
+                ratchet_key: chain.ratchet_key.clone(),
+                counter,
+                message_key: vec![0x5a; 32],
+            });
+        }
+        prost::Message::encode_to_vec(&state)
+    };
+    let skipped_once = with_skipped(&[0]);
+    let skipped_twice = with_skipped(&[0, 0]);
+    let skipped_at_counter = with_skipped(&[u32::MAX]);
     vec![
         (
             "Alice's state at the end of transcript.json case 1",
@@ -1010,6 +1032,18 @@ fn session_state_inputs() -> Vec<(&'static str, Value)> {
         (
             "Alice's state as written before SendingChain field 5 existed (loads; re-encodes with it)",
             json!({ "state": h(&old) }),
+        ),
+        (
+            "one skipped key before its chain's counter (loads)",
+            json!({ "state": h(&skipped_once) }),
+        ),
+        (
+            "the same skipped key stored twice",
+            json!({ "state": h(&skipped_twice) }),
+        ),
+        (
+            "a skipped key at its chain's next counter",
+            json!({ "state": h(&skipped_at_counter) }),
         ),
         ("version 2", json!({ "state": h(&wrong_version) })),
         (

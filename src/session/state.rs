@@ -178,6 +178,18 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     if matches!(role, Role::Initiator { pending: Some(_) }) && !receiving.is_empty() {
         return Err(Error::InvalidSessionState);
     }
+    // Each skipped key is stored once (a second copy would let one message decrypt twice),
+    // and a key of a chain still kept is for a message before that chain's counter.
+    let mut seen_skipped = std::collections::BTreeSet::new();
+    for key in skipped.iter() {
+        if !seen_skipped.insert((key.ratchet_key.as_bytes(), key.counter)) {
+            return Err(Error::InvalidSessionState);
+        }
+        let chain = receiving.iter().find(|c| c.ratchet_key == key.ratchet_key);
+        if chain.is_some_and(|chain| key.counter >= chain.chain_key.index()) {
+            return Err(Error::InvalidSessionState);
+        }
+    }
 
     let mut ratchet = DoubleRatchet {
         root_key,

@@ -1300,6 +1300,13 @@ class Session:
             raise bad_state()
         if initiator and pending is not None and receiving:                       # 13
             raise bad_state()
+        seen = set()                                                              # 14, 15
+        for k in skipped:
+            if (k.ratchet_key, k.counter) in seen:
+                raise bad_state()
+            seen.add((k.ratchet_key, k.counter))
+            if any(c.ratchet_key == k.ratchet_key and k.counter >= c.counter for c in receiving):
+                raise bad_state()
 
         def info(i):  # SPEC.md 9.1: PreKeyInfo message -> PreKeyInfo
             return None if i is None else PreKeyInfo(i["base_key"], i["signed_prekey_id"],
