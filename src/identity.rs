@@ -66,8 +66,8 @@ impl IdentityKeyPair {
         self.signing.sign(message).to_bytes()
     }
 
-#[cfg(feature = "hazmat")]
     /// The X25519 secret derived from the seed.
+    #[cfg(feature = "hazmat")]
     pub(crate) fn agreement_secret(&self) -> &X25519Secret {
         &self.agreement
     }

@@ -33,8 +33,8 @@ pub(crate) fn hmac_sha256(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-#[cfg(feature = "hazmat")]
 /// HKDF-SHA256 of any length, `None` past 255 * 32 bytes (for known-answer tests).
+#[cfg(feature = "hazmat")]
 pub(crate) fn hkdf_sha256_checked(
     salt: &[u8],
     ikm: &[u8],
@@ -51,8 +51,8 @@ pub(crate) fn hkdf_sha256_checked(
     Some(out)
 }
 
-#[cfg(feature = "hazmat")]
 /// HMAC-SHA256 with a key of any length (for known-answer tests).
+#[cfg(feature = "hazmat")]
 pub(crate) fn hmac_sha256_any_key(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new_from_slice(key)
         .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&[0u8; 64].into()));

@@ -24,16 +24,20 @@ use common::*;
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use hushwire::{
     Config, Envelope, Error, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
-    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, Session, SignedPreKeyId, SignedPreKeyPair,
+    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId,
+    SignedPreKeyPair,
 };
 use prost::Message;
 
-/// X25519 u-coordinates of small order (RFC 7748 section 7; libsodium's blocklist): 0, 1,
-/// and a point of order 8.
-const LOW_ORDER_X25519: [&str; 3] = [
+/// The five canonical X25519 u-coordinates of small order, as SPEC.md 2.2 lists them (and
+/// `SMALL_ORDER` in src/x25519.rs holds them): 0 (order 2), 1 (order 4), p - 1 (order 4 on the
+/// twist), and the two points of order 8.
+const LOW_ORDER_X25519: [&str; 5] = [
     "0000000000000000000000000000000000000000000000000000000000000000",
     "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
     "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
 ];
 
 /// Non-canonical X25519 encodings: p = 2^255 - 19, p + 1, and 9 with the top bit set.
@@ -62,12 +66,18 @@ fn decode_error(bytes: &[u8]) -> Error {
     Envelope::decode(bytes, &config()).unwrap_err()
 }
 
-/// `session` refuses `bytes` with `expected`, and its state is byte-for-byte unchanged.
+/// `session` refuses `bytes` with `expected`, its state is byte-for-byte unchanged, and no
+/// randomness was drawn.
 fn refused(session: &mut Session, bytes: &[u8], expected: Error) {
     let before = session.to_bytes();
     let mut rng = rng(999);
     assert_eq!(session.decrypt_bytes(&mut rng, bytes), Err(expected));
     assert_eq!(session.to_bytes(), before, "state changed after a refusal");
+    assert_eq!(
+        rng.get_word_pos(),
+        0,
+        "randomness drawn for a refused message"
+    );
 }
 
 /// A genuine RatchetMessage envelope from Alice to Bob of an established pair, on a chain Bob
@@ -128,10 +138,12 @@ fn edit_prekey(wire: &[u8], edit: impl FnOnce(&mut pb::PreKeyMessage)) -> Vec<u8
     envelope.encode_to_vec()
 }
 
-/// `accept` of `wire` on `first`'s responder fails with `expected`, and the store is unchanged.
+/// `accept` of `wire` on `first`'s responder fails with `expected`, the store is unchanged,
+/// and no randomness was drawn.
 fn accept_refused(first: &mut First, wire: &[u8], expected: Error) {
     let before = format!("{:?}", first.bob.store);
     let left = first.bob.store.one_time_prekeys_left();
+    let position = first.rng.get_word_pos();
     let result = Envelope::decode(wire, &config()).and_then(|envelope| match envelope {
         Envelope::PreKey(message) => Session::accept(
             &mut first.rng,
@@ -146,6 +158,11 @@ fn accept_refused(first: &mut First, wire: &[u8], expected: Error) {
     assert_eq!(result, Err(expected));
     assert_eq!(format!("{:?}", first.bob.store), before, "store changed");
     assert_eq!(first.bob.store.one_time_prekeys_left(), left);
+    assert_eq!(
+        first.rng.get_word_pos(),
+        position,
+        "randomness drawn for a refused first message"
+    );
 }
 
 /// Bob's session after accepting `first`'s message (the one-time prekey is consumed).
@@ -505,10 +522,8 @@ fn identity_key_of_wrong_length() {
     );
 }
 
-#[test]
-fn identity_key_not_on_the_curve() {
-    let first = first_message(131, config());
-    // A y-coordinate for which curve25519-dalek finds no x.
+/// 32 bytes encoding a y-coordinate for which curve25519-dalek finds no x: not a curve point.
+fn off_curve_identity_key() -> Vec<u8> {
     let y = (2u8..=255)
         .find(|&y| {
             let mut bytes = [0u8; 32];
@@ -518,7 +533,13 @@ fn identity_key_not_on_the_curve() {
         .unwrap();
     let mut key = vec![0u8; 32];
     key[0] = y;
-    let bad = edit_prekey(&first.wire, |m| m.identity_key = key);
+    key
+}
+
+#[test]
+fn identity_key_not_on_the_curve() {
+    let first = first_message(131, config());
+    let bad = edit_prekey(&first.wire, |m| m.identity_key = off_curve_identity_key());
     assert_eq!(decode_error(&bad), Error::InvalidPublicKey);
 }
 
@@ -535,10 +556,12 @@ fn non_canonical_identity_key() -> Vec<u8> {
     key.to_vec()
 }
 
-/// Bug in src/identity.rs: ed25519-dalek's `VerifyingKey::to_bytes` returns the bytes the key
-/// was parsed from, so `IdentityKey::from_field`'s re-encoding check compares the input with
-/// itself and never fires; a non-canonical identity key is accepted (and compares unequal to
-/// the canonical encoding of the same point).
+/// Regression test. This test found a bug, since fixed: `IdentityKey::from_field` once refused
+/// non-canonical encodings by re-encoding the parsed key and comparing, but ed25519-dalek's
+/// `VerifyingKey::to_bytes` returns the bytes the key was parsed from, so the comparison never
+/// fired and a non-canonical identity key was accepted (comparing unequal to the canonical
+/// encoding of the same point). src/identity.rs now checks the bytes first
+/// (`is_canonical_encoding`: y < p, and no sign bit on x = 0), as SPEC.md 3.1 step 2 requires.
 #[test]
 fn identity_key_non_canonical_encoding() {
     let key = non_canonical_identity_key();
@@ -787,6 +810,7 @@ fn prekey_message_to_the_initiator() {
         Err(Error::PreKeyMessageMismatch)
     );
     assert_eq!(first.alice.to_bytes(), before);
+    assert_eq!(rng.get_word_pos(), 0);
 }
 
 #[test]
@@ -861,6 +885,73 @@ fn ratchet_message_wrapped_as_a_prekey_message() {
     refused(&mut bob, &wrapped, Error::DecryptionFailed);
 }
 
+#[test]
+fn header_counter_at_the_maximum_on_a_new_chain() {
+    let mut rng = rng(230);
+    let mut pair = established_pair(&mut rng, config());
+    // Alice's next chain is new to Bob. The new chain's ADVANCE (SPEC.md 6.6 step 4.2) refuses
+    // N = 2^32 - 1 before checking the skip bound, which N also exceeds.
+    let wire = pair.alice.encrypt(b"new chain").unwrap().encode();
+    let bad = edit_ratchet(&wire, |m| m.counter = u32::MAX);
+    refused(&mut pair.bob, &bad, Error::CounterExhausted);
+    assert_eq!(
+        pair.bob.decrypt_bytes(&mut rng, &wire).unwrap(),
+        b"new chain"
+    );
+}
+
+#[test]
+fn replay_on_a_forgotten_chain_beyond_the_skip_limit() {
+    let mut config = config();
+    config.max_receiving_chains = 1;
+    config.max_retired_chains = 0;
+    config.max_skip = 5;
+    let mut rng = rng(231);
+    let mut pair = established_pair(&mut rng, config);
+    // Seven messages on one chain, each delivered in order: the last has N = 6.
+    let mut old = Vec::new();
+    for i in 0..7u8 {
+        old = pair.alice.encrypt(&[i]).unwrap().encode();
+        pair.bob.decrypt_bytes(&mut rng, &old).unwrap();
+    }
+    let reply = pair.bob.encrypt(b"reply").unwrap().encode();
+    pair.alice.decrypt_bytes(&mut rng, &reply).unwrap();
+    let new = pair.alice.encrypt(b"new chain").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng, &new).unwrap();
+    // The old chain is remembered nowhere: the replay is taken for a new ratchet key, whose
+    // chain would have to skip 6 keys, and is refused before any AEAD check.
+    refused(
+        &mut pair.bob,
+        &old,
+        Error::TooManySkippedMessages { skip: 6, max: 5 },
+    );
+}
+
+#[test]
+fn repeated_first_message_remembered_then_forgotten() {
+    let mut limits = config();
+    limits.max_receiving_chains = 1;
+    limits.max_retired_chains = 1;
+    let mut first = first_message(232, limits);
+    let mut bob = accepted(&mut first);
+    bob.set_config(limits);
+    // Bob receives one more chain of Alice's per round trip.
+    let round_trip = |bob: &mut Session, first: &mut First| {
+        let reply = bob.encrypt(b"reply").unwrap().encode();
+        first.alice.decrypt_bytes(&mut first.rng, &reply).unwrap();
+        let next = first.alice.encrypt(b"next").unwrap().encode();
+        bob.decrypt_bytes(&mut first.rng, &next).unwrap();
+    };
+    // The first chain is Bob's receiving chain, then retired: the repeat is a duplicate.
+    refused(&mut bob, &first.wire, Error::DuplicateMessage);
+    round_trip(&mut bob, &mut first);
+    refused(&mut bob, &first.wire, Error::DuplicateMessage);
+    // Then forgotten: the repeat is taken for a new ratchet key and fails authentication, so
+    // an application can no longer tell it from a forgery by the error alone.
+    round_trip(&mut bob, &mut first);
+    refused(&mut bob, &first.wire, Error::DecryptionFailed);
+}
+
 // ---------------------------------------------------------------- encrypt
 
 #[test]
@@ -870,7 +961,8 @@ fn plaintext_too_large_to_send() {
     let mut rng = rng(160);
     let mut pair = established_pair(&mut rng, small);
     let before = pair.alice.to_bytes();
-    // SPEC.md 8.4: an envelope adds at most 176 bytes.
+    // SPEC.md 8.4: refused when plaintext.len() + 176 (the worst-case envelope overhead)
+    // exceeds max_encoded_len: 25 + 176 = 201 > 200, while 24 + 176 = 200 is allowed.
     assert_eq!(
         pair.alice.encrypt(&[0u8; 25]).unwrap_err(),
         Error::TooLarge { len: 201, max: 200 }
@@ -974,6 +1066,7 @@ fn first_message_skipping_beyond_the_limit() {
         panic!()
     };
     let before = format!("{:?}", first.bob.store);
+    let position = first.rng.get_word_pos();
     assert_eq!(
         Session::accept(
             &mut first.rng,
@@ -986,6 +1079,74 @@ fn first_message_skipping_beyond_the_limit() {
         Err(Error::TooManySkippedMessages { skip: 2, max: 1 })
     );
     assert_eq!(format!("{:?}", first.bob.store), before);
+    assert_eq!(first.rng.get_word_pos(), position);
+}
+
+#[test]
+fn first_message_naming_another_unused_one_time_prekey() {
+    let mut first = first_message(233, config());
+    let mut rng = rng(10);
+    assert!(
+        first
+            .bob
+            .store
+            .add_one_time_prekey(OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(8)))
+    );
+    // Prekey 8 exists and is unused, but the message was made with prekey 7: DH4 and the AEAD
+    // data differ, and neither prekey is consumed.
+    let bad = edit_prekey(&first.wire, |m| m.one_time_prekey_id = Some(8));
+    accept_refused(&mut first, &bad, Error::DecryptionFailed);
+    assert_eq!(first.bob.store.one_time_prekeys_left(), 2);
+    // The genuine message still consumes prekey 7, and only it.
+    let _ = accepted(&mut first);
+    assert_eq!(first.bob.store.one_time_prekeys_left(), 1);
+    assert!(first.bob.store.one_time_prekey(OneTimePreKeyId(8)).is_ok());
+}
+
+#[test]
+fn first_message_with_its_one_time_prekey_id_removed() {
+    let mut first = first_message(234, config());
+    // Without the id (which would make the message replayable), DH4 is left out of SK and the
+    // AEAD data says "no one-time prekey": the message does not decrypt.
+    let bad = edit_prekey(&first.wire, |m| m.one_time_prekey_id = None);
+    accept_refused(&mut first, &bad, Error::DecryptionFailed);
+}
+
+/// A store whose consume fails after its look-up succeeded, as a shared database's does when a
+/// concurrent `accept` of the same first message consumed the prekey in between.
+struct RacingStore(InMemoryPreKeyStore);
+
+impl PreKeyStore for RacingStore {
+    fn signed_prekey(&self, id: SignedPreKeyId) -> Option<&SignedPreKeyPair> {
+        self.0.signed_prekey(id)
+    }
+    fn one_time_prekey(&self, id: OneTimePreKeyId) -> Result<&OneTimePreKeyPair, Error> {
+        self.0.one_time_prekey(id)
+    }
+    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
+        Err(Error::OneTimePreKeyConsumed { id: id.0 })
+    }
+}
+
+#[test]
+fn one_time_prekey_consumed_by_a_concurrent_accept() {
+    let First {
+        mut rng, bob, wire, ..
+    } = first_message(235, config());
+    let Envelope::PreKey(message) = decode(&wire) else {
+        panic!()
+    };
+    let mut store = RacingStore(bob.store);
+    let before = format!("{:?}", store.0);
+    let position = rng.get_word_pos();
+    assert_eq!(
+        Session::accept(&mut rng, &bob.identity, &mut store, &message, config()).map(|_| ()),
+        Err(Error::OneTimePreKeyConsumed { id: 7 })
+    );
+    assert_eq!(format!("{:?}", store.0), before, "store changed");
+    // The one exception to "no randomness drawn" (SPEC.md 5.4 step 6): the message decrypted,
+    // so the responder's first ratchet secret (32 bytes, 8 words) was drawn before the consume.
+    assert_eq!(rng.get_word_pos(), position + 8);
 }
 
 // ---------------------------------------------------------------- bundles
@@ -1127,6 +1288,81 @@ fn a_valid_bundle_still_validates() {
         .validate()
         .unwrap();
     assert_eq!(bundle.encode(), good);
+}
+
+#[test]
+fn bundle_identity_key_of_wrong_length() {
+    let bad = edit_bundle(240, |b| b.identity_key.truncate(31));
+    assert_eq!(
+        bundle_error(&bad),
+        Error::InvalidLength {
+            field: "identity_key",
+            expected: 32,
+            found: 31
+        }
+    );
+}
+
+#[test]
+fn bundle_identity_key_not_on_the_curve() {
+    let bad = edit_bundle(241, |b| b.identity_key = off_curve_identity_key());
+    assert_eq!(bundle_error(&bad), Error::InvalidPublicKey);
+}
+
+#[test]
+fn bundle_identity_key_non_canonical_encoding() {
+    // y >= p; and y = 1 (x = 0) with the sign bit set, which would otherwise decode to the
+    // neutral element: the byte check refuses both before decompression.
+    let sign_on_zero_x = hex32("0100000000000000000000000000000000000000000000000000000000000080");
+    for key in [non_canonical_identity_key(), sign_on_zero_x] {
+        let bad = edit_bundle(242, |b| b.identity_key = key);
+        assert_eq!(bundle_error(&bad), Error::InvalidPublicKey);
+    }
+}
+
+#[test]
+fn bundle_with_a_low_order_identity_key() {
+    // The neutral element (y = 1) and the point of order 2 (y = -1).
+    for point in [
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ] {
+        let bad = edit_bundle(243, |b| b.identity_key = hex32(point));
+        assert_eq!(bundle_error(&bad), Error::LowOrderPublicKey);
+    }
+}
+
+#[test]
+fn bundle_with_a_low_order_one_time_prekey() {
+    for point in LOW_ORDER_X25519 {
+        let bad = edit_bundle(244, |b| {
+            b.one_time_prekey.as_mut().unwrap().public_key = hex32(point);
+        });
+        assert_eq!(bundle_error(&bad), Error::LowOrderPublicKey);
+    }
+}
+
+#[test]
+fn bundle_with_a_non_canonical_signed_prekey() {
+    for point in NON_CANONICAL_X25519 {
+        let bad = edit_bundle(245, |b| {
+            b.signed_prekey.as_mut().unwrap().public_key = hex32(point);
+        });
+        assert_eq!(bundle_error(&bad), Error::InvalidPublicKey);
+    }
+}
+
+#[test]
+fn bundle_with_another_identity_key() {
+    // A server swaps in another valid identity key: the bundle decodes, and the signed
+    // prekey's signature does not verify under the new key.
+    let mallory = IdentityKeyPair::generate(&mut rng(11));
+    let bad = edit_bundle(246, |b| {
+        assert_ne!(b.identity_key, mallory.public_key().to_bytes());
+        b.identity_key = mallory.public_key().to_bytes().to_vec();
+    });
+    let unverified = PreKeyBundleIn::decode(&bad, &config()).unwrap();
+    assert_eq!(unverified.validate().unwrap_err(), Error::InvalidSignature);
 }
 
 // ---------------------------------------------------------------- session state
@@ -1383,10 +1619,241 @@ fn a_genuine_state_still_loads() {
     }
 }
 
+#[test]
+fn state_with_a_bad_skipped_ratchet_key() {
+    let (mut pair, _delayed) = ratchet_wire(250);
+    let later = pair.alice.encrypt(b"later").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng(7), &later).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 1);
+    let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key.truncate(31));
+    assert_eq!(
+        load_error(&bad),
+        Error::InvalidLength {
+            field: "skipped.ratchet_key",
+            expected: 32,
+            found: 31
+        }
+    );
+    for point in LOW_ORDER_X25519 {
+        let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key = hex32(point));
+        assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+    }
+    for point in NON_CANONICAL_X25519 {
+        let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key = hex32(point));
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+    }
+}
+
+#[test]
+fn state_with_a_non_canonical_or_off_curve_identity() {
+    let (pair, _) = ratchet_wire(251);
+    for key in [non_canonical_identity_key(), off_curve_identity_key()] {
+        let bad = edit_state(&pair.bob, |s| s.local_identity = key.clone());
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+        let bad = edit_state(&pair.bob, |s| s.remote_identity = key.clone());
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+    }
+}
+
+#[test]
+fn state_with_duplicate_retired_ratchet_keys() {
+    let (pair, _) = ratchet_wire(252);
+    let bad = edit_state(&pair.bob, |s| {
+        s.retired_ratchet_keys = vec![base_point(), base_point()];
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+    // One copy loads.
+    let good = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![base_point()]);
+    assert!(Session::from_bytes(&good, config()).is_ok());
+}
+
+#[test]
+fn state_with_a_skipped_key_stored_twice() {
+    let (mut pair, delayed) = ratchet_wire(253);
+    let later = pair.alice.encrypt(b"later").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng(7), &later).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 1);
+    // A second copy would let the delayed message decrypt twice (SPEC.md 9.2 step 14).
+    let bad = edit_state(&pair.bob, |s| {
+        let copy = s.skipped[0].clone();
+        s.skipped.push(copy);
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+    let mut bob = Session::from_bytes(&pair.bob.to_bytes(), config()).unwrap();
+    assert_eq!(
+        bob.decrypt_bytes(&mut rng(8), &delayed).unwrap(),
+        b"genuine"
+    );
+}
+
+#[test]
+fn state_with_a_skipped_key_at_or_past_its_chains_counter() {
+    let (pair, _) = ratchet_wire(254);
+    // Bob's receiving chain is at counter 1 (the warm-up arrived): a stored key for counter 1
+    // or later of that chain would duplicate a key the chain still derives (SPEC.md 9.2
+    // step 15).
+    for counter in [1u32, 2, 1000] {
+        let bad = edit_state(&pair.bob, |s| {
+            assert_eq!(s.receiving[0].counter, 1);
+            s.skipped.push(pb::SkippedKey {
+                ratchet_key: s.receiving[0].ratchet_key.clone(),
+                counter,
+                message_key: vec![0x11; 32],
+            });
+        });
+        assert_eq!(load_error(&bad), Error::InvalidSessionState, "{counter}");
+    }
+    // Below the chain's counter, it loads.
+    let good = edit_state(&pair.bob, |s| {
+        s.skipped.push(pb::SkippedKey {
+            ratchet_key: s.receiving[0].ratchet_key.clone(),
+            counter: 0,
+            message_key: vec![0x11; 32],
+        });
+    });
+    assert!(Session::from_bytes(&good, config()).is_ok());
+}
+
 // ---------------------------------------------------------------- the catalogue itself
 
-/// Every row of SECURITY.md's catalogue names a test that exists in the file it names, and
-/// whose body mentions the error variant of the row.
+/// Calls whose arguments count as checked: the assertion macros, and this file's helpers that
+/// assert the operation returned exactly their `expected` argument.
+const ASSERTING: [&str; 4] = ["assert_eq!", "assert!", "refused", "accept_refused"];
+
+/// `source` with comments and the contents of string and character literals blanked out
+/// (newlines kept), so that braces, parentheses and `Error::` inside them are not taken for
+/// code.
+fn code_only(source: &str) -> String {
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = chars.clone();
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut i = 0;
+    while i < chars.len() {
+        let next = chars.get(i + 1).copied();
+        let end = match chars[i] {
+            '/' if next == Some('/') => chars[i..]
+                .iter()
+                .position(|&c| c == '\n')
+                .map_or(chars.len(), |n| i + n),
+            '/' if next == Some('*') => (i + 2..chars.len().saturating_sub(1))
+                .find(|&j| chars[j] == '*' && chars[j + 1] == '/')
+                .map_or(chars.len(), |j| j + 2),
+            // A string, byte string or raw string: `"`, or `r` and `#`s then `"`.
+            c @ ('"' | 'r') if c == '"' || i == 0 || !is_ident(chars[i - 1]) => {
+                let hashes = if c == 'r' {
+                    chars[i + 1..].iter().take_while(|&&h| h == '#').count()
+                } else {
+                    0
+                };
+                let open = if c == 'r' { i + 1 + hashes } else { i };
+                if chars.get(open) != Some(&'"') {
+                    i += 1;
+                    continue;
+                }
+                let mut j = open + 1;
+                loop {
+                    match chars.get(j) {
+                        None => break chars.len(),
+                        Some('\\') if c == '"' => j += 2,
+                        Some('"')
+                            if chars[j + 1..].iter().take_while(|&&h| h == '#').count()
+                                >= hashes =>
+                        {
+                            break j + 1 + hashes;
+                        }
+                        Some(_) => j += 1,
+                    }
+                }
+            }
+            // A character literal ('x' or '\n'); otherwise a lifetime, left alone.
+            '\'' if next == Some('\\') => chars[(i + 3).min(chars.len())..]
+                .iter()
+                .position(|&c| c == '\'')
+                .map_or(chars.len(), |n| i + 4 + n),
+            '\'' if chars.get(i + 2) == Some(&'\'') => i + 3,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        for c in &mut out[i..end] {
+            if *c != '\n' {
+                *c = ' ';
+            }
+        }
+        i = end;
+    }
+    out.into_iter().collect()
+}
+
+/// The code of function `name` in `code` (from [`code_only`]): from `fn name(` to the brace
+/// that closes its body.
+fn function_code<'a>(code: &'a str, name: &str) -> Option<&'a str> {
+    let start = code.find(&format!("fn {name}("))?;
+    let open = start + code[start..].find('{')?;
+    let mut depth = 0usize;
+    for (i, b) in code.bytes().enumerate().skip(open) {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&code[start..=i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The variants `V` for which `Error::V` appears inside the arguments of an [`ASSERTING`] call
+/// in `code`.
+fn asserted_variants(code: &str) -> std::collections::BTreeSet<String> {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = code.as_bytes();
+    // For each open bracket, the name of what it calls (`assert_eq!`, `refused`, ...).
+    let mut callees: Vec<&str> = Vec::new();
+    let mut found = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                let before = code[..i].trim_end();
+                let name_start = before
+                    .trim_end_matches('!')
+                    .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    .len();
+                callees.push(if bytes[i] == b'(' {
+                    &before[name_start..]
+                } else {
+                    ""
+                });
+            }
+            b')' | b']' | b'}' => {
+                callees.pop();
+            }
+            b'E' if code[i..].starts_with("Error::") && (i == 0 || !is_ident(bytes[i - 1])) => {
+                let variant: String = code[i + "Error::".len()..]
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                if callees.iter().any(|c| ASSERTING.contains(c)) {
+                    found.insert(variant);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Every row of SECURITY.md's catalogue names a `#[test]` that exists in the file it names, in
+/// whose code (from `fn name(` to the brace closing its body, comments and string literals
+/// left out) the row's `Error::Variant` appears inside the arguments of `assert_eq!`,
+/// `assert!`, or one of the asserting helpers `refused` and `accept_refused`. Only the variant
+/// is compared, not its fields.
 #[test]
 fn security_md_catalogue_points_to_existing_tests() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -1419,10 +1886,9 @@ fn security_md_catalogue_points_to_existing_tests() {
             attributes.contains(&"#[test]"),
             "{name} in {file} is not a #[test]"
         );
-        let body_end = source[start + 1..]
-            .find("\n#[test]")
-            .map_or(source.len(), |i| start + 1 + i);
-        let body = &source[start..body_end];
+        let code = code_only(&source);
+        let function = function_code(&code, name)
+            .unwrap_or_else(|| panic!("cannot find the end of {name} in {file}"));
         let variant = cells
             .iter()
             .find_map(|c| c.strip_prefix("`Error::"))
@@ -1432,10 +1898,43 @@ fn security_md_catalogue_points_to_existing_tests() {
             .take_while(char::is_ascii_alphanumeric)
             .collect();
         assert!(
-            body.contains(&format!("Error::{variant}")),
-            "{file}::{name} does not check Error::{variant}"
+            asserted_variants(function).contains(&variant),
+            "{file}::{name} does not assert Error::{variant}"
         );
         rows += 1;
     }
-    assert!(rows >= 40, "the catalogue has {rows} rows, fewer than 40");
+    // The issue asks for at least 40; 112 are catalogued. Lower this only when rows are
+    // merged on purpose.
+    assert!(rows >= 112, "the catalogue has {rows} rows, fewer than 112");
+}
+
+/// The self-test's parsing: comments and literals are not code, a function ends at its own
+/// closing brace, and only an `Error::` inside an asserting call counts.
+#[test]
+fn the_catalogue_check_reads_code_only() {
+    let source = r##"
+fn one() {
+    // assert_eq!(x, Error::InComment);
+    let s = "assert_eq!(x, Error::InString) {";
+    let r = r#"Error::InRawString "}" "#;
+    let c = '{';
+    let q = '\'';
+    let e = Error::NotAsserted;
+    assert_eq!(f(), Err(Error::Asserted { field: "x" }));
+    refused(&mut s, &b, Error::ByHelper);
+}
+fn two() {
+    assert!(matches!(g(), Err(Error::InTwo)));
+}
+"##;
+    let code = code_only(source);
+    assert_eq!(code.len(), source.len());
+    let one = function_code(&code, "one").unwrap();
+    assert!(one.ends_with('}') && !one.contains("fn two"));
+    let asserted: Vec<String> = asserted_variants(one).into_iter().collect();
+    assert_eq!(asserted, ["Asserted", "ByHelper"]);
+    let two: Vec<String> = asserted_variants(function_code(&code, "two").unwrap())
+        .into_iter()
+        .collect();
+    assert_eq!(two, ["InTwo"]);
 }

@@ -777,8 +777,10 @@ impl Op {
     /// index), and for tamper two more (the byte position and the mask). A truncated last
     /// operation is ignored. The kind is the byte modulo 16, weighted towards the cheap and
     /// common operations: 0-3 Alice sends, 4-6 Bob sends, 7-10 deliver, 11 drop,
-    /// 12 duplicate, 13 reload (the costly one: loading validates every stored key),
-    /// 14-15 tamper.
+    /// 12 duplicate, 13 reload (its cost grows with the state: the whole state is encoded
+    /// twice and decoded once, each stored X25519 key getting a canonical check and a
+    /// small-order table look-up and each identity key a decompression; no key is recomputed
+    /// from its secret), 14-15 tamper.
     pub fn decode_all(data: &[u8]) -> Vec<Op> {
         let mut ops = Vec::new();
         let mut rest = data;
@@ -845,8 +847,10 @@ pub const MAX_IN_FLIGHT: usize = 48;
 /// Most messages each side sends in one run. Every skipped key stands for a message sent, so
 /// with 300 neither the per-chain skip (2000) nor the stored-key cap (2000) of the default
 /// config is reached by legitimate operations: every undelivered message stays decryptable.
-/// (The bound is also what keeps a run fast: loading a session validates each stored key
-/// with a scalar multiplication.)
+/// (The bound also keeps a run fast: every skipped key is derived with HMACs, and each
+/// `Reload` encodes and decodes all the keys held, validating each stored X25519 key with a
+/// canonical check and a look-up in the 5-entry small-order table, not a scalar
+/// multiplication.)
 pub const MAX_SENT_PER_SIDE: u32 = 300;
 /// Most operations run from one input.
 pub const MAX_OPS: usize = 1024;
