@@ -47,7 +47,9 @@ impl X25519PublicKey {
         Ok(Self(array))
     }
 
-    /// Wraps a u-coordinate computed from one of our own secrets, which needs no validation.
+    /// Wraps a u-coordinate that needs no validation: computed from one of our own secrets, or
+    /// the Montgomery form of an identity key that passed `IdentityKey::from_bytes` (not of
+    /// small order, so its u is canonical and not in the small-order table).
     pub(crate) fn from_montgomery_unchecked(u: [u8; X25519_LEN]) -> Self {
         Self(u)
     }

@@ -1938,3 +1938,57 @@ fn two() {
         .collect();
     assert_eq!(two, ["InTwo"]);
 }
+
+/// A peer whose RNG repeats draws an old ratchet secret again after the receiver has forgotten
+/// that chain, while keys stored from it remain. Refused as a chain already seen (SPEC.md 6.6
+/// step 3); before that rule, the receiver started a second chain with the same key beside
+/// the stored keys and wrote a state its own loader refused.
+#[test]
+fn a_reused_ratchet_key_whose_chain_was_forgotten() {
+    let mut limits = config();
+    limits.max_receiving_chains = 1;
+    limits.max_retired_chains = 0;
+    let mut r = rng(260);
+    let mut pair = established_pair(&mut r, limits);
+    // Alice's next ratchet secret comes from rng(261): key K0. (Bob first takes a DH step, so
+    // that his next message makes Alice take one.)
+    let to_bob = pair.alice.encrypt(b"turn").unwrap();
+    pair.bob.decrypt(&mut r, &to_bob).unwrap();
+    let to_alice = pair.bob.encrypt(b"turn").unwrap();
+    pair.alice.decrypt(&mut rng(261), &to_alice).unwrap();
+    let on_k0: Vec<_> = (0..6u8)
+        .map(|i| pair.alice.encrypt(&[i]).unwrap())
+        .collect();
+    pair.bob.decrypt(&mut r, &on_k0[0]).unwrap();
+    pair.bob.decrypt(&mut r, &on_k0[5]).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 4, "keys 1 to 4 of K0 stored");
+    // A new chain K1 pushes K0 out of Bob's receiving chains (limit 1, nothing retired).
+    let to_alice = pair.bob.encrypt(b"turn").unwrap();
+    pair.alice.decrypt(&mut rng(262), &to_alice).unwrap();
+    let on_k1 = pair.alice.encrypt(b"k1").unwrap();
+    pair.bob.decrypt(&mut r, &on_k1).unwrap();
+    assert_eq!(pair.bob.receiving_chain_count(), 1);
+    assert_eq!(
+        pair.bob.skipped_key_count(),
+        4,
+        "K0's keys outlive its chain"
+    );
+    // Alice's RNG repeats: K0 again, counter 0, a genuine message under the new chain.
+    let to_alice = pair.bob.encrypt(b"turn").unwrap();
+    pair.alice.decrypt(&mut rng(261), &to_alice).unwrap();
+    let reused = pair.alice.encrypt(b"k0 again").unwrap();
+    let Envelope::Ratchet(reused_message) = &reused else {
+        panic!("a ratchet message")
+    };
+    let Envelope::Ratchet(old_message) = &on_k0[0] else {
+        panic!("a ratchet message")
+    };
+    assert_eq!(
+        reused_message.header().ratchet_key,
+        old_message.header().ratchet_key,
+        "the test needs the same ratchet key twice"
+    );
+    refused(&mut pair.bob, &reused.encode(), Error::DuplicateMessage);
+    // The state still loads.
+    Session::from_bytes(&pair.bob.to_bytes(), limits).unwrap();
+}

@@ -160,7 +160,15 @@ impl DoubleRatchet {
 
         // A chain we have forgotten the chain key of: every message on it either had its key
         // stored (case 1) or was already received.
-        if self.retired.contains(&header.ratchet_key) {
+        // Likewise a chain forgotten altogether whose stored keys outlived it (step 1 found none
+        // for this counter): a peer reusing an old ratchet key would otherwise start a second
+        // chain beside those keys, and the state would hold keys its loader refuses.
+        if self.retired.contains(&header.ratchet_key)
+            || self
+                .skipped
+                .iter()
+                .any(|k| k.ratchet_key == header.ratchet_key)
+        {
             return Err(Error::DuplicateMessage);
         }
 

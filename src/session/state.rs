@@ -127,8 +127,17 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         return Err(Error::InvalidSessionState);
     }
     let mut receiving: Vec<ReceivingChain> = Vec::with_capacity(state.receiving.len());
+    // Receiving chain ratchet key -> that chain's counter (sets and maps, not pairwise
+    // comparison: a crafted state may hold tens of thousands of entries).
+    let mut chain_counters = std::collections::BTreeMap::new();
     for chain in &state.receiving {
         let ratchet_key = X25519PublicKey::from_field(&chain.ratchet_key, "receiving.ratchet_key")?;
+        if chain_counters
+            .insert(*ratchet_key.as_bytes(), chain.counter)
+            .is_some()
+        {
+            return Err(Error::InvalidSessionState);
+        }
         let chain_key = ChainKey::new(
             key32(&chain.chain_key, "receiving.chain_key")?,
             chain.counter,
@@ -162,15 +171,11 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     }
     let mut skipped = SkippedKeys::default();
     skipped.extend(keys, usize::MAX);
-    // Keys appear once across the current, older and retired chains.
-    // (A set, not pairwise comparison: a crafted state may hold tens of thousands of keys.)
+    // Keys appear once across the current, older and retired chains (receiving keys are
+    // already distinct).
     let mut seen = std::collections::BTreeSet::new();
-    let chain_keys = receiving
-        .iter()
-        .map(|c| &c.ratchet_key)
-        .chain(retired.iter());
-    for key in chain_keys {
-        if !seen.insert(key.as_bytes()) {
+    for key in retired.iter() {
+        if chain_counters.contains_key(key.as_bytes()) || !seen.insert(key.as_bytes()) {
             return Err(Error::InvalidSessionState);
         }
     }
@@ -185,8 +190,8 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         if !seen_skipped.insert((key.ratchet_key.as_bytes(), key.counter)) {
             return Err(Error::InvalidSessionState);
         }
-        let chain = receiving.iter().find(|c| c.ratchet_key == key.ratchet_key);
-        if chain.is_some_and(|chain| key.counter >= chain.chain_key.index()) {
+        let chain_counter = chain_counters.get(key.ratchet_key.as_bytes());
+        if chain_counter.is_some_and(|&counter| key.counter >= counter) {
             return Err(Error::InvalidSessionState);
         }
     }

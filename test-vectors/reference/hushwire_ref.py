@@ -756,8 +756,8 @@ class Ratchet:
                 self.store(keys, config)
                 return plaintext
 
-        # 3. retired chain
-        if dh_r in self.retired:
+        # 3. retired chain, or a forgotten chain whose stored keys remain
+        if dh_r in self.retired or any(k.ratchet_key == dh_r for k in self.skipped):
             raise HushwireError("DuplicateMessage")
 
         # 4. new ratchet key
