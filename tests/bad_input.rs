@@ -1112,22 +1112,6 @@ fn first_message_with_its_one_time_prekey_id_removed() {
     accept_refused(&mut first, &bad, Error::DecryptionFailed);
 }
 
-/// A store whose consume fails after its look-up succeeded, as a shared database's does when a
-/// concurrent `accept` of the same first message consumed the prekey in between.
-struct RacingStore(InMemoryPreKeyStore);
-
-impl PreKeyStore for RacingStore {
-    fn signed_prekey(&self, id: SignedPreKeyId) -> Option<&SignedPreKeyPair> {
-        self.0.signed_prekey(id)
-    }
-    fn one_time_prekey(&self, id: OneTimePreKeyId) -> Result<&OneTimePreKeyPair, Error> {
-        self.0.one_time_prekey(id)
-    }
-    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
-        Err(Error::OneTimePreKeyConsumed { id: id.0 })
-    }
-}
-
 #[test]
 fn one_time_prekey_consumed_by_a_concurrent_accept() {
     let First {

@@ -411,22 +411,6 @@ fn a_base_key_with_a_small_order_component_added_is_refused() {
     );
 }
 
-/// A store whose consume fails, as a shared database's would when a concurrent `accept` of the
-/// same first message got there first.
-struct RacingStore(InMemoryPreKeyStore);
-
-impl PreKeyStore for RacingStore {
-    fn signed_prekey(&self, id: SignedPreKeyId) -> Option<&SignedPreKeyPair> {
-        self.0.signed_prekey(id)
-    }
-    fn one_time_prekey(&self, id: OneTimePreKeyId) -> Result<&OneTimePreKeyPair, Error> {
-        self.0.one_time_prekey(id)
-    }
-    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
-        Err(Error::OneTimePreKeyConsumed { id: id.0 })
-    }
-}
-
 #[test]
 fn accept_fails_if_the_store_cannot_consume_the_one_time_prekey() {
     let mut rng = rng(39);

@@ -8,8 +8,9 @@
 )]
 
 use hushwire::{
-    Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, PreKeyBundleIn, Session, SignedPreKeyId, SignedPreKeyPair,
+    Config, Envelope, Error, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
+    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId,
+    SignedPreKeyPair,
 };
 pub use rand::SeedableRng;
 pub use rand_chacha::ChaCha20Rng;
@@ -89,4 +90,20 @@ pub fn established_pair(rng: &mut ChaCha20Rng, config: Config) -> Pair {
 /// Decodes wire bytes with the default limits.
 pub fn decode(bytes: &[u8]) -> Envelope {
     Envelope::decode(bytes, &Config::default()).unwrap()
+}
+
+/// A store whose consume fails after its look-up succeeded, as a shared database's does when a
+/// concurrent `accept` of the same first message consumed the prekey in between.
+pub struct RacingStore(pub InMemoryPreKeyStore);
+
+impl PreKeyStore for RacingStore {
+    fn signed_prekey(&self, id: SignedPreKeyId) -> Option<&SignedPreKeyPair> {
+        self.0.signed_prekey(id)
+    }
+    fn one_time_prekey(&self, id: OneTimePreKeyId) -> Result<&OneTimePreKeyPair, Error> {
+        self.0.one_time_prekey(id)
+    }
+    fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
+        Err(Error::OneTimePreKeyConsumed { id: id.0 })
+    }
 }
