@@ -71,14 +71,7 @@ impl Conversation {
         let envelope = decode(&message.bytes);
         let plaintext = match (&mut self.bob, &envelope) {
             (None, Envelope::PreKey(first)) => {
-                let (session, plaintext) = Session::accept(
-                    &mut self.rng,
-                    &self.bob_side.identity,
-                    &mut self.bob_side.store,
-                    first,
-                    Config::default(),
-                )
-                .unwrap();
+                let (session, plaintext) = self.bob_side.accept(&mut self.rng, first).unwrap();
                 self.bob = Some(session);
                 plaintext
             }
@@ -281,14 +274,7 @@ fn initiator_sends_prekey_messages_until_the_first_reply() {
     let Envelope::PreKey(second_prekey) = &second else {
         unreachable!()
     };
-    let (mut bob, plaintext) = Session::accept(
-        &mut rng,
-        &bob_side.identity,
-        &mut bob_side.store,
-        second_prekey,
-        Config::default(),
-    )
-    .unwrap();
+    let (mut bob, plaintext) = bob_side.accept(&mut rng, second_prekey).unwrap();
     assert_eq!(plaintext, b"2");
     assert_eq!(bob.decrypt(&mut rng, &first).unwrap(), b"1");
     let reply = bob.encrypt(b"r").unwrap();

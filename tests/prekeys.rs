@@ -36,49 +36,24 @@ fn a_one_time_prekey_is_consumed_exactly_once() {
     let mut rng = rng(30);
     let mut bob_side = responder(&mut rng, true);
     let mut alice = initiator(&mut rng, &bob_side.bundle);
-    let Envelope::PreKey(first) = alice.encrypt(b"hi").unwrap() else {
-        panic!()
-    };
+    let first = prekey(alice.encrypt(b"hi").unwrap());
     assert_eq!(first.one_time_prekey_id(), Some(OneTimePreKeyId(7)));
 
-    let (_, plaintext) = Session::accept(
-        &mut rng,
-        &bob_side.identity,
-        &mut bob_side.store,
-        &first,
-        Config::default(),
-    )
-    .unwrap();
+    let (_, plaintext) = bob_side.accept(&mut rng, &first).unwrap();
     assert_eq!(plaintext, b"hi");
     assert_eq!(bob_side.store.one_time_prekeys_left(), 0);
     // The same first message again (a replay), and a fresh session from another initiator
     // that was handed the same bundle: both refused with a clear error.
     assert_eq!(
-        Session::accept(
-            &mut rng,
-            &bob_side.identity,
-            &mut bob_side.store,
-            &first,
-            Config::default()
-        )
-        .unwrap_err(),
+        bob_side.accept(&mut rng, &first).unwrap_err(),
         Error::OneTimePreKeyConsumed { id: 7 }
     );
     let carol = IdentityKeyPair::generate(&mut rng);
     let mut carol_session =
         Session::initiate(&mut rng, &carol, &bob_side.bundle, Config::default()).unwrap();
-    let Envelope::PreKey(carol_first) = carol_session.encrypt(b"me too").unwrap() else {
-        panic!()
-    };
+    let carol_first = prekey(carol_session.encrypt(b"me too").unwrap());
     assert_eq!(
-        Session::accept(
-            &mut rng,
-            &bob_side.identity,
-            &mut bob_side.store,
-            &carol_first,
-            Config::default()
-        )
-        .unwrap_err(),
+        bob_side.accept(&mut rng, &carol_first).unwrap_err(),
         Error::OneTimePreKeyConsumed { id: 7 }
     );
     // And the store refuses to take the id back.
@@ -94,9 +69,7 @@ fn unknown_prekeys_are_reported_by_id() {
     let mut rng = rng(31);
     let bob_side = responder(&mut rng, true);
     let mut alice = initiator(&mut rng, &bob_side.bundle);
-    let Envelope::PreKey(first) = alice.encrypt(b"hi").unwrap() else {
-        panic!()
-    };
+    let first = prekey(alice.encrypt(b"hi").unwrap());
 
     let mut empty = InMemoryPreKeyStore::new();
     assert_eq!(
@@ -137,18 +110,9 @@ fn a_session_without_a_one_time_prekey_works() {
     let mut bob_side = responder(&mut rng, false);
     assert!(bob_side.bundle.one_time_prekey().is_none());
     let mut alice = initiator(&mut rng, &bob_side.bundle);
-    let Envelope::PreKey(first) = alice.encrypt(b"no otk").unwrap() else {
-        panic!()
-    };
+    let first = prekey(alice.encrypt(b"no otk").unwrap());
     assert_eq!(first.one_time_prekey_id(), None);
-    let (mut bob, plaintext) = Session::accept(
-        &mut rng,
-        &bob_side.identity,
-        &mut bob_side.store,
-        &first,
-        Config::default(),
-    )
-    .unwrap();
+    let (mut bob, plaintext) = bob_side.accept(&mut rng, &first).unwrap();
     assert_eq!(plaintext, b"no otk");
     let reply = bob.encrypt(b"ok").unwrap();
     assert_eq!(alice.decrypt(&mut rng, &reply).unwrap(), b"ok");
@@ -376,33 +340,15 @@ fn a_base_key_with_a_small_order_component_added_is_refused() {
 
     // The X3DH fields are bound into the AEAD associated data, so the variant does not decrypt,
     // and no second session can be made from one first message this way.
-    let Envelope::PreKey(variant) = decode(&replace_once(&wire, &base, &altered)) else {
-        panic!()
-    };
+    let variant = prekey(decode(&replace_once(&wire, &base, &altered)));
     assert_eq!(
-        Session::accept(
-            &mut rng,
-            &bob_side.identity,
-            &mut bob_side.store,
-            &variant,
-            Config::default()
-        )
-        .unwrap_err(),
+        bob_side.accept(&mut rng, &variant).unwrap_err(),
         Error::DecryptionFailed
     );
-    let (mut bob, _) = Session::accept(
-        &mut rng,
-        &bob_side.identity,
-        &mut bob_side.store,
-        first,
-        Config::default(),
-    )
-    .unwrap();
+    let (mut bob, _) = bob_side.accept(&mut rng, first).unwrap();
     // Nor does the inner message of a PreKeyMessage decrypt when sent bare.
     let second = alice.encrypt(b"again").unwrap();
-    let Envelope::PreKey(second) = second else {
-        panic!()
-    };
+    let second = prekey(second);
     let bare = Envelope::Ratchet(second.message().clone());
     assert_eq!(bob.decrypt(&mut rng, &bare), Err(Error::DecryptionFailed));
     assert_eq!(
@@ -416,9 +362,7 @@ fn accept_fails_if_the_store_cannot_consume_the_one_time_prekey() {
     let mut rng = rng(39);
     let bob_side = responder(&mut rng, true);
     let mut alice = initiator(&mut rng, &bob_side.bundle);
-    let Envelope::PreKey(first) = alice.encrypt(b"hi").unwrap() else {
-        panic!()
-    };
+    let first = prekey(alice.encrypt(b"hi").unwrap());
     let mut store = RacingStore(bob_side.store);
     assert_eq!(
         Session::accept(

@@ -180,7 +180,7 @@ proptest! {
         .encode_to_vec();
         let envelope = Envelope::decode(&bytes, &Config::default()).unwrap();
         prop_assert_eq!(envelope.encode(), bytes);
-        let Envelope::PreKey(decoded) = envelope else { panic!("kind changed") };
+        let decoded = prekey(envelope);
         prop_assert_eq!(decoded.identity_key(), identity.public_key());
         prop_assert_eq!(decoded.signed_prekey_id().0, signed_prekey_id);
         prop_assert_eq!(decoded.one_time_prekey_id().map(|id| id.0), one_time_prekey_id);
@@ -259,16 +259,8 @@ proptest! {
         let wires: Vec<Vec<u8>> = (0..5u8)
             .map(|i| alice.encrypt(&[i]).unwrap().encode())
             .collect();
-        let Envelope::PreKey(first) = decode(&wires[usize::from(order[0])]) else {
-            panic!("a first message is a PreKeyMessage")
-        };
-        let (mut bob, plaintext) = Session::accept(
-            &mut rng,
-            &bob_side.identity,
-            &mut bob_side.store,
-            &first,
-            Config::default(),
-        )
+        let first = prekey(decode(&wires[usize::from(order[0])]));
+        let (mut bob, plaintext) = bob_side.accept(&mut rng, &first)
         .unwrap();
         prop_assert_eq!(plaintext, vec![order[0]]);
         for &i in &order[1..] {

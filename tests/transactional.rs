@@ -106,18 +106,9 @@ fn every_byte_of_a_repeated_prekey_message() {
     let mut rng = rng(23);
     let mut bob_side = responder(&mut rng, true);
     let mut alice = initiator(&mut rng, &bob_side.bundle);
-    let Envelope::PreKey(first) = alice.encrypt(b"one").unwrap() else {
-        panic!()
-    };
+    let first = prekey(alice.encrypt(b"one").unwrap());
     let second = alice.encrypt(b"two").unwrap().encode();
-    let (mut bob, _) = Session::accept(
-        &mut rng,
-        &bob_side.identity,
-        &mut bob_side.store,
-        &first,
-        Config::default(),
-    )
-    .unwrap();
+    let (mut bob, _) = bob_side.accept(&mut rng, &first).unwrap();
     assert_tamper_proof(&mut bob, &second, b"two", &mut rng);
 }
 
@@ -148,9 +139,7 @@ fn every_byte_of_a_first_message_leaves_the_prekey_store_alone() {
             "one-time prekey consumed by a forgery"
         );
     }
-    let Envelope::PreKey(message) = decode(&wire) else {
-        panic!()
-    };
+    let message = prekey(decode(&wire));
     let (_, plaintext) = Session::accept(
         &mut rng,
         &bob_side.identity,

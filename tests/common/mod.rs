@@ -9,8 +9,8 @@
 
 use hushwire::{
     Config, Envelope, Error, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
-    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId,
-    SignedPreKeyPair,
+    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyMessage, PreKeyStore, Session,
+    SignedPreKeyId, SignedPreKeyPair,
 };
 pub use rand::SeedableRng;
 pub use rand_chacha::ChaCha20Rng;
@@ -47,6 +47,31 @@ pub fn responder(rng: &mut ChaCha20Rng, with_otk: bool) -> Responder {
         identity,
         store,
         bundle,
+    }
+}
+
+impl Responder {
+    /// Bob accepts `first` with his identity and store, at the default limits.
+    pub fn accept(
+        &mut self,
+        rng: &mut ChaCha20Rng,
+        first: &PreKeyMessage,
+    ) -> Result<(Session, Vec<u8>), Error> {
+        Session::accept(
+            rng,
+            &self.identity,
+            &mut self.store,
+            first,
+            Config::default(),
+        )
+    }
+}
+
+/// The PreKeyMessage an envelope holds; panics on any other kind.
+pub fn prekey(envelope: Envelope) -> PreKeyMessage {
+    match envelope {
+        Envelope::PreKey(message) => message,
+        other => panic!("expected a PreKeyMessage, got {other:?}"),
     }
 }
 
