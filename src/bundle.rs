@@ -6,8 +6,8 @@ use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::prekey::{
     OneTimePreKey, OneTimePreKeyId, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
 };
+use crate::primitives::x25519::X25519PublicKey;
 use crate::proto;
-use crate::x25519::X25519PublicKey;
 
 /// A prekey bundle as it arrives from the network: structurally valid, signature not yet
 /// checked. The only way to use it is [`PreKeyBundleIn::validate`].

@@ -8,8 +8,8 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::Error;
+use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
-use crate::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
 
 /// Length of an encoded identity key (an Ed25519 public key) in bytes.
 pub const IDENTITY_KEY_LEN: usize = 32;
@@ -193,7 +193,7 @@ impl Eq for IdentityKey {}
 impl fmt::Debug for IdentityKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "IdentityKey(")?;
-        crate::hexfmt::write_hex(f, self.verifying.as_bytes())?;
+        crate::primitives::hexfmt::write_hex(f, self.verifying.as_bytes())?;
         write!(f, ")")
     }
 }

@@ -16,21 +16,20 @@
 //! - secrets are zeroized on drop and never appear in `Debug` output or errors.
 
 mod bundle;
+mod chain;
 mod config;
 mod error;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
-mod hexfmt;
 mod identity;
-mod kdf;
 mod message;
 mod prekey;
 mod prekey_store;
+mod primitives;
 mod proto;
 mod ratchet;
 mod session;
 mod signature;
-mod x25519;
 mod x3dh;
 
 pub use bundle::{PreKeyBundle, PreKeyBundleIn};
@@ -43,10 +42,10 @@ pub use prekey::{
     SignedPreKeyPair,
 };
 pub use prekey_store::{InMemoryPreKeyStore, PreKeyStore};
+pub use primitives::x25519::{X25519_LEN, X25519PublicKey};
 pub use ratchet::header::Header;
 pub use session::Session;
 pub use signature::SIGNATURE_LEN;
-pub use x25519::{X25519_LEN, X25519PublicKey};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

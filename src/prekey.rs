@@ -6,8 +6,8 @@ use rand::CryptoRng;
 
 use crate::Error;
 use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
-use crate::x25519::{X25519PublicKey, X25519Secret};
 
 /// The id of a signed prekey, chosen by its owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -7,9 +7,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::Error;
 use crate::bundle::PreKeyBundle;
 use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
-use crate::kdf::{INFO_X3DH, hkdf_sha256};
 use crate::prekey::{OneTimePreKeyPair, SignedPreKeyPair};
-use crate::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
+use crate::primitives::kdf::{INFO_X3DH, hkdf_sha256};
+use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
 
 /// Length of the X3DH associated data: two encoded identity keys.
 pub(crate) const AD_LEN: usize = 2 * IDENTITY_KEY_LEN;

@@ -4,8 +4,8 @@ use crate::Error;
 use crate::identity::IdentityKey;
 use crate::message::RatchetMessage;
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
+use crate::primitives::x25519::X25519PublicKey;
 use crate::proto;
-use crate::x25519::X25519PublicKey;
 
 /// What an initiator sends until it has received a reply: its identity key, its X3DH base
 /// key, the ids of the responder's prekeys it used, and a [`RatchetMessage`].

@@ -1,10 +1,10 @@
 //! RatchetMessage: a Double Ratchet header and ciphertext (SPEC.md 7.3).
 
 use crate::Error;
+use crate::primitives::aead::TAG_LEN;
+use crate::primitives::x25519::X25519PublicKey;
 use crate::proto;
 use crate::ratchet::header::Header;
-use crate::ratchet::message_key::TAG_LEN;
-use crate::x25519::X25519PublicKey;
 
 /// A Double Ratchet message: the header in the clear and the authenticated ciphertext.
 ///

@@ -1,7 +1,7 @@
 //! The Double Ratchet header and the AEAD associated data built from it (SPEC.md 6.5).
 
+use crate::primitives::x25519::{X25519_LEN, X25519PublicKey};
 use crate::x3dh::{AD_LEN, AssociatedData};
-use crate::x25519::{X25519_LEN, X25519PublicKey};
 
 /// Version byte at the start of the encoded header.
 const HEADER_VERSION: u8 = 1;

@@ -1,33 +1,31 @@
 //! The Double Ratchet (SPEC.md section 6), as in Signal's specification section 3 with the
-//! section 5.2 KDFs. One file per concept: root key, chain key, message key, header, sending
-//! chain, receiving chain, skipped keys.
+//! section 5.2 KDFs. One file per concept: root key, header, sending chain, receiving chain;
+//! the symmetric chain (chain key, message key, skipped keys) is in [`crate::chain`], which the
+//! group layer shares.
 //!
 //! Decryption is transactional: every decrypt computes the new state on the side and commits
 //! it only after the AEAD tag has verified.
 
-pub(crate) mod chain_key;
 pub(crate) mod header;
-pub(crate) mod message_key;
 pub(crate) mod receiving_chain;
 pub(crate) mod root_key;
 pub(crate) mod sending_chain;
-pub(crate) mod skipped_keys;
 
 use rand::CryptoRng;
 
 use crate::Error;
 use crate::config::Config;
 use crate::message::RatchetMessage;
+use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 use crate::x3dh::SharedKey;
-use crate::x25519::{X25519PublicKey, X25519Secret};
 
-use self::chain_key::ChainKey;
 use self::header::{Header, MessageContext};
-use self::message_key::MessageKey;
 use self::receiving_chain::ReceivingChain;
 use self::root_key::RootKey;
 use self::sending_chain::SendingChain;
-use self::skipped_keys::{SkippedKey, SkippedKeys};
+use crate::chain::chain_key::ChainKey;
+use crate::chain::message_key::MessageKey;
+use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
 
 /// The state of one Double Ratchet.
 #[derive(Clone)]

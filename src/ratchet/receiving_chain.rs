@@ -1,10 +1,10 @@
 //! A receiving chain: the peer's ratchet key and the chain key CKr (SPEC.md 6.1, 6.6).
 
 use crate::Error;
-use crate::ratchet::chain_key::ChainKey;
-use crate::ratchet::message_key::MessageKey;
-use crate::ratchet::skipped_keys::SkippedKey;
-use crate::x25519::X25519PublicKey;
+use crate::chain::chain_key::ChainKey;
+use crate::chain::message_key::MessageKey;
+use crate::chain::skipped_keys::SkippedKey;
+use crate::primitives::x25519::X25519PublicKey;
 
 /// DHr and CKr; `chain_key.index()` is the counter of the next message expected.
 #[derive(Clone)]

@@ -2,9 +2,9 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::kdf::{INFO_ROOT, hkdf_sha256};
-use crate::ratchet::chain_key::ChainKey;
-use crate::x25519::SharedSecret;
+use crate::chain::chain_key::ChainKey;
+use crate::primitives::kdf::{INFO_ROOT, hkdf_sha256};
+use crate::primitives::x25519::SharedSecret;
 
 /// RK. Zeroized on drop.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]

@@ -1,7 +1,7 @@
 //! Our sending chain: our ratchet key pair and the chain key CKs (SPEC.md 6.1).
 
-use crate::ratchet::chain_key::ChainKey;
-use crate::x25519::{X25519PublicKey, X25519Secret};
+use crate::chain::chain_key::ChainKey;
+use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 
 /// DHs, CKs, and PN. `chain_key.index()` is N, the next message's counter.
 #[derive(Clone)]

@@ -14,10 +14,10 @@ use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::message::{Envelope, PreKeyMessage};
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
 use crate::prekey_store::PreKeyStore;
+use crate::primitives::x25519::X25519PublicKey;
 use crate::ratchet::DoubleRatchet;
 use crate::ratchet::header::{MessageContext, PREKEY_INFO_LEN};
 use crate::x3dh::{self, AssociatedData};
-use crate::x25519::X25519PublicKey;
 
 /// An upper bound on what an envelope adds to its plaintext. A PreKeyMessage with every field
 /// at its largest adds: version 2, envelope tag and length 1 + 5, identity and base keys 68,

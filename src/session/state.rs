@@ -4,18 +4,18 @@ use zeroize::Zeroizing;
 
 use super::{PreKeyInfo, Role, Session};
 use crate::Error;
+use crate::chain::chain_key::ChainKey;
+use crate::chain::message_key::MessageKey;
+use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
 use crate::config::Config;
 use crate::identity::IdentityKey;
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
+use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 use crate::proto;
 use crate::ratchet::DoubleRatchet;
-use crate::ratchet::chain_key::ChainKey;
-use crate::ratchet::message_key::MessageKey;
 use crate::ratchet::receiving_chain::ReceivingChain;
 use crate::ratchet::root_key::RootKey;
 use crate::ratchet::sending_chain::SendingChain;
-use crate::ratchet::skipped_keys::{SkippedKey, SkippedKeys};
-use crate::x25519::{X25519PublicKey, X25519Secret};
 
 /// Most entries of any list a stored state may hold, whatever the configured limits.
 const MAX_STORED_ENTRIES: usize = 1 << 16;

@@ -2,8 +2,8 @@
 
 use std::collections::VecDeque;
 
-use crate::ratchet::message_key::MessageKey;
-use crate::x25519::X25519PublicKey;
+use crate::chain::message_key::MessageKey;
+use crate::primitives::x25519::X25519PublicKey;
 
 /// Most skipped-key slots reserved ahead of need.
 const MAX_RESERVE: usize = 4096;

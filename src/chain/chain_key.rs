@@ -2,8 +2,8 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::kdf::hmac_sha256;
-use crate::ratchet::message_key::MessageKey;
+use crate::chain::message_key::MessageKey;
+use crate::primitives::kdf::hmac_sha256;
 
 /// A chain key CK together with the index of the message key it derives next.
 /// Zeroized on drop.

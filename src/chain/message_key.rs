@@ -1,14 +1,10 @@
 //! Message keys and the AEAD they key (SPEC.md 6.4).
 
-use chacha20poly1305::aead::{Aead, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
-use crate::kdf::{INFO_MESSAGE_KEY, hkdf_sha256};
-
-/// Length of the Poly1305 tag appended to every ciphertext.
-pub(crate) const TAG_LEN: usize = 16;
+use crate::primitives::aead::{open_raw, seal_raw};
+use crate::primitives::kdf::{INFO_MESSAGE_KEY, hkdf_sha256};
 
 /// A message key MK: used for exactly one message, then gone. Zeroized on drop.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -46,38 +42,4 @@ impl MessageKey {
         let (key, nonce) = self.key_and_nonce();
         open_raw(&key, &nonce, ad, ciphertext)
     }
-}
-
-/// ChaCha20-Poly1305 encryption: ciphertext || tag.
-pub(crate) fn seal_raw(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let cipher = ChaCha20Poly1305::new(&(*key).into());
-    // ChaCha20-Poly1305 fails only for inputs over 256 GiB; callers bound sizes far below.
-    cipher
-        .encrypt(
-            &Nonce::from(*nonce),
-            Payload {
-                msg: plaintext,
-                aad: ad,
-            },
-        )
-        .unwrap_or_default()
-}
-
-/// ChaCha20-Poly1305 decryption of ciphertext || tag.
-pub(crate) fn open_raw(
-    key: &[u8; 32],
-    nonce: &[u8; 12],
-    ad: &[u8],
-    ciphertext: &[u8],
-) -> Result<Vec<u8>, Error> {
-    let cipher = ChaCha20Poly1305::new(&(*key).into());
-    cipher
-        .decrypt(
-            &Nonce::from(*nonce),
-            Payload {
-                msg: ciphertext,
-                aad: ad,
-            },
-        )
-        .map_err(|_| Error::DecryptionFailed)
 }

@@ -68,7 +68,7 @@ impl X25519PublicKey {
 impl fmt::Debug for X25519PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "X25519PublicKey(")?;
-        crate::hexfmt::write_hex(f, &self.0)?;
+        crate::primitives::hexfmt::write_hex(f, &self.0)?;
         write!(f, ")")
     }
 }

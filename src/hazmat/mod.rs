@@ -1,0 +1,19 @@
+//! Low-level building blocks, exposed for test vectors, known-answer tests and interop work.
+//!
+//! Nothing here is needed to use hushwire: [`crate::Session`] calls these functions for you.
+//! Each one is a single step of SPEC.md, on plain bytes, so that an auditor can check the
+//! crate's own implementation of that step against published vectors. Secret outputs come back
+//! in [`Zeroizing`] buffers.
+//!
+//! One module per layer; everything is re-exported here, so `hushwire::hazmat::kdf_rk` and
+//! `hushwire::hazmat::ratchet::kdf_rk` name the same function.
+
+pub mod identity;
+pub mod primitives;
+pub mod ratchet;
+pub mod x3dh;
+
+pub use identity::*;
+pub use primitives::*;
+pub use ratchet::*;
+pub use x3dh::*;

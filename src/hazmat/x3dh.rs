@@ -1,0 +1,78 @@
+//! X3DH (SPEC.md section 5) with explicit secrets.
+
+use zeroize::Zeroizing;
+
+use crate::Error;
+use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+use crate::x3dh::{self, AD_LEN, AssociatedData};
+
+/// Everything X3DH computes (SPEC.md 5.3).
+pub struct X3dhOutputs {
+    /// DH1..DH3, and DH4 when a one-time prekey was used.
+    pub dh: Vec<Zeroizing<[u8; 32]>>,
+    /// SK.
+    pub shared_key: Zeroizing<[u8; 32]>,
+    /// AD = Encode(IK_A) || Encode(IK_B).
+    pub associated_data: [u8; AD_LEN],
+}
+
+/// X3DH from the initiator's side with an explicit ephemeral secret `base_secret` (EK_A).
+///
+/// # Errors
+/// Key validation errors and [`Error::NonContributoryKeyAgreement`].
+pub fn x3dh_initiator(
+    identity_seed: &[u8; 32],
+    base_secret: &[u8; 32],
+    their_identity_key: &[u8],
+    their_signed_prekey: &[u8],
+    their_one_time_prekey: Option<&[u8]>,
+) -> Result<X3dhOutputs, Error> {
+    let ours = IdentityKeyPair::from_seed(identity_seed);
+    let their_identity = IdentityKey::from_bytes(their_identity_key)?;
+    let otk = their_one_time_prekey
+        .map(X25519PublicKey::from_bytes)
+        .transpose()?;
+    let dh = x3dh::initiator_dh(
+        &ours,
+        &X25519Secret::from_bytes(*base_secret),
+        &their_identity,
+        &X25519PublicKey::from_bytes(their_signed_prekey)?,
+        otk.as_ref(),
+    )?;
+    let shared_key = x3dh::derive_shared_key(&dh);
+    Ok(X3dhOutputs {
+        dh: dh.iter().map(|d| Zeroizing::new(*d.as_bytes())).collect(),
+        shared_key: Zeroizing::new(shared_key.0),
+        associated_data: AssociatedData::new(ours.public_key(), &their_identity).0,
+    })
+}
+
+/// X3DH from the responder's side, as [`crate::Session::accept`] runs it.
+///
+/// # Errors
+/// Key validation errors and [`Error::NonContributoryKeyAgreement`].
+pub fn x3dh_responder(
+    identity_seed: &[u8; 32],
+    signed_prekey_secret: &[u8; 32],
+    one_time_prekey_secret: Option<&[u8; 32]>,
+    their_identity_key: &[u8],
+    their_base_key: &[u8],
+) -> Result<X3dhOutputs, Error> {
+    let ours = IdentityKeyPair::from_seed(identity_seed);
+    let their_identity = IdentityKey::from_bytes(their_identity_key)?;
+    let otk = one_time_prekey_secret.map(|s| X25519Secret::from_bytes(*s));
+    let dh = x3dh::responder_dh(
+        &ours,
+        &X25519Secret::from_bytes(*signed_prekey_secret),
+        otk.as_ref(),
+        &their_identity,
+        &X25519PublicKey::from_bytes(their_base_key)?,
+    )?;
+    let shared_key = x3dh::derive_shared_key(&dh);
+    Ok(X3dhOutputs {
+        dh: dh.iter().map(|d| Zeroizing::new(*d.as_bytes())).collect(),
+        shared_key: Zeroizing::new(shared_key.0),
+        associated_data: AssociatedData::new(&their_identity, ours.public_key()).0,
+    })
+}
