@@ -1,6 +1,7 @@
-//! The crate's one error type.
+//! The crate's one error type, its stable names and its categories.
 
 use core::fmt;
+use std::sync::Arc;
 
 /// Everything that can go wrong in hushwire.
 ///
@@ -85,6 +86,210 @@ pub enum Error {
     CounterExhausted,
     /// Serialized session state is internally inconsistent.
     InvalidSessionState,
+    /// A stored session does not end with the checksum of its contents (SPEC.md 9.1): it was
+    /// cut short (a partly written row) or damaged.
+    SessionStateCorrupted,
+    /// An envelope that had to be a PreKeyMessage (the first message of a session) holds a
+    /// RatchetMessage.
+    NotAPreKeyMessage,
+    /// The application's store failed (a database or I/O error). It never carries secret
+    /// material; see [`StoreError`].
+    Store(StoreError),
+}
+
+/// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
+///
+/// ```
+/// use hushwire::{Error, ErrorCategory};
+/// let error = Error::DecryptionFailed;
+/// match error.category() {
+///     ErrorCategory::Decryption => { /* drop the message; the session is unchanged */ }
+///     ErrorCategory::Store => { /* retry later */ }
+///     _ => { /* refuse the input */ }
+/// }
+/// assert_eq!(error.kind(), "DecryptionFailed");
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCategory {
+    /// The bytes are not a valid, canonical encoding of the expected message (SPEC.md 7.1).
+    Decoding,
+    /// A key or signature is invalid: not canonical, of small order, non-contributory, or a
+    /// signature that does not verify.
+    Key,
+    /// A first message names a prekey we do not have or have already used.
+    PreKey,
+    /// A message does not decrypt in this session: tampered with, replayed, or meant for
+    /// another session.
+    Decryption,
+    /// An input or a session reached a configured or protocol limit.
+    Limit,
+    /// Stored session state is inconsistent, damaged or cut short.
+    State,
+    /// The application's store failed.
+    Store,
+}
+
+impl Error {
+    /// The variant's stable, machine-readable name, as the test vectors and SPEC.md 8.1 write
+    /// it (`"LowOrderPublicKey"`, `"DecryptionFailed"`, ...). It never changes for a variant,
+    /// and never includes the variant's values.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "TooLarge",
+            Self::MalformedProtobuf => "MalformedProtobuf",
+            Self::NonCanonicalEncoding => "NonCanonicalEncoding",
+            Self::UnsupportedVersion { .. } => "UnsupportedVersion",
+            Self::MissingField { .. } => "MissingField",
+            Self::InvalidLength { .. } => "InvalidLength",
+            Self::InvalidPublicKey => "InvalidPublicKey",
+            Self::LowOrderPublicKey => "LowOrderPublicKey",
+            Self::NonContributoryKeyAgreement => "NonContributoryKeyAgreement",
+            Self::InvalidSignature => "InvalidSignature",
+            Self::UnknownSignedPreKey { .. } => "UnknownSignedPreKey",
+            Self::UnknownOneTimePreKey { .. } => "UnknownOneTimePreKey",
+            Self::OneTimePreKeyConsumed { .. } => "OneTimePreKeyConsumed",
+            Self::PreKeyMessageMismatch => "PreKeyMessageMismatch",
+            Self::DecryptionFailed => "DecryptionFailed",
+            Self::DuplicateMessage => "DuplicateMessage",
+            Self::TooManySkippedMessages { .. } => "TooManySkippedMessages",
+            Self::CounterExhausted => "CounterExhausted",
+            Self::InvalidSessionState => "InvalidSessionState",
+            Self::SessionStateCorrupted => "SessionStateCorrupted",
+            Self::NotAPreKeyMessage => "NotAPreKeyMessage",
+            Self::Store(_) => "Store",
+        }
+    }
+
+    /// The category the error belongs to.
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            Self::MalformedProtobuf
+            | Self::NonCanonicalEncoding
+            | Self::UnsupportedVersion { .. }
+            | Self::MissingField { .. }
+            | Self::InvalidLength { .. }
+            | Self::NotAPreKeyMessage => ErrorCategory::Decoding,
+            Self::InvalidPublicKey
+            | Self::LowOrderPublicKey
+            | Self::NonContributoryKeyAgreement
+            | Self::InvalidSignature => ErrorCategory::Key,
+            Self::UnknownSignedPreKey { .. }
+            | Self::UnknownOneTimePreKey { .. }
+            | Self::OneTimePreKeyConsumed { .. } => ErrorCategory::PreKey,
+            Self::PreKeyMessageMismatch | Self::DecryptionFailed | Self::DuplicateMessage => {
+                ErrorCategory::Decryption
+            }
+            Self::TooLarge { .. }
+            | Self::TooManySkippedMessages { .. }
+            | Self::CounterExhausted => ErrorCategory::Limit,
+            Self::InvalidSessionState | Self::SessionStateCorrupted => ErrorCategory::State,
+            Self::Store(_) => ErrorCategory::Store,
+        }
+    }
+
+    /// Every variant's [`Error::kind`], in declaration order (for catalogues and checks that
+    /// must cover them all).
+    pub const KINDS: &'static [&'static str] = &[
+        "TooLarge",
+        "MalformedProtobuf",
+        "NonCanonicalEncoding",
+        "UnsupportedVersion",
+        "MissingField",
+        "InvalidLength",
+        "InvalidPublicKey",
+        "LowOrderPublicKey",
+        "NonContributoryKeyAgreement",
+        "InvalidSignature",
+        "UnknownSignedPreKey",
+        "UnknownOneTimePreKey",
+        "OneTimePreKeyConsumed",
+        "PreKeyMessageMismatch",
+        "DecryptionFailed",
+        "DuplicateMessage",
+        "TooManySkippedMessages",
+        "CounterExhausted",
+        "InvalidSessionState",
+        "SessionStateCorrupted",
+        "NotAPreKeyMessage",
+        "Store",
+    ];
+}
+
+/// A failure of the application's store (a database or I/O error), carried by
+/// [`Error::Store`].
+///
+/// It holds a description and, optionally, the underlying error. **A store must never put
+/// secret material in it** (no key bytes, no serialized session, no query parameters that hold
+/// them): hushwire's own stores describe the operation and the database's error code only.
+/// Two store errors are equal when their descriptions are.
+#[derive(Clone)]
+pub struct StoreError {
+    message: Arc<str>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// A store error with a description and no underlying error.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Arc::from(message.into()),
+            source: None,
+        }
+    }
+
+    /// A store error wrapping `source` (an I/O or database error), described by `message`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message: Arc::from(message.into()),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// The description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreError")
+            .field("message", &self.message)
+            .field("has_source", &self.source.is_some())
+            .finish()
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for StoreError {}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
 }
 
 impl fmt::Display for Error {
@@ -128,8 +333,82 @@ impl fmt::Display for Error {
             }
             Self::CounterExhausted => f.write_str("message counter exhausted"),
             Self::InvalidSessionState => f.write_str("session state is inconsistent"),
+            Self::SessionStateCorrupted => {
+                f.write_str("stored session is cut short or damaged (checksum mismatch)")
+            }
+            Self::NotAPreKeyMessage => f.write_str("expected a PreKeyMessage"),
+            Self::Store(error) => write!(f, "store failed: {error}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Store(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One value of every variant, so that the tests below cover them all: adding a variant
+    /// without adding it here fails to compile in `kind` and `category` (exhaustive matches),
+    /// and fails `kinds_are_listed_once` if `KINDS` is not updated.
+    fn every_variant() -> Vec<Error> {
+        vec![
+            Error::TooLarge { len: 2, max: 1 },
+            Error::MalformedProtobuf,
+            Error::NonCanonicalEncoding,
+            Error::UnsupportedVersion { found: 2 },
+            Error::MissingField { field: "x" },
+            Error::InvalidLength {
+                field: "x",
+                expected: 32,
+                found: 1,
+            },
+            Error::InvalidPublicKey,
+            Error::LowOrderPublicKey,
+            Error::NonContributoryKeyAgreement,
+            Error::InvalidSignature,
+            Error::UnknownSignedPreKey { id: 1 },
+            Error::UnknownOneTimePreKey { id: 1 },
+            Error::OneTimePreKeyConsumed { id: 1 },
+            Error::PreKeyMessageMismatch,
+            Error::DecryptionFailed,
+            Error::DuplicateMessage,
+            Error::TooManySkippedMessages { skip: 2, max: 1 },
+            Error::CounterExhausted,
+            Error::InvalidSessionState,
+            Error::SessionStateCorrupted,
+            Error::NotAPreKeyMessage,
+            Error::Store(StoreError::new("disk full")),
+        ]
+    }
+
+    #[test]
+    fn kinds_are_listed_once_and_match_debug_names() {
+        let kinds: Vec<&str> = every_variant().iter().map(Error::kind).collect();
+        assert_eq!(kinds, Error::KINDS);
+        for error in every_variant() {
+            // The name is the variant's identifier: what `Debug` starts with.
+            assert!(format!("{error:?}").starts_with(error.kind()), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn store_errors_keep_their_source_and_category() {
+        let io = std::io::Error::other("connection reset");
+        let error = Error::from(StoreError::with_source("load session", io));
+        assert_eq!(error.category(), ErrorCategory::Store);
+        let source = std::error::Error::source(&error).and_then(|e| e.source());
+        assert_eq!(
+            source.map(|e| e.to_string()).as_deref(),
+            Some("connection reset")
+        );
+        assert_eq!(error.to_string(), "store failed: load session");
+    }
+}

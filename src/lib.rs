@@ -34,7 +34,7 @@ mod x3dh;
 
 pub use bundle::{PreKeyBundle, PreKeyBundleIn};
 pub use config::Config;
-pub use error::Error;
+pub use error::{Error, ErrorCategory, StoreError};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};
 pub use prekey::{
