@@ -8,6 +8,7 @@ use crate::prekey::{
 };
 use crate::primitives::x25519::X25519PublicKey;
 use crate::proto;
+use crate::timestamp::Timestamp;
 
 /// A prekey bundle as it arrives from the network: structurally valid, signature not yet
 /// checked. The only way to use it is [`PreKeyBundleIn::validate`].
@@ -15,7 +16,7 @@ use crate::proto;
 pub struct PreKeyBundleIn {
     identity_key: IdentityKey,
     signed_prekey_id: SignedPreKeyId,
-    signed_prekey_created_at: u64,
+    signed_prekey_created_at: Timestamp,
     signed_prekey: X25519PublicKey,
     signature: Vec<u8>,
     one_time_prekey: Option<OneTimePreKey>,
@@ -57,7 +58,7 @@ impl PreKeyBundleIn {
         Ok(Self {
             identity_key,
             signed_prekey_id: SignedPreKeyId(spk.id),
-            signed_prekey_created_at: spk.created_at,
+            signed_prekey_created_at: Timestamp::from_unix_seconds(spk.created_at),
             signed_prekey,
             signature: spk.signature,
             one_time_prekey,
@@ -97,18 +98,31 @@ pub struct PreKeyBundle {
 }
 
 impl PreKeyBundle {
-    /// The bundle an owner publishes for its own keys. It needs no verification: the signed
-    /// prekey was signed by `identity` when it was generated.
+    /// The bundle an owner publishes for its own keys. The signed prekey's signature is
+    /// verified under `identity`, exactly as [`PreKeyBundleIn::validate`] would verify the
+    /// encoded bundle, so a prekey that another identity signed cannot make a "verified"
+    /// bundle.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`] if `identity` did not sign `signed_prekey`.
     pub fn new(
         identity: &IdentityKeyPair,
         signed_prekey: &SignedPreKeyPair,
         one_time_prekey: Option<OneTimePreKey>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, Error> {
+        let public = signed_prekey.public();
+        let signed_prekey = SignedPreKey::verified(
+            identity.public_key(),
+            public.id(),
+            public.created_at(),
+            *public.public_key(),
+            public.signature(),
+        )?;
+        Ok(Self {
             identity_key: *identity.public_key(),
-            signed_prekey: signed_prekey.public().clone(),
+            signed_prekey,
             one_time_prekey,
-        }
+        })
     }
 
     /// The owner's identity key.
@@ -133,7 +147,7 @@ impl PreKeyBundle {
             identity_key: self.identity_key.to_bytes().to_vec(),
             signed_prekey: Some(proto::SignedPreKey {
                 id: self.signed_prekey.id().0,
-                created_at: self.signed_prekey.created_at(),
+                created_at: self.signed_prekey.created_at().as_unix_seconds(),
                 public_key: self.signed_prekey.public_key().to_bytes().to_vec(),
                 signature: self.signed_prekey.signature().to_vec(),
             }),

@@ -3,6 +3,12 @@
 /// Limits applied when decoding and decrypting. SPEC.md section 8.4 lists what each one bounds
 /// and what exceeding it returns.
 ///
+/// Every value is usable: none panics, aborts or makes a session unloadable. The three count
+/// limits take effect up to [`MAX_STORED_ENTRIES`] (a larger value counts as that), which is
+/// also what the loader accepts, so whatever [`crate::Session::to_stored`] writes,
+/// [`crate::Session::from_stored`] loads under the same `Config`. Stored state is bounded by
+/// [`MAX_STORED_STATE_LEN`], not by `max_encoded_len`, which applies to wire messages.
+///
 /// The configuration is not part of the serialized session state: it is supplied when a
 /// session is created or loaded, so a backend can change its limits for every stored session
 /// at once.
@@ -18,22 +24,49 @@ pub struct Config {
     /// Most message keys one incoming message may make us derive and store on a single chain.
     /// Default 2000.
     pub max_skip: u32,
-    /// Most skipped message keys a session keeps; the oldest is evicted first. Default 2000.
+    /// Most skipped message keys a session keeps; the oldest is evicted first. Default 2000;
+    /// values above [`MAX_STORED_ENTRIES`] count as that.
     pub max_skipped_keys: usize,
-    /// Most receiving chains a session keeps (values below 1 count as 1). Default 5.
+    /// Most receiving chains a session keeps (values below 1 count as 1, above
+    /// [`MAX_STORED_ENTRIES`] as that). Default 5.
     pub max_receiving_chains: usize,
     /// Most ratchet keys of dropped receiving chains a session remembers (32 bytes each), so
     /// that a replayed message from such a chain fails as [`crate::Error::DuplicateMessage`]
-    /// rather than [`crate::Error::DecryptionFailed`]. Default 32.
+    /// rather than [`crate::Error::DecryptionFailed`]. Default 32; values above
+    /// [`MAX_STORED_ENTRIES`] count as that.
     pub max_retired_chains: usize,
-    /// Largest envelope, prekey bundle or session state accepted by a decoder, in bytes.
-    /// Default 2 MiB.
+    /// Largest envelope or prekey bundle accepted by a decoder, in bytes, and so the largest
+    /// envelope `encrypt` produces. Default 2 MiB. (Stored sessions have their own bound,
+    /// [`MAX_STORED_STATE_LEN`].)
     pub max_encoded_len: usize,
 }
 
+/// The most entries of each list a stored session may hold (SPEC.md 9.2 step 7): receiving
+/// chains, skipped keys and retired ratchet keys. The count limits of [`Config`] take effect up
+/// to this value.
+pub const MAX_STORED_ENTRIES: usize = 1 << 16;
+
+/// The largest stored session the loader reads, in bytes (SPEC.md 9.2 step 1): 16 MiB, above
+/// the largest state [`MAX_STORED_ENTRIES`] entries in every list can encode to (about
+/// 12.2 MB).
+pub const MAX_STORED_STATE_LEN: usize = 16 * 1024 * 1024;
+
 impl Config {
+    /// The number of skipped keys kept: `max_skipped_keys`, at most [`MAX_STORED_ENTRIES`].
+    pub(crate) fn skipped_keys(&self) -> usize {
+        self.max_skipped_keys.min(MAX_STORED_ENTRIES)
+    }
+
+    /// The number of receiving chains kept: `max_receiving_chains` within 1 and
+    /// [`MAX_STORED_ENTRIES`].
     pub(crate) fn receiving_chains(&self) -> usize {
-        self.max_receiving_chains.max(1)
+        self.max_receiving_chains.clamp(1, MAX_STORED_ENTRIES)
+    }
+
+    /// The number of retired ratchet keys kept: `max_retired_chains`, at most
+    /// [`MAX_STORED_ENTRIES`].
+    pub(crate) fn retired_chains(&self) -> usize {
+        self.max_retired_chains.min(MAX_STORED_ENTRIES)
     }
 }
 

@@ -5,7 +5,7 @@ use core::fmt;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand::CryptoRng;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
 use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
@@ -46,9 +46,10 @@ impl IdentityKeyPair {
         }
     }
 
-    /// The 32-byte seed, for storing the identity. Handle it as the secret it is.
-    pub fn to_seed(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.signing.to_bytes())
+    /// The 32-byte seed, for storing the identity. It is the identity's secret: wiped on drop,
+    /// redacted in `Debug`.
+    pub fn to_seed(&self) -> IdentitySeed {
+        IdentitySeed(self.signing.to_bytes())
     }
 
     /// Our public identity key.
@@ -75,6 +76,25 @@ impl IdentityKeyPair {
     /// X25519 between our identity's X25519 secret and `their` key.
     pub(crate) fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<SharedSecret, Error> {
         self.agreement.diffie_hellman(their)
+    }
+}
+
+/// An identity's 32-byte Ed25519 seed (SPEC.md 3.1), as [`IdentityKeyPair::to_seed`] returns
+/// it for storage. Wiped on drop; its `Debug` shows nothing of it.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct IdentitySeed([u8; 32]);
+
+impl IdentitySeed {
+    /// The seed's bytes, to write to the application's secret storage and to pass back to
+    /// [`IdentityKeyPair::from_seed`].
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IdentitySeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdentitySeed(<redacted>)")
     }
 }
 

@@ -30,12 +30,13 @@ mod proto;
 mod ratchet;
 mod session;
 mod signature;
+mod timestamp;
 mod x3dh;
 
 pub use bundle::{PreKeyBundle, PreKeyBundleIn};
-pub use config::Config;
+pub use config::{Config, MAX_STORED_ENTRIES, MAX_STORED_STATE_LEN};
 pub use error::{Error, ErrorCategory, StoreError};
-pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
+pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};
 pub use prekey::{
     OneTimePreKey, OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId,
@@ -44,8 +45,9 @@ pub use prekey::{
 pub use prekey_store::{InMemoryPreKeyStore, PreKeyStore};
 pub use primitives::x25519::{X25519_LEN, X25519PublicKey};
 pub use ratchet::header::Header;
-pub use session::Session;
+pub use session::{Acceptance, SESSION_ID_LEN, Session, SessionId, StoredSession};
 pub use signature::SIGNATURE_LEN;
+pub use timestamp::Timestamp;
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -8,6 +8,7 @@ use crate::Error;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
+use crate::timestamp::Timestamp;
 
 /// The id of a signed prekey, chosen by its owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,7 +34,7 @@ impl SignedPreKeyPair {
         rng: &mut R,
         identity: &IdentityKeyPair,
         id: SignedPreKeyId,
-        created_at: u64,
+        created_at: Timestamp,
     ) -> Self {
         let secret = X25519Secret::generate(rng);
         let public_key = secret.public_key();
@@ -81,7 +82,7 @@ impl fmt::Debug for SignedPreKeyPair {
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedPreKey {
     id: SignedPreKeyId,
-    created_at: u64,
+    created_at: Timestamp,
     public_key: X25519PublicKey,
     signature: [u8; SIGNATURE_LEN],
 }
@@ -93,7 +94,7 @@ impl SignedPreKey {
     }
 
     /// Creation time in seconds since the Unix epoch, as signed.
-    pub fn created_at(&self) -> u64 {
+    pub fn created_at(&self) -> Timestamp {
         self.created_at
     }
 
@@ -108,10 +109,14 @@ impl SignedPreKey {
     }
 
     /// The signed body (SPEC.md 4.1): `id (u32 BE) || created_at (u64 BE) || public key`.
-    fn signed_body(id: SignedPreKeyId, created_at: u64, public_key: &X25519PublicKey) -> [u8; 44] {
+    fn signed_body(
+        id: SignedPreKeyId,
+        created_at: Timestamp,
+        public_key: &X25519PublicKey,
+    ) -> [u8; 44] {
         let mut body = [0u8; 44];
         body[..4].copy_from_slice(&id.0.to_be_bytes());
-        body[4..12].copy_from_slice(&created_at.to_be_bytes());
+        body[4..12].copy_from_slice(&created_at.as_unix_seconds().to_be_bytes());
         body[12..].copy_from_slice(public_key.as_bytes());
         body
     }
@@ -124,7 +129,7 @@ impl SignedPreKey {
     pub fn verified(
         identity: &IdentityKey,
         id: SignedPreKeyId,
-        created_at: u64,
+        created_at: Timestamp,
         public_key: X25519PublicKey,
         signature: &[u8],
     ) -> Result<Self, Error> {
@@ -145,7 +150,7 @@ impl fmt::Debug for SignedPreKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedPreKey")
             .field("id", &self.id.0)
-            .field("created_at", &self.created_at)
+            .field("created_at", &self.created_at.as_unix_seconds())
             .field("public_key", &self.public_key)
             .finish_non_exhaustive()
     }

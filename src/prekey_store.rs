@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::Error;
 use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
 
-/// The responder's prekey secrets, as [`crate::Session::accept`] needs them.
+/// The responder's prekey secrets, as [`crate::Session::accept_with_store`] needs them.
 ///
 /// `accept` looks keys up, runs X3DH, decrypts the first message, and only if that succeeds
 /// calls [`PreKeyStore::consume_one_time_prekey`]; if that call fails, `accept` fails with its
@@ -61,6 +61,13 @@ impl InMemoryPreKeyStore {
         }
         self.one_time.insert(key.id(), key);
         true
+    }
+
+    /// Removes the signed prekey with `id` (after rotating to a new one and a grace period for
+    /// first messages still in flight), returning it if it was there. First messages that name
+    /// it then fail with [`Error::UnknownSignedPreKey`].
+    pub fn remove_signed_prekey(&mut self, id: SignedPreKeyId) -> Option<SignedPreKeyPair> {
+        self.signed.remove(&id)
     }
 
     /// How many unconsumed one-time prekeys remain.

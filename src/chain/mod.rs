@@ -5,3 +5,4 @@
 pub(crate) mod chain_key;
 pub(crate) mod message_key;
 pub(crate) mod skipped_keys;
+pub(crate) mod wiping;

@@ -5,9 +5,6 @@ use std::collections::VecDeque;
 use crate::chain::message_key::MessageKey;
 use crate::primitives::x25519::X25519PublicKey;
 
-/// Most skipped-key slots reserved ahead of need.
-const MAX_RESERVE: usize = 4096;
-
 /// One stored key: the chain it belongs to, the message counter, and MK.
 #[derive(Clone)]
 pub(crate) struct SkippedKey {
@@ -39,20 +36,17 @@ impl SkippedKeys {
         self.keys.remove(index);
     }
 
-    /// Appends `keys` (oldest first), then evicts from the front down to `cap`.
+    /// Appends `keys` (oldest first), evicting the oldest so that at most `cap` remain.
     ///
-    /// Growing a collection frees its old buffer without wiping it, and that buffer holds
-    /// message keys. So the deque reserves room for the whole cap (up to `MAX_RESERVE` slots)
-    /// the first time it needs to grow, and so reallocates at most rarely; SPEC.md 8.3 lists
-    /// this as a residual exposure.
+    /// The evictions happen first, so the deque only ever grows to what it will hold; it grows
+    /// by copying and wiping the old buffer ([`crate::chain::wiping`]).
     pub(crate) fn extend(&mut self, keys: Vec<SkippedKey>, cap: usize) {
-        let needed = self.keys.len().saturating_add(keys.len());
-        if needed > self.keys.capacity() {
-            let target = needed.max(cap.min(MAX_RESERVE));
-            self.keys.reserve_exact(target - self.keys.len());
-        }
-        self.keys.extend(keys);
-        self.truncate_oldest(cap);
+        let incoming = keys.len().min(cap);
+        // The oldest of `keys` that would be evicted at once are dropped (and wiped) here.
+        let skip = keys.len() - incoming;
+        self.truncate_oldest(cap - incoming);
+        crate::chain::wiping::make_room_deque(&mut self.keys, incoming);
+        self.keys.extend(keys.into_iter().skip(skip));
     }
 
     /// Evicts the oldest keys until at most `cap` remain.

@@ -8,6 +8,7 @@ use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::prekey::{OneTimePreKey, OneTimePreKeyId, SignedPreKey, SignedPreKeyId};
 use crate::primitives::x25519::X25519PublicKey;
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
+use crate::timestamp::Timestamp;
 
 /// The X25519 secret of an identity (SPEC.md 3.1): SHA-512(seed)[0..32], unclamped.
 pub fn identity_x25519_secret(seed: &[u8; 32]) -> Zeroizing<[u8; 32]> {
@@ -55,7 +56,7 @@ pub fn verify_signed_prekey(
     SignedPreKey::verified(
         &identity,
         SignedPreKeyId(id),
-        created_at,
+        Timestamp::from_unix_seconds(created_at),
         public_key,
         signature,
     )

@@ -44,6 +44,38 @@ impl Envelope {
         }
     }
 
+    /// The PreKeyMessage this envelope holds: what [`crate::Session::accept`] takes.
+    ///
+    /// # Errors
+    /// [`Error::NotAPreKeyMessage`] for a RatchetMessage.
+    pub fn into_prekey(self) -> Result<PreKeyMessage, Error> {
+        match self {
+            Self::PreKey(message) => Ok(message),
+            Self::Ratchet(_) => Err(Error::NotAPreKeyMessage),
+        }
+    }
+
+    /// The PreKeyMessage this envelope holds, if it is one.
+    pub fn as_prekey(&self) -> Option<&PreKeyMessage> {
+        match self {
+            Self::PreKey(message) => Some(message),
+            Self::Ratchet(_) => None,
+        }
+    }
+
+    /// True for a PreKeyMessage (a session's first messages, until the initiator hears back).
+    pub fn is_prekey(&self) -> bool {
+        matches!(self, Self::PreKey(_))
+    }
+
+    /// The Double Ratchet message inside, whichever kind of envelope this is.
+    pub fn ratchet_message(&self) -> &RatchetMessage {
+        match self {
+            Self::PreKey(message) => message.message(),
+            Self::Ratchet(message) => message,
+        }
+    }
+
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
         let content = match self {

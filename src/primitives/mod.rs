@@ -4,6 +4,7 @@
 //! crypto-provider seam has one place to sit.
 
 pub(crate) mod aead;
+pub(crate) mod hash;
 pub(crate) mod hexfmt;
 pub(crate) mod kdf;
 pub(crate) mod x25519;

@@ -194,4 +194,8 @@ pub struct SessionState {
     /// recent first, so that a replay on such a chain is still recognised.
     #[prost(bytes = "vec", repeated, tag = "11")]
     pub retired_ratchet_keys: ::prost::alloc::vec::Vec<::prost::alloc::vec::Vec<u8>>,
+    /// The session's SessionId (32 bytes), derived when the session was created
+    /// from public values only (SPEC.md 9.3); never changes.
+    #[prost(bytes = "vec", tag = "12")]
+    pub session_id: ::prost::alloc::vec::Vec<u8>,
 }

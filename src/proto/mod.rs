@@ -63,8 +63,12 @@ fn decode_canonical_len<M: Message + Default>(bytes: &[u8], max_len: usize) -> R
 
 /// Encodes `message` into a buffer of exactly the right size, so no reallocation leaves a
 /// partial copy of secret fields behind.
-pub(crate) fn encode_exact<M: Message>(message: &M) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(message.encoded_len()));
+///
+/// The buffer has room for `extra` more bytes after the encoding (a checksum).
+pub(crate) fn encode_exact_with_room<M: Message>(message: &M, extra: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        message.encoded_len().saturating_add(extra),
+    ));
     // Encoding into a Vec cannot run out of capacity: Vec grows.
     let _ = message.encode(&mut *out);
     out

@@ -81,7 +81,7 @@ impl DoubleRatchet {
         let plaintext = decrypt_with(step.message_key, context, message)?;
         let (root_key, sending) = send_step(rng, &step.root_key, &message.header.ratchet_key, 0)?;
         let mut skipped = SkippedKeys::default();
-        skipped.extend(step.skipped, config.max_skipped_keys);
+        skipped.extend(step.skipped, config.skipped_keys());
         let ratchet = Self {
             root_key,
             sending,
@@ -148,11 +148,10 @@ impl DoubleRatchet {
                 .get_mut(position)
                 .ok_or(Error::InvalidSessionState)?;
             let advanced =
-                chain.advance_to(header.counter, config.max_skip, config.max_skipped_keys)?;
+                chain.advance_to(header.counter, config.max_skip, config.skipped_keys())?;
             let plaintext = decrypt_with(advanced.message_key, context, message)?;
             chain.chain_key = advanced.chain_key;
-            self.skipped
-                .extend(advanced.skipped, config.max_skipped_keys);
+            self.skipped.extend(advanced.skipped, config.skipped_keys());
             return Ok(plaintext);
         }
 
@@ -185,7 +184,7 @@ impl DoubleRatchet {
                 Some(current.advance_to(
                     header.previous_counter - 1,
                     config.max_skip,
-                    config.max_skipped_keys,
+                    config.skipped_keys(),
                 )?)
             }
             _ => None,
@@ -211,15 +210,12 @@ impl DoubleRatchet {
                 message_key: finished.message_key,
             });
             current.chain_key = finished.chain_key;
-            self.skipped.extend(skipped, config.max_skipped_keys);
+            self.skipped.extend(skipped, config.skipped_keys());
         }
-        self.skipped.extend(step.skipped, config.max_skipped_keys);
-        // Reserve before inserting so the Vec never reallocates (which would free an unwiped
-        // copy of the chain keys) once it has reached its full size.
-        let room = config.receiving_chains().saturating_add(1);
-        if self.receiving.capacity() < room {
-            self.receiving.reserve_exact(room - self.receiving.len());
-        }
+        self.skipped.extend(step.skipped, config.skipped_keys());
+        // Grow by copying, so no reallocation frees an unwiped copy of the chain keys; the
+        // room follows what is stored, never the configured limit.
+        crate::chain::wiping::make_room(&mut self.receiving, 1);
         self.receiving.insert(0, step.chain);
         self.apply_limits(config);
         self.root_key = root_key;
@@ -233,14 +229,21 @@ impl DoubleRatchet {
     /// keys are evicted, receiving chains past the limit are retired (their keys remembered),
     /// and the oldest retired keys are forgotten.
     pub(crate) fn apply_limits(&mut self, config: &Config) {
-        self.skipped.truncate_oldest(config.max_skipped_keys);
-        let dropped = self
-            .receiving
-            .split_off(config.receiving_chains().min(self.receiving.len()));
-        for chain in dropped.into_iter().rev() {
-            self.retired.insert(0, chain.ratchet_key);
+        self.skipped.truncate_oldest(config.skipped_keys());
+        let keep = config.receiving_chains().min(self.receiving.len());
+        // The dropped chains' ratchet keys go to the front of `retired`, most recent first;
+        // `truncate` then drops (and so wipes) the chain keys in place.
+        let dropped = self.receiving.get(keep..).unwrap_or_default();
+        if !dropped.is_empty() {
+            let mut retired = Vec::with_capacity(
+                (dropped.len() + self.retired.len()).min(config.retired_chains()),
+            );
+            retired.extend(dropped.iter().map(|chain| chain.ratchet_key));
+            retired.extend(self.retired.iter().copied());
+            self.retired = retired;
         }
-        self.retired.truncate(config.max_retired_chains);
+        self.receiving.truncate(keep);
+        self.retired.truncate(config.retired_chains());
     }
 }
 
@@ -258,7 +261,7 @@ fn receive_step(
         ratchet_key: header.ratchet_key,
         chain_key,
     };
-    let advanced = fresh.advance_to(header.counter, config.max_skip, config.max_skipped_keys)?;
+    let advanced = fresh.advance_to(header.counter, config.max_skip, config.skipped_keys())?;
     Ok(ReceiveStep {
         root_key,
         chain: ReceivingChain {

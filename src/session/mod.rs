@@ -1,18 +1,24 @@
 //! A pairwise session: X3DH to start it, the Double Ratchet to run it (SPEC.md sections 5, 6).
 
+mod acceptance;
+mod id;
 mod state;
+mod stored;
 
 use core::fmt;
 
 use rand::CryptoRng;
-use zeroize::Zeroizing;
+
+pub use acceptance::Acceptance;
+pub use id::{SESSION_ID_LEN, SessionId};
+pub use stored::StoredSession;
 
 use crate::Error;
 use crate::bundle::PreKeyBundle;
 use crate::config::Config;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::message::{Envelope, PreKeyMessage};
-use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
+use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
 use crate::prekey_store::PreKeyStore;
 use crate::primitives::x25519::X25519PublicKey;
 use crate::ratchet::DoubleRatchet;
@@ -68,43 +74,48 @@ enum Role {
 
 /// An end-to-end encrypted pairwise session with one peer device.
 ///
-/// **Use each copy of a session at most once.** A `clone()`, or a state restored from bytes
-/// after the original was used, encrypts with message keys and nonces that were already used,
-/// which breaks ChaCha20-Poly1305's confidentiality and integrity. A backend must make
-/// load → encrypt/decrypt → store atomic per session (SPEC.md section 9). `Clone` exists for
-/// tests and for trying an operation on a copy that is then discarded.
+/// **Use each state of a session at most once.** A state restored from storage after the
+/// original was used encrypts with message keys and nonces that were already used, which
+/// breaks ChaCha20-Poly1305's confidentiality and integrity. So a session is not `Clone`, and a
+/// backend must make load → encrypt/decrypt → store atomic per session (SPEC.md section 9).
 ///
-/// A session is plain data: `Send + Sync`, no global state, and it can be stored with
-/// [`Session::to_bytes`] and restored with [`Session::from_bytes`]. Its secrets are zeroized on
-/// drop, and its `Debug` output shows only public values.
+/// A session is plain data: `Send + Sync`, no global state, no storage of its own. It is stored
+/// with [`Session::to_stored`] and restored with [`Session::from_stored`]; [`Session::id`] names
+/// it for the database. Its secrets are zeroized on drop, and its `Debug` output shows only
+/// public values.
 ///
 /// ```
-/// use hushwire::{Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
-///                OneTimePreKeyPair, PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair};
+/// use hushwire::{Config, Envelope, IdentityKeyPair, OneTimePreKeyId, OneTimePreKeyPair,
+///                PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp};
 /// use rand::SeedableRng;
 ///
 /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
 /// let config = Config::default();
 ///
-/// // Bob publishes a bundle and keeps the secrets in a store.
+/// // Bob publishes a bundle and keeps the secrets.
 /// let bob = IdentityKeyPair::generate(&mut rng);
-/// let spk = SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), 1_700_000_000);
+/// let created = Timestamp::from_unix_seconds(1_700_000_000);
+/// let spk = SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), created);
 /// let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1));
-/// let bundle = PreKeyBundle::new(&bob, &spk, Some(*otk.public()));
-/// let mut store = InMemoryPreKeyStore::new();
-/// store.add_signed_prekey(spk);
-/// store.add_one_time_prekey(otk);
+/// let bundle = PreKeyBundle::new(&bob, &spk, Some(*otk.public()))?;
 ///
 /// // Alice fetches and verifies it, then starts a session.
 /// let bundle = hushwire::PreKeyBundleIn::decode(&bundle.encode(), &config)?.validate()?;
 /// let alice = IdentityKeyPair::generate(&mut rng);
-/// let mut alice_session = Session::initiate(&mut rng, &alice, &bundle, config)?;
+/// let mut alice_session = Session::initiate(&mut rng, &alice, &bundle, &config)?;
 /// let wire = alice_session.encrypt(b"hello Bob")?.encode();
 ///
-/// // Bob accepts the first message.
-/// let Envelope::PreKey(first) = Envelope::decode(&wire, &config)? else { unreachable!() };
-/// let (mut bob_session, plaintext) = Session::accept(&mut rng, &bob, &mut store, &first, config)?;
+/// // Bob accepts the first message with the prekeys it names: nothing is consumed yet.
+/// let first = Envelope::decode(&wire, &config)?.into_prekey()?;
+/// let accepted = Session::accept(&mut rng, &bob, &spk, Some(&otk), &first, &config)?;
+/// assert_eq!(accepted.one_time_prekey_id(), Some(OneTimePreKeyId(1)));
+/// // Only now, after decryption succeeded, is the one-time prekey deleted.
+/// let (mut bob_session, plaintext) = accepted.complete(|_otk| {
+///     // delete the one-time prekey from the store here (and store the session)
+///     Ok(())
+/// })?;
 /// assert_eq!(plaintext, b"hello Bob");
+/// assert_eq!(bob_session.id(), alice_session.id());
 ///
 /// // And replies.
 /// let reply = bob_session.encrypt(b"hi Alice")?.encode();
@@ -112,11 +123,12 @@ enum Role {
 /// assert_eq!(alice_session.decrypt(&mut rng, &reply)?, b"hi Alice");
 /// # Ok::<(), hushwire::Error>(())
 /// ```
-#[derive(Clone)]
+#[cfg_attr(feature = "test-util", derive(Clone))]
 pub struct Session {
+    id: SessionId,
     config: Config,
-    local_identity: IdentityKey,
-    remote_identity: IdentityKey,
+    our_identity: IdentityKey,
+    their_identity: IdentityKey,
     role: Role,
     ratchet: DoubleRatchet,
 }
@@ -134,7 +146,7 @@ impl Session {
         rng: &mut R,
         ours: &IdentityKeyPair,
         bundle: &PreKeyBundle,
-        config: Config,
+        config: &Config,
     ) -> Result<Self, Error> {
         let agreement = x3dh::initiate(rng, ours, bundle)?;
         let ratchet = DoubleRatchet::initiator(
@@ -143,9 +155,14 @@ impl Session {
             bundle.signed_prekey().public_key(),
         )?;
         Ok(Self {
-            config,
-            local_identity: *ours.public_key(),
-            remote_identity: *bundle.identity_key(),
+            id: SessionId::derive(
+                ours.public_key(),
+                bundle.identity_key(),
+                &agreement.base_key,
+            ),
+            config: *config,
+            our_identity: *ours.public_key(),
+            their_identity: *bundle.identity_key(),
             role: Role::Initiator {
                 pending: Some(PreKeyInfo {
                     base_key: agreement.base_key,
@@ -157,35 +174,47 @@ impl Session {
         })
     }
 
-    /// Accepts a first message as the responder (Bob): runs X3DH with the prekeys it names,
-    /// decrypts it, and only then consumes the one-time prekey in `store`. Draws 32 bytes from
-    /// `rng` (our next ratchet key) after decryption succeeds.
+    /// Accepts a first message as the responder (Bob), with the prekey secrets it names
+    /// ([`PreKeyMessage::signed_prekey_id`], [`PreKeyMessage::one_time_prekey_id`]): runs X3DH,
+    /// decrypts the message, and returns an [`Acceptance`]. Nothing is consumed and no storage
+    /// is touched: the caller deletes the one-time prekey the acceptance names, and only then
+    /// takes the session and plaintext with [`Acceptance::complete`]. Looking keys up first and
+    /// deleting only after decryption means a forged first message cannot burn one-time
+    /// prekeys.
     ///
-    /// The returned session's [`Session::remote_identity`] is the key the message claims;
-    /// decryption proves the sender holds it, not who that is. Check it (identity
-    /// verification) before trusting the conversation.
+    /// Draws 32 bytes from `rng` (our next ratchet key) after decryption succeeds.
+    ///
+    /// The session's [`Session::their_identity`] is the key the message claims; decryption
+    /// proves the sender holds it, not who that is. Check it (identity verification) before
+    /// trusting the conversation. A `one_time_prekey` given for a message that names none is
+    /// ignored.
+    ///
+    /// [`Session::accept_with_store`] does the look-up and the delete for a [`PreKeyStore`].
     ///
     /// # Errors
-    /// [`Error::UnknownSignedPreKey`], [`Error::UnknownOneTimePreKey`],
-    /// [`Error::OneTimePreKeyConsumed`], and any decryption error. On error the store is
-    /// unchanged.
-    pub fn accept<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+    /// [`Error::UnknownSignedPreKey`] if `signed_prekey` is not the one the message names,
+    /// [`Error::UnknownOneTimePreKey`] if the message names a one-time prekey and
+    /// `one_time_prekey` is not it, and any key-agreement or decryption error.
+    pub fn accept<R: CryptoRng + ?Sized>(
         rng: &mut R,
         ours: &IdentityKeyPair,
-        store: &mut S,
+        signed_prekey: &SignedPreKeyPair,
+        one_time_prekey: Option<&OneTimePreKeyPair>,
         message: &PreKeyMessage,
-        config: Config,
-    ) -> Result<(Self, Vec<u8>), Error> {
-        let signed_prekey =
-            store
-                .signed_prekey(message.signed_prekey_id)
-                .ok_or(Error::UnknownSignedPreKey {
-                    id: message.signed_prekey_id.0,
-                })?;
-        let one_time_prekey = message
-            .one_time_prekey_id
-            .map(|id| store.one_time_prekey(id))
-            .transpose()?;
+        config: &Config,
+    ) -> Result<Acceptance, Error> {
+        if signed_prekey.id() != message.signed_prekey_id {
+            return Err(Error::UnknownSignedPreKey {
+                id: message.signed_prekey_id.0,
+            });
+        }
+        let one_time_prekey = match message.one_time_prekey_id {
+            Some(id) => match one_time_prekey {
+                Some(key) if key.id() == id => Some(key),
+                _ => return Err(Error::UnknownOneTimePreKey { id: id.0 }),
+            },
+            None => None,
+        };
         let shared_key = x3dh::respond(
             ours,
             signed_prekey,
@@ -203,21 +232,54 @@ impl Session {
             signed_prekey.secret(),
             &context,
             &message.message,
-            &config,
-        )?;
-        if let Some(id) = message.one_time_prekey_id {
-            store.consume_one_time_prekey(id)?;
-        }
-        let session = Self {
             config,
-            local_identity: *ours.public_key(),
-            remote_identity: message.identity_key,
+        )?;
+        let session = Self {
+            id: SessionId::derive(&message.identity_key, ours.public_key(), &message.base_key),
+            config: *config,
+            our_identity: *ours.public_key(),
+            their_identity: message.identity_key,
             role: Role::Responder {
                 accepted: PreKeyInfo::of(message),
             },
             ratchet,
         };
-        Ok((session, plaintext))
+        Ok(Acceptance::new(
+            session,
+            plaintext,
+            message.one_time_prekey_id,
+        ))
+    }
+
+    /// [`Session::accept`] with the prekeys looked up in `store`, and the one-time prekey
+    /// consumed there once decryption has succeeded: the one-call path for simple users.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSignedPreKey`], [`Error::UnknownOneTimePreKey`],
+    /// [`Error::OneTimePreKeyConsumed`] (also when a concurrent `accept` consumed it between
+    /// the look-up and the consume), and any decryption error. On error the store is unchanged.
+    pub fn accept_with_store<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        store: &mut S,
+        message: &PreKeyMessage,
+        config: &Config,
+    ) -> Result<(Self, Vec<u8>), Error> {
+        let signed_prekey =
+            store
+                .signed_prekey(message.signed_prekey_id)
+                .ok_or(Error::UnknownSignedPreKey {
+                    id: message.signed_prekey_id.0,
+                })?;
+        let one_time_prekey = message
+            .one_time_prekey_id
+            .map(|id| store.one_time_prekey(id))
+            .transpose()?;
+        let acceptance = Self::accept(rng, ours, signed_prekey, one_time_prekey, message, config)?;
+        acceptance.complete(|id| match id {
+            Some(id) => store.consume_one_time_prekey(id),
+            None => Ok(()),
+        })
     }
 
     /// Encrypts `plaintext` for the peer.
@@ -249,7 +311,7 @@ impl Session {
             Role::Initiator {
                 pending: Some(pending),
             } => Envelope::PreKey(PreKeyMessage {
-                identity_key: self.local_identity,
+                identity_key: self.our_identity,
                 base_key: pending.base_key,
                 signed_prekey_id: pending.signed_prekey_id,
                 one_time_prekey_id: pending.one_time_prekey_id,
@@ -279,7 +341,7 @@ impl Session {
             Envelope::PreKey(prekey) => match self.role {
                 Role::Responder { accepted }
                     if PreKeyInfo::of(prekey) == accepted
-                        && prekey.identity_key == self.remote_identity =>
+                        && prekey.identity_key == self.their_identity =>
                 {
                     (&prekey.message, Some(accepted.encode()))
                 }
@@ -310,14 +372,20 @@ impl Session {
         self.decrypt(rng, &envelope)
     }
 
+    /// The session's stable id, the same on both ends (SPEC.md 9.3): a key for records and
+    /// database rows.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
     /// Our identity key.
-    pub fn local_identity(&self) -> &IdentityKey {
-        &self.local_identity
+    pub fn our_identity(&self) -> &IdentityKey {
+        &self.our_identity
     }
 
     /// The peer's identity key.
-    pub fn remote_identity(&self) -> &IdentityKey {
-        &self.remote_identity
+    pub fn their_identity(&self) -> &IdentityKey {
+        &self.their_identity
     }
 
     /// True if we initiated this session.
@@ -338,9 +406,9 @@ impl Session {
 
     /// Replaces the limits this session applies from now on, trimming what it holds to them
     /// at once (oldest skipped keys first; receiving chains past the limit are retired).
-    pub fn set_config(&mut self, config: Config) {
-        self.config = config;
-        self.ratchet.apply_limits(&config);
+    pub fn set_config(&mut self, config: &Config) {
+        self.config = *config;
+        self.ratchet.apply_limits(config);
     }
 
     /// How many skipped message keys the session holds.
@@ -353,27 +421,26 @@ impl Session {
         self.ratchet.receiving.len()
     }
 
-    /// The serialized session state (SPEC.md section 9). It contains secrets.
-    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+    /// The session's stored form (SPEC.md section 9.1). It is secret.
+    pub fn to_stored(&self) -> StoredSession {
         state::encode(self)
     }
 
-    /// Restores a session from [`Session::to_bytes`] output, applying `config`.
+    /// Restores a session from what [`Session::to_stored`] wrote (the bytes of a
+    /// [`StoredSession`]), applying `config`: whatever `to_stored` writes, `from_stored` loads
+    /// under the same `Config`.
     ///
     /// # Errors
-    /// Decoding errors, and [`Error::InvalidSessionState`] for inconsistent state.
-    pub fn from_bytes(bytes: &[u8], config: Config) -> Result<Self, Error> {
-        state::decode(bytes, config)
+    /// [`Error::SessionStateCorrupted`] for a state cut short or damaged, decoding errors, and
+    /// [`Error::InvalidSessionState`] for an inconsistent state (SPEC.md 9.2).
+    pub fn from_stored(bytes: &[u8], config: &Config) -> Result<Self, Error> {
+        state::decode(bytes, *config)
     }
 
     fn associated_data(&self) -> AssociatedData {
         match self.role {
-            Role::Initiator { .. } => {
-                AssociatedData::new(&self.local_identity, &self.remote_identity)
-            }
-            Role::Responder { .. } => {
-                AssociatedData::new(&self.remote_identity, &self.local_identity)
-            }
+            Role::Initiator { .. } => AssociatedData::new(&self.our_identity, &self.their_identity),
+            Role::Responder { .. } => AssociatedData::new(&self.their_identity, &self.our_identity),
         }
     }
 }
@@ -381,8 +448,9 @@ impl Session {
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
-            .field("local_identity", &self.local_identity)
-            .field("remote_identity", &self.remote_identity)
+            .field("id", &self.id)
+            .field("our_identity", &self.our_identity)
+            .field("their_identity", &self.their_identity)
             .field("initiator", &self.is_initiator())
             .field("sending_counter", &self.ratchet.sending.chain_key.index())
             .field("receiving_chains", &self.ratchet.receiving.len())

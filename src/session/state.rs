@@ -1,15 +1,18 @@
 //! Session state to and from bytes (SPEC.md section 9).
 
-use zeroize::Zeroizing;
+use subtle::ConstantTimeEq;
 
+use super::id::{SESSION_ID_LEN, SessionId};
+use super::stored::StoredSession;
 use super::{PreKeyInfo, Role, Session};
 use crate::Error;
 use crate::chain::chain_key::ChainKey;
 use crate::chain::message_key::MessageKey;
 use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
-use crate::config::Config;
+use crate::config::{Config, MAX_STORED_ENTRIES, MAX_STORED_STATE_LEN};
 use crate::identity::IdentityKey;
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
+use crate::primitives::hash::{LABEL_STORED_SESSION, labelled_sha256};
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 use crate::proto;
 use crate::ratchet::DoubleRatchet;
@@ -17,10 +20,10 @@ use crate::ratchet::receiving_chain::ReceivingChain;
 use crate::ratchet::root_key::RootKey;
 use crate::ratchet::sending_chain::SendingChain;
 
-/// Most entries of any list a stored state may hold, whatever the configured limits.
-const MAX_STORED_ENTRIES: usize = 1 << 16;
+/// Length of the checksum that ends a stored session (SPEC.md 9.1).
+const CHECKSUM_LEN: usize = 32;
 
-pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
+pub(super) fn encode(session: &Session) -> StoredSession {
     let ratchet = &session.ratchet;
     let (initiator, pending, accepted) = match session.role {
         Role::Initiator { pending } => (true, pending, None),
@@ -28,8 +31,8 @@ pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
     };
     let state = proto::SessionState {
         version: proto::VERSION,
-        local_identity: session.local_identity.to_bytes().to_vec(),
-        remote_identity: session.remote_identity.to_bytes().to_vec(),
+        local_identity: session.our_identity.to_bytes().to_vec(),
+        remote_identity: session.their_identity.to_bytes().to_vec(),
         initiator,
         root_key: ratchet.root_key.as_bytes().to_vec(),
         sending: Some(proto::SendingChain {
@@ -64,14 +67,38 @@ pub(super) fn encode(session: &Session) -> Zeroizing<Vec<u8>> {
             .iter()
             .map(|key| key.to_bytes().to_vec())
             .collect(),
+        session_id: session.id.to_bytes().to_vec(),
     };
     // `state` is ZeroizeOnDrop: its copies of the secrets are wiped when it goes out of scope.
-    proto::encode_exact(&state)
+    let mut out = proto::encode_exact_with_room(&state, CHECKSUM_LEN);
+    let checksum = labelled_sha256(LABEL_STORED_SESSION, &[&out]);
+    out.extend_from_slice(&checksum);
+    StoredSession::new(out)
+}
+
+/// Splits a stored session into its state and checks the checksum (SPEC.md 9.2 steps 1-2).
+fn checked_state(bytes: &[u8]) -> Result<&[u8], Error> {
+    if bytes.len() > MAX_STORED_STATE_LEN {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            max: MAX_STORED_STATE_LEN,
+        });
+    }
+    let split = bytes
+        .len()
+        .checked_sub(CHECKSUM_LEN)
+        .ok_or(Error::SessionStateCorrupted)?;
+    let (state, checksum) = bytes.split_at(split);
+    let expected = labelled_sha256(LABEL_STORED_SESSION, &[state]);
+    if !bool::from(expected.ct_eq(checksum)) {
+        return Err(Error::SessionStateCorrupted);
+    }
+    Ok(state)
 }
 
 pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
-    let mut state: proto::SessionState =
-        proto::decode_strict_secret(bytes, config.max_encoded_len)?;
+    let state = checked_state(bytes)?;
+    let mut state: proto::SessionState = proto::decode_strict_secret(state, MAX_STORED_STATE_LEN)?;
     if state.version != proto::VERSION {
         return Err(Error::UnsupportedVersion {
             found: state.version,
@@ -95,6 +122,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         (false, None, Some(accepted)) => Role::Responder { accepted },
         _ => return Err(Error::InvalidSessionState),
     };
+    let id = session_id(&state.session_id, &role, &local_identity, &remote_identity)?;
 
     let root_key = RootKey::new(key32(&state.root_key, "root_key")?);
     let sending = state
@@ -205,12 +233,40 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     };
     ratchet.apply_limits(&config);
     Ok(Session {
+        id,
         config,
-        local_identity,
-        remote_identity,
+        our_identity: local_identity,
+        their_identity: remote_identity,
         role,
         ratchet,
     })
+}
+
+/// The stored session id (step 5): 32 bytes, and where the X3DH fields are still known (a
+/// responder, or an initiator before its first reply) equal to their derivation (9.3).
+fn session_id(
+    stored: &[u8],
+    role: &Role,
+    local: &IdentityKey,
+    remote: &IdentityKey,
+) -> Result<SessionId, Error> {
+    let bytes: [u8; SESSION_ID_LEN] = stored.try_into().map_err(|_| Error::InvalidLength {
+        field: "session_id",
+        expected: SESSION_ID_LEN,
+        found: stored.len(),
+    })?;
+    let id = SessionId::from_stored(bytes);
+    let derived = match role {
+        Role::Initiator {
+            pending: Some(info),
+        } => Some(SessionId::derive(local, remote, &info.base_key)),
+        Role::Initiator { pending: None } => None,
+        Role::Responder { accepted } => Some(SessionId::derive(remote, local, &accepted.base_key)),
+    };
+    if derived.is_some_and(|derived| derived != id) {
+        return Err(Error::InvalidSessionState);
+    }
+    Ok(id)
 }
 
 /// A 32-byte secret field.

@@ -1,0 +1,20 @@
+//! SHA-256 with a domain-separation label (SPEC.md 2.4): the session id and the stored
+//! session's checksum.
+
+use sha2::{Digest, Sha256};
+
+/// Label of the session id (SPEC.md 9.3).
+pub(crate) const LABEL_SESSION_ID: &[u8] = b"hushwire/v1/session-id";
+/// Label of the stored session's checksum (SPEC.md 9.1).
+pub(crate) const LABEL_STORED_SESSION: &[u8] = b"hushwire/v1/stored-session";
+
+/// SHA-256(len(label) as one byte || label || parts...). Labels are short constants.
+pub(crate) fn labelled_sha256(label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update([u8::try_from(label.len()).unwrap_or(u8::MAX)]);
+    hash.update(label);
+    for part in parts {
+        hash.update(part);
+    }
+    hash.finalize().into()
+}
