@@ -45,7 +45,7 @@ ERROR_KINDS = frozenset({
     "NonContributoryKeyAgreement", "InvalidSignature", "UnknownSignedPreKey",
     "UnknownOneTimePreKey", "OneTimePreKeyConsumed", "PreKeyMessageMismatch",
     "DecryptionFailed", "DuplicateMessage", "TooManySkippedMessages", "CounterExhausted",
-    "InvalidSessionState",
+    "InvalidSessionState", "SessionStateCorrupted", "NotAPreKeyMessage", "Store",
 })
 
 
@@ -1060,6 +1060,7 @@ SESSION_STATE = {                                              # SPEC.md 9.1
     9: ("pending_prekey", PREKEY_INFO, "message"),
     10: ("accepted_prekey", PREKEY_INFO, "message"),
     11: ("retired_ratchet_keys", "bytes", "repeated"),
+    12: ("session_id", "bytes", "plain"),
 }
 
 
@@ -1137,6 +1138,24 @@ def encode_envelope(msg) -> bytes:
 # SPEC.md 5.2, 5.4, 6.6 (notes), 6.7 -- sessions
 # =====================================================================================
 
+MAX_STORED_STATE_LEN = 16 * 1024 * 1024  # SPEC.md 9.2 step 1
+
+
+def labelled_sha256(label: bytes, data: bytes) -> bytes:
+    """SPEC.md 9.1, 9.3: SHA-256 of the label prefixed by its length in one byte, then data."""
+    return hashlib.sha256(u8(len(label)) + label + data).digest()
+
+
+def stored_checksum(state: bytes) -> bytes:
+    """SPEC.md 9.1: the checksum that ends a stored session."""
+    return labelled_sha256(b"hushwire/v1/stored-session", state)
+
+
+def session_id(ik_a: IdentityKey, ik_b: IdentityKey, ek_a: bytes) -> bytes:
+    """SPEC.md 9.3: the session id, initiator's identity first."""
+    return labelled_sha256(b"hushwire/v1/session-id", ik_a.encoded + ik_b.encoded + ek_a)
+
+
 @dataclass
 class Session:
     """SPEC.md 5-6: a pairwise session (X3DH role, ratchet, pending/accepted fields)."""
@@ -1147,6 +1166,7 @@ class Session:
     pending: Optional[PreKeyInfo]   # initiator, until its first successful decryption
     accepted: Optional[PreKeyInfo]  # responder
     config: Config
+    session_id: bytes               # SPEC.md 9.3
 
     @property
     def ad(self) -> bytes:
@@ -1165,7 +1185,8 @@ class Session:
         ratchet = Ratchet.initiator(x3dh.sk, bundle.signed_prekey.public_key, rng)  # 4
         otk_id = bundle.one_time_prekey[0] if bundle.one_time_prekey else None
         pending = PreKeyInfo(ek_pub, bundle.signed_prekey.id, otk_id)   # 5
-        return cls(ik_a.public, bundle.identity, True, ratchet, pending, None, config)
+        return cls(ik_a.public, bundle.identity, True, ratchet, pending, None, config,
+                   session_id(ik_a.public, bundle.identity, ek_pub))
 
     @classmethod
     def accept(cls, ik_b: IdentityKeyPair, store: PreKeyStore, msg: PreKeyMessage,
@@ -1188,7 +1209,8 @@ class Session:
         if msg.one_time_prekey_id is not None:                          # 6
             store.consumed.add(msg.one_time_prekey_id)
             del store.one_time[msg.one_time_prekey_id]
-        session = cls(ik_b.public, msg.identity_key, False, ratchet, None, msg.info, config)  # 7
+        session = cls(ik_b.public, msg.identity_key, False, ratchet, None, msg.info, config,
+                      session_id(msg.identity_key, ik_b.public, msg.base_key))  # 7
         return session, plaintext
 
     def encrypt(self, plaintext: bytes) -> bytes:
@@ -1240,8 +1262,10 @@ class Session:
             "pending_prekey": info(self.pending),
             "accepted_prekey": info(self.accepted),
             "retired_ratchet_keys": list(r.retired),
+            "session_id": self.session_id,
         }
-        return pb_encode(SESSION_STATE, value)
+        state = pb_encode(SESSION_STATE, value)
+        return state + stored_checksum(state)                          # 9.1
 
     # ---- SPEC.md 9.2 -----------------------------------------------------------------
 
@@ -1251,31 +1275,45 @@ class Session:
         def bad_state():  # SPEC.md 8.1 / 9.2: inconsistent serialized state
             return HushwireError("InvalidSessionState")
 
-        st = strict_decode(SESSION_STATE, data, config.max_encoded_len)          # 1
+        if len(data) > MAX_STORED_STATE_LEN:                                      # 1
+            raise HushwireError("TooLarge", len=len(data), max=MAX_STORED_STATE_LEN)
+        if len(data) < 32 or not hmac.compare_digest(                             # 2
+                stored_checksum(data[:-32]), data[-32:]):
+            raise HushwireError("SessionStateCorrupted")
+        st = strict_decode(SESSION_STATE, data[:-32], MAX_STORED_STATE_LEN)      # 3
         check_version(st)
-        local = validate_identity_key(st["local_identity"], "local_identity")     # 2
+        local = validate_identity_key(st["local_identity"], "local_identity")     # 4
         remote = validate_identity_key(st["remote_identity"], "remote_identity")
-        for name in ("pending_prekey", "accepted_prekey"):                        # 3
+        for name in ("pending_prekey", "accepted_prekey"):                        # 5
             if st[name] is not None:
                 validate_x25519_public(st[name]["base_key"], "prekey_info.base_key")
-        pending, accepted = st["pending_prekey"], st["accepted_prekey"]          # 4
+        pending, accepted = st["pending_prekey"], st["accepted_prekey"]          # 6
         if st["initiator"] and accepted is None:
             initiator = True
         elif not st["initiator"] and accepted is not None and pending is None:
             initiator = False
         else:
             raise bad_state()
-        require_len(st["root_key"], 32, "root_key")                              # 5
-        sending = st["sending"]                                                   # 6
+        sid = require_len(st["session_id"], 32, "session_id")                     # 7
+        if not initiator:
+            derived = session_id(remote, local, accepted["base_key"])
+        elif pending is not None:
+            derived = session_id(local, remote, pending["base_key"])
+        else:
+            derived = sid
+        if derived != sid:
+            raise bad_state()
+        require_len(st["root_key"], 32, "root_key")                              # 8
+        sending = st["sending"]                                                   # 9
         if sending is None:
             raise HushwireError("MissingField", field="sending")
         require_len(sending["ratchet_secret"], 32, "sending.ratchet_secret")
         if sending["ratchet_key"]:  # absent in states written before field 5 existed
             validate_x25519_public(sending["ratchet_key"], "sending.ratchet_key")
         require_len(sending["chain_key"], 32, "sending.chain_key")
-        if len(st["receiving"]) > 65536 or len(st["skipped"]) > 65536:           # 7
+        if len(st["receiving"]) > 65536 or len(st["skipped"]) > 65536:           # 10
             raise bad_state()
-        receiving = []                                                            # 8
+        receiving = []                                                            # 11
         for chain in st["receiving"]:
             validate_x25519_public(chain["ratchet_key"], "receiving.ratchet_key")
             if any(c.ratchet_key == chain["ratchet_key"] for c in receiving):
@@ -1283,24 +1321,24 @@ class Session:
             require_len(chain["chain_key"], 32, "receiving.chain_key")
             receiving.append(ReceivingChain(chain["ratchet_key"], chain["chain_key"],
                                             chain["counter"]))
-        if not initiator and not receiving:                                       # 9
+        if not initiator and not receiving:                                       # 12
             raise bad_state()
-        if len(st["retired_ratchet_keys"]) > 65536:                               # 10
+        if len(st["retired_ratchet_keys"]) > 65536:                               # 13
             raise bad_state()
         for key in st["retired_ratchet_keys"]:
             validate_x25519_public(key, "retired_ratchet_keys")
-        skipped = []                                                              # 11
+        skipped = []                                                              # 14
         for entry in st["skipped"]:
             validate_x25519_public(entry["ratchet_key"], "skipped.ratchet_key")
             require_len(entry["message_key"], 32, "skipped.message_key")
             skipped.append(SkippedKey(entry["ratchet_key"], entry["counter"],
                                       entry["message_key"]))
         all_keys = [c.ratchet_key for c in receiving] + list(st["retired_ratchet_keys"])
-        if len(set(all_keys)) != len(all_keys):                                   # 12
+        if len(set(all_keys)) != len(all_keys):                                   # 15
             raise bad_state()
-        if initiator and pending is not None and receiving:                       # 13
+        if initiator and pending is not None and receiving:                       # 16
             raise bad_state()
-        seen = set()                                                              # 14, 15
+        seen = set()                                                              # 17, 18
         for k in skipped:
             if (k.ratchet_key, k.counter) in seen:
                 raise bad_state()
@@ -1320,7 +1358,8 @@ class Session:
         # trim to the configured limits, as after a DH ratchet step (9.2, 6.6)
         ratchet.store([], config)
         ratchet.trim_chains(config)
-        return cls(local, remote, initiator, ratchet, info(pending), info(accepted), config)
+        return cls(local, remote, initiator, ratchet, info(pending), info(accepted), config,
+                   sid)
 
 
 # =====================================================================================
