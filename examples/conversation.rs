@@ -7,7 +7,8 @@
 
 use hushwire::{
     Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, PreKeyBundleIn, Session, SignedPreKeyId, SignedPreKeyPair,
+    PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId, SignedPreKeyPair,
+    Timestamp,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -31,7 +32,8 @@ fn main() -> Result<(), hushwire::Error> {
 
     println!("== 1. The business publishes its keys");
     let business = IdentityKeyPair::generate(&mut rng);
-    let spk = SignedPreKeyPair::generate(&mut rng, &business, SignedPreKeyId(1), 1_764_000_000);
+    let created = Timestamp::from_unix_seconds(1_764_000_000);
+    let spk = SignedPreKeyPair::generate(&mut rng, &business, SignedPreKeyId(1), created);
     let mut store = InMemoryPreKeyStore::new();
     let mut one_time = Vec::new();
     for id in 1..=3 {
@@ -39,7 +41,7 @@ fn main() -> Result<(), hushwire::Error> {
         one_time.push(*key.public());
         store.add_one_time_prekey(key);
     }
-    let bundle_bytes = PreKeyBundle::new(&business, &spk, one_time.first().copied()).encode();
+    let bundle_bytes = PreKeyBundle::new(&business, &spk, one_time.first().copied())?.encode();
     store.add_signed_prekey(spk);
     println!(
         "   identity key   {}",
@@ -57,7 +59,7 @@ fn main() -> Result<(), hushwire::Error> {
         "   signed prekey signature verified (prekey id {})",
         bundle.signed_prekey().id().0
     );
-    let mut customer_session = Session::initiate(&mut rng, &customer, &bundle, config)?;
+    let mut customer_session = Session::initiate(&mut rng, &customer, &bundle, &config)?;
 
     println!("== 3. The customer writes first");
     let first = customer_session
@@ -71,11 +73,37 @@ fn main() -> Result<(), hushwire::Error> {
     );
 
     println!("== 4. The business accepts the first message");
-    let Envelope::PreKey(first_message) = Envelope::decode(&first, &config)? else {
-        return Err(hushwire::Error::PreKeyMessageMismatch);
-    };
-    let (mut business_session, plaintext) =
-        Session::accept(&mut rng, &business, &mut store, &first_message, config)?;
+    let first_message = Envelope::decode(&first, &config)?.into_prekey()?;
+    // The core touches no storage: look up the prekeys the message names, decrypt, and only
+    // then delete the one-time prekey (a forged first message cannot burn one).
+    let signed_prekey = store
+        .signed_prekey(first_message.signed_prekey_id())
+        .ok_or(hushwire::Error::UnknownSignedPreKey {
+            id: first_message.signed_prekey_id().0,
+        })?;
+    let one_time_prekey = first_message
+        .one_time_prekey_id()
+        .map(|id| store.one_time_prekey(id))
+        .transpose()?;
+    let acceptance = Session::accept(
+        &mut rng,
+        &business,
+        signed_prekey,
+        one_time_prekey,
+        &first_message,
+        &config,
+    )?;
+    println!(
+        "   decrypted (session {}…); now delete one-time prekey {}",
+        &acceptance.session_id().to_string()[..16],
+        acceptance
+            .one_time_prekey_id()
+            .map_or("none".to_string(), |id| id.0.to_string())
+    );
+    let (mut business_session, plaintext) = acceptance.complete(|id| match id {
+        Some(id) => store.consume_one_time_prekey(id),
+        None => Ok(()),
+    })?;
     println!("   customer: {:?}", text(&plaintext));
     println!(
         "   one-time prekey consumed; {} left",
@@ -105,26 +133,32 @@ fn main() -> Result<(), hushwire::Error> {
     }
 
     println!("== 6. A replayed message is refused, and the session is unchanged");
-    let before = customer_session.to_bytes();
+    let before = customer_session.to_stored();
     match customer_session.decrypt_bytes(&mut rng, &replies[1]) {
         Err(error) => println!("   replay of #1: {error}"),
         Ok(_) => println!("   replay of #1 was accepted (this is a bug)"),
     }
     println!(
         "   state unchanged: {}",
-        customer_session.to_bytes() == before
+        customer_session.to_stored().as_bytes() == before.as_bytes()
     );
 
     println!("== 7. Both sides store their sessions and restore them");
-    let stored_customer = customer_session.to_bytes();
-    let stored_business = business_session.to_bytes();
+    let stored_customer = customer_session.to_stored();
+    let stored_business = business_session.to_stored();
     println!(
-        "   customer state {} bytes, business state {} bytes",
+        "   customer state {} bytes, business state {} bytes, both under session id {}…",
         stored_customer.len(),
-        stored_business.len()
+        stored_business.len(),
+        &business_session.id().to_string()[..16]
     );
-    let mut customer_session = Session::from_bytes(&stored_customer, config)?;
-    let mut business_session = Session::from_bytes(&stored_business, config)?;
+    let mut customer_session = Session::from_stored(stored_customer.as_bytes(), &config)?;
+    let mut business_session = Session::from_stored(stored_business.as_bytes(), &config)?;
+    let cut = &stored_business.as_bytes()[..stored_business.len() - 1];
+    match Session::from_stored(cut, &config) {
+        Err(error) => println!("   a row cut short is refused: {error}"),
+        Ok(_) => println!("   a row cut short loaded (this is a bug)"),
+    }
 
     println!("== 8. The conversation goes on (each turn is a DH ratchet step)");
     for (from_customer, line) in [
@@ -148,9 +182,9 @@ fn main() -> Result<(), hushwire::Error> {
     println!("== 9. Identity check");
     // Each side compares the identity key its session holds with the one the other side shows
     // out of band (in person, or from a verified directory).
-    let customer_sees = customer_session.remote_identity().to_bytes();
+    let customer_sees = customer_session.their_identity().to_bytes();
     let business_shows = business.public_key().to_bytes();
-    let business_sees = business_session.remote_identity().to_bytes();
+    let business_sees = business_session.their_identity().to_bytes();
     let customer_shows = customer.public_key().to_bytes();
     println!(
         "   customer's copy of the business key {} matches: {}",
