@@ -1,0 +1,276 @@
+//! Generation and verification of hushwire's JSON test vectors (test-vectors/README.md).
+//!
+//! Every layer is one function `compute(input) -> output`. Generation builds inputs from fixed
+//! seeds and records `compute`'s result; verification recomputes each case from its inputs and
+//! compares, then checks that the whole file is byte-for-byte what generation produces. The
+//! same code backs `cargo run --example vectors` and `tests/vectors.rs`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    unreachable_pub
+)]
+
+mod json;
+
+mod envelope;
+mod identity;
+mod kdf;
+mod message;
+mod session_state;
+mod signed_prekey;
+mod transcript;
+mod x3dh;
+
+use serde_json::{Value, json};
+
+/// Version of the vector file format.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// One vector file: its name, what it pins, how to compute a case, and its generated cases.
+pub struct Layer {
+    pub file: &'static str,
+    pub description: &'static str,
+    /// Field name → the SPEC.md section that defines it.
+    pub fields: &'static [(&'static str, &'static str)],
+    pub compute: fn(&Value) -> Result<Value, String>,
+    pub inputs: fn() -> Vec<(&'static str, Value)>,
+}
+
+pub fn layers() -> Vec<Layer> {
+    vec![
+        Layer {
+            file: "identity.json",
+            description: "Identity keys: Ed25519 seed to Ed25519 public key and X25519 secret and public key; identity key validation.",
+            fields: &[
+                ("seed", "SPEC.md 3.1 (RFC 8032 private key)"),
+                ("ed25519_public", "SPEC.md 3.1 (identity key encoding)"),
+                (
+                    "x25519_secret",
+                    "SPEC.md 3.1 (SHA-512(seed)[0..32], before clamping)",
+                ),
+                ("x25519_public", "SPEC.md 3.1 (Montgomery form)"),
+                (
+                    "identity_key",
+                    "SPEC.md 3.1 (validation of a received identity key)",
+                ),
+            ],
+            compute: identity::compute,
+            inputs: identity::inputs,
+        },
+        Layer {
+            file: "signed_prekey.json",
+            description: "Signed prekey signatures: the signed message and the Ed25519 signature; verification failures.",
+            fields: &[
+                ("seed", "SPEC.md 3.1"),
+                ("id", "SPEC.md 4.1"),
+                ("created_at", "SPEC.md 4.1"),
+                (
+                    "public_key",
+                    "SPEC.md 4.1 (X25519 public key of the prekey)",
+                ),
+                ("signed_message", "SPEC.md 3.2, 4.1"),
+                ("signature", "SPEC.md 3.2 (Ed25519, RFC 8032)"),
+            ],
+            compute: signed_prekey::compute,
+            inputs: signed_prekey::inputs,
+        },
+        Layer {
+            file: "x3dh.json",
+            description: "X3DH with and without a one-time prekey: every DH output, SK and AD, computed by both sides.",
+            fields: &[
+                ("alice_seed", "SPEC.md 3.1"),
+                ("alice_base_secret", "SPEC.md 5.2 (EK_A)"),
+                ("bob_seed", "SPEC.md 3.1"),
+                ("bob_signed_prekey_secret", "SPEC.md 4.1"),
+                ("bob_one_time_prekey_secret", "SPEC.md 4.1"),
+                ("dh", "SPEC.md 5.3 (DH1..DH4)"),
+                ("shared_key", "SPEC.md 5.3 (SK)"),
+                ("associated_data", "SPEC.md 5.3 (AD)"),
+            ],
+            compute: x3dh::compute,
+            inputs: x3dh::inputs,
+        },
+        Layer {
+            file: "kdf.json",
+            description: "KDF_RK, KDF_CK chains, and message key expansion to the AEAD key and nonce.",
+            fields: &[
+                ("root_key", "SPEC.md 6.2"),
+                ("dh_output", "SPEC.md 6.2"),
+                ("next_root_key", "SPEC.md 6.2"),
+                ("chain_key", "SPEC.md 6.2, 6.3"),
+                ("chain", "SPEC.md 6.3 (message keys and next chain keys)"),
+                ("message_key", "SPEC.md 6.3"),
+                ("aead_key", "SPEC.md 6.4"),
+                ("aead_nonce", "SPEC.md 6.4"),
+            ],
+            compute: kdf::compute,
+            inputs: kdf::inputs,
+        },
+        Layer {
+            file: "message.json",
+            description: "Message encryption: header encoding, AEAD associated data, ciphertext; tampered ciphertext, header and AD.",
+            fields: &[
+                ("message_key", "SPEC.md 6.3"),
+                ("x3dh_ad", "SPEC.md 5.3"),
+                ("ratchet_key", "SPEC.md 6.5"),
+                ("previous_counter", "SPEC.md 6.5 (PN)"),
+                ("counter", "SPEC.md 6.5 (N)"),
+                (
+                    "prekey_info",
+                    "SPEC.md 6.5 (X3DH fields of a PreKeyMessage)",
+                ),
+                ("aead_associated_data", "SPEC.md 6.5"),
+                ("ciphertext", "SPEC.md 6.4"),
+            ],
+            compute: message::compute,
+            inputs: message::inputs,
+        },
+        Layer {
+            file: "transcript.json",
+            description: "Full sessions from seeded RNGs: every random draw, every envelope in the order sent, every delivery in order and out of order, and both final states.",
+            fields: &[
+                (
+                    "alice_rng_seed",
+                    "test-vectors/README.md (ChaCha20 key of the RNG)",
+                ),
+                ("bob_rng_seed", "test-vectors/README.md"),
+                ("script", "test-vectors/README.md"),
+                (
+                    "rng_draws",
+                    "SPEC.md 5.2, 6.1, 6.6 (what is drawn, and when)",
+                ),
+                ("envelopes", "SPEC.md 7"),
+                ("deliveries", "SPEC.md 6.6, 8.1"),
+                ("alice_state", "SPEC.md 9"),
+                ("bob_state", "SPEC.md 9"),
+            ],
+            compute: transcript::compute,
+            inputs: transcript::inputs,
+        },
+        Layer {
+            file: "envelope.json",
+            description: "Envelope decoding: the fields of valid envelopes, and the error of each malformed one.",
+            fields: &[
+                ("bytes", "SPEC.md 7.1-7.4"),
+                ("max_encoded_len", "SPEC.md 8.4"),
+                ("decoded", "SPEC.md 7.2-7.4"),
+            ],
+            compute: envelope::compute,
+            inputs: envelope::inputs,
+        },
+        Layer {
+            file: "session_state.json",
+            description: "Session state serialization: states from a seeded session decode and re-encode byte for byte; malformed states are refused.",
+            fields: &[("state", "SPEC.md 9"), ("reencoded", "SPEC.md 9")],
+            compute: session_state::compute,
+            inputs: session_state::inputs,
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/// The whole JSON document of a layer, as generation produces it.
+pub fn generate(layer: &Layer) -> Value {
+    let cases: Vec<Value> = (layer.inputs)()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (comment, input))| {
+            let mut case = json!({ "id": i + 1, "comment": comment, "input": input });
+            match (layer.compute)(&input) {
+                Ok(output) => case["output"] = output,
+                Err(error) => case["error"] = Value::String(error),
+            }
+            case
+        })
+        .collect();
+    let fields: serde_json::Map<String, Value> = layer
+        .fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "file": layer.file,
+        "description": layer.description,
+        "fields": fields,
+        "cases": cases,
+    })
+}
+
+/// The file's exact text.
+pub fn render(document: &Value) -> String {
+    serde_json::to_string_pretty(document).unwrap() + "\n"
+}
+
+/// What verifying one file found.
+pub struct Report {
+    pub passed: usize,
+    pub failed: Vec<String>,
+}
+
+/// Verifies `text` as the vector file of `layer`: every case recomputed from its inputs, then
+/// the whole file against regeneration (so no byte can change unnoticed, comments included).
+pub fn verify(layer: &Layer, text: &str) -> Report {
+    let mut report = Report {
+        passed: 0,
+        failed: Vec::new(),
+    };
+    let document: Value = match serde_json::from_str(text) {
+        Ok(document) => document,
+        Err(e) => {
+            report.failed.push(format!("not JSON: {e}"));
+            return report;
+        }
+    };
+    if document["format_version"] != json!(FORMAT_VERSION) {
+        report.failed.push(format!(
+            "format_version is {}, expected {FORMAT_VERSION}",
+            document["format_version"]
+        ));
+    }
+    let cases = document["cases"].as_array().cloned().unwrap_or_default();
+    if cases.is_empty() {
+        report.failed.push("no cases".into());
+    }
+    for case in &cases {
+        let id = &case["id"];
+        let expected = match (case.get("output"), case.get("error")) {
+            (Some(output), None) => Ok(output.clone()),
+            (None, Some(Value::String(error))) => Err(error.clone()),
+            _ => {
+                report
+                    .failed
+                    .push(format!("case {id}: needs exactly one of output and error"));
+                continue;
+            }
+        };
+        let actual = (layer.compute)(&case["input"]);
+        if actual == expected {
+            report.passed += 1;
+        } else {
+            report.failed.push(format!(
+                "case {id}: expected {expected:?}, computed {actual:?}"
+            ));
+        }
+    }
+    if render(&document) != text || document != generate(layer) {
+        report
+            .failed
+            .push("file differs from its regeneration".into());
+    }
+    report
+}
+
+/// The 32-byte seed number `n` of the generated inputs.
+fn seed(n: u8) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    for (i, b) in s.iter_mut().enumerate() {
+        *b = n.wrapping_mul(31).wrapping_add(i as u8);
+    }
+    s
+}
