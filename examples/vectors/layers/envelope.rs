@@ -1,13 +1,14 @@
 //! envelope.json: decoding of valid and malformed envelopes (SPEC.md 7).
 
-use super::json::{bytes, h, kind, num};
+use super::json::{Fields, bytes, h, kind};
 use hushwire::{Config, Envelope};
 use serde_json::{Value, json};
 
-use super::transcript;
+use super::transcript::{self, TranscriptInput};
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
-    let run = transcript::compute(&transcript::inputs()[0].1).unwrap();
+    let run = transcript::compute(&TranscriptInput::from_json(&transcript::inputs()[0].1).unwrap())
+        .unwrap();
     let prekey = bytes(&run["envelopes"][0]["bytes"]).unwrap();
     let ratchet = bytes(&run["envelopes"][3]["bytes"]).unwrap();
     let case = |b: &[u8]| json!({ "bytes": h(b), "max_encoded_len": 2 * 1024 * 1024 });
@@ -121,11 +122,30 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     cases
 }
 
-pub(super) fn compute(input: &Value) -> Result<Value, String> {
+/// One case's input: the bytes to decode and the size limit.
+pub(super) struct EnvelopeInput {
+    /// `"bytes"`: the envelope as received.
+    pub(super) bytes: Vec<u8>,
+    /// `"max_encoded_len"`: the decoder's `Config::max_encoded_len`.
+    pub(super) max_encoded_len: usize,
+}
+
+impl EnvelopeInput {
+    /// Reads a case's `input`, refusing unknown and missing keys.
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(value, &["bytes", "max_encoded_len"], &[])?;
+        Ok(Self {
+            bytes: fields.bytes("bytes")?,
+            max_encoded_len: fields.usize("max_encoded_len")?,
+        })
+    }
+}
+
+/// The fields of the decoded envelope.
+pub(super) fn compute(input: &EnvelopeInput) -> Result<Value, String> {
     let mut config = Config::default();
-    config.max_encoded_len =
-        usize::try_from(num(&input["max_encoded_len"])?).map_err(|e| e.to_string())?;
-    let decoded = Envelope::decode(&bytes(&input["bytes"])?, &config).map_err(kind)?;
+    config.max_encoded_len = input.max_encoded_len;
+    let decoded = Envelope::decode(&input.bytes, &config).map_err(kind)?;
     let ratchet = |m: &hushwire::RatchetMessage| {
         json!({
             "ratchet_key": h(m.header().ratchet_key.as_bytes()),

@@ -1,7 +1,7 @@
 //! identity.json: identity keys from their seeds, and validation of received identity keys
 //! (SPEC.md 3.1).
 
-use super::json::{b32, bytes, h, kind};
+use super::json::{Fields, h, kind};
 use super::seed;
 use hushwire::{IdentityKeyPair, hazmat};
 use serde_json::{Value, json};
@@ -39,16 +39,40 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(super) fn compute(input: &Value) -> Result<Value, String> {
-    if let Some(key) = input.get("identity_key") {
-        let key = hushwire::IdentityKey::from_bytes(&bytes(key)?).map_err(kind)?;
-        return Ok(json!({ "x25519_public": h(key.x25519().as_bytes()) }));
+/// One case's input: a seed to derive an identity from, or a received identity key to check.
+pub(super) enum IdentityInput {
+    /// `{ "seed" }`: the Ed25519 seed of an identity.
+    Seed([u8; 32]),
+    /// `{ "identity_key" }`: a received identity key, of any length.
+    IdentityKey(Vec<u8>),
+}
+
+impl IdentityInput {
+    /// Reads a case's `input`, refusing unknown and missing keys.
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        if value.get("identity_key").is_some() {
+            let fields = Fields::of(value, &["identity_key"], &[])?;
+            return Ok(Self::IdentityKey(fields.bytes("identity_key")?));
+        }
+        let fields = Fields::of(value, &["seed"], &[])?;
+        Ok(Self::Seed(fields.b32("seed")?))
     }
-    let seed = b32(&input["seed"])?;
-    let identity = IdentityKeyPair::from_seed(&seed);
-    Ok(json!({
-        "ed25519_public": h(identity.public_key().to_bytes()),
-        "x25519_secret": h(*hazmat::identity_x25519_secret(&seed)),
-        "x25519_public": h(identity.public_key().x25519().as_bytes()),
-    }))
+}
+
+/// The keys derived from a seed, or the X25519 form of a received identity key that is valid.
+pub(super) fn compute(input: &IdentityInput) -> Result<Value, String> {
+    match input {
+        IdentityInput::IdentityKey(key) => {
+            let key = hushwire::IdentityKey::from_bytes(key).map_err(kind)?;
+            Ok(json!({ "x25519_public": h(key.x25519().as_bytes()) }))
+        }
+        IdentityInput::Seed(seed) => {
+            let identity = IdentityKeyPair::from_seed(seed);
+            Ok(json!({
+                "ed25519_public": h(identity.public_key().to_bytes()),
+                "x25519_secret": h(*hazmat::identity_x25519_secret(seed)),
+                "x25519_public": h(identity.public_key().x25519().as_bytes()),
+            }))
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! message.json: header encoding, AEAD associated data and ciphertext of one message, and
 //! tampered messages that fail to open (SPEC.md 6.4, 6.5).
 
-use super::json::{b32, bytes, h, kind, num};
+use super::json::{Fields, h, kind};
 use super::seed;
 use hushwire::{IdentityKeyPair, hazmat};
 use serde_json::{Value, json};
@@ -25,9 +25,9 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     info.extend_from_slice(&[0, 0, 0, 1, 1, 0, 0, 0, 7]);
     in_prekey["prekey_info"] = h(&info);
     let mut in_prekey_sent_bare = base.clone();
-    in_prekey_sent_bare["open"] = seal(&in_prekey).unwrap()["ciphertext"].clone();
-    let sealed = seal(&base).unwrap();
-    let ct = bytes(&sealed["ciphertext"]).unwrap();
+    let sealed = |input: &Value| seal(&MessageInput::from_json(input).unwrap()).unwrap();
+    in_prekey_sent_bare["open"] = h(sealed(&in_prekey).ciphertext);
+    let ct = sealed(&base).ciphertext;
     let mut tampered_ct = base.clone();
     let mut flipped = ct.clone();
     flipped[0] ^= 1;
@@ -64,40 +64,106 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn seal(input: &Value) -> Result<Value, String> {
-    let ad: [u8; 64] = bytes(&input["x3dh_ad"])?
-        .try_into()
-        .map_err(|_| "x3dh_ad must be 64 bytes")?;
-    let aead_ad = hazmat::aead_associated_data(
-        &ad,
-        &bytes(&input["ratchet_key"])?,
-        u32::try_from(num(&input["previous_counter"])?).map_err(|e| e.to_string())?,
-        u32::try_from(num(&input["counter"])?).map_err(|e| e.to_string())?,
-        match input.get("prekey_info") {
-            Some(info) => Some(
-                bytes(info)?
+/// One case's input: a message to seal, and optionally a ciphertext to open under the same
+/// header and associated data.
+pub(super) struct MessageInput {
+    /// `"message_key"`.
+    pub(super) message_key: [u8; 32],
+    /// `"x3dh_ad"`: the AD of X3DH, 64 bytes.
+    pub(super) x3dh_ad: [u8; 64],
+    /// `"ratchet_key"`: the header's ratchet public key, of any length.
+    pub(super) ratchet_key: Vec<u8>,
+    /// `"previous_counter"`: PN.
+    pub(super) previous_counter: u32,
+    /// `"counter"`: N.
+    pub(super) counter: u32,
+    /// `"prekey_info"`, optional: the X3DH fields of a PreKeyMessage, 41 bytes.
+    pub(super) prekey_info: Option<[u8; 41]>,
+    /// `"plaintext"`.
+    pub(super) plaintext: Vec<u8>,
+    /// `"open"`, optional: a ciphertext to open instead of returning the sealed one.
+    pub(super) open: Option<Vec<u8>>,
+}
+
+impl MessageInput {
+    /// Reads a case's `input`, refusing unknown and missing keys.
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(
+            value,
+            &[
+                "message_key",
+                "x3dh_ad",
+                "ratchet_key",
+                "previous_counter",
+                "counter",
+                "plaintext",
+            ],
+            &["prekey_info", "open"],
+        )?;
+        let x3dh_ad = fields
+            .bytes("x3dh_ad")?
+            .try_into()
+            .map_err(|_| "x3dh_ad must be 64 bytes")?;
+        let prekey_info = match fields.get("prekey_info") {
+            Some(_) => Some(
+                fields
+                    .bytes("prekey_info")?
                     .try_into()
                     .map_err(|_| "prekey_info must be 41 bytes")?,
             ),
             None => None,
-        }
-        .as_ref(),
-    )
-    .map_err(kind)?;
-    let mk = b32(&input["message_key"])?;
-    Ok(json!({
-        "aead_associated_data": h(&aead_ad),
-        "ciphertext": h(hazmat::seal(&mk, &aead_ad, &bytes(&input["plaintext"])?)),
-    }))
+        };
+        let open = match fields.get("open") {
+            Some(_) => Some(fields.bytes("open")?),
+            None => None,
+        };
+        Ok(Self {
+            message_key: fields.b32("message_key")?,
+            x3dh_ad,
+            ratchet_key: fields.bytes("ratchet_key")?,
+            previous_counter: fields.u32("previous_counter")?,
+            counter: fields.u32("counter")?,
+            prekey_info,
+            plaintext: fields.bytes("plaintext")?,
+            open,
+        })
+    }
 }
 
-pub(super) fn compute(input: &Value) -> Result<Value, String> {
+/// A sealed message: the AEAD associated data and the ciphertext.
+struct Sealed {
+    aead_associated_data: Vec<u8>,
+    ciphertext: Vec<u8>,
+}
+
+/// Seals `input.plaintext` under the header and associated data of `input`.
+fn seal(input: &MessageInput) -> Result<Sealed, String> {
+    let aead_associated_data = hazmat::aead_associated_data(
+        &input.x3dh_ad,
+        &input.ratchet_key,
+        input.previous_counter,
+        input.counter,
+        input.prekey_info.as_ref(),
+    )
+    .map_err(kind)?;
+    let ciphertext = hazmat::seal(&input.message_key, &aead_associated_data, &input.plaintext);
+    Ok(Sealed {
+        aead_associated_data,
+        ciphertext,
+    })
+}
+
+/// The associated data and ciphertext of the sealed message; or, given a ciphertext to open,
+/// its plaintext.
+pub(super) fn compute(input: &MessageInput) -> Result<Value, String> {
     let sealed = seal(input)?;
-    if let Some(ct) = input.get("open") {
-        let aead_ad = bytes(&sealed["aead_associated_data"])?;
+    if let Some(ct) = &input.open {
         let plaintext =
-            hazmat::open(&b32(&input["message_key"])?, &aead_ad, &bytes(ct)?).map_err(kind)?;
+            hazmat::open(&input.message_key, &sealed.aead_associated_data, ct).map_err(kind)?;
         return Ok(json!({ "plaintext": h(plaintext) }));
     }
-    Ok(sealed)
+    Ok(json!({
+        "aead_associated_data": h(&sealed.aead_associated_data),
+        "ciphertext": h(sealed.ciphertext),
+    }))
 }

@@ -1,9 +1,11 @@
 //! Generation and verification of hushwire's JSON test vectors (test-vectors/README.md).
 //!
-//! Every layer is one function `compute(input) -> output`. Generation builds inputs from fixed
-//! seeds and records `compute`'s result; verification recomputes each case from its inputs and
-//! compares, then checks that the whole file is byte-for-byte what generation produces. The
-//! same code backs `cargo run --example vectors` and `tests/vectors.rs`.
+//! Every layer is one module with one function `compute(&input) -> output`, whose input is a
+//! small struct or enum read from the case's JSON `input` by its `from_json` (which refuses
+//! unknown and missing keys). Generation builds inputs from fixed seeds and records
+//! `compute`'s result; verification recomputes each case from its inputs and compares, then
+//! checks that the whole file is byte-for-byte what generation produces. The same code backs
+//! `cargo run --example vectors` and `tests/vectors.rs` (which also runs the tests below).
 
 #![allow(
     clippy::unwrap_used,
@@ -30,6 +32,9 @@ use serde_json::{Value, json};
 pub const FORMAT_VERSION: u64 = 1;
 
 /// One vector file: its name, what it pins, how to compute a case, and its generated cases.
+///
+/// `compute` reads the case's `input` object into the layer's typed input (refusing unknown
+/// and missing keys) and computes the case's `output` from it.
 pub struct Layer {
     pub file: &'static str,
     pub description: &'static str,
@@ -57,7 +62,7 @@ pub fn layers() -> Vec<Layer> {
                     "SPEC.md 3.1 (validation of a received identity key)",
                 ),
             ],
-            compute: identity::compute,
+            compute: |input| identity::compute(&identity::IdentityInput::from_json(input)?),
             inputs: identity::inputs,
         },
         Layer {
@@ -74,7 +79,9 @@ pub fn layers() -> Vec<Layer> {
                 ("signed_message", "SPEC.md 3.2, 4.1"),
                 ("signature", "SPEC.md 3.2 (Ed25519, RFC 8032)"),
             ],
-            compute: signed_prekey::compute,
+            compute: |input| {
+                signed_prekey::compute(&signed_prekey::SignedPreKeyInput::from_json(input)?)
+            },
             inputs: signed_prekey::inputs,
         },
         Layer {
@@ -90,7 +97,7 @@ pub fn layers() -> Vec<Layer> {
                 ("shared_key", "SPEC.md 5.3 (SK)"),
                 ("associated_data", "SPEC.md 5.3 (AD)"),
             ],
-            compute: x3dh::compute,
+            compute: |input| x3dh::compute(&x3dh::X3dhInput::from_json(input)?),
             inputs: x3dh::inputs,
         },
         Layer {
@@ -106,7 +113,7 @@ pub fn layers() -> Vec<Layer> {
                 ("aead_key", "SPEC.md 6.4"),
                 ("aead_nonce", "SPEC.md 6.4"),
             ],
-            compute: kdf::compute,
+            compute: |input| kdf::compute(&kdf::KdfInput::from_json(input)?),
             inputs: kdf::inputs,
         },
         Layer {
@@ -125,7 +132,7 @@ pub fn layers() -> Vec<Layer> {
                 ("aead_associated_data", "SPEC.md 6.5"),
                 ("ciphertext", "SPEC.md 6.4"),
             ],
-            compute: message::compute,
+            compute: |input| message::compute(&message::MessageInput::from_json(input)?),
             inputs: message::inputs,
         },
         Layer {
@@ -147,7 +154,7 @@ pub fn layers() -> Vec<Layer> {
                 ("alice_state", "SPEC.md 9"),
                 ("bob_state", "SPEC.md 9"),
             ],
-            compute: transcript::compute,
+            compute: |input| transcript::compute(&transcript::TranscriptInput::from_json(input)?),
             inputs: transcript::inputs,
         },
         Layer {
@@ -158,14 +165,16 @@ pub fn layers() -> Vec<Layer> {
                 ("max_encoded_len", "SPEC.md 8.4"),
                 ("decoded", "SPEC.md 7.2-7.4"),
             ],
-            compute: envelope::compute,
+            compute: |input| envelope::compute(&envelope::EnvelopeInput::from_json(input)?),
             inputs: envelope::inputs,
         },
         Layer {
             file: "session_state.json",
             description: "Session state serialization: states from a seeded session decode and re-encode byte for byte; malformed states are refused.",
             fields: &[("state", "SPEC.md 9"), ("reencoded", "SPEC.md 9")],
-            compute: session_state::compute,
+            compute: |input| {
+                session_state::compute(&session_state::SessionStateInput::from_json(input)?)
+            },
             inputs: session_state::inputs,
         },
     ]
@@ -273,4 +282,93 @@ fn seed(n: u8) -> [u8; 32] {
         *b = n.wrapping_mul(31).wrapping_add(i as u8);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys a case's input may leave out.
+    const OPTIONAL: [&str; 3] = ["prekey_info", "open", "max_skip"];
+
+    /// Every generated input of every layer, with an unknown key added, or with any key removed
+    /// that its form requires, is refused before anything is computed.
+    #[test]
+    fn inputs_with_unknown_or_missing_keys_are_refused() {
+        for layer in layers() {
+            for (comment, input) in (layer.inputs)() {
+                let mut extra = input.clone();
+                extra["unexpected"] = Value::Null;
+                assert_eq!(
+                    (layer.compute)(&extra),
+                    Err("unknown key unexpected".to_string()),
+                    "{}: {comment}",
+                    layer.file
+                );
+                for key in input.as_object().unwrap().keys() {
+                    if OPTIONAL.contains(&key.as_str()) {
+                        continue;
+                    }
+                    let mut fewer = input.clone();
+                    fewer.as_object_mut().unwrap().remove(key);
+                    let result = (layer.compute)(&fewer);
+                    assert!(
+                        result.as_ref().is_err_and(|e| e.starts_with("missing key")),
+                        "{}: {comment}: without {key}: {result:?}",
+                        layer.file
+                    );
+                }
+            }
+        }
+    }
+
+    /// Case `index` (from 0) of `file`'s generated inputs, computed after `edit`.
+    fn edited(file: &str, index: usize, edit: impl FnOnce(&mut Value)) -> Result<Value, String> {
+        let layer = layers().into_iter().find(|l| l.file == file).unwrap();
+        let mut input = (layer.inputs)().swap_remove(index).1;
+        edit(&mut input);
+        (layer.compute)(&input)
+    }
+
+    /// The nested objects (`verify`, `kdf_rk`, `kdf_ck`, the script's steps) are checked too.
+    #[test]
+    fn nested_objects_refuse_unknown_and_missing_keys() {
+        let verify = (signed_prekey::inputs().iter())
+            .position(|(_, input)| input.get("verify").is_some())
+            .unwrap();
+        assert_eq!(
+            edited(
+                "signed_prekey.json",
+                verify,
+                |i| i["verify"]["unexpected"] = json!(1)
+            ),
+            Err("verify: unknown key unexpected".to_string())
+        );
+        assert_eq!(
+            edited("kdf.json", 0, |i| {
+                i["kdf_rk"].as_object_mut().unwrap().remove("dh_output");
+            }),
+            Err("kdf_rk: missing key dh_output".to_string())
+        );
+        assert_eq!(
+            edited("kdf.json", 2, |i| i["kdf_ck"]["unexpected"] = json!(1)),
+            Err("kdf_ck: unknown key unexpected".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 0, |i| i["script"][0]["envelope"] =
+                json!(1)),
+            Err("unknown key envelope".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 0, |i| {
+                i["script"][2].as_object_mut().unwrap().remove("envelope");
+            }),
+            Err("missing key envelope".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 0, |i| i["script"][0]["from"] =
+                json!("carol")),
+            Err("unknown party carol".to_string())
+        );
+    }
 }

@@ -1,11 +1,11 @@
 //! session_state.json: stored session states that load and re-encode byte for byte, and
 //! states that are refused (SPEC.md 9).
 
-use super::json::{bytes, h, kind};
+use super::json::{Fields, bytes, h, kind};
 use hushwire::{Config, Session};
 use serde_json::{Value, json};
 
-use super::transcript;
+use super::transcript::{self, TranscriptInput};
 
 /// The generated protobuf types, to write a state as an older version did.
 #[allow(clippy::all, unreachable_pub, missing_docs, dead_code)]
@@ -14,7 +14,8 @@ mod pb {
 }
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
-    let run = transcript::compute(&transcript::inputs()[0].1).unwrap();
+    let run = transcript::compute(&TranscriptInput::from_json(&transcript::inputs()[0].1).unwrap())
+        .unwrap();
     let alice = bytes(&run["alice_state"]).unwrap();
     let bob = bytes(&run["bob_state"]).unwrap();
     let mut wrong_version = alice.clone();
@@ -84,9 +85,25 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(super) fn compute(input: &Value) -> Result<Value, String> {
-    let state = bytes(&input["state"])?;
-    let session = Session::from_bytes(&state, Config::default()).map_err(kind)?;
+/// One case's input: a stored session state.
+pub(super) struct SessionStateInput {
+    /// `"state"`: the bytes `Session::to_bytes` wrote, or an edited copy.
+    pub(super) state: Vec<u8>,
+}
+
+impl SessionStateInput {
+    /// Reads a case's `input`, refusing unknown and missing keys.
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(value, &["state"], &[])?;
+        Ok(Self {
+            state: fields.bytes("state")?,
+        })
+    }
+}
+
+/// The session the state loads as: its re-encoding and a summary.
+pub(super) fn compute(input: &SessionStateInput) -> Result<Value, String> {
+    let session = Session::from_bytes(&input.state, Config::default()).map_err(kind)?;
     Ok(json!({
         "reencoded": h(&*session.to_bytes()),
         "initiator": session.is_initiator(),

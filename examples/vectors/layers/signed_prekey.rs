@@ -1,7 +1,7 @@
 //! signed_prekey.json: the signed message and Ed25519 signature of a signed prekey, and
 //! verification failures (SPEC.md 3.2, 4.1).
 
-use super::json::{b32, bytes, h, kind, num};
+use super::json::{Fields, h, kind};
 use super::seed;
 use hushwire::{IdentityKeyPair, hazmat};
 use serde_json::{Value, json};
@@ -38,25 +38,83 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     out
 }
 
-pub(super) fn compute(input: &Value) -> Result<Value, String> {
-    if let Some(v) = input.get("verify") {
-        hazmat::verify_signed_prekey(
-            &bytes(&v["identity_key"])?,
-            u32::try_from(num(&v["id"])?).map_err(|e| e.to_string())?,
-            num(&v["created_at"])?,
-            &bytes(&v["public_key"])?,
-            &bytes(&v["signature"])?,
-        )
-        .map_err(kind)?;
-        return Ok(json!({ "valid": true }));
+/// One case's input: a signed prekey to sign, or a signature to verify.
+pub(super) enum SignedPreKeyInput {
+    /// `{ "seed", "id", "created_at", "public_key" }`: sign the prekey with the identity of
+    /// `seed`.
+    Sign {
+        seed: [u8; 32],
+        id: u32,
+        created_at: u64,
+        public_key: [u8; 32],
+    },
+    /// `{ "verify": { "identity_key", "id", "created_at", "public_key", "signature" } }`:
+    /// verify `signature` under `identity_key`, every field of any length.
+    Verify {
+        identity_key: Vec<u8>,
+        id: u32,
+        created_at: u64,
+        public_key: Vec<u8>,
+        signature: Vec<u8>,
+    },
+}
+
+impl SignedPreKeyInput {
+    /// Reads a case's `input`, refusing unknown and missing keys.
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        if value.get("verify").is_some() {
+            let verify = Fields::of(value, &["verify"], &[])?.object(
+                "verify",
+                &[
+                    "identity_key",
+                    "id",
+                    "created_at",
+                    "public_key",
+                    "signature",
+                ],
+                &[],
+            )?;
+            return Ok(Self::Verify {
+                identity_key: verify.bytes("identity_key")?,
+                id: verify.u32("id")?,
+                created_at: verify.u64("created_at")?,
+                public_key: verify.bytes("public_key")?,
+                signature: verify.bytes("signature")?,
+            });
+        }
+        let fields = Fields::of(value, &["seed", "id", "created_at", "public_key"], &[])?;
+        Ok(Self::Sign {
+            seed: fields.b32("seed")?,
+            id: fields.u32("id")?,
+            created_at: fields.u64("created_at")?,
+            public_key: fields.b32("public_key")?,
+        })
     }
-    let seed = b32(&input["seed"])?;
-    let id = u32::try_from(num(&input["id"])?).map_err(|e| e.to_string())?;
-    let created_at = num(&input["created_at"])?;
-    let public_key = b32(&input["public_key"])?;
-    Ok(json!({
-        "identity_key": h(IdentityKeyPair::from_seed(&seed).public_key().to_bytes()),
-        "signed_message": h(hazmat::signed_prekey_message(id, created_at, &public_key)),
-        "signature": h(hazmat::sign_signed_prekey(&seed, id, created_at, &public_key)),
-    }))
+}
+
+/// The signed message and signature of a prekey, or whether a given signature verifies.
+pub(super) fn compute(input: &SignedPreKeyInput) -> Result<Value, String> {
+    match input {
+        SignedPreKeyInput::Verify {
+            identity_key,
+            id,
+            created_at,
+            public_key,
+            signature,
+        } => {
+            hazmat::verify_signed_prekey(identity_key, *id, *created_at, public_key, signature)
+                .map_err(kind)?;
+            Ok(json!({ "valid": true }))
+        }
+        SignedPreKeyInput::Sign {
+            seed,
+            id,
+            created_at,
+            public_key,
+        } => Ok(json!({
+            "identity_key": h(IdentityKeyPair::from_seed(seed).public_key().to_bytes()),
+            "signed_message": h(hazmat::signed_prekey_message(*id, *created_at, public_key)),
+            "signature": h(hazmat::sign_signed_prekey(seed, *id, *created_at, public_key)),
+        })),
+    }
 }

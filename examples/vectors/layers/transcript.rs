@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use super::json::{b32, h, kind, num};
+use super::json::{Fields, h, kind};
 use super::seed;
 use hushwire::{
     Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
@@ -90,19 +90,126 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// One side of the conversation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Party {
+    /// `"alice"`: the initiator.
+    Alice,
+    /// `"bob"`: the responder.
+    Bob,
+}
+
+impl Party {
+    /// The party named `name`.
+    fn from_name(name: &str) -> Result<Self, String> {
+        match name {
+            "alice" => Ok(Self::Alice),
+            "bob" => Ok(Self::Bob),
+            _ => Err(format!("unknown party {name}")),
+        }
+    }
+
+    /// The name of the party in the vector file.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Alice => "alice",
+            Self::Bob => "bob",
+        }
+    }
+}
+
+/// One step of a transcript's script.
+pub(super) enum Op {
+    /// `{ "op": "send", "from", "text" }`: `from` encrypts `text`.
+    Send { from: Party, text: String },
+    /// `{ "op": "deliver", "envelope" }`: the envelope numbered `envelope` (from 1, in the order
+    /// sent) reaches the other party.
+    Deliver { envelope: usize },
+}
+
+impl Op {
+    /// Reads one entry of `script`, refusing unknown and missing keys.
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match Fields::of(value, &["op"], &["from", "text", "envelope"])?.str("op")? {
+            "send" => {
+                let fields = Fields::of(value, &["op", "from", "text"], &[])?;
+                Ok(Self::Send {
+                    from: Party::from_name(fields.str("from")?)?,
+                    text: fields.str("text")?.to_string(),
+                })
+            }
+            "deliver" => {
+                let fields = Fields::of(value, &["op", "envelope"], &[])?;
+                Ok(Self::Deliver {
+                    envelope: fields.usize("envelope")?,
+                })
+            }
+            _ => Err("unknown op".into()),
+        }
+    }
+}
+
+/// One case's input: the two RNG seeds, the responder's prekeys and the script.
+pub(super) struct TranscriptInput {
+    /// `"alice_rng_seed"`: the ChaCha20 key of the initiator's RNG.
+    pub(super) alice_rng_seed: [u8; 32],
+    /// `"bob_rng_seed"`: the ChaCha20 key of the responder's RNG.
+    pub(super) bob_rng_seed: [u8; 32],
+    /// `"one_time_prekey"`: whether the responder's bundle has a one-time prekey.
+    pub(super) one_time_prekey: bool,
+    /// `"max_skip"`, optional: the `Config::max_skip` of both sides.
+    pub(super) max_skip: Option<u32>,
+    /// `"script"`: the sends and deliveries, in order.
+    pub(super) script: Vec<Op>,
+}
+
+impl TranscriptInput {
+    /// Reads a case's `input`, refusing unknown and missing keys (in the script's steps too).
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(
+            value,
+            &[
+                "alice_rng_seed",
+                "bob_rng_seed",
+                "one_time_prekey",
+                "script",
+            ],
+            &["max_skip"],
+        )?;
+        let max_skip = match fields.get("max_skip") {
+            Some(_) => Some(fields.u32("max_skip")?),
+            None => None,
+        };
+        let script = fields
+            .value("script")?
+            .as_array()
+            .ok_or("script must be a list")?
+            .iter()
+            .map(Op::from_json)
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            alice_rng_seed: fields.b32("alice_rng_seed")?,
+            bob_rng_seed: fields.b32("bob_rng_seed")?,
+            one_time_prekey: fields.bool("one_time_prekey")?,
+            max_skip,
+            script,
+        })
+    }
+}
+
 /// Runs a transcript: Bob draws his identity, signed prekey (id 1, created_at 1750000000) and
 /// optional one-time prekey (id 1) from his RNG; Alice draws her identity, then initiates.
-pub(super) fn compute(input: &Value) -> Result<Value, String> {
+pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
     let mut config = Config::default();
-    if let Some(max_skip) = input.get("max_skip") {
-        config.max_skip = u32::try_from(num(max_skip)?).map_err(|e| e.to_string())?;
+    if let Some(max_skip) = input.max_skip {
+        config.max_skip = max_skip;
     }
     let mut alice_rng = RecordingRng {
-        inner: ChaCha20Rng::from_seed(b32(&input["alice_rng_seed"])?),
+        inner: ChaCha20Rng::from_seed(input.alice_rng_seed),
         draws: Vec::new(),
     };
     let mut bob_rng = RecordingRng {
-        inner: ChaCha20Rng::from_seed(b32(&input["bob_rng_seed"])?),
+        inner: ChaCha20Rng::from_seed(input.bob_rng_seed),
         draws: Vec::new(),
     };
     let bob_identity = IdentityKeyPair::generate(&mut bob_rng);
@@ -112,9 +219,8 @@ pub(super) fn compute(input: &Value) -> Result<Value, String> {
         SignedPreKeyId(1),
         1_750_000_000,
     );
-    let otk = input["one_time_prekey"]
-        .as_bool()
-        .unwrap_or(false)
+    let otk = input
+        .one_time_prekey
         .then(|| OneTimePreKeyPair::generate(&mut bob_rng, OneTimePreKeyId(1)));
     let bundle = PreKeyBundle::new(&bob_identity, &spk, otk.as_ref().map(|k| *k.public()));
     let mut store = InMemoryPreKeyStore::new();
@@ -127,29 +233,25 @@ pub(super) fn compute(input: &Value) -> Result<Value, String> {
         Session::initiate(&mut alice_rng, &alice_identity, &bundle, config).map_err(kind)?;
     let mut bob: Option<Session> = None;
 
-    let mut envelopes: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut envelopes: Vec<(Party, Vec<u8>)> = Vec::new();
     let mut deliveries = Vec::new();
-    for op in input["script"].as_array().ok_or("script must be a list")? {
-        match op["op"].as_str() {
-            Some("send") => {
-                let from = op["from"].as_str().ok_or("from")?;
-                let text = op["text"].as_str().ok_or("text")?;
-                let session = if from == "alice" {
-                    Some(&mut alice)
-                } else {
-                    bob.as_mut()
+    for op in &input.script {
+        match *op {
+            Op::Send { from, ref text } => {
+                let session = match from {
+                    Party::Alice => Some(&mut alice),
+                    Party::Bob => bob.as_mut(),
                 };
                 let session = session.ok_or("bob cannot send before he has a session")?;
                 let wire = session.encrypt(text.as_bytes()).map_err(kind)?.encode();
-                envelopes.push((from.to_string(), wire));
+                envelopes.push((from, wire));
             }
-            Some("deliver") => {
-                let index = usize::try_from(num(&op["envelope"])?).map_err(|e| e.to_string())?;
+            Op::Deliver { envelope: index } => {
                 let (from, wire) = envelopes
                     .get(index.wrapping_sub(1))
                     .ok_or("no such envelope")?
                     .clone();
-                let result = if from == "alice" {
+                let result = if from == Party::Alice {
                     match bob.as_mut() {
                         Some(session) => session.decrypt_bytes(&mut bob_rng, &wire),
                         None => match Envelope::decode(&wire, &config) {
@@ -176,12 +278,11 @@ pub(super) fn compute(input: &Value) -> Result<Value, String> {
                     Err(error) => json!({ "envelope": index, "error": kind(error) }),
                 });
             }
-            _ => return Err("unknown op".into()),
         }
     }
     Ok(json!({
         "rng_draws": { "alice": alice_rng.draws, "bob": bob_rng.draws },
-        "envelopes": envelopes.iter().enumerate().map(|(i, (from, wire))| json!({ "index": i + 1, "from": from, "bytes": h(wire) })).collect::<Vec<_>>(),
+        "envelopes": envelopes.iter().enumerate().map(|(i, (from, wire))| json!({ "index": i + 1, "from": from.name(), "bytes": h(wire) })).collect::<Vec<_>>(),
         "deliveries": deliveries,
         "alice_state": h(&*alice.to_bytes()),
         "bob_state": bob.map(|b| h(&*b.to_bytes())).unwrap_or(Value::Null),
