@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../examples/vectors/layers.rs"]
+#[path = "../examples/vectors/layers/mod.rs"]
 mod layers;
 
 use std::path::Path;

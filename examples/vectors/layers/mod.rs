@@ -1,0 +1,374 @@
+//! Generation and verification of hushwire's JSON test vectors (test-vectors/README.md).
+//!
+//! Every layer is one module with one function `compute(&input) -> output`, whose input is a
+//! small struct or enum read from the case's JSON `input` by its `from_json` (which refuses
+//! unknown and missing keys). Generation builds inputs from fixed seeds and records
+//! `compute`'s result; verification recomputes each case from its inputs and compares, then
+//! checks that the whole file is byte-for-byte what generation produces. The same code backs
+//! `cargo run --example vectors` and `tests/vectors.rs` (which also runs the tests below).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    unreachable_pub
+)]
+
+mod json;
+
+mod envelope;
+mod identity;
+mod kdf;
+mod message;
+mod session_state;
+mod signed_prekey;
+mod transcript;
+mod x3dh;
+
+use serde_json::{Value, json};
+
+/// Version of the vector file format.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// One vector file: its name, what it pins, how to compute a case, and its generated cases.
+///
+/// `compute` reads the case's `input` object into the layer's typed input (refusing unknown
+/// and missing keys) and computes the case's `output` from it.
+pub struct Layer {
+    pub file: &'static str,
+    pub description: &'static str,
+    /// Field name → the SPEC.md section that defines it.
+    pub fields: &'static [(&'static str, &'static str)],
+    pub compute: fn(&Value) -> Result<Value, String>,
+    pub inputs: fn() -> Vec<(&'static str, Value)>,
+}
+
+pub fn layers() -> Vec<Layer> {
+    vec![
+        Layer {
+            file: "identity.json",
+            description: "Identity keys: Ed25519 seed to Ed25519 public key and X25519 secret and public key; identity key validation.",
+            fields: &[
+                ("seed", "SPEC.md 3.1 (RFC 8032 private key)"),
+                ("ed25519_public", "SPEC.md 3.1 (identity key encoding)"),
+                (
+                    "x25519_secret",
+                    "SPEC.md 3.1 (SHA-512(seed)[0..32], before clamping)",
+                ),
+                ("x25519_public", "SPEC.md 3.1 (Montgomery form)"),
+                (
+                    "identity_key",
+                    "SPEC.md 3.1 (validation of a received identity key)",
+                ),
+            ],
+            compute: |input| identity::compute(&identity::IdentityInput::from_json(input)?),
+            inputs: identity::inputs,
+        },
+        Layer {
+            file: "signed_prekey.json",
+            description: "Signed prekey signatures: the signed message and the Ed25519 signature; verification failures.",
+            fields: &[
+                ("seed", "SPEC.md 3.1"),
+                ("id", "SPEC.md 4.1"),
+                ("created_at", "SPEC.md 4.1"),
+                (
+                    "public_key",
+                    "SPEC.md 4.1 (X25519 public key of the prekey)",
+                ),
+                ("signed_message", "SPEC.md 3.2, 4.1"),
+                ("signature", "SPEC.md 3.2 (Ed25519, RFC 8032)"),
+            ],
+            compute: |input| {
+                signed_prekey::compute(&signed_prekey::SignedPreKeyInput::from_json(input)?)
+            },
+            inputs: signed_prekey::inputs,
+        },
+        Layer {
+            file: "x3dh.json",
+            description: "X3DH with and without a one-time prekey: every DH output, SK and AD, computed by both sides.",
+            fields: &[
+                ("alice_seed", "SPEC.md 3.1"),
+                ("alice_base_secret", "SPEC.md 5.2 (EK_A)"),
+                ("bob_seed", "SPEC.md 3.1"),
+                ("bob_signed_prekey_secret", "SPEC.md 4.1"),
+                ("bob_one_time_prekey_secret", "SPEC.md 4.1"),
+                ("dh", "SPEC.md 5.3 (DH1..DH4)"),
+                ("shared_key", "SPEC.md 5.3 (SK)"),
+                ("associated_data", "SPEC.md 5.3 (AD)"),
+            ],
+            compute: |input| x3dh::compute(&x3dh::X3dhInput::from_json(input)?),
+            inputs: x3dh::inputs,
+        },
+        Layer {
+            file: "kdf.json",
+            description: "KDF_RK, KDF_CK chains, and message key expansion to the AEAD key and nonce.",
+            fields: &[
+                ("root_key", "SPEC.md 6.2"),
+                ("dh_output", "SPEC.md 6.2"),
+                ("next_root_key", "SPEC.md 6.2"),
+                ("chain_key", "SPEC.md 6.2, 6.3"),
+                ("chain", "SPEC.md 6.3 (message keys and next chain keys)"),
+                ("message_key", "SPEC.md 6.3"),
+                ("aead_key", "SPEC.md 6.4"),
+                ("aead_nonce", "SPEC.md 6.4"),
+            ],
+            compute: |input| kdf::compute(&kdf::KdfInput::from_json(input)?),
+            inputs: kdf::inputs,
+        },
+        Layer {
+            file: "message.json",
+            description: "Message encryption: header encoding, AEAD associated data, ciphertext; tampered ciphertext, header and AD.",
+            fields: &[
+                ("message_key", "SPEC.md 6.3"),
+                ("x3dh_ad", "SPEC.md 5.3"),
+                ("ratchet_key", "SPEC.md 6.5"),
+                ("previous_counter", "SPEC.md 6.5 (PN)"),
+                ("counter", "SPEC.md 6.5 (N)"),
+                (
+                    "prekey_info",
+                    "SPEC.md 6.5 (X3DH fields of a PreKeyMessage)",
+                ),
+                ("aead_associated_data", "SPEC.md 6.5"),
+                ("ciphertext", "SPEC.md 6.4"),
+            ],
+            compute: |input| message::compute(&message::MessageInput::from_json(input)?),
+            inputs: message::inputs,
+        },
+        Layer {
+            file: "transcript.json",
+            description: "Full sessions from seeded RNGs: every random draw, every envelope in the order sent, every delivery in order and out of order, and both final states.",
+            fields: &[
+                (
+                    "alice_rng_seed",
+                    "test-vectors/README.md (ChaCha20 key of the RNG)",
+                ),
+                ("bob_rng_seed", "test-vectors/README.md"),
+                ("script", "test-vectors/README.md"),
+                (
+                    "rng_draws",
+                    "SPEC.md 5.2, 6.1, 6.6 (what is drawn, and when)",
+                ),
+                ("envelopes", "SPEC.md 7"),
+                ("deliveries", "SPEC.md 6.6, 8.1"),
+                ("alice_state", "SPEC.md 9"),
+                ("bob_state", "SPEC.md 9"),
+            ],
+            compute: |input| transcript::compute(&transcript::TranscriptInput::from_json(input)?),
+            inputs: transcript::inputs,
+        },
+        Layer {
+            file: "envelope.json",
+            description: "Envelope decoding: the fields of valid envelopes, and the error of each malformed one.",
+            fields: &[
+                ("bytes", "SPEC.md 7.1-7.4"),
+                ("max_encoded_len", "SPEC.md 8.4"),
+                ("decoded", "SPEC.md 7.2-7.4"),
+            ],
+            compute: |input| envelope::compute(&envelope::EnvelopeInput::from_json(input)?),
+            inputs: envelope::inputs,
+        },
+        Layer {
+            file: "session_state.json",
+            description: "Session state serialization: states from a seeded session decode and re-encode byte for byte; malformed states are refused.",
+            fields: &[("state", "SPEC.md 9"), ("reencoded", "SPEC.md 9")],
+            compute: |input| {
+                session_state::compute(&session_state::SessionStateInput::from_json(input)?)
+            },
+            inputs: session_state::inputs,
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/// The whole JSON document of a layer, as generation produces it.
+pub fn generate(layer: &Layer) -> Value {
+    let cases: Vec<Value> = (layer.inputs)()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (comment, input))| {
+            let mut case = json!({ "id": i + 1, "comment": comment, "input": input });
+            match (layer.compute)(&input) {
+                Ok(output) => case["output"] = output,
+                Err(error) => case["error"] = Value::String(error),
+            }
+            case
+        })
+        .collect();
+    let fields: serde_json::Map<String, Value> = layer
+        .fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "file": layer.file,
+        "description": layer.description,
+        "fields": fields,
+        "cases": cases,
+    })
+}
+
+/// The file's exact text.
+pub fn render(document: &Value) -> String {
+    serde_json::to_string_pretty(document).unwrap() + "\n"
+}
+
+/// What verifying one file found.
+pub struct Report {
+    pub passed: usize,
+    pub failed: Vec<String>,
+}
+
+/// Verifies `text` as the vector file of `layer`: every case recomputed from its inputs, then
+/// the whole file against regeneration (so no byte can change unnoticed, comments included).
+pub fn verify(layer: &Layer, text: &str) -> Report {
+    let mut report = Report {
+        passed: 0,
+        failed: Vec::new(),
+    };
+    let document: Value = match serde_json::from_str(text) {
+        Ok(document) => document,
+        Err(e) => {
+            report.failed.push(format!("not JSON: {e}"));
+            return report;
+        }
+    };
+    if document["format_version"] != json!(FORMAT_VERSION) {
+        report.failed.push(format!(
+            "format_version is {}, expected {FORMAT_VERSION}",
+            document["format_version"]
+        ));
+    }
+    let cases = document["cases"].as_array().cloned().unwrap_or_default();
+    if cases.is_empty() {
+        report.failed.push("no cases".into());
+    }
+    for case in &cases {
+        let id = &case["id"];
+        let expected = match (case.get("output"), case.get("error")) {
+            (Some(output), None) => Ok(output.clone()),
+            (None, Some(Value::String(error))) => Err(error.clone()),
+            _ => {
+                report
+                    .failed
+                    .push(format!("case {id}: needs exactly one of output and error"));
+                continue;
+            }
+        };
+        let actual = (layer.compute)(&case["input"]);
+        if actual == expected {
+            report.passed += 1;
+        } else {
+            report.failed.push(format!(
+                "case {id}: expected {expected:?}, computed {actual:?}"
+            ));
+        }
+    }
+    if render(&document) != text || document != generate(layer) {
+        report
+            .failed
+            .push("file differs from its regeneration".into());
+    }
+    report
+}
+
+/// The 32-byte seed number `n` of the generated inputs.
+fn seed(n: u8) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    for (i, b) in s.iter_mut().enumerate() {
+        *b = n.wrapping_mul(31).wrapping_add(i as u8);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys a case's input may leave out.
+    const OPTIONAL: [&str; 3] = ["prekey_info", "open", "max_skip"];
+
+    /// Every generated input of every layer, with an unknown key added, or with any key removed
+    /// that its form requires, is refused before anything is computed.
+    #[test]
+    fn inputs_with_unknown_or_missing_keys_are_refused() {
+        for layer in layers() {
+            for (comment, input) in (layer.inputs)() {
+                let mut extra = input.clone();
+                extra["unexpected"] = Value::Null;
+                assert_eq!(
+                    (layer.compute)(&extra),
+                    Err("unknown key unexpected".to_string()),
+                    "{}: {comment}",
+                    layer.file
+                );
+                for key in input.as_object().unwrap().keys() {
+                    if OPTIONAL.contains(&key.as_str()) {
+                        continue;
+                    }
+                    let mut fewer = input.clone();
+                    fewer.as_object_mut().unwrap().remove(key);
+                    let result = (layer.compute)(&fewer);
+                    assert!(
+                        result.as_ref().is_err_and(|e| e.starts_with("missing key")),
+                        "{}: {comment}: without {key}: {result:?}",
+                        layer.file
+                    );
+                }
+            }
+        }
+    }
+
+    /// Case `index` (from 0) of `file`'s generated inputs, computed after `edit`.
+    fn edited(file: &str, index: usize, edit: impl FnOnce(&mut Value)) -> Result<Value, String> {
+        let layer = layers().into_iter().find(|l| l.file == file).unwrap();
+        let mut input = (layer.inputs)().swap_remove(index).1;
+        edit(&mut input);
+        (layer.compute)(&input)
+    }
+
+    /// The nested objects (`verify`, `kdf_rk`, `kdf_ck`, the script's steps) are checked too.
+    #[test]
+    fn nested_objects_refuse_unknown_and_missing_keys() {
+        let verify = (signed_prekey::inputs().iter())
+            .position(|(_, input)| input.get("verify").is_some())
+            .unwrap();
+        assert_eq!(
+            edited(
+                "signed_prekey.json",
+                verify,
+                |i| i["verify"]["unexpected"] = json!(1)
+            ),
+            Err("verify: unknown key unexpected".to_string())
+        );
+        assert_eq!(
+            edited("kdf.json", 0, |i| {
+                i["kdf_rk"].as_object_mut().unwrap().remove("dh_output");
+            }),
+            Err("kdf_rk: missing key dh_output".to_string())
+        );
+        assert_eq!(
+            edited("kdf.json", 2, |i| i["kdf_ck"]["unexpected"] = json!(1)),
+            Err("kdf_ck: unknown key unexpected".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 0, |i| i["script"][0]["envelope"] =
+                json!(1)),
+            Err("unknown key envelope".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 0, |i| {
+                i["script"][2].as_object_mut().unwrap().remove("envelope");
+            }),
+            Err("missing key envelope".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 0, |i| i["script"][0]["from"] =
+                json!("carol")),
+            Err("unknown party carol".to_string())
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! transcript.json: whole sessions run from seeded RNGs, with every draw, envelope,
+//! delivery and both final states recorded.
+
+use std::convert::Infallible;
+
+use super::json::{Fields, h, kind};
+use super::seed;
+use hushwire::{
+    Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
+    PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair,
+};
+use rand::{SeedableRng, TryCryptoRng, TryRng};
+use rand_chacha::ChaCha20Rng;
+use serde_json::{Value, json};
+
+/// A ChaCha20Rng that records every draw.
+struct RecordingRng {
+    inner: ChaCha20Rng,
+    draws: Vec<Value>,
+}
+
+impl TryRng for RecordingRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        rand::Rng::fill_bytes(&mut self.inner, dst);
+        self.draws.push(h(&*dst));
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for RecordingRng {}
+
+pub(super) fn inputs() -> Vec<(&'static str, Value)> {
+    let script = json!([
+        { "op": "send", "from": "alice", "text": "hello Bob" },
+        { "op": "send", "from": "alice", "text": "are you there?" },
+        { "op": "deliver", "envelope": 2 },
+        { "op": "deliver", "envelope": 1 },
+        { "op": "deliver", "envelope": 1 },
+        { "op": "send", "from": "bob", "text": "yes" },
+        { "op": "send", "from": "bob", "text": "I'm here" },
+        { "op": "send", "from": "bob", "text": "what's up?" },
+        { "op": "deliver", "envelope": 5 },
+        { "op": "deliver", "envelope": 3 },
+        { "op": "send", "from": "alice", "text": "lunch?" },
+        { "op": "deliver", "envelope": 6 },
+        { "op": "deliver", "envelope": 4 },
+        { "op": "send", "from": "bob", "text": "sure" },
+        { "op": "deliver", "envelope": 7 },
+        { "op": "deliver", "envelope": 3 }
+    ]);
+    vec![
+        (
+            "a conversation with a one-time prekey, reordering and a replay",
+            json!({ "alice_rng_seed": h(seed(60)), "bob_rng_seed": h(seed(61)), "one_time_prekey": true, "script": script }),
+        ),
+        (
+            "the same script without a one-time prekey",
+            json!({ "alice_rng_seed": h(seed(62)), "bob_rng_seed": h(seed(63)), "one_time_prekey": false, "script": script }),
+        ),
+        (
+            "max_skip 2: a message 3 keys ahead is refused, then arrives in range later",
+            json!({
+                "alice_rng_seed": h(seed(64)), "bob_rng_seed": h(seed(65)), "one_time_prekey": true, "max_skip": 2,
+                "script": [
+                    { "op": "send", "from": "alice", "text": "m1" },
+                    { "op": "send", "from": "alice", "text": "m2" },
+                    { "op": "send", "from": "alice", "text": "m3" },
+                    { "op": "send", "from": "alice", "text": "m4" },
+                    { "op": "send", "from": "alice", "text": "m5" },
+                    { "op": "deliver", "envelope": 1 },
+                    { "op": "deliver", "envelope": 5 },
+                    { "op": "deliver", "envelope": 4 },
+                    { "op": "deliver", "envelope": 2 },
+                    { "op": "deliver", "envelope": 5 },
+                    { "op": "deliver", "envelope": 3 }
+                ],
+            }),
+        ),
+    ]
+}
+
+/// One side of the conversation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Party {
+    /// `"alice"`: the initiator.
+    Alice,
+    /// `"bob"`: the responder.
+    Bob,
+}
+
+impl Party {
+    /// The party named `name`.
+    fn from_name(name: &str) -> Result<Self, String> {
+        match name {
+            "alice" => Ok(Self::Alice),
+            "bob" => Ok(Self::Bob),
+            _ => Err(format!("unknown party {name}")),
+        }
+    }
+
+    /// The name of the party in the vector file.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Alice => "alice",
+            Self::Bob => "bob",
+        }
+    }
+}
+
+/// One step of a transcript's script.
+pub(super) enum Op {
+    /// `{ "op": "send", "from", "text" }`: `from` encrypts `text`.
+    Send { from: Party, text: String },
+    /// `{ "op": "deliver", "envelope" }`: the envelope numbered `envelope` (from 1, in the order
+    /// sent) reaches the other party.
+    Deliver { envelope: usize },
+}
+
+impl Op {
+    /// Reads one entry of `script`, refusing unknown and missing keys.
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match Fields::of(value, &["op"], &["from", "text", "envelope"])?.str("op")? {
+            "send" => {
+                let fields = Fields::of(value, &["op", "from", "text"], &[])?;
+                Ok(Self::Send {
+                    from: Party::from_name(fields.str("from")?)?,
+                    text: fields.str("text")?.to_string(),
+                })
+            }
+            "deliver" => {
+                let fields = Fields::of(value, &["op", "envelope"], &[])?;
+                Ok(Self::Deliver {
+                    envelope: fields.usize("envelope")?,
+                })
+            }
+            _ => Err("unknown op".into()),
+        }
+    }
+}
+
+/// One case's input: the two RNG seeds, the responder's prekeys and the script.
+pub(super) struct TranscriptInput {
+    /// `"alice_rng_seed"`: the ChaCha20 key of the initiator's RNG.
+    pub(super) alice_rng_seed: [u8; 32],
+    /// `"bob_rng_seed"`: the ChaCha20 key of the responder's RNG.
+    pub(super) bob_rng_seed: [u8; 32],
+    /// `"one_time_prekey"`: whether the responder's bundle has a one-time prekey.
+    pub(super) one_time_prekey: bool,
+    /// `"max_skip"`, optional: the `Config::max_skip` of both sides.
+    pub(super) max_skip: Option<u32>,
+    /// `"script"`: the sends and deliveries, in order.
+    pub(super) script: Vec<Op>,
+}
+
+impl TranscriptInput {
+    /// Reads a case's `input`, refusing unknown and missing keys (in the script's steps too).
+    pub(super) fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(
+            value,
+            &[
+                "alice_rng_seed",
+                "bob_rng_seed",
+                "one_time_prekey",
+                "script",
+            ],
+            &["max_skip"],
+        )?;
+        let max_skip = match fields.get("max_skip") {
+            Some(_) => Some(fields.u32("max_skip")?),
+            None => None,
+        };
+        let script = fields
+            .value("script")?
+            .as_array()
+            .ok_or("script must be a list")?
+            .iter()
+            .map(Op::from_json)
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            alice_rng_seed: fields.b32("alice_rng_seed")?,
+            bob_rng_seed: fields.b32("bob_rng_seed")?,
+            one_time_prekey: fields.bool("one_time_prekey")?,
+            max_skip,
+            script,
+        })
+    }
+}
+
+/// Runs a transcript: Bob draws his identity, signed prekey (id 1, created_at 1750000000) and
+/// optional one-time prekey (id 1) from his RNG; Alice draws her identity, then initiates.
+pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
+    let mut config = Config::default();
+    if let Some(max_skip) = input.max_skip {
+        config.max_skip = max_skip;
+    }
+    let mut alice_rng = RecordingRng {
+        inner: ChaCha20Rng::from_seed(input.alice_rng_seed),
+        draws: Vec::new(),
+    };
+    let mut bob_rng = RecordingRng {
+        inner: ChaCha20Rng::from_seed(input.bob_rng_seed),
+        draws: Vec::new(),
+    };
+    let bob_identity = IdentityKeyPair::generate(&mut bob_rng);
+    let spk = SignedPreKeyPair::generate(
+        &mut bob_rng,
+        &bob_identity,
+        SignedPreKeyId(1),
+        1_750_000_000,
+    );
+    let otk = input
+        .one_time_prekey
+        .then(|| OneTimePreKeyPair::generate(&mut bob_rng, OneTimePreKeyId(1)));
+    let bundle = PreKeyBundle::new(&bob_identity, &spk, otk.as_ref().map(|k| *k.public()));
+    let mut store = InMemoryPreKeyStore::new();
+    store.add_signed_prekey(spk);
+    if let Some(otk) = otk {
+        store.add_one_time_prekey(otk);
+    }
+    let alice_identity = IdentityKeyPair::generate(&mut alice_rng);
+    let mut alice =
+        Session::initiate(&mut alice_rng, &alice_identity, &bundle, config).map_err(kind)?;
+    let mut bob: Option<Session> = None;
+
+    let mut envelopes: Vec<(Party, Vec<u8>)> = Vec::new();
+    let mut deliveries = Vec::new();
+    for op in &input.script {
+        match *op {
+            Op::Send { from, ref text } => {
+                let session = match from {
+                    Party::Alice => Some(&mut alice),
+                    Party::Bob => bob.as_mut(),
+                };
+                let session = session.ok_or("bob cannot send before he has a session")?;
+                let wire = session.encrypt(text.as_bytes()).map_err(kind)?.encode();
+                envelopes.push((from, wire));
+            }
+            Op::Deliver { envelope: index } => {
+                let (from, wire) = envelopes
+                    .get(index.wrapping_sub(1))
+                    .ok_or("no such envelope")?
+                    .clone();
+                let result = if from == Party::Alice {
+                    match bob.as_mut() {
+                        Some(session) => session.decrypt_bytes(&mut bob_rng, &wire),
+                        None => match Envelope::decode(&wire, &config) {
+                            Ok(Envelope::PreKey(first)) => Session::accept(
+                                &mut bob_rng,
+                                &bob_identity,
+                                &mut store,
+                                &first,
+                                config,
+                            )
+                            .map(|(s, p)| {
+                                bob = Some(s);
+                                p
+                            }),
+                            Ok(_) => Err(hushwire::Error::PreKeyMessageMismatch),
+                            Err(e) => Err(e),
+                        },
+                    }
+                } else {
+                    alice.decrypt_bytes(&mut alice_rng, &wire)
+                };
+                deliveries.push(match result {
+                    Ok(plaintext) => json!({ "envelope": index, "plaintext": String::from_utf8_lossy(&plaintext) }),
+                    Err(error) => json!({ "envelope": index, "error": kind(error) }),
+                });
+            }
+        }
+    }
+    Ok(json!({
+        "rng_draws": { "alice": alice_rng.draws, "bob": bob_rng.draws },
+        "envelopes": envelopes.iter().enumerate().map(|(i, (from, wire))| json!({ "index": i + 1, "from": from.name(), "bytes": h(wire) })).collect::<Vec<_>>(),
+        "deliveries": deliveries,
+        "alice_state": h(&*alice.to_bytes()),
+        "bob_state": bob.map(|b| h(&*b.to_bytes())).unwrap_or(Value::Null),
+    }))
+}

@@ -1,0 +1,354 @@
+//! Stored session state (`Session::from_bytes`).
+
+use crate::common::*;
+use crate::pb;
+use crate::support::*;
+use hushwire::{Error, Session};
+use prost::Message;
+
+#[test]
+fn state_of_wrong_version() {
+    let (pair, _) = ratchet_wire(200);
+    let bad = edit_state(&pair.bob, |s| s.version = 7);
+    assert_eq!(load_error(&bad), Error::UnsupportedVersion { found: 7 });
+}
+
+#[test]
+fn truncated_state() {
+    let (pair, _) = ratchet_wire(201);
+    let bytes = pair.bob.to_bytes();
+    assert_eq!(
+        load_error(&bytes[..bytes.len() - 1]),
+        Error::MalformedProtobuf
+    );
+}
+
+#[test]
+fn oversized_state() {
+    let (pair, _) = ratchet_wire(202);
+    let bytes = pair.bob.to_bytes();
+    let mut small = config();
+    small.max_encoded_len = bytes.len() - 1;
+    assert_eq!(
+        Session::from_bytes(&bytes, small).unwrap_err(),
+        Error::TooLarge {
+            len: bytes.len(),
+            max: bytes.len() - 1
+        }
+    );
+}
+
+#[test]
+fn unknown_field_in_state() {
+    let (pair, _) = ratchet_wire(203);
+    let mut bytes = pair.bob.to_bytes().to_vec();
+    bytes.extend_from_slice(&[0x60, 0x01]); // field 12, varint 1
+    assert_eq!(load_error(&bytes), Error::NonCanonicalEncoding);
+}
+
+#[test]
+fn initiator_state_with_an_accepted_prekey() {
+    let (pair, _) = ratchet_wire(204);
+    let responder = pb::SessionState::decode(pair.bob.to_bytes().as_slice()).unwrap();
+    let bad = edit_state(&pair.alice, |s| {
+        s.accepted_prekey = responder.accepted_prekey.clone();
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn responder_state_without_an_accepted_prekey() {
+    let (pair, _) = ratchet_wire(205);
+    let bad = edit_state(&pair.bob, |s| s.accepted_prekey = None);
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn responder_state_with_a_pending_prekey() {
+    let (pair, _) = ratchet_wire(206);
+    let bad = edit_state(&pair.bob, |s| s.pending_prekey = s.accepted_prekey.clone());
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn initiator_state_pending_with_a_receiving_chain() {
+    let first = first_message(207, config());
+    let (pair, _) = ratchet_wire(208);
+    let chains = pb::SessionState::decode(pair.alice.to_bytes().as_slice())
+        .unwrap()
+        .receiving
+        .clone();
+    // Alice before any reply has pending X3DH fields; a receiving chain contradicts them.
+    let bad = edit_state(&first.alice, |s| s.receiving = chains);
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn responder_state_without_a_receiving_chain() {
+    let (pair, _) = ratchet_wire(209);
+    let bad = edit_state(&pair.bob, |s| s.receiving.clear());
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn state_with_duplicate_receiving_chains() {
+    let (pair, _) = ratchet_wire(210);
+    let bad = edit_state(&pair.bob, |s| {
+        let mut copy = s.receiving[0].clone();
+        copy.counter += 1;
+        s.receiving.push(copy);
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn state_with_a_receiving_chain_also_retired() {
+    let (pair, _) = ratchet_wire(211);
+    let bad = edit_state(&pair.bob, |s| {
+        let key = s.receiving[0].ratchet_key.clone();
+        s.retired_ratchet_keys.push(key);
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+/// More than the fixed ceiling of 65536 entries in a list (SPEC.md 9.2), as empty entries:
+/// the count is checked before any entry is validated.
+#[test]
+fn state_with_too_many_entries() {
+    let (pair, _) = ratchet_wire(212);
+    let mut roomy = config();
+    roomy.max_encoded_len = 8 * 1024 * 1024;
+    let too_many = (1 << 16) + 1;
+    let chains = edit_state(&pair.bob, |s| {
+        s.receiving.resize(too_many, pb::ReceivingChain::default());
+    });
+    let skipped = edit_state(&pair.bob, |s| {
+        s.skipped.resize(too_many, pb::SkippedKey::default());
+    });
+    let retired = edit_state(&pair.bob, |s| {
+        s.retired_ratchet_keys.resize(too_many, Vec::new());
+    });
+    for bytes in [chains, skipped, retired] {
+        assert_eq!(
+            Session::from_bytes(&bytes, roomy).unwrap_err(),
+            Error::InvalidSessionState
+        );
+    }
+}
+
+#[test]
+fn state_without_a_sending_chain() {
+    let (pair, _) = ratchet_wire(213);
+    let bad = edit_state(&pair.bob, |s| s.sending = None);
+    assert_eq!(load_error(&bad), Error::MissingField { field: "sending" });
+}
+
+#[test]
+fn state_keys_of_wrong_length() {
+    let (pair, _) = ratchet_wire(214);
+    let later = pair.bob.clone();
+    type StateEdit = fn(&mut pb::SessionState);
+    let cases: [(&'static str, StateEdit); 6] = [
+        ("root_key", |s| s.root_key.truncate(31)),
+        ("sending.ratchet_key", |s| {
+            s.sending.as_mut().unwrap().ratchet_key.truncate(31);
+        }),
+        ("sending.ratchet_secret", |s| {
+            s.sending.as_mut().unwrap().ratchet_secret.push(1);
+        }),
+        ("sending.chain_key", |s| {
+            s.sending.as_mut().unwrap().chain_key.clear();
+        }),
+        ("receiving.chain_key", |s| {
+            s.receiving[0].chain_key.truncate(31)
+        }),
+        ("local_identity", |s| s.local_identity.truncate(31)),
+    ];
+    for (field, edit) in cases {
+        let bad = edit_state(&later, edit);
+        let found = match field {
+            "sending.ratchet_secret" => 33,
+            "sending.chain_key" => 0,
+            _ => 31,
+        };
+        assert_eq!(
+            load_error(&bad),
+            Error::InvalidLength {
+                field,
+                expected: 32,
+                found
+            },
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn state_skipped_key_of_wrong_length() {
+    let (mut pair, _delayed) = ratchet_wire(215);
+    let later = pair.alice.encrypt(b"later").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng(7), &later).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 1);
+    let bad = edit_state(&pair.bob, |s| s.skipped[0].message_key.truncate(20));
+    assert_eq!(
+        load_error(&bad),
+        Error::InvalidLength {
+            field: "skipped.message_key",
+            expected: 32,
+            found: 20
+        }
+    );
+}
+
+#[test]
+fn state_with_low_order_or_non_canonical_public_keys() {
+    let (pair, _) = ratchet_wire(216);
+    for point in LOW_ORDER_X25519 {
+        let bad = edit_state(&pair.bob, |s| s.receiving[0].ratchet_key = hex32(point));
+        assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+        let bad = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![hex32(point)]);
+        assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+        let bad = edit_state(&pair.bob, |s| {
+            s.sending.as_mut().unwrap().ratchet_key = hex32(point);
+        });
+        assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+    }
+    for point in NON_CANONICAL_X25519 {
+        let bad = edit_state(&pair.bob, |s| {
+            s.sending.as_mut().unwrap().ratchet_key = hex32(point);
+        });
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+        let bad = edit_state(&pair.bob, |s| {
+            s.accepted_prekey.as_mut().unwrap().base_key = hex32(point);
+        });
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+    }
+    // The Ed25519 neutral element (y = 1) as the peer's identity.
+    let neutral = hex32("0100000000000000000000000000000000000000000000000000000000000000");
+    let bad = edit_state(&pair.bob, |s| s.remote_identity = neutral);
+    assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+}
+
+#[test]
+fn state_prekey_info_of_wrong_length() {
+    let first = first_message(217, config());
+    let bad = edit_state(&first.alice, |s| {
+        s.pending_prekey.as_mut().unwrap().base_key.truncate(8);
+    });
+    assert_eq!(
+        load_error(&bad),
+        Error::InvalidLength {
+            field: "prekey_info.base_key",
+            expected: 32,
+            found: 8
+        }
+    );
+}
+
+#[test]
+fn a_genuine_state_still_loads() {
+    // The baseline every state test edits: unedited, it loads and stores back.
+    let (pair, _) = ratchet_wire(218);
+    for session in [&pair.alice, &pair.bob] {
+        let bytes = edit_state(session, |_| {});
+        assert_eq!(
+            *Session::from_bytes(&bytes, config()).unwrap().to_bytes(),
+            bytes
+        );
+    }
+}
+
+#[test]
+fn state_with_a_bad_skipped_ratchet_key() {
+    let (mut pair, _delayed) = ratchet_wire(250);
+    let later = pair.alice.encrypt(b"later").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng(7), &later).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 1);
+    let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key.truncate(31));
+    assert_eq!(
+        load_error(&bad),
+        Error::InvalidLength {
+            field: "skipped.ratchet_key",
+            expected: 32,
+            found: 31
+        }
+    );
+    for point in LOW_ORDER_X25519 {
+        let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key = hex32(point));
+        assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
+    }
+    for point in NON_CANONICAL_X25519 {
+        let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key = hex32(point));
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+    }
+}
+
+#[test]
+fn state_with_a_non_canonical_or_off_curve_identity() {
+    let (pair, _) = ratchet_wire(251);
+    for key in [non_canonical_identity_key(), off_curve_identity_key()] {
+        let bad = edit_state(&pair.bob, |s| s.local_identity = key.clone());
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+        let bad = edit_state(&pair.bob, |s| s.remote_identity = key.clone());
+        assert_eq!(load_error(&bad), Error::InvalidPublicKey);
+    }
+}
+
+#[test]
+fn state_with_duplicate_retired_ratchet_keys() {
+    let (pair, _) = ratchet_wire(252);
+    let bad = edit_state(&pair.bob, |s| {
+        s.retired_ratchet_keys = vec![base_point(), base_point()];
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+    // One copy loads.
+    let good = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![base_point()]);
+    assert!(Session::from_bytes(&good, config()).is_ok());
+}
+
+#[test]
+fn state_with_a_skipped_key_stored_twice() {
+    let (mut pair, delayed) = ratchet_wire(253);
+    let later = pair.alice.encrypt(b"later").unwrap().encode();
+    pair.bob.decrypt_bytes(&mut rng(7), &later).unwrap();
+    assert_eq!(pair.bob.skipped_key_count(), 1);
+    // A second copy would let the delayed message decrypt twice (SPEC.md 9.2 step 14).
+    let bad = edit_state(&pair.bob, |s| {
+        let copy = s.skipped[0].clone();
+        s.skipped.push(copy);
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+    let mut bob = Session::from_bytes(&pair.bob.to_bytes(), config()).unwrap();
+    assert_eq!(
+        bob.decrypt_bytes(&mut rng(8), &delayed).unwrap(),
+        b"genuine"
+    );
+}
+
+#[test]
+fn state_with_a_skipped_key_at_or_past_its_chains_counter() {
+    let (pair, _) = ratchet_wire(254);
+    // Bob's receiving chain is at counter 1 (the warm-up arrived): a stored key for counter 1
+    // or later of that chain would duplicate a key the chain still derives (SPEC.md 9.2
+    // step 15).
+    for counter in [1u32, 2, 1000] {
+        let bad = edit_state(&pair.bob, |s| {
+            assert_eq!(s.receiving[0].counter, 1);
+            s.skipped.push(pb::SkippedKey {
+                ratchet_key: s.receiving[0].ratchet_key.clone(),
+                counter,
+                message_key: vec![0x11; 32],
+            });
+        });
+        assert_eq!(load_error(&bad), Error::InvalidSessionState, "{counter}");
+    }
+    // Below the chain's counter, it loads.
+    let good = edit_state(&pair.bob, |s| {
+        s.skipped.push(pb::SkippedKey {
+            ratchet_key: s.receiving[0].ratchet_key.clone(),
+            counter: 0,
+            message_key: vec![0x11; 32],
+        });
+    });
+    assert!(Session::from_bytes(&good, config()).is_ok());
+}
