@@ -1557,6 +1557,7 @@ def run_session_state(inp: dict) -> dict:
     return {"initiator": session.initiator, "local_identity": h(session.local.encoded),
             "receiving_chains": len(session.ratchet.receiving), "reencoded": h(session.to_bytes()),
             "remote_identity": h(session.remote.encoded),
+            "session_id": h(session.session_id),
             "skipped_keys": len(session.ratchet.skipped)}
 
 

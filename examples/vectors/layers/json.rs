@@ -27,14 +27,9 @@ pub(super) fn num(value: &Value) -> Result<u64, String> {
         .ok_or_else(|| "expected a number".to_string())
 }
 
-// TODO(error-kind): use Error::kind()
-/// The error kind: the variant name of `hushwire::Error`.
+/// The error's stable name (SPEC.md 8.1), as the vectors' `error` fields hold it.
 pub(super) fn kind(error: hushwire::Error) -> String {
-    let text = format!("{error:?}");
-    text.split([' ', '{', '('])
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    error.kind().to_string()
 }
 
 /// A JSON object whose keys have been checked: every required key is present, and no key is

@@ -7,7 +7,7 @@ use super::json::{Fields, h, kind};
 use super::seed;
 use hushwire::{
     Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair,
+    PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp,
 };
 use rand::{SeedableRng, TryCryptoRng, TryRng};
 use rand_chacha::ChaCha20Rng;
@@ -217,12 +217,13 @@ pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
         &mut bob_rng,
         &bob_identity,
         SignedPreKeyId(1),
-        1_750_000_000,
+        Timestamp::from_unix_seconds(1_750_000_000),
     );
     let otk = input
         .one_time_prekey
         .then(|| OneTimePreKeyPair::generate(&mut bob_rng, OneTimePreKeyId(1)));
-    let bundle = PreKeyBundle::new(&bob_identity, &spk, otk.as_ref().map(|k| *k.public()));
+    let bundle =
+        PreKeyBundle::new(&bob_identity, &spk, otk.as_ref().map(|k| *k.public())).map_err(kind)?;
     let mut store = InMemoryPreKeyStore::new();
     store.add_signed_prekey(spk);
     if let Some(otk) = otk {
@@ -230,7 +231,7 @@ pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
     }
     let alice_identity = IdentityKeyPair::generate(&mut alice_rng);
     let mut alice =
-        Session::initiate(&mut alice_rng, &alice_identity, &bundle, config).map_err(kind)?;
+        Session::initiate(&mut alice_rng, &alice_identity, &bundle, &config).map_err(kind)?;
     let mut bob: Option<Session> = None;
 
     let mut envelopes: Vec<(Party, Vec<u8>)> = Vec::new();
@@ -254,21 +255,21 @@ pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
                 let result = if from == Party::Alice {
                     match bob.as_mut() {
                         Some(session) => session.decrypt_bytes(&mut bob_rng, &wire),
-                        None => match Envelope::decode(&wire, &config) {
-                            Ok(Envelope::PreKey(first)) => Session::accept(
-                                &mut bob_rng,
-                                &bob_identity,
-                                &mut store,
-                                &first,
-                                config,
-                            )
+                        None => Envelope::decode(&wire, &config)
+                            .and_then(Envelope::into_prekey)
+                            .and_then(|first| {
+                                Session::accept_with_store(
+                                    &mut bob_rng,
+                                    &bob_identity,
+                                    &mut store,
+                                    &first,
+                                    &config,
+                                )
+                            })
                             .map(|(s, p)| {
                                 bob = Some(s);
                                 p
                             }),
-                            Ok(_) => Err(hushwire::Error::PreKeyMessageMismatch),
-                            Err(e) => Err(e),
-                        },
                     }
                 } else {
                     alice.decrypt_bytes(&mut alice_rng, &wire)
@@ -284,7 +285,7 @@ pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
         "rng_draws": { "alice": alice_rng.draws, "bob": bob_rng.draws },
         "envelopes": envelopes.iter().enumerate().map(|(i, (from, wire))| json!({ "index": i + 1, "from": from.name(), "bytes": h(wire) })).collect::<Vec<_>>(),
         "deliveries": deliveries,
-        "alice_state": h(&*alice.to_bytes()),
-        "bob_state": bob.map(|b| h(&*b.to_bytes())).unwrap_or(Value::Null),
+        "alice_state": h(alice.to_stored().as_bytes()),
+        "bob_state": bob.map(|b| h(b.to_stored().as_bytes())).unwrap_or(Value::Null),
     }))
 }
