@@ -29,7 +29,7 @@ pub(crate) fn setup_initiate(c: &mut Criterion) {
     for (name, with_otk) in [("otk", true), ("no_otk", false)] {
         let bob = Bob::new(&mut r, with_otk);
         g.bench_function(BenchmarkId::new("initiate", name), |b| {
-            b.iter(|| Session::initiate(&mut r, &alice_identity, &bob.bundle, cfg).unwrap())
+            b.iter(|| Session::initiate(&mut r, &alice_identity, &bob.bundle, &cfg).unwrap())
         });
     }
     // From the bundle's bytes: decode (key validation), verify, initiate; and decode + verify.
@@ -40,7 +40,7 @@ pub(crate) fn setup_initiate(c: &mut Criterion) {
                 .unwrap()
                 .validate()
                 .unwrap();
-            Session::initiate(&mut r, &alice_identity, &bundle, cfg).unwrap()
+            Session::initiate(&mut r, &alice_identity, &bundle, &cfg).unwrap()
         })
     });
     g.bench_function(BenchmarkId::new("bundle_decode_validate", "otk"), |b| {
@@ -68,12 +68,12 @@ pub(crate) fn setup_accept(c: &mut Criterion) {
     let alice_identity = IdentityKeyPair::generate(&mut r);
     for (name, with_otk) in [("otk", true), ("no_otk", false)] {
         let bob = Bob::new(&mut r, with_otk);
-        let mut alice = Session::initiate(&mut r, &alice_identity, &bob.bundle, cfg).unwrap();
+        let mut alice = Session::initiate(&mut r, &alice_identity, &bob.bundle, &cfg).unwrap();
         let first = prekey(alice.encrypt(&payload(64)).unwrap());
         g.bench_function(BenchmarkId::new("accept", name), |b| {
             b.iter_batched_ref(
                 || bob.store(),
-                |store| Session::accept(&mut r, &bob.identity, store, &first, cfg).unwrap(),
+                |store| Session::accept_with_store(&mut r, &bob.identity, store, &first, &cfg).unwrap(),
                 BatchSize::SmallInput,
             )
         });
@@ -201,14 +201,14 @@ pub(crate) fn state(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("clone", name), |b| {
             b.iter_batched(|| (), |()| s.clone(), BatchSize::SmallInput)
         });
-        let bytes = s.to_bytes();
+        let bytes = s.to_stored();
         g.bench_function(BenchmarkId::new("to_bytes", name), |b| {
-            b.iter_batched(|| (), |()| s.to_bytes(), BatchSize::SmallInput)
+            b.iter_batched(|| (), |()| s.to_stored(), BatchSize::SmallInput)
         });
         g.bench_function(BenchmarkId::new("from_bytes", name), |b| {
             b.iter_batched(
                 || (),
-                |()| Session::from_bytes(black_box(&bytes), cfg).unwrap(),
+                |()| Session::from_stored(black_box(bytes.as_bytes()), &cfg).unwrap(),
                 BatchSize::SmallInput,
             )
         });
@@ -259,10 +259,10 @@ pub(crate) fn handshake(c: &mut Criterion) {
             || bob.store(),
             |store| {
                 let mut alice =
-                    Session::initiate(&mut r, &alice_identity, &bob.bundle, cfg).unwrap();
+                    Session::initiate(&mut r, &alice_identity, &bob.bundle, &cfg).unwrap();
                 let first = prekey(alice.encrypt(&small).unwrap());
                 let (mut bob_session, _) =
-                    Session::accept(&mut r, &bob.identity, store, &first, cfg).unwrap();
+                    Session::accept_with_store(&mut r, &bob.identity, store, &first, &cfg).unwrap();
                 let reply = bob_session.encrypt(&small).unwrap();
                 alice.decrypt(&mut r, &reply).unwrap();
                 (alice, bob_session)
