@@ -220,3 +220,36 @@ fn a_large_max_skip_keeps_only_max_skipped_keys_in_memory() {
         }
     }
 }
+
+/// Issue 9: with `max_receiving_chains = usize::MAX` the initiator panicked ("capacity
+/// overflow") on the first reply, and with `1 << 55` the allocation aborted the process: the
+/// ratchet reserved room for the whole limit on every DH step. No limit may panic or abort, and
+/// what is allocated follows what is stored.
+#[test]
+fn huge_limits_neither_panic_nor_abort() {
+    for huge in [usize::MAX, 1 << 55, (1 << 16) + 1] {
+        let mut config = Config::default();
+        config.max_receiving_chains = huge;
+        config.max_retired_chains = huge;
+        config.max_skipped_keys = huge;
+        let mut rng = rng(60);
+        let mut pair = established_pair(&mut rng, config);
+        // Twenty DH ratchet steps each way, with a skipped message on every chain.
+        for round in 0..20u8 {
+            let _lost = pair.alice.encrypt(&[round]).unwrap();
+            let wire = pair.alice.encrypt(&[round, 1]).unwrap().encode();
+            pair.bob.decrypt_bytes(&mut rng, &wire).unwrap();
+            let wire = pair.bob.encrypt(&[round, 2]).unwrap().encode();
+            pair.alice.decrypt_bytes(&mut rng, &wire).unwrap();
+        }
+        assert_eq!(pair.bob.receiving_chain_count(), 21);
+        assert_eq!(pair.bob.skipped_key_count(), 20);
+        for session in [&pair.alice, &pair.bob] {
+            let stored = session.to_stored();
+            let loaded = Session::from_stored(stored.as_bytes(), &config).unwrap();
+            assert_eq!(loaded.to_stored().as_bytes(), stored.as_bytes());
+        }
+        pair.bob.set_config(&config);
+        assert_eq!(pair.bob.receiving_chain_count(), 21);
+    }
+}

@@ -1,0 +1,203 @@
+//! The store-free accept: `Session::accept` takes the prekey secrets and returns an
+//! `Acceptance`, which releases the session only once the caller's commit (the one-time prekey's
+//! delete) has succeeded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use hushwire::{
+    Config, Envelope, Error, ErrorCategory, IdentityKeyPair, OneTimePreKeyId, OneTimePreKeyPair,
+    PreKeyBundle, PreKeyStore, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp,
+};
+
+/// Bob with one-time prekey 7, Alice's first message to him, and the prekeys it names.
+fn first_message(seed: u64) -> (Responder, hushwire::PreKeyMessage) {
+    let mut rng = rng(seed);
+    let bob = responder(&mut rng, true);
+    let mut alice = initiator(&mut rng, &bob.bundle);
+    let first = prekey(alice.encrypt(b"first").unwrap());
+    (bob, first)
+}
+
+#[test]
+fn accept_touches_no_store_and_complete_runs_the_commit_once() {
+    let (mut bob, first) = first_message(1);
+    let mut rng = rng(2);
+    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
+    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
+    let acceptance = Session::accept(
+        &mut rng,
+        &bob.identity,
+        spk,
+        Some(otk),
+        &first,
+        &Config::default(),
+    )
+    .unwrap();
+    assert_eq!(acceptance.one_time_prekey_id(), Some(OneTimePreKeyId(7)));
+    assert_eq!(acceptance.their_identity(), first.identity_key());
+    let mut calls = Vec::new();
+    let (session, plaintext) = acceptance
+        .complete(|id| {
+            calls.push(id);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(plaintext, b"first");
+    assert_eq!(calls, vec![Some(OneTimePreKeyId(7))]);
+    assert!(!session.is_initiator());
+    // Nothing was consumed by hushwire: the store still has the key.
+    assert_eq!(bob.store.one_time_prekeys_left(), 1);
+    bob.store
+        .consume_one_time_prekey(OneTimePreKeyId(7))
+        .unwrap();
+}
+
+#[test]
+fn a_failed_commit_returns_no_session() {
+    let (bob, first) = first_message(3);
+    let mut rng = rng(4);
+    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
+    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
+    let acceptance = Session::accept(
+        &mut rng,
+        &bob.identity,
+        spk,
+        Some(otk),
+        &first,
+        &Config::default(),
+    )
+    .unwrap();
+    let raced = Error::OneTimePreKeyConsumed { id: 7 };
+    let result = acceptance.complete(|_| Err(raced.clone()));
+    assert_eq!(result.map(|_| ()), Err(raced));
+    let store_failure = Error::from(hushwire::StoreError::new("connection reset"));
+    assert_eq!(store_failure.category(), ErrorCategory::Store);
+}
+
+#[test]
+fn a_dropped_acceptance_consumes_nothing() {
+    let (mut bob, first) = first_message(5);
+    let mut rng = rng(6);
+    {
+        let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
+        let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
+        let acceptance = Session::accept(
+            &mut rng,
+            &bob.identity,
+            spk,
+            Some(otk),
+            &first,
+            &Config::default(),
+        )
+        .unwrap();
+        drop(acceptance);
+    }
+    assert_eq!(bob.store.one_time_prekeys_left(), 1);
+    let (_, plaintext) = bob.accept(&mut rng, &first).unwrap();
+    assert_eq!(plaintext, b"first");
+    assert_eq!(bob.store.one_time_prekeys_left(), 0);
+}
+
+#[test]
+fn accept_refuses_prekeys_the_message_does_not_name() {
+    let (bob, first) = first_message(7);
+    let mut rng = rng(8);
+    let config = Config::default();
+    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
+    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
+    let other_spk = SignedPreKeyPair::generate(
+        &mut rng,
+        &bob.identity,
+        SignedPreKeyId(2),
+        Timestamp::default(),
+    );
+    let other_otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(8));
+    let refused = |result: Result<hushwire::Acceptance, Error>| result.map(|_| ()).unwrap_err();
+    assert_eq!(
+        refused(Session::accept(
+            &mut rng,
+            &bob.identity,
+            &other_spk,
+            Some(otk),
+            &first,
+            &config
+        )),
+        Error::UnknownSignedPreKey { id: 1 }
+    );
+    assert_eq!(
+        refused(Session::accept(
+            &mut rng,
+            &bob.identity,
+            spk,
+            None,
+            &first,
+            &config
+        )),
+        Error::UnknownOneTimePreKey { id: 7 }
+    );
+    assert_eq!(
+        refused(Session::accept(
+            &mut rng,
+            &bob.identity,
+            spk,
+            Some(&other_otk),
+            &first,
+            &config
+        )),
+        Error::UnknownOneTimePreKey { id: 7 }
+    );
+}
+
+#[test]
+fn a_ratchet_message_is_not_a_prekey_message() {
+    let mut rng = rng(9);
+    let pair = established_pair(&mut rng, Config::default());
+    let mut bob = pair.bob;
+    let envelope = bob.encrypt(b"not a first message").unwrap();
+    assert!(!envelope.is_prekey());
+    assert!(envelope.as_prekey().is_none());
+    let error = envelope.into_prekey().unwrap_err();
+    assert_eq!(error, Error::NotAPreKeyMessage);
+    assert_eq!(error.kind(), "NotAPreKeyMessage");
+    assert_eq!(error.category(), ErrorCategory::Decoding);
+    // The same through the wire.
+    let wire = bob.encrypt(b"again").unwrap().encode();
+    let decoded = Envelope::decode(&wire, &Config::default()).unwrap();
+    assert_eq!(
+        decoded.into_prekey().map(|_| ()),
+        Err(Error::NotAPreKeyMessage)
+    );
+}
+
+#[test]
+fn a_bundle_from_a_prekey_another_identity_signed_is_refused() {
+    let mut rng = rng(10);
+    let bob = IdentityKeyPair::generate(&mut rng);
+    let mallory = IdentityKeyPair::generate(&mut rng);
+    let signed_by_mallory =
+        SignedPreKeyPair::generate(&mut rng, &mallory, SignedPreKeyId(1), Timestamp::default());
+    assert_eq!(
+        PreKeyBundle::new(&bob, &signed_by_mallory, None),
+        Err(Error::InvalidSignature)
+    );
+    let signed_by_bob =
+        SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), Timestamp::default());
+    assert!(PreKeyBundle::new(&bob, &signed_by_bob, None).is_ok());
+}
+
+#[test]
+fn a_removed_signed_prekey_is_unknown_to_later_first_messages() {
+    let (mut bob, first) = first_message(11);
+    let removed = bob.store.remove_signed_prekey(SignedPreKeyId(1));
+    assert_eq!(removed.map(|key| key.id()), Some(SignedPreKeyId(1)));
+    assert!(bob.store.remove_signed_prekey(SignedPreKeyId(1)).is_none());
+    let mut rng = rng(12);
+    assert_eq!(
+        bob.accept(&mut rng, &first).map(|_| ()),
+        Err(Error::UnknownSignedPreKey { id: 1 })
+    );
+    assert_eq!(bob.store.one_time_prekeys_left(), 1);
+}
