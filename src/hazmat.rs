@@ -292,3 +292,8 @@ pub fn one_time_prekey(id: u32, public_key: &[u8]) -> Result<OneTimePreKey, Erro
         X25519PublicKey::from_bytes(public_key)?,
     ))
 }
+
+/// The canonical u-coordinates of every X25519 point of order dividing 8, on Curve25519 and
+/// its twist (SPEC.md 2.2): 0 (order 2), 1 (order 4), p - 1 (order 4, twist), and the two of
+/// order 8. Public keys with these values are refused with [`Error::LowOrderPublicKey`].
+pub const SMALL_ORDER_X25519: [[u8; 32]; 5] = crate::x25519::SMALL_ORDER;
