@@ -12,13 +12,10 @@ use hushwire::{
     SignedPreKeyPair, X25519PublicKey,
 };
 
-/// X25519 u-coordinates of small order, in canonical encoding: 0 (order 2), 1 (order 4; both
-/// on the curve) and a point of order 8 (libsodium's blocklist).
-const LOW_ORDER: [&str; 3] = [
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-];
+/// Every canonical X25519 u-coordinate of small order (SPEC.md 2.2): 0 (order 2), 1 (order 4),
+/// p - 1 (order 4, twist) and the two of order 8. Derived independently in the test kit's own
+/// tests.
+const LOW_ORDER: [[u8; 32]; 5] = hushwire_testkit::SMALL_ORDER_X25519;
 
 /// Replaces the only occurrence of `needle` in `haystack`.
 fn replace_once(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
@@ -204,7 +201,6 @@ fn low_order_keys_are_refused_in_a_bundle() {
         .public_key()
         .to_bytes();
     for point in LOW_ORDER {
-        let point = hex::decode(point).unwrap();
         assert_eq!(
             X25519PublicKey::from_bytes(&point).unwrap_err(),
             Error::LowOrderPublicKey
@@ -247,7 +243,6 @@ fn low_order_keys_are_refused_in_a_prekey_message() {
     };
     let wire = envelope.encode();
     for point in LOW_ORDER {
-        let point = hex::decode(point).unwrap();
         for key in [
             first.base_key().as_bytes(),
             first.message().header().ratchet_key.as_bytes(),
