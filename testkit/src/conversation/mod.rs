@@ -7,8 +7,8 @@
 //!   late and in whatever order it arrives (dropped messages aside), and Alice sends
 //!   PreKeyMessages exactly until she has received;
 //! - a replay is refused, as [`hushwire::Error::DuplicateMessage`] while its chain is
-//!   remembered and [`hushwire::Error::DecryptionFailed`] after, and a tampered copy is
-//!   refused; every refusal leaves the session (or, before Bob has one, his store) unchanged;
+//!   remembered or a skipped key of the chain is held, and as
+//!   [`hushwire::Error::DecryptionFailed`] after; a tampered copy is refused; every refusal leaves the session (or, before Bob has one, his store) unchanged;
 //! - storing and loading a session is lossless.
 
 mod inbox;

@@ -3,7 +3,7 @@
 use hushwire::{Config, Envelope, Error, IdentityKeyPair, InMemoryPreKeyStore, Session};
 use rand_chacha::ChaCha20Rng;
 
-use super::inbox::{Inbox, Message, chain_of};
+use super::inbox::{Inbox, Message};
 use super::{Op, Side};
 
 /// Bounds of a run: beyond them sends are ignored, and old deliveries forgotten.
@@ -172,13 +172,7 @@ impl<'a> Conversation<'a> {
             !session.has_received(),
             "{from:?} sends PreKeyMessages exactly until it has received"
         );
-        let bytes = envelope.encode();
-        let chain = chain_of(&envelope);
-        inbox.sent(Message {
-            bytes,
-            plaintext,
-            chain,
-        });
+        inbox.sent(Message::new(&envelope, plaintext));
     }
 
     /// Bob's answer to `bytes` before he has a session: accept it as a first message.
@@ -242,7 +236,7 @@ impl<'a> Conversation<'a> {
 
     /// The message delivered to `to` `index` deliveries ago (0: the latest) arrives again:
     /// refused as a duplicate while its chain is remembered, as a failed decryption after
-    /// (see the recipient's `Inbox::replay_refusals`), with the state unchanged. Returns the
+    /// (see the recipient's `Inbox::replay_refusal`), with the state unchanged. Returns the
     /// error, or `None` if there was no such message.
     pub fn duplicate(&mut self, to: Side, index: u8) -> Option<Error> {
         let at = self
@@ -263,21 +257,22 @@ impl<'a> Conversation<'a> {
     }
 
     /// Replays the delivered message at position `at` (oldest first) to `to`, and checks the
-    /// refusal (see the recipient's `Inbox::replay_refusals`) and that the state is unchanged;
+    /// refusal (see the recipient's `Inbox::replay_refusal`) and that the state is unchanged;
     /// returns the error.
     fn replay_at(&mut self, to: Side, at: usize) -> Error {
         let inbox = self.inbox_ref(to);
         let message = &inbox.delivered[at];
-        let allowed = inbox.replay_refusals(&message.chain);
+        let expected = inbox.replay_refusal(&message.chain);
         let bytes = message.bytes.clone();
         let session = session_of(&mut self.alice, &mut self.bob, to);
         let before = session.to_bytes();
-        let error = match session.decrypt_bytes(&mut self.rng, &bytes) {
-            Err(error) if allowed.contains(&error) => error,
-            other => panic!("replay to {to:?}: {other:?}, expected one of {allowed:?}"),
-        };
+        assert_eq!(
+            session.decrypt_bytes(&mut self.rng, &bytes),
+            Err(expected.clone()),
+            "replay to {to:?}"
+        );
         assert_eq!(session.to_bytes(), before, "a refused replay changed state");
-        error
+        expected
     }
 
     /// `who` (if it has a session) is stored and loaded again: losslessly.
