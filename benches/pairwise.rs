@@ -26,11 +26,12 @@ fn memory() -> String {
     let mut r = fixtures::rng(40);
     let bob = fixtures::Bob::new(&mut r, true);
     let alice_id = hushwire::IdentityKeyPair::generate(&mut r);
-    let mut alice = hushwire::Session::initiate(&mut r, &alice_id, &bob.bundle, cfg).unwrap();
-    let initiated = alice.to_bytes().len();
+    let mut alice = hushwire::Session::initiate(&mut r, &alice_id, &bob.bundle, &cfg).unwrap();
+    let initiated = alice.to_stored().len();
     let first = fixtures::prekey(alice.encrypt(b"hi").unwrap());
     let (accepted, _) =
-        hushwire::Session::accept(&mut r, &bob.identity, &mut bob.store(), &first, cfg).unwrap();
+        hushwire::Session::accept_with_store(&mut r, &bob.identity, &mut bob.store(), &first, &cfg)
+            .unwrap();
     let p = fixtures::pair_on_chain(41);
     let _ = writeln!(
         out,
@@ -40,22 +41,22 @@ fn memory() -> String {
     let _ = writeln!(
         out,
         "| responder right after accept | {} | 0 |",
-        accepted.to_bytes().len()
+        accepted.to_stored().len()
     );
     let _ = writeln!(
         out,
         "| initiator, established | {} | 0 |",
-        p.alice.to_bytes().len()
+        p.alice.to_stored().len()
     );
     let _ = writeln!(
         out,
         "| responder, established | {} | 0 |",
-        p.bob.to_bytes().len()
+        p.bob.to_stored().len()
     );
-    let base = p.bob.to_bytes().len();
+    let base = p.bob.to_stored().len();
     for n in [1usize, 100, 1000, 2000] {
         let s = fixtures::pair_with_skipped(42, n).bob;
-        let len = s.to_bytes().len();
+        let len = s.to_stored().len();
         let _ = writeln!(
             out,
             "| responder, established, then {n} messages lost and 1 received | {len} (+{:.1} per key) | {} |",

@@ -8,8 +8,7 @@ mod common;
 
 use common::*;
 use hushwire::{
-    Config, Envelope, Error, ErrorCategory, IdentityKeyPair, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, PreKeyStore, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp,
+    Config, Error, ErrorCategory, OneTimePreKeyId, PreKeyStore, Session, SignedPreKeyId,
 };
 
 /// Bob with one-time prekey 7, Alice's first message to him, and the prekeys it names.
@@ -99,93 +98,6 @@ fn a_dropped_acceptance_consumes_nothing() {
     let (_, plaintext) = bob.accept(&mut rng, &first).unwrap();
     assert_eq!(plaintext, b"first");
     assert_eq!(bob.store.one_time_prekeys_left(), 0);
-}
-
-#[test]
-fn accept_refuses_prekeys_the_message_does_not_name() {
-    let (bob, first) = first_message(7);
-    let mut rng = rng(8);
-    let config = Config::default();
-    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
-    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
-    let other_spk = SignedPreKeyPair::generate(
-        &mut rng,
-        &bob.identity,
-        SignedPreKeyId(2),
-        Timestamp::default(),
-    );
-    let other_otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(8));
-    let refused = |result: Result<hushwire::Acceptance, Error>| result.map(|_| ()).unwrap_err();
-    assert_eq!(
-        refused(Session::accept(
-            &mut rng,
-            &bob.identity,
-            &other_spk,
-            Some(otk),
-            &first,
-            &config
-        )),
-        Error::UnknownSignedPreKey { id: 1 }
-    );
-    assert_eq!(
-        refused(Session::accept(
-            &mut rng,
-            &bob.identity,
-            spk,
-            None,
-            &first,
-            &config
-        )),
-        Error::UnknownOneTimePreKey { id: 7 }
-    );
-    assert_eq!(
-        refused(Session::accept(
-            &mut rng,
-            &bob.identity,
-            spk,
-            Some(&other_otk),
-            &first,
-            &config
-        )),
-        Error::UnknownOneTimePreKey { id: 7 }
-    );
-}
-
-#[test]
-fn a_ratchet_message_is_not_a_prekey_message() {
-    let mut rng = rng(9);
-    let pair = established_pair(&mut rng, Config::default());
-    let mut bob = pair.bob;
-    let envelope = bob.encrypt(b"not a first message").unwrap();
-    assert!(!envelope.is_prekey());
-    assert!(envelope.as_prekey().is_none());
-    let error = envelope.into_prekey().unwrap_err();
-    assert_eq!(error, Error::NotAPreKeyMessage);
-    assert_eq!(error.kind(), "NotAPreKeyMessage");
-    assert_eq!(error.category(), ErrorCategory::Decoding);
-    // The same through the wire.
-    let wire = bob.encrypt(b"again").unwrap().encode();
-    let decoded = Envelope::decode(&wire, &Config::default()).unwrap();
-    assert_eq!(
-        decoded.into_prekey().map(|_| ()),
-        Err(Error::NotAPreKeyMessage)
-    );
-}
-
-#[test]
-fn a_bundle_from_a_prekey_another_identity_signed_is_refused() {
-    let mut rng = rng(10);
-    let bob = IdentityKeyPair::generate(&mut rng);
-    let mallory = IdentityKeyPair::generate(&mut rng);
-    let signed_by_mallory =
-        SignedPreKeyPair::generate(&mut rng, &mallory, SignedPreKeyId(1), Timestamp::default());
-    assert_eq!(
-        PreKeyBundle::new(&bob, &signed_by_mallory, None),
-        Err(Error::InvalidSignature)
-    );
-    let signed_by_bob =
-        SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), Timestamp::default());
-    assert!(PreKeyBundle::new(&bob, &signed_by_bob, None).is_ok());
 }
 
 #[test]

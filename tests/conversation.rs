@@ -5,215 +5,126 @@
 mod common;
 
 use common::*;
-use hushwire::{Config, Envelope, Error, IdentityKeyPair, Session};
+use hushwire::{Config, Envelope, Error, Session};
+use hushwire_testkit::conversation::{Conversation, Limits, Side};
 use rand::RngExt;
 
-/// A message in flight: the wire bytes and what it must decrypt to.
-struct InFlight {
-    bytes: Vec<u8>,
-    plaintext: Vec<u8>,
+/// In flight per direction at most 40, so skips stay far inside the limits; no bound on what
+/// is sent, and every delivered message is remembered for the replays at the end.
+const LIMITS: Limits = Limits {
+    max_in_flight: 40,
+    max_sent_per_side: u32::MAX,
+    max_remembered: usize::MAX,
+};
+
+/// Delivers a message in flight to `to`: mostly the oldest, sometimes any.
+fn deliver_some(conversation: &mut Conversation<'_>, to: Side) {
+    let len = conversation.in_flight(to);
+    if len == 0 {
+        return;
+    }
+    let rng = conversation.rng();
+    let i = if rng.random_bool(0.7) {
+        0
+    } else {
+        rng.random_range(0..len)
+    };
+    conversation.deliver(to, u8::try_from(i).unwrap());
 }
 
-struct Conversation {
-    rng: ChaCha20Rng,
-    alice: Session,
-    bob: Option<Session>,
-    bob_side: Responder,
-    to_bob: Vec<InFlight>,
-    to_alice: Vec<InFlight>,
-    delivered: Vec<InFlight>,
-    sent: u64,
-    received: u64,
+/// Replays one of the 20 most recently delivered messages of a side: it must be refused as a
+/// duplicate (and leave the recipient's state unchanged, which the simulator checks). 20
+/// messages span at most 20 chains, inside the 5 kept plus 32 retired chains of the default
+/// config.
+fn replay_recent(conversation: &mut Conversation<'_>) {
+    let sides: Vec<Side> = [Side::Alice, Side::Bob]
+        .into_iter()
+        .filter(|&side| conversation.delivered(side) > 0)
+        .collect();
+    if sides.is_empty() {
+        return;
+    }
+    let side = sides[conversation.rng().random_range(0..sides.len())];
+    let recent = conversation.delivered(side).min(20);
+    let index = conversation.rng().random_range(0..recent);
+    assert_eq!(
+        conversation.duplicate(side, u8::try_from(index).unwrap()),
+        Some(Error::DuplicateMessage)
+    );
 }
 
-impl Conversation {
-    fn new(seed: u64) -> Self {
-        let mut rng = rng(seed);
-        let bob_side = responder(&mut rng, true);
-        let alice_identity = IdentityKeyPair::generate(&mut rng);
-        let alice = Session::initiate(
-            &mut rng,
-            &alice_identity,
-            &bob_side.bundle,
-            Config::default(),
-        )
-        .unwrap();
-        Self {
-            rng,
-            alice,
-            bob: None,
-            bob_side,
-            to_bob: Vec::new(),
-            to_alice: Vec::new(),
-            delivered: Vec::new(),
-            sent: 0,
-            received: 0,
-        }
-    }
-
-    fn send_from_alice(&mut self) {
-        let plaintext = format!("alice {}", self.sent).into_bytes();
-        let bytes = self.alice.encrypt(&plaintext).unwrap().encode();
-        self.sent += 1;
-        self.to_bob.push(InFlight { bytes, plaintext });
-    }
-
-    fn send_from_bob(&mut self) {
-        let Some(bob) = self.bob.as_mut() else { return };
-        let plaintext = format!("bob {}", self.sent).into_bytes();
-        let bytes = bob.encrypt(&plaintext).unwrap().encode();
-        self.sent += 1;
-        self.to_alice.push(InFlight { bytes, plaintext });
-    }
-
-    fn deliver_to_bob(&mut self, index: usize) {
-        let message = self.to_bob.remove(index);
-        let envelope = decode(&message.bytes);
-        let plaintext = match (&mut self.bob, &envelope) {
-            (None, Envelope::PreKey(first)) => {
-                let (session, plaintext) = self.bob_side.accept(&mut self.rng, first).unwrap();
-                self.bob = Some(session);
-                plaintext
+/// One random step: send, deliver, drop, replay, reload both sessions, or tamper.
+fn step(conversation: &mut Conversation<'_>) {
+    let roll: u32 = conversation.rng().random_range(0..100);
+    match roll {
+        // Ignored while 40 are in flight (and, for Bob, before he has a session).
+        0..=29 => conversation.send(Side::Alice),
+        30..=54 => conversation.send(Side::Bob),
+        55..=74 => deliver_some(conversation, Side::Bob),
+        75..=94 => deliver_some(conversation, Side::Alice),
+        95..=96 => {
+            // Drop a message for good (none of Alice's before Bob has a session).
+            let to = if conversation.in_flight(Side::Bob) > 0 && conversation.bob().is_some() {
+                Side::Bob
+            } else {
+                Side::Alice
+            };
+            let len = conversation.in_flight(to);
+            if len > 0 {
+                let i = conversation.rng().random_range(0..len);
+                conversation.drop_message(to, u8::try_from(i).unwrap());
             }
-            (Some(bob), _) => bob.decrypt(&mut self.rng, &envelope).unwrap(),
-            (None, _) => panic!("Bob has no session and got a RatchetMessage"),
-        };
-        assert_eq!(plaintext, message.plaintext);
-        self.received += 1;
-        self.delivered.push(message);
-    }
-
-    fn deliver_to_alice(&mut self, index: usize) {
-        let message = self.to_alice.remove(index);
-        let plaintext = self
-            .alice
-            .decrypt_bytes(&mut self.rng, &message.bytes)
-            .unwrap();
-        assert_eq!(plaintext, message.plaintext);
-        self.received += 1;
-        self.delivered.push(message);
-    }
-
-    /// Replays one of the 20 most recently delivered messages to its recipient: it must be
-    /// refused as a duplicate, and leave the recipient's state unchanged. (20 messages span at
-    /// most 20 chains, inside the 5 kept plus 32 retired chains of the default config.)
-    fn replay(&mut self) {
-        if self.delivered.is_empty() {
-            return;
         }
-        let index = self
-            .rng
-            .random_range(self.delivered.len().saturating_sub(20)..self.delivered.len());
-        let bytes = self.delivered[index].bytes.clone();
-        let to_alice = self.delivered[index].plaintext.starts_with(b"bob");
-        let session = if to_alice {
-            &mut self.alice
-        } else {
-            self.bob.as_mut().unwrap()
-        };
-        let before = session.to_bytes();
-        assert_eq!(
-            session.decrypt_bytes(&mut self.rng, &bytes),
-            Err(Error::DuplicateMessage)
-        );
-        assert_eq!(session.to_bytes(), before);
-    }
-
-    /// Stores and reloads both sessions.
-    fn reload(&mut self) {
-        let alice = self.alice.to_bytes();
-        self.alice = Session::from_bytes(&alice, Config::default()).unwrap();
-        assert_eq!(self.alice.to_bytes(), alice);
-        if let Some(bob) = self.bob.as_mut() {
-            let bytes = bob.to_bytes();
-            *bob = Session::from_bytes(&bytes, Config::default()).unwrap();
-            assert_eq!(bob.to_bytes(), bytes);
+        97 if conversation.bob().is_some() => replay_recent(conversation),
+        98 => {
+            conversation.reload(Side::Alice);
+            conversation.reload(Side::Bob);
         }
-    }
-
-    fn step(&mut self) {
-        let roll: u32 = self.rng.random_range(0..100);
-        // Bound what is in flight so skips stay far inside the limits.
-        let bob_can_receive = !self.to_bob.is_empty();
-        let alice_can_receive = !self.to_alice.is_empty();
-        match roll {
-            0..=29 if self.to_bob.len() < 40 => self.send_from_alice(),
-            30..=54 if self.to_alice.len() < 40 => self.send_from_bob(),
-            55..=74 if bob_can_receive => {
-                // Mostly in order, sometimes any message in flight.
-                let i = if self.rng.random_bool(0.7) {
-                    0
-                } else {
-                    self.rng.random_range(0..self.to_bob.len())
-                };
-                self.deliver_to_bob(i);
-            }
-            75..=94 if alice_can_receive => {
-                let i = if self.rng.random_bool(0.7) {
-                    0
-                } else {
-                    self.rng.random_range(0..self.to_alice.len())
-                };
-                self.deliver_to_alice(i);
-            }
-            95..=96 => {
-                // Drop a message for good.
-                if !self.to_bob.is_empty() && self.bob.is_some() {
-                    let i = self.rng.random_range(0..self.to_bob.len());
-                    self.to_bob.remove(i);
-                } else if !self.to_alice.is_empty() {
-                    let i = self.rng.random_range(0..self.to_alice.len());
-                    self.to_alice.remove(i);
-                }
-            }
-            97 if self.bob.is_some() => self.replay(),
-            98 => self.reload(),
-            _ => {}
+        99 => {
+            // A tampered copy of a message in flight: refused, state unchanged.
+            let to = if conversation.rng().random_bool(0.5) {
+                Side::Alice
+            } else {
+                Side::Bob
+            };
+            let [index, byte, mask] = conversation.rng().random::<[u8; 3]>();
+            conversation.tamper(to, index, byte, mask);
         }
+        _ => {}
     }
 }
 
 #[test]
 fn thousands_of_messages_with_drops_reorders_replays_and_reloads() {
     for seed in 0..4 {
-        let mut conversation = Conversation::new(seed);
+        let mut rng = rng(seed);
+        let Responder {
+            identity,
+            store,
+            bundle,
+            ..
+        } = responder(&mut rng, true);
+        let alice = initiator(&mut rng, &bundle);
+        let mut conversation =
+            Conversation::new(alice, &identity, store, Config::default(), rng, LIMITS);
         let mut steps = 0;
-        while conversation.received < 2500 {
-            conversation.step();
+        while conversation.received() < 2500 {
+            step(&mut conversation);
             steps += 1;
             assert!(steps < 100_000, "conversation made no progress");
         }
         // Drain what is left, in order.
-        while !conversation.to_bob.is_empty() {
-            conversation.deliver_to_bob(0);
-        }
-        while !conversation.to_alice.is_empty() {
-            conversation.deliver_to_alice(0);
-        }
-        assert!(conversation.alice.has_received());
+        conversation.drain();
+        assert!(conversation.alice().has_received());
         // Any older replay is refused too, with state unchanged: as a duplicate while its chain
         // is remembered, as an authentication failure once it is not.
-        let delivered = std::mem::take(&mut conversation.delivered);
-        let mut duplicates = 0;
-        for message in &delivered {
-            let session = if message.plaintext.starts_with(b"bob") {
-                &mut conversation.alice
-            } else {
-                conversation.bob.as_mut().unwrap()
-            };
-            let before = session.to_bytes();
-            match session.decrypt_bytes(&mut conversation.rng, &message.bytes) {
-                Err(Error::DuplicateMessage) => duplicates += 1,
-                Err(Error::DecryptionFailed) => {}
-                other => panic!("replay was not refused: {other:?}"),
-            }
-            assert_eq!(session.to_bytes(), before);
-        }
+        let duplicates = conversation.replay_all_delivered(Side::Alice)
+            + conversation.replay_all_delivered(Side::Bob);
         assert!(
             duplicates >= 40,
             "recent replays are reported as duplicates ({duplicates})"
         );
-        assert!(conversation.sent >= conversation.received);
+        assert!(conversation.sent() >= conversation.received());
     }
 }
 
@@ -243,12 +154,12 @@ fn save_and_reload_mid_conversation_then_keep_talking() {
     assert_eq!(pair.bob.decrypt_bytes(&mut rng, &next).unwrap(), b"next");
     assert_eq!(pair.bob.skipped_key_count(), 1);
 
-    let alice_bytes = pair.alice.to_bytes();
-    let bob_bytes = pair.bob.to_bytes();
-    let mut alice = Session::from_bytes(&alice_bytes, Config::default()).unwrap();
-    let mut bob = Session::from_bytes(&bob_bytes, Config::default()).unwrap();
-    assert_eq!(alice.to_bytes(), alice_bytes, "reload is lossless");
-    assert_eq!(bob.to_bytes(), bob_bytes, "reload is lossless");
+    let alice_bytes = pair.alice.to_stored();
+    let bob_bytes = pair.bob.to_stored();
+    let mut alice = Session::from_stored(&alice_bytes, &Config::default()).unwrap();
+    let mut bob = Session::from_stored(&bob_bytes, &Config::default()).unwrap();
+    assert_eq!(alice.to_stored(), alice_bytes, "reload is lossless");
+    assert_eq!(bob.to_stored(), bob_bytes, "reload is lossless");
 
     assert_eq!(bob.decrypt_bytes(&mut rng, &delayed).unwrap(), b"delayed");
     for i in 0..50u32 {

@@ -1,6 +1,7 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/`) through the fuzz targets' own
-//! logic (`fuzz/src/targets.rs`), as ordinary tests on stable Rust: every seed, and every
-//! regression input added there later, runs on each `cargo test`.
+//! logic (`hushwire_testkit::fuzz`, which the targets in `fuzz/` call), as ordinary tests on
+//! stable Rust: every seed, and every regression input added there later, runs on each
+//! `cargo test`.
 //!
 //! The seeds are generated from a fixed seed by `targets::seeds()`; after a change to the
 //! protocol that makes them stale, regenerate them with
@@ -8,11 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../fuzz/src/targets.rs"]
-mod targets;
-
 use std::path::{Path, PathBuf};
 
+use hushwire_testkit::fuzz as targets;
 use targets::Outcome;
 
 fn corpus_dir(target: &str) -> PathBuf {

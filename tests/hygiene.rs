@@ -35,7 +35,12 @@ fn debug_output_shows_no_secret() {
     );
 
     let mut rng = rng(50);
-    let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(1), 0);
+    let spk = SignedPreKeyPair::generate(
+        &mut rng,
+        &identity,
+        SignedPreKeyId(1),
+        hushwire::Timestamp::from_unix_seconds(0),
+    );
     assert!(format!("{spk:?}").contains("secret: \"<redacted>\""));
     let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1));
     assert!(format!("{otk:?}").contains("secret: \"<redacted>\""));
@@ -44,10 +49,11 @@ fn debug_output_shows_no_secret() {
     // state that appear in it are the two identity keys.
     let pair = established_pair(&mut rng, Config::default());
     let text = format!("{:?}", pair.alice);
-    let state = pair.alice.to_bytes();
+    let state = pair.alice.to_stored();
     let public = [
-        pair.alice.local_identity().to_bytes(),
-        pair.alice.remote_identity().to_bytes(),
+        pair.alice.our_identity().to_bytes(),
+        pair.alice.their_identity().to_bytes(),
+        pair.alice.id().to_bytes(),
     ];
     let mut shown = 0;
     for window in state.windows(32) {
@@ -59,7 +65,7 @@ fn debug_output_shows_no_secret() {
             shown += 1;
         }
     }
-    assert_eq!(shown, 2, "both identity keys are shown");
+    assert_eq!(shown, 3, "both identity keys and the session id are shown");
     assert!(text.starts_with("Session {"), "{text}");
 }
 
@@ -93,7 +99,7 @@ fn rfc8032_test_1_public_key() {
         hex::encode(identity.public_key().to_bytes()),
         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
     );
-    assert_eq!(*identity.to_seed(), seed);
+    assert_eq!(*identity.to_seed().as_bytes(), seed);
 }
 
 /// Wire bytes that decode to a valid envelope but are not its canonical encoding.

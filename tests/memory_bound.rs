@@ -105,7 +105,7 @@ impl Limits {
             self.config.max_skipped_keys
         );
         assert!(session.receiving_chain_count() <= self.config.max_receiving_chains.max(1));
-        let len = session.to_bytes().len();
+        let len = session.to_stored().len();
         assert!(
             len <= self.bound,
             "serialized state {len} bytes exceeds the derived bound {}",
@@ -183,9 +183,9 @@ fn hostile_peer(seed: u64, config: Config, chains: usize, repeats: usize) -> Lim
         assert_eq!(bob.skipped_key_count(), before - 1);
     }
     // A stored state loads within the limits and re-encodes to the same bytes.
-    let bytes = bob.to_bytes();
-    let loaded = Session::from_bytes(&bytes, config).unwrap();
-    assert_eq!(loaded.to_bytes(), bytes);
+    let bytes = bob.to_stored();
+    let loaded = Session::from_stored(&bytes, &config).unwrap();
+    assert_eq!(loaded.to_stored(), bytes);
     limits.check(&loaded);
     println!(
         "max_skip {}, max_skipped_keys {}, max_receiving_chains {}, max_retired_chains {}: \
@@ -239,13 +239,13 @@ fn each_stored_key_adds_at_most_one_derived_entry() {
     let mut pair = established_pair(&mut rng, config);
     let opener = pair.alice.encrypt(b"opens the chain").unwrap();
     pair.bob.decrypt(&mut rng, &opener).unwrap();
-    let before = pair.bob.to_bytes().len();
+    let before = pair.bob.to_stored().len();
     let n = 100;
     drop_messages(&mut pair.alice, n);
     let delivered = pair.alice.encrypt(b"x").unwrap();
     pair.bob.decrypt(&mut rng, &delivered).unwrap();
     assert_eq!(pair.bob.skipped_key_count(), n as usize);
-    let growth = pair.bob.to_bytes().len() - before;
+    let growth = pair.bob.to_stored().len() - before;
     // Two 32-byte fields at least, the derived maximum at most (counters under 128 take one
     // varint byte; the receiving chain's counter may also have grown by a byte).
     assert!(growth >= n as usize * 2 * len_field(KEY), "{growth}");

@@ -12,13 +12,10 @@ use hushwire::{
     SignedPreKeyPair, X25519PublicKey,
 };
 
-/// X25519 u-coordinates of small order, in canonical encoding: 0 (order 2), 1 (order 4; both
-/// on the curve) and a point of order 8 (libsodium's blocklist).
-const LOW_ORDER: [&str; 3] = [
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-];
+/// Every canonical X25519 u-coordinate of small order (SPEC.md 2.2): 0 (order 2), 1 (order 4),
+/// p - 1 (order 4, twist) and the two of order 8. Derived independently in the test kit's own
+/// tests.
+const LOW_ORDER: [[u8; 32]; 5] = hushwire_testkit::SMALL_ORDER_X25519;
 
 /// Replaces the only occurrence of `needle` in `haystack`.
 fn replace_once(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
@@ -50,7 +47,7 @@ fn a_one_time_prekey_is_consumed_exactly_once() {
     );
     let carol = IdentityKeyPair::generate(&mut rng);
     let mut carol_session =
-        Session::initiate(&mut rng, &carol, &bob_side.bundle, Config::default()).unwrap();
+        Session::initiate(&mut rng, &carol, &bob_side.bundle, &Config::default()).unwrap();
     let carol_first = prekey(carol_session.encrypt(b"me too").unwrap());
     assert_eq!(
         bob_side.accept(&mut rng, &carol_first).unwrap_err(),
@@ -73,12 +70,12 @@ fn unknown_prekeys_are_reported_by_id() {
 
     let mut empty = InMemoryPreKeyStore::new();
     assert_eq!(
-        Session::accept(
+        Session::accept_with_store(
             &mut rng,
             &bob_side.identity,
             &mut empty,
             &first,
-            Config::default()
+            &Config::default()
         )
         .unwrap_err(),
         Error::UnknownSignedPreKey { id: 1 }
@@ -89,15 +86,15 @@ fn unknown_prekeys_are_reported_by_id() {
         &mut rng,
         &bob_side.identity,
         SignedPreKeyId(1),
-        0,
+        hushwire::Timestamp::from_unix_seconds(0),
     ));
     assert_eq!(
-        Session::accept(
+        Session::accept_with_store(
             &mut rng,
             &bob_side.identity,
             &mut no_otk,
             &first,
-            Config::default()
+            &Config::default()
         )
         .unwrap_err(),
         Error::UnknownOneTimePreKey { id: 7 }
@@ -148,7 +145,7 @@ fn a_bundle_with_a_bad_signature_does_not_validate() {
         &mut rng,
         &bob_side.identity,
         SignedPreKeyId(1),
-        1_750_000_000,
+        hushwire::Timestamp::from_unix_seconds(1_750_000_000),
     );
     let swapped = replace_once(
         &wire,
@@ -204,7 +201,6 @@ fn low_order_keys_are_refused_in_a_bundle() {
         .public_key()
         .to_bytes();
     for point in LOW_ORDER {
-        let point = hex::decode(point).unwrap();
         assert_eq!(
             X25519PublicKey::from_bytes(&point).unwrap_err(),
             Error::LowOrderPublicKey
@@ -247,7 +243,6 @@ fn low_order_keys_are_refused_in_a_prekey_message() {
     };
     let wire = envelope.encode();
     for point in LOW_ORDER {
-        let point = hex::decode(point).unwrap();
         for key in [
             first.base_key().as_bytes(),
             first.message().header().ratchet_key.as_bytes(),
@@ -289,15 +284,20 @@ fn non_canonical_x25519_keys_are_refused() {
 fn a_bundle_built_by_its_owner_round_trips() {
     let mut rng = rng(37);
     let identity = IdentityKeyPair::generate(&mut rng);
-    let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(9), 42);
+    let spk = SignedPreKeyPair::generate(
+        &mut rng,
+        &identity,
+        SignedPreKeyId(9),
+        hushwire::Timestamp::from_unix_seconds(42),
+    );
     let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(3));
-    let bundle = PreKeyBundle::new(&identity, &spk, Some(*otk.public()));
+    let bundle = PreKeyBundle::new(&identity, &spk, Some(*otk.public())).unwrap();
     let decoded = PreKeyBundleIn::decode(&bundle.encode(), &Config::default())
         .unwrap()
         .validate()
         .unwrap();
     assert_eq!(decoded, bundle);
-    assert_eq!(decoded.signed_prekey().created_at(), 42);
+    assert_eq!(decoded.signed_prekey().created_at().as_unix_seconds(), 42);
     let mut store = InMemoryPreKeyStore::new();
     store.add_signed_prekey(spk);
     assert!(store.signed_prekey(SignedPreKeyId(9)).is_some());
@@ -365,12 +365,12 @@ fn accept_fails_if_the_store_cannot_consume_the_one_time_prekey() {
     let first = prekey(alice.encrypt(b"hi").unwrap());
     let mut store = RacingStore(bob_side.store);
     assert_eq!(
-        Session::accept(
+        Session::accept_with_store(
             &mut rng,
             &bob_side.identity,
             &mut store,
             &first,
-            Config::default()
+            &Config::default()
         )
         .unwrap_err(),
         Error::OneTimePreKeyConsumed { id: 7 }

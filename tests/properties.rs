@@ -7,8 +7,7 @@
 
 mod common;
 
-#[path = "../fuzz/src/targets.rs"]
-mod targets;
+use hushwire_testkit::fuzz as targets;
 
 #[allow(
     missing_docs,
@@ -114,10 +113,10 @@ proptest! {
             tampered.truncate(cut.index(tampered.len()));
         }
         prop_assume!(tampered != wire);
-        let before = pair.bob.to_bytes();
+        let before = pair.bob.to_stored();
         let result = pair.bob.decrypt_bytes(&mut rng, &tampered);
         prop_assert!(result.is_err(), "tampered message accepted");
-        prop_assert_eq!(pair.bob.to_bytes(), before, "state changed after {:?}", result);
+        prop_assert_eq!(pair.bob.to_stored(), before, "state changed after {:?}", result);
         prop_assert!(pair.bob.decrypt_bytes(&mut rng, &wire).is_ok());
     }
 
@@ -208,7 +207,7 @@ proptest! {
         for _ in 0..=skip {
             wire = pair.alice.encrypt(b"m").unwrap().encode();
         }
-        let before = pair.bob.to_bytes();
+        let before = pair.bob.to_stored();
         let result = pair.bob.decrypt_bytes(&mut rng, &wire);
         if skip <= max_skip {
             prop_assert_eq!(result, Ok(b"m".to_vec()));
@@ -218,7 +217,7 @@ proptest! {
                 result,
                 Err(Error::TooManySkippedMessages { skip: u64::from(skip), max: max_skip })
             );
-            prop_assert_eq!(pair.bob.to_bytes(), before);
+            prop_assert_eq!(pair.bob.to_stored(), before);
         }
     }
 
@@ -236,9 +235,9 @@ proptest! {
         for &i in &order {
             let wire = &wires[usize::from(i)];
             prop_assert_eq!(pair.bob.decrypt_bytes(&mut rng, wire).unwrap(), vec![i]);
-            let before = pair.bob.to_bytes();
+            let before = pair.bob.to_stored();
             prop_assert_eq!(pair.bob.decrypt_bytes(&mut rng, wire), Err(Error::DuplicateMessage));
-            prop_assert_eq!(pair.bob.to_bytes(), before);
+            prop_assert_eq!(pair.bob.to_stored(), before);
         }
         prop_assert_eq!(pair.bob.skipped_key_count(), 0);
     }
@@ -254,7 +253,7 @@ proptest! {
         let mut bob_side = responder(&mut rng, true);
         let alice_identity = IdentityKeyPair::generate(&mut rng);
         let mut alice =
-            Session::initiate(&mut rng, &alice_identity, &bob_side.bundle, Config::default())
+            Session::initiate(&mut rng, &alice_identity, &bob_side.bundle, &Config::default())
                 .unwrap();
         let wires: Vec<Vec<u8>> = (0..5u8)
             .map(|i| alice.encrypt(&[i]).unwrap().encode())
@@ -264,9 +263,9 @@ proptest! {
         .unwrap();
         prop_assert_eq!(plaintext, vec![order[0]]);
         for &i in &order[1..] {
-            let stored = bob.to_bytes();
-            bob = Session::from_bytes(&stored, Config::default()).unwrap();
-            prop_assert_eq!(bob.to_bytes(), stored);
+            let stored = bob.to_stored();
+            bob = Session::from_stored(&stored, &Config::default()).unwrap();
+            prop_assert_eq!(bob.to_stored(), stored);
             prop_assert_eq!(bob.decrypt_bytes(&mut rng, &wires[usize::from(i)]).unwrap(), vec![i]);
         }
         let reply = bob.encrypt(b"r").unwrap();

@@ -16,7 +16,7 @@ fn assert_tamper_proof(
     plaintext: &[u8],
     rng: &mut ChaCha20Rng,
 ) {
-    let before = session.to_bytes();
+    let before = session.to_stored();
     let mut tried = 0;
     for i in 0..wire.len() {
         for mask in [0x01u8, 0x80] {
@@ -28,7 +28,7 @@ fn assert_tamper_proof(
                 "flip of byte {i} with {mask:#04x} was accepted"
             );
             assert_eq!(
-                session.to_bytes(),
+                session.to_stored(),
                 before,
                 "state changed after flip of byte {i}: {result:?}"
             );
@@ -41,7 +41,7 @@ fn assert_tamper_proof(
             "truncation to {len} accepted"
         );
         assert_eq!(
-            session.to_bytes(),
+            session.to_stored(),
             before,
             "state changed after truncation to {len}"
         );
@@ -51,7 +51,7 @@ fn assert_tamper_proof(
         let mut extended = wire.to_vec();
         extended.extend_from_slice(suffix);
         assert!(session.decrypt_bytes(rng, &extended).is_err());
-        assert_eq!(session.to_bytes(), before);
+        assert_eq!(session.to_stored(), before);
     }
     assert_eq!(tried, 2 * wire.len());
     assert_eq!(
@@ -123,12 +123,12 @@ fn every_byte_of_a_first_message_leaves_the_prekey_store_alone() {
         let mut tampered = wire.clone();
         tampered[i] ^= 0x01;
         let accepted = Envelope::decode(&tampered, &config).and_then(|envelope| match envelope {
-            Envelope::PreKey(message) => Session::accept(
+            Envelope::PreKey(message) => Session::accept_with_store(
                 &mut rng,
                 &bob_side.identity,
                 &mut bob_side.store,
                 &message,
-                config,
+                &config,
             ),
             _ => Err(Error::PreKeyMessageMismatch),
         });
@@ -140,12 +140,12 @@ fn every_byte_of_a_first_message_leaves_the_prekey_store_alone() {
         );
     }
     let message = prekey(decode(&wire));
-    let (_, plaintext) = Session::accept(
+    let (_, plaintext) = Session::accept_with_store(
         &mut rng,
         &bob_side.identity,
         &mut bob_side.store,
         &message,
-        config,
+        &config,
     )
     .unwrap();
     assert_eq!(plaintext, b"first");
@@ -160,14 +160,14 @@ fn replay_wrong_version_unknown_chain_and_skip_beyond_limit_leave_state_unchange
     let mut pair = established_pair(&mut rng, config);
     let wire = pair.alice.encrypt(b"once").unwrap().encode();
     pair.bob.decrypt_bytes(&mut rng, &wire).unwrap();
-    let before = pair.bob.to_bytes();
+    let before = pair.bob.to_stored();
 
     // Replay.
     assert_eq!(
         pair.bob.decrypt_bytes(&mut rng, &wire),
         Err(Error::DuplicateMessage)
     );
-    assert_eq!(pair.bob.to_bytes(), before);
+    assert_eq!(pair.bob.to_stored(), before);
 
     // Wrong version: field 1 (varint) is the first byte pair of the envelope.
     assert_eq!(&wire[..2], &[0x08, 0x01]);
@@ -177,7 +177,7 @@ fn replay_wrong_version_unknown_chain_and_skip_beyond_limit_leave_state_unchange
         pair.bob.decrypt_bytes(&mut rng, &wrong_version),
         Err(Error::UnsupportedVersion { found: 2 })
     );
-    assert_eq!(pair.bob.to_bytes(), before);
+    assert_eq!(pair.bob.to_stored(), before);
 
     // Skip beyond the limit: 11 messages are skipped to reach the 12th.
     let mut last = Vec::new();
@@ -188,7 +188,7 @@ fn replay_wrong_version_unknown_chain_and_skip_beyond_limit_leave_state_unchange
         pair.bob.decrypt_bytes(&mut rng, &last),
         Err(Error::TooManySkippedMessages { skip: 11, max: 10 })
     );
-    assert_eq!(pair.bob.to_bytes(), before);
+    assert_eq!(pair.bob.to_stored(), before);
 
     // Unknown chain: a message from a session Bob never had, with another ratchet key.
     let mut other = established_pair(&mut rng, config);
@@ -197,11 +197,11 @@ fn replay_wrong_version_unknown_chain_and_skip_beyond_limit_leave_state_unchange
         pair.bob.decrypt_bytes(&mut rng, &foreign),
         Err(Error::DecryptionFailed)
     );
-    assert_eq!(pair.bob.to_bytes(), before);
+    assert_eq!(pair.bob.to_stored(), before);
 
     // Malformed protobuf.
     for junk in [&b""[..], &[0xff; 8], &[0x0a, 0x05, 0x01]] {
         assert!(pair.bob.decrypt_bytes(&mut rng, junk).is_err());
-        assert_eq!(pair.bob.to_bytes(), before);
+        assert_eq!(pair.bob.to_stored(), before);
     }
 }

@@ -1,12 +1,8 @@
 //! Shared set-up: hushwire and vodozemac sessions in known states, payloads, and settings.
 
 use criterion::BatchSize;
-use hushwire::{
-    Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, PreKeyBundleIn, PreKeyMessage, Session, SignedPreKeyId, SignedPreKeyPair,
-};
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
+use hushwire::{Config, InMemoryPreKeyStore, Session};
+use hushwire_testkit::fixtures::{ChaCha20Rng, Pair as Established, Responder, ResponderOptions};
 use vodozemac::olm::{Account, OlmMessage, Session as OlmSession, SessionConfig};
 
 /// The payload sizes every per-message operation is measured at.
@@ -34,9 +30,10 @@ pub(crate) fn batch(len: usize) -> BatchSize {
 }
 
 /// A seeded CSPRNG, the kind of rng a backend would pass to hushwire.
-pub(crate) fn rng(seed: u64) -> ChaCha20Rng {
-    ChaCha20Rng::seed_from_u64(seed)
-}
+pub(crate) use hushwire_testkit::fixtures::rng;
+
+/// Unwraps the first message of a session.
+pub(crate) use hushwire_testkit::fixtures::prekey;
 
 /// A payload of `len` bytes.
 pub(crate) fn payload(len: usize) -> Vec<u8> {
@@ -51,51 +48,38 @@ pub(crate) fn config() -> Config {
     config
 }
 
-/// Bob's keys before any session, and the bundle he publishes (as bytes and verified).
-pub(crate) struct Bob {
-    pub(crate) identity: IdentityKeyPair,
-    pub(crate) spk: SignedPreKeyPair,
-    pub(crate) otk: Option<OneTimePreKeyPair>,
-    pub(crate) bundle_bytes: Vec<u8>,
-    pub(crate) bundle: PreKeyBundle,
-}
+/// When the benches' Bob signed his prekey.
+const SIGNED_AT: u64 = 1_764_000_000;
+
+/// Bob's keys before any session, and the bundle he publishes (as bytes and verified): the
+/// test kit's [`Responder`] (its fields through `Deref`), with the bundle decoded at
+/// [`config`]'s limits.
+pub(crate) struct Bob(Responder);
 
 impl Bob {
+    /// Bob with signed prekey 1 and, if `with_otk`, one-time prekey 7.
     pub(crate) fn new(rng: &mut ChaCha20Rng, with_otk: bool) -> Self {
-        let identity = IdentityKeyPair::generate(rng);
-        let spk = SignedPreKeyPair::generate(rng, &identity, SignedPreKeyId(1), 1_764_000_000);
-        let otk = with_otk.then(|| OneTimePreKeyPair::generate(rng, OneTimePreKeyId(7)));
-        let bundle_bytes =
-            PreKeyBundle::new(&identity, &spk, otk.as_ref().map(|k| *k.public())).encode();
-        let bundle = PreKeyBundleIn::decode(&bundle_bytes, &config())
-            .unwrap()
-            .validate()
-            .unwrap();
-        Self {
-            identity,
-            spk,
-            otk,
-            bundle_bytes,
-            bundle,
-        }
+        Self(Responder::generate(
+            rng,
+            &ResponderOptions {
+                one_time_prekey: with_otk,
+                signed_at: SIGNED_AT,
+                config: config(),
+            },
+        ))
     }
 
     /// A fresh store holding Bob's prekeys (a one-time prekey is consumed by `accept`).
     pub(crate) fn store(&self) -> InMemoryPreKeyStore {
-        let mut store = InMemoryPreKeyStore::new();
-        store.add_signed_prekey(self.spk.clone());
-        if let Some(otk) = &self.otk {
-            store.add_one_time_prekey(otk.clone());
-        }
-        store
+        self.0.fresh_store()
     }
 }
 
-/// Unwraps the first message of a session.
-pub(crate) fn prekey(envelope: Envelope) -> PreKeyMessage {
-    match envelope {
-        Envelope::PreKey(message) => message,
-        _ => panic!("expected a PreKeyMessage"),
+impl std::ops::Deref for Bob {
+    type Target = Responder;
+
+    fn deref(&self) -> &Responder {
+        &self.0
     }
 }
 
@@ -108,19 +92,12 @@ pub(crate) struct Pair {
     pub(crate) rng: ChaCha20Rng,
 }
 
+/// The test kit's [`Established::establish`] at [`config`]'s limits,
+/// from `rng(seed)`.
 pub(crate) fn pair(seed: u64) -> Pair {
     let mut rng = rng(seed);
-    let bob_keys = Bob::new(&mut rng, true);
-    let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice =
-        Session::initiate(&mut rng, &alice_identity, &bob_keys.bundle, config()).unwrap();
-    let first = prekey(alice.encrypt(b"first").unwrap());
-    let mut store = bob_keys.store();
-    let (mut bob, plaintext) =
-        Session::accept(&mut rng, &bob_keys.identity, &mut store, &first, config()).unwrap();
-    assert_eq!(plaintext, b"first");
-    let reply = bob.encrypt(b"reply").unwrap();
-    assert_eq!(alice.decrypt(&mut rng, &reply).unwrap(), b"reply");
+    let bob = Bob::new(&mut rng, true);
+    let Established { alice, bob, .. } = Established::establish(&mut rng, bob.0, config());
     Pair { alice, bob, rng }
 }
 

@@ -73,7 +73,9 @@ pub(crate) fn setup_accept(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("accept", name), |b| {
             b.iter_batched_ref(
                 || bob.store(),
-                |store| Session::accept_with_store(&mut r, &bob.identity, store, &first, &cfg).unwrap(),
+                |store| {
+                    Session::accept_with_store(&mut r, &bob.identity, store, &first, &cfg).unwrap()
+                },
                 BatchSize::SmallInput,
             )
         });

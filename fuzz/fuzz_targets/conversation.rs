@@ -1,6 +1,6 @@
-//! `cargo fuzz run conversation`: see `hushwire_fuzz::targets::conversation`.
+//! `cargo fuzz run conversation`: see `hushwire_testkit::fuzz::conversation`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = hushwire_fuzz::targets::conversation(data);
+    let _ = hushwire_testkit::fuzz::conversation(data);
 });

@@ -1,6 +1,6 @@
-//! `cargo fuzz run decrypt`: see `hushwire_fuzz::targets::decrypt`.
+//! `cargo fuzz run decrypt`: see `hushwire_testkit::fuzz::decrypt`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = hushwire_fuzz::targets::decrypt(data);
+    let _ = hushwire_testkit::fuzz::decrypt(data);
 });

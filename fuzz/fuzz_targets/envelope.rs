@@ -1,6 +1,6 @@
-//! `cargo fuzz run envelope`: see `hushwire_fuzz::targets::envelope`.
+//! `cargo fuzz run envelope`: see `hushwire_testkit::fuzz::envelope`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = hushwire_fuzz::targets::envelope(data);
+    let _ = hushwire_testkit::fuzz::envelope(data);
 });

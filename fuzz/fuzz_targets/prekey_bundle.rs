@@ -1,6 +1,6 @@
-//! `cargo fuzz run prekey_bundle`: see `hushwire_fuzz::targets::prekey_bundle`.
+//! `cargo fuzz run prekey_bundle`: see `hushwire_testkit::fuzz::prekey_bundle`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = hushwire_fuzz::targets::prekey_bundle(data);
+    let _ = hushwire_testkit::fuzz::prekey_bundle(data);
 });

@@ -1,6 +1,6 @@
-//! `cargo fuzz run prekey_message`: see `hushwire_fuzz::targets::prekey_message`.
+//! `cargo fuzz run prekey_message`: see `hushwire_testkit::fuzz::prekey_message`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = hushwire_fuzz::targets::prekey_message(data);
+    let _ = hushwire_testkit::fuzz::prekey_message(data);
 });

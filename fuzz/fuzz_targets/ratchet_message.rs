@@ -1,6 +1,6 @@
-//! `cargo fuzz run ratchet_message`: see `hushwire_fuzz::targets::ratchet_message`.
+//! `cargo fuzz run ratchet_message`: see `hushwire_testkit::fuzz::ratchet_message`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = hushwire_fuzz::targets::ratchet_message(data);
+    let _ = hushwire_testkit::fuzz::ratchet_message(data);
 });

@@ -1,13 +1,12 @@
-//! Fuzz targets for hushwire. The logic of every target is in [`targets`], a file that
-//! `tests/fuzz_corpus.rs` in the main crate also compiles, to replay the committed corpus on
-//! stable Rust. This crate adds what needs the `arbitrary` crate: [`ArbitraryOp`], the
-//! derived twin of [`targets::Op`] for the `conversation_arbitrary` target.
-
-pub mod targets;
+//! Fuzz targets for hushwire. The logic of every target is in `hushwire_testkit::fuzz`
+//! (re-exported here as [`targets`]), which `tests/fuzz_corpus.rs` in the main crate also
+//! calls, to replay the committed corpus on stable Rust. This crate adds what needs the `arbitrary` crate:
+//! [`ArbitraryOp`], the derived twin of [`Op`] for the `conversation_arbitrary` target.
 
 use arbitrary::Arbitrary;
 
-pub use targets::{Op, Side};
+pub use hushwire_testkit::conversation::{Op, Side};
+pub use hushwire_testkit::fuzz as targets;
 
 /// [`Side`] with a derived [`Arbitrary`].
 #[derive(Arbitrary, Clone, Copy, Debug)]

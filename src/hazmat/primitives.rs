@@ -75,3 +75,8 @@ pub fn ed25519_sign(seed: &[u8; 32], message: &[u8]) -> [u8; SIGNATURE_LEN] {
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
     IdentityKey::from_bytes(public_key)?.verify_raw(message, signature)
 }
+
+/// The canonical u-coordinates of every X25519 point of order dividing 8, on Curve25519 and
+/// its twist (SPEC.md 2.2): 0 (order 2), 1 (order 4), p - 1 (order 4, twist), and the two of
+/// order 8. Public keys with these values are refused with [`Error::LowOrderPublicKey`].
+pub const SMALL_ORDER_X25519: [[u8; 32]; 5] = crate::primitives::x25519::SMALL_ORDER;

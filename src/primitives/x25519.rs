@@ -85,7 +85,7 @@ fn is_canonical(u: &[u8; X25519_LEN]) -> bool {
 
 /// The canonical u-coordinates of every point of order dividing 8 on Curve25519 and its twist
 /// (SPEC.md 2.2): 0 (order 2), 1 (order 4), p - 1 (order 4, twist), and the two of order 8.
-const SMALL_ORDER: [[u8; X25519_LEN]; 5] = [
+pub(crate) const SMALL_ORDER: [[u8; X25519_LEN]; 5] = [
     [0; 32],
     [
         1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,

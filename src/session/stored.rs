@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// A session's stored form, as [`crate::Session::to_stored`] writes it and
@@ -45,6 +46,23 @@ impl StoredSession {
         self.0.is_empty()
     }
 }
+
+impl core::ops::Deref for StoredSession {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Compared in constant time: the bytes are secret.
+impl PartialEq for StoredSession {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && bool::from(self.0.as_slice().ct_eq(other.0.as_slice()))
+    }
+}
+
+impl Eq for StoredSession {}
 
 impl AsRef<[u8]> for StoredSession {
     fn as_ref(&self) -> &[u8] {

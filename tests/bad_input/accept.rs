@@ -42,7 +42,7 @@ fn first_message_for_another_responder() {
         &mut rng,
         &other,
         SignedPreKeyId(1),
-        0,
+        hushwire::Timestamp::from_unix_seconds(0),
     ));
     store.add_one_time_prekey(OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(7)));
     first.bob.identity = other;
@@ -90,12 +90,12 @@ fn first_message_skipping_beyond_the_limit() {
     let before = format!("{:?}", first.bob.store);
     let position = first.rng.get_word_pos();
     assert_eq!(
-        Session::accept(
+        Session::accept_with_store(
             &mut first.rng,
             &first.bob.identity,
             &mut first.bob.store,
             &message,
-            config
+            &config
         )
         .map(|_| ()),
         Err(Error::TooManySkippedMessages { skip: 2, max: 1 })
@@ -146,11 +146,91 @@ fn one_time_prekey_consumed_by_a_concurrent_accept() {
     let before = format!("{:?}", store.0);
     let position = rng.get_word_pos();
     assert_eq!(
-        Session::accept(&mut rng, &bob.identity, &mut store, &message, config()).map(|_| ()),
+        Session::accept_with_store(&mut rng, &bob.identity, &mut store, &message, &config())
+            .map(|_| ()),
         Err(Error::OneTimePreKeyConsumed { id: 7 })
     );
     assert_eq!(format!("{:?}", store.0), before, "store changed");
     // The one exception to "no randomness drawn" (SPEC.md 5.4 step 6): the message decrypted,
     // so the responder's first ratchet secret (32 bytes, 8 words) was drawn before the consume.
     assert_eq!(rng.get_word_pos(), position + 8);
+}
+
+/// Bob with one-time prekey 7 and Alice's first message to him, decoded.
+fn named_first_message(seed: u64) -> (Responder, hushwire::PreKeyMessage) {
+    let mut first = first_message(seed, config());
+    let message = decode(&first.wire).into_prekey().unwrap();
+    let _ = first.alice.encrypt(b"second").unwrap();
+    (first.bob, message)
+}
+
+#[test]
+fn accept_refuses_prekeys_the_message_does_not_name() {
+    let (bob, first) = named_first_message(7);
+    let mut rng = rng(8);
+    let config = config();
+    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
+    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
+    let other_spk = SignedPreKeyPair::generate(
+        &mut rng,
+        &bob.identity,
+        SignedPreKeyId(2),
+        hushwire::Timestamp::default(),
+    );
+    let other_otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(8));
+    let refused = |result: Result<hushwire::Acceptance, Error>| result.map(|_| ()).unwrap_err();
+    assert_eq!(
+        refused(Session::accept(
+            &mut rng,
+            &bob.identity,
+            &other_spk,
+            Some(otk),
+            &first,
+            &config
+        )),
+        Error::UnknownSignedPreKey { id: 1 }
+    );
+    assert_eq!(
+        refused(Session::accept(
+            &mut rng,
+            &bob.identity,
+            spk,
+            None,
+            &first,
+            &config
+        )),
+        Error::UnknownOneTimePreKey { id: 7 }
+    );
+    assert_eq!(
+        refused(Session::accept(
+            &mut rng,
+            &bob.identity,
+            spk,
+            Some(&other_otk),
+            &first,
+            &config
+        )),
+        Error::UnknownOneTimePreKey { id: 7 }
+    );
+}
+
+#[test]
+fn a_ratchet_message_is_not_a_prekey_message() {
+    let mut rng = rng(9);
+    let pair = established_pair(&mut rng, config());
+    let mut bob = pair.bob;
+    let envelope = bob.encrypt(b"not a first message").unwrap();
+    assert!(!envelope.is_prekey());
+    assert!(envelope.as_prekey().is_none());
+    let error = envelope.into_prekey().unwrap_err();
+    assert_eq!(error, Error::NotAPreKeyMessage);
+    assert_eq!(error.kind(), "NotAPreKeyMessage");
+    assert_eq!(error.category(), hushwire::ErrorCategory::Decoding);
+    // The same through the wire.
+    let wire = bob.encrypt(b"again").unwrap().encode();
+    let decoded = Envelope::decode(&wire, &config()).unwrap();
+    assert_eq!(
+        decoded.into_prekey().map(|_| ()),
+        Err(Error::NotAPreKeyMessage)
+    );
 }

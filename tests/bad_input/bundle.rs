@@ -217,3 +217,27 @@ fn bundle_with_another_identity_key() {
     let unverified = PreKeyBundleIn::decode(&bad, &config()).unwrap();
     assert_eq!(unverified.validate().unwrap_err(), Error::InvalidSignature);
 }
+
+#[test]
+fn a_bundle_from_a_prekey_another_identity_signed_is_refused() {
+    let mut rng = rng(10);
+    let bob = IdentityKeyPair::generate(&mut rng);
+    let mallory = IdentityKeyPair::generate(&mut rng);
+    let signed_by_mallory = hushwire::SignedPreKeyPair::generate(
+        &mut rng,
+        &mallory,
+        hushwire::SignedPreKeyId(1),
+        hushwire::Timestamp::default(),
+    );
+    assert_eq!(
+        PreKeyBundle::new(&bob, &signed_by_mallory, None),
+        Err(Error::InvalidSignature)
+    );
+    let signed_by_bob = hushwire::SignedPreKeyPair::generate(
+        &mut rng,
+        &bob,
+        hushwire::SignedPreKeyId(1),
+        hushwire::Timestamp::default(),
+    );
+    assert!(PreKeyBundle::new(&bob, &signed_by_bob, None).is_ok());
+}

@@ -182,14 +182,14 @@ fn header_counter_at_the_maximum() {
 #[test]
 fn prekey_message_to_the_initiator() {
     let mut first = first_message(154, config());
-    let before = first.alice.to_bytes();
+    let before = first.alice.to_stored();
     // Alice gets a PreKeyMessage (here her own): the initiator never takes one.
     let mut rng = rng(3);
     assert_eq!(
         first.alice.decrypt_bytes(&mut rng, &first.wire.clone()),
         Err(Error::PreKeyMessageMismatch)
     );
-    assert_eq!(first.alice.to_bytes(), before);
+    assert_eq!(first.alice.to_stored(), before);
     assert_eq!(rng.get_word_pos(), 0);
 }
 
@@ -314,7 +314,7 @@ fn repeated_first_message_remembered_then_forgotten() {
     limits.max_retired_chains = 1;
     let mut first = first_message(232, limits);
     let mut bob = accepted(&mut first);
-    bob.set_config(limits);
+    bob.set_config(&limits);
     // Bob receives one more chain of Alice's per round trip.
     let round_trip = |bob: &mut Session, first: &mut First| {
         let reply = bob.encrypt(b"reply").unwrap().encode();
@@ -383,5 +383,5 @@ fn a_reused_ratchet_key_whose_chain_was_forgotten() {
     );
     refused(&mut pair.bob, &reused.encode(), Error::DuplicateMessage);
     // The state still loads.
-    Session::from_bytes(&pair.bob.to_bytes(), limits).unwrap();
+    Session::from_stored(&pair.bob.to_stored(), &limits).unwrap();
 }

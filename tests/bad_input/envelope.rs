@@ -49,7 +49,7 @@ fn oversized_envelope() {
     );
     let mut small = config();
     small.max_encoded_len = wire.len() - 1;
-    pair.bob.set_config(small);
+    pair.bob.set_config(&small);
     refused(
         &mut pair.bob,
         &wire,

@@ -1,10 +1,9 @@
-//! Stored session state (`Session::from_bytes`).
+//! Stored session state (`Session::from_stored`).
 
 use crate::common::*;
 use crate::pb;
 use crate::support::*;
 use hushwire::{Error, Session};
-use prost::Message;
 
 #[test]
 fn state_of_wrong_version() {
@@ -15,25 +14,49 @@ fn state_of_wrong_version() {
 
 #[test]
 fn truncated_state() {
+    // A stored session cut short fails its checksum (SPEC.md 9.2 step 2), whatever the cut.
     let (pair, _) = ratchet_wire(201);
-    let bytes = pair.bob.to_bytes();
-    assert_eq!(
-        load_error(&bytes[..bytes.len() - 1]),
-        Error::MalformedProtobuf
-    );
+    let bytes = pair.bob.to_stored();
+    for cut in [1, 31, 32, 33, bytes.len() / 2, bytes.len()] {
+        assert_eq!(
+            load_error(&bytes[..bytes.len() - cut]),
+            Error::SessionStateCorrupted
+        );
+    }
+}
+
+#[test]
+fn truncated_state_with_a_matching_checksum() {
+    // The state itself cut short, then sealed again: the protobuf decoder refuses it.
+    let (pair, _) = ratchet_wire(209);
+    let state = hushwire_testkit::stored::unseal(&pair.bob.to_stored()).to_vec();
+    let bad = hushwire_testkit::stored::seal(&state[..state.len() - 1]);
+    assert_eq!(load_error(&bad), Error::MalformedProtobuf);
+}
+
+#[test]
+fn damaged_state() {
+    let (pair, _) = ratchet_wire(210);
+    let mut bytes = pair.bob.to_stored().to_vec();
+    bytes[40] ^= 0x04;
+    assert_eq!(load_error(&bytes), Error::SessionStateCorrupted);
 }
 
 #[test]
 fn oversized_state() {
+    // Stored sessions have their own bound, 16 MiB (SPEC.md 9.2 step 1), whatever
+    // `max_encoded_len`: a state just under it is not refused for its size, one over it is.
     let (pair, _) = ratchet_wire(202);
-    let bytes = pair.bob.to_bytes();
+    let bytes = pair.bob.to_stored();
     let mut small = config();
     small.max_encoded_len = bytes.len() - 1;
+    assert!(Session::from_stored(&bytes, &small).is_ok());
+    let huge = vec![0u8; hushwire::MAX_STORED_STATE_LEN + 1];
     assert_eq!(
-        Session::from_bytes(&bytes, small).unwrap_err(),
+        Session::from_stored(&huge, &small).unwrap_err(),
         Error::TooLarge {
-            len: bytes.len(),
-            max: bytes.len() - 1
+            len: hushwire::MAX_STORED_STATE_LEN + 1,
+            max: hushwire::MAX_STORED_STATE_LEN
         }
     );
 }
@@ -41,15 +64,32 @@ fn oversized_state() {
 #[test]
 fn unknown_field_in_state() {
     let (pair, _) = ratchet_wire(203);
-    let mut bytes = pair.bob.to_bytes().to_vec();
-    bytes.extend_from_slice(&[0x60, 0x01]); // field 12, varint 1
+    let mut state = hushwire_testkit::stored::unseal(&pair.bob.to_stored()).to_vec();
+    state.extend_from_slice(&[0x68, 0x01]); // field 13, varint 1
+    let bytes = hushwire_testkit::stored::seal(&state);
     assert_eq!(load_error(&bytes), Error::NonCanonicalEncoding);
+}
+
+#[test]
+fn state_with_a_session_id_that_is_not_its_derivation() {
+    let (pair, _) = ratchet_wire(211);
+    let bad = edit_state(&pair.bob, |s| s.session_id[0] ^= 1);
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+    let bad = edit_state(&pair.bob, |s| s.session_id.truncate(31));
+    assert_eq!(
+        load_error(&bad),
+        Error::InvalidLength {
+            field: "session_id",
+            expected: 32,
+            found: 31
+        }
+    );
 }
 
 #[test]
 fn initiator_state_with_an_accepted_prekey() {
     let (pair, _) = ratchet_wire(204);
-    let responder = pb::SessionState::decode(pair.bob.to_bytes().as_slice()).unwrap();
+    let responder = state_of(&pair.bob);
     let bad = edit_state(&pair.alice, |s| {
         s.accepted_prekey = responder.accepted_prekey.clone();
     });
@@ -74,10 +114,7 @@ fn responder_state_with_a_pending_prekey() {
 fn initiator_state_pending_with_a_receiving_chain() {
     let first = first_message(207, config());
     let (pair, _) = ratchet_wire(208);
-    let chains = pb::SessionState::decode(pair.alice.to_bytes().as_slice())
-        .unwrap()
-        .receiving
-        .clone();
+    let chains = state_of(&pair.alice).receiving.clone();
     // Alice before any reply has pending X3DH fields; a receiving chain contradicts them.
     let bad = edit_state(&first.alice, |s| s.receiving = chains);
     assert_eq!(load_error(&bad), Error::InvalidSessionState);
@@ -130,7 +167,7 @@ fn state_with_too_many_entries() {
     });
     for bytes in [chains, skipped, retired] {
         assert_eq!(
-            Session::from_bytes(&bytes, roomy).unwrap_err(),
+            Session::from_stored(&bytes, &roomy).unwrap_err(),
             Error::InvalidSessionState
         );
     }
@@ -252,7 +289,7 @@ fn a_genuine_state_still_loads() {
     for session in [&pair.alice, &pair.bob] {
         let bytes = edit_state(session, |_| {});
         assert_eq!(
-            *Session::from_bytes(&bytes, config()).unwrap().to_bytes(),
+            *Session::from_stored(&bytes, &config()).unwrap().to_stored(),
             bytes
         );
     }
@@ -303,7 +340,7 @@ fn state_with_duplicate_retired_ratchet_keys() {
     assert_eq!(load_error(&bad), Error::InvalidSessionState);
     // One copy loads.
     let good = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![base_point()]);
-    assert!(Session::from_bytes(&good, config()).is_ok());
+    assert!(Session::from_stored(&good, &config()).is_ok());
 }
 
 #[test]
@@ -318,7 +355,7 @@ fn state_with_a_skipped_key_stored_twice() {
         s.skipped.push(copy);
     });
     assert_eq!(load_error(&bad), Error::InvalidSessionState);
-    let mut bob = Session::from_bytes(&pair.bob.to_bytes(), config()).unwrap();
+    let mut bob = Session::from_stored(&pair.bob.to_stored(), &config()).unwrap();
     assert_eq!(
         bob.decrypt_bytes(&mut rng(8), &delayed).unwrap(),
         b"genuine"
@@ -350,5 +387,5 @@ fn state_with_a_skipped_key_at_or_past_its_chains_counter() {
             message_key: vec![0x11; 32],
         });
     });
-    assert!(Session::from_bytes(&good, config()).is_ok());
+    assert!(Session::from_stored(&good, &config()).is_ok());
 }

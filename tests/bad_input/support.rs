@@ -51,10 +51,10 @@ pub(crate) fn decode_error(bytes: &[u8]) -> Error {
 /// `session` refuses `bytes` with `expected`, its state is byte-for-byte unchanged, and no
 /// randomness was drawn.
 pub(crate) fn refused(session: &mut Session, bytes: &[u8], expected: Error) {
-    let before = session.to_bytes();
+    let before = session.to_stored();
     let mut rng = rng(999);
     assert_eq!(session.decrypt_bytes(&mut rng, bytes), Err(expected));
-    assert_eq!(session.to_bytes(), before, "state changed after a refusal");
+    assert_eq!(session.to_stored(), before, "state changed after a refusal");
     assert_eq!(
         rng.get_word_pos(),
         0,
@@ -106,7 +106,7 @@ pub(crate) fn first_message(seed: u64, config: Config) -> First {
     let mut rng = rng(seed);
     let bob = responder(&mut rng, true);
     let alice_identity = IdentityKeyPair::generate(&mut rng);
-    let mut alice = Session::initiate(&mut rng, &alice_identity, &bob.bundle, config).unwrap();
+    let mut alice = Session::initiate(&mut rng, &alice_identity, &bob.bundle, &config).unwrap();
     let wire = alice.encrypt(b"first").unwrap().encode();
     First {
         rng,
@@ -133,12 +133,12 @@ pub(crate) fn accept_refused(first: &mut First, wire: &[u8], expected: Error) {
     let left = first.bob.store.one_time_prekeys_left();
     let position = first.rng.get_word_pos();
     let result = Envelope::decode(wire, &config()).and_then(|envelope| match envelope {
-        Envelope::PreKey(message) => Session::accept(
+        Envelope::PreKey(message) => Session::accept_with_store(
             &mut first.rng,
             &first.bob.identity,
             &mut first.bob.store,
             &message,
-            config(),
+            &config(),
         )
         .map(|_| ()),
         _ => panic!("not a PreKeyMessage"),
@@ -158,27 +158,33 @@ pub(crate) fn accepted(first: &mut First) -> Session {
     let Envelope::PreKey(message) = decode(&first.wire) else {
         panic!()
     };
-    Session::accept(
+    Session::accept_with_store(
         &mut first.rng,
         &first.bob.identity,
         &mut first.bob.store,
         &message,
-        config(),
+        &config(),
     )
     .unwrap()
     .0
 }
 
-/// The stored state of `session` after `edit`, re-encoded canonically.
+/// The `SessionState` inside `session`'s stored form.
+pub(crate) fn state_of(session: &Session) -> pb::SessionState {
+    pb::SessionState::decode(hushwire_testkit::stored::unseal(&session.to_stored())).unwrap()
+}
+
+/// The stored state of `session` after `edit`, re-encoded canonically and sealed with its
+/// checksum (SPEC.md 9.1), so that the loader reaches the check under test.
 pub(crate) fn edit_state(session: &Session, edit: impl FnOnce(&mut pb::SessionState)) -> Vec<u8> {
-    let mut state = pb::SessionState::decode(session.to_bytes().as_slice()).unwrap();
+    let mut state = state_of(session);
     edit(&mut state);
-    state.encode_to_vec()
+    hushwire_testkit::stored::seal(&state.encode_to_vec())
 }
 
 /// The error `Session::from_bytes` returns for `bytes`.
 pub(crate) fn load_error(bytes: &[u8]) -> Error {
-    Session::from_bytes(bytes, config()).unwrap_err()
+    Session::from_stored(bytes, &config()).unwrap_err()
 }
 
 /// Bob's bundle with one-time prekey 7, encoded, after `edit`.

@@ -1,0 +1,50 @@
+//! The logic of every fuzz target, as plain functions of the fuzzer's bytes.
+//!
+//! Each `fuzz/fuzz_targets/<name>.rs` calls the function of the same name, and
+//! `tests/fuzz_corpus.rs` in the main crate replays every file of `fuzz/corpus/<name>/`
+//! through it as an ordinary test on stable Rust. It needs nothing beyond hushwire, `rand`
+//! and `rand_chacha` (no `arbitrary`; the conversation's operations are decoded by hand, see
+//! [`Op::decode_all`](crate::conversation::Op::decode_all)).
+//!
+//! A function returns normally when every invariant held, and panics (an assertion) when one
+//! did not: that is how libFuzzer and the test harness see a finding. The returned
+//! [`Outcome`] says how deep the input got, so the corpus test can check that the seeds still
+//! reach the interesting paths.
+//!
+//! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`].
+
+mod accept;
+mod checks;
+mod conversation_ops;
+mod decrypt;
+mod envelope;
+mod fixture;
+mod prekey_bundle;
+mod prekey_message;
+mod ratchet_message;
+mod seeds;
+mod session_state;
+
+pub use accept::accept;
+pub use conversation_ops::{
+    LIMITS, MAX_IN_FLIGHT, MAX_OPS, MAX_REMEMBERED, MAX_SENT_PER_SIDE, conversation, run_ops,
+};
+pub use decrypt::decrypt;
+pub use envelope::envelope;
+pub use fixture::{FIXTURE_SEED, Fixture, Genuine, fixture};
+pub use prekey_bundle::prekey_bundle;
+pub use prekey_message::prekey_message;
+pub use ratchet_message::ratchet_message;
+pub use seeds::seeds;
+pub use session_state::session_state;
+
+pub use crate::conversation::{Op, Side};
+
+/// How deep an input got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Refused (by the decoder, or by the session), with every invariant intact.
+    Rejected,
+    /// Decoded, or decrypted, or accepted: the deepest path of the target.
+    Accepted,
+}

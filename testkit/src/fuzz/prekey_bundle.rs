@@ -1,0 +1,42 @@
+//! The `prekey_bundle` target: the bundle decoder and its signature check.
+
+use hushwire::{Envelope, Error, PreKeyBundleIn, Session};
+
+use super::Outcome;
+use super::checks::{check_size_limit, is_decoding_error, rng};
+use super::fixture::fixture;
+
+/// `prekey_bundle`: [`PreKeyBundleIn::decode`] and [`PreKeyBundleIn::validate`] on arbitrary
+/// bytes. A bundle that validates re-encodes to the input and starts a session.
+pub fn prekey_bundle(data: &[u8]) -> Outcome {
+    let fixture = fixture();
+    let config = fixture.config;
+    check_size_limit(data, |config| PreKeyBundleIn::decode(data, config));
+    let unverified = match PreKeyBundleIn::decode(data, &config) {
+        Ok(bundle) => bundle,
+        Err(error) => {
+            assert!(is_decoding_error(&error), "decode returned {error:?}");
+            return Outcome::Rejected;
+        }
+    };
+    let bundle = match unverified.validate() {
+        Ok(bundle) => bundle,
+        Err(error) => {
+            assert_eq!(error, Error::InvalidSignature);
+            return Outcome::Rejected;
+        }
+    };
+    assert_eq!(bundle.encode(), data, "a valid bundle is not canonical");
+    let mut session = Session::initiate(&mut rng(), &fixture.alice_identity, &bundle, &config)
+        .expect("a validated bundle starts a session");
+    let Ok(Envelope::PreKey(first)) = session.encrypt(b"hello") else {
+        panic!("the first message is a PreKeyMessage")
+    };
+    assert_eq!(first.signed_prekey_id(), bundle.signed_prekey().id());
+    assert_eq!(
+        first.one_time_prekey_id(),
+        bundle.one_time_prekey().map(|otk| otk.id())
+    );
+    assert_eq!(first.identity_key(), fixture.alice_identity.public_key());
+    Outcome::Accepted
+}
