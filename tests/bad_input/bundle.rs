@@ -74,7 +74,7 @@ fn bundle_of_wrong_version() {
 fn bundle_with_a_low_order_signed_prekey() {
     for point in LOW_ORDER_X25519 {
         let bad = edit_bundle(186, |b| {
-            b.signed_prekey.as_mut().unwrap().public_key = hex32(point);
+            b.signed_prekey.as_mut().unwrap().public_key = point.to_vec();
         });
         assert_eq!(bundle_error(&bad), Error::LowOrderPublicKey);
     }
@@ -189,7 +189,7 @@ fn bundle_with_a_low_order_identity_key() {
 fn bundle_with_a_low_order_one_time_prekey() {
     for point in LOW_ORDER_X25519 {
         let bad = edit_bundle(244, |b| {
-            b.one_time_prekey.as_mut().unwrap().public_key = hex32(point);
+            b.one_time_prekey.as_mut().unwrap().public_key = point.to_vec();
         });
         assert_eq!(bundle_error(&bad), Error::LowOrderPublicKey);
     }

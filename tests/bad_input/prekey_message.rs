@@ -74,7 +74,7 @@ fn base_key_of_wrong_length() {
 fn low_order_base_key() {
     let first = first_message(135, config());
     for point in LOW_ORDER_X25519 {
-        let bad = edit_prekey(&first.wire, |m| m.base_key = hex32(point));
+        let bad = edit_prekey(&first.wire, |m| m.base_key = point.to_vec());
         assert_eq!(decode_error(&bad), Error::LowOrderPublicKey);
     }
 }

@@ -241,12 +241,12 @@ fn state_skipped_key_of_wrong_length() {
 fn state_with_low_order_or_non_canonical_public_keys() {
     let (pair, _) = ratchet_wire(216);
     for point in LOW_ORDER_X25519 {
-        let bad = edit_state(&pair.bob, |s| s.receiving[0].ratchet_key = hex32(point));
+        let bad = edit_state(&pair.bob, |s| s.receiving[0].ratchet_key = point.to_vec());
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
-        let bad = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![hex32(point)]);
+        let bad = edit_state(&pair.bob, |s| s.retired_ratchet_keys = vec![point.to_vec()]);
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
         let bad = edit_state(&pair.bob, |s| {
-            s.sending.as_mut().unwrap().ratchet_key = hex32(point);
+            s.sending.as_mut().unwrap().ratchet_key = point.to_vec();
         });
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
     }
@@ -311,7 +311,7 @@ fn state_with_a_bad_skipped_ratchet_key() {
         }
     );
     for point in LOW_ORDER_X25519 {
-        let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key = hex32(point));
+        let bad = edit_state(&pair.bob, |s| s.skipped[0].ratchet_key = point.to_vec());
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
     }
     for point in NON_CANONICAL_X25519 {

@@ -8,16 +8,9 @@ use curve25519_dalek::edwards::CompressedEdwardsY;
 use hushwire::{Config, Envelope, Error, IdentityKeyPair, PreKeyBundleIn, Session};
 use prost::Message;
 
-/// The five canonical X25519 u-coordinates of small order, as SPEC.md 2.2 lists them (and
-/// `SMALL_ORDER` in src/x25519.rs holds them): 0 (order 2), 1 (order 4), p - 1 (order 4 on the
-/// twist), and the two points of order 8.
-pub(crate) const LOW_ORDER_X25519: [&str; 5] = [
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-];
+/// The five canonical X25519 u-coordinates of small order (SPEC.md 2.2), from the one table
+/// the test kit derives and checks (`testkit/tests/small_order.rs`).
+pub(crate) const LOW_ORDER_X25519: [[u8; 32]; 5] = hushwire_testkit::SMALL_ORDER_X25519;
 
 /// Non-canonical X25519 encodings: p = 2^255 - 19, p + 1, and 9 with the top bit set.
 pub(crate) const NON_CANONICAL_X25519: [&str; 3] = [

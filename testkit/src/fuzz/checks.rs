@@ -1,6 +1,6 @@
 //! Checks every target shares.
 
-use hushwire::{Config, Error, Session};
+use hushwire::{Config, Error, ErrorCategory, Session};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -12,19 +12,15 @@ pub(crate) fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(FIXTURE_SEED ^ 1)
 }
 
-/// True for the errors a decoder may return.
+/// True for the errors a decoder may return: by [`Error::category`], a decoding error, the
+/// validation of a key the input carries, or the size limit.
 pub(crate) fn is_decoding_error(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::TooLarge { .. }
-            | Error::MalformedProtobuf
-            | Error::NonCanonicalEncoding
-            | Error::UnsupportedVersion { .. }
-            | Error::MissingField { .. }
-            | Error::InvalidLength { .. }
-            | Error::InvalidPublicKey
-            | Error::LowOrderPublicKey
-    )
+    match error.category() {
+        ErrorCategory::Decoding => !matches!(error, Error::NotAPreKeyMessage),
+        ErrorCategory::Key => matches!(error, Error::InvalidPublicKey | Error::LowOrderPublicKey),
+        ErrorCategory::Limit => matches!(error, Error::TooLarge { .. }),
+        _ => false,
+    }
 }
 
 /// The size limit is checked before anything else: one byte under the input's length is

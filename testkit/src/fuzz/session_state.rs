@@ -1,6 +1,6 @@
 //! The `session_state` target: stored session state.
 
-use hushwire::{Config, Envelope, Error, Session};
+use hushwire::{Config, Envelope, Error, ErrorCategory, Session};
 
 use super::Outcome;
 use super::checks::{is_decoding_error, rng};
@@ -28,9 +28,7 @@ pub fn session_state(data: &[u8]) -> Outcome {
         Ok(session) => session,
         Err(error) => {
             assert!(
-                is_decoding_error(&error)
-                    || error == Error::InvalidSessionState
-                    || error == Error::SessionStateCorrupted,
+                is_decoding_error(&error) || error.category() == ErrorCategory::State,
                 "from_bytes returned {error:?}"
             );
             assert_eq!(
