@@ -337,3 +337,136 @@ fn second_route_message() {
         }
     }
 }
+
+/// A protobuf varint (SPEC.md 7.1: minimal LEB128).
+fn varint(mut n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A varint field, omitted when 0 (SPEC.md 7.1: implicit presence).
+fn pb_uint(field: u64, value: u64) -> Vec<u8> {
+    if value == 0 {
+        return Vec::new();
+    }
+    [varint(field << 3), varint(value)].concat()
+}
+
+/// A length-delimited field, always emitted (bytes here are never empty, messages are present).
+fn pb_bytes(field: u64, value: &[u8]) -> Vec<u8> {
+    [
+        varint(field << 3 | 2),
+        varint(value.len() as u64),
+        value.to_vec(),
+    ]
+    .concat()
+}
+
+/// The canonical PreKeyBundle of SPEC.md 7.5, from the fields of a case's output.
+fn bundle_bytes(fields: &Value) -> Vec<u8> {
+    let spk = &fields["signed_prekey"];
+    let spk_bytes = [
+        pb_uint(1, spk["id"].as_u64().unwrap()),
+        pb_uint(2, spk["created_at"].as_u64().unwrap()),
+        pb_bytes(3, &hx(&spk["public_key"])),
+        pb_bytes(4, &hx(&spk["signature"])),
+    ]
+    .concat();
+    let mut out = [
+        pb_uint(1, 1),
+        pb_bytes(2, &hx(&fields["identity_key"])),
+        pb_bytes(3, &spk_bytes),
+    ]
+    .concat();
+    let otk = &fields["one_time_prekey"];
+    if !otk.is_null() {
+        let otk_bytes = [
+            pb_uint(1, otk["id"].as_u64().unwrap()),
+            pb_bytes(2, &hx(&otk["public_key"])),
+        ]
+        .concat();
+        out.extend(pb_bytes(4, &otk_bytes));
+    }
+    out
+}
+
+/// The signed message of SPEC.md 3.2 and 4.1.
+fn signed_prekey_message(id: u64, created_at: u64, public_key: &[u8]) -> Vec<u8> {
+    let label = b"hushwire/v1/sig/signed-prekey";
+    let mut message = vec![label.len() as u8];
+    message.extend_from_slice(label);
+    message.extend_from_slice(&(id as u32).to_be_bytes());
+    message.extend_from_slice(&created_at.to_be_bytes());
+    message.extend_from_slice(public_key);
+    message
+}
+
+#[test]
+fn second_route_prekey_bundle() {
+    let mut encoded = 0;
+    let mut decoded = 0;
+    for case in cases("prekey_bundle.json") {
+        let input = &case["input"];
+        let Some(output) = case.get("output") else {
+            continue;
+        };
+        let spk = &output["signed_prekey"];
+        // The signature verifies (strictly) under the bundle's identity key.
+        let message = signed_prekey_message(
+            spk["id"].as_u64().unwrap(),
+            spk["created_at"].as_u64().unwrap(),
+            &hx(&spk["public_key"]),
+        );
+        let identity =
+            ed25519_dalek::VerifyingKey::from_bytes(&a32(&output["identity_key"])).unwrap();
+        let signature =
+            ed25519_dalek::Signature::from_bytes(&hx(&spk["signature"]).try_into().unwrap());
+        identity.verify_strict(&message, &signature).unwrap();
+        if let Some(encode) = input.get("encode") {
+            // The owner's keys: identity from the seed, SPK public = X25519(secret, 9), and the
+            // deterministic Ed25519 signature.
+            use ed25519_dalek::Signer;
+            let key = ed25519_dalek::SigningKey::from_bytes(&a32(&encode["identity_seed"]));
+            assert_eq!(identity, key.verifying_key());
+            let spk_in = &encode["signed_prekey"];
+            assert_eq!(spk["id"], spk_in["id"]);
+            assert_eq!(spk["created_at"], spk_in["created_at"]);
+            assert_eq!(
+                hx(&spk["public_key"]),
+                x25519_dalek::x25519(a32(&spk_in["secret"]), BASE_POINT)
+            );
+            assert_eq!(
+                key.sign(&message).to_bytes().to_vec(),
+                hx(&spk["signature"])
+            );
+            assert_eq!(output["one_time_prekey"], encode["one_time_prekey"]);
+            assert_eq!(hx(&output["bytes"]), bundle_bytes(output));
+            encoded += 1;
+        } else {
+            // A valid bundle is its fields' canonical encoding.
+            assert_eq!(hx(&input["decode"]["bytes"]), bundle_bytes(output));
+            decoded += 1;
+        }
+    }
+    assert!(encoded >= 2 && decoded >= 2);
+    // SPEC.md 7.5's layout: 182 bytes with a one-time prekey of id 0.
+    let with_id_0 = &cases("prekey_bundle.json")[2]["output"];
+    assert_eq!(with_id_0["one_time_prekey"]["id"], 0);
+    assert_eq!(hx(&with_id_0["bytes"]).len(), 182);
+}
+
+#[test]
+fn kdf_case_7_starts_from_x3dh_case_1s_shared_key() {
+    assert_eq!(
+        cases("kdf.json")[6]["input"]["kdf_rk"]["root_key"],
+        cases("x3dh.json")[0]["output"]["shared_key"]
+    );
+}

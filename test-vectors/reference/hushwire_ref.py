@@ -1472,6 +1472,39 @@ def run_signed_prekey(inp: dict) -> dict:
             "signed_message": h(msg)}
 
 
+def run_prekey_bundle(inp: dict) -> dict:
+    """prekey_bundle.json: SPEC.md 7.5 encoding from the owner's keys; 4.2 decoding and
+    validation of a received bundle (steps 1-8, first error wins)."""
+    if "decode" in inp:
+        d = inp["decode"]
+        bundle = decode_and_validate_bundle(unhex(d["bytes"]), Config(max_encoded_len=d["max_encoded_len"]))
+        data = None
+    else:
+        e = inp["encode"]
+        pair = IdentityKeyPair(unhex(e["identity_seed"]))
+        spk_in = e["signed_prekey"]
+        spk_public = x25519_public(unhex(spk_in["secret"]))                # 4.1 step 1
+        _, sig = sign_signed_prekey(pair, spk_in["id"], spk_in["created_at"], spk_public)
+        otk = None
+        if e["one_time_prekey"] is not None:
+            o = e["one_time_prekey"]
+            otk = (o["id"], validate_x25519_public(unhex(o["public_key"]), "x25519_public_key"))
+        bundle = VerifiedBundle(pair.public, SignedPreKey(spk_in["id"], spk_in["created_at"],
+                                                          spk_public, sig), otk)
+        data = encode_bundle(bundle.identity, bundle.signed_prekey, bundle.one_time_prekey)
+    spk = bundle.signed_prekey
+    out = {
+        "identity_key": h(bundle.identity.encoded),
+        "one_time_prekey": None if bundle.one_time_prekey is None else
+        {"id": bundle.one_time_prekey[0], "public_key": h(bundle.one_time_prekey[1])},
+        "signed_prekey": {"created_at": spk.created_at, "id": spk.id,
+                          "public_key": h(spk.public_key), "signature": h(spk.signature)},
+    }
+    if data is not None:
+        out["bytes"] = h(data)
+    return out
+
+
 def run_x3dh(inp: dict) -> dict:
     """x3dh.json: SPEC.md 5.2-5.4 (both columns of 5.3 must agree)."""
     alice = IdentityKeyPair(unhex(inp["alice_seed"]))
@@ -1629,6 +1662,7 @@ def run_transcript(inp: dict) -> dict:
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
+    "prekey_bundle.json": run_prekey_bundle,
     "x3dh.json": run_x3dh,
     "kdf.json": run_kdf,
     "message.json": run_message,

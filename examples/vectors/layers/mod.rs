@@ -16,11 +16,13 @@
 )]
 
 mod json;
+mod pb;
 
 mod envelope;
 mod identity;
 mod kdf;
 mod message;
+mod prekey_bundle;
 mod session_state;
 mod signed_prekey;
 mod transcript;
@@ -83,6 +85,13 @@ pub fn layers() -> Vec<Layer> {
                 signed_prekey::compute(&signed_prekey::SignedPreKeyInput::from_json(input)?)
             },
             inputs: signed_prekey::inputs,
+        },
+        Layer {
+            file: "prekey_bundle.json",
+            description: "PreKeyBundle encoding from its fields, and decoding then validation of received bundles: the decoded fields, or the error of each refused one.",
+            fields: &[],
+            compute: |input| prekey_bundle::compute(&prekey_bundle::BundleInput::from_json(input)?),
+            inputs: prekey_bundle::inputs,
         },
         Layer {
             file: "x3dh.json",

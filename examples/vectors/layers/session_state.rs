@@ -7,11 +7,7 @@ use serde_json::{Value, json};
 
 use super::transcript::{self, TranscriptInput};
 
-/// The generated protobuf types, to write a state as an older version did.
-#[allow(clippy::all, unreachable_pub, missing_docs, dead_code)]
-mod pb {
-    include!("../../../src/proto/hushwire.v1.rs");
-}
+use super::pb;
 
 /// `state || checksum` (SPEC.md 9.1): what a stored session is, for an edited `state`.
 pub(super) fn seal(state: &[u8]) -> Vec<u8> {
