@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import dataclasses
 import json
 import struct
 import sys
@@ -1594,9 +1595,21 @@ def run_session_state(inp: dict) -> dict:
             "skipped_keys": len(session.ratchet.skipped)}
 
 
+def config_of(limits: Optional[dict]) -> Config:
+    """test-vectors/README.md: a case's optional `config` object, each limit optional
+    (SPEC.md 8.4 defaults otherwise)."""
+    for key in limits or {}:
+        assert key in ("max_skip", "max_skipped_keys", "max_receiving_chains",
+                       "max_retired_chains", "max_encoded_len"), key
+    return Config(**(limits or {}))
+
+
 def run_transcript(inp: dict) -> dict:
     """transcript.json: whole sessions (test-vectors/README.md "Transcripts"; SPEC.md 5-9)."""
-    config = Config(max_skip=inp.get("max_skip", Config.max_skip))
+    config = config_of(inp.get("config"))
+    if "max_skip" in inp:
+        config = dataclasses.replace(config, max_skip=inp["max_skip"])
+    withhold = set(inp.get("withhold", []))
     rngs = {"alice": ChaCha20Rng(unhex(inp["alice_rng_seed"])),
             "bob": ChaCha20Rng(unhex(inp["bob_rng_seed"]))}
 
@@ -1604,19 +1617,21 @@ def run_transcript(inp: dict) -> dict:
     bob = generate_identity(rngs["bob"])
     store = PreKeyStore()
     spk_secret, spk = generate_signed_prekey(bob, 1, 1750000000, rngs["bob"])
-    store.signed[spk.id] = (spk_secret, spk.public_key)
+    if "signed_prekey" not in withhold:  # published in the bundle, kept out of the store
+        store.signed[spk.id] = (spk_secret, spk.public_key)
     otk = None
     if inp["one_time_prekey"]:
         otk_secret, otk_public = generate_one_time_prekey(rngs["bob"])
-        store.one_time[1] = (otk_secret, otk_public)
+        if "one_time_prekey" not in withhold:
+            store.one_time[1] = (otk_secret, otk_public)
         otk = (1, otk_public)
     bundle_bytes = encode_bundle(bob.public, spk, otk)
 
     # Alice: identity, then initiate with Bob's (decoded and validated) bundle
     alice = generate_identity(rngs["alice"])
+    verified_bundle = decode_and_validate_bundle(bundle_bytes, config)
     sessions: dict[str, Optional[Session]] = {
-        "alice": Session.initiate(alice, decode_and_validate_bundle(bundle_bytes, config),
-                                  rngs["alice"], config),
+        "alice": Session.initiate(alice, verified_bundle, rngs["alice"], config),
         "bob": None,
     }
     identities = {"alice": alice, "bob": bob}
@@ -1627,13 +1642,26 @@ def run_transcript(inp: dict) -> dict:
             data = sessions[op["from"]].encrypt(op["text"].encode("utf-8"))
             envelopes.append({"bytes": h(data), "from": op["from"], "index": len(envelopes) + 1})
             continue
-        assert op["op"] == "deliver", op
+        if op["op"] == "initiate":  # Alice starts over from Bob's bundle (a new base key)
+            sessions["alice"] = Session.initiate(alice, verified_bundle, rngs["alice"], config)
+            continue
         env = envelopes[op["envelope"] - 1]
+        if op["op"] == "forge":  # the same envelope with its header counter N replaced
+            msg = decode_envelope(unhex(env["bytes"]), config)
+            if isinstance(msg, PreKeyMessage):
+                msg = dataclasses.replace(
+                    msg, message=dataclasses.replace(msg.message, counter=op["counter"]))
+            else:
+                msg = dataclasses.replace(msg, counter=op["counter"])
+            envelopes.append({"bytes": h(encode_envelope(msg)), "from": env["from"],
+                              "index": len(envelopes) + 1})
+            continue
+        assert op["op"] in ("deliver", "accept"), op
         receiver = "bob" if env["from"] == "alice" else "alice"
         result = {"envelope": op["envelope"]}
         try:
             msg = decode_envelope(unhex(env["bytes"]), config)
-            if sessions[receiver] is None:  # the first envelope Bob receives: accept
+            if op["op"] == "accept" or sessions[receiver] is None:  # accept (5.4)
                 if not isinstance(msg, PreKeyMessage):
                     raise AssertionError("transcript: a RatchetMessage before any session")
                 sessions[receiver], plaintext = Session.accept(

@@ -298,7 +298,7 @@ mod tests {
     use super::*;
 
     /// The keys a case's input may leave out.
-    const OPTIONAL: [&str; 3] = ["prekey_info", "open", "max_skip"];
+    const OPTIONAL: [&str; 5] = ["prekey_info", "open", "max_skip", "config", "withhold"];
 
     /// Every generated input of every layer, with an unknown key added, or with any key removed
     /// that its form requires, is refused before anything is computed.
