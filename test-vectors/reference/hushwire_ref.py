@@ -1586,8 +1586,12 @@ def run_envelope(inp: dict) -> dict:
 
 
 def run_session_state(inp: dict) -> dict:
-    """session_state.json: SPEC.md 9.2 loading (default limits), 9.1 re-encoding."""
-    session = Session.from_bytes(unhex(inp["state"]), Config())
+    """session_state.json: SPEC.md 9.2 loading (the case's limits, 8.4 defaults otherwise),
+    9.1 re-encoding; 6.7 encryption from the loaded state when the case has `encrypt`."""
+    session = Session.from_bytes(unhex(inp["state"]), config_of(inp.get("config")))
+    if "encrypt" in inp:  # SPEC.md 6.7 from the loaded state, then 9.1 again
+        envelope = session.encrypt(unhex(inp["encrypt"]))
+        return {"envelope": h(envelope), "reencoded": h(session.to_bytes())}
     return {"initiator": session.initiator, "local_identity": h(session.local.encoded),
             "receiving_chains": len(session.ratchet.receiving), "reencoded": h(session.to_bytes()),
             "remote_identity": h(session.remote.encoded),

@@ -298,7 +298,14 @@ mod tests {
     use super::*;
 
     /// The keys a case's input may leave out.
-    const OPTIONAL: [&str; 5] = ["prekey_info", "open", "max_skip", "config", "withhold"];
+    const OPTIONAL: [&str; 6] = [
+        "prekey_info",
+        "open",
+        "max_skip",
+        "config",
+        "withhold",
+        "encrypt",
+    ];
 
     /// Every generated input of every layer, with an unknown key added, or with any key removed
     /// that its form requires, is refused before anything is computed.
