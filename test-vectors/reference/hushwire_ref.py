@@ -932,7 +932,7 @@ def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
                     item = pb_parse(ftype, chunk, depth + 1)
                     if rest:  # oneof: setting one member clears the others
                         for other in schema.values():
-                            if other[3:] == rest and other[0] != name:
+                            if list(other[3:]) == rest and other[0] != name:
                                 value[other[0]] = None
                     value[name] = item
             elif label == "repeated":
