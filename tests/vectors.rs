@@ -337,3 +337,339 @@ fn second_route_message() {
         }
     }
 }
+
+/// A protobuf varint (SPEC.md 7.1: minimal LEB128).
+fn varint(mut n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A varint field, omitted when 0 (SPEC.md 7.1: implicit presence).
+fn pb_uint(field: u64, value: u64) -> Vec<u8> {
+    if value == 0 {
+        return Vec::new();
+    }
+    [varint(field << 3), varint(value)].concat()
+}
+
+/// A length-delimited field, always emitted (bytes here are never empty, messages are present).
+fn pb_bytes(field: u64, value: &[u8]) -> Vec<u8> {
+    [
+        varint(field << 3 | 2),
+        varint(value.len() as u64),
+        value.to_vec(),
+    ]
+    .concat()
+}
+
+/// The canonical PreKeyBundle of SPEC.md 7.5, from the fields of a case's output.
+fn bundle_bytes(fields: &Value) -> Vec<u8> {
+    let spk = &fields["signed_prekey"];
+    let spk_bytes = [
+        pb_uint(1, spk["id"].as_u64().unwrap()),
+        pb_uint(2, spk["created_at"].as_u64().unwrap()),
+        pb_bytes(3, &hx(&spk["public_key"])),
+        pb_bytes(4, &hx(&spk["signature"])),
+    ]
+    .concat();
+    let mut out = [
+        pb_uint(1, 1),
+        pb_bytes(2, &hx(&fields["identity_key"])),
+        pb_bytes(3, &spk_bytes),
+    ]
+    .concat();
+    let otk = &fields["one_time_prekey"];
+    if !otk.is_null() {
+        let otk_bytes = [
+            pb_uint(1, otk["id"].as_u64().unwrap()),
+            pb_bytes(2, &hx(&otk["public_key"])),
+        ]
+        .concat();
+        out.extend(pb_bytes(4, &otk_bytes));
+    }
+    out
+}
+
+/// The signed message of SPEC.md 3.2 and 4.1.
+fn signed_prekey_message(id: u64, created_at: u64, public_key: &[u8]) -> Vec<u8> {
+    let label = b"hushwire/v1/sig/signed-prekey";
+    let mut message = vec![label.len() as u8];
+    message.extend_from_slice(label);
+    message.extend_from_slice(&(id as u32).to_be_bytes());
+    message.extend_from_slice(&created_at.to_be_bytes());
+    message.extend_from_slice(public_key);
+    message
+}
+
+#[test]
+fn second_route_prekey_bundle() {
+    let mut encoded = 0;
+    let mut decoded = 0;
+    for case in cases("prekey_bundle.json") {
+        let input = &case["input"];
+        let Some(output) = case.get("output") else {
+            continue;
+        };
+        let spk = &output["signed_prekey"];
+        // The signature verifies (strictly) under the bundle's identity key.
+        let message = signed_prekey_message(
+            spk["id"].as_u64().unwrap(),
+            spk["created_at"].as_u64().unwrap(),
+            &hx(&spk["public_key"]),
+        );
+        let identity =
+            ed25519_dalek::VerifyingKey::from_bytes(&a32(&output["identity_key"])).unwrap();
+        let signature =
+            ed25519_dalek::Signature::from_bytes(&hx(&spk["signature"]).try_into().unwrap());
+        identity.verify_strict(&message, &signature).unwrap();
+        if let Some(encode) = input.get("encode") {
+            // The owner's keys: identity from the seed, SPK public = X25519(secret, 9), and the
+            // deterministic Ed25519 signature.
+            use ed25519_dalek::Signer;
+            let key = ed25519_dalek::SigningKey::from_bytes(&a32(&encode["identity_seed"]));
+            assert_eq!(identity, key.verifying_key());
+            let spk_in = &encode["signed_prekey"];
+            assert_eq!(spk["id"], spk_in["id"]);
+            assert_eq!(spk["created_at"], spk_in["created_at"]);
+            assert_eq!(
+                hx(&spk["public_key"]),
+                x25519_dalek::x25519(a32(&spk_in["secret"]), BASE_POINT)
+            );
+            assert_eq!(
+                key.sign(&message).to_bytes().to_vec(),
+                hx(&spk["signature"])
+            );
+            assert_eq!(output["one_time_prekey"], encode["one_time_prekey"]);
+            assert_eq!(hx(&output["bytes"]), bundle_bytes(output));
+            encoded += 1;
+        } else {
+            // A valid bundle is its fields' canonical encoding.
+            assert_eq!(hx(&input["decode"]["bytes"]), bundle_bytes(output));
+            decoded += 1;
+        }
+    }
+    assert!(encoded >= 2 && decoded >= 2);
+    // SPEC.md 7.5's layout: 182 bytes with a one-time prekey of id 0.
+    let with_id_0 = &cases("prekey_bundle.json")[2]["output"];
+    assert_eq!(with_id_0["one_time_prekey"]["id"], 0);
+    assert_eq!(hx(&with_id_0["bytes"]).len(), 182);
+}
+
+#[test]
+fn kdf_case_7_starts_from_x3dh_case_1s_shared_key() {
+    assert_eq!(
+        cases("kdf.json")[6]["input"]["kdf_rk"]["root_key"],
+        cases("x3dh.json")[0]["output"]["shared_key"]
+    );
+}
+
+/// Whether the 32 little-endian bytes are an integer ≥ p = 2^255 − 19 (top bit ignored).
+fn at_least_p(bytes: &[u8; 32]) -> bool {
+    let mut b = *bytes;
+    b[31] &= 0x7f;
+    b[31] == 0x7f && b[1..31].iter().all(|&x| x == 0xff) && b[0] >= 0xed
+}
+
+#[test]
+fn second_route_received_identity_keys() {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    let mut torsion = 0;
+    for case in cases("identity.json") {
+        let Some(key) = case["input"].get("identity_key") else {
+            continue;
+        };
+        let key = hx(key);
+        let Ok(key) = <[u8; 32]>::try_from(key) else {
+            assert_eq!(case["error"], "InvalidLength");
+            continue;
+        };
+        let point = CompressedEdwardsY(key).decompress();
+        match case.get("output") {
+            Some(output) => {
+                // SPEC.md 3.1: canonical, of large order; its X25519 form is u = (1 + y)/(1 − y).
+                let point = point.unwrap();
+                assert!(!at_least_p(&key) && point.compress().to_bytes() == key);
+                assert!(!point.is_small_order());
+                assert_eq!(
+                    hx(&output["x25519_public"]),
+                    point.to_montgomery().to_bytes()
+                );
+                torsion += usize::from(!point.is_torsion_free());
+            }
+            None => match case["error"].as_str().unwrap() {
+                "InvalidPublicKey" => assert!(
+                    point.is_none_or(|p| p.compress().to_bytes() != key) || at_least_p(&key)
+                ),
+                "LowOrderPublicKey" => assert!(point.unwrap().is_small_order()),
+                other => panic!("case {}: {other}", case["id"]),
+            },
+        }
+    }
+    // The keys with a torsion component are accepted (SPEC.md 3.1, section 11).
+    assert_eq!(torsion, 2);
+}
+
+#[test]
+fn second_route_signed_prekey_refusals() {
+    for case in cases("signed_prekey.json") {
+        let Some(verify) = case["input"].get("verify") else {
+            continue;
+        };
+        let message = signed_prekey_message(
+            verify["id"].as_u64().unwrap(),
+            verify["created_at"].as_u64().unwrap(),
+            &hx(&verify["public_key"]),
+        );
+        let identity = ed25519_dalek::VerifyingKey::from_bytes(&a32(&verify["identity_key"]));
+        let signature = <[u8; 64]>::try_from(hx(&verify["signature"]));
+        let strict = match (&identity, &signature) {
+            (Ok(identity), Ok(signature)) => identity
+                .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(signature))
+                .is_ok(),
+            _ => false,
+        };
+        let public_key = hx(&verify["public_key"]);
+        match case.get("error").and_then(Value::as_str) {
+            None => assert!(strict),
+            Some("InvalidSignature") => assert!(!strict),
+            Some("InvalidPublicKey") => {
+                let u: [u8; 32] = public_key.try_into().unwrap();
+                assert!(u[31] & 0x80 != 0 || at_least_p(&u), "case {}", case["id"]);
+            }
+            Some("LowOrderPublicKey") | Some("InvalidLength") => {}
+            Some(other) => panic!("case {}: {other}", case["id"]),
+        }
+    }
+    // S + l is S mod l again: only the strict check refuses it (SPEC.md 2.1 step 1).
+    let cases = cases("signed_prekey.json");
+    let genuine = hx(&cases[3]["input"]["verify"]["signature"]);
+    let s_plus_l = hx(&cases[10]["input"]["verify"]["signature"]);
+    assert_eq!(genuine[..32], s_plus_l[..32]);
+    let s = curve25519_dalek::Scalar::from_bytes_mod_order(genuine[32..].try_into().unwrap());
+    let s_l = curve25519_dalek::Scalar::from_bytes_mod_order(s_plus_l[32..].try_into().unwrap());
+    assert_eq!(s, s_l);
+    assert_ne!(genuine[32..], s_plus_l[32..]);
+}
+
+/// SPEC.md 9.1's checksum: SHA-256(0x1a || "hushwire/v1/stored-session" || state).
+fn checksum(state: &[u8]) -> Vec<u8> {
+    let label = b"hushwire/v1/stored-session";
+    let mut hash = Sha256::new();
+    hash.update([label.len() as u8]);
+    hash.update(label);
+    hash.update(state);
+    hash.finalize().to_vec()
+}
+
+/// SPEC.md 9.3's session id: SHA-256(0x16 || "hushwire/v1/session-id" || IK_A || IK_B || EK_A).
+fn session_id(ik_a: &[u8], ik_b: &[u8], ek_a: &[u8]) -> Vec<u8> {
+    let label = b"hushwire/v1/session-id";
+    let mut hash = Sha256::new();
+    hash.update([label.len() as u8]);
+    hash.update(label);
+    hash.update(ik_a);
+    hash.update(ik_b);
+    hash.update(ek_a);
+    hash.finalize().to_vec()
+}
+
+/// A stored session split as SPEC.md 9.1 writes it: `(state, local identity, remote identity,
+/// session id)`, read from the fixed layout (`08 01 12 20 <local> 1a 20 <remote> …` first,
+/// `62 20 <session id>` last), after checking the checksum.
+fn stored_parts(stored: &[u8]) -> (&[u8], &[u8], &[u8], &[u8]) {
+    let (state, sum) = stored.split_at(stored.len() - 32);
+    assert_eq!(sum, checksum(state));
+    assert_eq!(state[..4], [0x08, 0x01, 0x12, 0x20]);
+    assert_eq!(state[36..38], [0x1a, 0x20]);
+    let id_at = state.len() - 32;
+    assert_eq!(state[id_at - 2..id_at], [0x62, 0x20]);
+    (state, &state[4..36], &state[38..70], &state[id_at..])
+}
+
+/// The identity key and base key of an encoded PreKeyMessage envelope (SPEC.md 7.4:
+/// `08 01 12 <length> 0a 20 <IK_A> 12 20 <EK_A> …`), or `None` for a RatchetMessage.
+fn prekey_fields(envelope: &[u8]) -> Option<(&[u8], &[u8])> {
+    if envelope[2] != 0x12 {
+        return None;
+    }
+    let mut at = 3;
+    while envelope[at] & 0x80 != 0 {
+        at += 1;
+    }
+    let fields = &envelope[at + 1..];
+    assert_eq!(fields[..2], [0x0a, 0x20]);
+    assert_eq!(fields[34..36], [0x12, 0x20]);
+    Some((&fields[2..34], &fields[36..68]))
+}
+
+#[test]
+fn second_route_stored_sessions_checksum_and_session_id() {
+    // Every state a transcript ends with carries its checksum, and its session id is the
+    // derivation of 9.3 from the identities and a base key Alice sent.
+    let mut derived = 0;
+    for case in cases("transcript.json") {
+        let output = &case["output"];
+        let base_keys: Vec<(Vec<u8>, Vec<u8>)> = output["envelopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["from"] == "alice")
+            .filter_map(|e| prekey_fields(&hx(&e["bytes"])).map(|(i, b)| (i.to_vec(), b.to_vec())))
+            .collect();
+        for (who, state) in [
+            ("alice", &output["alice_state"]),
+            ("bob", &output["bob_state"]),
+        ] {
+            if state.is_null() {
+                continue;
+            }
+            let stored = hx(state);
+            let (_, local, remote, id) = stored_parts(&stored);
+            let (ik_a, ik_b) = if who == "alice" {
+                (local, remote)
+            } else {
+                (remote, local)
+            };
+            assert!(
+                base_keys
+                    .iter()
+                    .any(|(ik, ek)| ik == ik_a && session_id(ik_a, ik_b, ek) == id),
+                "transcript case {}: {who}'s session id",
+                case["id"]
+            );
+            derived += 1;
+        }
+    }
+    assert!(derived >= 15);
+    // Every state session_state.json loads re-encodes with its checksum; its output's ids and
+    // identities are those of the bytes.
+    for case in cases("session_state.json") {
+        let Some(output) = case.get("output") else {
+            continue;
+        };
+        let stored = hx(&output["reencoded"]);
+        let (_, local, remote, id) = stored_parts(&stored);
+        if output.get("session_id").is_some() {
+            assert_eq!(hx(&output["session_id"]), id);
+            assert_eq!(hx(&output["local_identity"]), local);
+            assert_eq!(hx(&output["remote_identity"]), remote);
+        }
+    }
+    // A refused checksum is a wrong one (cases 8 and 12), and case 14's session id differs
+    // from the derivation only in what was edited.
+    for index in [7, 11] {
+        let case = &cases("session_state.json")[index];
+        assert_eq!(case["error"], "SessionStateCorrupted");
+        let stored = hx(&case["input"]["state"]);
+        let (state, sum) = stored.split_at(stored.len() - 32);
+        assert_ne!(sum, checksum(state));
+    }
+}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import dataclasses
 import json
 import struct
 import sys
@@ -931,7 +932,7 @@ def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
                     item = pb_parse(ftype, chunk, depth + 1)
                     if rest:  # oneof: setting one member clears the others
                         for other in schema.values():
-                            if other[3:] == rest and other[0] != name:
+                            if list(other[3:]) == rest and other[0] != name:
                                 value[other[0]] = None
                     value[name] = item
             elif label == "repeated":
@@ -1472,6 +1473,39 @@ def run_signed_prekey(inp: dict) -> dict:
             "signed_message": h(msg)}
 
 
+def run_prekey_bundle(inp: dict) -> dict:
+    """prekey_bundle.json: SPEC.md 7.5 encoding from the owner's keys; 4.2 decoding and
+    validation of a received bundle (steps 1-8, first error wins)."""
+    if "decode" in inp:
+        d = inp["decode"]
+        bundle = decode_and_validate_bundle(unhex(d["bytes"]), Config(max_encoded_len=d["max_encoded_len"]))
+        data = None
+    else:
+        e = inp["encode"]
+        pair = IdentityKeyPair(unhex(e["identity_seed"]))
+        spk_in = e["signed_prekey"]
+        spk_public = x25519_public(unhex(spk_in["secret"]))                # 4.1 step 1
+        _, sig = sign_signed_prekey(pair, spk_in["id"], spk_in["created_at"], spk_public)
+        otk = None
+        if e["one_time_prekey"] is not None:
+            o = e["one_time_prekey"]
+            otk = (o["id"], validate_x25519_public(unhex(o["public_key"]), "x25519_public_key"))
+        bundle = VerifiedBundle(pair.public, SignedPreKey(spk_in["id"], spk_in["created_at"],
+                                                          spk_public, sig), otk)
+        data = encode_bundle(bundle.identity, bundle.signed_prekey, bundle.one_time_prekey)
+    spk = bundle.signed_prekey
+    out = {
+        "identity_key": h(bundle.identity.encoded),
+        "one_time_prekey": None if bundle.one_time_prekey is None else
+        {"id": bundle.one_time_prekey[0], "public_key": h(bundle.one_time_prekey[1])},
+        "signed_prekey": {"created_at": spk.created_at, "id": spk.id,
+                          "public_key": h(spk.public_key), "signature": h(spk.signature)},
+    }
+    if data is not None:
+        out["bytes"] = h(data)
+    return out
+
+
 def run_x3dh(inp: dict) -> dict:
     """x3dh.json: SPEC.md 5.2-5.4 (both columns of 5.3 must agree)."""
     alice = IdentityKeyPair(unhex(inp["alice_seed"]))
@@ -1552,8 +1586,12 @@ def run_envelope(inp: dict) -> dict:
 
 
 def run_session_state(inp: dict) -> dict:
-    """session_state.json: SPEC.md 9.2 loading (default limits), 9.1 re-encoding."""
-    session = Session.from_bytes(unhex(inp["state"]), Config())
+    """session_state.json: SPEC.md 9.2 loading (the case's limits, 8.4 defaults otherwise),
+    9.1 re-encoding; 6.7 encryption from the loaded state when the case has `encrypt`."""
+    session = Session.from_bytes(unhex(inp["state"]), config_of(inp.get("config")))
+    if "encrypt" in inp:  # SPEC.md 6.7 from the loaded state, then 9.1 again
+        envelope = session.encrypt(unhex(inp["encrypt"]))
+        return {"envelope": h(envelope), "reencoded": h(session.to_bytes())}
     return {"initiator": session.initiator, "local_identity": h(session.local.encoded),
             "receiving_chains": len(session.ratchet.receiving), "reencoded": h(session.to_bytes()),
             "remote_identity": h(session.remote.encoded),
@@ -1561,9 +1599,21 @@ def run_session_state(inp: dict) -> dict:
             "skipped_keys": len(session.ratchet.skipped)}
 
 
+def config_of(limits: Optional[dict]) -> Config:
+    """test-vectors/README.md: a case's optional `config` object, each limit optional
+    (SPEC.md 8.4 defaults otherwise)."""
+    for key in limits or {}:
+        assert key in ("max_skip", "max_skipped_keys", "max_receiving_chains",
+                       "max_retired_chains", "max_encoded_len"), key
+    return Config(**(limits or {}))
+
+
 def run_transcript(inp: dict) -> dict:
     """transcript.json: whole sessions (test-vectors/README.md "Transcripts"; SPEC.md 5-9)."""
-    config = Config(max_skip=inp.get("max_skip", Config.max_skip))
+    config = config_of(inp.get("config"))
+    if "max_skip" in inp:
+        config = dataclasses.replace(config, max_skip=inp["max_skip"])
+    withhold = set(inp.get("withhold", []))
     rngs = {"alice": ChaCha20Rng(unhex(inp["alice_rng_seed"])),
             "bob": ChaCha20Rng(unhex(inp["bob_rng_seed"]))}
 
@@ -1571,19 +1621,21 @@ def run_transcript(inp: dict) -> dict:
     bob = generate_identity(rngs["bob"])
     store = PreKeyStore()
     spk_secret, spk = generate_signed_prekey(bob, 1, 1750000000, rngs["bob"])
-    store.signed[spk.id] = (spk_secret, spk.public_key)
+    if "signed_prekey" not in withhold:  # published in the bundle, kept out of the store
+        store.signed[spk.id] = (spk_secret, spk.public_key)
     otk = None
     if inp["one_time_prekey"]:
         otk_secret, otk_public = generate_one_time_prekey(rngs["bob"])
-        store.one_time[1] = (otk_secret, otk_public)
+        if "one_time_prekey" not in withhold:
+            store.one_time[1] = (otk_secret, otk_public)
         otk = (1, otk_public)
     bundle_bytes = encode_bundle(bob.public, spk, otk)
 
     # Alice: identity, then initiate with Bob's (decoded and validated) bundle
     alice = generate_identity(rngs["alice"])
+    verified_bundle = decode_and_validate_bundle(bundle_bytes, config)
     sessions: dict[str, Optional[Session]] = {
-        "alice": Session.initiate(alice, decode_and_validate_bundle(bundle_bytes, config),
-                                  rngs["alice"], config),
+        "alice": Session.initiate(alice, verified_bundle, rngs["alice"], config),
         "bob": None,
     }
     identities = {"alice": alice, "bob": bob}
@@ -1594,13 +1646,26 @@ def run_transcript(inp: dict) -> dict:
             data = sessions[op["from"]].encrypt(op["text"].encode("utf-8"))
             envelopes.append({"bytes": h(data), "from": op["from"], "index": len(envelopes) + 1})
             continue
-        assert op["op"] == "deliver", op
+        if op["op"] == "initiate":  # Alice starts over from Bob's bundle (a new base key)
+            sessions["alice"] = Session.initiate(alice, verified_bundle, rngs["alice"], config)
+            continue
         env = envelopes[op["envelope"] - 1]
+        if op["op"] == "forge":  # the same envelope with its header counter N replaced
+            msg = decode_envelope(unhex(env["bytes"]), config)
+            if isinstance(msg, PreKeyMessage):
+                msg = dataclasses.replace(
+                    msg, message=dataclasses.replace(msg.message, counter=op["counter"]))
+            else:
+                msg = dataclasses.replace(msg, counter=op["counter"])
+            envelopes.append({"bytes": h(encode_envelope(msg)), "from": env["from"],
+                              "index": len(envelopes) + 1})
+            continue
+        assert op["op"] in ("deliver", "accept"), op
         receiver = "bob" if env["from"] == "alice" else "alice"
         result = {"envelope": op["envelope"]}
         try:
             msg = decode_envelope(unhex(env["bytes"]), config)
-            if sessions[receiver] is None:  # the first envelope Bob receives: accept
+            if op["op"] == "accept" or sessions[receiver] is None:  # accept (5.4)
                 if not isinstance(msg, PreKeyMessage):
                     raise AssertionError("transcript: a RatchetMessage before any session")
                 sessions[receiver], plaintext = Session.accept(
@@ -1629,6 +1694,7 @@ def run_transcript(inp: dict) -> dict:
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
+    "prekey_bundle.json": run_prekey_bundle,
     "x3dh.json": run_x3dh,
     "kdf.json": run_kdf,
     "message.json": run_message,

@@ -1,6 +1,7 @@
 //! envelope.json: decoding of valid and malformed envelopes (SPEC.md 7).
 
 use super::json::{Fields, bytes, h, kind};
+use super::pb;
 use hushwire::{Config, Envelope};
 use serde_json::{Value, json};
 
@@ -119,7 +120,92 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         ),
     ];
     cases.append(&mut wire);
+    cases.append(&mut more_cases(&prekey, &ratchet));
     cases
+}
+
+/// The cases appended after the first 30: a PreKeyMessage without its message, fixed-width
+/// wire types (1 and 5) for fields of other types, truncated fixed-width values, both oneof
+/// members, and singular fields that occur twice (SPEC.md 7.1, 7.2, 7.4).
+fn more_cases(prekey: &[u8], ratchet: &[u8]) -> Vec<(&'static str, Value)> {
+    let case = |b: &[u8]| json!({ "bytes": h(b), "max_encoded_len": 2 * 1024 * 1024 });
+    let after_version = |tail: &[u8]| case(&[&[0x08, 0x01][..], tail].concat());
+    // `ratchet` is 08 01 1a <one-byte length> <RatchetMessage>.
+    assert!(ratchet[2] == 0x1a && ratchet[3] < 0x80 && ratchet.len() == 4 + ratchet[3] as usize);
+    let inner = &ratchet[4..];
+    let envelope_of = |inner: &[u8]| {
+        assert!(inner.len() < 0x80);
+        [&[0x08, 0x01, 0x1a, inner.len() as u8][..], inner].concat()
+    };
+    let without_message = {
+        let mut envelope: pb::Envelope = prost::Message::decode(prekey).unwrap();
+        match envelope.content.as_mut() {
+            Some(pb::envelope::Content::Prekey(m)) => m.message = None,
+            _ => unreachable!("a PreKeyMessage"),
+        }
+        prost::Message::encode_to_vec(&envelope)
+    };
+    // The PreKeyMessage's field (key 12 and its length) with the RatchetMessage's after it, and
+    // the other way round.
+    let both = [prekey, &ratchet[2..]].concat();
+    let both_reversed = [ratchet, &prekey[2..]].concat();
+    // RatchetMessage.counter (field 3) written twice: the message's own, then 18 01.
+    let counter_twice = envelope_of(&[inner, &[0x18, 0x01]].concat());
+    vec![
+        (
+            "a PreKeyMessage without its message",
+            case(&without_message),
+        ),
+        (
+            "version as a fixed32 (wire type 5) holding 1",
+            case(&[&[0x0d, 0x01, 0x00, 0x00, 0x00][..], &ratchet[2..]].concat()),
+        ),
+        (
+            "version as a fixed64 (wire type 1) holding 1",
+            case(&[&[0x09, 0x01, 0, 0, 0, 0, 0, 0, 0][..], &ratchet[2..]].concat()),
+        ),
+        (
+            "RatchetMessage.ratchet_key (bytes) as a fixed32",
+            after_version(&[0x1a, 0x05, 0x0d, 0x01, 0x02, 0x03, 0x04]),
+        ),
+        (
+            "RatchetMessage.counter (uint32) as a fixed64",
+            after_version(&[0x1a, 0x09, 0x19, 1, 0, 0, 0, 0, 0, 0, 0]),
+        ),
+        (
+            "unknown field 5 as a fixed32 (skipped, then refused)",
+            after_version(&[0x2d, 0x01, 0x02, 0x03, 0x04]),
+        ),
+        (
+            "unknown field 5 as a fixed64 (skipped, then refused)",
+            after_version(&[0x29, 1, 2, 3, 4, 5, 6, 7, 8]),
+        ),
+        (
+            "unknown fixed32 cut short after 3 of its 4 bytes",
+            after_version(&[0x2d, 0x01, 0x02, 0x03]),
+        ),
+        (
+            "unknown fixed64 cut short after 7 of its 8 bytes",
+            after_version(&[0x29, 1, 2, 3, 4, 5, 6, 7]),
+        ),
+        (
+            "both members of the oneof: prekey, then ratchet (the last wins, then refused)",
+            case(&both),
+        ),
+        (
+            "both members of the oneof: ratchet, then prekey",
+            case(&both_reversed),
+        ),
+        (
+            "version written twice",
+            case(&[&[0x08, 0x01][..], ratchet].concat()),
+        ),
+        ("RatchetMessage.counter written twice", case(&counter_twice)),
+        (
+            "Envelope.ratchet written twice (merged, then refused)",
+            case(&[ratchet, &ratchet[2..]].concat()),
+        ),
+    ]
 }
 
 /// One case's input: the bytes to decode and the size limit.

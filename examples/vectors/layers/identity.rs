@@ -36,7 +36,41 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             "received identity key: valid (RFC 8032 TEST 1 public key)",
             json!({ "identity_key": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a" }),
         ),
+        (
+            "received identity key: seed 1's key plus a point of order 8 (a torsion component; accepted, SPEC.md 3.1 and 11)",
+            json!({ "identity_key": h(with_torsion(1)) }),
+        ),
+        (
+            "received identity key: seed 2's key plus the point of order 2 (accepted)",
+            json!({ "identity_key": h(with_torsion(4)) }),
+        ),
+        (
+            "received identity key: x = 0 with the sign bit set (y = 1)",
+            json!({ "identity_key": "0100000000000000000000000000000000000000000000000000000000000080" }),
+        ),
+        (
+            "received identity key: x = 0 with the sign bit set (y = -1)",
+            json!({ "identity_key": "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" }),
+        ),
+        (
+            "received identity key: y = p + 1 (not canonical, y >= p)",
+            json!({ "identity_key": "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f" }),
+        ),
     ]
+}
+
+/// The identity key of seed 1 (for `torsion` 1) or seed 2 (for 4) plus the 8-torsion point
+/// `EIGHT_TORSION[torsion]` (of order 8 for 1, of order 2 for 4), computed with
+/// curve25519-dalek: a valid encoding of a point of large order that is not in the prime-order
+/// subgroup.
+fn with_torsion(torsion: usize) -> [u8; 32] {
+    use curve25519_dalek::constants::EIGHT_TORSION;
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    let n = if torsion == 1 { 1 } else { 2 };
+    let key = IdentityKeyPair::from_seed(&seed(n)).public_key().to_bytes();
+    let point = CompressedEdwardsY(key).decompress().unwrap() + EIGHT_TORSION[torsion];
+    assert!(!point.is_small_order() && !point.is_torsion_free());
+    point.compress().to_bytes()
 }
 
 /// One case's input: a seed to derive an identity from, or a received identity key to check.

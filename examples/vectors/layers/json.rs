@@ -122,3 +122,39 @@ impl<'a> Fields<'a> {
         self.read(key, |v| Fields::of(v, required, optional))
     }
 }
+
+/// The keys of a `config` object, each optional.
+pub(super) const CONFIG_KEYS: [&str; 5] = [
+    "max_skip",
+    "max_skipped_keys",
+    "max_receiving_chains",
+    "max_retired_chains",
+    "max_encoded_len",
+];
+
+/// The optional object `key` of `fields` as a `Config` (SPEC.md 8.4): the default, with
+/// each limit it names replaced.
+pub(super) fn config(fields: &Fields<'_>, key: &str) -> Result<hushwire::Config, String> {
+    let mut config = hushwire::Config::default();
+    if fields.get(key).is_none() {
+        return Ok(config);
+    }
+    let limits = fields.object(key, &[], &CONFIG_KEYS)?;
+    let prefixed = |e: String| format!("{key}: {e}");
+    if limits.get("max_skip").is_some() {
+        config.max_skip = limits.u32("max_skip").map_err(prefixed)?;
+    }
+    if limits.get("max_skipped_keys").is_some() {
+        config.max_skipped_keys = limits.usize("max_skipped_keys").map_err(prefixed)?;
+    }
+    if limits.get("max_receiving_chains").is_some() {
+        config.max_receiving_chains = limits.usize("max_receiving_chains").map_err(prefixed)?;
+    }
+    if limits.get("max_retired_chains").is_some() {
+        config.max_retired_chains = limits.usize("max_retired_chains").map_err(prefixed)?;
+    }
+    if limits.get("max_encoded_len").is_some() {
+        config.max_encoded_len = limits.usize("max_encoded_len").map_err(prefixed)?;
+    }
+    Ok(config)
+}

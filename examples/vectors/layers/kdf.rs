@@ -6,9 +6,14 @@ use hushwire::hazmat;
 use serde_json::{Value, json};
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
+    // x3dh.json case 1's SK, the root key a session starts from (SPEC.md 6.1).
+    let x3dh_case_1 = &super::x3dh::inputs()[0].1;
+    let sk = super::x3dh::compute(&super::x3dh::X3dhInput::from_json(x3dh_case_1).unwrap())
+        .unwrap()["shared_key"]
+        .clone();
     vec![
         (
-            "KDF_RK from the X3DH SK of x3dh.json case 1's seeds",
+            "KDF_RK from fixed byte patterns (root key: the generator's seed 40; DH output: seed 41)",
             json!({ "kdf_rk": { "root_key": h(seed(40)), "dh_output": h(seed(41)) } }),
         ),
         (
@@ -30,6 +35,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         (
             "message key expansion, all-zero key",
             json!({ "message_key": h([0u8; 32]) }),
+        ),
+        (
+            "KDF_RK from the X3DH SK of x3dh.json case 1 (its shared_key, chained)",
+            json!({ "kdf_rk": { "root_key": sk, "dh_output": h(seed(41)) } }),
         ),
     ]
 }

@@ -16,11 +16,13 @@
 )]
 
 mod json;
+mod pb;
 
 mod envelope;
 mod identity;
 mod kdf;
 mod message;
+mod prekey_bundle;
 mod session_state;
 mod signed_prekey;
 mod transcript;
@@ -74,10 +76,22 @@ pub fn layers() -> Vec<Layer> {
                 ("created_at", "SPEC.md 4.1"),
                 (
                     "public_key",
-                    "SPEC.md 4.1 (X25519 public key of the prekey)",
+                    "SPEC.md 4.1 (X25519 public key of the prekey; validated as in 2.2 when verifying)",
+                ),
+                (
+                    "identity_key",
+                    "SPEC.md 3.1 (Encode(IK) of the signer; validated when verifying)",
                 ),
                 ("signed_message", "SPEC.md 3.2, 4.1"),
-                ("signature", "SPEC.md 3.2 (Ed25519, RFC 8032)"),
+                (
+                    "signature",
+                    "SPEC.md 2.1, 3.2 (Ed25519, RFC 8032; strict verification)",
+                ),
+                (
+                    "verify",
+                    "SPEC.md 4.2 (Which error wins: hazmat::verify_signed_prekey)",
+                ),
+                ("valid", "SPEC.md 2.1 (the signature verifies)"),
             ],
             compute: |input| {
                 signed_prekey::compute(&signed_prekey::SignedPreKeyInput::from_json(input)?)
@@ -85,14 +99,62 @@ pub fn layers() -> Vec<Layer> {
             inputs: signed_prekey::inputs,
         },
         Layer {
+            file: "prekey_bundle.json",
+            description: "PreKeyBundle encoding from its fields, and decoding then validation of received bundles: the decoded fields, or the error of each refused one.",
+            fields: &[
+                ("encode", "SPEC.md 4.2 (an owner's own bundle), 7.5"),
+                ("identity_seed", "SPEC.md 3.1"),
+                ("secret", "SPEC.md 4.1 (the signed prekey's X25519 secret)"),
+                (
+                    "decode",
+                    "SPEC.md 4.2 steps 1-8 (PreKeyBundleIn::decode, then validate)",
+                ),
+                ("bytes", "SPEC.md 7.1, 7.5 (the encoded PreKeyBundle)"),
+                ("max_encoded_len", "SPEC.md 8.4"),
+                ("identity_key", "SPEC.md 3.1, 7.5 field 2"),
+                ("signed_prekey", "SPEC.md 4.1, 7.5 field 3"),
+                (
+                    "one_time_prekey",
+                    "SPEC.md 4.1, 7.5 field 4 (null when absent)",
+                ),
+                (
+                    "id",
+                    "SPEC.md 4.1, 7.5 (SignedPreKey field 1, OneTimePreKey field 1)",
+                ),
+                ("created_at", "SPEC.md 4.1, 7.5 (SignedPreKey field 2)"),
+                (
+                    "public_key",
+                    "SPEC.md 2.2, 7.5 (SignedPreKey field 3, OneTimePreKey field 2)",
+                ),
+                ("signature", "SPEC.md 3.2, 4.1, 7.5 (SignedPreKey field 4)"),
+            ],
+            compute: |input| prekey_bundle::compute(&prekey_bundle::BundleInput::from_json(input)?),
+            inputs: prekey_bundle::inputs,
+        },
+        Layer {
             file: "x3dh.json",
             description: "X3DH with and without a one-time prekey: every DH output, SK and AD, computed by both sides.",
             fields: &[
                 ("alice_seed", "SPEC.md 3.1"),
                 ("alice_base_secret", "SPEC.md 5.2 (EK_A)"),
+                (
+                    "alice_base_public_override",
+                    "SPEC.md 2.2, 5.4 (a received EK_A, validated)",
+                ),
                 ("bob_seed", "SPEC.md 3.1"),
                 ("bob_signed_prekey_secret", "SPEC.md 4.1"),
-                ("bob_one_time_prekey_secret", "SPEC.md 4.1"),
+                (
+                    "bob_one_time_prekey_secret",
+                    "SPEC.md 4.1 (null: no one-time prekey)",
+                ),
+                ("alice_identity_key", "SPEC.md 3.1 (Encode(IK_A))"),
+                ("bob_identity_key", "SPEC.md 3.1 (Encode(IK_B))"),
+                ("alice_base_public", "SPEC.md 5.2 (EK_A public)"),
+                ("bob_signed_prekey_public", "SPEC.md 4.1"),
+                (
+                    "bob_one_time_prekey_public",
+                    "SPEC.md 4.1 (null: no one-time prekey)",
+                ),
                 ("dh", "SPEC.md 5.3 (DH1..DH4)"),
                 ("shared_key", "SPEC.md 5.3 (SK)"),
                 ("associated_data", "SPEC.md 5.3 (AD)"),
@@ -104,12 +166,17 @@ pub fn layers() -> Vec<Layer> {
             file: "kdf.json",
             description: "KDF_RK, KDF_CK chains, and message key expansion to the AEAD key and nonce.",
             fields: &[
+                ("kdf_rk", "SPEC.md 6.2 (one KDF_RK step)"),
                 ("root_key", "SPEC.md 6.2"),
                 ("dh_output", "SPEC.md 6.2"),
                 ("next_root_key", "SPEC.md 6.2"),
                 ("chain_key", "SPEC.md 6.2, 6.3"),
+                ("kdf_ck", "SPEC.md 6.3 (a chain of KDF_CK steps)"),
+                ("steps", "SPEC.md 6.3 (how many)"),
                 ("chain", "SPEC.md 6.3 (message keys and next chain keys)"),
+                ("index", "SPEC.md 6.3 (the step, from 0)"),
                 ("message_key", "SPEC.md 6.3"),
+                ("next_chain_key", "SPEC.md 6.3"),
                 ("aead_key", "SPEC.md 6.4"),
                 ("aead_nonce", "SPEC.md 6.4"),
             ],
@@ -129,6 +196,8 @@ pub fn layers() -> Vec<Layer> {
                     "prekey_info",
                     "SPEC.md 6.5 (X3DH fields of a PreKeyMessage)",
                 ),
+                ("plaintext", "SPEC.md 6.4 (hex)"),
+                ("open", "SPEC.md 6.4 (a ciphertext to open)"),
                 ("aead_associated_data", "SPEC.md 6.5"),
                 ("ciphertext", "SPEC.md 6.4"),
             ],
@@ -144,13 +213,46 @@ pub fn layers() -> Vec<Layer> {
                     "test-vectors/README.md (ChaCha20 key of the RNG)",
                 ),
                 ("bob_rng_seed", "test-vectors/README.md"),
+                (
+                    "one_time_prekey",
+                    "SPEC.md 4.1, 4.2 (whether Bob's bundle has one)",
+                ),
+                ("max_skip", "SPEC.md 8.4"),
+                ("config", "SPEC.md 8.4 (the limits of both sides)"),
+                ("max_skipped_keys", "SPEC.md 8.4"),
+                ("max_receiving_chains", "SPEC.md 8.4"),
+                ("max_retired_chains", "SPEC.md 8.4"),
+                (
+                    "withhold",
+                    "SPEC.md 5.4 steps 1-2 (prekeys in the bundle but not in Bob's store)",
+                ),
                 ("script", "test-vectors/README.md"),
+                (
+                    "op",
+                    "test-vectors/README.md (send, deliver, accept, initiate, forge)",
+                ),
+                ("from", "test-vectors/README.md (alice or bob)"),
+                ("text", "SPEC.md 6.7 (the plaintext, UTF-8)"),
+                (
+                    "envelope",
+                    "test-vectors/README.md (an envelope's index, from 1)",
+                ),
+                ("counter", "SPEC.md 6.5 (N of a forged header)"),
                 (
                     "rng_draws",
                     "SPEC.md 5.2, 6.1, 6.6 (what is drawn, and when)",
                 ),
+                ("alice", "SPEC.md 5.2, 6.6 (Alice's draws)"),
+                ("bob", "SPEC.md 4.1, 6.6 (Bob's draws)"),
                 ("envelopes", "SPEC.md 7"),
-                ("deliveries", "SPEC.md 6.6, 8.1"),
+                (
+                    "index",
+                    "test-vectors/README.md (from 1, in the order sent)",
+                ),
+                ("bytes", "SPEC.md 7.2-7.4"),
+                ("deliveries", "SPEC.md 5.4, 6.6, 8.1"),
+                ("plaintext", "SPEC.md 6.6"),
+                ("error", "SPEC.md 8.1"),
                 ("alice_state", "SPEC.md 9"),
                 ("bob_state", "SPEC.md 9"),
             ],
@@ -163,7 +265,20 @@ pub fn layers() -> Vec<Layer> {
             fields: &[
                 ("bytes", "SPEC.md 7.1-7.4"),
                 ("max_encoded_len", "SPEC.md 8.4"),
-                ("decoded", "SPEC.md 7.2-7.4"),
+                ("prekey", "SPEC.md 7.2 field 2, 7.4"),
+                ("ratchet", "SPEC.md 7.2 field 3, 7.3"),
+                ("identity_key", "SPEC.md 7.4 field 1"),
+                ("base_key", "SPEC.md 7.4 field 2"),
+                ("signed_prekey_id", "SPEC.md 7.4 field 3"),
+                (
+                    "one_time_prekey_id",
+                    "SPEC.md 7.4 field 4 (null when absent)",
+                ),
+                ("message", "SPEC.md 7.4 field 5"),
+                ("ratchet_key", "SPEC.md 7.3 field 1"),
+                ("previous_counter", "SPEC.md 7.3 field 2 (PN)"),
+                ("counter", "SPEC.md 7.3 field 3 (N)"),
+                ("ciphertext", "SPEC.md 7.3 field 4"),
             ],
             compute: |input| envelope::compute(&envelope::EnvelopeInput::from_json(input)?),
             inputs: envelope::inputs,
@@ -171,7 +286,26 @@ pub fn layers() -> Vec<Layer> {
         Layer {
             file: "session_state.json",
             description: "Session state serialization: states from a seeded session decode and re-encode byte for byte; malformed states are refused.",
-            fields: &[("state", "SPEC.md 9"), ("reencoded", "SPEC.md 9")],
+            fields: &[
+                ("state", "SPEC.md 9.1 (state || checksum)"),
+                ("config", "SPEC.md 8.4, 9.2 (the limits it loads under)"),
+                ("max_skipped_keys", "SPEC.md 8.4"),
+                ("max_receiving_chains", "SPEC.md 8.4"),
+                ("max_retired_chains", "SPEC.md 8.4"),
+                ("max_encoded_len", "SPEC.md 8.4"),
+                (
+                    "encrypt",
+                    "SPEC.md 6.7 (a plaintext to encrypt after loading)",
+                ),
+                ("envelope", "SPEC.md 6.7, 7.2"),
+                ("reencoded", "SPEC.md 9.1"),
+                ("initiator", "SPEC.md 9.1 field 4"),
+                ("session_id", "SPEC.md 9.1 field 12, 9.3"),
+                ("local_identity", "SPEC.md 9.1 field 2"),
+                ("remote_identity", "SPEC.md 9.1 field 3"),
+                ("skipped_keys", "SPEC.md 9.1 field 8 (how many)"),
+                ("receiving_chains", "SPEC.md 9.1 field 7 (how many)"),
+            ],
             compute: |input| {
                 session_state::compute(&session_state::SessionStateInput::from_json(input)?)
             },
@@ -289,7 +423,14 @@ mod tests {
     use super::*;
 
     /// The keys a case's input may leave out.
-    const OPTIONAL: [&str; 3] = ["prekey_info", "open", "max_skip"];
+    const OPTIONAL: [&str; 6] = [
+        "prekey_info",
+        "open",
+        "max_skip",
+        "config",
+        "withhold",
+        "encrypt",
+    ];
 
     /// Every generated input of every layer, with an unknown key added, or with any key removed
     /// that its form requires, is refused before anything is computed.
@@ -319,6 +460,45 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Every key of `value`, nested ones included, added to `keys`.
+    fn collect_keys(value: &Value, keys: &mut std::collections::BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    keys.insert(key.clone());
+                    collect_keys(inner, keys);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|inner| collect_keys(inner, keys)),
+            _ => {}
+        }
+    }
+
+    /// A file's `fields` map names every key its cases' inputs and outputs use, nested ones
+    /// included, and no other.
+    #[test]
+    fn fields_maps_name_every_key_and_no_other() {
+        for layer in layers() {
+            let document = generate(&layer);
+            let mut used = std::collections::BTreeSet::new();
+            for case in document["cases"].as_array().unwrap() {
+                collect_keys(&case["input"], &mut used);
+                if let Some(output) = case.get("output") {
+                    collect_keys(output, &mut used);
+                }
+            }
+            let listed: std::collections::BTreeSet<String> =
+                layer.fields.iter().map(|(k, _)| k.to_string()).collect();
+            assert_eq!(
+                listed.len(),
+                layer.fields.len(),
+                "{}: a key listed twice",
+                layer.file
+            );
+            assert_eq!(used, listed, "{}", layer.file);
         }
     }
 
@@ -369,6 +549,46 @@ mod tests {
             edited("transcript.json", 0, |i| i["script"][0]["from"] =
                 json!("carol")),
             Err("unknown party carol".to_string())
+        );
+        assert_eq!(
+            edited("prekey_bundle.json", 0, |i| i["encode"]["signed_prekey"]
+                ["unexpected"] = json!(1)),
+            Err("signed_prekey: unknown key unexpected".to_string())
+        );
+        assert_eq!(
+            edited("prekey_bundle.json", 0, |i| {
+                i["encode"]["one_time_prekey"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("id");
+            }),
+            Err("one_time_prekey: missing key id".to_string())
+        );
+        assert_eq!(
+            edited("prekey_bundle.json", 3, |i| i["decode"]["unexpected"] =
+                json!(1)),
+            Err("decode: unknown key unexpected".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 4, |i| i["config"]["max_skipp"] =
+                json!(1)),
+            Err("config: unknown key max_skipp".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 7, |i| i["withhold"] =
+                json!(["identity"])),
+            Err("withhold: unknown key \"identity\"".to_string())
+        );
+        assert_eq!(
+            edited("transcript.json", 9, |i| {
+                i["script"][3].as_object_mut().unwrap().remove("counter");
+            }),
+            Err("missing key counter".to_string())
+        );
+        assert_eq!(
+            edited("session_state.json", 44, |i| i["config"]["unexpected"] =
+                json!(1)),
+            Err("config: unknown key unexpected".to_string())
         );
     }
 }
