@@ -9,18 +9,9 @@ use super::transcript::{self, TranscriptInput};
 
 use super::pb;
 
-/// `state || checksum` (SPEC.md 9.1): what a stored session is, for an edited `state`.
-pub(super) fn seal(state: &[u8]) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    let label = b"hushwire/v1/stored-session";
-    let mut hash = Sha256::new();
-    hash.update([label.len() as u8]);
-    hash.update(label);
-    hash.update(state);
-    let mut out = state.to_vec();
-    out.extend_from_slice(&hash.finalize());
-    out
-}
+/// `state || checksum` (SPEC.md 9.1), by hand in the test kit: what a stored session is, for
+/// an edited `state`.
+pub(super) use hushwire_testkit::stored::seal;
 
 /// The `SessionState` inside a stored session (its checksum removed).
 fn unsealed(stored: &[u8]) -> pb::SessionState {
