@@ -100,7 +100,7 @@ fn main() -> Result<(), hushwire::Error> {
             .one_time_prekey_id()
             .map_or("none".to_string(), |id| id.0.to_string())
     );
-    let (mut business_session, plaintext) = acceptance.complete(|id| match id {
+    let (mut business_session, plaintext) = acceptance.complete(|id, _stored| match id {
         Some(id) => store.consume_one_time_prekey(id),
         None => Ok(()),
     })?;

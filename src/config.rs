@@ -41,7 +41,7 @@ pub struct Config {
     pub max_encoded_len: usize,
 }
 
-/// The most entries of each list a stored session may hold (SPEC.md 9.2 step 7): receiving
+/// The most entries of each list a stored session may hold (SPEC.md 9.2 steps 10 and 13): receiving
 /// chains, skipped keys and retired ratchet keys. The count limits of [`Config`] take effect up
 /// to this value.
 pub const MAX_STORED_ENTRIES: usize = 1 << 16;

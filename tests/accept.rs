@@ -39,8 +39,9 @@ fn accept_touches_no_store_and_complete_runs_the_commit_once() {
     assert_eq!(acceptance.their_identity(), first.identity_key());
     let mut calls = Vec::new();
     let (session, plaintext) = acceptance
-        .complete(|id| {
+        .complete(|id, stored| {
             calls.push(id);
+            assert!(Session::from_stored(stored.as_bytes(), &Config::default()).is_ok());
             Ok(())
         })
         .unwrap();
@@ -70,7 +71,7 @@ fn a_failed_commit_returns_no_session() {
     )
     .unwrap();
     let raced = Error::OneTimePreKeyConsumed { id: 7 };
-    let result = acceptance.complete(|_| Err(raced.clone()));
+    let result = acceptance.complete(|_, _| Err(raced.clone()));
     assert_eq!(result.map(|_| ()), Err(raced));
     let store_failure = Error::from(hushwire::StoreError::new("connection reset"));
     assert_eq!(store_failure.category(), ErrorCategory::Store);

@@ -156,8 +156,8 @@ fn save_and_reload_mid_conversation_then_keep_talking() {
 
     let alice_bytes = pair.alice.to_stored();
     let bob_bytes = pair.bob.to_stored();
-    let mut alice = Session::from_stored(&alice_bytes, &Config::default()).unwrap();
-    let mut bob = Session::from_stored(&bob_bytes, &Config::default()).unwrap();
+    let mut alice = Session::from_stored(alice_bytes.as_bytes(), &Config::default()).unwrap();
+    let mut bob = Session::from_stored(bob_bytes.as_bytes(), &Config::default()).unwrap();
     assert_eq!(alice.to_stored(), alice_bytes, "reload is lossless");
     assert_eq!(bob.to_stored(), bob_bytes, "reload is lossless");
 

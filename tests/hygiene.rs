@@ -56,7 +56,7 @@ fn debug_output_shows_no_secret() {
         pair.alice.id().to_bytes(),
     ];
     let mut shown = 0;
-    for window in state.windows(32) {
+    for window in state.as_bytes().windows(32) {
         if text.contains(&hex::encode(window)) {
             assert!(
                 public.iter().any(|key| key == window),

@@ -130,7 +130,7 @@ fn lowering_a_limit_trims_stored_sessions_instead_of_breaking_them() {
     assert_eq!(pair.bob.receiving_chain_count(), 5);
     let mut small = Config::default();
     small.max_receiving_chains = 2;
-    let mut reloaded = Session::from_stored(&pair.bob.to_stored(), &small).unwrap();
+    let mut reloaded = Session::from_stored(pair.bob.to_stored().as_bytes(), &small).unwrap();
     assert_eq!(reloaded.receiving_chain_count(), 2);
     // The dropped chains are retired, so a replay on one is still a duplicate.
     assert_eq!(
@@ -162,7 +162,7 @@ fn oversized_input_is_refused_before_parsing() {
     // Stored sessions are not wire input: `max_encoded_len` does not bound them (SPEC.md 9.2
     // step 1), so the state loads under the same small limit.
     assert!(before.len() > 200);
-    assert!(Session::from_stored(&before, &small).is_ok());
+    assert!(Session::from_stored(before.as_bytes(), &small).is_ok());
 }
 
 #[test]

@@ -159,7 +159,7 @@ fn hostile_peer(seed: u64, config: Config, chains: usize, repeats: usize) -> Lim
             // Leave max_skip undelivered messages on the current chain, keep a copy of Alice
             // that can still send on it, and make her start a new chain: Bob replies.
             drop_messages(&mut alice, config.max_skip);
-            old_senders.push_front(alice.clone());
+            old_senders.push_front(copy(&alice));
             old_senders.truncate(config.max_receiving_chains.max(1) - 1);
             let reply = bob.encrypt(b"reply").unwrap();
             alice.decrypt(&mut rng, &reply).unwrap();
@@ -184,7 +184,7 @@ fn hostile_peer(seed: u64, config: Config, chains: usize, repeats: usize) -> Lim
     }
     // A stored state loads within the limits and re-encodes to the same bytes.
     let bytes = bob.to_stored();
-    let loaded = Session::from_stored(&bytes, &config).unwrap();
+    let loaded = Session::from_stored(bytes.as_bytes(), &config).unwrap();
     assert_eq!(loaded.to_stored(), bytes);
     limits.check(&loaded);
     println!(

@@ -32,7 +32,10 @@ impl MessageKey {
     }
 
     /// Encrypts `plaintext` with associated data `ad`, consuming the key.
-    pub(crate) fn encrypt(self, ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] past the AEAD's limit (see [`seal_raw`]).
+    pub(crate) fn encrypt(self, ad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
         let (key, nonce) = self.key_and_nonce();
         seal_raw(&key, &nonce, ad, plaintext)
     }

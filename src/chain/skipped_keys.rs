@@ -10,7 +10,9 @@ use crate::primitives::x25519::X25519PublicKey;
 pub(crate) struct SkippedKey {
     pub(crate) ratchet_key: X25519PublicKey,
     pub(crate) counter: u32,
-    pub(crate) message_key: MessageKey,
+    /// On the heap, so that moving the entry (eviction, removal, the deque's growth) moves a
+    /// pointer and leaves no copy of the key behind; dropping it wipes the key in place.
+    pub(crate) message_key: Box<MessageKey>,
 }
 
 /// Stored skipped keys, oldest first, bounded: adding past the cap evicts the oldest.

@@ -26,12 +26,15 @@ pub fn x25519_public_key(secret: &[u8; 32]) -> [u8; 32] {
 
 /// ChaCha20-Poly1305 (RFC 8439) encryption through the crate's AEAD dependency, for
 /// known-answer tests: returns ciphertext || tag.
+///
+/// # Errors
+/// [`Error::TooLarge`] for a plaintext over 2^38 - 64 bytes.
 pub fn chacha20poly1305_seal(
     key: &[u8; 32],
     nonce: &[u8; 12],
     aad: &[u8],
     plaintext: &[u8],
-) -> Vec<u8> {
+) -> Result<Vec<u8>, Error> {
     crate::primitives::aead::seal_raw(key, nonce, aad, plaintext)
 }
 

@@ -68,7 +68,14 @@ pub fn aead_associated_data(
 }
 
 /// Encrypts with a message key as the ratchet does (SPEC.md 6.4).
-pub fn seal(message_key: &[u8; 32], associated_data: &[u8], plaintext: &[u8]) -> Vec<u8> {
+///
+/// # Errors
+/// [`Error::TooLarge`] for a plaintext over 2^38 - 64 bytes.
+pub fn seal(
+    message_key: &[u8; 32],
+    associated_data: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
     MessageKey::new(*message_key).encrypt(associated_data, plaintext)
 }
 

@@ -9,10 +9,29 @@ use crate::Error;
 /// Length of the Poly1305 tag appended to every ciphertext.
 pub(crate) const TAG_LEN: usize = 16;
 
+/// The largest plaintext RFC 8439 encrypts under one nonce: 2^38 - 64 bytes (the 32-bit block
+/// counter's 2^32 blocks of 64 bytes, less the first block that keys Poly1305).
+pub(crate) const MAX_PLAINTEXT_LEN: u64 = (1 << 38) - 64;
+
 /// ChaCha20-Poly1305 encryption: ciphertext || tag.
-pub(crate) fn seal_raw(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+///
+/// # Errors
+/// [`Error::TooLarge`] for a plaintext over [`MAX_PLAINTEXT_LEN`] (reachable only with a
+/// `max_encoded_len` above 256 GiB); nothing is produced then.
+pub(crate) fn seal_raw(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::TooLarge {
+        len: plaintext.len(),
+        max: usize::try_from(MAX_PLAINTEXT_LEN).unwrap_or(usize::MAX),
+    };
+    if u64::try_from(plaintext.len()).map_or(true, |len| len > MAX_PLAINTEXT_LEN) {
+        return Err(too_large());
+    }
     let cipher = ChaCha20Poly1305::new(&(*key).into());
-    // ChaCha20-Poly1305 fails only for inputs over 256 GiB; callers bound sizes far below.
     cipher
         .encrypt(
             &Nonce::from(*nonce),
@@ -21,7 +40,7 @@ pub(crate) fn seal_raw(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], plaintext: &
                 aad: ad,
             },
         )
-        .unwrap_or_default()
+        .map_err(|_| too_large())
 }
 
 /// ChaCha20-Poly1305 decryption of ciphertext || tag.

@@ -111,7 +111,7 @@ impl DoubleRatchet {
             counter,
         };
         let message_key = self.sending.chain_key.message_key();
-        let ciphertext = message_key.encrypt(&header.aead_associated_data(context), plaintext);
+        let ciphertext = message_key.encrypt(&header.aead_associated_data(context), plaintext)?;
         self.sending.chain_key = self.sending.chain_key.next();
         Ok(RatchetMessage { header, ciphertext })
     }
@@ -129,7 +129,7 @@ impl DoubleRatchet {
         // 1. A key we stored for a message that arrived out of order.
         if let Some(index) = self.skipped.find(&header.ratchet_key, header.counter) {
             let message_key = match self.skipped.get(index) {
-                Some(stored) => stored.message_key.clone(),
+                Some(stored) => MessageKey::clone(&stored.message_key),
                 None => return Err(Error::InvalidSessionState),
             };
             let plaintext = decrypt_with(message_key, context, message)?;
@@ -207,7 +207,7 @@ impl DoubleRatchet {
             skipped.push(SkippedKey {
                 ratchet_key: current.ratchet_key,
                 counter: header.previous_counter - 1,
-                message_key: finished.message_key,
+                message_key: Box::new(finished.message_key),
             });
             current.chain_key = finished.chain_key;
             self.skipped.extend(skipped, config.skipped_keys());

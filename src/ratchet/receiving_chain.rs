@@ -62,7 +62,7 @@ impl ReceivingChain {
                 skipped.push(SkippedKey {
                     ratchet_key: self.ratchet_key,
                     counter: chain_key.index(),
-                    message_key: chain_key.message_key(),
+                    message_key: Box::new(chain_key.message_key()),
                 });
             }
             chain_key = chain_key.next();

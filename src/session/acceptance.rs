@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::{Session, SessionId};
+use super::{Session, SessionId, StoredSession};
 use crate::Error;
 use crate::identity::IdentityKey;
 use crate::prekey::OneTimePreKeyId;
@@ -12,8 +12,9 @@ use crate::prekey::OneTimePreKeyId;
 ///
 /// The session and plaintext come out only through [`Acceptance::complete`], which runs the
 /// caller's commit step (delete the one-time prekey, and store the session, in one
-/// transaction) and releases them only if it succeeds. Dropping an acceptance discards the
-/// session and the plaintext: the one-time prekey then stays usable.
+/// transaction) and releases them only if it succeeds. The session is not reachable before
+/// that, not even to store it: `complete` hands the commit step the stored form. Dropping an
+/// acceptance discards the session and the plaintext: the one-time prekey then stays usable.
 #[must_use = "delete the one-time prekey it names, then take the session with `complete`"]
 pub struct Acceptance {
     session: Session,
@@ -40,12 +41,6 @@ impl Acceptance {
         self.one_time_prekey
     }
 
-    /// The session that completing will return, to store it in the same transaction that
-    /// deletes the one-time prekey (for example with [`Session::to_stored`]).
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
     /// The new session's id.
     pub fn session_id(&self) -> SessionId {
         self.session.id()
@@ -56,20 +51,23 @@ impl Acceptance {
         self.session.their_identity()
     }
 
-    /// Runs `commit` with [`Acceptance::one_time_prekey_id`], and returns the session and the
-    /// plaintext if it succeeds. `commit` must delete that one-time prekey atomically (a
-    /// delete-if-present that succeeds for exactly one caller, so that of two concurrent
-    /// acceptances of one first message only one completes); it is also called, with `None`,
-    /// when no one-time prekey was used, so that it can store the session either way.
+    /// Runs `commit` with [`Acceptance::one_time_prekey_id`] and the new session's stored
+    /// form, and returns the session and the plaintext if it succeeds. `commit` must delete
+    /// that one-time prekey atomically (a delete-if-present that succeeds for exactly one
+    /// caller, so that of two concurrent acceptances of one first message only one completes),
+    /// and is the place to store the session in the same transaction, keyed by
+    /// [`Acceptance::session_id`] (a unique key there also refuses a replayed first message that
+    /// used no one-time prekey). It is called, with `None`, when no one-time prekey was used
+    /// too.
     ///
     /// # Errors
     /// Whatever `commit` returns, typically [`Error::OneTimePreKeyConsumed`] or
     /// [`Error::Store`]; the session and plaintext are then discarded.
     pub fn complete(
         self,
-        commit: impl FnOnce(Option<OneTimePreKeyId>) -> Result<(), Error>,
+        commit: impl FnOnce(Option<OneTimePreKeyId>, &StoredSession) -> Result<(), Error>,
     ) -> Result<(Session, Vec<u8>), Error> {
-        commit(self.one_time_prekey)?;
+        commit(self.one_time_prekey, &self.session.to_stored())?;
         Ok((self.session, self.plaintext))
     }
 }

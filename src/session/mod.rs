@@ -110,8 +110,8 @@ enum Role {
 /// let accepted = Session::accept(&mut rng, &bob, &spk, Some(&otk), &first, &config)?;
 /// assert_eq!(accepted.one_time_prekey_id(), Some(OneTimePreKeyId(1)));
 /// // Only now, after decryption succeeded, is the one-time prekey deleted.
-/// let (mut bob_session, plaintext) = accepted.complete(|_otk| {
-///     // delete the one-time prekey from the store here (and store the session)
+/// let (mut bob_session, plaintext) = accepted.complete(|_otk, _stored| {
+///     // delete the one-time prekey from the store here, and store the session, atomically
 ///     Ok(())
 /// })?;
 /// assert_eq!(plaintext, b"hello Bob");
@@ -123,6 +123,9 @@ enum Role {
 /// assert_eq!(alice_session.decrypt(&mut rng, &reply)?, b"hi Alice");
 /// # Ok::<(), hushwire::Error>(())
 /// ```
+///
+/// (With the crate's `test-util` cargo feature, for hushwire's own benches only, `Session` is
+/// `Clone`. Never enable it in an application.)
 #[cfg_attr(feature = "test-util", derive(Clone))]
 pub struct Session {
     id: SessionId,
@@ -276,7 +279,7 @@ impl Session {
             .map(|id| store.one_time_prekey(id))
             .transpose()?;
         let acceptance = Self::accept(rng, ours, signed_prekey, one_time_prekey, message, config)?;
-        acceptance.complete(|id| match id {
+        acceptance.complete(|id, _| match id {
             Some(id) => store.consume_one_time_prekey(id),
             None => Ok(()),
         })

@@ -194,7 +194,10 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         keys.push(SkippedKey {
             ratchet_key: X25519PublicKey::from_field(&key.ratchet_key, "skipped.ratchet_key")?,
             counter: key.counter,
-            message_key: MessageKey::new(key32(&key.message_key, "skipped.message_key")?),
+            message_key: Box::new(MessageKey::new(key32(
+                &key.message_key,
+                "skipped.message_key",
+            )?)),
         });
     }
     let mut skipped = SkippedKeys::default();
@@ -242,7 +245,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     })
 }
 
-/// The stored session id (step 5): 32 bytes, and where the X3DH fields are still known (a
+/// The stored session id (SPEC.md 9.2 step 7): 32 bytes, and where the X3DH fields are still known (a
 /// responder, or an initiator before its first reply) equal to their derivation (9.3).
 fn session_id(
     stored: &[u8],

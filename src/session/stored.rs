@@ -47,14 +47,6 @@ impl StoredSession {
     }
 }
 
-impl core::ops::Deref for StoredSession {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
 /// Compared in constant time: the bytes are secret.
 impl PartialEq for StoredSession {
     fn eq(&self, other: &Self) -> bool {

@@ -383,5 +383,5 @@ fn a_reused_ratchet_key_whose_chain_was_forgotten() {
     );
     refused(&mut pair.bob, &reused.encode(), Error::DuplicateMessage);
     // The state still loads.
-    Session::from_stored(&pair.bob.to_stored(), &limits).unwrap();
+    Session::from_stored(pair.bob.to_stored().as_bytes(), &limits).unwrap();
 }

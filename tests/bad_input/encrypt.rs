@@ -32,5 +32,5 @@ fn sending_counter_exhausted() {
         alice.encrypt(b"one more").unwrap_err(),
         Error::CounterExhausted
     );
-    assert_eq!(*alice.to_stored(), bytes);
+    assert_eq!(alice.to_stored().as_bytes(), bytes);
 }

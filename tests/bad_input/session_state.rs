@@ -16,7 +16,8 @@ fn state_of_wrong_version() {
 fn truncated_state() {
     // A stored session cut short fails its checksum (SPEC.md 9.2 step 2), whatever the cut.
     let (pair, _) = ratchet_wire(201);
-    let bytes = pair.bob.to_stored();
+    let stored = pair.bob.to_stored();
+    let bytes = stored.as_bytes();
     for cut in [1, 31, 32, 33, bytes.len() / 2, bytes.len()] {
         assert_eq!(
             load_error(&bytes[..bytes.len() - cut]),
@@ -29,7 +30,7 @@ fn truncated_state() {
 fn truncated_state_with_a_matching_checksum() {
     // The state itself cut short, then sealed again: the protobuf decoder refuses it.
     let (pair, _) = ratchet_wire(209);
-    let state = hushwire_testkit::stored::unseal(&pair.bob.to_stored()).to_vec();
+    let state = hushwire_testkit::stored::unseal(pair.bob.to_stored().as_bytes()).to_vec();
     let bad = hushwire_testkit::stored::seal(&state[..state.len() - 1]);
     assert_eq!(load_error(&bad), Error::MalformedProtobuf);
 }
@@ -37,7 +38,7 @@ fn truncated_state_with_a_matching_checksum() {
 #[test]
 fn damaged_state() {
     let (pair, _) = ratchet_wire(210);
-    let mut bytes = pair.bob.to_stored().to_vec();
+    let mut bytes = pair.bob.to_stored().as_bytes().to_vec();
     bytes[40] ^= 0x04;
     assert_eq!(load_error(&bytes), Error::SessionStateCorrupted);
 }
@@ -50,7 +51,7 @@ fn oversized_state() {
     let bytes = pair.bob.to_stored();
     let mut small = config();
     small.max_encoded_len = bytes.len() - 1;
-    assert!(Session::from_stored(&bytes, &small).is_ok());
+    assert!(Session::from_stored(bytes.as_bytes(), &small).is_ok());
     let huge = vec![0u8; hushwire::MAX_STORED_STATE_LEN + 1];
     assert_eq!(
         Session::from_stored(&huge, &small).unwrap_err(),
@@ -64,7 +65,7 @@ fn oversized_state() {
 #[test]
 fn unknown_field_in_state() {
     let (pair, _) = ratchet_wire(203);
-    let mut state = hushwire_testkit::stored::unseal(&pair.bob.to_stored()).to_vec();
+    let mut state = hushwire_testkit::stored::unseal(pair.bob.to_stored().as_bytes()).to_vec();
     state.extend_from_slice(&[0x68, 0x01]); // field 13, varint 1
     let bytes = hushwire_testkit::stored::seal(&state);
     assert_eq!(load_error(&bytes), Error::NonCanonicalEncoding);
@@ -183,7 +184,7 @@ fn state_without_a_sending_chain() {
 #[test]
 fn state_keys_of_wrong_length() {
     let (pair, _) = ratchet_wire(214);
-    let later = pair.bob.clone();
+    let later = copy(&pair.bob);
     type StateEdit = fn(&mut pb::SessionState);
     let cases: [(&'static str, StateEdit); 6] = [
         ("root_key", |s| s.root_key.truncate(31)),
@@ -289,7 +290,10 @@ fn a_genuine_state_still_loads() {
     for session in [&pair.alice, &pair.bob] {
         let bytes = edit_state(session, |_| {});
         assert_eq!(
-            *Session::from_stored(&bytes, &config()).unwrap().to_stored(),
+            Session::from_stored(&bytes, &config())
+                .unwrap()
+                .to_stored()
+                .as_bytes(),
             bytes
         );
     }
@@ -355,7 +359,7 @@ fn state_with_a_skipped_key_stored_twice() {
         s.skipped.push(copy);
     });
     assert_eq!(load_error(&bad), Error::InvalidSessionState);
-    let mut bob = Session::from_stored(&pair.bob.to_stored(), &config()).unwrap();
+    let mut bob = Session::from_stored(pair.bob.to_stored().as_bytes(), &config()).unwrap();
     assert_eq!(
         bob.decrypt_bytes(&mut rng(8), &delayed).unwrap(),
         b"genuine"

@@ -164,7 +164,10 @@ pub(crate) fn accepted(first: &mut First) -> Session {
 
 /// The `SessionState` inside `session`'s stored form.
 pub(crate) fn state_of(session: &Session) -> pb::SessionState {
-    pb::SessionState::decode(hushwire_testkit::stored::unseal(&session.to_stored())).unwrap()
+    pb::SessionState::decode(hushwire_testkit::stored::unseal(
+        session.to_stored().as_bytes(),
+    ))
+    .unwrap()
 }
 
 /// The stored state of `session` after `edit`, re-encoded canonically and sealed with its

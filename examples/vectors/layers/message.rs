@@ -146,7 +146,8 @@ fn seal(input: &MessageInput) -> Result<Sealed, String> {
         input.prekey_info.as_ref(),
     )
     .map_err(kind)?;
-    let ciphertext = hazmat::seal(&input.message_key, &aead_associated_data, &input.plaintext);
+    let ciphertext =
+        hazmat::seal(&input.message_key, &aead_associated_data, &input.plaintext).map_err(kind)?;
     Ok(Sealed {
         aead_associated_data,
         ciphertext,

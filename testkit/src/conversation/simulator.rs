@@ -290,7 +290,7 @@ impl<'a> Conversation<'a> {
             },
         };
         let bytes = session.to_stored();
-        *session = Session::from_stored(&bytes, &config).expect("a stored session loads");
+        *session = Session::from_stored(bytes.as_bytes(), &config).expect("a stored session loads");
         assert_eq!(session.to_stored(), bytes, "a reload is lossless");
     }
 

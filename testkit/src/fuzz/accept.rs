@@ -55,7 +55,9 @@ pub fn accept(data: &[u8]) -> Outcome {
             assert!(!session.is_initiator() && session.has_received());
             let bytes = session.to_stored();
             assert_eq!(
-                Session::from_stored(&bytes, &config).unwrap().to_stored(),
+                Session::from_stored(bytes.as_bytes(), &config)
+                    .unwrap()
+                    .to_stored(),
                 bytes
             );
             let after = format!("{store:?}");

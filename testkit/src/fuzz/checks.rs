@@ -51,7 +51,7 @@ pub(crate) fn decrypt_checked(
     genuine: impl Fn(&[u8]) -> bool,
     mut attempt: impl FnMut(&mut Session, &mut ChaCha20Rng) -> Result<Vec<u8>, Error>,
 ) -> bool {
-    let mut session = session.clone();
+    let mut session = crate::fixtures::copy(session);
     let mut rng = rng();
     let before = session.to_stored();
     match attempt(&mut session, &mut rng) {

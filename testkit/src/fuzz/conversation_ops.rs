@@ -105,7 +105,7 @@ pub const LIMITS: Limits = Limits {
 pub fn run_ops(ops: impl IntoIterator<Item = Op>) -> Outcome {
     let fixture = fixture();
     let mut conversation = Conversation::new(
-        fixture.alice_initial.clone(),
+        crate::fixtures::copy(&fixture.alice_initial),
         &fixture.bob_keys.identity,
         fixture.store(),
         fixture.config,

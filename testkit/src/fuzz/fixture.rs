@@ -104,7 +104,7 @@ impl Fixture {
         let bundle = bob_keys.bundle(spk, Some(0), &config);
 
         let mut alice = Session::initiate(&mut rng, &alice_identity, &bundle, &config).unwrap();
-        let alice_initial = alice.clone();
+        let alice_initial = crate::fixtures::copy(&alice);
         let mut in_flight = Vec::new();
         let mut delivered = Vec::new();
 
@@ -122,7 +122,7 @@ impl Fixture {
                 .unwrap();
         assert_eq!(plaintext, p0.plaintext);
         delivered.push(p0);
-        let bob_fresh = bob.clone();
+        let bob_fresh = crate::fixtures::copy(&bob);
         receive(&mut bob, p2, &mut rng, &mut delivered);
         in_flight.push(p1);
 

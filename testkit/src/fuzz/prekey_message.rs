@@ -40,7 +40,7 @@ pub fn prekey_message(data: &[u8]) -> Outcome {
 
     // The initiator never takes a PreKeyMessage.
     for alice in [&fixture.alice, &fixture.alice_initial] {
-        let mut alice = alice.clone();
+        let mut alice = crate::fixtures::copy(alice);
         let before = alice.to_stored();
         assert_eq!(
             alice.decrypt(&mut rng(), &envelope),

@@ -52,7 +52,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ("alice", &fixture.alice),
         ("bob", &fixture.bob),
     ] {
-        add("session_state", name, &session.to_stored());
+        add("session_state", name, session.to_stored().as_bytes());
     }
 
     use Op::*;

@@ -49,21 +49,21 @@ pub fn session_state(data: &[u8]) -> Outcome {
     assert!(session.skipped_key_count() <= config.max_skipped_keys);
     let stored = session.to_stored();
     assert_eq!(
-        Session::from_stored(&stored, &config).map(|s| s.to_stored()),
+        Session::from_stored(stored.as_bytes(), &config).map(|s| s.to_stored()),
         Ok(stored),
         "a trimmed state does not store back"
     );
     let _ = format!("{session:?}");
 
     for message in fixture.in_flight.iter().chain(&fixture.delivered) {
-        let mut copy = session.clone();
+        let mut copy = crate::fixtures::copy(&session);
         let before = copy.to_stored();
         match copy.decrypt_bytes(&mut rng(), &message.bytes) {
             Ok(plaintext) => assert_eq!(plaintext, message.plaintext),
             Err(error) => assert_eq!(copy.to_stored(), before, "state changed after {error:?}"),
         }
     }
-    let mut copy = session.clone();
+    let mut copy = crate::fixtures::copy(&session);
     match copy.encrypt(b"from a loaded state") {
         Ok(envelope) => {
             assert_eq!(
