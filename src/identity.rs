@@ -36,7 +36,7 @@ impl IdentityKeyPair {
         let signing = SigningKey::from_bytes(seed);
         // SPEC.md 3.1: the X25519 secret is SHA-512(seed)[0..32] (X25519 clamps it), and the
         // X25519 public key is the Montgomery form of the Ed25519 public key.
-        let agreement = X25519Secret::from_bytes(signing.to_scalar_bytes());
+        let agreement = X25519Secret::from_array(signing.to_scalar_bytes());
         let verifying = signing.verifying_key();
         let public = IdentityKey { verifying };
         Self {

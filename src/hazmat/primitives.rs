@@ -21,7 +21,7 @@ pub fn x25519(secret: &[u8; 32], public: &[u8; 32]) -> Result<Zeroizing<[u8; 32]
 
 /// X25519(k, 9): the public key of an X25519 secret.
 pub fn x25519_public_key(secret: &[u8; 32]) -> [u8; 32] {
-    X25519Secret::from_bytes(*secret).public_key().to_bytes()
+    X25519Secret::from_array(*secret).public_key().to_bytes()
 }
 
 /// ChaCha20-Poly1305 (RFC 8439) encryption through the crate's AEAD dependency, for

@@ -20,7 +20,7 @@ pub fn kdf_rk(
     root_key: &[u8; 32],
     dh_output: &[u8; 32],
 ) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
-    let (rk, ck) = RootKey::new(*root_key).advance(&SharedSecret::from_bytes(*dh_output));
+    let (rk, ck) = RootKey::new(*root_key).advance(&SharedSecret::from_array(*dh_output));
     (
         Zeroizing::new(*rk.as_bytes()),
         Zeroizing::new(*ck.as_bytes()),

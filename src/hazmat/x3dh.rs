@@ -35,7 +35,7 @@ pub fn x3dh_initiator(
         .transpose()?;
     let dh = x3dh::initiator_dh(
         &ours,
-        &X25519Secret::from_bytes(*base_secret),
+        &X25519Secret::from_array(*base_secret),
         &their_identity,
         &X25519PublicKey::from_bytes(their_signed_prekey)?,
         otk.as_ref(),
@@ -61,10 +61,10 @@ pub fn x3dh_responder(
 ) -> Result<X3dhOutputs, Error> {
     let ours = IdentityKeyPair::from_seed(identity_seed);
     let their_identity = IdentityKey::from_bytes(their_identity_key)?;
-    let otk = one_time_prekey_secret.map(|s| X25519Secret::from_bytes(*s));
+    let otk = one_time_prekey_secret.map(|s| X25519Secret::from_array(*s));
     let dh = x3dh::responder_dh(
         &ours,
-        &X25519Secret::from_bytes(*signed_prekey_secret),
+        &X25519Secret::from_array(*signed_prekey_secret),
         otk.as_ref(),
         &their_identity,
         &X25519PublicKey::from_bytes(their_base_key)?,

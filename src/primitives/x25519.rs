@@ -127,8 +127,9 @@ impl X25519Secret {
         Self(bytes)
     }
 
-    /// Wraps stored secret bytes (clamping happens inside X25519, see SPEC.md 2.2).
-    pub(crate) fn from_bytes(bytes: [u8; X25519_LEN]) -> Self {
+    /// Wraps stored secret bytes (clamping happens inside X25519, see SPEC.md 2.2). Named
+    /// `from_array`: infallible constructors take arrays, and `from_bytes` always validates.
+    pub(crate) fn from_array(bytes: [u8; X25519_LEN]) -> Self {
         Self(bytes)
     }
 
@@ -173,7 +174,7 @@ pub(crate) struct SharedSecret([u8; X25519_LEN]);
 
 impl SharedSecret {
     #[cfg(feature = "hazmat")]
-    pub(crate) fn from_bytes(bytes: [u8; X25519_LEN]) -> Self {
+    pub(crate) fn from_array(bytes: [u8; X25519_LEN]) -> Self {
         Self(bytes)
     }
 

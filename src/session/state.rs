@@ -130,7 +130,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         .as_ref()
         .ok_or(Error::MissingField { field: "sending" })?;
     let ratchet_secret =
-        X25519Secret::from_bytes(key32(&sending.ratchet_secret, "sending.ratchet_secret")?);
+        X25519Secret::from_array(key32(&sending.ratchet_secret, "sending.ratchet_secret")?);
     // The public key is stored, not recomputed (SPEC.md 9.2): a fixed-base scalar
     // multiplication would be most of the cost of a load. States written before field 5
     // existed lack it; for those it is derived, and the next `to_bytes` stores it.

@@ -52,7 +52,12 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ("alice", &fixture.alice),
         ("bob", &fixture.bob),
     ] {
-        add("session_state", name, session.to_stored().as_bytes());
+        // The target seals its input itself: a seed is the state inside a stored session.
+        add(
+            "session_state",
+            name,
+            crate::stored::unseal(session.to_stored().as_bytes()),
+        );
     }
 
     use Op::*;

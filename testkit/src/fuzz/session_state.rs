@@ -15,13 +15,24 @@ fn unbounded() -> Config {
     config
 }
 
-/// `session_state`: [`Session::from_stored`] on arbitrary bytes. Whatever loads with limits that
-/// trim nothing stores back to the same bytes; with the default limits it loads too, trimmed
-/// to them, and stores to bytes that load back unchanged. A loaded session may then meet the
-/// fixture's genuine messages (a failed decrypt leaves it unchanged) and encrypt once.
-pub fn session_state(data: &[u8]) -> Outcome {
+/// `session_state`: [`Session::from_stored`] on arbitrary bytes. The input is the state inside
+/// a stored session (SPEC.md 9.1): it is sealed with its checksum first, or random bytes would
+/// never get past the checksum to the decoder; the raw input is loaded too (a mutation of a
+/// sealed seed must fail the checksum). Whatever loads with limits that trim nothing stores
+/// back to the same bytes; with the default limits it loads too, trimmed to them, and stores to
+/// bytes that load back unchanged. A loaded session may then meet the fixture's genuine
+/// messages (a failed decrypt leaves it unchanged) and encrypt once.
+pub fn session_state(state: &[u8]) -> Outcome {
     let fixture = fixture();
     let config = fixture.config;
+    if let Err(error) = Session::from_stored(state, &unbounded()) {
+        assert!(
+            is_decoding_error(&error) || error.category() == ErrorCategory::State,
+            "from_stored returned {error:?} for unsealed input"
+        );
+    }
+    let sealed = crate::stored::seal(state);
+    let data = sealed.as_slice();
     // Stored sessions are bounded by MAX_STORED_STATE_LEN, not by `max_encoded_len` (SPEC.md
     // 9.2 step 1), so that no configuration makes a stored session unloadable.
     let session = match Session::from_stored(data, &unbounded()) {
@@ -29,7 +40,7 @@ pub fn session_state(data: &[u8]) -> Outcome {
         Err(error) => {
             assert!(
                 is_decoding_error(&error) || error.category() == ErrorCategory::State,
-                "from_bytes returned {error:?}"
+                "from_stored returned {error:?}"
             );
             assert_eq!(
                 Session::from_stored(data, &config).err(),
