@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use hushwire::{
-    Config, Error, ErrorCategory, OneTimePreKeyId, PreKeyStore, Session, SignedPreKeyId,
+    Acceptance, Config, Error, ErrorCategory, OneTimePreKeyId, PreKeyStore, Session, SignedPreKeyId,
 };
 
 /// Bob with one-time prekey 7, Alice's first message to him, and the prekeys it names.
@@ -20,21 +20,27 @@ fn first_message(seed: u64) -> (Responder, hushwire::PreKeyMessage) {
     (bob, first)
 }
 
+/// The store-free accept of `first` with Bob's signed prekey and one-time prekey 7, taken from
+/// his store as a database-backed caller would look them up.
+fn accept(bob: &Responder, first: &hushwire::PreKeyMessage, rng: &mut ChaCha20Rng) -> Acceptance {
+    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
+    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
+    Session::accept(
+        rng,
+        &bob.identity,
+        spk,
+        Some(otk),
+        first,
+        &Config::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn accept_touches_no_store_and_complete_runs_the_commit_once() {
     let (mut bob, first) = first_message(1);
     let mut rng = rng(2);
-    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
-    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
-    let acceptance = Session::accept(
-        &mut rng,
-        &bob.identity,
-        spk,
-        Some(otk),
-        &first,
-        &Config::default(),
-    )
-    .unwrap();
+    let acceptance = accept(&bob, &first, &mut rng);
     assert_eq!(acceptance.one_time_prekey_id(), Some(OneTimePreKeyId(7)));
     assert_eq!(acceptance.their_identity(), first.identity_key());
     let mut calls = Vec::new();
@@ -59,17 +65,7 @@ fn accept_touches_no_store_and_complete_runs_the_commit_once() {
 fn a_failed_commit_returns_no_session() {
     let (bob, first) = first_message(3);
     let mut rng = rng(4);
-    let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
-    let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
-    let acceptance = Session::accept(
-        &mut rng,
-        &bob.identity,
-        spk,
-        Some(otk),
-        &first,
-        &Config::default(),
-    )
-    .unwrap();
+    let acceptance = accept(&bob, &first, &mut rng);
     let raced = Error::OneTimePreKeyConsumed { id: 7 };
     let result = acceptance.complete(|_, _| Err(raced.clone()));
     assert_eq!(result.map(|_| ()), Err(raced));
@@ -82,17 +78,7 @@ fn a_dropped_acceptance_consumes_nothing() {
     let (mut bob, first) = first_message(5);
     let mut rng = rng(6);
     {
-        let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
-        let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
-        let acceptance = Session::accept(
-            &mut rng,
-            &bob.identity,
-            spk,
-            Some(otk),
-            &first,
-            &Config::default(),
-        )
-        .unwrap();
+        let acceptance = accept(&bob, &first, &mut rng);
         drop(acceptance);
     }
     assert_eq!(bob.store.one_time_prekeys_left(), 1);
