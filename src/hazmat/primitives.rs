@@ -28,7 +28,7 @@ pub fn x25519_public_key(secret: &[u8; 32]) -> [u8; 32] {
 /// known-answer tests: returns ciphertext || tag.
 ///
 /// # Errors
-/// [`Error::TooLarge`] for a plaintext over 2^38 - 64 bytes.
+/// [`Error::TooLarge`] for a plaintext over 2^38 - 65 bytes.
 pub fn chacha20poly1305_seal(
     key: &[u8; 32],
     nonce: &[u8; 12],

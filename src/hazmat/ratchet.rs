@@ -70,7 +70,7 @@ pub fn aead_associated_data(
 /// Encrypts with a message key as the ratchet does (SPEC.md 6.4).
 ///
 /// # Errors
-/// [`Error::TooLarge`] for a plaintext over 2^38 - 64 bytes.
+/// [`Error::TooLarge`] for a plaintext over 2^38 - 65 bytes.
 pub fn seal(
     message_key: &[u8; 32],
     associated_data: &[u8],

@@ -9,15 +9,16 @@ use crate::Error;
 /// Length of the Poly1305 tag appended to every ciphertext.
 pub(crate) const TAG_LEN: usize = 16;
 
-/// The largest plaintext RFC 8439 encrypts under one nonce: 2^38 - 64 bytes (the 32-bit block
-/// counter's 2^32 blocks of 64 bytes, less the first block that keys Poly1305).
-pub(crate) const MAX_PLAINTEXT_LEN: u64 = (1 << 38) - 64;
+/// The largest plaintext encrypted under one nonce: RFC 8439 allows 2^38 - 64 bytes (2^32 - 1
+/// blocks of 64 after the block that keys Poly1305); chacha20poly1305 0.11 refuses that last
+/// length too, so the bound here is one byte less, and both agree.
+pub(crate) const MAX_PLAINTEXT_LEN: u64 = (1 << 38) - 65;
 
 /// ChaCha20-Poly1305 encryption: ciphertext || tag.
 ///
 /// # Errors
 /// [`Error::TooLarge`] for a plaintext over [`MAX_PLAINTEXT_LEN`] (reachable only with a
-/// `max_encoded_len` above 256 GiB); nothing is produced then.
+/// `max_encoded_len` of 256 GiB or more); nothing is produced then.
 pub(crate) fn seal_raw(
     key: &[u8; 32],
     nonce: &[u8; 12],

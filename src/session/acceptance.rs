@@ -65,9 +65,9 @@ impl Acceptance {
     /// [`Error::Store`]; the session and plaintext are then discarded.
     pub fn complete(
         self,
-        commit: impl FnOnce(Option<OneTimePreKeyId>, &StoredSession) -> Result<(), Error>,
+        commit: impl FnOnce(Option<OneTimePreKeyId>, StoredSession) -> Result<(), Error>,
     ) -> Result<(Session, Vec<u8>), Error> {
-        commit(self.one_time_prekey, &self.session.to_stored())?;
+        commit(self.one_time_prekey, self.session.to_stored())?;
         Ok((self.session, self.plaintext))
     }
 }

@@ -136,6 +136,19 @@ pub struct Session {
     ratchet: DoubleRatchet,
 }
 
+// Without `test-util`, `Session` must not be `Clone`: this fails to compile if it is (the
+// call is ambiguous when both impls apply). `.ci/run` builds the library without the feature.
+#[cfg(not(feature = "test-util"))]
+const _: fn() = || {
+    trait AmbiguousIfClone<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfClone<()> for T {}
+    struct IsClone;
+    impl<T: ?Sized + Clone> AmbiguousIfClone<IsClone> for T {}
+    <Session as AmbiguousIfClone<_>>::check();
+};
+
 impl Session {
     /// Starts a session as the initiator (Alice) from a verified bundle. Draws 64 bytes from
     /// `rng`: the X3DH base key, then the first ratchet key (SPEC.md 5.2, 6.1).

@@ -178,6 +178,8 @@ fn accept_refuses_prekeys_the_message_does_not_name() {
         hushwire::Timestamp::default(),
     );
     let other_otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(8));
+    // Each refusal draws no randomness.
+    let position = rng.get_word_pos();
     let refused = |result: Result<hushwire::Acceptance, Error>| result.map(|_| ()).unwrap_err();
     assert_eq!(
         refused(Session::accept(
@@ -212,6 +214,7 @@ fn accept_refuses_prekeys_the_message_does_not_name() {
         )),
         Error::UnknownOneTimePreKey { id: 7 }
     );
+    assert_eq!(rng.get_word_pos(), position);
 }
 
 #[test]

@@ -353,7 +353,7 @@ fn state_with_a_skipped_key_stored_twice() {
     let later = pair.alice.encrypt(b"later").unwrap().encode();
     pair.bob.decrypt_bytes(&mut rng(7), &later).unwrap();
     assert_eq!(pair.bob.skipped_key_count(), 1);
-    // A second copy would let the delayed message decrypt twice (SPEC.md 9.2 step 14).
+    // A second copy would let the delayed message decrypt twice (SPEC.md 9.2 step 17).
     let bad = edit_state(&pair.bob, |s| {
         let copy = s.skipped[0].clone();
         s.skipped.push(copy);
@@ -371,7 +371,7 @@ fn state_with_a_skipped_key_at_or_past_its_chains_counter() {
     let (pair, _) = ratchet_wire(254);
     // Bob's receiving chain is at counter 1 (the warm-up arrived): a stored key for counter 1
     // or later of that chain would duplicate a key the chain still derives (SPEC.md 9.2
-    // step 15).
+    // step 18).
     for counter in [1u32, 2, 1000] {
         let bad = edit_state(&pair.bob, |s| {
             assert_eq!(s.receiving[0].counter, 1);

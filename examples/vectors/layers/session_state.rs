@@ -45,7 +45,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     }
     let old = seal(&prost::Message::encode_to_vec(&old));
     // Skipped keys on Alice's current receiving chain: twice the same one, and one for the
-    // chain's own next counter (SPEC.md 9.2 steps 14 and 15).
+    // chain's own next counter (SPEC.md 9.2 steps 17 and 18).
     let with_skipped = |counters: &[u32]| {
         let mut state = unsealed(&alice);
         let chain = state.receiving[0].clone();
