@@ -17,6 +17,7 @@
 
 mod json;
 mod pb;
+mod rngs;
 
 mod envelope;
 mod identity;

@@ -1,46 +1,14 @@
 //! prekey_bundle.json: PreKeyBundle encoding from its fields, and decoding then validation of
 //! received bundles, valid and refused (SPEC.md 4.2, 7.5).
 
-use std::convert::Infallible;
-
 use super::json::{Fields, h, kind};
+use super::rngs::FixedRng;
 use super::{pb, seed};
 use hushwire::{
     Config, IdentityKeyPair, OneTimePreKey, OneTimePreKeyId, PreKeyBundle, PreKeyBundleIn,
     SignedPreKeyId, SignedPreKeyPair, Timestamp, X25519PublicKey, hazmat,
 };
-use rand::{TryCryptoRng, TryRng};
 use serde_json::{Value, json};
-
-/// An RNG that returns the given bytes, then zeros: it hands a chosen secret to
-/// `SignedPreKeyPair::generate`, which draws exactly 32 bytes.
-struct FixedRng(Vec<u8>);
-
-impl TryRng for FixedRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for b in dst.iter_mut() {
-            *b = if self.0.is_empty() {
-                0
-            } else {
-                self.0.remove(0)
-            };
-        }
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for FixedRng {}
 
 /// The decoder's limit in every generated case but the oversized one.
 const MAX_ENCODED_LEN: usize = 2 * 1024 * 1024;

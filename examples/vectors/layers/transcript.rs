@@ -1,44 +1,16 @@
 //! transcript.json: whole sessions run from seeded RNGs, with every draw, envelope,
 //! delivery and both final states recorded.
 
-use std::convert::Infallible;
-
 use super::json::{Fields, h, kind};
+use super::rngs::RecordingRng;
 use super::{pb, seed};
 use hushwire::{
     Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
     PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp,
 };
-use rand::{SeedableRng, TryCryptoRng, TryRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::{Value, json};
-
-/// A ChaCha20Rng that records every draw.
-struct RecordingRng {
-    inner: ChaCha20Rng,
-    draws: Vec<Value>,
-}
-
-impl TryRng for RecordingRng {
-    type Error = Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        rand::Rng::fill_bytes(&mut self.inner, dst);
-        self.draws.push(h(&*dst));
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for RecordingRng {}
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     let script = json!([
