@@ -210,9 +210,18 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
             return Err(Error::InvalidSessionState);
         }
     }
-    // An initiator still sending PreKeyMessages has not received anything yet.
-    if matches!(role, Role::Initiator { pending: Some(_) }) && !receiving.is_empty() {
-        return Err(Error::InvalidSessionState);
+    // An initiator still sending PreKeyMessages has not received anything yet, so it holds no
+    // receiving chain, no skipped key and no retired key; one that has received holds at least
+    // one receiving chain (trimming never removes the last).
+    let received_nothing = receiving.is_empty() && skipped.len() == 0 && retired.is_empty();
+    match role {
+        Role::Initiator { pending: Some(_) } if !received_nothing => {
+            return Err(Error::InvalidSessionState);
+        }
+        Role::Initiator { pending: None } if receiving.is_empty() => {
+            return Err(Error::InvalidSessionState);
+        }
+        _ => {}
     }
     // Each skipped key is stored once (a second copy would let one message decrypt twice),
     // and a key of a chain still kept is for a message before that chain's counter.

@@ -1337,7 +1337,10 @@ class Session:
         all_keys = [c.ratchet_key for c in receiving] + list(st["retired_ratchet_keys"])
         if len(set(all_keys)) != len(all_keys):                                   # 15
             raise bad_state()
-        if initiator and pending is not None and receiving:                       # 16
+        if initiator and pending is not None and (                                # 16
+                receiving or skipped or st["retired_ratchet_keys"]):
+            raise bad_state()
+        if initiator and pending is None and not receiving:
             raise bad_state()
         seen = set()                                                              # 17, 18
         for k in skipped:

@@ -122,6 +122,35 @@ fn initiator_state_pending_with_a_receiving_chain() {
 }
 
 #[test]
+fn initiator_state_pending_with_skipped_or_retired_keys() {
+    // Keys stored from a chain, or a retired chain, mean Alice has received: her pending X3DH
+    // fields contradict them (SPEC.md 9.2 step 16).
+    let first = first_message(215, config());
+    let (pair, _) = ratchet_wire(216);
+    let chain = state_of(&pair.alice).receiving[0].clone();
+    let bad = edit_state(&first.alice, |s| {
+        s.skipped.push(pb::SkippedKey {
+            ratchet_key: chain.ratchet_key.clone(),
+            counter: 0,
+            message_key: vec![0x44; 32],
+        })
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+    let bad = edit_state(&first.alice, |s| {
+        s.retired_ratchet_keys.push(chain.ratchet_key.clone())
+    });
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
+fn initiator_state_received_without_a_receiving_chain() {
+    // Alice has received (no pending fields), so she holds at least one receiving chain.
+    let (pair, _) = ratchet_wire(217);
+    let bad = edit_state(&pair.alice, |s| s.receiving.clear());
+    assert_eq!(load_error(&bad), Error::InvalidSessionState);
+}
+
+#[test]
 fn responder_state_without_a_receiving_chain() {
     let (pair, _) = ratchet_wire(209);
     let bad = edit_state(&pair.bob, |s| s.receiving.clear());

@@ -384,7 +384,27 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         ),
         (
             "encrypt from an initiator with pending fields: a PreKeyMessage",
-            with_encrypt(pending, b"still pending", json!({})),
+            with_encrypt(pending.clone(), b"still pending", json!({})),
+        ),
+        (
+            "step 16: an initiator with pending fields and a skipped key",
+            state(edited(&pending, |s| {
+                s.skipped.push(pb::SkippedKey {
+                    ratchet_key: fresh_key(97),
+                    counter: 0,
+                    message_key: vec![0x44; 32],
+                });
+            })),
+        ),
+        (
+            "step 16: an initiator with pending fields and a retired key",
+            state(edited(&pending, |s| {
+                s.retired_ratchet_keys.push(fresh_key(98))
+            })),
+        ),
+        (
+            "step 16: an initiator that has received (no pending fields) with no receiving chain",
+            state(edited(alice, |s| s.receiving.clear())),
         ),
     ]
 }
