@@ -9,16 +9,7 @@ mod common;
 
 use hushwire_testkit::fuzz as targets;
 
-#[allow(
-    missing_docs,
-    unreachable_pub,
-    dead_code,
-    clippy::all,
-    clippy::pedantic
-)]
-mod pb {
-    include!("../src/proto/hushwire.v1.rs");
-}
+use hushwire_testkit::pb;
 
 use common::*;
 use hushwire::{Config, Envelope, Error, IdentityKeyPair, Session};

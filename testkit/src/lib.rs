@@ -6,6 +6,7 @@
 //! - [`conversation`]: the conversation simulator (send, deliver, drop, replay, reload,
 //!   tamper, each checked);
 //! - [`fuzz`]: the logic of every fuzz target and its seed corpus;
+//! - [`pb`]: the generated protobuf types, to build edited inputs;
 //! - [`stored`]: the stored form's checksum by hand, to edit stored sessions;
 //! - [`SMALL_ORDER_X25519`]: the five small-order X25519 points of SPEC.md 2.2.
 //!
@@ -15,6 +16,7 @@
 pub mod conversation;
 pub mod fixtures;
 pub mod fuzz;
+pub mod pb;
 pub mod stored;
 
 pub use hushwire::hazmat::SMALL_ORDER_X25519;

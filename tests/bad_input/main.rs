@@ -12,16 +12,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-#[allow(
-    missing_docs,
-    unreachable_pub,
-    dead_code,
-    clippy::all,
-    clippy::pedantic
-)]
-mod pb {
-    include!("../../src/proto/hushwire.v1.rs");
-}
+use hushwire_testkit::pb;
 
 mod support;
 
