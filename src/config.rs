@@ -1,6 +1,8 @@
-//! Limits that bound what a peer can make us store or compute.
+//! Limits that bound what a peer can make us store or compute, and the crypto provider.
 
-/// Limits applied when decoding and decrypting. SPEC.md section 8.4 lists what each one bounds
+use crate::provider::CryptoProvider;
+
+/// Limits applied when decoding and decrypting, and the crypto provider. SPEC.md section 8.4 lists what each one bounds
 /// and what exceeding it returns.
 ///
 /// Every value is usable: none panics, aborts or makes a session unloadable. The three count
@@ -39,6 +41,12 @@ pub struct Config {
     /// envelope `encrypt` produces. Default 2 MiB. (Stored sessions have their own bound,
     /// [`MAX_STORED_STATE_LEN`].)
     pub max_encoded_len: usize,
+    /// Where X25519 and ChaCha20-Poly1305 come from. Default [`crate::provider::RUST_CRYPTO`],
+    /// the pure-Rust crates; with the `aws-lc-rs` feature, [`crate::provider::AWS_LC_RS`]
+    /// is about twice as fast for Diffie-Hellman and bulk encryption. Every provider gives the
+    /// same bytes and refuses the same inputs, so the two ends of a session, and a session
+    /// stored under one and loaded under another, may differ.
+    pub provider: &'static CryptoProvider,
 }
 
 /// The most entries of each list a stored session may hold (SPEC.md 9.2 steps 10 and 13): receiving
@@ -78,6 +86,7 @@ impl Default for Config {
             max_receiving_chains: 5,
             max_retired_chains: 32,
             max_encoded_len: 2 * 1024 * 1024,
+            provider: &crate::provider::RUST_CRYPTO,
         }
     }
 }

@@ -9,6 +9,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
 use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
+use crate::provider::CryptoProvider;
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
 
 /// Length of an encoded identity key (an Ed25519 public key) in bytes.
@@ -74,8 +75,12 @@ impl IdentityKeyPair {
     }
 
     /// X25519 between our identity's X25519 secret and `their` key.
-    pub(crate) fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<SharedSecret, Error> {
-        self.agreement.diffie_hellman(their)
+    pub(crate) fn diffie_hellman(
+        &self,
+        crypto: &CryptoProvider,
+        their: &X25519PublicKey,
+    ) -> Result<SharedSecret, Error> {
+        self.agreement.diffie_hellman(crypto, their)
     }
 }
 

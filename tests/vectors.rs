@@ -40,15 +40,24 @@ fn a32(value: &Value) -> [u8; 32] {
 
 #[test]
 fn committed_vectors_verify_and_match_regeneration() {
-    for layer in layers::layers() {
-        let report = layers::verify(&layer, &read(layer.file));
-        assert!(
-            report.failed.is_empty(),
-            "{}: {:?}",
-            layer.file,
-            report.failed
-        );
-        assert!(report.passed >= 2, "{} has too few cases", layer.file);
+    let providers = hushwire::CryptoProvider::available();
+    assert_eq!(
+        providers.len(),
+        2,
+        "both providers are compiled into the tests"
+    );
+    for provider in providers {
+        for layer in layers::layers() {
+            let report = layers::verify(&layer, &read(layer.file), provider);
+            assert!(
+                report.failed.is_empty(),
+                "{} with {}: {:?}",
+                layer.file,
+                provider.name,
+                report.failed
+            );
+            assert!(report.passed >= 2, "{} has too few cases", layer.file);
+        }
     }
 }
 
@@ -84,7 +93,7 @@ fn any_changed_byte_makes_verification_fail() {
             let Ok(changed) = String::from_utf8(changed) else {
                 continue;
             };
-            let report = layers::verify(&layer, &changed);
+            let report = layers::verify(&layer, &changed, &hushwire::provider::RUST_CRYPTO);
             assert!(
                 !report.failed.is_empty(),
                 "{}: change at byte {i} went unnoticed",
@@ -113,7 +122,11 @@ fn a_changed_expected_value_fails_its_case_not_just_the_file() {
         &rk[1..]
     );
     document["cases"][0]["output"]["next_root_key"] = Value::String(flipped);
-    let report = layers::verify(&layer, &layers::render(&document));
+    let report = layers::verify(
+        &layer,
+        &layers::render(&document),
+        &hushwire::provider::RUST_CRYPTO,
+    );
     assert!(
         report.failed.iter().any(|f| f.starts_with("case 1:")),
         "{:?}",

@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     match command {
         "generate" => {
             for layer in layers::layers() {
-                let text = layers::render(&layers::generate(&layer));
+                let text =
+                    layers::render(&layers::generate(&layer, &hushwire::provider::RUST_CRYPTO));
                 if let Err(e) = std::fs::write(dir.join(layer.file), text) {
                     eprintln!("{}: {e}", layer.file);
                     return ExitCode::FAILURE;
@@ -34,18 +35,26 @@ fn main() -> ExitCode {
         }
         "verify" => {
             let mut failures = 0;
-            for layer in layers::layers() {
+            // Every case through every crypto provider compiled in (the vector runner is an
+            // example, built with the dev-dependencies' `aws-lc-rs` feature: both).
+            for (layer, provider) in layers::layers().into_iter().flat_map(|layer| {
+                let layer = std::rc::Rc::new(layer);
+                hushwire::CryptoProvider::available()
+                    .iter()
+                    .map(move |p| (std::rc::Rc::clone(&layer), *p))
+            }) {
                 let path = dir.join(layer.file);
                 let report = match std::fs::read_to_string(&path) {
-                    Ok(text) => layers::verify(&layer, &text),
+                    Ok(text) => layers::verify(&layer, &text, provider),
                     Err(e) => layers::Report {
                         passed: 0,
                         failed: vec![format!("cannot read: {e}")],
                     },
                 };
                 println!(
-                    "{:<22} {:>3} passed, {:>3} failed",
+                    "{:<22} {:<12} {:>3} passed, {:>3} failed",
                     layer.file,
+                    provider.name,
                     report.passed,
                     report.failed.len()
                 );

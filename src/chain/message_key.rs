@@ -5,6 +5,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::Error;
 use crate::primitives::aead::{open_raw, seal_raw};
 use crate::primitives::kdf::{INFO_MESSAGE_KEY, hkdf_sha256};
+use crate::provider::CryptoProvider;
 
 /// A message key MK: used for exactly one message, then gone. Zeroized on drop.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -35,14 +36,24 @@ impl MessageKey {
     ///
     /// # Errors
     /// [`Error::TooLarge`] past the AEAD's limit (see [`seal_raw`]).
-    pub(crate) fn encrypt(self, ad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn encrypt(
+        self,
+        crypto: &CryptoProvider,
+        ad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         let (key, nonce) = self.key_and_nonce();
-        seal_raw(&key, &nonce, ad, plaintext)
+        seal_raw(crypto, &key, &nonce, ad, plaintext)
     }
 
     /// Decrypts and authenticates `ciphertext`, consuming the key.
-    pub(crate) fn decrypt(self, ad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn decrypt(
+        self,
+        crypto: &CryptoProvider,
+        ad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         let (key, nonce) = self.key_and_nonce();
-        open_raw(&key, &nonce, ad, ciphertext)
+        open_raw(crypto, &key, &nonce, ad, ciphertext)
     }
 }

@@ -7,48 +7,57 @@ use crate::Error;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::primitives::kdf;
 use crate::primitives::x25519::{X25519Secret, raw_diffie_hellman};
+use crate::provider::CryptoProvider;
 use crate::signature::SIGNATURE_LEN;
 
-/// X25519(k, u) with the contributory check of SPEC.md 2.2. The public value is used as given
-/// (no canonicity or order check), as in RFC 7748; an all-zero output is
-/// [`Error::NonContributoryKeyAgreement`].
+/// X25519(k, u) through `provider`, with the contributory check of SPEC.md 2.2 made above the
+/// seam. The public value is used as given (no canonicity or order check), as in RFC 7748; an
+/// all-zero output is [`Error::NonContributoryKeyAgreement`].
 ///
 /// # Errors
 /// [`Error::NonContributoryKeyAgreement`].
-pub fn x25519(secret: &[u8; 32], public: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, Error> {
-    raw_diffie_hellman(secret, public).map(|shared| Zeroizing::new(*shared.as_bytes()))
+pub fn x25519(
+    provider: &CryptoProvider,
+    secret: &[u8; 32],
+    public: &[u8; 32],
+) -> Result<Zeroizing<[u8; 32]>, Error> {
+    raw_diffie_hellman(provider, secret, public).map(|shared| Zeroizing::new(*shared.as_bytes()))
 }
 
-/// X25519(k, 9): the public key of an X25519 secret.
-pub fn x25519_public_key(secret: &[u8; 32]) -> [u8; 32] {
-    X25519Secret::from_array(*secret).public_key().to_bytes()
+/// X25519(k, 9) through `provider`: the public key of an X25519 secret.
+pub fn x25519_public_key(provider: &CryptoProvider, secret: &[u8; 32]) -> [u8; 32] {
+    X25519Secret::from_array(*secret)
+        .public_key(provider)
+        .to_bytes()
 }
 
-/// ChaCha20-Poly1305 (RFC 8439) encryption through the crate's AEAD dependency, for
-/// known-answer tests: returns ciphertext || tag.
+/// ChaCha20-Poly1305 (RFC 8439) encryption through `provider` and hushwire's length check,
+/// for known-answer tests: returns ciphertext || tag.
 ///
 /// # Errors
 /// [`Error::TooLarge`] for a plaintext over 2^38 - 65 bytes.
 pub fn chacha20poly1305_seal(
+    provider: &CryptoProvider,
     key: &[u8; 32],
     nonce: &[u8; 12],
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    crate::primitives::aead::seal_raw(key, nonce, aad, plaintext)
+    crate::primitives::aead::seal_raw(provider, key, nonce, aad, plaintext)
 }
 
-/// ChaCha20-Poly1305 (RFC 8439) decryption through the crate's AEAD dependency.
+/// ChaCha20-Poly1305 (RFC 8439) decryption through `provider`.
 ///
 /// # Errors
 /// [`Error::DecryptionFailed`].
 pub fn chacha20poly1305_open(
+    provider: &CryptoProvider,
     key: &[u8; 32],
     nonce: &[u8; 12],
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    crate::primitives::aead::open_raw(key, nonce, aad, ciphertext)
+    crate::primitives::aead::open_raw(provider, key, nonce, aad, ciphertext)
 }
 
 /// HKDF-SHA256 through the crate's KDF wrapper (RFC 5869), for known-answer tests.

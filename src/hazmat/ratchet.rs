@@ -7,6 +7,7 @@ use crate::Error;
 use crate::chain::chain_key::ChainKey;
 use crate::chain::message_key::MessageKey;
 use crate::primitives::x25519::{SharedSecret, X25519PublicKey};
+use crate::provider::CryptoProvider;
 use crate::ratchet::header::{Header, MessageContext};
 use crate::ratchet::root_key::RootKey;
 use crate::x3dh::{AD_LEN, AssociatedData};
@@ -72,11 +73,12 @@ pub fn aead_associated_data(
 /// # Errors
 /// [`Error::TooLarge`] for a plaintext over 2^38 - 65 bytes.
 pub fn seal(
+    provider: &CryptoProvider,
     message_key: &[u8; 32],
     associated_data: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    MessageKey::new(*message_key).encrypt(associated_data, plaintext)
+    MessageKey::new(*message_key).encrypt(provider, associated_data, plaintext)
 }
 
 /// Decrypts with a message key as the ratchet does.
@@ -84,9 +86,10 @@ pub fn seal(
 /// # Errors
 /// [`Error::DecryptionFailed`].
 pub fn open(
+    provider: &CryptoProvider,
     message_key: &[u8; 32],
     associated_data: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    MessageKey::new(*message_key).decrypt(associated_data, ciphertext)
+    MessageKey::new(*message_key).decrypt(provider, associated_data, ciphertext)
 }

@@ -5,6 +5,7 @@ use zeroize::Zeroizing;
 use crate::Error;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+use crate::provider::CryptoProvider;
 use crate::x3dh::{self, AD_LEN, AssociatedData};
 
 /// Everything X3DH computes (SPEC.md 5.3).
@@ -17,11 +18,13 @@ pub struct X3dhOutputs {
     pub associated_data: [u8; AD_LEN],
 }
 
-/// X3DH from the initiator's side with an explicit ephemeral secret `base_secret` (EK_A).
+/// X3DH from the initiator's side with an explicit ephemeral secret `base_secret` (EK_A),
+/// through `provider`.
 ///
 /// # Errors
 /// Key validation errors and [`Error::NonContributoryKeyAgreement`].
 pub fn x3dh_initiator(
+    provider: &CryptoProvider,
     identity_seed: &[u8; 32],
     base_secret: &[u8; 32],
     their_identity_key: &[u8],
@@ -34,6 +37,7 @@ pub fn x3dh_initiator(
         .map(X25519PublicKey::from_bytes)
         .transpose()?;
     let dh = x3dh::initiator_dh(
+        provider,
         &ours,
         &X25519Secret::from_array(*base_secret),
         &their_identity,
@@ -48,11 +52,12 @@ pub fn x3dh_initiator(
     })
 }
 
-/// X3DH from the responder's side, as [`crate::Session::accept`] runs it.
+/// X3DH from the responder's side, as [`crate::Session::accept`] runs it, through `provider`.
 ///
 /// # Errors
 /// Key validation errors and [`Error::NonContributoryKeyAgreement`].
 pub fn x3dh_responder(
+    provider: &CryptoProvider,
     identity_seed: &[u8; 32],
     signed_prekey_secret: &[u8; 32],
     one_time_prekey_secret: Option<&[u8; 32]>,
@@ -63,6 +68,7 @@ pub fn x3dh_responder(
     let their_identity = IdentityKey::from_bytes(their_identity_key)?;
     let otk = one_time_prekey_secret.map(|s| X25519Secret::from_array(*s));
     let dh = x3dh::responder_dh(
+        provider,
         &ours,
         &X25519Secret::from_array(*signed_prekey_secret),
         otk.as_ref(),

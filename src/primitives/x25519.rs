@@ -4,12 +4,14 @@ use core::fmt;
 
 #[cfg(test)]
 use curve25519_dalek::Scalar;
+#[cfg(test)]
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use rand::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::Error;
+use crate::provider::CryptoProvider;
 
 /// Length of an X25519 key or shared secret in bytes.
 pub const X25519_LEN: usize = 32;
@@ -138,14 +140,18 @@ impl X25519Secret {
         &self.0
     }
 
-    /// X25519(k, 9).
-    pub(crate) fn public_key(&self) -> X25519PublicKey {
-        X25519PublicKey(MontgomeryPoint::mul_base_clamped(self.0).to_bytes())
+    /// X25519(k, 9) through `crypto`.
+    pub(crate) fn public_key(&self, crypto: &CryptoProvider) -> X25519PublicKey {
+        X25519PublicKey(crypto.x25519.public_key(&self.0))
     }
 
-    /// X25519(k, their), refusing an all-zero output.
-    pub(crate) fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<SharedSecret, Error> {
-        raw_diffie_hellman(&self.0, their.as_bytes())
+    /// X25519(k, their) through `crypto`, refusing an all-zero output.
+    pub(crate) fn diffie_hellman(
+        &self,
+        crypto: &CryptoProvider,
+        their: &X25519PublicKey,
+    ) -> Result<SharedSecret, Error> {
+        raw_diffie_hellman(crypto, &self.0, their.as_bytes())
     }
 }
 
@@ -155,13 +161,16 @@ impl fmt::Debug for X25519Secret {
     }
 }
 
-/// X25519(k, u) on raw bytes with the contributory check: an all-zero result is
-/// [`Error::NonContributoryKeyAgreement`]. This is the wrapper the known-answer tests drive.
+/// X25519(k, u) on raw bytes through `crypto`, with the contributory check made here, above
+/// the seam, for every provider: an all-zero result is [`Error::NonContributoryKeyAgreement`].
+/// This is the wrapper the known-answer tests drive.
 pub(crate) fn raw_diffie_hellman(
+    crypto: &CryptoProvider,
     k: &[u8; X25519_LEN],
     u: &[u8; X25519_LEN],
 ) -> Result<SharedSecret, Error> {
-    let out = SharedSecret(MontgomeryPoint(*u).mul_clamped(*k).to_bytes());
+    let mut out = SharedSecret([0u8; X25519_LEN]);
+    crypto.x25519.diffie_hellman(k, u, &mut out.0);
     if bool::from(out.0.ct_eq(&[0u8; X25519_LEN])) {
         return Err(Error::NonContributoryKeyAgreement);
     }

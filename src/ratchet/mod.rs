@@ -17,6 +17,7 @@ use crate::Error;
 use crate::config::Config;
 use crate::message::RatchetMessage;
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+use crate::provider::CryptoProvider;
 use crate::x3dh::SharedKey;
 
 use self::header::{Header, MessageContext};
@@ -51,15 +52,16 @@ impl DoubleRatchet {
     /// RatchetInitAlice: DHs drawn from `rng`, (RK, CKs) = KDF_RK(SK, DH(DHs, SPK_B)).
     pub(crate) fn initiator<R: CryptoRng + ?Sized>(
         rng: &mut R,
+        crypto: &CryptoProvider,
         shared_key: &SharedKey,
         their_signed_prekey: &X25519PublicKey,
     ) -> Result<Self, Error> {
         let ratchet_secret = X25519Secret::generate(rng);
-        let dh = ratchet_secret.diffie_hellman(their_signed_prekey)?;
+        let dh = ratchet_secret.diffie_hellman(crypto, their_signed_prekey)?;
         let (root_key, chain_key) = RootKey::new(shared_key.0).advance(&dh);
         Ok(Self {
             root_key,
-            sending: SendingChain::new(ratchet_secret, chain_key, 0),
+            sending: SendingChain::new(crypto, ratchet_secret, chain_key, 0),
             receiving: Vec::new(),
             skipped: SkippedKeys::default(),
             retired: Vec::new(),
@@ -78,8 +80,14 @@ impl DoubleRatchet {
     ) -> Result<(Self, Vec<u8>), Error> {
         let root_key = RootKey::new(shared_key.0);
         let step = receive_step(&root_key, our_signed_prekey, &message.header, config)?;
-        let plaintext = decrypt_with(step.message_key, context, message)?;
-        let (root_key, sending) = send_step(rng, &step.root_key, &message.header.ratchet_key, 0)?;
+        let plaintext = decrypt_with(config.provider, step.message_key, context, message)?;
+        let (root_key, sending) = send_step(
+            rng,
+            config.provider,
+            &step.root_key,
+            &message.header.ratchet_key,
+            0,
+        )?;
         let mut skipped = SkippedKeys::default();
         skipped.extend(step.skipped, config.skipped_keys());
         let ratchet = Self {
@@ -98,6 +106,7 @@ impl DoubleRatchet {
     /// [`Error::CounterExhausted`] once the chain has sent `u32::MAX` messages.
     pub(crate) fn encrypt(
         &mut self,
+        crypto: &CryptoProvider,
         context: &MessageContext,
         plaintext: &[u8],
     ) -> Result<RatchetMessage, Error> {
@@ -111,7 +120,8 @@ impl DoubleRatchet {
             counter,
         };
         let message_key = self.sending.chain_key.message_key();
-        let ciphertext = message_key.encrypt(&header.aead_associated_data(context), plaintext)?;
+        let ciphertext =
+            message_key.encrypt(crypto, &header.aead_associated_data(context), plaintext)?;
         self.sending.chain_key = self.sending.chain_key.next();
         Ok(RatchetMessage { header, ciphertext })
     }
@@ -132,7 +142,7 @@ impl DoubleRatchet {
                 Some(stored) => MessageKey::clone(&stored.message_key),
                 None => return Err(Error::InvalidSessionState),
             };
-            let plaintext = decrypt_with(message_key, context, message)?;
+            let plaintext = decrypt_with(config.provider, message_key, context, message)?;
             self.skipped.remove(index);
             return Ok(plaintext);
         }
@@ -149,7 +159,7 @@ impl DoubleRatchet {
                 .ok_or(Error::InvalidSessionState)?;
             let advanced =
                 chain.advance_to(header.counter, config.max_skip, config.skipped_keys())?;
-            let plaintext = decrypt_with(advanced.message_key, context, message)?;
+            let plaintext = decrypt_with(config.provider, advanced.message_key, context, message)?;
             chain.chain_key = advanced.chain_key;
             self.skipped.extend(advanced.skipped, config.skipped_keys());
             return Ok(plaintext);
@@ -195,10 +205,15 @@ impl DoubleRatchet {
             header,
             config,
         )?;
-        let plaintext = decrypt_with(step.message_key, context, message)?;
+        let plaintext = decrypt_with(config.provider, step.message_key, context, message)?;
         let previous_counter = self.sending.chain_key.index();
-        let (root_key, sending) =
-            send_step(rng, &step.root_key, &header.ratchet_key, previous_counter)?;
+        let (root_key, sending) = send_step(
+            rng,
+            config.provider,
+            &step.root_key,
+            &header.ratchet_key,
+            previous_counter,
+        )?;
 
         // Commit.
         if let (Some(finished), Some(current)) = (finished_current, self.receiving.first_mut()) {
@@ -255,7 +270,7 @@ fn receive_step(
     header: &Header,
     config: &Config,
 ) -> Result<ReceiveStep, Error> {
-    let dh = our_secret.diffie_hellman(&header.ratchet_key)?;
+    let dh = our_secret.diffie_hellman(config.provider, &header.ratchet_key)?;
     let (root_key, chain_key) = root_key.advance(&dh);
     let fresh = ReceivingChain {
         ratchet_key: header.ratchet_key,
@@ -276,25 +291,28 @@ fn receive_step(
 /// New DHs from `rng`, then (RK', CKs) = KDF_RK(RK, DH(DHs, their ratchet key)).
 fn send_step<R: CryptoRng + ?Sized>(
     rng: &mut R,
+    crypto: &CryptoProvider,
     root_key: &RootKey,
     their_ratchet_key: &X25519PublicKey,
     previous_counter: u32,
 ) -> Result<(RootKey, SendingChain), Error> {
     let ratchet_secret = X25519Secret::generate(rng);
-    let dh = ratchet_secret.diffie_hellman(their_ratchet_key)?;
+    let dh = ratchet_secret.diffie_hellman(crypto, their_ratchet_key)?;
     let (root_key, chain_key): (RootKey, ChainKey) = root_key.advance(&dh);
     Ok((
         root_key,
-        SendingChain::new(ratchet_secret, chain_key, previous_counter),
+        SendingChain::new(crypto, ratchet_secret, chain_key, previous_counter),
     ))
 }
 
 fn decrypt_with(
+    crypto: &CryptoProvider,
     message_key: MessageKey,
     context: &MessageContext,
     message: &RatchetMessage,
 ) -> Result<Vec<u8>, Error> {
     message_key.decrypt(
+        crypto,
         &message.header.aead_associated_data(context),
         &message.ciphertext,
     )

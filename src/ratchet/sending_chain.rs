@@ -2,6 +2,7 @@
 
 use crate::chain::chain_key::ChainKey;
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+use crate::provider::CryptoProvider;
 
 /// DHs, CKs, and PN. `chain_key.index()` is N, the next message's counter.
 #[derive(Clone)]
@@ -14,11 +15,12 @@ pub(crate) struct SendingChain {
 
 impl SendingChain {
     pub(crate) fn new(
+        crypto: &CryptoProvider,
         ratchet_secret: X25519Secret,
         chain_key: ChainKey,
         previous_counter: u32,
     ) -> Self {
-        let ratchet_public = ratchet_secret.public_key();
+        let ratchet_public = ratchet_secret.public_key(crypto);
         Self {
             ratchet_secret,
             ratchet_public,

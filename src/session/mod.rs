@@ -145,7 +145,7 @@ const _: fn() = || {
     }
     impl<T: ?Sized> AmbiguousIfClone<()> for T {}
     struct IsClone;
-    impl<T: ?Sized + Clone> AmbiguousIfClone<IsClone> for T {}
+    impl<T: Clone> AmbiguousIfClone<IsClone> for T {}
     <Session as AmbiguousIfClone<_>>::check();
 };
 
@@ -164,9 +164,10 @@ impl Session {
         bundle: &PreKeyBundle,
         config: &Config,
     ) -> Result<Self, Error> {
-        let agreement = x3dh::initiate(rng, ours, bundle)?;
+        let agreement = x3dh::initiate(rng, config.provider, ours, bundle)?;
         let ratchet = DoubleRatchet::initiator(
             rng,
+            config.provider,
             &agreement.shared_key,
             bundle.signed_prekey().public_key(),
         )?;
@@ -232,6 +233,7 @@ impl Session {
             None => None,
         };
         let shared_key = x3dh::respond(
+            config.provider,
             ours,
             signed_prekey,
             one_time_prekey,
@@ -322,7 +324,9 @@ impl Session {
             ad: self.associated_data(),
             prekey: pending.map(|p| p.encode()),
         };
-        let message = self.ratchet.encrypt(&context, plaintext)?;
+        let message = self
+            .ratchet
+            .encrypt(self.config.provider, &context, plaintext)?;
         Ok(match self.role {
             Role::Initiator {
                 pending: Some(pending),

@@ -8,8 +8,11 @@ use serde_json::{Value, json};
 use super::transcript::{self, TranscriptInput};
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
-    let run = transcript::compute(&TranscriptInput::from_json(&transcript::inputs()[0].1).unwrap())
-        .unwrap();
+    let run = transcript::compute(
+        &TranscriptInput::from_json(&transcript::inputs()[0].1).unwrap(),
+        &hushwire::provider::RUST_CRYPTO,
+    )
+    .unwrap();
     let prekey = bytes(&run["envelopes"][0]["bytes"]).unwrap();
     let ratchet = bytes(&run["envelopes"][3]["bytes"]).unwrap();
     let case = |b: &[u8]| json!({ "bytes": h(b), "max_encoded_len": 2 * 1024 * 1024 });

@@ -8,8 +8,11 @@ use serde_json::{Value, json};
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     // x3dh.json case 1's SK, the root key a session starts from (SPEC.md 6.1).
     let x3dh_case_1 = &super::x3dh::inputs()[0].1;
-    let sk = super::x3dh::compute(&super::x3dh::X3dhInput::from_json(x3dh_case_1).unwrap())
-        .unwrap()["shared_key"]
+    let sk = super::x3dh::compute(
+        &super::x3dh::X3dhInput::from_json(x3dh_case_1).unwrap(),
+        &hushwire::provider::RUST_CRYPTO,
+    )
+    .unwrap()["shared_key"]
         .clone();
     vec![
         (

@@ -3,6 +3,8 @@
 
 use super::json::{Fields, h, kind};
 use super::seed;
+use hushwire::CryptoProvider;
+use hushwire::provider::RUST_CRYPTO;
 use hushwire::{IdentityKeyPair, hazmat};
 use serde_json::{Value, json};
 
@@ -11,7 +13,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     let mut ad = [0u8; 64];
     ad[..32].copy_from_slice(&IdentityKeyPair::from_seed(&seed(1)).public_key().to_bytes());
     ad[32..].copy_from_slice(&IdentityKeyPair::from_seed(&seed(2)).public_key().to_bytes());
-    let rk = hazmat::x25519_public_key(&seed(51));
+    let rk = hazmat::x25519_public_key(&RUST_CRYPTO, &seed(51));
     let base = json!({ "message_key": mk, "x3dh_ad": h(ad), "ratchet_key": h(rk), "previous_counter": 3, "counter": 7, "plaintext": h(b"hushwire test vector") });
     let mut empty = base.clone();
     empty["plaintext"] = h(b"");
@@ -21,11 +23,12 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     large["counter"] = json!(u32::MAX - 1);
     large["previous_counter"] = json!(u32::MAX);
     let mut in_prekey = base.clone();
-    let mut info = hazmat::x25519_public_key(&seed(52)).to_vec();
+    let mut info = hazmat::x25519_public_key(&RUST_CRYPTO, &seed(52)).to_vec();
     info.extend_from_slice(&[0, 0, 0, 1, 1, 0, 0, 0, 7]);
     in_prekey["prekey_info"] = h(&info);
     let mut in_prekey_sent_bare = base.clone();
-    let sealed = |input: &Value| seal(&MessageInput::from_json(input).unwrap()).unwrap();
+    let sealed =
+        |input: &Value| seal(&MessageInput::from_json(input).unwrap(), &RUST_CRYPTO).unwrap();
     in_prekey_sent_bare["open"] = h(sealed(&in_prekey).ciphertext);
     let ct = sealed(&base).ciphertext;
     let mut tampered_ct = base.clone();
@@ -137,7 +140,7 @@ struct Sealed {
 }
 
 /// Seals `input.plaintext` under the header and associated data of `input`.
-fn seal(input: &MessageInput) -> Result<Sealed, String> {
+fn seal(input: &MessageInput, p: &CryptoProvider) -> Result<Sealed, String> {
     let aead_associated_data = hazmat::aead_associated_data(
         &input.x3dh_ad,
         &input.ratchet_key,
@@ -146,8 +149,13 @@ fn seal(input: &MessageInput) -> Result<Sealed, String> {
         input.prekey_info.as_ref(),
     )
     .map_err(kind)?;
-    let ciphertext =
-        hazmat::seal(&input.message_key, &aead_associated_data, &input.plaintext).map_err(kind)?;
+    let ciphertext = hazmat::seal(
+        p,
+        &input.message_key,
+        &aead_associated_data,
+        &input.plaintext,
+    )
+    .map_err(kind)?;
     Ok(Sealed {
         aead_associated_data,
         ciphertext,
@@ -156,11 +164,11 @@ fn seal(input: &MessageInput) -> Result<Sealed, String> {
 
 /// The associated data and ciphertext of the sealed message; or, given a ciphertext to open,
 /// its plaintext.
-pub(super) fn compute(input: &MessageInput) -> Result<Value, String> {
-    let sealed = seal(input)?;
+pub(super) fn compute(input: &MessageInput, p: &CryptoProvider) -> Result<Value, String> {
+    let sealed = seal(input, p)?;
     if let Some(ct) = &input.open {
         let plaintext =
-            hazmat::open(&input.message_key, &sealed.aead_associated_data, ct).map_err(kind)?;
+            hazmat::open(p, &input.message_key, &sealed.aead_associated_data, ct).map_err(kind)?;
         return Ok(json!({ "plaintext": h(plaintext) }));
     }
     Ok(json!({

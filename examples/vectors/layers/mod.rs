@@ -29,6 +29,7 @@ mod signed_prekey;
 mod transcript;
 mod x3dh;
 
+use hushwire::CryptoProvider;
 use serde_json::{Value, json};
 
 /// Version of the vector file format.
@@ -37,13 +38,14 @@ pub const FORMAT_VERSION: u64 = 1;
 /// One vector file: its name, what it pins, how to compute a case, and its generated cases.
 ///
 /// `compute` reads the case's `input` object into the layer's typed input (refusing unknown
-/// and missing keys) and computes the case's `output` from it.
+/// and missing keys) and computes the case's `output` from it, with the primitives of the
+/// given crypto provider (layers without X25519 or ChaCha20-Poly1305 ignore it).
 pub struct Layer {
     pub file: &'static str,
     pub description: &'static str,
     /// Field name → the SPEC.md section that defines it.
     pub fields: &'static [(&'static str, &'static str)],
-    pub compute: fn(&Value) -> Result<Value, String>,
+    pub compute: fn(&Value, &'static CryptoProvider) -> Result<Value, String>,
     pub inputs: fn() -> Vec<(&'static str, Value)>,
 }
 
@@ -65,7 +67,7 @@ pub fn layers() -> Vec<Layer> {
                     "SPEC.md 3.1 (validation of a received identity key)",
                 ),
             ],
-            compute: |input| identity::compute(&identity::IdentityInput::from_json(input)?),
+            compute: |input, _| identity::compute(&identity::IdentityInput::from_json(input)?),
             inputs: identity::inputs,
         },
         Layer {
@@ -94,7 +96,7 @@ pub fn layers() -> Vec<Layer> {
                 ),
                 ("valid", "SPEC.md 2.1 (the signature verifies)"),
             ],
-            compute: |input| {
+            compute: |input, _| {
                 signed_prekey::compute(&signed_prekey::SignedPreKeyInput::from_json(input)?)
             },
             inputs: signed_prekey::inputs,
@@ -129,7 +131,9 @@ pub fn layers() -> Vec<Layer> {
                 ),
                 ("signature", "SPEC.md 3.2, 4.1, 7.5 (SignedPreKey field 4)"),
             ],
-            compute: |input| prekey_bundle::compute(&prekey_bundle::BundleInput::from_json(input)?),
+            compute: |input, _| {
+                prekey_bundle::compute(&prekey_bundle::BundleInput::from_json(input)?)
+            },
             inputs: prekey_bundle::inputs,
         },
         Layer {
@@ -160,7 +164,7 @@ pub fn layers() -> Vec<Layer> {
                 ("shared_key", "SPEC.md 5.3 (SK)"),
                 ("associated_data", "SPEC.md 5.3 (AD)"),
             ],
-            compute: |input| x3dh::compute(&x3dh::X3dhInput::from_json(input)?),
+            compute: |input, p| x3dh::compute(&x3dh::X3dhInput::from_json(input)?, p),
             inputs: x3dh::inputs,
         },
         Layer {
@@ -181,7 +185,7 @@ pub fn layers() -> Vec<Layer> {
                 ("aead_key", "SPEC.md 6.4"),
                 ("aead_nonce", "SPEC.md 6.4"),
             ],
-            compute: |input| kdf::compute(&kdf::KdfInput::from_json(input)?),
+            compute: |input, _| kdf::compute(&kdf::KdfInput::from_json(input)?),
             inputs: kdf::inputs,
         },
         Layer {
@@ -202,7 +206,7 @@ pub fn layers() -> Vec<Layer> {
                 ("aead_associated_data", "SPEC.md 6.5"),
                 ("ciphertext", "SPEC.md 6.4"),
             ],
-            compute: |input| message::compute(&message::MessageInput::from_json(input)?),
+            compute: |input, p| message::compute(&message::MessageInput::from_json(input)?, p),
             inputs: message::inputs,
         },
         Layer {
@@ -257,7 +261,9 @@ pub fn layers() -> Vec<Layer> {
                 ("alice_state", "SPEC.md 9"),
                 ("bob_state", "SPEC.md 9"),
             ],
-            compute: |input| transcript::compute(&transcript::TranscriptInput::from_json(input)?),
+            compute: |input, p| {
+                transcript::compute(&transcript::TranscriptInput::from_json(input)?, p)
+            },
             inputs: transcript::inputs,
         },
         Layer {
@@ -281,7 +287,7 @@ pub fn layers() -> Vec<Layer> {
                 ("counter", "SPEC.md 7.3 field 3 (N)"),
                 ("ciphertext", "SPEC.md 7.3 field 4"),
             ],
-            compute: |input| envelope::compute(&envelope::EnvelopeInput::from_json(input)?),
+            compute: |input, _| envelope::compute(&envelope::EnvelopeInput::from_json(input)?),
             inputs: envelope::inputs,
         },
         Layer {
@@ -307,8 +313,8 @@ pub fn layers() -> Vec<Layer> {
                 ("skipped_keys", "SPEC.md 9.1 field 8 (how many)"),
                 ("receiving_chains", "SPEC.md 9.1 field 7 (how many)"),
             ],
-            compute: |input| {
-                session_state::compute(&session_state::SessionStateInput::from_json(input)?)
+            compute: |input, p| {
+                session_state::compute(&session_state::SessionStateInput::from_json(input)?, p)
             },
             inputs: session_state::inputs,
         },
@@ -318,14 +324,16 @@ pub fn layers() -> Vec<Layer> {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/// The whole JSON document of a layer, as generation produces it.
-pub fn generate(layer: &Layer) -> Value {
+/// The whole JSON document of a layer, as generation produces it with provider `p` (the
+/// committed files are generated with the default; every provider must regenerate them
+/// byte for byte).
+pub fn generate(layer: &Layer, p: &'static CryptoProvider) -> Value {
     let cases: Vec<Value> = (layer.inputs)()
         .into_iter()
         .enumerate()
         .map(|(i, (comment, input))| {
             let mut case = json!({ "id": i + 1, "comment": comment, "input": input });
-            match (layer.compute)(&input) {
+            match (layer.compute)(&input, p) {
                 Ok(output) => case["output"] = output,
                 Err(error) => case["error"] = Value::String(error),
             }
@@ -357,9 +365,10 @@ pub struct Report {
     pub failed: Vec<String>,
 }
 
-/// Verifies `text` as the vector file of `layer`: every case recomputed from its inputs, then
-/// the whole file against regeneration (so no byte can change unnoticed, comments included).
-pub fn verify(layer: &Layer, text: &str) -> Report {
+/// Verifies `text` as the vector file of `layer` with provider `p`: every case recomputed from
+/// its inputs, then the whole file against regeneration (so no byte can change unnoticed,
+/// comments included).
+pub fn verify(layer: &Layer, text: &str, p: &'static CryptoProvider) -> Report {
     let mut report = Report {
         passed: 0,
         failed: Vec::new(),
@@ -393,7 +402,7 @@ pub fn verify(layer: &Layer, text: &str) -> Report {
                 continue;
             }
         };
-        let actual = (layer.compute)(&case["input"]);
+        let actual = (layer.compute)(&case["input"], p);
         if actual == expected {
             report.passed += 1;
         } else {
@@ -402,7 +411,7 @@ pub fn verify(layer: &Layer, text: &str) -> Report {
             ));
         }
     }
-    if render(&document) != text || document != generate(layer) {
+    if render(&document) != text || document != generate(layer, p) {
         report
             .failed
             .push("file differs from its regeneration".into());
@@ -422,6 +431,7 @@ fn seed(n: u8) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hushwire::provider::RUST_CRYPTO;
 
     /// The keys a case's input may leave out.
     const OPTIONAL: [&str; 6] = [
@@ -442,7 +452,7 @@ mod tests {
                 let mut extra = input.clone();
                 extra["unexpected"] = Value::Null;
                 assert_eq!(
-                    (layer.compute)(&extra),
+                    (layer.compute)(&extra, &RUST_CRYPTO),
                     Err("unknown key unexpected".to_string()),
                     "{}: {comment}",
                     layer.file
@@ -453,7 +463,7 @@ mod tests {
                     }
                     let mut fewer = input.clone();
                     fewer.as_object_mut().unwrap().remove(key);
-                    let result = (layer.compute)(&fewer);
+                    let result = (layer.compute)(&fewer, &RUST_CRYPTO);
                     assert!(
                         result.as_ref().is_err_and(|e| e.starts_with("missing key")),
                         "{}: {comment}: without {key}: {result:?}",
@@ -483,7 +493,7 @@ mod tests {
     #[test]
     fn fields_maps_name_every_key_and_no_other() {
         for layer in layers() {
-            let document = generate(&layer);
+            let document = generate(&layer, &RUST_CRYPTO);
             let mut used = std::collections::BTreeSet::new();
             for case in document["cases"].as_array().unwrap() {
                 collect_keys(&case["input"], &mut used);
@@ -508,7 +518,7 @@ mod tests {
         let layer = layers().into_iter().find(|l| l.file == file).unwrap();
         let mut input = (layer.inputs)().swap_remove(index).1;
         edit(&mut input);
-        (layer.compute)(&input)
+        (layer.compute)(&input, &RUST_CRYPTO)
     }
 
     /// The nested objects (`verify`, `kdf_rk`, `kdf_ck`, the script's steps) are checked too.

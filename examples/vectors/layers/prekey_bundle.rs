@@ -23,7 +23,7 @@ fn spk(b: &mut pb::PreKeyBundle) -> &mut pb::SignedPreKey {
 /// types, for editing.
 fn bundle(otk: Option<u32>) -> pb::PreKeyBundle {
     let identity = IdentityKeyPair::from_seed(&seed(21));
-    let spk_public = hazmat::x25519_public_key(&seed(22));
+    let spk_public = hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(22));
     pb::PreKeyBundle {
         version: 1,
         identity_key: identity.public_key().to_bytes().to_vec(),
@@ -36,7 +36,8 @@ fn bundle(otk: Option<u32>) -> pb::PreKeyBundle {
         }),
         one_time_prekey: otk.map(|id| pb::OneTimePreKey {
             id,
-            public_key: hazmat::x25519_public_key(&seed(23)).to_vec(),
+            public_key: hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(23))
+                .to_vec(),
         }),
     }
 }
@@ -46,7 +47,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         json!({ "encode": {
             "identity_seed": h(seed(21)),
             "signed_prekey": { "id": 7, "created_at": 1_700_000_000u64, "secret": h(seed(22)) },
-            "one_time_prekey": otk.map(|id| json!({ "id": id, "public_key": h(hazmat::x25519_public_key(&seed(23))) })),
+            "one_time_prekey": otk.map(|id| json!({ "id": id, "public_key": h(hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(23))) })),
         }})
     };
     let decode =
@@ -63,7 +64,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         &seed(24),
         7,
         1_700_000_000,
-        &hazmat::x25519_public_key(&seed(22)),
+        &hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(22)),
     );
     // SignedPreKey.id written as an explicit 0 (`08 00`): parses, but is not canonical.
     let explicit_default = {

@@ -19,8 +19,11 @@ fn unsealed(stored: &[u8]) -> pb::SessionState {
 }
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
-    let run = transcript::compute(&TranscriptInput::from_json(&transcript::inputs()[0].1).unwrap())
-        .unwrap();
+    let run = transcript::compute(
+        &TranscriptInput::from_json(&transcript::inputs()[0].1).unwrap(),
+        &hushwire::provider::RUST_CRYPTO,
+    )
+    .unwrap();
     let alice = bytes(&run["alice_state"]).unwrap();
     let bob = bytes(&run["bob_state"]).unwrap();
     let alice_state = &alice[..alice.len() - 32];
@@ -129,7 +132,7 @@ fn edited(stored: &[u8], edit: impl FnOnce(&mut pb::SessionState)) -> Vec<u8> {
 
 /// A valid X25519 public key no state here holds.
 fn fresh_key(n: u8) -> Vec<u8> {
-    hushwire::hazmat::x25519_public_key(&super::seed(n)).to_vec()
+    hushwire::hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &super::seed(n)).to_vec()
 }
 
 /// The cases appended after the first 14: each load check of SPEC.md 9.2 that has none
@@ -139,8 +142,11 @@ fn fresh_key(n: u8) -> Vec<u8> {
 fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
     // An initiator that still has its pending X3DH fields: Alice at the end of
     // transcript.json case 3 (she never received a message).
-    let run = transcript::compute(&TranscriptInput::from_json(&transcript::inputs()[2].1).unwrap())
-        .unwrap();
+    let run = transcript::compute(
+        &TranscriptInput::from_json(&transcript::inputs()[2].1).unwrap(),
+        &hushwire::provider::RUST_CRYPTO,
+    )
+    .unwrap();
     let pending = bytes(&run["alice_state"]).unwrap();
     let low_order_identity: Vec<u8> = [1u8].into_iter().chain([0u8; 31]).collect();
     let state = |b: Vec<u8>| json!({ "state": h(b) });
@@ -437,8 +443,13 @@ impl SessionStateInput {
 
 /// The session the state loads as: its re-encoding and a summary; with `encrypt`, the
 /// envelope and the state after it.
-pub(super) fn compute(input: &SessionStateInput) -> Result<Value, String> {
-    let mut session = Session::from_stored(&input.state, &input.config).map_err(kind)?;
+pub(super) fn compute(
+    input: &SessionStateInput,
+    p: &'static hushwire::CryptoProvider,
+) -> Result<Value, String> {
+    let mut config = input.config;
+    config.provider = p;
+    let mut session = Session::from_stored(&input.state, &config).map_err(kind)?;
     if let Some(plaintext) = &input.encrypt {
         let envelope = session.encrypt(plaintext).map_err(kind)?;
         return Ok(json!({

@@ -7,7 +7,7 @@ use hushwire::{IdentityKeyPair, hazmat};
 use serde_json::{Value, json};
 
 pub(super) fn inputs() -> Vec<(&'static str, Value)> {
-    let spk = hazmat::x25519_public_key(&seed(11));
+    let spk = hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(11));
     let mut out = vec![
         (
             "id 1, created 2025-06-15",
@@ -19,7 +19,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         ),
         (
             "largest id and time",
-            json!({ "seed": h(seed(3)), "id": u32::MAX, "created_at": u64::MAX, "public_key": h(hazmat::x25519_public_key(&seed(12))) }),
+            json!({ "seed": h(seed(3)), "id": u32::MAX, "created_at": u64::MAX, "public_key": h(hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(12))) }),
         ),
     ];
     // Negative cases: verification of a given signature.

@@ -340,8 +340,12 @@ impl TranscriptInput {
 
 /// Runs a transcript: Bob draws his identity, signed prekey (id 1, created_at 1750000000) and
 /// optional one-time prekey (id 1) from his RNG; Alice draws her identity, then initiates.
-pub(super) fn compute(input: &TranscriptInput) -> Result<Value, String> {
+pub(super) fn compute(
+    input: &TranscriptInput,
+    p: &'static hushwire::CryptoProvider,
+) -> Result<Value, String> {
     let mut config = input.config;
+    config.provider = p;
     if let Some(max_skip) = input.max_skip {
         config.max_skip = max_skip;
     }

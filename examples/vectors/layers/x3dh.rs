@@ -2,6 +2,7 @@
 
 use super::json::{Fields, h, kind};
 use super::seed;
+use hushwire::CryptoProvider;
 use hushwire::{IdentityKeyPair, hazmat};
 use serde_json::{Value, json};
 
@@ -95,7 +96,7 @@ impl X3dhInput {
 
 /// X3DH run by both sides, which must agree; with a base public key override, the responder's
 /// side alone.
-pub(super) fn compute(input: &X3dhInput) -> Result<Value, String> {
+pub(super) fn compute(input: &X3dhInput, p: &CryptoProvider) -> Result<Value, String> {
     let alice_seed = &input.alice_seed;
     let bob_seed = &input.bob_seed;
     let spk_secret = &input.bob_signed_prekey_secret;
@@ -107,6 +108,7 @@ pub(super) fn compute(input: &X3dhInput) -> Result<Value, String> {
     let base_secret = match &input.alice_base {
         AliceBase::PublicOverride(base) => {
             let responder = hazmat::x3dh_responder(
+                p,
                 bob_seed,
                 spk_secret,
                 otk_secret.as_ref(),
@@ -118,9 +120,10 @@ pub(super) fn compute(input: &X3dhInput) -> Result<Value, String> {
         }
         AliceBase::Secret(secret) => secret,
     };
-    let spk_public = hazmat::x25519_public_key(spk_secret);
-    let otk_public = otk_secret.map(|s| hazmat::x25519_public_key(&s));
+    let spk_public = hazmat::x25519_public_key(p, spk_secret);
+    let otk_public = otk_secret.map(|s| hazmat::x25519_public_key(p, &s));
     let initiator = hazmat::x3dh_initiator(
+        p,
         alice_seed,
         base_secret,
         &bob_identity,
@@ -128,8 +131,9 @@ pub(super) fn compute(input: &X3dhInput) -> Result<Value, String> {
         otk_public.as_ref().map(|k| &k[..]),
     )
     .map_err(kind)?;
-    let base_public = hazmat::x25519_public_key(base_secret);
+    let base_public = hazmat::x25519_public_key(p, base_secret);
     let responder = hazmat::x3dh_responder(
+        p,
         bob_seed,
         spk_secret,
         otk_secret.as_ref(),

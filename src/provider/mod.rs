@@ -1,0 +1,157 @@
+//! The crypto-provider seam: where the X25519 and ChaCha20-Poly1305 implementations come from.
+//!
+//! A [`CryptoProvider`] is a value, chosen in [`crate::Config::provider`]: there is no global
+//! state, and the default, [`RUST_CRYPTO`], needs no choice at all. With the `aws-lc-rs` cargo
+//! feature, [`AWS_LC_RS`] runs the same two primitives on AWS-LC's assembly, for backends
+//! (about twice as fast for Diffie-Hellman and bulk encryption; benches/README.md has the
+//! figures).
+//!
+//! The seam is deliberately narrow. A provider computes; hushwire checks. Everything the
+//! protocol refuses (non-canonical and small-order public keys, an all-zero shared secret,
+//! plaintexts past the AEAD's limit, strict decoding) is decided above the seam, in code
+//! shared by every provider, so every provider refuses exactly the same inputs and produces
+//! exactly the same bytes. What stays off the seam, and why (both measured, benches/README.md):
+//!
+//! - Ed25519 stays on `ed25519-dalek`, whose `verify_strict` semantics SPEC.md 2.1 fixes.
+//! - HMAC-SHA256, HKDF-SHA256 and SHA-256 stay on the RustCrypto crates: their calls are a
+//!   few hundred bytes each, and AWS-LC's per-call overhead makes them slower there, not
+//!   faster.
+//!
+//! A provider is a `&'static` value of plain function tables, so a [`crate::Config`] stays
+//! `Copy` and a provider call costs one indirect call.
+//!
+//! ```
+//! let config = hushwire::Config::default();
+//! assert_eq!(config.provider.name, "rust-crypto");
+//! ```
+
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc_rs;
+mod rust_crypto;
+
+use core::fmt;
+
+#[cfg(feature = "aws-lc-rs")]
+pub use aws_lc_rs::AWS_LC_RS;
+pub use rust_crypto::RUST_CRYPTO;
+
+/// Length of a ChaCha20-Poly1305 key, of an X25519 secret, public key and shared secret.
+pub const KEY_LEN: usize = 32;
+/// Length of a ChaCha20-Poly1305 nonce.
+pub const NONCE_LEN: usize = 12;
+/// Length of a Poly1305 tag.
+pub const TAG_LEN: usize = 16;
+
+/// The implementations of the primitives a session runs on.
+///
+/// Providers are compared, printed and chosen by [`CryptoProvider::name`]. hushwire ships
+/// [`RUST_CRYPTO`] and, with the `aws-lc-rs` feature, [`AWS_LC_RS`]; a user may supply
+/// another, which must meet the contracts of [`ChaCha20Poly1305`] and [`X25519`] (the
+/// test kit's provider checks, run over RFC and Wycheproof vectors, are a way to show it).
+pub struct CryptoProvider {
+    /// A short stable name: `"rust-crypto"`, `"aws-lc-rs"`.
+    pub name: &'static str,
+    /// ChaCha20-Poly1305 (RFC 8439).
+    pub aead: &'static dyn ChaCha20Poly1305,
+    /// X25519 (RFC 7748).
+    pub x25519: &'static dyn X25519,
+}
+
+impl CryptoProvider {
+    /// The providers compiled into this build: [`RUST_CRYPTO`] first, then [`AWS_LC_RS`] when
+    /// the `aws-lc-rs` feature is on.
+    pub fn available() -> &'static [&'static CryptoProvider] {
+        AVAILABLE
+    }
+
+    /// The compiled-in provider called `name`, if any.
+    pub fn by_name(name: &str) -> Option<&'static CryptoProvider> {
+        Self::available().iter().copied().find(|p| p.name == name)
+    }
+}
+
+#[cfg(feature = "aws-lc-rs")]
+static AVAILABLE: &[&CryptoProvider] = &[&RUST_CRYPTO, &AWS_LC_RS];
+#[cfg(not(feature = "aws-lc-rs"))]
+static AVAILABLE: &[&CryptoProvider] = &[&RUST_CRYPTO];
+
+impl fmt::Debug for CryptoProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CryptoProvider({:?})", self.name)
+    }
+}
+
+impl PartialEq for CryptoProvider {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for CryptoProvider {}
+
+/// A provider refused an operation. It carries nothing: what failed is known from the call,
+/// and a provider's own error text could hold key-dependent detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderError;
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the crypto provider refused the operation")
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// ChaCha20-Poly1305 as RFC 8439 section 2.8 defines it, in place.
+///
+/// hushwire checks the plaintext length against its limit (SPEC.md 2.3) before calling, and
+/// treats any [`ProviderError`] from `open_in_place` as a failed authentication. An
+/// implementation must not release plaintext whose tag did not verify: on failure, what is
+/// left in `in_out` is discarded (and wiped) by the caller, never returned.
+pub trait ChaCha20Poly1305: Send + Sync {
+    /// Encrypts: `in_out` holds the plaintext followed by [`TAG_LEN`] bytes of room, and
+    /// becomes ciphertext || tag.
+    ///
+    /// # Errors
+    /// [`ProviderError`] if `in_out` is shorter than [`TAG_LEN`] or the implementation
+    /// refuses the length.
+    fn seal_in_place(
+        &self,
+        key: &[u8; KEY_LEN],
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<(), ProviderError>;
+
+    /// Decrypts: `in_out` holds ciphertext || tag; on success its first
+    /// `in_out.len() - TAG_LEN` bytes are the plaintext.
+    ///
+    /// # Errors
+    /// [`ProviderError`] if the tag does not verify or `in_out` is shorter than [`TAG_LEN`].
+    fn open_in_place(
+        &self,
+        key: &[u8; KEY_LEN],
+        nonce: &[u8; NONCE_LEN],
+        ad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<(), ProviderError>;
+}
+
+/// X25519 as RFC 7748 section 5 defines it: the scalar is clamped, the top bit of `u` is
+/// masked, and a non-canonical `u` is taken modulo 2^255 - 19.
+///
+/// Both operations are total. In particular `diffie_hellman` must write the all-zero output
+/// of a small-order `u` rather than refuse: the contributory check (SPEC.md 2.2) is
+/// hushwire's, above the seam, so that every provider refuses the same inputs the same way.
+pub trait X25519: Send + Sync {
+    /// X25519(secret, 9).
+    fn public_key(&self, secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN];
+
+    /// Writes X25519(secret, public) to `shared`.
+    fn diffie_hellman(
+        &self,
+        secret: &[u8; KEY_LEN],
+        public: &[u8; KEY_LEN],
+        shared: &mut [u8; KEY_LEN],
+    );
+}
