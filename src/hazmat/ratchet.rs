@@ -30,10 +30,10 @@ pub fn kdf_rk(
 
 /// KDF_CK (SPEC.md 6.3): returns (MK, CK').
 pub fn kdf_ck(chain_key: &[u8; 32]) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
-    let chain = ChainKey::new(*chain_key, 0);
+    let (message_key, next) = ChainKey::new(*chain_key, 0).step();
     (
-        Zeroizing::new(*chain.message_key().as_bytes()),
-        Zeroizing::new(*chain.next().as_bytes()),
+        Zeroizing::new(*message_key.as_bytes()),
+        Zeroizing::new(*next.as_bytes()),
     )
 }
 

@@ -22,15 +22,34 @@ pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) 
     }
 }
 
-/// HMAC-SHA256(key, data).
-pub(crate) fn hmac_sha256(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
-    // HMAC pads a key shorter than the 64-byte block with zeros (RFC 2104), so the padded
-    // block is the same key; it makes the call infallible without an unwrap.
+/// HMAC-SHA256 keyed with a 32-byte key. HMAC pads a key shorter than the 64-byte block with
+/// zeros (RFC 2104), so the padded block is the same key; it makes keying infallible without
+/// an unwrap.
+fn keyed(key: &[u8; 32]) -> Hmac<Sha256> {
     let mut block = zeroize::Zeroizing::new([0u8; 64]);
     block[..32].copy_from_slice(key);
-    let mut mac = <Hmac<Sha256> as KeyInit>::new(&(*block).into());
+    <Hmac<Sha256> as KeyInit>::new(&(*block).into())
+}
+
+/// HMAC-SHA256(key, data).
+pub(crate) fn hmac_sha256(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
+    let mut mac = keyed(key);
     mac.update(data);
     mac.finalize().into_bytes().into()
+}
+
+/// (HMAC-SHA256(key, a), HMAC-SHA256(key, b)), keying once: the inner and outer pad blocks are
+/// compressed a single time and the keyed state is cloned, which saves two of the eight
+/// SHA-256 compressions of a chain step (SPEC.md 6.3). Same bytes as two `hmac_sha256` calls.
+pub(crate) fn hmac_sha256_pair(key: &[u8; 32], a: &[u8], b: &[u8]) -> ([u8; 32], [u8; 32]) {
+    let mut first = keyed(key);
+    let mut second = first.clone();
+    first.update(a);
+    second.update(b);
+    (
+        first.finalize().into_bytes().into(),
+        second.finalize().into_bytes().into(),
+    )
 }
 
 /// HKDF-SHA256 of any length, `None` past 255 * 32 bytes (for known-answer tests).

@@ -119,10 +119,10 @@ impl DoubleRatchet {
             previous_counter: self.sending.previous_counter,
             counter,
         };
-        let message_key = self.sending.chain_key.message_key();
+        let (message_key, next) = self.sending.chain_key.step();
         let ciphertext =
             message_key.encrypt(crypto, &header.aead_associated_data(context), plaintext)?;
-        self.sending.chain_key = self.sending.chain_key.next();
+        self.sending.chain_key = next;
         Ok(RatchetMessage { header, ciphertext })
     }
 

@@ -59,17 +59,20 @@ impl ReceivingChain {
         let mut chain_key = self.chain_key.clone();
         while chain_key.index() < counter {
             if chain_key.index() >= first_kept {
+                let (message_key, next) = chain_key.step();
                 skipped.push(SkippedKey {
                     ratchet_key: self.ratchet_key,
                     counter: chain_key.index(),
-                    message_key: Box::new(chain_key.message_key()),
+                    message_key: Box::new(message_key),
                 });
+                chain_key = next;
+            } else {
+                chain_key = chain_key.next();
             }
-            chain_key = chain_key.next();
         }
-        let message_key = chain_key.message_key();
+        let (message_key, chain_key) = chain_key.step();
         Ok(Advanced {
-            chain_key: chain_key.next(),
+            chain_key,
             skipped,
             message_key,
         })
