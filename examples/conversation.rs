@@ -6,9 +6,9 @@
 //! same on every run.
 
 use hushwire::{
-    Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId, SignedPreKeyPair,
-    Timestamp,
+    Config, CryptoProvider, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
+    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId,
+    SignedPreKeyPair, Timestamp,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -28,9 +28,19 @@ fn text(bytes: &[u8]) -> String {
 
 fn main() -> Result<(), hushwire::Error> {
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let config = Config::default();
+    // The customer's app runs the default, pure-Rust provider; the business's backend picks
+    // AWS-LC's assembly (cargo feature `aws-lc-rs`) for speed. Every provider produces the same
+    // bytes and refuses the same inputs, so the two ends need not agree on one.
+    let customer_config = Config::default();
+    let mut business_config = Config::default();
+    business_config.provider =
+        CryptoProvider::by_name("aws-lc-rs").unwrap_or(&hushwire::provider::RUST_CRYPTO);
 
     println!("== 1. The business publishes its keys");
+    println!(
+        "   the business encrypts with the {} provider, the customer with {}",
+        business_config.provider.name, customer_config.provider.name
+    );
     let business = IdentityKeyPair::generate(&mut rng);
     let created = Timestamp::from_unix_seconds(1_764_000_000);
     let spk = SignedPreKeyPair::generate(&mut rng, &business, SignedPreKeyId(1), created);
@@ -54,12 +64,12 @@ fn main() -> Result<(), hushwire::Error> {
 
     println!("== 2. The customer fetches and verifies the bundle, then runs X3DH");
     let customer = IdentityKeyPair::generate(&mut rng);
-    let bundle = PreKeyBundleIn::decode(&bundle_bytes, &config)?.validate()?;
+    let bundle = PreKeyBundleIn::decode(&bundle_bytes, &customer_config)?.validate()?;
     println!(
         "   signed prekey signature verified (prekey id {})",
         bundle.signed_prekey().id().0
     );
-    let mut customer_session = Session::initiate(&mut rng, &customer, &bundle, &config)?;
+    let mut customer_session = Session::initiate(&mut rng, &customer, &bundle, &customer_config)?;
 
     println!("== 3. The customer writes first");
     let first = customer_session
@@ -73,7 +83,7 @@ fn main() -> Result<(), hushwire::Error> {
     );
 
     println!("== 4. The business accepts the first message");
-    let first_message = Envelope::decode(&first, &config)?.into_prekey()?;
+    let first_message = Envelope::decode(&first, &business_config)?.into_prekey()?;
     // The core touches no storage: look up the prekeys the message names, decrypt, and only
     // then delete the one-time prekey (a forged first message cannot burn one).
     let signed_prekey = store
@@ -91,7 +101,7 @@ fn main() -> Result<(), hushwire::Error> {
         signed_prekey,
         one_time_prekey,
         &first_message,
-        &config,
+        &business_config,
     )?;
     println!(
         "   decrypted (session {}…); now delete one-time prekey {}",
@@ -152,10 +162,10 @@ fn main() -> Result<(), hushwire::Error> {
         stored_business.len(),
         &business_session.id().to_string()[..16]
     );
-    let mut customer_session = Session::from_stored(stored_customer.as_bytes(), &config)?;
-    let mut business_session = Session::from_stored(stored_business.as_bytes(), &config)?;
+    let mut customer_session = Session::from_stored(stored_customer.as_bytes(), &customer_config)?;
+    let mut business_session = Session::from_stored(stored_business.as_bytes(), &business_config)?;
     let cut = &stored_business.as_bytes()[..stored_business.len() - 1];
-    match Session::from_stored(cut, &config) {
+    match Session::from_stored(cut, &business_config) {
         Err(error) => println!("   a row cut short is refused: {error}"),
         Ok(_) => println!("   a row cut short loaded (this is a bug)"),
     }
