@@ -42,7 +42,7 @@ pub struct Config {
     /// [`MAX_STORED_STATE_LEN`].)
     pub max_encoded_len: usize,
     /// Where X25519 and ChaCha20-Poly1305 come from. Default [`crate::provider::RUST_CRYPTO`],
-    /// the pure-Rust crates; with the `aws-lc-rs` feature, [`crate::provider::AWS_LC_RS`]
+    /// the pure-Rust crates; with the `aws-lc-rs` feature, `provider::AWS_LC_RS`
     /// is about twice as fast for Diffie-Hellman and bulk encryption. Every provider gives the
     /// same bytes and refuses the same inputs, so the two ends of a session, and a session
     /// stored under one and loaded under another, may differ.

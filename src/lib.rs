@@ -8,7 +8,7 @@
 //!
 //! X25519 and ChaCha20-Poly1305 come from a [`CryptoProvider`] chosen in [`Config::provider`]:
 //! [`provider::RUST_CRYPTO`] (pure Rust, the default) or, with the `aws-lc-rs` cargo feature,
-//! [`provider::AWS_LC_RS`] for backends. Both give the same bytes and refuse the same inputs.
+//! `provider::AWS_LC_RS` for backends. Both give the same bytes and refuse the same inputs.
 //!
 //! Design rules, enforced by the types:
 //! - our secrets and the peer's public keys are distinct types ([`IdentityKeyPair`] /

@@ -3,7 +3,7 @@
 //! Nothing here is needed to use hushwire: [`crate::Session`] calls these functions for you.
 //! Each one is a single step of SPEC.md, on plain bytes, so that an auditor can check the
 //! crate's own implementation of that step against published vectors. Secret outputs come back
-//! in [`Zeroizing`] buffers.
+//! in [`Zeroizing`](zeroize::Zeroizing) buffers.
 //!
 //! One module per layer; everything is re-exported here, so `hushwire::hazmat::kdf_rk` and
 //! `hushwire::hazmat::ratchet::kdf_rk` name the same function.

@@ -2,7 +2,7 @@
 //!
 //! A [`CryptoProvider`] is a value, chosen in [`crate::Config::provider`]: there is no global
 //! state, and the default, [`RUST_CRYPTO`], needs no choice at all. With the `aws-lc-rs` cargo
-//! feature, [`AWS_LC_RS`] runs the same two primitives on AWS-LC's assembly, for backends
+//! feature, `AWS_LC_RS` runs the same two primitives on AWS-LC's assembly, for backends
 //! (about twice as fast for Diffie-Hellman and bulk encryption; benches/README.md has the
 //! figures).
 //!
@@ -45,7 +45,7 @@ pub const TAG_LEN: usize = 16;
 /// The implementations of the primitives a session runs on.
 ///
 /// Providers are compared, printed and chosen by [`CryptoProvider::name`]. hushwire ships
-/// [`RUST_CRYPTO`] and, with the `aws-lc-rs` feature, [`AWS_LC_RS`]; a user may supply
+/// [`RUST_CRYPTO`] and, with the `aws-lc-rs` feature, `AWS_LC_RS`; a user may supply
 /// another, which must meet the contracts of [`ChaCha20Poly1305`] and [`X25519`] (the
 /// test kit's provider checks, run over RFC and Wycheproof vectors, are a way to show it).
 pub struct CryptoProvider {
@@ -58,7 +58,7 @@ pub struct CryptoProvider {
 }
 
 impl CryptoProvider {
-    /// The providers compiled into this build: [`RUST_CRYPTO`] first, then [`AWS_LC_RS`] when
+    /// The providers compiled into this build: [`RUST_CRYPTO`] first, then `AWS_LC_RS` when
     /// the `aws-lc-rs` feature is on.
     pub fn available() -> &'static [&'static CryptoProvider] {
         AVAILABLE
