@@ -46,7 +46,7 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     bundle: &PreKeyBundle,
 ) -> Result<InitiatorAgreement, Error> {
     let base = X25519Secret::generate(rng);
-    let dh = initiator_dh(
+    let (dh, base_key) = initiator_dh(
         crypto,
         ours,
         &base,
@@ -56,11 +56,12 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     )?;
     Ok(InitiatorAgreement {
         shared_key: derive_shared_key(&dh),
-        base_key: base.public_key(crypto),
+        base_key,
     })
 }
 
-/// DH1..DH3 [DH4] as the initiator computes them (SPEC.md 5.3).
+/// DH1..DH3 [DH4] as the initiator computes them (SPEC.md 5.3), and EK_A's public key: the
+/// base key's public key and its two or three agreements are one provider call.
 pub(crate) fn initiator_dh(
     crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
@@ -68,16 +69,17 @@ pub(crate) fn initiator_dh(
     their_identity: &IdentityKey,
     their_signed_prekey: &X25519PublicKey,
     their_one_time_prekey: Option<&X25519PublicKey>,
-) -> Result<Vec<SharedSecret>, Error> {
+) -> Result<(Vec<SharedSecret>, X25519PublicKey), Error> {
+    let their_identity = their_identity.x25519();
+    let mut theirs = Vec::with_capacity(3);
+    theirs.extend([&their_identity, their_signed_prekey]);
+    theirs.extend(their_one_time_prekey);
+    let (base_key, by_base) = base.public_key_and_agree(crypto, &theirs)?;
     // Room for DH4 up front: growing the Vec would free an unwiped copy of DH1..DH3.
     let mut dh = Vec::with_capacity(4);
     dh.push(ours.diffie_hellman(crypto, their_signed_prekey)?);
-    dh.push(base.diffie_hellman(crypto, &their_identity.x25519())?);
-    dh.push(base.diffie_hellman(crypto, their_signed_prekey)?);
-    if let Some(otk) = their_one_time_prekey {
-        dh.push(base.diffie_hellman(crypto, otk)?);
-    }
-    Ok(dh)
+    dh.extend(by_base);
+    Ok((dh, base_key))
 }
 
 /// The responder (Bob) side: SK from our keys and the initiator's identity and base key.
@@ -109,10 +111,15 @@ pub(crate) fn responder_dh(
     their_identity: &IdentityKey,
     their_base_key: &X25519PublicKey,
 ) -> Result<Vec<SharedSecret>, Error> {
+    // DH1 and DH3 share the signed prekey's secret: one provider call, two outputs.
+    let [dh1, dh3]: [SharedSecret; 2] = signed_prekey
+        .agree(crypto, &[&their_identity.x25519(), their_base_key])?
+        .try_into()
+        .map_err(|_| Error::NonContributoryKeyAgreement)?;
     let mut dh = Vec::with_capacity(4);
-    dh.push(signed_prekey.diffie_hellman(crypto, &their_identity.x25519())?);
+    dh.push(dh1);
     dh.push(ours.diffie_hellman(crypto, their_base_key)?);
-    dh.push(signed_prekey.diffie_hellman(crypto, their_base_key)?);
+    dh.push(dh3);
     if let Some(otk) = one_time_prekey {
         dh.push(otk.diffie_hellman(crypto, their_base_key)?);
     }

@@ -36,7 +36,7 @@ pub fn x3dh_initiator(
     let otk = their_one_time_prekey
         .map(X25519PublicKey::from_bytes)
         .transpose()?;
-    let dh = x3dh::initiator_dh(
+    let (dh, _base_key) = x3dh::initiator_dh(
         provider,
         &ours,
         &X25519Secret::from_array(*base_secret),

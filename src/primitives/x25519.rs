@@ -145,6 +145,47 @@ impl X25519Secret {
         X25519PublicKey(crypto.x25519.public_key(&self.0))
     }
 
+    /// Our public key and X25519(k, theirs[i]) for each `i`, in one provider call
+    /// ([`crate::provider::X25519::agree`]), refusing an all-zero output of any of them: for a
+    /// fresh key that is used straight away (X3DH's base key, a new ratchet key).
+    pub(crate) fn public_key_and_agree(
+        &self,
+        crypto: &CryptoProvider,
+        theirs: &[&X25519PublicKey],
+    ) -> Result<(X25519PublicKey, Vec<SharedSecret>), Error> {
+        let mut public = [0u8; X25519_LEN];
+        let shared = self.agree_into(crypto, Some(&mut public), theirs)?;
+        Ok((X25519PublicKey(public), shared))
+    }
+
+    /// X25519(k, theirs[i]) for each `i`, in one provider call, refusing an all-zero output.
+    pub(crate) fn agree(
+        &self,
+        crypto: &CryptoProvider,
+        theirs: &[&X25519PublicKey],
+    ) -> Result<Vec<SharedSecret>, Error> {
+        self.agree_into(crypto, None, theirs)
+    }
+
+    fn agree_into(
+        &self,
+        crypto: &CryptoProvider,
+        public_key: Option<&mut [u8; X25519_LEN]>,
+        theirs: &[&X25519PublicKey],
+    ) -> Result<Vec<SharedSecret>, Error> {
+        let publics: Vec<[u8; X25519_LEN]> = theirs.iter().map(|key| key.0).collect();
+        let mut shared = zeroize::Zeroizing::new(vec![[0u8; X25519_LEN]; theirs.len()]);
+        crypto
+            .x25519
+            .agree(&self.0, public_key, &publics, &mut shared);
+        // Room for every output up front: growing the Vec would free an unwiped copy.
+        let mut out = Vec::with_capacity(shared.len());
+        for bytes in shared.iter() {
+            out.push(checked(SharedSecret(*bytes))?);
+        }
+        Ok(out)
+    }
+
     /// X25519(k, their) through `crypto`, refusing an all-zero output.
     pub(crate) fn diffie_hellman(
         &self,
@@ -171,6 +212,12 @@ pub(crate) fn raw_diffie_hellman(
 ) -> Result<SharedSecret, Error> {
     let mut out = SharedSecret([0u8; X25519_LEN]);
     crypto.x25519.diffie_hellman(k, u, &mut out.0);
+    checked(out)
+}
+
+/// The contributory check of SPEC.md 2.2, in constant time: an all-zero output is
+/// [`Error::NonContributoryKeyAgreement`].
+fn checked(out: SharedSecret) -> Result<SharedSecret, Error> {
     if bool::from(out.0.ct_eq(&[0u8; X25519_LEN])) {
         return Err(Error::NonContributoryKeyAgreement);
     }

@@ -87,11 +87,17 @@ fn aws_diffie_hellman(
     public: &[u8; KEY_LEN],
     shared: &mut [u8; KEY_LEN],
 ) -> bool {
-    let Some(key) = import(secret) else {
-        return false;
-    };
+    import(secret).is_some_and(|key| aws_agree_with(&key, public, shared))
+}
+
+/// X25519(key, public) by AWS-LC with an imported key; false if it refused.
+fn aws_agree_with(
+    key: &agreement::PrivateKey,
+    public: &[u8; KEY_LEN],
+    shared: &mut [u8; KEY_LEN],
+) -> bool {
     agreement::agree(
-        &key,
+        key,
         agreement::UnparsedPublicKey::new(&agreement::X25519, public),
         ProviderError,
         |raw| {
@@ -120,6 +126,34 @@ impl X25519 for AwsLcX25519 {
             super::RUST_CRYPTO
                 .x25519
                 .diffie_hellman(secret, public, shared);
+        }
+    }
+
+    fn agree(
+        &self,
+        secret: &[u8; KEY_LEN],
+        public_key: Option<&mut [u8; KEY_LEN]>,
+        publics: &[[u8; KEY_LEN]],
+        shared: &mut [[u8; KEY_LEN]],
+    ) {
+        let Some(key) = import(secret) else {
+            return super::RUST_CRYPTO
+                .x25519
+                .agree(secret, public_key, publics, shared);
+        };
+        if let Some(public_key) = public_key {
+            let computed = key
+                .compute_public_key()
+                .ok()
+                .and_then(|public| <[u8; KEY_LEN]>::try_from(public.as_ref()).ok());
+            *public_key = computed.unwrap_or_else(|| self.public_key(secret));
+        }
+        for (public, out) in publics.iter().zip(shared.iter_mut()) {
+            if !aws_agree_with(&key, public, out) {
+                super::RUST_CRYPTO
+                    .x25519
+                    .diffie_hellman(secret, public, out);
+            }
         }
     }
 }
@@ -162,6 +196,34 @@ mod tests {
                 shared, [0; KEY_LEN],
                 "the fallback writes the zeros hushwire refuses"
             );
+        }
+    }
+
+    /// The one-import `agree` gives the bytes of the separate calls, small-order points
+    /// (fallback) mixed in, with and without the public key.
+    #[test]
+    fn agree_matches_the_separate_calls() {
+        let rust = &super::super::RUST_CRYPTO;
+        for i in 0..16u8 {
+            let secret = [i.wrapping_mul(29).wrapping_add(3); KEY_LEN];
+            let mut publics: Vec<[u8; KEY_LEN]> = (0..3u8)
+                .map(|j| rust.x25519.public_key(&[i ^ j ^ 0x33; KEY_LEN]))
+                .collect();
+            publics.push(SMALL_ORDER[usize::from(i) % SMALL_ORDER.len()]);
+            let mut shared = vec![[0x55u8; KEY_LEN]; publics.len()];
+            let mut public_key = [0u8; KEY_LEN];
+            AWS_LC_RS
+                .x25519
+                .agree(&secret, Some(&mut public_key), &publics, &mut shared);
+            assert_eq!(public_key, rust.x25519.public_key(&secret));
+            for (public, out) in publics.iter().zip(&shared) {
+                let mut expected = [0u8; KEY_LEN];
+                rust.x25519.diffie_hellman(&secret, public, &mut expected);
+                assert_eq!(*out, expected);
+            }
+            let mut again = vec![[0u8; KEY_LEN]; publics.len()];
+            AWS_LC_RS.x25519.agree(&secret, None, &publics, &mut again);
+            assert_eq!(again, shared);
         }
     }
 }

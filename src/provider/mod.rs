@@ -154,4 +154,27 @@ pub trait X25519: Send + Sync {
         public: &[u8; KEY_LEN],
         shared: &mut [u8; KEY_LEN],
     );
+
+    /// Everything one secret takes part in, in one call: X25519(secret, 9) into `public_key`
+    /// when it is given, and X25519(secret, `publics[i]`) into `shared[i]` for every `i` below
+    /// both lengths (hushwire passes equal lengths). A provider whose key set-up is costly
+    /// pays it once here: AWS-LC computes the public key on every import, so X3DH's base key
+    /// (its public key and three agreements) and each new ratchet key (its public key and one
+    /// agreement) import once instead of four and two times. The default calls
+    /// [`X25519::public_key`] and [`X25519::diffie_hellman`]; an override must give the same
+    /// bytes.
+    fn agree(
+        &self,
+        secret: &[u8; KEY_LEN],
+        public_key: Option<&mut [u8; KEY_LEN]>,
+        publics: &[[u8; KEY_LEN]],
+        shared: &mut [[u8; KEY_LEN]],
+    ) {
+        if let Some(public_key) = public_key {
+            *public_key = self.public_key(secret);
+        }
+        for (public, out) in publics.iter().zip(shared.iter_mut()) {
+            self.diffie_hellman(secret, public, out);
+        }
+    }
 }

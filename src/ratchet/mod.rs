@@ -16,7 +16,7 @@ use rand::CryptoRng;
 use crate::Error;
 use crate::config::Config;
 use crate::message::RatchetMessage;
-use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
 use crate::provider::CryptoProvider;
 use crate::x3dh::SharedKey;
 
@@ -57,11 +57,11 @@ impl DoubleRatchet {
         their_signed_prekey: &X25519PublicKey,
     ) -> Result<Self, Error> {
         let ratchet_secret = X25519Secret::generate(rng);
-        let dh = ratchet_secret.diffie_hellman(crypto, their_signed_prekey)?;
+        let (ratchet_public, dh) = one_agreement(crypto, &ratchet_secret, their_signed_prekey)?;
         let (root_key, chain_key) = RootKey::new(shared_key.0).advance(&dh);
         Ok(Self {
             root_key,
-            sending: SendingChain::new(crypto, ratchet_secret, chain_key, 0),
+            sending: SendingChain::from_parts(ratchet_secret, ratchet_public, chain_key, 0),
             receiving: Vec::new(),
             skipped: SkippedKeys::default(),
             retired: Vec::new(),
@@ -297,12 +297,26 @@ fn send_step<R: CryptoRng + ?Sized>(
     previous_counter: u32,
 ) -> Result<(RootKey, SendingChain), Error> {
     let ratchet_secret = X25519Secret::generate(rng);
-    let dh = ratchet_secret.diffie_hellman(crypto, their_ratchet_key)?;
+    let (ratchet_public, dh) = one_agreement(crypto, &ratchet_secret, their_ratchet_key)?;
     let (root_key, chain_key): (RootKey, ChainKey) = root_key.advance(&dh);
     Ok((
         root_key,
-        SendingChain::new(crypto, ratchet_secret, chain_key, previous_counter),
+        SendingChain::from_parts(ratchet_secret, ratchet_public, chain_key, previous_counter),
     ))
+}
+
+/// A fresh ratchet key's public key and its one agreement, in one provider call.
+fn one_agreement(
+    crypto: &CryptoProvider,
+    secret: &X25519Secret,
+    their: &X25519PublicKey,
+) -> Result<(X25519PublicKey, SharedSecret), Error> {
+    let (public, shared) = secret.public_key_and_agree(crypto, &[their])?;
+    // One key in, one output out.
+    let [shared]: [SharedSecret; 1] = shared
+        .try_into()
+        .map_err(|_| Error::NonContributoryKeyAgreement)?;
+    Ok((public, shared))
 }
 
 fn decrypt_with(

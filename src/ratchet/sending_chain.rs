@@ -2,7 +2,6 @@
 
 use crate::chain::chain_key::ChainKey;
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
-use crate::provider::CryptoProvider;
 
 /// DHs, CKs, and PN. `chain_key.index()` is N, the next message's counter.
 #[derive(Clone)]
@@ -14,22 +13,8 @@ pub(crate) struct SendingChain {
 }
 
 impl SendingChain {
-    pub(crate) fn new(
-        crypto: &CryptoProvider,
-        ratchet_secret: X25519Secret,
-        chain_key: ChainKey,
-        previous_counter: u32,
-    ) -> Self {
-        let ratchet_public = ratchet_secret.public_key(crypto);
-        Self {
-            ratchet_secret,
-            ratchet_public,
-            chain_key,
-            previous_counter,
-        }
-    }
-
-    /// A chain restored from storage, with its public key as stored (SPEC.md 9.2).
+    /// A chain with its ratchet key pair: the public key computed together with the
+    /// agreement that started the chain, or as stored (SPEC.md 9.2).
     pub(crate) fn from_parts(
         ratchet_secret: X25519Secret,
         ratchet_public: X25519PublicKey,
