@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use hushwire::{Acceptance, Config, Error, OneTimePreKeyId, PreKeyStore, Session, SignedPreKeyId};
+use hushwire::{Acceptance, Error, OneTimePreKeyId, PreKeyStore, Session, SignedPreKeyId};
 
 /// Bob with one-time prekey 7, Alice's first message to him, and the prekeys it names.
 fn first_message(seed: u64) -> (Responder, hushwire::PreKeyMessage) {
@@ -23,15 +23,7 @@ fn first_message(seed: u64) -> (Responder, hushwire::PreKeyMessage) {
 fn accept(bob: &Responder, first: &hushwire::PreKeyMessage, rng: &mut ChaCha20Rng) -> Acceptance {
     let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
     let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
-    Session::accept(
-        rng,
-        &bob.identity,
-        spk,
-        Some(otk),
-        first,
-        &Config::default(),
-    )
-    .unwrap()
+    Session::accept(rng, &bob.identity, spk, Some(otk), first, &config()).unwrap()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use hushwire::{Config, Envelope, Error, Session};
+use hushwire::{Envelope, Error, Session};
 use hushwire_testkit::conversation::{Conversation, Limits, Side};
 use rand::RngExt;
 
@@ -105,8 +105,7 @@ fn thousands_of_messages_with_drops_reorders_replays_and_reloads() {
             ..
         } = responder(&mut rng, true);
         let alice = initiator(&mut rng, &bundle);
-        let mut conversation =
-            Conversation::new(alice, &identity, store, Config::default(), rng, LIMITS);
+        let mut conversation = Conversation::new(alice, &identity, store, config(), rng, LIMITS);
         let mut steps = 0;
         while conversation.received() < 2500 {
             step(&mut conversation);
@@ -131,7 +130,7 @@ fn thousands_of_messages_with_drops_reorders_replays_and_reloads() {
 #[test]
 fn strictly_alternating_ping_pong() {
     let mut rng = rng(11);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     for i in 0..1000u32 {
         let (from, to) = if i % 2 == 0 {
             (&mut pair.alice, &mut pair.bob)
@@ -147,7 +146,7 @@ fn strictly_alternating_ping_pong() {
 #[test]
 fn save_and_reload_mid_conversation_then_keep_talking() {
     let mut rng = rng(12);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     // Leave a skipped key behind on Bob's side, then reload both.
     let delayed = pair.alice.encrypt(b"delayed").unwrap().encode();
     let next = pair.alice.encrypt(b"next").unwrap().encode();
@@ -156,8 +155,8 @@ fn save_and_reload_mid_conversation_then_keep_talking() {
 
     let alice_bytes = pair.alice.to_stored();
     let bob_bytes = pair.bob.to_stored();
-    let mut alice = Session::from_stored(alice_bytes.as_bytes(), &Config::default()).unwrap();
-    let mut bob = Session::from_stored(bob_bytes.as_bytes(), &Config::default()).unwrap();
+    let mut alice = Session::from_stored(alice_bytes.as_bytes(), &config()).unwrap();
+    let mut bob = Session::from_stored(bob_bytes.as_bytes(), &config()).unwrap();
     assert_eq!(alice.to_stored(), alice_bytes, "reload is lossless");
     assert_eq!(bob.to_stored(), bob_bytes, "reload is lossless");
 

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use hushwire::{
-    Config, Envelope, Error, IdentityKeyPair, OneTimePreKeyId, OneTimePreKeyPair, Session,
-    SignedPreKeyId, SignedPreKeyPair,
+    Envelope, Error, IdentityKeyPair, OneTimePreKeyId, OneTimePreKeyPair, Session, SignedPreKeyId,
+    SignedPreKeyPair,
 };
 use sha2::{Digest, Sha512};
 
@@ -47,7 +47,7 @@ fn debug_output_shows_no_secret() {
 
     // A session's Debug holds only public values: the only 32-byte runs of its serialized
     // state that appear in it are the two identity keys.
-    let pair = established_pair(&mut rng, Config::default());
+    let pair = established_pair(&mut rng, config());
     let text = format!("{:?}", pair.alice);
     let state = pair.alice.to_stored();
     let public = [
@@ -106,9 +106,9 @@ fn rfc8032_test_1_public_key() {
 #[test]
 fn non_canonical_envelopes_are_refused() {
     let mut rng = rng(51);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     let wire = pair.alice.encrypt(b"x").unwrap().encode();
-    let config = Config::default();
+    let config = config();
     assert!(Envelope::decode(&wire, &config).is_ok());
 
     // An unknown field (number 20, varint 0) appended.

@@ -5,12 +5,12 @@
 mod common;
 
 use common::*;
-use hushwire::{Config, Envelope, Error, Session};
+use hushwire::{Envelope, Error, Session};
 
 #[test]
 fn skipping_exactly_the_limit_works_and_one_more_fails() {
     let mut rng = rng(40);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_skip = 50;
     let mut pair = established_pair(&mut rng, config);
     // Bob's next message from Alice opens a new chain; skip 50 on it: allowed.
@@ -47,7 +47,7 @@ fn skipping_exactly_the_limit_works_and_one_more_fails() {
 #[test]
 fn previous_chain_skip_beyond_the_limit_fails() {
     let mut rng = rng(41);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_skip = 20;
     let mut pair = established_pair(&mut rng, config);
     let first = pair.alice.encrypt(b"a0").unwrap().encode();
@@ -75,7 +75,7 @@ fn previous_chain_skip_beyond_the_limit_fails() {
 #[test]
 fn stored_skipped_keys_are_capped_oldest_first() {
     let mut rng = rng(42);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_skipped_keys = 10;
     let mut pair = established_pair(&mut rng, config);
     let wires: Vec<Vec<u8>> = (0..16u32)
@@ -101,7 +101,7 @@ fn stored_skipped_keys_are_capped_oldest_first() {
 #[test]
 fn at_most_five_receiving_chains_are_kept() {
     let mut rng = rng(43);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     for round in 0..12 {
         let wire = pair.alice.encrypt(b"ping").unwrap().encode();
         pair.bob.decrypt_bytes(&mut rng, &wire).unwrap();
@@ -116,7 +116,7 @@ fn at_most_five_receiving_chains_are_kept() {
 #[test]
 fn lowering_a_limit_trims_stored_sessions_instead_of_breaking_them() {
     let mut rng = rng(46);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     let mut old_message = Vec::new();
     for round in 0..6 {
         let wire = pair.alice.encrypt(b"ping").unwrap().encode();
@@ -128,7 +128,7 @@ fn lowering_a_limit_trims_stored_sessions_instead_of_breaking_them() {
         pair.alice.decrypt_bytes(&mut rng, &wire).unwrap();
     }
     assert_eq!(pair.bob.receiving_chain_count(), 5);
-    let mut small = Config::default();
+    let mut small = config();
     small.max_receiving_chains = 2;
     let mut reloaded = Session::from_stored(pair.bob.to_stored().as_bytes(), &small).unwrap();
     assert_eq!(reloaded.receiving_chain_count(), 2);
@@ -145,8 +145,8 @@ fn lowering_a_limit_trims_stored_sessions_instead_of_breaking_them() {
 #[test]
 fn oversized_input_is_refused_before_parsing() {
     let mut rng = rng(44);
-    let mut pair = established_pair(&mut rng, Config::default());
-    let mut small = Config::default();
+    let mut pair = established_pair(&mut rng, config());
+    let mut small = config();
     small.max_encoded_len = 200;
     pair.bob.set_config(&small);
     let wire = pair.alice.encrypt(&[0u8; 300]).unwrap().encode();
@@ -168,7 +168,7 @@ fn oversized_input_is_refused_before_parsing() {
 #[test]
 fn encrypt_refuses_what_the_peer_could_not_decode_without_advancing() {
     let mut rng = rng(45);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_encoded_len = 1000;
     let mut pair = established_pair(&mut rng, config);
     let before = pair.alice.to_stored();
@@ -189,7 +189,7 @@ fn encrypt_refuses_what_the_peer_could_not_decode_without_advancing() {
 #[test]
 fn a_large_max_skip_keeps_only_max_skipped_keys_in_memory() {
     let mut rng = rng(47);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_skip = 100_000;
     config.max_skipped_keys = 10;
     let mut pair = established_pair(&mut rng, config);
@@ -225,7 +225,7 @@ fn a_large_max_skip_keeps_only_max_skipped_keys_in_memory() {
 #[test]
 fn huge_limits_neither_panic_nor_abort() {
     for huge in [usize::MAX, 1 << 55, (1 << 16) + 1] {
-        let mut config = Config::default();
+        let mut config = config();
         config.max_receiving_chains = huge;
         config.max_retired_chains = huge;
         config.max_skipped_keys = huge;

@@ -204,8 +204,9 @@ fn hostile_peer(seed: u64, config: Config, chains: usize, repeats: usize) -> Lim
     limits
 }
 
-fn config(max_skip: u32, max_skipped_keys: usize, chains: usize, retired: usize) -> Config {
-    let mut config = Config::default();
+/// The test kit's configuration ([`config`]) with these limits.
+fn limited(max_skip: u32, max_skipped_keys: usize, chains: usize, retired: usize) -> Config {
+    let mut config = config();
     config.max_skip = max_skip;
     config.max_skipped_keys = max_skipped_keys;
     config.max_receiving_chains = chains;
@@ -235,7 +236,7 @@ fn the_bound_is_derived_from_the_encoding() {
 #[test]
 fn each_stored_key_adds_at_most_one_derived_entry() {
     let mut rng = rng(70);
-    let config = Config::default();
+    let config = config();
     let mut pair = established_pair(&mut rng, config);
     let opener = pair.alice.encrypt(b"opens the chain").unwrap();
     pair.bob.decrypt(&mut rng, &opener).unwrap();
@@ -257,7 +258,7 @@ fn each_stored_key_adds_at_most_one_derived_entry() {
 
 #[test]
 fn hostile_peer_at_the_default_limits() {
-    let config = Config::default();
+    let config = config();
     let limits = hostile_peer(71, config, 8, 2);
     assert_eq!(limits.peak_skipped, config.max_skipped_keys);
     assert!(limits.peak_len <= state_bound(&config));
@@ -269,7 +270,7 @@ fn hostile_peer_accumulating_across_many_chains() {
     // The store holds more than one message's worth, so keys of several chains pile up and the
     // oldest are evicted; more chains than receiving + retired slots, so chains are retired and
     // retired keys forgotten.
-    let config = config(40, 300, 3, 4);
+    let config = limited(40, 300, 3, 4);
     let limits = hostile_peer(72, config, 30, 3);
     assert_eq!(limits.peak_skipped, config.max_skipped_keys);
     assert!(limits.peak_len <= state_bound(&config));
@@ -278,7 +279,7 @@ fn hostile_peer_accumulating_across_many_chains() {
 #[test]
 fn hostile_peer_skipping_more_than_the_store_holds() {
     // One message may skip more keys than the store keeps: only the newest are kept.
-    let config = config(500, 120, 2, 3);
+    let config = limited(500, 120, 2, 3);
     let limits = hostile_peer(73, config, 12, 2);
     assert_eq!(limits.peak_skipped, config.max_skipped_keys);
 }
@@ -286,7 +287,7 @@ fn hostile_peer_skipping_more_than_the_store_holds() {
 #[test]
 fn hostile_peer_with_a_single_receiving_chain() {
     // max_receiving_chains = 0 acts as 1.
-    let config = config(60, 100, 0, 2);
+    let config = limited(60, 100, 0, 2);
     let limits = hostile_peer(74, config, 15, 2);
     assert_eq!(limits.peak_skipped, config.max_skipped_keys);
 }

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use hushwire::{
-    Config, Envelope, Error, IdentityKey, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
+    Envelope, Error, IdentityKey, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
     OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId,
     SignedPreKeyPair, X25519PublicKey,
 };
@@ -47,7 +47,7 @@ fn a_one_time_prekey_is_consumed_exactly_once() {
     );
     let carol = IdentityKeyPair::generate(&mut rng);
     let mut carol_session =
-        Session::initiate(&mut rng, &carol, &bob_side.bundle, &Config::default()).unwrap();
+        Session::initiate(&mut rng, &carol, &bob_side.bundle, &config()).unwrap();
     let carol_first = prekey(carol_session.encrypt(b"me too").unwrap());
     assert_eq!(
         bob_side.accept(&mut rng, &carol_first).unwrap_err(),
@@ -70,14 +70,8 @@ fn unknown_prekeys_are_reported_by_id() {
 
     let mut empty = InMemoryPreKeyStore::new();
     assert_eq!(
-        Session::accept_with_store(
-            &mut rng,
-            &bob_side.identity,
-            &mut empty,
-            &first,
-            &Config::default()
-        )
-        .unwrap_err(),
+        Session::accept_with_store(&mut rng, &bob_side.identity, &mut empty, &first, &config())
+            .unwrap_err(),
         Error::UnknownSignedPreKey { id: 1 }
     );
     // Signed prekey present, one-time prekey never issued.
@@ -89,14 +83,8 @@ fn unknown_prekeys_are_reported_by_id() {
         hushwire::Timestamp::from_unix_seconds(0),
     ));
     assert_eq!(
-        Session::accept_with_store(
-            &mut rng,
-            &bob_side.identity,
-            &mut no_otk,
-            &first,
-            &Config::default()
-        )
-        .unwrap_err(),
+        Session::accept_with_store(&mut rng, &bob_side.identity, &mut no_otk, &first, &config())
+            .unwrap_err(),
         Error::UnknownOneTimePreKey { id: 7 }
     );
 }
@@ -125,7 +113,7 @@ fn a_bundle_with_a_bad_signature_does_not_validate() {
         let mut bad = *signature;
         bad[i] ^= 0x01;
         let tampered = replace_once(&wire, signature, &bad);
-        let bundle = PreKeyBundleIn::decode(&tampered, &Config::default()).unwrap();
+        let bundle = PreKeyBundleIn::decode(&tampered, &config()).unwrap();
         assert_eq!(
             bundle.validate().unwrap_err(),
             Error::InvalidSignature,
@@ -139,7 +127,7 @@ fn a_bundle_with_a_bad_signature_does_not_validate() {
         &bob_side.bundle.identity_key().to_bytes(),
         &mallory.public_key().to_bytes(),
     );
-    let bundle = PreKeyBundleIn::decode(&impostor, &Config::default()).unwrap();
+    let bundle = PreKeyBundleIn::decode(&impostor, &config()).unwrap();
     assert_eq!(bundle.validate().unwrap_err(), Error::InvalidSignature);
     let other_spk = SignedPreKeyPair::generate(
         &mut rng,
@@ -152,7 +140,7 @@ fn a_bundle_with_a_bad_signature_does_not_validate() {
         bob_side.bundle.signed_prekey().public_key().as_bytes(),
         other_spk.public().public_key().as_bytes(),
     );
-    let bundle = PreKeyBundleIn::decode(&swapped, &Config::default()).unwrap();
+    let bundle = PreKeyBundleIn::decode(&swapped, &config()).unwrap();
     assert_eq!(bundle.validate().unwrap_err(), Error::InvalidSignature);
 }
 
@@ -164,8 +152,8 @@ fn every_byte_of_a_bundle_is_checked() {
     for i in 0..wire.len() {
         let mut tampered = wire.clone();
         tampered[i] ^= 0x01;
-        let result = PreKeyBundleIn::decode(&tampered, &Config::default())
-            .and_then(PreKeyBundleIn::validate);
+        let result =
+            PreKeyBundleIn::decode(&tampered, &config()).and_then(PreKeyBundleIn::validate);
         // The one-time prekey is not signed (as in Signal): a flip there yields a different,
         // valid bundle or an invalid key. Everything else must be refused.
         if let Ok(bundle) = result {
@@ -208,7 +196,7 @@ fn low_order_keys_are_refused_in_a_bundle() {
         for key in [&spk, &otk] {
             let bad = replace_once(&wire, key, &point);
             assert_eq!(
-                PreKeyBundleIn::decode(&bad, &Config::default()).unwrap_err(),
+                PreKeyBundleIn::decode(&bad, &config()).unwrap_err(),
                 Error::LowOrderPublicKey
             );
         }
@@ -226,7 +214,7 @@ fn low_order_keys_are_refused_in_a_bundle() {
         );
         let bad = replace_once(&wire, &identity, &point);
         assert_eq!(
-            PreKeyBundleIn::decode(&bad, &Config::default()).unwrap_err(),
+            PreKeyBundleIn::decode(&bad, &config()).unwrap_err(),
             Error::LowOrderPublicKey
         );
     }
@@ -249,7 +237,7 @@ fn low_order_keys_are_refused_in_a_prekey_message() {
         ] {
             let bad = replace_once(&wire, key, &point);
             assert_eq!(
-                Envelope::decode(&bad, &Config::default()).unwrap_err(),
+                Envelope::decode(&bad, &config()).unwrap_err(),
                 Error::LowOrderPublicKey
             );
         }
@@ -292,7 +280,7 @@ fn a_bundle_built_by_its_owner_round_trips() {
     );
     let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(3));
     let bundle = PreKeyBundle::new(&identity, &spk, Some(*otk.public())).unwrap();
-    let decoded = PreKeyBundleIn::decode(&bundle.encode(), &Config::default())
+    let decoded = PreKeyBundleIn::decode(&bundle.encode(), &config())
         .unwrap()
         .validate()
         .unwrap();
@@ -334,8 +322,8 @@ fn a_base_key_with_a_small_order_component_added_is_refused() {
     assert_ne!(altered, base);
     let k = [0x5au8; 32];
     assert_eq!(
-        *hushwire::hazmat::x25519(&hushwire::provider::RUST_CRYPTO, &k, &altered).unwrap(),
-        *hushwire::hazmat::x25519(&hushwire::provider::RUST_CRYPTO, &k, &base).unwrap()
+        *hushwire::hazmat::x25519(provider(), &k, &altered).unwrap(),
+        *hushwire::hazmat::x25519(provider(), &k, &base).unwrap()
     );
 
     // The X3DH fields are bound into the AEAD associated data, so the variant does not decrypt,
@@ -365,14 +353,8 @@ fn accept_fails_if_the_store_cannot_consume_the_one_time_prekey() {
     let first = prekey(alice.encrypt(b"hi").unwrap());
     let mut store = RacingStore(bob_side.store);
     assert_eq!(
-        Session::accept_with_store(
-            &mut rng,
-            &bob_side.identity,
-            &mut store,
-            &first,
-            &Config::default()
-        )
-        .unwrap_err(),
+        Session::accept_with_store(&mut rng, &bob_side.identity, &mut store, &first, &config())
+            .unwrap_err(),
         Error::OneTimePreKeyConsumed { id: 7 }
     );
 }

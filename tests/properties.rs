@@ -12,7 +12,7 @@ use hushwire_testkit::fuzz as targets;
 use hushwire_testkit::pb;
 
 use common::*;
-use hushwire::{Config, Envelope, Error, IdentityKeyPair, Session};
+use hushwire::{Envelope, Error, IdentityKeyPair, Session};
 use proptest::prelude::*;
 use prost::Message;
 use targets::{Op, Side};
@@ -77,7 +77,7 @@ proptest! {
         cut in prop::option::of(any::<prop::sample::Index>()),
     ) {
         let mut rng = rng(seed);
-        let mut pair = established_pair(&mut rng, Config::default());
+        let mut pair = established_pair(&mut rng, config());
         let wire = match case {
             // A new chain: Alice's first message after Bob's reply.
             0 => pair.alice.encrypt(b"new chain").unwrap().encode(),
@@ -131,7 +131,7 @@ proptest! {
             content: Some(pb::envelope::Content::Ratchet(message.clone())),
         }
         .encode_to_vec();
-        let envelope = Envelope::decode(&bytes, &Config::default()).unwrap();
+        let envelope = Envelope::decode(&bytes, &config()).unwrap();
         prop_assert_eq!(envelope.encode(), bytes);
         let Envelope::Ratchet(decoded) = envelope else { panic!("kind changed") };
         prop_assert_eq!(decoded.header().ratchet_key.to_bytes().to_vec(), message.ratchet_key);
@@ -168,7 +168,7 @@ proptest! {
             })),
         }
         .encode_to_vec();
-        let envelope = Envelope::decode(&bytes, &Config::default()).unwrap();
+        let envelope = Envelope::decode(&bytes, &config()).unwrap();
         prop_assert_eq!(envelope.encode(), bytes);
         let decoded = prekey(envelope);
         prop_assert_eq!(decoded.identity_key(), identity.public_key());
@@ -181,7 +181,7 @@ proptest! {
     fn arbitrary_bytes_decode_canonically_or_not_at_all(
         bytes in prop::collection::vec(any::<u8>(), 0..300),
     ) {
-        if let Ok(envelope) = Envelope::decode(&bytes, &Config::default()) {
+        if let Ok(envelope) = Envelope::decode(&bytes, &config()) {
             prop_assert_eq!(envelope.encode(), bytes);
         }
     }
@@ -190,7 +190,7 @@ proptest! {
     /// nothing.
     #[test]
     fn the_skip_limit_is_exact(seed in any::<u64>(), max_skip in 0u32..12, skip in 0u32..16) {
-        let mut config = Config::default();
+        let mut config = config();
         config.max_skip = max_skip;
         let mut rng = rng(seed);
         let mut pair = established_pair(&mut rng, config);
@@ -219,7 +219,7 @@ proptest! {
         order in Just((0..10u8).collect::<Vec<_>>()).prop_shuffle(),
     ) {
         let mut rng = rng(seed);
-        let mut pair = established_pair(&mut rng, Config::default());
+        let mut pair = established_pair(&mut rng, config());
         let wires: Vec<Vec<u8>> = (0..10u8)
             .map(|i| pair.alice.encrypt(&[i]).unwrap().encode())
             .collect();
@@ -244,7 +244,7 @@ proptest! {
         let mut bob_side = responder(&mut rng, true);
         let alice_identity = IdentityKeyPair::generate(&mut rng);
         let mut alice =
-            Session::initiate(&mut rng, &alice_identity, &bob_side.bundle, &Config::default())
+            Session::initiate(&mut rng, &alice_identity, &bob_side.bundle, &config())
                 .unwrap();
         let wires: Vec<Vec<u8>> = (0..5u8)
             .map(|i| alice.encrypt(&[i]).unwrap().encode())
@@ -255,7 +255,7 @@ proptest! {
         prop_assert_eq!(plaintext, vec![order[0]]);
         for &i in &order[1..] {
             let stored = bob.to_stored();
-            bob = Session::from_stored(stored.as_bytes(), &Config::default()).unwrap();
+            bob = Session::from_stored(stored.as_bytes(), &config()).unwrap();
             prop_assert_eq!(bob.to_stored(), stored);
             prop_assert_eq!(bob.decrypt_bytes(&mut rng, &wires[usize::from(i)]).unwrap(), vec![i]);
         }

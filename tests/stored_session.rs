@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// retired chains, and a pending initiator state, each as stored.
 fn busy_states(seed: u64) -> Vec<Vec<u8>> {
     let mut rng = rng(seed);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_receiving_chains = 2;
     let mut pair = established_pair(&mut rng, config);
     for round in 0..4 {
@@ -40,10 +40,10 @@ fn busy_states(seed: u64) -> Vec<Vec<u8>> {
 #[test]
 fn every_prefix_of_a_stored_session_is_refused() {
     for state in busy_states(1) {
-        assert!(Session::from_stored(&state, &Config::default()).is_ok());
+        assert!(Session::from_stored(&state, &config()).is_ok());
         for len in 0..state.len() {
             assert_eq!(
-                Session::from_stored(&state[..len], &Config::default()).map(|_| ()),
+                Session::from_stored(&state[..len], &config()).map(|_| ()),
                 Err(Error::SessionStateCorrupted),
                 "prefix of {len} of {} bytes",
                 state.len()
@@ -60,7 +60,7 @@ fn every_flipped_bit_of_a_stored_session_is_refused() {
             let mut damaged = state.clone();
             damaged[byte] ^= bit;
             assert_eq!(
-                Session::from_stored(&damaged, &Config::default()).map(|_| ()),
+                Session::from_stored(&damaged, &config()).map(|_| ()),
                 Err(Error::SessionStateCorrupted),
                 "byte {byte} bit {bit:#x}"
             );
@@ -86,8 +86,7 @@ fn the_session_id_is_the_spec_derivation_and_the_same_on_both_ends() {
     let mut rng = rng(4);
     let mut bob = responder(&mut rng, true);
     let alice_identity = hushwire::IdentityKeyPair::generate(&mut rng);
-    let mut alice =
-        Session::initiate(&mut rng, &alice_identity, &bob.bundle, &Config::default()).unwrap();
+    let mut alice = Session::initiate(&mut rng, &alice_identity, &bob.bundle, &config()).unwrap();
     let first = prekey(alice.encrypt(b"hi").unwrap());
     // SPEC.md 9.3, by hand.
     let mut hash = Sha256::new();
@@ -104,7 +103,7 @@ fn the_session_id_is_the_spec_derivation_and_the_same_on_both_ends() {
     let reply = bob_session.encrypt(b"hello").unwrap().encode();
     alice.decrypt_bytes(&mut rng, &reply).unwrap();
     assert!(alice.has_received());
-    let reloaded = Session::from_stored(alice.to_stored().as_bytes(), &Config::default()).unwrap();
+    let reloaded = Session::from_stored(alice.to_stored().as_bytes(), &config()).unwrap();
     assert_eq!(reloaded.id().to_bytes(), expected);
     assert_eq!(format!("{}", reloaded.id()), hex::encode(expected));
 }
@@ -129,7 +128,7 @@ fn store_after_skipping(config: Config, skip: u32) -> usize {
 fn a_small_max_encoded_len_does_not_make_a_state_unloadable() {
     // Issue 9: with max_encoded_len = 64 KiB and the default 2000 skipped keys, a peer that
     // skips 2000 messages made the state larger than its own loader accepted.
-    let mut config = Config::default();
+    let mut config = config();
     config.max_encoded_len = 64 * 1024;
     let len = store_after_skipping(config, 2000);
     assert!(len > config.max_encoded_len, "{len} bytes");
@@ -139,7 +138,7 @@ fn a_small_max_encoded_len_does_not_make_a_state_unloadable() {
 fn limits_above_the_stored_ceiling_still_store_and_load() {
     // Issue 9: with max_skip = max_skipped_keys = 70_000, loading failed on the 65,536-entry
     // ceiling. Now the count limits take effect up to that ceiling.
-    let mut config = Config::default();
+    let mut config = config();
     config.max_skip = 70_000;
     config.max_skipped_keys = 70_000;
     store_after_skipping(config, 70_000);
@@ -156,7 +155,7 @@ fn limits_above_the_stored_ceiling_still_store_and_load() {
 #[test]
 fn stored_sessions_and_seeds_are_redacted() {
     let mut rng = rng(7);
-    let pair = established_pair(&mut rng, Config::default());
+    let pair = established_pair(&mut rng, config());
     let stored = pair.bob.to_stored();
     let text = format!("{stored:?}");
     assert_eq!(

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use hushwire::{Config, Envelope, Error, Session};
+use hushwire::{Envelope, Error, Session};
 
 /// Every single-bit flip (bit 0 and bit 7) of every byte of `wire`, and every truncation, must
 /// fail to decrypt on `session` and leave it unchanged. Then the genuine message decrypts.
@@ -64,7 +64,7 @@ fn assert_tamper_proof(
 #[test]
 fn every_byte_of_a_message_on_an_existing_chain() {
     let mut rng = rng(20);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     // Bob has a receiving chain for Alice's current ratchet key already.
     let wire = pair.alice.encrypt(b"warm-up").unwrap().encode();
     pair.bob.decrypt_bytes(&mut rng, &wire).unwrap();
@@ -75,7 +75,7 @@ fn every_byte_of_a_message_on_an_existing_chain() {
 #[test]
 fn every_byte_of_a_message_with_a_dh_ratchet_step() {
     let mut rng = rng(21);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     // Alice has received Bob's reply, so her next message carries a new ratchet key for Bob.
     let wire = pair.alice.encrypt(b"new chain").unwrap().encode();
     let Envelope::Ratchet(message) = decode(&wire) else {
@@ -88,7 +88,7 @@ fn every_byte_of_a_message_with_a_dh_ratchet_step() {
 #[test]
 fn every_byte_of_a_message_decrypted_from_a_skipped_key() {
     let mut rng = rng(22);
-    let mut pair = established_pair(&mut rng, Config::default());
+    let mut pair = established_pair(&mut rng, config());
     let delayed = pair.alice.encrypt(b"delayed").unwrap().encode();
     let later = pair.alice.encrypt(b"later").unwrap().encode();
     pair.bob.decrypt_bytes(&mut rng, &later).unwrap();
@@ -118,7 +118,7 @@ fn every_byte_of_a_first_message_leaves_the_prekey_store_alone() {
     let mut bob_side = responder(&mut rng, true);
     let mut alice = initiator(&mut rng, &bob_side.bundle);
     let wire = alice.encrypt(b"first").unwrap().encode();
-    let config = Config::default();
+    let config = config();
     for i in 0..wire.len() {
         let mut tampered = wire.clone();
         tampered[i] ^= 0x01;
@@ -155,7 +155,7 @@ fn every_byte_of_a_first_message_leaves_the_prekey_store_alone() {
 #[test]
 fn replay_wrong_version_unknown_chain_and_skip_beyond_limit_leave_state_unchanged() {
     let mut rng = rng(25);
-    let mut config = Config::default();
+    let mut config = config();
     config.max_skip = 10;
     let mut pair = established_pair(&mut rng, config);
     let wire = pair.alice.encrypt(b"once").unwrap().encode();

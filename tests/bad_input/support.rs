@@ -31,10 +31,10 @@ pub(crate) fn hex32(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()
 }
 
-/// The default configuration.
-pub(crate) fn config() -> Config {
-    Config::default()
-}
+/// The test kit's configuration: the default, with the crypto provider that
+/// `HUSHWIRE_TEST_PROVIDER` chooses (re-exported, so that modules importing both `common` and
+/// `support` see one `config`).
+pub(crate) use crate::common::config;
 
 /// The error `Envelope::decode` returns for `bytes`.
 pub(crate) fn decode_error(bytes: &[u8]) -> Error {

@@ -3,6 +3,6 @@
 #![allow(unused_imports, unreachable_pub)]
 
 pub use hushwire_testkit::fixtures::{
-    ChaCha20Rng, Pair, RacingStore, Responder, SeedableRng, copy, decode, established_pair,
-    initiator, prekey, responder, rng,
+    ChaCha20Rng, PROVIDER_VAR, Pair, RacingStore, Responder, SeedableRng, config, copy, decode,
+    established_pair, initiator, prekey, provider, responder, rng,
 };

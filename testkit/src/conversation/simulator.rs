@@ -36,8 +36,13 @@ pub fn plaintext_for(side: Side, counter: u32) -> Vec<u8> {
 /// Two parties talking: Alice from a session that has not sent yet, Bob from his identity and
 /// prekey store (he gets a session by accepting one of her first messages). Every operation
 /// checks its invariants as it runs and panics when one fails.
+///
+/// Each side has its own [`Config`] (the same one unless [`Conversation::with_configs`] says
+/// otherwise): the one it decodes and reloads with, and Bob's the one he accepts with, so the
+/// two sides may run on different crypto providers.
 pub struct Conversation<'a> {
-    config: Config,
+    alice_config: Config,
+    bob_config: Config,
     limits: Limits,
     rng: ChaCha20Rng,
     bob_identity: &'a IdentityKeyPair,
@@ -54,7 +59,7 @@ pub struct Conversation<'a> {
 impl<'a> Conversation<'a> {
     /// A conversation between `alice` (right after `Session::initiate`) and Bob, who accepts
     /// her first message with `bob_identity` and `store`. `rng` serves every decrypt and
-    /// accept; `config` every session and decoder.
+    /// accept; `config` every session and decoder, on both sides.
     pub fn new(
         alice: Session,
         bob_identity: &'a IdentityKeyPair,
@@ -64,7 +69,8 @@ impl<'a> Conversation<'a> {
         limits: Limits,
     ) -> Self {
         Self {
-            config,
+            alice_config: config,
+            bob_config: config,
             limits,
             rng,
             bob_identity,
@@ -76,6 +82,23 @@ impl<'a> Conversation<'a> {
             sent_by_alice: 0,
             sent_by_bob: 0,
             received: 0,
+        }
+    }
+
+    /// The same conversation with a configuration per side: `alice` for Alice's decoder and
+    /// reloads (her session itself keeps the one it was initiated with until a reload), `bob`
+    /// for Bob's accept, decoder and reloads. Call it before the first operation.
+    pub fn with_configs(mut self, alice: Config, bob: Config) -> Self {
+        self.alice_config = alice;
+        self.bob_config = bob;
+        self
+    }
+
+    /// The configuration of `side`.
+    pub fn config(&self, side: Side) -> &Config {
+        match side {
+            Side::Alice => &self.alice_config,
+            Side::Bob => &self.bob_config,
         }
     }
 
@@ -177,13 +200,13 @@ impl<'a> Conversation<'a> {
 
     /// Bob's answer to `bytes` before he has a session: accept it as a first message.
     fn accept(&mut self, bytes: &[u8]) -> Result<(Session, Vec<u8>), Error> {
-        match Envelope::decode(bytes, &self.config)? {
+        match Envelope::decode(bytes, &self.bob_config)? {
             Envelope::PreKey(message) => Session::accept_with_store(
                 &mut self.rng,
                 self.bob_identity,
                 &mut self.store,
                 &message,
-                &self.config,
+                &self.bob_config,
             ),
             _ => Err(Error::PreKeyMessageMismatch),
         }
@@ -193,7 +216,7 @@ impl<'a> Conversation<'a> {
     /// (or, Bob's first, be accepted) to the plaintext it was sent with. Deliveries alternate
     /// between `Session::decrypt_bytes` and `Envelope::decode` then `Session::decrypt`.
     pub fn deliver(&mut self, to: Side, index: u8) {
-        let (config, max_remembered) = (self.config, self.limits.max_remembered);
+        let (config, max_remembered) = (*self.config(to), self.limits.max_remembered);
         let inbox = self.inbox(to);
         if inbox.in_flight.is_empty() {
             return;
@@ -279,9 +302,22 @@ impl<'a> Conversation<'a> {
         expected
     }
 
-    /// `who` (if it has a session) is stored and loaded again: losslessly.
+    /// `who` (if it has a session) is stored and loaded again, with its configuration:
+    /// losslessly.
     pub fn reload(&mut self, who: Side) {
-        let config = self.config;
+        let config = *self.config(who);
+        self.reload_with(who, config);
+    }
+
+    /// `who` (if it has a session) is stored and loaded again with `config`, its configuration
+    /// from now on: another crypto provider, say. The reload must still be lossless and the
+    /// session must run on `config` (limits smaller than what the session holds would trim it
+    /// and fail the first check).
+    pub fn reload_with(&mut self, who: Side, config: Config) {
+        match who {
+            Side::Alice => self.alice_config = config,
+            Side::Bob => self.bob_config = config,
+        }
         let session = match who {
             Side::Alice => &mut self.alice,
             Side::Bob => match self.bob.as_mut() {
@@ -292,6 +328,11 @@ impl<'a> Conversation<'a> {
         let bytes = session.to_stored();
         *session = Session::from_stored(bytes.as_bytes(), &config).expect("a stored session loads");
         assert_eq!(session.to_stored(), bytes, "a reload is lossless");
+        assert_eq!(
+            session.config(),
+            &config,
+            "a reload takes the given configuration"
+        );
     }
 
     /// A copy of the message at `index` in flight to `to`, with byte `byte` (modulo its

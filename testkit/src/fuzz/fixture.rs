@@ -34,7 +34,9 @@ pub struct Genuine {
 /// ratcheted twice, and each holds skipped keys for messages still in flight
 /// ([`Fixture::in_flight`]); some messages were already delivered ([`Fixture::delivered`]).
 pub struct Fixture {
-    /// The limits every target uses.
+    /// The configuration every target uses: [`crate::fixtures::config`] (the default, unless
+    /// `HUSHWIRE_TEST_PROVIDER` chooses another crypto provider; every provider gives the
+    /// same bytes, so the committed seed corpus is the same either way).
     pub config: Config,
     /// Bob (the responder of every target): his identity; signed prekeys id 1 (in every
     /// fresh store) and id 2 (signed but never put in a store); one-time prekeys 7, 8
@@ -90,7 +92,7 @@ fn receive(
 
 impl Fixture {
     fn build() -> Self {
-        let config = Config::default();
+        let config = crate::fixtures::config();
         let mut rng = rng(FIXTURE_SEED);
         // Draws: Bob's identity, signed prekeys 1 and 2, one-time prekeys 7 to 10, then
         // Alice's identity.
