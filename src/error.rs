@@ -95,6 +95,10 @@ pub enum Error {
     /// The application's store failed (a database or I/O error). It never carries secret
     /// material; see [`StoreError`].
     Store(StoreError),
+    /// The crypto provider ([`crate::Config::provider`]) refused an operation that hushwire's
+    /// own checks allowed. Never returned with the built-in providers (they refuse only what
+    /// hushwire checks first); possible with a third-party provider. Nothing is produced.
+    CryptoProviderFailed,
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -128,6 +132,8 @@ pub enum ErrorCategory {
     State,
     /// The application's store failed.
     Store,
+    /// The crypto provider refused an operation (a third-party provider's failure).
+    Provider,
 }
 
 impl Error {
@@ -158,6 +164,7 @@ impl Error {
             Self::SessionStateCorrupted => "SessionStateCorrupted",
             Self::NotAPreKeyMessage => "NotAPreKeyMessage",
             Self::Store(_) => "Store",
+            Self::CryptoProviderFailed => "CryptoProviderFailed",
         }
     }
 
@@ -185,6 +192,7 @@ impl Error {
             | Self::CounterExhausted => ErrorCategory::Limit,
             Self::InvalidSessionState | Self::SessionStateCorrupted => ErrorCategory::State,
             Self::Store(_) => ErrorCategory::Store,
+            Self::CryptoProviderFailed => ErrorCategory::Provider,
         }
     }
 
@@ -213,6 +221,7 @@ impl Error {
         "SessionStateCorrupted",
         "NotAPreKeyMessage",
         "Store",
+        "CryptoProviderFailed",
     ];
 }
 
@@ -338,6 +347,7 @@ impl fmt::Display for Error {
             }
             Self::NotAPreKeyMessage => f.write_str("expected a PreKeyMessage"),
             Self::Store(error) => write!(f, "store failed: {error}"),
+            Self::CryptoProviderFailed => f.write_str("the crypto provider refused the operation"),
         }
     }
 }
@@ -386,6 +396,7 @@ mod tests {
             Error::SessionStateCorrupted,
             Error::NotAPreKeyMessage,
             Error::Store(StoreError::new("disk full")),
+            Error::CryptoProviderFailed,
         ]
     }
 

@@ -18,8 +18,9 @@ pub(crate) const MAX_PLAINTEXT_LEN: u64 = (1 << 38) - 65;
 ///
 /// # Errors
 /// [`Error::TooLarge`] for a plaintext over [`MAX_PLAINTEXT_LEN`] (reachable only with a
-/// `max_encoded_len` of 256 GiB or more), checked here for every provider; nothing is
-/// produced then.
+/// `max_encoded_len` of 256 GiB or more), checked here for every provider;
+/// [`Error::CryptoProviderFailed`] if the provider refuses a length this allows (the built-in
+/// ones never do). Nothing is produced then.
 pub(crate) fn seal_raw(
     crypto: &CryptoProvider,
     key: &[u8; 32],
@@ -41,7 +42,7 @@ pub(crate) fn seal_raw(
         Ok(()) => Ok(out),
         Err(_) => {
             out.zeroize();
-            Err(too_large())
+            Err(Error::CryptoProviderFailed)
         }
     }
 }

@@ -44,7 +44,8 @@ pub const TAG_LEN: usize = 16;
 
 /// The implementations of the primitives a session runs on.
 ///
-/// Providers are compared, printed and chosen by [`CryptoProvider::name`]. hushwire ships
+/// Providers are printed and found ([`CryptoProvider::by_name`]) by their name, and compared
+/// by identity. hushwire ships
 /// [`RUST_CRYPTO`] and, with the `aws-lc-rs` feature, `AWS_LC_RS`; a user may supply
 /// another, which must meet the contracts of [`ChaCha20Poly1305`] and [`X25519`] (the
 /// test kit's provider checks, run over RFC and Wycheproof vectors, are a way to show it).
@@ -81,9 +82,11 @@ impl fmt::Debug for CryptoProvider {
     }
 }
 
+/// Two providers are equal when they are the same value (the same `static`), not merely
+/// named alike: a user's provider called `"rust-crypto"` is not [`RUST_CRYPTO`].
 impl PartialEq for CryptoProvider {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
+        core::ptr::eq(self, other)
     }
 }
 
