@@ -39,7 +39,8 @@ fn main() -> Result<(), hushwire::Error> {
     println!("== 1. The business publishes its keys");
     println!(
         "   the business encrypts with the {} provider, the customer with {}",
-        business_config.provider.name, customer_config.provider.name
+        business_config.provider.name(),
+        customer_config.provider.name()
     );
     let business = IdentityKeyPair::generate(&mut rng);
     let created = Timestamp::from_unix_seconds(1_764_000_000);

@@ -7,7 +7,6 @@ use rand::CryptoRng;
 use crate::Error;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
-use crate::provider::RUST_CRYPTO;
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
 use crate::timestamp::Timestamp;
 
@@ -38,7 +37,7 @@ impl SignedPreKeyPair {
         created_at: Timestamp,
     ) -> Self {
         let secret = X25519Secret::generate(rng);
-        let public_key = secret.public_key(&RUST_CRYPTO);
+        let public_key = secret.builtin_public_key();
         let body = SignedPreKey::signed_body(id, created_at, &public_key);
         let signature = identity.sign(SignatureContext::SignedPreKey, &body);
         Self {
@@ -172,7 +171,7 @@ impl OneTimePreKeyPair {
         let secret = X25519Secret::generate(rng);
         let public = OneTimePreKey {
             id,
-            public_key: secret.public_key(&RUST_CRYPTO),
+            public_key: secret.builtin_public_key(),
         };
         Self { secret, public }
     }

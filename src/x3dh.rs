@@ -71,14 +71,23 @@ pub(crate) fn initiator_dh(
     their_one_time_prekey: Option<&X25519PublicKey>,
 ) -> Result<(Vec<SharedSecret>, X25519PublicKey), Error> {
     let their_identity = their_identity.x25519();
-    let mut theirs = Vec::with_capacity(3);
-    theirs.extend([&their_identity, their_signed_prekey]);
-    theirs.extend(their_one_time_prekey);
-    let (base_key, by_base) = base.public_key_and_agree(crypto, &theirs)?;
     // Room for DH4 up front: growing the Vec would free an unwiped copy of DH1..DH3.
     let mut dh = Vec::with_capacity(4);
     dh.push(ours.diffie_hellman(crypto, their_signed_prekey)?);
-    dh.extend(by_base);
+    let base_key = match their_one_time_prekey {
+        Some(otk) => {
+            let (base_key, [dh2, dh3, dh4]) =
+                base.public_key_and_agree(crypto, [&their_identity, their_signed_prekey, otk])?;
+            dh.extend([dh2, dh3, dh4]);
+            base_key
+        }
+        None => {
+            let (base_key, [dh2, dh3]) =
+                base.public_key_and_agree(crypto, [&their_identity, their_signed_prekey])?;
+            dh.extend([dh2, dh3]);
+            base_key
+        }
+    };
     Ok((dh, base_key))
 }
 
@@ -112,10 +121,7 @@ pub(crate) fn responder_dh(
     their_base_key: &X25519PublicKey,
 ) -> Result<Vec<SharedSecret>, Error> {
     // DH1 and DH3 share the signed prekey's secret: one provider call, two outputs.
-    let [dh1, dh3]: [SharedSecret; 2] = signed_prekey
-        .agree(crypto, &[&their_identity.x25519(), their_base_key])?
-        .try_into()
-        .map_err(|_| Error::NonContributoryKeyAgreement)?;
+    let [dh1, dh3] = signed_prekey.agree(crypto, [&their_identity.x25519(), their_base_key])?;
     let mut dh = Vec::with_capacity(4);
     dh.push(dh1);
     dh.push(ours.diffie_hellman(crypto, their_base_key)?);

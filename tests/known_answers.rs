@@ -169,7 +169,7 @@ fn wycheproof_x25519_with(p: &CryptoProvider) {
                     result.unwrap_err(),
                     Error::NonContributoryKeyAgreement,
                     "{}: tc {}",
-                    p.name,
+                    p.name(),
                     test.tc_id
                 );
                 refused_low_order += 1;

@@ -62,7 +62,7 @@ fn refused(session: &mut Session, bytes: &[u8], expected: Error) {
         session.decrypt_bytes(&mut rng, bytes),
         Err(expected),
         "on {}",
-        session.config().provider.name
+        session.config().provider.name()
     );
     assert_eq!(session.to_stored(), before, "state changed after a refusal");
     assert_eq!(
@@ -84,20 +84,20 @@ fn the_test_provider_variable_is_not_ignored() {
         Err(std::env::VarError::NotPresent) => "rust-crypto".to_owned(),
         Err(error) => panic!("{PROVIDER_VAR}: {error}"),
     };
-    assert_eq!(provider().name, expected);
-    assert_eq!(config().provider.name, expected);
+    assert_eq!(provider().name(), expected);
+    assert_eq!(config().provider.name(), expected);
     let mut rng = rng(1);
     let pair = established_pair(&mut rng, config());
-    assert_eq!(pair.alice.config().provider.name, expected);
-    assert_eq!(pair.bob.config().provider.name, expected);
+    assert_eq!(pair.alice.config().provider.name(), expected);
+    assert_eq!(pair.bob.config().provider.name(), expected);
     let mut bob = responder(&mut rng, true);
     let mut alice = initiator(&mut rng, &bob.bundle);
-    assert_eq!(alice.config().provider.name, expected);
+    assert_eq!(alice.config().provider.name(), expected);
     let first = prekey(alice.encrypt(b"hi").unwrap());
     let (accepted, _) = bob.accept(&mut rng, &first).unwrap();
-    assert_eq!(accepted.config().provider.name, expected);
+    assert_eq!(accepted.config().provider.name(), expected);
     assert_eq!(
-        hushwire_testkit::fuzz::fixture().config.provider.name,
+        hushwire_testkit::fuzz::fixture().config.provider.name(),
         expected,
         "the fuzz targets' fixture (and so the corpus replay) follows it too"
     );
@@ -132,7 +132,7 @@ fn receive(to: &mut Session, rng: &mut ChaCha20Rng, wire: &[u8], plaintext: &[u8
         Ok(got) => assert!(got == plaintext, "wrong plaintext"),
         Err(error) => panic!(
             "a genuine message failed on {}: {error:?}",
-            to.config().provider.name
+            to.config().provider.name()
         ),
     }
 }
@@ -256,8 +256,8 @@ fn the_same_randomness_gives_the_same_bytes_on_every_provider() {
             assert!(
                 got == want,
                 "entry {i} differs with Alice on {} and Bob on {}",
-                alice_on.name,
-                bob_on.name
+                alice_on.name(),
+                bob_on.name()
             );
         }
     }
@@ -330,8 +330,8 @@ fn a_session_stored_under_one_provider_continues_under_the_other() {
         assert!(
             transcripts[0] == transcripts[1],
             "loaded under {} and under {}, the sessions diverged",
-            second.name,
-            first.name
+            second.name(),
+            first.name()
         );
     }
 }
@@ -583,7 +583,7 @@ fn x25519_agrees_on_random_inputs_and_the_rfc_iterations() {
             hex::encode(k),
             "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51",
             "{}",
-            p.name
+            p.name()
         );
     }
 }
@@ -640,7 +640,7 @@ fn x3dh_refuses_bad_keys_alike_under_both_providers() {
                 errors(p, key),
                 vec![Some(Error::LowOrderPublicKey); 3],
                 "{} {key:02x?}",
-                p.name
+                p.name()
             );
         }
         for key in &non_canonical {
@@ -648,7 +648,7 @@ fn x3dh_refuses_bad_keys_alike_under_both_providers() {
                 errors(p, key),
                 vec![Some(Error::InvalidPublicKey); 3],
                 "{} {key:02x?}",
-                p.name
+                p.name()
             );
         }
     }
@@ -682,8 +682,8 @@ fn x3dh_refuses_bad_keys_alike_under_both_providers() {
         let responder =
             hazmat::x3dh_responder(p, &bob_seed, &spk, Some(&otk), &alice_key, &base_public)
                 .unwrap();
-        assert!(outputs(initiator) == reference, "{}", p.name);
-        assert!(outputs(responder) == reference, "{}", p.name);
+        assert!(outputs(initiator) == reference, "{}", p.name());
+        assert!(outputs(responder) == reference, "{}", p.name());
     }
 }
 
@@ -898,32 +898,34 @@ fn provider_aead_tables_meet_their_contract() {
         for len in 0..TAG_LEN {
             let mut buffer = vec![0x5a; len];
             assert_eq!(
-                p.aead.seal_in_place(&key, &nonce, ad, &mut buffer),
+                p.aead().seal_in_place(&key, &nonce, ad, &mut buffer),
                 Err(ProviderError),
                 "{} seal of {len} bytes",
-                p.name
+                p.name()
             );
             assert_eq!(
-                p.aead.open_in_place(&key, &nonce, ad, &mut buffer),
+                p.aead().open_in_place(&key, &nonce, ad, &mut buffer),
                 Err(ProviderError),
                 "{} open of {len} bytes",
-                p.name
+                p.name()
             );
         }
         for message in [&plaintext[..], &[]] {
             let mut buffer = [message, &[0u8; TAG_LEN]].concat();
-            p.aead.seal_in_place(&key, &nonce, ad, &mut buffer).unwrap();
+            p.aead()
+                .seal_in_place(&key, &nonce, ad, &mut buffer)
+                .unwrap();
             let by_other = hazmat::chacha20poly1305_seal(other(p), &key, &nonce, ad, message);
-            assert_eq!(Ok(&buffer), by_other.as_ref(), "{}", p.name);
+            assert_eq!(Ok(&buffer), by_other.as_ref(), "{}", p.name());
 
             for i in 0..buffer.len() {
                 let mut bad = buffer.clone();
                 bad[i] ^= 0x80;
                 assert_eq!(
-                    p.aead.open_in_place(&key, &nonce, ad, &mut bad),
+                    p.aead().open_in_place(&key, &nonce, ad, &mut bad),
                     Err(ProviderError),
                     "{} opened a message with byte {i} flipped",
-                    p.name
+                    p.name()
                 );
             }
             let mut wrong_key = key;
@@ -937,11 +939,13 @@ fn provider_aead_tables_meet_their_contract() {
             ] {
                 let mut attempt = buffer.clone();
                 assert_eq!(
-                    p.aead.open_in_place(k, n, a, &mut attempt),
+                    p.aead().open_in_place(k, n, a, &mut attempt),
                     Err(ProviderError)
                 );
             }
-            p.aead.open_in_place(&key, &nonce, ad, &mut buffer).unwrap();
+            p.aead()
+                .open_in_place(&key, &nonce, ad, &mut buffer)
+                .unwrap();
             assert_eq!(&buffer[..message.len()], message);
         }
     }
@@ -960,19 +964,19 @@ fn provider_x25519_tables_are_total() {
     for secret in secrets(19, 30) {
         for p in providers() {
             assert_eq!(
-                p.x25519.public_key(&secret),
+                p.x25519().public_key(&secret),
                 hazmat::x25519_public_key(other(p), &secret),
                 "{}",
-                p.name
+                p.name()
             );
             for point in &zero_outputs {
                 let mut shared = [0xa5u8; 32];
-                p.x25519.diffie_hellman(&secret, point, &mut shared);
-                assert_eq!(shared, [0u8; 32], "{} on {point:02x?}", p.name);
+                p.x25519().diffie_hellman(&secret, point, &mut shared);
+                assert_eq!(shared, [0u8; 32], "{} on {point:02x?}", p.name());
             }
             let point = rng.random::<[u8; 32]>();
             let mut shared = [0xa5u8; 32];
-            p.x25519.diffie_hellman(&secret, &point, &mut shared);
+            p.x25519().diffie_hellman(&secret, &point, &mut shared);
             assert_eq!(
                 Ok(shared),
                 hazmat::x25519(other(p), &secret, &point).map(|s| *s)
@@ -990,12 +994,12 @@ fn provider_x25519_tables_are_total() {
 #[test]
 fn providers_are_listed_found_by_name_and_shown() {
     let available = CryptoProvider::available();
-    let names: Vec<&str> = available.iter().map(|p| p.name).collect();
+    let names: Vec<&str> = available.iter().map(|p| p.name()).collect();
     assert_eq!(names, ["rust-crypto", "aws-lc-rs"]);
     assert!(std::ptr::eq(available[0], &RUST_CRYPTO));
     assert!(std::ptr::eq(available[1], &AWS_LC_RS));
     for p in providers() {
-        assert!(std::ptr::eq(CryptoProvider::by_name(p.name).unwrap(), p));
+        assert!(std::ptr::eq(CryptoProvider::by_name(p.name()).unwrap(), p));
     }
     for unknown in [
         "",

@@ -53,7 +53,7 @@ fn committed_vectors_verify_and_match_regeneration() {
                 report.failed.is_empty(),
                 "{} with {}: {:?}",
                 layer.file,
-                provider.name,
+                provider.name(),
                 report.failed
             );
             assert!(report.passed >= 2, "{} has too few cases", layer.file);

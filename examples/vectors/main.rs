@@ -54,7 +54,7 @@ fn main() -> ExitCode {
                 println!(
                     "{:<22} {:<12} {:>3} passed, {:>3} failed",
                     layer.file,
-                    provider.name,
+                    provider.name(),
                     report.passed,
                     report.failed.len()
                 );

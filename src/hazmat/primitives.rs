@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use crate::Error;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::primitives::kdf;
-use crate::primitives::x25519::{X25519Secret, raw_diffie_hellman};
+use crate::primitives::x25519::raw_diffie_hellman;
 use crate::provider::CryptoProvider;
 use crate::signature::SIGNATURE_LEN;
 
@@ -26,9 +26,7 @@ pub fn x25519(
 
 /// X25519(k, 9) through `provider`: the public key of an X25519 secret.
 pub fn x25519_public_key(provider: &CryptoProvider, secret: &[u8; 32]) -> [u8; 32] {
-    X25519Secret::from_array(*secret)
-        .public_key(provider)
-        .to_bytes()
+    provider.x25519.public_key(secret)
 }
 
 /// ChaCha20-Poly1305 (RFC 8439) encryption through `provider` and hushwire's length check,

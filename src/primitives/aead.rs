@@ -32,7 +32,10 @@ pub(crate) fn seal_raw(
         len: plaintext.len(),
         max: usize::try_from(MAX_PLAINTEXT_LEN).unwrap_or(usize::MAX),
     };
-    if u64::try_from(plaintext.len()).map_or(true, |len| len > MAX_PLAINTEXT_LEN) {
+    // The second bound matters on 32-bit targets only: the output buffer must fit in isize.
+    let over_limit = u64::try_from(plaintext.len()).map_or(true, |len| len > MAX_PLAINTEXT_LEN);
+    let over_memory = plaintext.len() > (isize::MAX as usize) - TAG_LEN;
+    if over_limit || over_memory {
         return Err(too_large());
     }
     let mut out = Vec::with_capacity(plaintext.len().saturating_add(TAG_LEN));
@@ -59,7 +62,10 @@ pub(crate) fn open_raw(
     ad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    if ciphertext.len() < TAG_LEN {
+    // Both bounds are hushwire's, for every provider: shorter than a tag, or longer than any
+    // ciphertext seal_raw produces.
+    let body = ciphertext.len().checked_sub(TAG_LEN);
+    if body.is_none_or(|len| u64::try_from(len).map_or(true, |len| len > MAX_PLAINTEXT_LEN)) {
         return Err(Error::DecryptionFailed);
     }
     let mut buf = ciphertext.to_vec();

@@ -140,50 +140,65 @@ impl X25519Secret {
         &self.0
     }
 
-    /// X25519(k, 9) through `crypto`.
-    pub(crate) fn public_key(&self, crypto: &CryptoProvider) -> X25519PublicKey {
-        X25519PublicKey(crypto.x25519.public_key(&self.0))
+    /// X25519(k, 9) through `crypto`. The provider's answer is checked like a received key
+    /// (canonical, not of small order): a faulty provider must not make us publish a key the
+    /// peer refuses, after our state has moved on.
+    ///
+    /// # Errors
+    /// [`Error::CryptoProviderFailed`] if the provider's public key fails that check.
+    pub(crate) fn public_key(&self, crypto: &CryptoProvider) -> Result<X25519PublicKey, Error> {
+        own_public_key(crypto.x25519.public_key(&self.0))
+    }
+
+    /// X25519(k, 9) with the built-in pure-Rust implementation, which cannot fail the checks:
+    /// for generating prekeys, which take no configuration.
+    pub(crate) fn builtin_public_key(&self) -> X25519PublicKey {
+        X25519PublicKey(crate::provider::RUST_CRYPTO.x25519.public_key(&self.0))
     }
 
     /// Our public key and X25519(k, theirs[i]) for each `i`, in one provider call
-    /// ([`crate::provider::X25519::agree`]), refusing an all-zero output of any of them: for a
-    /// fresh key that is used straight away (X3DH's base key, a new ratchet key).
-    pub(crate) fn public_key_and_agree(
+    /// ([`crate::provider::X25519::agree`]): for a fresh key used straight away (X3DH's base
+    /// key, a new ratchet key). Every output is checked as in [`Self::public_key`] and
+    /// [`Self::agree`].
+    pub(crate) fn public_key_and_agree<const N: usize>(
         &self,
         crypto: &CryptoProvider,
-        theirs: &[&X25519PublicKey],
-    ) -> Result<(X25519PublicKey, Vec<SharedSecret>), Error> {
+        theirs: [&X25519PublicKey; N],
+    ) -> Result<(X25519PublicKey, [SharedSecret; N]), Error> {
         let mut public = [0u8; X25519_LEN];
         let shared = self.agree_into(crypto, Some(&mut public), theirs)?;
-        Ok((X25519PublicKey(public), shared))
+        Ok((own_public_key(public)?, shared))
     }
 
-    /// X25519(k, theirs[i]) for each `i`, in one provider call, refusing an all-zero output.
-    pub(crate) fn agree(
+    /// X25519(k, theirs[i]) for each `i`, in one provider call, refusing an all-zero output of
+    /// any of them ([`Error::NonContributoryKeyAgreement`]).
+    pub(crate) fn agree<const N: usize>(
         &self,
         crypto: &CryptoProvider,
-        theirs: &[&X25519PublicKey],
-    ) -> Result<Vec<SharedSecret>, Error> {
+        theirs: [&X25519PublicKey; N],
+    ) -> Result<[SharedSecret; N], Error> {
         self.agree_into(crypto, None, theirs)
     }
 
-    fn agree_into(
+    /// The outputs live in arrays, never in a `Vec`: moving a secret out of a `Vec` frees its
+    /// buffer without wiping it. The provider writes into a wiped-on-drop array.
+    fn agree_into<const N: usize>(
         &self,
         crypto: &CryptoProvider,
         public_key: Option<&mut [u8; X25519_LEN]>,
-        theirs: &[&X25519PublicKey],
-    ) -> Result<Vec<SharedSecret>, Error> {
-        let publics: Vec<[u8; X25519_LEN]> = theirs.iter().map(|key| key.0).collect();
-        let mut shared = zeroize::Zeroizing::new(vec![[0u8; X25519_LEN]; theirs.len()]);
+        theirs: [&X25519PublicKey; N],
+    ) -> Result<[SharedSecret; N], Error> {
+        let publics: [[u8; X25519_LEN]; N] = theirs.map(|key| key.0);
+        let mut shared = zeroize::Zeroizing::new([[0u8; X25519_LEN]; N]);
         crypto
             .x25519
-            .agree(&self.0, public_key, &publics, &mut shared);
-        // Room for every output up front: growing the Vec would free an unwiped copy.
-        let mut out = Vec::with_capacity(shared.len());
+            .agree(&self.0, public_key, &publics, &mut shared[..]);
         for bytes in shared.iter() {
-            out.push(checked(SharedSecret(*bytes))?);
+            if bool::from(bytes.ct_eq(&[0u8; X25519_LEN])) {
+                return Err(Error::NonContributoryKeyAgreement);
+            }
         }
-        Ok(out)
+        Ok(core::array::from_fn(|i| SharedSecret(shared[i])))
     }
 
     /// X25519(k, their) through `crypto`, refusing an all-zero output.
@@ -213,6 +228,15 @@ pub(crate) fn raw_diffie_hellman(
     let mut out = SharedSecret([0u8; X25519_LEN]);
     crypto.x25519.diffie_hellman(k, u, &mut out.0);
     checked(out)
+}
+
+/// A public key a provider computed from one of our secrets, checked like a received one.
+fn own_public_key(bytes: [u8; X25519_LEN]) -> Result<X25519PublicKey, Error> {
+    if is_canonical(&bytes) && !has_small_order(&bytes) {
+        Ok(X25519PublicKey(bytes))
+    } else {
+        Err(Error::CryptoProviderFailed)
+    }
 }
 
 /// The contributory check of SPEC.md 2.2, in constant time: an all-zero output is

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! let config = hushwire::Config::default();
-//! assert_eq!(config.provider.name, "rust-crypto");
+//! assert_eq!(config.provider.name(), "rust-crypto");
 //! ```
 
 #[cfg(feature = "aws-lc-rs")]
@@ -45,20 +45,77 @@ pub const TAG_LEN: usize = 16;
 /// The implementations of the primitives a session runs on.
 ///
 /// Providers are printed and found ([`CryptoProvider::by_name`]) by their name, and compared
-/// by identity. hushwire ships
-/// [`RUST_CRYPTO`] and, with the `aws-lc-rs` feature, `AWS_LC_RS`; a user may supply
-/// another, which must meet the contracts of [`ChaCha20Poly1305`] and [`X25519`] (the
-/// test kit's provider checks, run over RFC and Wycheproof vectors, are a way to show it).
+/// by identity. hushwire ships [`RUST_CRYPTO`] and, with the `aws-lc-rs` feature,
+/// `AWS_LC_RS`; a user may supply another ([`CryptoProvider::new`]).
+///
+/// **A provider is trusted.** hushwire checks what can be checked from outside (every shared
+/// secret for all zeros, every public key it computes for canonical form and small order,
+/// every length), but an AEAD that reports a forged tag as valid, or a seal that does not
+/// encrypt, cannot be caught above the seam. A provider must meet the contracts of
+/// [`ChaCha20Poly1305`] and [`X25519`]; hushwire's `tests/known_answers.rs` (RFC and Wycheproof
+/// vectors) and `tests/providers.rs` (differential tests against the built-in providers) show
+/// how to test one.
+///
+/// The tables are not public: a raw primitive without hushwire's checks (an X25519 with no
+/// all-zero check, an AEAD open that leaves failed plaintext in the buffer) is reachable only
+/// through the `hazmat` feature ([`CryptoProvider::aead`], [`CryptoProvider::x25519`]).
 pub struct CryptoProvider {
-    /// A short stable name: `"rust-crypto"`, `"aws-lc-rs"`.
-    pub name: &'static str,
-    /// ChaCha20-Poly1305 (RFC 8439).
-    pub aead: &'static dyn ChaCha20Poly1305,
-    /// X25519 (RFC 7748).
-    pub x25519: &'static dyn X25519,
+    pub(crate) name: &'static str,
+    pub(crate) aead: &'static dyn ChaCha20Poly1305,
+    pub(crate) x25519: &'static dyn X25519,
 }
 
 impl CryptoProvider {
+    /// A provider from its two tables, for a `static`:
+    ///
+    /// ```
+    /// # use hushwire::provider::{CryptoProvider, RUST_CRYPTO};
+    /// // (a real provider brings its own implementations of the two traits)
+    /// # struct Mine;
+    /// # impl hushwire::provider::X25519 for Mine {
+    /// #     fn public_key(&self, _: &[u8; 32]) -> [u8; 32] { [0; 32] }
+    /// #     fn diffie_hellman(&self, _: &[u8; 32], _: &[u8; 32], _: &mut [u8; 32]) {}
+    /// # }
+    /// static MINE: Mine = Mine;
+    /// # struct MyAead;
+    /// # impl hushwire::provider::ChaCha20Poly1305 for MyAead {
+    /// #     fn seal_in_place(&self, _: &[u8; 32], _: &[u8; 12], _: &[u8], _: &mut [u8])
+    /// #         -> Result<(), hushwire::provider::ProviderError> { Err(hushwire::provider::ProviderError) }
+    /// #     fn open_in_place(&self, _: &[u8; 32], _: &[u8; 12], _: &[u8], _: &mut [u8])
+    /// #         -> Result<(), hushwire::provider::ProviderError> { Err(hushwire::provider::ProviderError) }
+    /// # }
+    /// static MY_AEAD: MyAead = MyAead;
+    /// static PROVIDER: CryptoProvider = CryptoProvider::new("mine", &MY_AEAD, &MINE);
+    /// assert_eq!(PROVIDER.name(), "mine");
+    /// assert_ne!(&PROVIDER, &RUST_CRYPTO);
+    /// ```
+    pub const fn new(
+        name: &'static str,
+        aead: &'static dyn ChaCha20Poly1305,
+        x25519: &'static dyn X25519,
+    ) -> Self {
+        Self { name, aead, x25519 }
+    }
+
+    /// A short stable name: `"rust-crypto"`, `"aws-lc-rs"`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The raw ChaCha20-Poly1305 table, without hushwire's length check and buffer wiping
+    /// (for known-answer and conformance tests of a provider).
+    #[cfg(feature = "hazmat")]
+    pub fn aead(&self) -> &'static dyn ChaCha20Poly1305 {
+        self.aead
+    }
+
+    /// The raw X25519 table, without hushwire's all-zero and public-key checks (for
+    /// known-answer and conformance tests of a provider).
+    #[cfg(feature = "hazmat")]
+    pub fn x25519(&self) -> &'static dyn X25519 {
+        self.x25519
+    }
+
     /// The providers compiled into this build: [`RUST_CRYPTO`] first, then `AWS_LC_RS` when
     /// the `aws-lc-rs` feature is on.
     pub fn available() -> &'static [&'static CryptoProvider] {
@@ -105,12 +162,16 @@ impl fmt::Display for ProviderError {
 
 impl std::error::Error for ProviderError {}
 
-/// ChaCha20-Poly1305 as RFC 8439 section 2.8 defines it, in place.
+/// ChaCha20-Poly1305 as RFC 8439 section 2.8 defines it, in place, with exactly the key and
+/// nonce given.
 ///
 /// hushwire checks the plaintext length against its limit (SPEC.md 2.3) before calling, and
-/// treats any [`ProviderError`] from `open_in_place` as a failed authentication. An
-/// implementation must not release plaintext whose tag did not verify: on failure, what is
-/// left in `in_out` is discarded (and wiped) by the caller, never returned.
+/// treats any [`ProviderError`] from `open_in_place` as a failed authentication: on failure,
+/// what is left in `in_out` is discarded (and wiped) by the caller, never returned.
+///
+/// An implementation must: verify the tag before reporting success, comparing it in constant
+/// time; run in time independent of the key, the plaintext and the tag's correctness; never
+/// panic; keep no copy of the key or the data (wiping its own temporaries).
 pub trait ChaCha20Poly1305: Send + Sync {
     /// Encrypts: `in_out` holds the plaintext followed by [`TAG_LEN`] bytes of room, and
     /// becomes ciphertext || tag.
@@ -143,9 +204,14 @@ pub trait ChaCha20Poly1305: Send + Sync {
 /// X25519 as RFC 7748 section 5 defines it: the scalar is clamped, the top bit of `u` is
 /// masked, and a non-canonical `u` is taken modulo 2^255 - 19.
 ///
-/// Both operations are total. In particular `diffie_hellman` must write the all-zero output
-/// of a small-order `u` rather than refuse: the contributory check (SPEC.md 2.2) is
-/// hushwire's, above the seam, so that every provider refuses the same inputs the same way.
+/// Every operation is total and writes every output it is given. In particular
+/// `diffie_hellman` must write the all-zero output of a small-order `u` rather than refuse:
+/// the contributory check (SPEC.md 2.2) is hushwire's, above the seam, so that every provider
+/// refuses the same inputs the same way. (hushwire zeroes an output before the call, so one
+/// left unwritten is refused too, and checks the public keys it is given back.)
+///
+/// An implementation must run in time independent of the secret, never panic, and keep no
+/// copy of a secret or a shared secret (wiping its own temporaries).
 pub trait X25519: Send + Sync {
     /// X25519(secret, 9).
     fn public_key(&self, secret: &[u8; KEY_LEN]) -> [u8; KEY_LEN];

@@ -311,11 +311,7 @@ fn one_agreement(
     secret: &X25519Secret,
     their: &X25519PublicKey,
 ) -> Result<(X25519PublicKey, SharedSecret), Error> {
-    let (public, shared) = secret.public_key_and_agree(crypto, &[their])?;
-    // One key in, one output out.
-    let [shared]: [SharedSecret; 1] = shared
-        .try_into()
-        .map_err(|_| Error::NonContributoryKeyAgreement)?;
+    let (public, [shared]) = secret.public_key_and_agree(crypto, [their])?;
     Ok((public, shared))
 }
 

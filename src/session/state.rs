@@ -135,7 +135,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     // multiplication would be most of the cost of a load. States written before field 5
     // existed lack it; for those it is derived, and the next `to_bytes` stores it.
     let ratchet_public = if sending.ratchet_key.is_empty() {
-        ratchet_secret.public_key(config.provider)
+        ratchet_secret.public_key(config.provider)?
     } else {
         X25519PublicKey::from_field(&sending.ratchet_key, "sending.ratchet_key")?
     };
