@@ -77,6 +77,11 @@ fn prekey_bundle_corpus() {
 }
 
 #[test]
+fn providers_corpus() {
+    replay("providers", targets::providers);
+}
+
+#[test]
 fn decrypt_corpus() {
     replay("decrypt", targets::decrypt);
 }

@@ -60,6 +60,35 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         );
     }
 
+    // providers: X25519 with a large-order u, a small-order u (refused alike), a non-canonical
+    // u with the top bit set; the AEAD with no associated data, and with some.
+    let mut x25519_seed = |name: &str, u: [u8; 32]| {
+        let mut bytes = vec![0u8];
+        bytes.extend_from_slice(&[0x42; 32]);
+        bytes.extend_from_slice(&u);
+        add("providers", name, &bytes);
+    };
+    let mut base = [0u8; 32];
+    base[0] = 9;
+    x25519_seed("x25519-base-point", base);
+    x25519_seed(
+        "x25519-small-order",
+        hushwire::hazmat::SMALL_ORDER_X25519[3],
+    );
+    x25519_seed("x25519-top-bit-non-canonical", [0xff; 32]);
+    for (name, ad_len, body) in [
+        ("aead-no-ad", 0u8, &b"hushwire fuzz seed"[..]),
+        ("aead-with-ad", 13, &b"associated data, then a body"[..]),
+        ("aead-empty", 0, &b""[..]),
+    ] {
+        let mut bytes = vec![1u8];
+        bytes.extend_from_slice(&[0x24; 32]);
+        bytes.extend_from_slice(&[0x07; 12]);
+        bytes.push(ad_len);
+        bytes.extend_from_slice(body);
+        add("providers", name, &bytes);
+    }
+
     use Op::*;
     use Side::{Alice as A, Bob as B};
     let d = |to, index| Deliver { to, index };
