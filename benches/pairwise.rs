@@ -160,7 +160,18 @@ fn pass(c: &mut Criterion) {
 }
 
 fn main() {
+    // `PAIRWISE_COMPARE=now.md,then.md`: no benchmarks, only the default provider's column of
+    // one committed report against another's (the comparison `PAIRWISE_BASELINES` adds to a
+    // run's report), for a baseline run after the run it is compared with.
+    if let Ok(pair) = std::env::var("PAIRWISE_COMPARE") {
+        let (now, then) = pair
+            .split_once(',')
+            .expect("PAIRWISE_COMPARE=now.md,then.md");
+        print!("{}", report::compare_reports(now, then));
+        return;
+    }
     let since = SystemTime::now();
+    let cpu = report::CpuTimes::now();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
@@ -171,16 +182,16 @@ fn main() {
     println!("{memory}");
     // The limit floors' choice of primitives, made once before the first pass.
     let _ = floor::limit();
-    // The whole sequence runs PAIRWISE_PASSES times (default 2); criterion stores a repeated
+    // The whole sequence runs PAIRWISE_PASSES times (default 3); criterion stores a repeated
     // benchmark as `<id>_2`, `<id>_3`, ..., and the report takes each benchmark's smallest
     // median over the passes: other jobs on the machine only ever make a pass slower.
     let passes: usize = std::env::var("PAIRWISE_PASSES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(3);
     for _ in 0..passes.max(1) {
         pass(&mut c);
     }
     c.final_summary();
-    report::print(since, &memory);
+    report::print(since, cpu, &memory);
 }

@@ -735,8 +735,9 @@ pub(crate) fn fixed_primitives(c: &mut Criterion, col: Column) {
     g.finish();
 }
 
-/// ChaCha20-Poly1305 at one payload size, in place: from the chacha20poly1305 crate with its
-/// allocating forms too (`primitive`), and from aws-lc-rs (`primitive_aws`).
+/// ChaCha20-Poly1305 at one payload size, in place and allocating (copied into a new Vec, then
+/// in place): from the chacha20poly1305 crate (`primitive`, its `Aead` methods) and from
+/// aws-lc-rs (`primitive_aws`, as hushwire's seal_raw and open_raw do it).
 pub(crate) fn aead(c: &mut Criterion, col: Column, name: &str, len: usize) {
     let mut g = c.benchmark_group(col.primitive);
     g.throughput(Throughput::Bytes(len as u64));
@@ -758,6 +759,34 @@ pub(crate) fn aead(c: &mut Criterion, col: Column, name: &str, len: usize) {
         )
     });
     if Set::of(col) == Set::Aws {
+        // What hushwire's `seal_raw` and `open_raw` do around the provider: copy the text into
+        // a new Vec (with room for the tag) and seal it in place; copy the ciphertext into a
+        // new Vec and open it in place.
+        let msg = payload(len);
+        g.bench_function(BenchmarkId::new("chacha20poly1305_seal_alloc", name), |b| {
+            b.iter_batched(
+                || (),
+                |()| {
+                    let mut out = Vec::with_capacity(len + TAG);
+                    out.extend_from_slice(black_box(&msg));
+                    out.resize(len + TAG, 0);
+                    aws_seal(&key, &nonce, &ad, &mut out);
+                    out
+                },
+                batch(len),
+            )
+        });
+        g.bench_function(BenchmarkId::new("chacha20poly1305_open_alloc", name), |b| {
+            b.iter_batched(
+                || (),
+                |()| {
+                    let mut out = black_box(&sealed_buf).to_vec();
+                    aws_open(&key, &nonce, &ad, &mut out);
+                    out
+                },
+                batch(len),
+            )
+        });
         g.finish();
         return;
     }

@@ -3,7 +3,6 @@
 //! `<criterion dir>/pairwise-report.md`). Only estimates written by this run are used, except
 //! the earlier reports named in `PAIRWISE_BASELINES`, which are read as committed.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -320,7 +319,7 @@ fn primitive_rows() -> Vec<(String, bool, bool, Option<Kind>)> {
     }
     for form in ["seal_alloc", "open_alloc"] {
         for (size, _) in SIZES {
-            out.push((format!("chacha20poly1305_{form}/{size}"), true, false, None));
+            out.push((format!("chacha20poly1305_{form}/{size}"), true, true, None));
         }
     }
     out
@@ -366,8 +365,9 @@ impl Tally {
     }
 }
 
-/// The hushwire (or rust-crypto) column of an earlier report's results table, by row label.
-fn baseline(path: &str) -> Result<HashMap<String, f64>, String> {
+/// The hushwire (or rust-crypto) column of a report's results table: (row label, median), in
+/// the table's order.
+fn baseline(path: &str) -> Result<Vec<(String, f64)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let mut lines = text
         .lines()
@@ -387,14 +387,146 @@ fn baseline(path: &str) -> Result<HashMap<String, f64>, String> {
         .iter()
         .position(|c| c == "hushwire" || c == "rust-crypto")
         .ok_or_else(|| format!("{path}: no hushwire or rust-crypto column"))?;
-    let mut out = HashMap::new();
+    let mut out = Vec::new();
     for line in lines.skip(1).take_while(|l| l.starts_with('|')) {
         let cells = cells(line);
         if let Some(ns) = cells.get(column).and_then(|c| parse_time(c)) {
-            out.insert(cells[0].clone(), ns);
+            out.push((cells[0].clone(), ns));
         }
     }
     Ok(out)
+}
+
+/// The table comparing `now` (label, median) with `then`, rows in `now`'s order: ratio and
+/// verdict (target ≤ 1.00; "within 5 %" above that by no more than the pass-to-pass spread).
+fn comparison(now: &[(String, Option<f64>)], then: &[(String, f64)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| row | baseline | this run | ratio | verdict |\n|---|---:|---:|---:|---|"
+    );
+    let (mut met, mut close, mut slower) = (0, 0, 0);
+    for (label, now) in now {
+        let Some(then) = then.iter().find(|(l, _)| l == label).map(|r| r.1) else {
+            continue;
+        };
+        let r = div(*now, Some(then));
+        let v = match r {
+            None => "not measured",
+            Some(r) if r <= 1.0 => {
+                met += 1;
+                "met"
+            }
+            Some(r) if r <= 1.05 => {
+                close += 1;
+                "within 5 %"
+            }
+            Some(_) => {
+                slower += 1;
+                "SLOWER"
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {v} |",
+            time(Some(then)),
+            time(*now),
+            ratio(r)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{met} rows met, {close} within 5 %, {slower} slower by more than 5 %."
+    );
+    out
+}
+
+/// `PAIRWISE_COMPARE`: the default provider's column of report `now` against report `then`.
+pub(crate) fn compare_reports(now: &str, then: &str) -> String {
+    let read = |path| baseline(path).unwrap_or_else(|e| panic!("{e}"));
+    let now_rows: Vec<(String, Option<f64>)> =
+        read(now).into_iter().map(|(l, v)| (l, Some(v))).collect();
+    format!(
+        "**rust-crypto of `{now}` ÷ hushwire of `{then}`, target ≤ 1.00**\n\n{}",
+        comparison(&now_rows, &read(then))
+    )
+}
+
+/// CPU time of the whole machine and of this process, from /proc (Linux), to tell how much
+/// else ran during the benchmarks.
+#[derive(Clone, Copy)]
+pub(crate) struct CpuTimes {
+    /// user + nice + system + irq + softirq, all CPUs, in clock ticks.
+    busy: u64,
+    idle: u64,
+    steal: u64,
+    /// This process's user + system time, in clock ticks.
+    own: u64,
+    at: std::time::Instant,
+}
+
+impl CpuTimes {
+    pub(crate) fn now() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+        let after = own_stat.rsplit_once(')')?.1;
+        let fields: Vec<u64> = after
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        Some(Self {
+            busy: cpu.first()? + cpu.get(1)? + cpu.get(2)? + cpu.get(5)? + cpu.get(6)?,
+            idle: cpu.get(3)? + cpu.get(4)?,
+            steal: *cpu.get(7)?,
+            own: fields.first()? + fields.get(1)?,
+            at: std::time::Instant::now(),
+        })
+    }
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
+fn ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn load(out: &mut String, start: Option<CpuTimes>) {
+    let (Some(a), Some(b)) = (start, CpuTimes::now()) else {
+        return;
+    };
+    let hz = ticks_per_second();
+    let secs = |t: u64| t as f64 / hz;
+    let wall = b.at.duration_since(a.at).as_secs_f64();
+    let busy = secs(b.busy - a.busy);
+    let own = secs(b.own - a.own);
+    let _ = writeln!(
+        out,
+        "\n## Machine load during the run\n\n{wall:.0} s of wall time on {} CPUs: this process \
+         used {own:.0} CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the \
+         hypervisor {:.0}). Load average at the end: {}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        (busy - own).max(0.0),
+        secs(b.idle - a.idle),
+        secs(b.steal - a.steal),
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    );
 }
 
 /// Versions of the crates compared, from the workspace's Cargo.lock.
@@ -426,7 +558,7 @@ fn versions() -> String {
     out.join(", ")
 }
 
-pub(crate) fn print(since: SystemTime, preamble: &str) {
+pub(crate) fn print(since: SystemTime, cpu: Option<CpuTimes>, preamble: &str) {
     let m = Medians {
         dir: criterion_dir(),
         since,
@@ -499,7 +631,9 @@ pub(crate) fn print(since: SystemTime, preamble: &str) {
          implementation either provider uses). aws-lc-rs takes an X25519 secret only through \
          `PrivateKey::from_private_key`, which computes the public key (x25519_import); its \
          x25519_dh is import + `agree`, as the provider does, and x25519_agree_imported is \
-         `agree` alone on a key imported beforehand.\n"
+         `agree` alone on a key imported beforehand. The `_alloc` forms of the AEAD copy the \
+         text into a new Vec and then work in place (RustCrypto: its `Aead` methods; \
+         aws-lc-rs: what hushwire's seal_raw and open_raw do around the provider).\n"
     );
     let _ = writeln!(
         out,
@@ -839,6 +973,7 @@ pub(crate) fn print(since: SystemTime, preamble: &str) {
     }
 
     targets(&mut out, &m);
+    load(&mut out, cpu);
 
     let text = format!("{preamble}{out}");
     println!("{text}");
@@ -890,6 +1025,7 @@ fn targets(out: &mut String, m: &Medians) {
         out,
         "| row | rust-crypto ÷ own | aws-lc-rs ÷ own | rust-crypto ÷ fastest | aws-lc-rs ÷ fastest |\n|---|---:|---:|---:|---:|"
     );
+    let mut passes = Vec::new();
     for (op, form) in [("encrypt", "seal"), ("decrypt", "open")] {
         let raw = |col: Column| get(&format!("{}/chacha20poly1305_{form}/1MiB", col.primitive));
         let fastest = match (raw(RUST), raw(AWS)) {
@@ -905,6 +1041,33 @@ fn targets(out: &mut String, m: &Medians) {
             checked(div(fastest, h(RUST)), 0.9, false),
             checked(div(fastest, h(AWS)), 0.9, false),
         );
+        for col in [RUST, AWS] {
+            let pass_medians = |id: String| {
+                m.passes(&id)
+                    .iter()
+                    .map(|&v| time(Some(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            passes.push(format!(
+                "{op} on {}: raw {}; allocating raw {}; hushwire {}",
+                col.provider.name,
+                pass_medians(format!("{}/chacha20poly1305_{form}/1MiB", col.primitive)),
+                pass_medians(format!(
+                    "{}/chacha20poly1305_{form}_alloc/1MiB",
+                    col.primitive
+                )),
+                pass_medians(format!("{}/{op}/1MiB", col.hushwire)),
+            ));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nThe medians of each pass behind these ratios (the allocating raw form copies the text \
+         into a new Vec first, as hushwire does):\n"
+    );
+    for line in passes {
+        let _ = writeln!(out, "- {line}");
     }
 
     let _ = writeln!(
@@ -1019,54 +1182,24 @@ fn baselines(out: &mut String, m: &Medians) {
     for path in list.split(',').filter(|p| !p.is_empty()) {
         let _ = writeln!(
             out,
-            "\n**rust-crypto against `{path}`: this run ÷ that report's hushwire column, target \
-             ≤ 1.00** (\"within 5 %\": above 1.00 by no more than the pass-to-pass spread).\n"
+            "\n**rust-crypto against `{path}` (the baseline): this run ÷ that report's hushwire \
+             column, target ≤ 1.00** (\"within 5 %\": above 1.00 by no more than the \
+             pass-to-pass spread).\n"
         );
-        let base = match baseline(path) {
-            Ok(b) => b,
+        match baseline(path) {
+            Ok(base) => {
+                let now: Vec<(String, Option<f64>)> = rows()
+                    .into_iter()
+                    .map(|row| {
+                        let v = row.hushwire(RUST).and_then(|id| m.get(&id));
+                        (row.label, v)
+                    })
+                    .collect();
+                out.push_str(&comparison(&now, &base));
+            }
             Err(e) => {
                 let _ = writeln!(out, "Not read: {e}");
-                continue;
             }
-        };
-        let _ = writeln!(
-            out,
-            "| row | that report | this run | ratio | verdict |\n|---|---:|---:|---:|---|"
-        );
-        let (mut met, mut close, mut slower) = (0, 0, 0);
-        for row in rows() {
-            let Some(then) = base.get(&row.label).copied() else {
-                continue;
-            };
-            let now = row.hushwire(RUST).and_then(|id| m.get(&id));
-            let r = div(now, Some(then));
-            let v = match r {
-                None => "not measured",
-                Some(r) if r <= 1.0 => {
-                    met += 1;
-                    "met"
-                }
-                Some(r) if r <= 1.05 => {
-                    close += 1;
-                    "within 5 %"
-                }
-                Some(_) => {
-                    slower += 1;
-                    "SLOWER"
-                }
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {v} |",
-                row.label,
-                time(Some(then)),
-                time(now),
-                ratio(r)
-            );
         }
-        let _ = writeln!(
-            out,
-            "\n{met} rows met, {close} within 5 %, {slower} slower by more than 5 %."
-        );
     }
 }
