@@ -22,7 +22,7 @@ use criterion::Criterion;
 fn memory() -> String {
     use std::fmt::Write as _;
     let mut out = String::from("## Memory\n\n");
-    let cfg = fixtures::config();
+    let cfg = fixtures::config(fixtures::RUST.provider);
     let mut r = fixtures::rng(40);
     let bob = fixtures::Bob::new(&mut r, true);
     let alice_id = hushwire::IdentityKeyPair::generate(&mut r);
@@ -32,7 +32,7 @@ fn memory() -> String {
     let (accepted, _) =
         hushwire::Session::accept_with_store(&mut r, &bob.identity, &mut bob.store(), &first, &cfg)
             .unwrap();
-    let p = fixtures::pair_on_chain(41);
+    let p = fixtures::pair_on_chain(41, fixtures::RUST.provider);
     let _ = writeln!(
         out,
         "| state | serialized bytes | skipped keys |\n|---|---:|---:|"
@@ -94,42 +94,84 @@ fn memory() -> String {
 }
 
 /// Every benchmark once, in an order where each hushwire operation runs right next to its
-/// floor and its vodozemac counterpart, so that a change in machine load (other jobs share the
-/// cores) hits all three alike.
+/// floor and its vodozemac counterpart, for each provider in turn and then the limit floor
+/// (where it is a composition of its own), so that a change in machine load (other jobs share
+/// the cores) hits them alike.
 fn pass(c: &mut Criterion) {
-    floor::fixed_primitives(c);
-    ops::setup_initiate(c);
-    floor::setup_initiate(c);
+    use fixtures::COLUMNS;
+    use floor::Set;
+    for col in COLUMNS {
+        floor::fixed_primitives(c, col);
+    }
+    for col in COLUMNS {
+        ops::setup_initiate(c, col);
+        floor::setup_initiate(c, Set::of(col));
+    }
+    floor::setup_initiate(c, Set::Limit);
     olm::outbound(c);
-    ops::setup_accept(c);
-    floor::setup_accept(c);
+    for col in COLUMNS {
+        ops::setup_accept(c, col);
+        floor::setup_accept(c, Set::of(col));
+    }
+    floor::setup_accept(c, Set::Limit);
     olm::inbound(c);
     for (name, len) in fixtures::SIZES {
-        floor::aead(c, name, len);
-        ops::encrypt(c, name, len);
-        floor::message(c, "encrypt", name, len);
+        for col in COLUMNS {
+            floor::aead(c, col, name, len);
+        }
+        for col in COLUMNS {
+            ops::encrypt(c, col, name, len);
+            floor::message(c, Set::of(col), "encrypt", name, len);
+        }
+        floor::message(c, Set::Limit, "encrypt", name, len);
         olm::encrypt(c, name, len);
-        ops::decrypt(c, name, len);
-        floor::message(c, "decrypt", name, len);
+        for col in COLUMNS {
+            ops::decrypt(c, col, name, len);
+            floor::message(c, Set::of(col), "decrypt", name, len);
+        }
+        floor::message(c, Set::Limit, "decrypt", name, len);
         olm::decrypt(c, name, len);
-        ops::decrypt_ratchet(c, name, len);
-        floor::message(c, "decrypt_ratchet", name, len);
+        for col in COLUMNS {
+            ops::decrypt_ratchet(c, col, name, len);
+            floor::message(c, Set::of(col), "decrypt_ratchet", name, len);
+        }
+        floor::message(c, Set::Limit, "decrypt_ratchet", name, len);
         olm::decrypt_ratchet(c, name, len);
         ops::envelope(c, name, len);
         olm::message(c, name, len);
     }
+    for col in COLUMNS {
+        ops::decrypt_sequential(c, col);
+    }
     ops::state(c);
     olm::state(c);
-    ops::pingpong(c);
-    floor::pingpong(c);
+    for col in COLUMNS {
+        ops::pingpong(c, col);
+        floor::pingpong(c, Set::of(col));
+    }
+    floor::pingpong(c, Set::Limit);
     olm::pingpong(c);
-    ops::handshake(c);
-    floor::handshake(c);
+    for col in COLUMNS {
+        ops::handshake(c, col);
+        floor::handshake(c, Set::of(col));
+    }
+    floor::handshake(c, Set::Limit);
     olm::handshake(c);
 }
 
 fn main() {
+    // `PAIRWISE_COMPARE=now.md,then.md`: no benchmarks, only the default provider's column of
+    // one committed report against another's (the comparison `PAIRWISE_BASELINES` adds to a
+    // run's report), for a baseline run after the run it is compared with.
+    if let Ok(pair) = std::env::var("PAIRWISE_COMPARE") {
+        let (now, then) = pair
+            .split_once(',')
+            .expect("PAIRWISE_COMPARE=now.md,then.md");
+        print!("{}", report::compare_reports(now, then));
+        return;
+    }
     let since = SystemTime::now();
+    let cpu = report::CpuTimes::now();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
@@ -138,16 +180,18 @@ fn main() {
         .configure_from_args();
     let memory = memory();
     println!("{memory}");
-    // The whole sequence runs PAIRWISE_PASSES times (default 2); criterion stores a repeated
+    // The limit floors' choice of primitives, made once before the first pass.
+    let _ = floor::limit();
+    // The whole sequence runs PAIRWISE_PASSES times (default 3); criterion stores a repeated
     // benchmark as `<id>_2`, `<id>_3`, ..., and the report takes each benchmark's smallest
     // median over the passes: other jobs on the machine only ever make a pass slower.
     let passes: usize = std::env::var("PAIRWISE_PASSES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(3);
     for _ in 0..passes.max(1) {
         pass(&mut c);
     }
     c.final_summary();
-    report::print(since, &memory);
+    report::print(since, cpu, &memory);
 }

@@ -1,6 +1,7 @@
 //! Shared set-up: hushwire and vodozemac sessions in known states, payloads, and settings.
 
 use criterion::BatchSize;
+use hushwire::provider::{AWS_LC_RS, CryptoProvider, RUST_CRYPTO};
 use hushwire::{Config, InMemoryPreKeyStore, Session};
 use hushwire_testkit::fixtures::{ChaCha20Rng, Pair as Established, Responder, ResponderOptions};
 use vodozemac::olm::{Account, OlmMessage, Session as OlmSession, SessionConfig};
@@ -40,11 +41,43 @@ pub(crate) fn payload(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-/// Default limits, with `max_encoded_len` raised so a 1 MiB payload (plus the 176-byte
-/// envelope bound) is accepted by `encrypt` and by the decoders.
-pub(crate) fn config() -> Config {
+/// One provider column of the report: the provider hushwire runs on, and the criterion groups
+/// of its hushwire operations, of its floor and of its raw primitives. The RustCrypto groups
+/// keep the names of every earlier report (`hushwire`, `floor`, `primitive`), so their
+/// benchmark ids compare with those runs one to one.
+#[derive(Clone, Copy)]
+pub(crate) struct Column {
+    pub(crate) provider: &'static CryptoProvider,
+    pub(crate) hushwire: &'static str,
+    pub(crate) floor: &'static str,
+    pub(crate) primitive: &'static str,
+}
+
+/// `hushwire::provider::RUST_CRYPTO`, the default.
+pub(crate) const RUST: Column = Column {
+    provider: &RUST_CRYPTO,
+    hushwire: "hushwire",
+    floor: "floor",
+    primitive: "primitive",
+};
+
+/// `hushwire::provider::AWS_LC_RS` (feature `aws-lc-rs`, enabled by the dev-dependency).
+pub(crate) const AWS: Column = Column {
+    provider: &AWS_LC_RS,
+    hushwire: "hushwire_aws",
+    floor: "floor_aws",
+    primitive: "primitive_aws",
+};
+
+/// Both provider columns, in the order each operation measures them.
+pub(crate) const COLUMNS: [Column; 2] = [RUST, AWS];
+
+/// Default limits on `provider`, with `max_encoded_len` raised so a 1 MiB payload (plus the
+/// 176-byte envelope bound) is accepted by `encrypt` and by the decoders.
+pub(crate) fn config(provider: &'static CryptoProvider) -> Config {
     let mut config = Config::default();
     config.max_encoded_len = 4 * 1024 * 1024;
+    config.provider = provider;
     config
 }
 
@@ -64,7 +97,7 @@ impl Bob {
             &ResponderOptions {
                 one_time_prekey: with_otk,
                 signed_at: SIGNED_AT,
-                config: config(),
+                config: config(&RUST_CRYPTO),
             },
         ))
     }
@@ -92,28 +125,31 @@ pub(crate) struct Pair {
     pub(crate) rng: ChaCha20Rng,
 }
 
-/// The test kit's [`Established::establish`] at [`config`]'s limits,
-/// from `rng(seed)`.
-pub(crate) fn pair(seed: u64) -> Pair {
+/// The test kit's [`Established::establish`] at [`config`]'s limits on `provider` (both
+/// sessions run on it), from `rng(seed)`.
+pub(crate) fn pair(seed: u64, provider: &'static CryptoProvider) -> Pair {
     let mut rng = rng(seed);
     let bob = Bob::new(&mut rng, true);
-    let Established { alice, bob, .. } = Established::establish(&mut rng, bob.0, config());
+    let Established { alice, bob, .. } = Established::establish(&mut rng, bob.0, config(provider));
+    assert_eq!(alice.config().provider, provider);
+    assert_eq!(bob.config().provider, provider);
     Pair { alice, bob, rng }
 }
 
 /// A pair whose Bob already received one message on Alice's current chain: Alice's next
 /// message is on an existing chain for Bob.
-pub(crate) fn pair_on_chain(seed: u64) -> Pair {
-    let mut p = pair(seed);
+pub(crate) fn pair_on_chain(seed: u64, provider: &'static CryptoProvider) -> Pair {
+    let mut p = pair(seed, provider);
     let m = p.alice.encrypt(b"opens the chain").unwrap();
     p.bob.decrypt(&mut p.rng, &m).unwrap();
     p
 }
 
 /// A pair on an existing chain where Bob stores `skipped` message keys: Alice sent `skipped`
-/// messages Bob never received, then one he did.
+/// messages Bob never received, then one he did. On the default provider: the rows that use
+/// it (the skipped-key search, storing and loading) do no X25519 or AEAD work of their own.
 pub(crate) fn pair_with_skipped(seed: u64, skipped: usize) -> Pair {
-    let mut p = pair_on_chain(seed);
+    let mut p = pair_on_chain(seed, &RUST_CRYPTO);
     for _ in 0..skipped {
         p.alice.encrypt(b"lost").unwrap();
     }

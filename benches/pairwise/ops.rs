@@ -7,24 +7,30 @@
 //! has already seen it; the clone itself is measured separately (`clone/*`), and
 //! `decrypt_sequential` cross-checks the method without any clone. Outputs are dropped outside
 //! the timed region, as for the floor and vodozemac.
+//!
+//! Each operation that does X25519 or AEAD work takes a [`Column`]: the provider its sessions
+//! run on (through `Config::provider`) and the criterion group its figures go to. The rows that
+//! do neither (encoding, storing, loading, cloning, validating keys) run on the default
+//! provider only.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use hushwire::{Envelope, IdentityKeyPair, PreKeyBundleIn, Session, X25519PublicKey};
 use std::hint::black_box;
 
 use crate::fixtures::{
-    Bob, ROUND_TRIP_TIME, batch, config, pair, pair_on_chain, pair_with_skipped, payload, prekey,
-    rng,
+    Bob, Column, ROUND_TRIP_TIME, RUST, batch, config, pair, pair_on_chain, pair_with_skipped,
+    payload, prekey, rng,
 };
 
 /// Skipped keys stored in the "many skipped keys" states: the default `max_skipped_keys`.
 pub(crate) const MANY_SKIPPED: usize = 2000;
 
-/// Session set-up, initiator: from a verified bundle, and from the bundle's bytes.
-pub(crate) fn setup_initiate(c: &mut Criterion) {
-    let mut g = c.benchmark_group("hushwire");
+/// Session set-up, initiator: from a verified bundle, and from the bundle's bytes; on the
+/// default provider also decoding the bundle alone and validating one key.
+pub(crate) fn setup_initiate(c: &mut Criterion, col: Column) {
+    let mut g = c.benchmark_group(col.hushwire);
     let mut r = rng(3);
-    let cfg = config();
+    let cfg = config(col.provider);
     let alice_identity = IdentityKeyPair::generate(&mut r);
     for (name, with_otk) in [("otk", true), ("no_otk", false)] {
         let bob = Bob::new(&mut r, with_otk);
@@ -43,6 +49,10 @@ pub(crate) fn setup_initiate(c: &mut Criterion) {
             Session::initiate(&mut r, &alice_identity, &bundle, &cfg).unwrap()
         })
     });
+    if col.hushwire != RUST.hushwire {
+        g.finish();
+        return;
+    }
     g.bench_function(BenchmarkId::new("bundle_decode_validate", "otk"), |b| {
         b.iter(|| {
             PreKeyBundleIn::decode(black_box(&bob.bundle_bytes), &cfg)
@@ -61,10 +71,10 @@ pub(crate) fn setup_initiate(c: &mut Criterion) {
 
 /// Session set-up, responder: accept the first (64-byte) message, which decrypts it. Each
 /// iteration gets a fresh prekey store (the one-time prekey is consumed).
-pub(crate) fn setup_accept(c: &mut Criterion) {
-    let mut g = c.benchmark_group("hushwire");
+pub(crate) fn setup_accept(c: &mut Criterion, col: Column) {
+    let mut g = c.benchmark_group(col.hushwire);
     let mut r = rng(4);
-    let cfg = config();
+    let cfg = config(col.provider);
     let alice_identity = IdentityKeyPair::generate(&mut r);
     for (name, with_otk) in [("otk", true), ("no_otk", false)] {
         let bob = Bob::new(&mut r, with_otk);
@@ -84,11 +94,11 @@ pub(crate) fn setup_accept(c: &mut Criterion) {
 }
 
 /// Encrypt on an existing sending chain (the state moves on each time, as in use).
-pub(crate) fn encrypt(c: &mut Criterion, name: &str, len: usize) {
-    let mut g = c.benchmark_group("hushwire");
+pub(crate) fn encrypt(c: &mut Criterion, col: Column, name: &str, len: usize) {
+    let mut g = c.benchmark_group(col.hushwire);
     g.throughput(Throughput::Bytes(len as u64));
     let msg = payload(len);
-    let mut p = pair_on_chain(10);
+    let mut p = pair_on_chain(10, col.provider);
     g.bench_function(BenchmarkId::new("encrypt", name), |b| {
         b.iter_batched(
             || (),
@@ -99,13 +109,12 @@ pub(crate) fn encrypt(c: &mut Criterion, name: &str, len: usize) {
     g.finish();
 }
 
-/// Decrypt on an existing receiving chain (counter 1, nothing skipped); then the envelope's
-/// encoding and strict decoding at the same size.
-pub(crate) fn decrypt(c: &mut Criterion, name: &str, len: usize) {
-    let mut g = c.benchmark_group("hushwire");
+/// Decrypt on an existing receiving chain (counter 1, nothing skipped).
+pub(crate) fn decrypt(c: &mut Criterion, col: Column, name: &str, len: usize) {
+    let mut g = c.benchmark_group(col.hushwire);
     g.throughput(Throughput::Bytes(len as u64));
     let msg = payload(len);
-    let mut p = pair_on_chain(11);
+    let mut p = pair_on_chain(11, col.provider);
     let env = p.alice.encrypt(&msg).unwrap();
     assert!(matches!(env, Envelope::Ratchet(_)));
     let mut check = p.bob.clone();
@@ -121,11 +130,11 @@ pub(crate) fn decrypt(c: &mut Criterion, name: &str, len: usize) {
 }
 
 /// Decrypt a message with a new ratchet key: a DH ratchet step.
-pub(crate) fn decrypt_ratchet(c: &mut Criterion, name: &str, len: usize) {
-    let mut g = c.benchmark_group("hushwire");
+pub(crate) fn decrypt_ratchet(c: &mut Criterion, col: Column, name: &str, len: usize) {
+    let mut g = c.benchmark_group(col.hushwire);
     g.throughput(Throughput::Bytes(len as u64));
     let msg = payload(len);
-    let mut p = pair(12);
+    let mut p = pair(12, col.provider);
     let env = p.alice.encrypt(&msg).unwrap();
     let mut check = p.bob.clone();
     let chains = check.receiving_chain_count();
@@ -147,10 +156,10 @@ pub(crate) fn decrypt_ratchet(c: &mut Criterion, name: &str, len: usize) {
 
 /// Envelope encoding and strict decoding (wire format, separate from the session layer).
 pub(crate) fn envelope(c: &mut Criterion, name: &str, len: usize) {
-    let mut g = c.benchmark_group("hushwire");
+    let mut g = c.benchmark_group(RUST.hushwire);
     g.throughput(Throughput::Bytes(len as u64));
-    let cfg = config();
-    let mut p = pair_on_chain(19);
+    let cfg = config(RUST.provider);
+    let mut p = pair_on_chain(19, RUST.provider);
     let env = p.alice.encrypt(&payload(len)).unwrap();
     let bytes = env.encode();
     g.bench_function(BenchmarkId::new("envelope_encode", name), |b| {
@@ -166,13 +175,12 @@ pub(crate) fn envelope(c: &mut Criterion, name: &str, len: usize) {
     g.finish();
 }
 
-/// Decrypt without clones (messages pre-generated in order), decrypt while many skipped keys
-/// are stored, and what cloning and storing a state cost.
-pub(crate) fn state(c: &mut Criterion) {
-    let mut g = c.benchmark_group("hushwire");
-    let cfg = config();
+/// Decrypt without clones (messages pre-generated in order): the cross-check of the clone
+/// method of [`decrypt`], on `col`'s provider.
+pub(crate) fn decrypt_sequential(c: &mut Criterion, col: Column) {
+    let mut g = c.benchmark_group(col.hushwire);
     let small = payload(64);
-    let mut p = pair_on_chain(13);
+    let mut p = pair_on_chain(13, col.provider);
     g.bench_function(BenchmarkId::new("decrypt_sequential", "64B"), |b| {
         b.iter_custom(|iters| {
             let envs: Vec<Envelope> = (0..iters)
@@ -185,7 +193,15 @@ pub(crate) fn state(c: &mut Criterion) {
             start.elapsed()
         })
     });
+    g.finish();
+}
 
+/// Decrypt while many skipped keys are stored, and what cloning and storing a state cost (the
+/// default provider: none of these calls X25519 or the AEAD).
+pub(crate) fn state(c: &mut Criterion) {
+    let mut g = c.benchmark_group(RUST.hushwire);
+    let cfg = config(RUST.provider);
+    let small = payload(64);
     // Each decrypt first searches the stored skipped keys.
     let mut p = pair_with_skipped(14, MANY_SKIPPED);
     let env = p.alice.encrypt(&small).unwrap();
@@ -197,7 +213,7 @@ pub(crate) fn state(c: &mut Criterion) {
         )
     });
 
-    let fresh = pair_on_chain(15).bob;
+    let fresh = pair_on_chain(15, RUST.provider).bob;
     let many = pair_with_skipped(16, MANY_SKIPPED).bob;
     for (name, s) in [("established", &fresh), ("2000_skipped", &many)] {
         g.bench_function(BenchmarkId::new("clone", name), |b| {
@@ -221,11 +237,11 @@ pub(crate) fn state(c: &mut Criterion) {
 /// Ping-pong round trip on established sessions: Alice encrypts, Bob decrypts (ratchet step),
 /// Bob encrypts, Alice decrypts (ratchet step). The states move on each time. Session layer,
 /// then with envelope encoding and decoding.
-pub(crate) fn pingpong(c: &mut Criterion) {
-    let mut g = c.benchmark_group("hushwire");
+pub(crate) fn pingpong(c: &mut Criterion, col: Column) {
+    let mut g = c.benchmark_group(col.hushwire);
     g.measurement_time(ROUND_TRIP_TIME);
     let small = payload(64);
-    let mut p = pair(17);
+    let mut p = pair(17, col.provider);
     g.bench_function(BenchmarkId::new("pingpong", "64B"), |b| {
         b.iter(|| {
             let m = p.alice.encrypt(&small).unwrap();
@@ -234,7 +250,7 @@ pub(crate) fn pingpong(c: &mut Criterion) {
             p.alice.decrypt(&mut p.rng, &m).unwrap()
         })
     });
-    let mut p = pair(18);
+    let mut p = pair(18, col.provider);
     g.bench_function(BenchmarkId::new("pingpong_wire", "64B"), |b| {
         b.iter(|| {
             let m = p.alice.encrypt(&small).unwrap().encode();
@@ -248,11 +264,11 @@ pub(crate) fn pingpong(c: &mut Criterion) {
 
 /// The whole first exchange, session layer: initiate, first message, accept, reply, decrypt
 /// the reply.
-pub(crate) fn handshake(c: &mut Criterion) {
-    let mut g = c.benchmark_group("hushwire");
+pub(crate) fn handshake(c: &mut Criterion, col: Column) {
+    let mut g = c.benchmark_group(col.hushwire);
     g.measurement_time(ROUND_TRIP_TIME);
     let mut r = rng(20);
-    let cfg = config();
+    let cfg = config(col.provider);
     let small = payload(64);
     let alice_identity = IdentityKeyPair::generate(&mut r);
     let bob = Bob::new(&mut r, true);

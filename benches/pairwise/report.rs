@@ -1,10 +1,14 @@
 //! After the run: read criterion's medians back from its output directory and print the
 //! comparison tables and target checks as Markdown (also written to
-//! `<criterion dir>/pairwise-report.md`). Only estimates written by this run are used.
+//! `<criterion dir>/pairwise-report.md`). Only estimates written by this run are used, except
+//! the earlier reports named in `PAIRWISE_BASELINES`, which are read as committed.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use crate::fixtures::{AWS, Column, RUST, SIZES};
+use crate::floor::{self, Impl, Kind, Set};
 
 /// Where criterion writes its results (the same rule criterion applies).
 pub(crate) fn criterion_dir() -> PathBuf {
@@ -62,11 +66,29 @@ fn time(ns: Option<f64>) -> String {
     }
 }
 
-fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+/// Reads back a figure printed by [`time`].
+fn parse_time(cell: &str) -> Option<f64> {
+    let (value, unit) = cell.trim().split_once(' ')?;
+    let value: f64 = value.parse().ok()?;
+    let scale = match unit {
+        "ns" => 1.0,
+        "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => return None,
+    };
+    Some(value * scale)
+}
+
+fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-        _ => "—".into(),
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
     }
+}
+
+fn ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".into(), |r| format!("{r:.2}"))
 }
 
 fn sum(parts: &[(f64, Option<f64>)]) -> Option<f64> {
@@ -76,574 +98,1108 @@ fn sum(parts: &[(f64, Option<f64>)]) -> Option<f64> {
         .sum::<Option<f64>>()
 }
 
-/// (operation, hushwire id, floor id, vodozemac id).
-fn rows() -> Vec<(String, String, Option<String>, Option<String>)> {
-    let s = |x: &str| Some(x.to_string());
+/// One row of the results table.
+struct Row {
+    label: String,
+    /// The hushwire benchmark, without its group ("encrypt/64B").
+    bench: String,
+    /// Measured on both providers (otherwise on the default one only).
+    both: bool,
+    /// The floor: operation, parameter, AEAD length.
+    floor: Option<(&'static str, String, usize)>,
+    /// The vodozemac benchmark.
+    olm: Option<String>,
+}
+
+impl Row {
+    fn hushwire(&self, col: Column) -> Option<String> {
+        (self.both || col.hushwire == RUST.hushwire)
+            .then(|| format!("{}/{}", col.hushwire, self.bench))
+    }
+
+    fn floor(&self, col: Column) -> Option<String> {
+        let (op, param, _) = self.floor.as_ref()?;
+        (self.both || col.floor == RUST.floor).then(|| format!("{}/{op}/{param}", col.floor))
+    }
+
+    fn limit(&self) -> Option<String> {
+        let (op, param, len) = self.floor.as_ref()?;
+        self.both.then(|| floor::limit_floor_id(op, param, *len))
+    }
+}
+
+fn rows() -> Vec<Row> {
+    let row = |label: &str,
+               bench: &str,
+               both,
+               floor: Option<(&'static str, &str, usize)>,
+               olm: Option<&str>| Row {
+        label: label.into(),
+        bench: bench.into(),
+        both,
+        floor: floor.map(|(op, param, len)| (op, param.to_string(), len)),
+        olm: olm.map(str::to_string),
+    };
     let mut rows = vec![
-        (
-            "initiate, OTK (verified bundle)".into(),
-            "hushwire/initiate/otk".into(),
-            s("floor/initiate/otk"),
-            s("vodozemac/outbound"),
+        row(
+            "initiate, OTK (verified bundle)",
+            "initiate/otk",
+            true,
+            Some(("initiate", "otk", 64)),
+            Some("vodozemac/outbound"),
         ),
-        (
-            "initiate, no OTK".into(),
-            "hushwire/initiate/no_otk".into(),
-            s("floor/initiate/no_otk"),
-            s("vodozemac/outbound"),
+        row(
+            "initiate, no OTK",
+            "initiate/no_otk",
+            true,
+            Some(("initiate", "no_otk", 64)),
+            Some("vodozemac/outbound"),
         ),
-        (
-            "initiate from bundle bytes (decode + verify + initiate)".into(),
-            "hushwire/initiate_from_bundle/otk".into(),
-            s("floor/initiate_from_bundle/otk"),
+        row(
+            "initiate from bundle bytes (decode + verify + initiate)",
+            "initiate_from_bundle/otk",
+            true,
+            Some(("initiate_from_bundle", "otk", 64)),
             None,
         ),
-        (
-            "accept first message (64 B), OTK".into(),
-            "hushwire/accept/otk".into(),
-            s("floor/accept/otk"),
-            s("vodozemac/inbound"),
+        row(
+            "accept first message (64 B), OTK",
+            "accept/otk",
+            true,
+            Some(("accept", "otk", 64)),
+            Some("vodozemac/inbound"),
         ),
-        (
-            "accept first message (64 B), no OTK".into(),
-            "hushwire/accept/no_otk".into(),
-            s("floor/accept/no_otk"),
-            s("vodozemac/inbound"),
+        row(
+            "accept first message (64 B), no OTK",
+            "accept/no_otk",
+            true,
+            Some(("accept", "no_otk", 64)),
+            Some("vodozemac/inbound"),
         ),
     ];
     for op in ["encrypt", "decrypt", "decrypt_ratchet"] {
-        for size in ["64B", "1KiB", "64KiB", "1MiB"] {
-            rows.push((
-                format!("{op} {size}"),
-                format!("hushwire/{op}/{size}"),
-                Some(format!("floor/{op}/{size}")),
-                Some(format!("vodozemac/{op}/{size}")),
-            ));
+        for (size, len) in SIZES {
+            rows.push(Row {
+                label: format!("{op} {size}"),
+                bench: format!("{op}/{size}"),
+                both: true,
+                floor: Some((op, size.to_string(), len)),
+                olm: Some(format!("vodozemac/{op}/{size}")),
+            });
         }
     }
     rows.extend([
-        (
-            "decrypt 64B, in-order pre-generated (no clone)".into(),
-            "hushwire/decrypt_sequential/64B".into(),
-            s("floor/decrypt/64B"),
-            s("vodozemac/decrypt_sequential/64B"),
+        row(
+            "decrypt 64B, in-order pre-generated (no clone)",
+            "decrypt_sequential/64B",
+            true,
+            Some(("decrypt", "64B", 64)),
+            Some("vodozemac/decrypt_sequential/64B"),
         ),
-        (
-            "decrypt 64B with 2000 stored skipped keys".into(),
-            "hushwire/decrypt_2000_skipped/64B".into(),
-            s("floor/decrypt/64B"),
+        row(
+            "decrypt 64B with 2000 stored skipped keys",
+            "decrypt_2000_skipped/64B",
+            false,
+            Some(("decrypt", "64B", 64)),
             None,
         ),
-        (
-            "ping-pong round trip 64B (session layer)".into(),
-            "hushwire/pingpong/64B".into(),
-            s("floor/pingpong/64B"),
-            s("vodozemac/pingpong/64B"),
+        row(
+            "ping-pong round trip 64B (session layer)",
+            "pingpong/64B",
+            true,
+            Some(("pingpong", "64B", 64)),
+            Some("vodozemac/pingpong/64B"),
         ),
-        (
-            "ping-pong round trip 64B (with encode/decode)".into(),
-            "hushwire/pingpong_wire/64B".into(),
-            s("floor/pingpong/64B"),
-            s("vodozemac/pingpong_wire/64B"),
+        row(
+            "ping-pong round trip 64B (with encode/decode)",
+            "pingpong_wire/64B",
+            true,
+            Some(("pingpong", "64B", 64)),
+            Some("vodozemac/pingpong_wire/64B"),
         ),
-        (
-            "handshake: initiate + first msg + accept + reply + decrypt".into(),
-            "hushwire/handshake/64B".into(),
-            s("floor/handshake/64B"),
-            s("vodozemac/handshake/64B"),
+        row(
+            "handshake: initiate + first msg + accept + reply + decrypt",
+            "handshake/64B",
+            true,
+            Some(("handshake", "64B", 64)),
+            Some("vodozemac/handshake/64B"),
         ),
-        (
-            "state clone, established".into(),
-            "hushwire/clone/established".into(),
+        row(
+            "state clone, established",
+            "clone/established",
+            false,
             None,
-            s("vodozemac/clone/established"),
+            Some("vodozemac/clone/established"),
         ),
-        (
-            "state clone, 2000 skipped keys".into(),
-            "hushwire/clone/2000_skipped".into(),
-            None,
-            None,
-        ),
-        (
-            "serialize (to_bytes), established".into(),
-            "hushwire/to_bytes/established".into(),
-            None,
-            s("vodozemac/to_bytes/established"),
-        ),
-        (
-            "deserialize (from_bytes), established".into(),
-            "hushwire/from_bytes/established".into(),
-            None,
-            s("vodozemac/from_bytes/established"),
-        ),
-        (
-            "serialize (to_bytes), 2000 skipped keys".into(),
-            "hushwire/to_bytes/2000_skipped".into(),
+        row(
+            "state clone, 2000 skipped keys",
+            "clone/2000_skipped",
+            false,
             None,
             None,
         ),
-        (
-            "deserialize (from_bytes), 2000 skipped keys".into(),
-            "hushwire/from_bytes/2000_skipped".into(),
+        row(
+            "serialize (to_bytes), established",
+            "to_bytes/established",
+            false,
+            None,
+            Some("vodozemac/to_bytes/established"),
+        ),
+        row(
+            "deserialize (from_bytes), established",
+            "from_bytes/established",
+            false,
+            None,
+            Some("vodozemac/from_bytes/established"),
+        ),
+        row(
+            "serialize (to_bytes), 2000 skipped keys",
+            "to_bytes/2000_skipped",
+            false,
             None,
             None,
         ),
-        (
-            "bundle decode + validate (OTK)".into(),
-            "hushwire/bundle_decode_validate/otk".into(),
+        row(
+            "deserialize (from_bytes), 2000 skipped keys",
+            "from_bytes/2000_skipped",
+            false,
             None,
             None,
         ),
-        (
-            "X25519 public key validation (one key)".into(),
-            "hushwire/x25519_public_key_validate".into(),
+        row(
+            "bundle decode + validate (OTK)",
+            "bundle_decode_validate/otk",
+            false,
+            None,
+            None,
+        ),
+        row(
+            "X25519 public key validation (one key)",
+            "x25519_public_key_validate",
+            false,
             None,
             None,
         ),
     ]);
     for op in ["encode", "decode"] {
-        for size in ["64B", "1KiB", "64KiB", "1MiB"] {
-            rows.push((
-                format!("envelope {op} {size}"),
-                format!("hushwire/envelope_{op}/{size}"),
-                None,
-                Some(format!("vodozemac/message_{op}/{size}")),
-            ));
+        for (size, _) in SIZES {
+            rows.push(Row {
+                label: format!("envelope {op} {size}"),
+                bench: format!("envelope_{op}/{size}"),
+                both: false,
+                floor: None,
+                olm: Some(format!("vodozemac/message_{op}/{size}")),
+            });
         }
     }
     rows
 }
 
-const PRIMITIVES: [&str; 30] = [
-    "primitive/rng_32B",
-    "primitive/x25519_keygen",
-    "primitive/x25519_dh",
-    "primitive/ed25519_sign_74B",
-    "primitive/ed25519_decompress",
-    "primitive/ed25519_verify_74B",
-    "primitive/hmac_sha256_1B",
-    "primitive/hkdf_sha256_H32_ikm160",
-    "primitive/hkdf_sha256_H44",
-    "primitive/hkdf_sha256_H64",
-    "primitive/chacha20poly1305_seal/64B",
-    "primitive/chacha20poly1305_seal/1KiB",
-    "primitive/chacha20poly1305_seal/64KiB",
-    "primitive/chacha20poly1305_seal/1MiB",
-    "primitive/chacha20poly1305_open/64B",
-    "primitive/chacha20poly1305_open/1KiB",
-    "primitive/chacha20poly1305_open/64KiB",
-    "primitive/chacha20poly1305_open/1MiB",
-    "primitive/chacha20poly1305_seal_alloc/64B",
-    "primitive/chacha20poly1305_seal_alloc/1KiB",
-    "primitive/chacha20poly1305_seal_alloc/64KiB",
-    "primitive/chacha20poly1305_seal_alloc/1MiB",
-    "primitive/chacha20poly1305_seal_outplace/64B",
-    "primitive/chacha20poly1305_seal_outplace/1KiB",
-    "primitive/chacha20poly1305_seal_outplace/64KiB",
-    "primitive/chacha20poly1305_seal_outplace/1MiB",
-    "primitive/chacha20poly1305_open_alloc/64B",
-    "primitive/chacha20poly1305_open_alloc/1KiB",
-    "primitive/chacha20poly1305_open_alloc/64KiB",
-    "primitive/chacha20poly1305_open_alloc/1MiB",
-];
+/// The primitives table: (benchmark without its group, measured in RustCrypto, in aws-lc-rs,
+/// the kind behind the seam if it is one).
+fn primitive_rows() -> Vec<(String, bool, bool, Option<Kind>)> {
+    let mut out: Vec<(String, bool, bool, Option<Kind>)> = vec![
+        ("rng_32B".into(), true, false, None),
+        ("x25519_keygen".into(), true, true, None),
+        (Kind::PublicKey.id(), true, true, Some(Kind::PublicKey)),
+        (Kind::Dh.id(), true, true, Some(Kind::Dh)),
+        ("x25519_import".into(), false, true, None),
+        ("x25519_agree_imported".into(), false, true, None),
+        ("ed25519_sign_74B".into(), true, false, None),
+        ("ed25519_decompress".into(), true, false, None),
+        ("ed25519_verify_74B".into(), true, false, None),
+        ("hmac_sha256_1B".into(), true, false, None),
+        ("kdf_ck".into(), true, false, None),
+        ("hkdf_sha256_H32_ikm160".into(), true, false, None),
+        ("hkdf_sha256_H44".into(), true, false, None),
+        ("hkdf_sha256_H64".into(), true, false, None),
+    ];
+    for kind in Kind::all().into_iter().skip(2) {
+        out.push((kind.id(), true, true, Some(kind)));
+    }
+    for form in ["seal_alloc", "open_alloc"] {
+        for (size, _) in SIZES {
+            out.push((format!("chacha20poly1305_{form}/{size}"), true, true, None));
+        }
+    }
+    out
+}
 
-fn check(out: &mut String, what: &str, value: Option<f64>, limit: f64, at_most: bool) {
-    let Some(v) = value else {
-        let _ = writeln!(out, "- {what}: not measured");
-        return;
+fn size_of(id: &str) -> Option<f64> {
+    let size = id.rsplit('/').next()?;
+    SIZES.iter().find(|s| s.0 == size).map(|s| s.1 as f64)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+/// "1.09 met" for a ratio and its target.
+fn checked(r: Option<f64>, limit: f64, at_most: bool) -> String {
+    match r {
+        None => "not measured".into(),
+        Some(r) => format!(
+            "{r:.2} {}",
+            verdict(if at_most { r <= limit } else { r >= limit })
+        ),
+    }
+}
+
+/// Counts of checks met and missed, for a summary line.
+#[derive(Default)]
+struct Tally {
+    met: usize,
+    missed: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: Option<f64>, limit: f64, at_most: bool) -> String {
+        if let Some(v) = r {
+            if (at_most && v <= limit) || (!at_most && v >= limit) {
+                self.met += 1;
+            } else {
+                self.missed += 1;
+            }
+        }
+        checked(r, limit, at_most)
+    }
+}
+
+/// The hushwire (or rust-crypto) column of a report's results table: (row label, median), in
+/// the table's order.
+fn baseline(path: &str) -> Result<Vec<(String, f64)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.starts_with("## Results"))
+        .skip_while(|l| !l.starts_with("| operation |"));
+    let header = lines
+        .next()
+        .ok_or_else(|| format!("{path}: no results table"))?;
+    let cells = |l: &str| -> Vec<String> {
+        l.trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
     };
-    let met = if at_most { v <= limit } else { v >= limit };
-    let cmp = if at_most { "≤" } else { "≥" };
+    let column = cells(header)
+        .iter()
+        .position(|c| c == "hushwire" || c == "rust-crypto")
+        .ok_or_else(|| format!("{path}: no hushwire or rust-crypto column"))?;
+    let mut out = Vec::new();
+    for line in lines.skip(1).take_while(|l| l.starts_with('|')) {
+        let cells = cells(line);
+        if let Some(ns) = cells.get(column).and_then(|c| parse_time(c)) {
+            out.push((cells[0].clone(), ns));
+        }
+    }
+    Ok(out)
+}
+
+/// The table comparing `now` (label, median) with `then`, rows in `now`'s order: ratio and
+/// verdict (target ≤ 1.00; "within 5 %" above that by no more than the pass-to-pass spread).
+fn comparison(now: &[(String, Option<f64>)], then: &[(String, f64)]) -> String {
+    let mut out = String::new();
     let _ = writeln!(
         out,
-        "- {what}: {v:.2} (target {cmp} {limit}) — {}",
-        if met { "met" } else { "MISSED" }
+        "| row | baseline | this run | ratio | verdict |\n|---|---:|---:|---:|---|"
+    );
+    let (mut met, mut close, mut slower) = (0, 0, 0);
+    for (label, now) in now {
+        let Some(then) = then.iter().find(|(l, _)| l == label).map(|r| r.1) else {
+            continue;
+        };
+        let r = div(*now, Some(then));
+        let v = match r {
+            None => "not measured",
+            Some(r) if r <= 1.0 => {
+                met += 1;
+                "met"
+            }
+            Some(r) if r <= 1.05 => {
+                close += 1;
+                "within 5 %"
+            }
+            Some(_) => {
+                slower += 1;
+                "SLOWER"
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {v} |",
+            time(Some(then)),
+            time(*now),
+            ratio(r)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{met} rows met, {close} within 5 %, {slower} slower by more than 5 %."
+    );
+    out
+}
+
+/// `PAIRWISE_COMPARE`: the default provider's column of report `now` against report `then`.
+pub(crate) fn compare_reports(now: &str, then: &str) -> String {
+    let read = |path| baseline(path).unwrap_or_else(|e| panic!("{e}"));
+    let now_rows: Vec<(String, Option<f64>)> =
+        read(now).into_iter().map(|(l, v)| (l, Some(v))).collect();
+    format!(
+        "**rust-crypto of `{now}` ÷ hushwire of `{then}`, target ≤ 1.00**\n\n{}",
+        comparison(&now_rows, &read(then))
+    )
+}
+
+/// CPU time of the whole machine and of this process, from /proc (Linux), to tell how much
+/// else ran during the benchmarks.
+#[derive(Clone, Copy)]
+pub(crate) struct CpuTimes {
+    /// user + nice + system + irq + softirq, all CPUs, in clock ticks.
+    busy: u64,
+    idle: u64,
+    steal: u64,
+    /// This process's user + system time, in clock ticks.
+    own: u64,
+    at: std::time::Instant,
+}
+
+impl CpuTimes {
+    pub(crate) fn now() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+        let after = own_stat.rsplit_once(')')?.1;
+        let fields: Vec<u64> = after
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        Some(Self {
+            busy: cpu.first()? + cpu.get(1)? + cpu.get(2)? + cpu.get(5)? + cpu.get(6)?,
+            idle: cpu.get(3)? + cpu.get(4)?,
+            steal: *cpu.get(7)?,
+            own: fields.first()? + fields.get(1)?,
+            at: std::time::Instant::now(),
+        })
+    }
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
+fn ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn load(out: &mut String, start: Option<CpuTimes>) {
+    let (Some(a), Some(b)) = (start, CpuTimes::now()) else {
+        return;
+    };
+    let hz = ticks_per_second();
+    let secs = |t: u64| t as f64 / hz;
+    let wall = b.at.duration_since(a.at).as_secs_f64();
+    let busy = secs(b.busy - a.busy);
+    let own = secs(b.own - a.own);
+    let _ = writeln!(
+        out,
+        "\n## Machine load during the run\n\n{wall:.0} s of wall time on {} CPUs: this process \
+         used {own:.0} CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the \
+         hypervisor {:.0}). Load average at the end: {}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        (busy - own).max(0.0),
+        secs(b.idle - a.idle),
+        secs(b.steal - a.steal),
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
     );
 }
 
-pub(crate) fn print(since: SystemTime, preamble: &str) {
+/// Versions of the crates compared, from the workspace's Cargo.lock.
+fn versions() -> String {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for name in [
+        "aws-lc-rs",
+        "aws-lc-sys",
+        "chacha20poly1305",
+        "x25519-dalek",
+        "curve25519-dalek",
+        "hmac",
+        "hkdf",
+        "sha2",
+        "ed25519-dalek",
+        "vodozemac",
+        "criterion",
+    ] {
+        let needle = format!("name = \"{name}\"\nversion = \"");
+        if let Some(at) = lock.find(&needle) {
+            let rest = &lock[at + needle.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(format!("{name} {}", &rest[..end]));
+            }
+        }
+    }
+    out.join(", ")
+}
+
+pub(crate) fn print(since: SystemTime, cpu: Option<CpuTimes>, preamble: &str) {
     let m = Medians {
         dir: criterion_dir(),
         since,
     };
     let get = |id: &str| m.get(id);
+    let opt = |id: &Option<String>| id.as_deref().and_then(|id| m.get(id));
+    let limit = floor::limit();
     let mut out = String::new();
+
+    let _ = writeln!(
+        out,
+        "\nCrates: {}. Providers compiled in: {}.",
+        versions(),
+        hushwire::CryptoProvider::available()
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
     let _ = writeln!(
         out,
         "\n## Results (medians; the smallest over the passes of this run)\n"
     );
     let _ = writeln!(
         out,
-        "| operation | hushwire | floor | hushwire ÷ floor | vodozemac | hushwire ÷ vodozemac |"
+        "Columns: hushwire on each provider with the floor of that provider's primitives; the \
+         limit floor (the same calls, each primitive from the faster crate in this run); \
+         vodozemac. aws-lc-rs ÷ limit is hushwire on AWS_LC_RS ÷ the limit floor.\n"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
-    for (label, h, f, v) in rows() {
-        let (h, f, v) = (get(&h), f.and_then(|f| get(&f)), v.and_then(|v| get(&v)));
-        if h.is_none() && f.is_none() && v.is_none() {
+    let _ = writeln!(
+        out,
+        "| operation | rust-crypto | floor | ÷ floor | aws-lc-rs | floor | ÷ floor | limit floor \
+         | aws-lc-rs ÷ limit | vodozemac | rust-crypto ÷ Olm | aws-lc-rs ÷ Olm |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for row in rows() {
+        let (hr, fr) = (opt(&row.hushwire(RUST)), opt(&row.floor(RUST)));
+        let (ha, fa) = (opt(&row.hushwire(AWS)), opt(&row.floor(AWS)));
+        let (lim, olm) = (opt(&row.limit()), opt(&row.olm));
+        if [hr, fr, ha, fa, lim, olm].iter().all(Option::is_none) {
             continue;
         }
         let _ = writeln!(
             out,
-            "| {label} | {} | {} | {} | {} | {} |",
-            time(h),
-            time(f),
-            ratio(h, f),
-            time(v),
-            ratio(h, v)
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.label,
+            time(hr),
+            time(fr),
+            ratio(div(hr, fr)),
+            time(ha),
+            time(fa),
+            ratio(div(ha, fa)),
+            time(lim),
+            ratio(div(ha, lim)),
+            time(olm),
+            ratio(div(hr, olm)),
+            ratio(div(ha, olm)),
         );
     }
 
     let _ = writeln!(out, "\n## Primitives (medians)\n");
-    let _ = writeln!(out, "| primitive | median | throughput |");
-    let _ = writeln!(out, "|---|---:|---:|");
-    for id in PRIMITIVES {
-        let t = get(id);
-        if t.is_none() {
+    let _ = writeln!(
+        out,
+        "`primitive/*` are the RustCrypto and dalek crates, `primitive_aws/*` aws-lc-rs. The \
+         limit is the faster of the two (for HMAC, HKDF, SHA-256 and Ed25519 the only \
+         implementation either provider uses). aws-lc-rs takes an X25519 secret only through \
+         `PrivateKey::from_private_key`, which computes the public key (x25519_import); its \
+         x25519_dh is import + `agree`, as the provider does, and x25519_agree_imported is \
+         `agree` alone on a key imported beforehand. The `_alloc` forms of the AEAD copy the \
+         text into a new Vec and then work in place (RustCrypto: its `Aead` methods; \
+         aws-lc-rs: what hushwire's seal_raw and open_raw do around the provider).\n"
+    );
+    let _ = writeln!(
+        out,
+        "| primitive | rust-crypto | aws-lc-rs | limit | faster | limit throughput |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---:|");
+    for (id, in_rust, in_aws, _) in primitive_rows() {
+        let r = in_rust
+            .then(|| get(&format!("{}/{id}", RUST.primitive)))
+            .flatten();
+        let a = in_aws
+            .then(|| get(&format!("{}/{id}", AWS.primitive)))
+            .flatten();
+        if r.is_none() && a.is_none() {
             continue;
         }
-        let size = match id.rsplit('/').next() {
-            Some("64B") => Some(64.0),
-            Some("1KiB") => Some(1024.0),
-            Some("64KiB") => Some(65536.0),
-            Some("1MiB") => Some(1048576.0),
-            _ => None,
+        let (best, which) = match (r, a) {
+            (Some(r), Some(a)) if a < r => (Some(a), "aws-lc-rs"),
+            (Some(r), Some(_)) => (Some(r), "rust-crypto"),
+            (Some(r), None) => (Some(r), ""),
+            (None, a) => (a, ""),
         };
-        let tput = match (size, t) {
+        let tput = match (size_of(&id), best) {
             (Some(bytes), Some(ns)) => format!("{:.0} MiB/s", bytes / ns * 1e9 / 1048576.0),
             _ => String::new(),
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {tput} |",
-            id.trim_start_matches("primitive/"),
-            time(t)
+            "| {id} | {} | {} | {} | {which} | {tput} |",
+            time(r),
+            time(a),
+            time(best)
         );
     }
 
+    let _ = writeln!(out, "\n## The limit floors' primitives\n");
+    let _ = writeln!(
+        out,
+        "Chosen once, before the first pass, by timing each primitive in both crates in this \
+         process (21 alternating rounds of about 10 ms each, the fastest round's mean; an open \
+         includes copying the ciphertext back, in both crates), and fixed for every pass. A \
+         limit floor whose primitives all come from one crate is that crate's floor (the same \
+         calls), measured once; only a mixed composition has a `floor_limit/*` benchmark of its \
+         own. The last column says whether this run's criterion medians pick the same crate.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| primitive | calibration rust-crypto | calibration aws-lc-rs | chosen | median rust-crypto | median aws-lc-rs | medians agree |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---|---:|---:|---|");
+    for (kind, rust, aws, pick) in &limit.rows {
+        let r = get(&format!(
+            "{}/{}",
+            Impl::RustCrypto.primitive_group(),
+            kind.id()
+        ));
+        let a = get(&format!("{}/{}", Impl::AwsLc.primitive_group(), kind.id()));
+        let by_medians = match (r, a) {
+            (Some(r), Some(a)) => Some(if a < r { Impl::AwsLc } else { Impl::RustCrypto }),
+            _ => None,
+        };
+        let agree = match by_medians {
+            None => "—".to_string(),
+            Some(b) if b == *pick => "yes".into(),
+            Some(b) => format!("no ({})", b.name()),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {agree} |",
+            kind.id(),
+            time(Some(*rust)),
+            time(Some(*aws)),
+            pick.name(),
+            time(r),
+            time(a),
+        );
+    }
+    let mut sources: Vec<String> = Vec::new();
+    for row in rows() {
+        if let (true, Some((op, param, len))) = (row.both, &row.floor) {
+            let id = format!("{op}/{param}");
+            if sources.iter().any(|s| s.starts_with(&format!("{id}:"))) {
+                continue;
+            }
+            let from = match floor::limit_source(op, *len) {
+                Some(Set::Aws) => "the aws-lc-rs floor",
+                Some(Set::Rust) => "the rust-crypto floor",
+                _ => "floor_limit (mixed)",
+            };
+            sources.push(format!("{id}: {from}"));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nLimit floor of each operation: {}.",
+        sources.join("; ")
+    );
+
     // Sums of measured primitives, as a cross-check of the composed floors.
-    let keygen = get("primitive/x25519_keygen");
-    let dh = get("primitive/x25519_dh");
-    let verify = get("primitive/ed25519_verify_74B");
-    let decompress = get("primitive/ed25519_decompress");
-    let h32 = get("primitive/hkdf_sha256_H32_ikm160");
-    let h44 = get("primitive/hkdf_sha256_H44");
-    let h64 = get("primitive/hkdf_sha256_H64");
-    let mac = get("primitive/hmac_sha256_1B");
-    let rng32 = get("primitive/rng_32B");
     let _ = writeln!(
         out,
         "\n## Floors as sums of the primitive medians (cross-check)\n"
     );
     let _ = writeln!(
         out,
-        "| floor | composition | sum of medians | composed, measured |"
+        "B = x25519_keygen, P = x25519_public_key, D = x25519_dh, K = kdf_ck, H = hkdf_sha256, \
+         A = chacha20poly1305 seal or open, V = ed25519_decompress + ed25519_verify_74B; each \
+         from the set's own crate (the limit: the chosen crate), the symmetric ones from \
+         RustCrypto in all three.\n"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|");
-    let sums: Vec<(&str, &str, Option<f64>)> = vec![
-        (
-            "initiate/otk",
-            "2 B + 5 D + H32 + H64",
-            sum(&[(2.0, keygen), (5.0, dh), (1.0, h32), (1.0, h64)]),
-        ),
-        (
-            "initiate/no_otk",
-            "2 B + 4 D + H32 + H64",
-            sum(&[(2.0, keygen), (4.0, dh), (1.0, h32), (1.0, h64)]),
-        ),
-        (
-            "initiate_from_bundle/otk",
-            "decompress + V + 2 B + 5 D + H32 + H64",
+    let _ = writeln!(
+        out,
+        "| floor | composition | rust-crypto sum | measured | aws-lc-rs sum | measured | limit sum | measured |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    let common = |id: &str| get(&format!("{}/{id}", RUST.primitive));
+    let (verify, decompress) = (common("ed25519_verify_74B"), common("ed25519_decompress"));
+    let (h32, h44, h64) = (
+        common("hkdf_sha256_H32_ikm160"),
+        common("hkdf_sha256_H44"),
+        common("hkdf_sha256_H64"),
+    );
+    let kck = common("kdf_ck");
+    // The median of one primitive behind the seam in `set`.
+    let seam = |set: Set, kind: Kind| -> Option<f64> {
+        let crate_of = match set {
+            Set::Rust => Impl::RustCrypto,
+            Set::Aws => Impl::AwsLc,
+            Set::Limit => limit.choice(kind),
+        };
+        get(&format!("{}/{}", crate_of.primitive_group(), kind.id()))
+    };
+    let keygen = |set: Set| -> Option<f64> {
+        let crate_of = match set {
+            Set::Rust => Impl::RustCrypto,
+            Set::Aws => Impl::AwsLc,
+            Set::Limit => limit.choice(Kind::PublicKey),
+        };
+        get(&format!("{}/x25519_keygen", crate_of.primitive_group()))
+    };
+    type Composition<'a> = Box<dyn Fn(Set) -> Option<f64> + 'a>;
+    let mut sums: Vec<(&str, String, usize, &str, Composition)> = Vec::new();
+    for (otk, d) in [("otk", 5.0), ("no_otk", 4.0)] {
+        sums.push((
+            "initiate",
+            otk.to_string(),
+            64,
+            if otk == "otk" {
+                "2 B + 5 D + H32 + H64"
+            } else {
+                "2 B + 4 D + H32 + H64"
+            },
+            Box::new(move |s| {
+                sum(&[
+                    (2.0, keygen(s)),
+                    (d, seam(s, Kind::Dh)),
+                    (1.0, h32),
+                    (1.0, h64),
+                ])
+            }),
+        ));
+    }
+    sums.push((
+        "initiate_from_bundle",
+        "otk".into(),
+        64,
+        "V + 2 B + 5 D + H32 + H64",
+        Box::new(move |s| {
             sum(&[
                 (1.0, decompress),
                 (1.0, verify),
-                (2.0, keygen),
-                (5.0, dh),
+                (2.0, keygen(s)),
+                (5.0, seam(s, Kind::Dh)),
                 (1.0, h32),
                 (1.0, h64),
-            ]),
-        ),
-        (
-            "accept/otk",
-            "B + 6 D + H32 + 2 H64 + 2 M + H44 + A(64)",
+            ])
+        }),
+    ));
+    for (otk, d) in [("otk", 6.0), ("no_otk", 5.0)] {
+        sums.push((
+            "accept",
+            otk.to_string(),
+            64,
+            if otk == "otk" {
+                "B + 6 D + H32 + 2 H64 + K + H44 + A(64)"
+            } else {
+                "B + 5 D + H32 + 2 H64 + K + H44 + A(64)"
+            },
+            Box::new(move |s| {
+                sum(&[
+                    (1.0, keygen(s)),
+                    (d, seam(s, Kind::Dh)),
+                    (1.0, h32),
+                    (2.0, h64),
+                    (1.0, kck),
+                    (1.0, h44),
+                    (1.0, seam(s, Kind::Open(64))),
+                ])
+            }),
+        ));
+    }
+    for (size, len) in SIZES {
+        for op in ["encrypt", "decrypt"] {
+            let kind = if op == "encrypt" {
+                Kind::Seal(len)
+            } else {
+                Kind::Open(len)
+            };
+            sums.push((
+                op,
+                size.to_string(),
+                len,
+                "K + H44 + A(n)",
+                Box::new(move |s| sum(&[(1.0, kck), (1.0, h44), (1.0, seam(s, kind))])),
+            ));
+        }
+    }
+    for (size, len) in [SIZES[0], SIZES[3]] {
+        sums.push((
+            "decrypt_ratchet",
+            size.to_string(),
+            len,
+            "B + 2 D + 2 H64 + K + H44 + A(n)",
+            Box::new(move |s| {
+                sum(&[
+                    (1.0, keygen(s)),
+                    (2.0, seam(s, Kind::Dh)),
+                    (2.0, h64),
+                    (1.0, kck),
+                    (1.0, h44),
+                    (1.0, seam(s, Kind::Open(len))),
+                ])
+            }),
+        ));
+    }
+    sums.push((
+        "pingpong",
+        "64B".into(),
+        64,
+        "2 (K + H44 + A(64)) + 2 (B + 2 D + 2 H64 + K + H44 + A(64))",
+        Box::new(move |s| {
             sum(&[
-                (1.0, keygen),
-                (6.0, dh),
-                (1.0, h32),
-                (2.0, h64),
-                (2.0, mac),
-                (1.0, h44),
-                (1.0, get("primitive/chacha20poly1305_open/64B")),
-            ]),
-        ),
-        (
-            "accept/no_otk",
-            "B + 5 D + H32 + 2 H64 + 2 M + H44 + A(64)",
+                (2.0, keygen(s)),
+                (4.0, seam(s, Kind::Dh)),
+                (4.0, h64),
+                (4.0, kck),
+                (4.0, h44),
+                (2.0, seam(s, Kind::Seal(64))),
+                (2.0, seam(s, Kind::Open(64))),
+            ])
+        }),
+    ));
+    sums.push((
+        "handshake",
+        "64B".into(),
+        64,
+        "initiate + accept (OTK) + 2 (K + H44 + A(64)) + (B + 2 D + 2 H64 + K + H44 + A(64))",
+        Box::new(move |s| {
             sum(&[
-                (1.0, keygen),
-                (5.0, dh),
-                (1.0, h32),
-                (2.0, h64),
-                (2.0, mac),
-                (1.0, h44),
-                (1.0, get("primitive/chacha20poly1305_open/64B")),
-            ]),
-        ),
-        (
-            "encrypt/64B",
-            "2 M + H44 + A(64)",
-            sum(&[
-                (2.0, mac),
-                (1.0, h44),
-                (1.0, get("primitive/chacha20poly1305_seal/64B")),
-            ]),
-        ),
-        (
-            "decrypt/64B",
-            "2 M + H44 + A(64)",
-            sum(&[
-                (2.0, mac),
-                (1.0, h44),
-                (1.0, get("primitive/chacha20poly1305_open/64B")),
-            ]),
-        ),
-        (
-            "decrypt_ratchet/64B",
-            "B + 2 D + 2 H64 + 2 M + H44 + A(64)",
-            sum(&[
-                (1.0, keygen),
-                (2.0, dh),
-                (2.0, h64),
-                (2.0, mac),
-                (1.0, h44),
-                (1.0, get("primitive/chacha20poly1305_open/64B")),
-            ]),
-        ),
-    ];
-    for (id, what, s) in &sums {
+                (4.0, keygen(s)),
+                (13.0, seam(s, Kind::Dh)),
+                (2.0, h32),
+                (5.0, h64),
+                (4.0, kck),
+                (4.0, h44),
+                (2.0, seam(s, Kind::Seal(64))),
+                (2.0, seam(s, Kind::Open(64))),
+            ])
+        }),
+    ));
+    for (op, param, len, what, f) in &sums {
+        let measured = |set: Set| get(&format!("{}/{op}/{param}", set.group()));
         let _ = writeln!(
             out,
-            "| {id} | {what} | {} | {} |",
-            time(*s),
-            time(get(&format!("floor/{id}")))
+            "| {op}/{param} | {what} | {} | {} | {} | {} | {} | {} |",
+            time(f(Set::Rust)),
+            time(measured(Set::Rust)),
+            time(f(Set::Aws)),
+            time(measured(Set::Aws)),
+            time(f(Set::Limit)),
+            time(get(&floor::limit_floor_id(op, param, *len))),
         );
     }
-    let _ = rng32;
 
     // How much the passes disagree: other jobs on the machine slow some passes down.
     let _ = writeln!(out, "\n## Pass-to-pass spread\n");
-    let mut spreads: Vec<(f64, String)> = Vec::new();
-    let mut count = 0;
-    for (_, h, f, v) in rows() {
-        for id in [Some(h), f, v].into_iter().flatten() {
-            let all = m.passes(&id);
-            if all.len() < 2 || spreads.iter().any(|(_, seen)| *seen == id) {
-                continue;
+    let mut ids: Vec<String> = Vec::new();
+    for row in rows() {
+        for id in [
+            row.hushwire(RUST),
+            row.floor(RUST),
+            row.hushwire(AWS),
+            row.floor(AWS),
+            row.limit(),
+            row.olm.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
             }
-            let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = all.iter().copied().fold(0.0, f64::max);
-            count += 1;
-            spreads.push((hi / lo, id));
         }
     }
+    for (id, in_rust, in_aws, _) in primitive_rows() {
+        if in_rust {
+            ids.push(format!("{}/{id}", RUST.primitive));
+        }
+        if in_aws {
+            ids.push(format!("{}/{id}", AWS.primitive));
+        }
+    }
+    let mut spreads: Vec<(f64, String)> = Vec::new();
+    for id in ids {
+        let all = m.passes(&id);
+        if all.len() < 2 {
+            continue;
+        }
+        let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = all.iter().copied().fold(0.0, f64::max);
+        spreads.push((hi / lo, id));
+    }
     spreads.sort_by(|a, b| b.0.total_cmp(&a.0));
-    if count == 0 {
+    if spreads.is_empty() {
         let _ = writeln!(out, "One pass only.");
     } else {
         let within = spreads.iter().filter(|(r, _)| *r <= 1.05).count();
         let _ = writeln!(
             out,
-            "{within} of {count} benchmarks agree within 5 % between passes; the largest \
-             differences (slowest ÷ fastest pass):\n"
+            "{within} of {} benchmarks agree within 5 % between passes; the largest \
+             differences (slowest ÷ fastest pass):\n",
+            spreads.len()
         );
-        for (r, id) in spreads.iter().take(10) {
+        for (r, id) in spreads.iter().take(12) {
             let _ = writeln!(out, "- {id}: {r:.2}");
         }
     }
 
-    let _ = writeln!(out, "\n## Targets\n");
-    for op in ["encrypt", "decrypt"] {
-        for size in ["64B", "1KiB", "64KiB", "1MiB"] {
-            let r = get(&format!("hushwire/{op}/{size}"))
-                .zip(get(&format!("floor/{op}/{size}")))
-                .map(|(h, f)| h / f);
-            check(
-                &mut out,
-                &format!("{op} {size} on an existing chain ÷ floor"),
-                r,
-                1.3,
-                true,
-            );
-        }
-    }
-    let r = get("primitive/chacha20poly1305_seal/1MiB")
-        .zip(get("hushwire/encrypt/1MiB"))
-        .map(|(raw, h)| raw / h);
-    check(
-        &mut out,
-        "encrypt 1 MiB throughput ÷ raw ChaCha20-Poly1305 seal",
-        r,
-        0.9,
-        false,
-    );
-    let r = get("primitive/chacha20poly1305_open/1MiB")
-        .zip(get("hushwire/decrypt/1MiB"))
-        .map(|(raw, h)| raw / h);
-    check(
-        &mut out,
-        "decrypt 1 MiB throughput ÷ raw ChaCha20-Poly1305 open",
-        r,
-        0.9,
-        false,
-    );
-    let r = get("hushwire/decrypt_ratchet/64B")
-        .zip(get("floor/decrypt_ratchet/64B"))
-        .map(|(h, f)| h / f);
-    check(
-        &mut out,
-        "DH ratchet step (decrypt_ratchet 64B) ÷ its floor",
-        r,
-        1.15,
-        true,
-    );
-    let r = get("hushwire/decrypt_ratchet/64B")
-        .zip(sum(&[(1.0, keygen), (2.0, dh)]))
-        .map(|(h, f)| h / f);
-    check(
-        &mut out,
-        "DH ratchet step (decrypt_ratchet 64B) ÷ (keygen + 2 DH)",
-        r,
-        1.15,
-        true,
-    );
-    for (what, h, f) in [
-        (
-            "initiate (OTK) ÷ its floor",
-            "hushwire/initiate/otk",
-            "floor/initiate/otk",
-        ),
-        (
-            "initiate (no OTK) ÷ its floor",
-            "hushwire/initiate/no_otk",
-            "floor/initiate/no_otk",
-        ),
-        (
-            "initiate from bundle bytes ÷ (verify + initiate floor)",
-            "hushwire/initiate_from_bundle/otk",
-            "floor/initiate_from_bundle/otk",
-        ),
-        (
-            "accept (OTK) ÷ its floor",
-            "hushwire/accept/otk",
-            "floor/accept/otk",
-        ),
-        (
-            "accept (no OTK) ÷ its floor",
-            "hushwire/accept/no_otk",
-            "floor/accept/no_otk",
-        ),
-    ] {
-        let r = get(h).zip(get(f)).map(|(h, f)| h / f);
-        check(&mut out, what, r, 1.15, true);
-    }
-    let _ = writeln!(
-        out,
-        "\nhushwire ÷ vodozemac (target < 1 on like-for-like operations):\n"
-    );
-    for (what, h, v) in [
-        (
-            "encrypt 64B",
-            "hushwire/encrypt/64B",
-            "vodozemac/encrypt/64B",
-        ),
-        (
-            "encrypt 1KiB",
-            "hushwire/encrypt/1KiB",
-            "vodozemac/encrypt/1KiB",
-        ),
-        (
-            "encrypt 64KiB",
-            "hushwire/encrypt/64KiB",
-            "vodozemac/encrypt/64KiB",
-        ),
-        (
-            "encrypt 1MiB",
-            "hushwire/encrypt/1MiB",
-            "vodozemac/encrypt/1MiB",
-        ),
-        (
-            "decrypt 64B",
-            "hushwire/decrypt/64B",
-            "vodozemac/decrypt/64B",
-        ),
-        (
-            "decrypt 1KiB",
-            "hushwire/decrypt/1KiB",
-            "vodozemac/decrypt/1KiB",
-        ),
-        (
-            "decrypt 64KiB",
-            "hushwire/decrypt/64KiB",
-            "vodozemac/decrypt/64KiB",
-        ),
-        (
-            "decrypt 1MiB",
-            "hushwire/decrypt/1MiB",
-            "vodozemac/decrypt/1MiB",
-        ),
-        (
-            "decrypt sequential 64B",
-            "hushwire/decrypt_sequential/64B",
-            "vodozemac/decrypt_sequential/64B",
-        ),
-        (
-            "ping-pong 64B (session layer)",
-            "hushwire/pingpong/64B",
-            "vodozemac/pingpong/64B",
-        ),
-        (
-            "ping-pong 64B (wire bytes)",
-            "hushwire/pingpong_wire/64B",
-            "vodozemac/pingpong_wire/64B",
-        ),
-        (
-            "handshake 64B",
-            "hushwire/handshake/64B",
-            "vodozemac/handshake/64B",
-        ),
-        (
-            "decrypt_ratchet 64B (hushwire: B + 2 D; Olm: 1 D, keygen deferred to next encrypt)",
-            "hushwire/decrypt_ratchet/64B",
-            "vodozemac/decrypt_ratchet/64B",
-        ),
-        (
-            "initiate no OTK (hushwire: 2 B + 4 D; Olm: 2 B + 3 D)",
-            "hushwire/initiate/no_otk",
-            "vodozemac/outbound",
-        ),
-        (
-            "accept OTK (hushwire: B + 6 D; Olm: 3 D)",
-            "hushwire/accept/otk",
-            "vodozemac/inbound",
-        ),
-        (
-            "serialize (protobuf vs serde_json pickle)",
-            "hushwire/to_bytes/established",
-            "vodozemac/to_bytes/established",
-        ),
-        (
-            "deserialize",
-            "hushwire/from_bytes/established",
-            "vodozemac/from_bytes/established",
-        ),
-    ] {
-        let r = get(h).zip(get(v)).map(|(h, v)| h / v);
-        check(&mut out, what, r, 1.0, true);
-    }
+    targets(&mut out, &m);
+    load(&mut out, cpu);
 
     let text = format!("{preamble}{out}");
     println!("{text}");
     let path: &Path = &m.dir.join("pairwise-report.md");
     if std::fs::create_dir_all(&m.dir).is_ok() && std::fs::write(path, &text).is_ok() {
         println!("(written to {})", path.display());
+    }
+}
+
+fn targets(out: &mut String, m: &Medians) {
+    let get = |id: &str| m.get(id);
+    let _ = writeln!(out, "\n## Targets\n");
+    let _ = writeln!(
+        out,
+        "Each check is a ratio of two medians of this run. The issue's targets are the \
+         aws-lc-rs column; the rust-crypto column is the same check on the default provider.\n"
+    );
+    let mut aws_tally = Tally::default();
+    let mut rust_tally = Tally::default();
+
+    let _ = writeln!(
+        out,
+        "**Per-message overhead: hushwire ÷ its own provider's floor, target ≤ 1.3.**\n"
+    );
+    let _ = writeln!(out, "| row | rust-crypto | aws-lc-rs |\n|---|---:|---:|");
+    for op in ["encrypt", "decrypt", "decrypt_ratchet"] {
+        for (size, _) in SIZES {
+            let r = |col: Column| {
+                div(
+                    get(&format!("{}/{op}/{size}", col.hushwire)),
+                    get(&format!("{}/{op}/{size}", col.floor)),
+                )
+            };
+            let _ = writeln!(
+                out,
+                "| {op} {size} | {} | {} |",
+                rust_tally.add(r(RUST), 1.3, true),
+                aws_tally.add(r(AWS), 1.3, true)
+            );
+        }
+    }
+
+    let _ = writeln!(
+        out,
+        "\n**1 MiB throughput: raw AEAD time ÷ hushwire time, target ≥ 0.9.** Raw: the provider's \
+         own crate (for aws-lc-rs, `primitive_aws/chacha20poly1305_*`), and the faster crate.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| row | rust-crypto ÷ own | aws-lc-rs ÷ own | rust-crypto ÷ fastest | aws-lc-rs ÷ fastest |\n|---|---:|---:|---:|---:|"
+    );
+    let mut passes = Vec::new();
+    for (op, form) in [("encrypt", "seal"), ("decrypt", "open")] {
+        let raw = |col: Column| get(&format!("{}/chacha20poly1305_{form}/1MiB", col.primitive));
+        let fastest = match (raw(RUST), raw(AWS)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            _ => None,
+        };
+        let h = |col: Column| get(&format!("{}/{op}/1MiB", col.hushwire));
+        let _ = writeln!(
+            out,
+            "| {op} 1MiB | {} | {} | {} | {} |",
+            rust_tally.add(div(raw(RUST), h(RUST)), 0.9, false),
+            aws_tally.add(div(raw(AWS), h(AWS)), 0.9, false),
+            checked(div(fastest, h(RUST)), 0.9, false),
+            checked(div(fastest, h(AWS)), 0.9, false),
+        );
+        for col in [RUST, AWS] {
+            let pass_medians = |id: String| {
+                m.passes(&id)
+                    .iter()
+                    .map(|&v| time(Some(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            passes.push(format!(
+                "{op} on {}: raw {}; allocating raw {}; hushwire {}",
+                col.provider.name,
+                pass_medians(format!("{}/chacha20poly1305_{form}/1MiB", col.primitive)),
+                pass_medians(format!(
+                    "{}/chacha20poly1305_{form}_alloc/1MiB",
+                    col.primitive
+                )),
+                pass_medians(format!("{}/{op}/1MiB", col.hushwire)),
+            ));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nThe medians of each pass behind these ratios (the allocating raw form copies the text \
+         into a new Vec first, as hushwire does):\n"
+    );
+    for line in passes {
+        let _ = writeln!(out, "- {line}");
+    }
+
+    let _ = writeln!(
+        out,
+        "\n**Set-up and the DH ratchet step: hushwire ÷ its own floor, target ≤ 1.15.**\n"
+    );
+    let _ = writeln!(out, "| row | rust-crypto | aws-lc-rs |\n|---|---:|---:|");
+    for bench in [
+        "initiate/otk",
+        "initiate/no_otk",
+        "initiate_from_bundle/otk",
+        "accept/otk",
+        "accept/no_otk",
+        "decrypt_ratchet/64B",
+    ] {
+        let r = |col: Column| {
+            div(
+                get(&format!("{}/{bench}", col.hushwire)),
+                get(&format!("{}/{bench}", col.floor)),
+            )
+        };
+        let _ = writeln!(
+            out,
+            "| {bench} | {} | {} |",
+            rust_tally.add(r(RUST), 1.15, true),
+            aws_tally.add(r(AWS), 1.15, true)
+        );
+    }
+    let r = |col: Column| {
+        div(
+            get(&format!("{}/decrypt_ratchet/64B", col.hushwire)),
+            sum(&[
+                (1.0, get(&format!("{}/x25519_keygen", col.primitive))),
+                (2.0, get(&format!("{}/x25519_dh", col.primitive))),
+            ]),
+        )
+    };
+    let _ = writeln!(
+        out,
+        "| decrypt_ratchet/64B ÷ (B + 2 D) | {} | {} |",
+        rust_tally.add(r(RUST), 1.15, true),
+        aws_tally.add(r(AWS), 1.15, true)
+    );
+
+    let _ = writeln!(
+        out,
+        "\n**Against vodozemac: hushwire ÷ Olm on like-for-like rows, target < 1.**\n"
+    );
+    let _ = writeln!(out, "| row | rust-crypto | aws-lc-rs |\n|---|---:|---:|");
+    let mut olm_rows: Vec<(String, String, String)> = Vec::new();
+    for op in ["encrypt", "decrypt", "decrypt_ratchet"] {
+        for (size, _) in SIZES {
+            olm_rows.push((
+                format!("{op} {size}"),
+                format!("{op}/{size}"),
+                format!("vodozemac/{op}/{size}"),
+            ));
+        }
+    }
+    for (what, bench, olm) in [
+        (
+            "decrypt 64B sequential",
+            "decrypt_sequential/64B",
+            "vodozemac/decrypt_sequential/64B",
+        ),
+        (
+            "ping-pong 64B (session layer)",
+            "pingpong/64B",
+            "vodozemac/pingpong/64B",
+        ),
+        (
+            "ping-pong 64B (wire bytes)",
+            "pingpong_wire/64B",
+            "vodozemac/pingpong_wire/64B",
+        ),
+        ("initiate, OTK", "initiate/otk", "vodozemac/outbound"),
+        ("initiate, no OTK", "initiate/no_otk", "vodozemac/outbound"),
+        ("accept, OTK", "accept/otk", "vodozemac/inbound"),
+        ("accept, no OTK", "accept/no_otk", "vodozemac/inbound"),
+        ("handshake 64B", "handshake/64B", "vodozemac/handshake/64B"),
+    ] {
+        olm_rows.push((what.into(), bench.into(), olm.into()));
+    }
+    for (what, bench, olm) in &olm_rows {
+        let r = |col: Column| div(get(&format!("{}/{bench}", col.hushwire)), get(olm));
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {} |",
+            rust_tally.add(r(RUST), 1.0, true),
+            aws_tally.add(r(AWS), 1.0, true)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nSummary: aws-lc-rs {} met, {} missed; rust-crypto {} met, {} missed (of the checks \
+         above).",
+        aws_tally.met, aws_tally.missed, rust_tally.met, rust_tally.missed
+    );
+
+    baselines(out, m);
+}
+
+/// RUST_CRYPTO against earlier reports (`PAIRWISE_BASELINES`: paths, separated by commas).
+fn baselines(out: &mut String, m: &Medians) {
+    let Ok(list) = std::env::var("PAIRWISE_BASELINES") else {
+        let _ = writeln!(
+            out,
+            "\nNo earlier report to compare with (set PAIRWISE_BASELINES to report paths)."
+        );
+        return;
+    };
+    for path in list.split(',').filter(|p| !p.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\n**rust-crypto against `{path}` (the baseline): this run ÷ that report's hushwire \
+             column, target ≤ 1.00** (\"within 5 %\": above 1.00 by no more than the \
+             pass-to-pass spread).\n"
+        );
+        match baseline(path) {
+            Ok(base) => {
+                let now: Vec<(String, Option<f64>)> = rows()
+                    .into_iter()
+                    .map(|row| {
+                        let v = row.hushwire(RUST).and_then(|id| m.get(&id));
+                        (row.label, v)
+                    })
+                    .collect();
+                out.push_str(&comparison(&now, &base));
+            }
+            Err(e) => {
+                let _ = writeln!(out, "Not read: {e}");
+            }
+        }
     }
 }
