@@ -112,6 +112,22 @@ fn aws_dh(k: &Key, u: &Key) -> Key {
     aws_agree(&aws_import(k), u)
 }
 
+/// One import, then P (when asked) and `agree` with each key.
+fn aws_agree_many(k: &Key, public: bool, us: &[Key]) -> (Option<Key>, Vec<Key>) {
+    let key = aws_import(k);
+    let public = public.then(|| {
+        let p = key.compute_public_key().unwrap();
+        <Key>::try_from(p.as_ref()).unwrap()
+    });
+    (public, us.iter().map(|u| aws_agree(&key, u)).collect())
+}
+
+/// P (when asked) and D with each key, one call each.
+fn rust_agree_many(k: &Key, public: bool, us: &[Key]) -> (Option<Key>, Vec<Key>) {
+    let public = public.then(|| rust_public_key(k));
+    (public, us.iter().map(|u| rust_dh(k, u)).collect())
+}
+
 fn aws_key(key: &Key) -> aead::LessSafeKey {
     aead::LessSafeKey::new(aead::UnboundKey::new(&aead::CHACHA20_POLY1305, key).unwrap())
 }
@@ -145,6 +161,9 @@ fn aws_open(key: &Key, nonce: &[u8; 12], ad: &[u8], in_out: &mut [u8]) {
 pub(crate) struct Prims {
     public_key: fn(&Key) -> Key,
     dh: fn(&Key, &Key) -> Key,
+    /// One secret's public key (when asked) and its agreements, as hushwire's
+    /// `X25519::agree` does them: aws-lc-rs imports the secret once.
+    agree: fn(&Key, bool, &[Key]) -> (Option<Key>, Vec<Key>),
     seal: fn(&Key, &[u8; 12], &[u8], &mut [u8]),
     open: fn(&Key, &[u8; 12], &[u8], &mut [u8]),
 }
@@ -242,6 +261,11 @@ impl Set {
                 rust_public_key
             },
             dh: if pick(Kind::Dh) { aws_dh } else { rust_dh },
+            agree: if pick(Kind::Dh) && pick(Kind::PublicKey) {
+                aws_agree_many
+            } else {
+                rust_agree_many
+            },
             seal: if pick(Kind::Seal(len)) {
                 aws_seal
             } else {
@@ -561,22 +585,23 @@ pub(crate) fn keys() -> Keys {
 }
 
 /// Initiator: draw ek, DH1..DH3 [DH4], H32, EK_A = P(ek); then the first ratchet key: draw s,
-/// D(s, SPK_B), H64, P(s). Total 2 B + 5 D (4 without OTK) + H32 + H64.
+/// D(s, SPK_B), H64, P(s). Total 2 B + 5 D (4 without OTK) + H32 + H64. Each fresh secret's
+/// public key and agreements are one `agree` (one aws-lc-rs import), as in hushwire.
 fn initiate(p: &Prims, k: &Keys, r: &mut ChaCha20Rng, with_otk: bool) -> [u8; 64] {
     let ek = draw(r);
-    let mut dhs = vec![
-        (p.dh)(&k.ik_a, &k.spk_pub),
-        (p.dh)(&ek, &k.ik_b_pub),
-        (p.dh)(&ek, &k.spk_pub),
-    ];
+    let mut theirs = vec![k.ik_b_pub, k.spk_pub];
     if with_otk {
-        dhs.push((p.dh)(&ek, &k.otk_pub));
+        theirs.push(k.otk_pub);
     }
+    let (ek_pub, by_ek) = (p.agree)(&ek, true, &theirs);
+    let mut dhs = vec![(p.dh)(&k.ik_a, &k.spk_pub)];
+    dhs.extend(by_ek);
     let sk = x3dh_sk(&dhs);
-    black_box((p.public_key)(&ek));
+    black_box(ek_pub);
     let s = draw(r);
-    let out = kdf_rk(&sk, &(p.dh)(&s, &k.spk_pub));
-    black_box((p.public_key)(&s));
+    let (s_pub, by_s) = (p.agree)(&s, true, &[k.spk_pub]);
+    let out = kdf_rk(&sk, &by_s[0]);
+    black_box(s_pub);
     out
 }
 
@@ -618,8 +643,9 @@ fn decrypt_ratchet(
     let mut rk = [0u8; 32];
     rk.copy_from_slice(&okm[..32]);
     let s = draw(r);
-    let out = kdf_rk(&rk, &(p.dh)(&s, &k.ratchet_pub));
-    black_box((p.public_key)(&s));
+    let (s_pub, by_s) = (p.agree)(&s, true, &[k.ratchet_pub]);
+    let out = kdf_rk(&rk, &by_s[0]);
+    black_box(s_pub);
     out
 }
 
@@ -633,11 +659,9 @@ fn accept(
     ad: &[u8],
     buf: &mut [u8],
 ) -> [u8; 64] {
-    let mut dhs = vec![
-        (p.dh)(&k.spk, &k.ik_a_pub),
-        (p.dh)(&k.ik_b, &k.ek_pub),
-        (p.dh)(&k.spk, &k.ek_pub),
-    ];
+    // DH1 and DH3 share the signed prekey: one `agree`, as in hushwire.
+    let (_, by_spk) = (p.agree)(&k.spk, false, &[k.ik_a_pub, k.ek_pub]);
+    let mut dhs = vec![by_spk[0], (p.dh)(&k.ik_b, &k.ek_pub), by_spk[1]];
     if with_otk {
         dhs.push((p.dh)(&k.otk, &k.ek_pub));
     }

@@ -574,7 +574,7 @@ pub(crate) fn print(since: SystemTime, cpu: Option<CpuTimes>, preamble: &str) {
         versions(),
         hushwire::CryptoProvider::available()
             .iter()
-            .map(|p| p.name)
+            .map(|p| p.name())
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -1051,7 +1051,7 @@ fn targets(out: &mut String, m: &Medians) {
             };
             passes.push(format!(
                 "{op} on {}: raw {}; allocating raw {}; hushwire {}",
-                col.provider.name,
+                col.provider.name(),
                 pass_medians(format!("{}/chacha20poly1305_{form}/1MiB", col.primitive)),
                 pass_medians(format!(
                     "{}/chacha20poly1305_{form}_alloc/1MiB",
