@@ -112,8 +112,11 @@ fn aws_dh(k: &Key, u: &Key) -> Key {
     aws_agree(&aws_import(k), u)
 }
 
+/// A secret's public key (when asked for) and its shared secrets with each key.
+type Agreements = (Option<Key>, Vec<Key>);
+
 /// One import, then P (when asked) and `agree` with each key.
-fn aws_agree_many(k: &Key, public: bool, us: &[Key]) -> (Option<Key>, Vec<Key>) {
+fn aws_agree_many(k: &Key, public: bool, us: &[Key]) -> Agreements {
     let key = aws_import(k);
     let public = public.then(|| {
         let p = key.compute_public_key().unwrap();
@@ -123,7 +126,7 @@ fn aws_agree_many(k: &Key, public: bool, us: &[Key]) -> (Option<Key>, Vec<Key>) 
 }
 
 /// P (when asked) and D with each key, one call each.
-fn rust_agree_many(k: &Key, public: bool, us: &[Key]) -> (Option<Key>, Vec<Key>) {
+fn rust_agree_many(k: &Key, public: bool, us: &[Key]) -> Agreements {
     let public = public.then(|| rust_public_key(k));
     (public, us.iter().map(|u| rust_dh(k, u)).collect())
 }
@@ -163,7 +166,7 @@ pub(crate) struct Prims {
     dh: fn(&Key, &Key) -> Key,
     /// One secret's public key (when asked) and its agreements, as hushwire's
     /// `X25519::agree` does them: aws-lc-rs imports the secret once.
-    agree: fn(&Key, bool, &[Key]) -> (Option<Key>, Vec<Key>),
+    agree: fn(&Key, bool, &[Key]) -> Agreements,
     seal: fn(&Key, &[u8; 12], &[u8], &mut [u8]),
     open: fn(&Key, &[u8; 12], &[u8], &mut [u8]),
 }
