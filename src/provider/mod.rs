@@ -58,7 +58,7 @@ pub const TAG_LEN: usize = 16;
 ///
 /// The tables are not public: a raw primitive without hushwire's checks (an X25519 with no
 /// all-zero check, an AEAD open that leaves failed plaintext in the buffer) is reachable only
-/// through the `hazmat` feature ([`CryptoProvider::aead`], [`CryptoProvider::x25519`]).
+/// through the `hazmat` feature (`CryptoProvider::aead`, `CryptoProvider::x25519`).
 pub struct CryptoProvider {
     pub(crate) name: &'static str,
     pub(crate) aead: &'static dyn ChaCha20Poly1305,
