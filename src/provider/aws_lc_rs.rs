@@ -29,8 +29,7 @@ impl ChaCha20Poly1305 for AwsLcAead {
         ad: &[u8],
         in_out: &mut [u8],
     ) -> Result<(), ProviderError> {
-        let split = in_out.len().checked_sub(TAG_LEN).ok_or(ProviderError)?;
-        let (body, tag_room) = in_out.split_at_mut(split);
+        let (body, tag_room) = super::split_tag(in_out)?;
         let tag = less_safe_key(key)?
             .seal_in_place_separate_tag(
                 aead::Nonce::assume_unique_for_key(*nonce),

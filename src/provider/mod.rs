@@ -162,6 +162,12 @@ impl fmt::Display for ProviderError {
 
 impl std::error::Error for ProviderError {}
 
+/// `in_out` as body || the last [`TAG_LEN`] bytes, for the providers' in-place AEAD.
+pub(crate) fn split_tag(in_out: &mut [u8]) -> Result<(&mut [u8], &mut [u8]), ProviderError> {
+    let split = in_out.len().checked_sub(TAG_LEN).ok_or(ProviderError)?;
+    Ok(in_out.split_at_mut(split))
+}
+
 /// ChaCha20-Poly1305 as RFC 8439 section 2.8 defines it, in place, with exactly the key and
 /// nonce given.
 ///

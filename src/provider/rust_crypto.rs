@@ -5,7 +5,9 @@ use chacha20poly1305::aead::AeadInOut;
 use chacha20poly1305::{KeyInit, Nonce, Tag};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 
-use super::{ChaCha20Poly1305, CryptoProvider, KEY_LEN, NONCE_LEN, ProviderError, TAG_LEN, X25519};
+use super::{
+    ChaCha20Poly1305, CryptoProvider, KEY_LEN, NONCE_LEN, ProviderError, X25519, split_tag,
+};
 
 /// The pure-Rust provider, and the default of [`crate::Config`].
 pub static RUST_CRYPTO: CryptoProvider = CryptoProvider {
@@ -25,8 +27,7 @@ impl ChaCha20Poly1305 for RustCryptoAead {
         ad: &[u8],
         in_out: &mut [u8],
     ) -> Result<(), ProviderError> {
-        let split = in_out.len().checked_sub(TAG_LEN).ok_or(ProviderError)?;
-        let (body, tag_room) = in_out.split_at_mut(split);
+        let (body, tag_room) = split_tag(in_out)?;
         let cipher = chacha20poly1305::ChaCha20Poly1305::new(&(*key).into());
         let tag = cipher
             .encrypt_inout_detached(&Nonce::from(*nonce), ad, body.into())
@@ -42,8 +43,7 @@ impl ChaCha20Poly1305 for RustCryptoAead {
         ad: &[u8],
         in_out: &mut [u8],
     ) -> Result<(), ProviderError> {
-        let split = in_out.len().checked_sub(TAG_LEN).ok_or(ProviderError)?;
-        let (body, tag) = in_out.split_at_mut(split);
+        let (body, tag) = split_tag(in_out)?;
         let tag = Tag::try_from(&tag[..]).map_err(|_| ProviderError)?;
         let cipher = chacha20poly1305::ChaCha20Poly1305::new(&(*key).into());
         // Verifies the tag before decrypting: on failure `body` still holds ciphertext.
