@@ -49,6 +49,10 @@ pub struct Config {
     /// configuration and always uses the pure-Rust X25519: same keys, a few microseconds
     /// more each.)
     pub provider: &'static CryptoProvider,
+    /// Longest a SAS verification ([`crate::Sas`]) may take, in seconds from its start, before
+    /// a step cancels it with [`crate::CancelReason::Timeout`]. Default 600 (10 minutes, as
+    /// Matrix).
+    pub sas_timeout_seconds: u64,
 }
 
 /// The most entries of each list a stored session may hold (SPEC.md 9.2 steps 10 and 13): receiving
@@ -89,6 +93,7 @@ impl Default for Config {
             max_retired_chains: 32,
             max_encoded_len: 2 * 1024 * 1024,
             provider: &crate::provider::RUST_CRYPTO,
+            sas_timeout_seconds: 600,
         }
     }
 }

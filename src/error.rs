@@ -99,6 +99,40 @@ pub enum Error {
     /// own checks allowed. Never returned with the built-in providers (they refuse only what
     /// hushwire checks first); possible with a third-party provider. Nothing is produced.
     CryptoProviderFailed,
+    /// An account id is empty or longer than 255 bytes (SPEC.md 12.1).
+    InvalidAccountId {
+        /// Its length.
+        len: usize,
+    },
+    /// A scanned safety number does not match ours: the identity keys (or the account ids)
+    /// the two devices see differ. Do not mark the peer verified.
+    SafetyNumberMismatch,
+    /// A scanned safety number has another version than ours: the other app computes it
+    /// differently, so compare the digits instead. Not a mismatch.
+    SafetyNumberVersionMismatch {
+        /// The version in the scanned payload.
+        theirs: u32,
+        /// Ours.
+        ours: u32,
+    },
+    /// A SAS exchange ended without verifying (see [`crate::SasCancelled`]).
+    VerificationCancelled {
+        /// Why.
+        reason: crate::CancelReason,
+        /// True if the peer ended it.
+        by_peer: bool,
+    },
+    /// Sending is held: the peer's identity key changed and nobody has acknowledged the change
+    /// yet ([`crate::TrustOnFirstUse::acknowledge`]).
+    IdentityChanged {
+        /// Whether the change lost a verification.
+        was_verified: bool,
+    },
+    /// A verification or an acknowledgement names another identity key than the one on record
+    /// (the key changed in the meantime, or there is no record).
+    IdentityMismatch,
+    /// A stored trust record is internally inconsistent (SPEC.md 12.6).
+    InvalidTrustRecord,
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -134,6 +168,12 @@ pub enum ErrorCategory {
     Store,
     /// The crypto provider refused an operation (a third-party provider's failure).
     Provider,
+    /// An identity verification failed: a safety number that does not match, or a SAS
+    /// exchange that ended without verifying. Do not mark the peer verified.
+    Verification,
+    /// Trust on first use holds or refuses an action: a changed identity key not yet
+    /// acknowledged, or a verification of a key that is no longer the one on record.
+    Trust,
 }
 
 impl Error {
@@ -165,6 +205,13 @@ impl Error {
             Self::NotAPreKeyMessage => "NotAPreKeyMessage",
             Self::Store(_) => "Store",
             Self::CryptoProviderFailed => "CryptoProviderFailed",
+            Self::InvalidAccountId { .. } => "InvalidAccountId",
+            Self::SafetyNumberMismatch => "SafetyNumberMismatch",
+            Self::SafetyNumberVersionMismatch { .. } => "SafetyNumberVersionMismatch",
+            Self::VerificationCancelled { .. } => "VerificationCancelled",
+            Self::IdentityChanged { .. } => "IdentityChanged",
+            Self::IdentityMismatch => "IdentityMismatch",
+            Self::InvalidTrustRecord => "InvalidTrustRecord",
         }
     }
 
@@ -176,7 +223,8 @@ impl Error {
             | Self::UnsupportedVersion { .. }
             | Self::MissingField { .. }
             | Self::InvalidLength { .. }
-            | Self::NotAPreKeyMessage => ErrorCategory::Decoding,
+            | Self::NotAPreKeyMessage
+            | Self::InvalidAccountId { .. } => ErrorCategory::Decoding,
             Self::InvalidPublicKey
             | Self::LowOrderPublicKey
             | Self::NonContributoryKeyAgreement
@@ -190,9 +238,15 @@ impl Error {
             Self::TooLarge { .. }
             | Self::TooManySkippedMessages { .. }
             | Self::CounterExhausted => ErrorCategory::Limit,
-            Self::InvalidSessionState | Self::SessionStateCorrupted => ErrorCategory::State,
+            Self::InvalidSessionState | Self::SessionStateCorrupted | Self::InvalidTrustRecord => {
+                ErrorCategory::State
+            }
             Self::Store(_) => ErrorCategory::Store,
             Self::CryptoProviderFailed => ErrorCategory::Provider,
+            Self::SafetyNumberMismatch
+            | Self::SafetyNumberVersionMismatch { .. }
+            | Self::VerificationCancelled { .. } => ErrorCategory::Verification,
+            Self::IdentityChanged { .. } | Self::IdentityMismatch => ErrorCategory::Trust,
         }
     }
 
@@ -222,6 +276,13 @@ impl Error {
         "NotAPreKeyMessage",
         "Store",
         "CryptoProviderFailed",
+        "InvalidAccountId",
+        "SafetyNumberMismatch",
+        "SafetyNumberVersionMismatch",
+        "VerificationCancelled",
+        "IdentityChanged",
+        "IdentityMismatch",
+        "InvalidTrustRecord",
     ];
 }
 
@@ -348,6 +409,28 @@ impl fmt::Display for Error {
             Self::NotAPreKeyMessage => f.write_str("expected a PreKeyMessage"),
             Self::Store(error) => write!(f, "store failed: {error}"),
             Self::CryptoProviderFailed => f.write_str("the crypto provider refused the operation"),
+            Self::InvalidAccountId { len } => {
+                write!(f, "account id of {len} bytes: must be 1 to 255")
+            }
+            Self::SafetyNumberMismatch => f.write_str("the scanned safety number does not match"),
+            Self::SafetyNumberVersionMismatch { theirs, ours } => write!(
+                f,
+                "the scanned safety number has version {theirs}, ours is {ours}: compare the digits"
+            ),
+            Self::VerificationCancelled { reason, by_peer } => {
+                let who = if *by_peer { "the peer" } else { "we" };
+                write!(f, "verification cancelled by {who}: {reason:?}")
+            }
+            Self::IdentityChanged { was_verified: true } => f.write_str(
+                "the peer's verified identity key changed: acknowledge the change before sending",
+            ),
+            Self::IdentityChanged { was_verified: false } => f.write_str(
+                "the peer's identity key changed: acknowledge the change before sending",
+            ),
+            Self::IdentityMismatch => {
+                f.write_str("the identity key is not the one on record for this peer")
+            }
+            Self::InvalidTrustRecord => f.write_str("stored trust record is inconsistent"),
         }
     }
 }
@@ -397,6 +480,16 @@ mod tests {
             Error::NotAPreKeyMessage,
             Error::Store(StoreError::new("disk full")),
             Error::CryptoProviderFailed,
+            Error::InvalidAccountId { len: 0 },
+            Error::SafetyNumberMismatch,
+            Error::SafetyNumberVersionMismatch { theirs: 2, ours: 1 },
+            Error::VerificationCancelled {
+                reason: crate::CancelReason::MacMismatch,
+                by_peer: false,
+            },
+            Error::IdentityChanged { was_verified: true },
+            Error::IdentityMismatch,
+            Error::InvalidTrustRecord,
         ]
     }
 

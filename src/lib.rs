@@ -2,7 +2,9 @@
 //!
 //! End-to-end encryption for messaging: identity keys, signed and one-time prekeys, X3DH key
 //! agreement, and the Double Ratchet with ChaCha20-Poly1305, behind a strict protobuf
-//! envelope.
+//! envelope; and identity verification: safety numbers with QR codes ([`SafetyNumber`]),
+//! short authentication strings ([`Sas`]), and trust on first use with key-change events
+//! ([`TrustOnFirstUse`]).
 //!
 //! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
 //!
@@ -36,6 +38,7 @@ mod ratchet;
 mod session;
 mod signature;
 mod timestamp;
+mod verification;
 mod x3dh;
 
 pub use bundle::{PreKeyBundle, PreKeyBundleIn};
@@ -54,6 +57,24 @@ pub use ratchet::header::Header;
 pub use session::{Acceptance, SESSION_ID_LEN, Session, SessionId, StoredSession};
 pub use signature::SIGNATURE_LEN;
 pub use timestamp::Timestamp;
+pub use verification::account_id::{AccountId, MAX_ACCOUNT_ID_LEN};
+pub use verification::fingerprint::SAFETY_NUMBER_ITERATIONS;
+pub use verification::safety_number::{SAFETY_NUMBER_VERSION, SafetyNumber, ScannedSafetyNumber};
+pub use verification::sas::derive::{SAS_VERSION, TRANSACTION_ID_LEN};
+pub use verification::sas::emoji::{SAS_EMOJI, SasEmoji};
+pub use verification::sas::message::{
+    CancelReason, MAX_VERIFICATION_MESSAGE_LEN, TransactionId, VerificationContent,
+    VerificationMessage,
+};
+pub use verification::sas::state::{
+    Sas, SasCancelled, SasConfirmation, SasConfirmed, SasReady, SasResponded, SasStarted,
+};
+pub use verification::trust::decision::{IdentityChange, Observation, observe_identity};
+pub use verification::trust::policy::KeyChangePolicy;
+pub use verification::trust::record::{MAX_TRUST_RECORD_LEN, TrustLevel, TrustRecord};
+pub use verification::trust::store::{InMemoryTrustStore, TrustStore};
+pub use verification::trust::tofu::TrustOnFirstUse;
+pub use verification::verified::{VerificationMethod, VerifiedIdentity};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -199,3 +199,120 @@ pub struct SessionState {
     #[prost(bytes = "vec", tag = "12")]
     pub session_id: ::prost::alloc::vec::Vec<u8>,
 }
+/// One party's half of a scannable safety number: the first 32 bytes of its
+/// fingerprint digest (SPEC.md 12.2). The schema is Signal's, field for field.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LogicalFingerprint {
+    #[prost(bytes = "vec", tag = "1")]
+    pub content: ::prost::alloc::vec::Vec<u8>,
+}
+/// What a QR code carries (SPEC.md 12.3). `version` must be 1.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CombinedFingerprints {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    #[prost(message, optional, tag = "2")]
+    pub local_fingerprint: ::core::option::Option<LogicalFingerprint>,
+    #[prost(message, optional, tag = "3")]
+    pub remote_fingerprint: ::core::option::Option<LogicalFingerprint>,
+}
+/// One message of a SAS exchange (SPEC.md 12.4), sent inside an established
+/// pairwise session. `version` must be 1.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Verification {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The transaction id the starter chose (16 bytes).
+    #[prost(bytes = "vec", tag = "2")]
+    pub transaction_id: ::prost::alloc::vec::Vec<u8>,
+    #[prost(oneof = "verification::Content", tags = "3, 4, 5, 6")]
+    pub content: ::core::option::Option<verification::Content>,
+}
+/// Nested message and enum types in `Verification`.
+pub mod verification {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Content {
+        #[prost(message, tag = "3")]
+        Start(super::SasStart),
+        #[prost(message, tag = "4")]
+        Key(super::SasKey),
+        #[prost(message, tag = "5")]
+        Mac(super::SasMac),
+        #[prost(message, tag = "6")]
+        Cancel(super::SasCancel),
+    }
+}
+/// The starter's first message: a commitment to its ephemeral key.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SasStart {
+    /// SHA-256 commitment (32 bytes).
+    #[prost(bytes = "vec", tag = "1")]
+    pub commitment: ::prost::alloc::vec::Vec<u8>,
+}
+/// An ephemeral X25519 public key (32 bytes).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SasKey {
+    #[prost(bytes = "vec", tag = "1")]
+    pub public_key: ::prost::alloc::vec::Vec<u8>,
+}
+/// The MAC over the identity keys being verified (32 bytes).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SasMac {
+    #[prost(bytes = "vec", tag = "1")]
+    pub mac: ::prost::alloc::vec::Vec<u8>,
+}
+/// Ends the transaction. `reason` is a code from SPEC.md 12.4.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SasCancel {
+    #[prost(uint32, tag = "1")]
+    pub reason: u32,
+}
+/// What a trust store keeps per peer (SPEC.md 12.6). `version` must be 1.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TrustRecord {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The peer's Ed25519 identity key now trusted on first use (32 bytes).
+    #[prost(bytes = "vec", tag = "2")]
+    pub identity_key: ::prost::alloc::vec::Vec<u8>,
+    /// When that key was first seen, seconds since the Unix epoch.
+    #[prost(uint64, tag = "3")]
+    pub first_seen: u64,
+    #[prost(oneof = "trust_record::Level", tags = "4, 5, 6")]
+    pub level: ::core::option::Option<trust_record::Level>,
+}
+/// Nested message and enum types in `TrustRecord`.
+pub mod trust_record {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Level {
+        #[prost(message, tag = "4")]
+        Unverified(super::TrustUnverified),
+        #[prost(message, tag = "5")]
+        Verified(super::TrustVerified),
+        #[prost(message, tag = "6")]
+        Changed(super::TrustChanged),
+    }
+}
+/// Seen, never verified, or a change acknowledged.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TrustUnverified {}
+/// Verified by a person.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TrustVerified {
+    /// 1 safety number compared, 2 QR code scanned, 3 SAS.
+    #[prost(uint32, tag = "1")]
+    pub method: u32,
+    /// When, seconds since the Unix epoch.
+    #[prost(uint64, tag = "2")]
+    pub verified_at: u64,
+}
+/// The key changed and the change is not acknowledged yet.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TrustChanged {
+    /// The key trusted before the change (32 bytes).
+    #[prost(bytes = "vec", tag = "1")]
+    pub previous_identity_key: ::prost::alloc::vec::Vec<u8>,
+    /// Whether that key was verified.
+    #[prost(bool, tag = "2")]
+    pub previous_was_verified: bool,
+}

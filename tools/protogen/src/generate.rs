@@ -8,6 +8,7 @@ pub const SCHEMAS: &[&str] = &[
     "hushwire/v1/envelope.proto",
     "hushwire/v1/prekey_bundle.proto",
     "hushwire/v1/session_state.proto",
+    "hushwire/v1/verification.proto",
 ];
 
 /// Messages that carry secrets: they get `Zeroize` + `ZeroizeOnDrop` so a decoded or
