@@ -424,7 +424,9 @@ impl fmt::Display for Error {
             Self::IdentityChanged { was_verified: true } => f.write_str(
                 "the peer's verified identity key changed: acknowledge the change before sending",
             ),
-            Self::IdentityChanged { was_verified: false } => f.write_str(
+            Self::IdentityChanged {
+                was_verified: false,
+            } => f.write_str(
                 "the peer's identity key changed: acknowledge the change before sending",
             ),
             Self::IdentityMismatch => {

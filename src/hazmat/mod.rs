@@ -5,15 +5,19 @@
 //! crate's own implementation of that step against published vectors. Secret outputs come back
 //! in [`Zeroizing`](zeroize::Zeroizing) buffers.
 //!
-//! One module per layer; everything is re-exported here, so `hushwire::hazmat::kdf_rk` and
+//! One module per layer; everything but `safety_number` (whose names are Signal's, and
+//! generic) is re-exported here, so `hushwire::hazmat::kdf_rk` and
 //! `hushwire::hazmat::ratchet::kdf_rk` name the same function.
 
 pub mod identity;
 pub mod primitives;
 pub mod ratchet;
+pub mod safety_number;
+pub mod sas;
 pub mod x3dh;
 
 pub use identity::*;
 pub use primitives::*;
 pub use ratchet::*;
+pub use sas::*;
 pub use x3dh::*;

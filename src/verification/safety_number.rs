@@ -123,12 +123,7 @@ impl SafetyNumber {
         now: Timestamp,
     ) -> Result<VerifiedIdentity, Error> {
         let scanned = ScannedSafetyNumber::decode(scanned)?;
-        fingerprint::compare(
-            &scanned.0,
-            SAFETY_NUMBER_VERSION,
-            &self.local,
-            &self.remote,
-        )?;
+        fingerprint::compare(&scanned.0, SAFETY_NUMBER_VERSION, &self.local, &self.remote)?;
         Ok(VerifiedIdentity::new(
             self.theirs,
             VerificationMethod::QrCode,

@@ -97,7 +97,12 @@ pub(crate) fn mac_keys(
     transcript: &[u8; TRANSCRIPT_LEN],
 ) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
     let mut okm = Zeroizing::new([0u8; 64]);
-    hkdf_sha256(&ZERO32, shared, &info(INFO_MAC_KEYS, transcript), &mut okm[..]);
+    hkdf_sha256(
+        &ZERO32,
+        shared,
+        &info(INFO_MAC_KEYS, transcript),
+        &mut okm[..],
+    );
     let mut starter = Zeroizing::new([0u8; 32]);
     let mut responder = Zeroizing::new([0u8; 32]);
     starter.copy_from_slice(&okm[..32]);

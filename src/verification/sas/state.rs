@@ -206,8 +206,7 @@ impl Sas {
         let mut id = [0u8; TRANSACTION_ID_LEN];
         rng.fill_bytes(&mut id);
         let secret = X25519Secret::generate(rng);
-        let transaction =
-            Transaction::for_session(TransactionId(id), Role::Starter, session, now);
+        let transaction = Transaction::for_session(TransactionId(id), Role::Starter, session, now);
         let public = secret.public_key(transaction.crypto)?;
         let commitment = derive::commitment(&id, public.as_bytes());
         let message = transaction.message(VerificationContent::Start { commitment });
@@ -282,7 +281,9 @@ impl SasStarted {
         let reply = self
             .transaction
             .message(VerificationContent::Key(self.public));
-        let ready = self.transaction.agree(&self.secret, &self.public, &theirs)?;
+        let ready = self
+            .transaction
+            .agree(&self.secret, &self.public, &theirs)?;
         Ok((ready, reply))
     }
 

@@ -177,8 +177,10 @@ impl TrustRecord {
                 at: Timestamp::from_unix_seconds(verified.verified_at),
             },
             Some(Level::Changed(changed)) => {
-                let previous =
-                    IdentityKey::from_field(&changed.previous_identity_key, "previous_identity_key")?;
+                let previous = IdentityKey::from_field(
+                    &changed.previous_identity_key,
+                    "previous_identity_key",
+                )?;
                 if previous == identity {
                     return Err(Error::InvalidTrustRecord);
                 }
