@@ -27,6 +27,7 @@ mod prekey_bundle;
 mod session_state;
 mod signed_prekey;
 mod transcript;
+mod verification;
 mod x3dh;
 
 use hushwire::CryptoProvider;
@@ -317,6 +318,197 @@ pub fn layers() -> Vec<Layer> {
                 session_state::compute(&session_state::SessionStateInput::from_json(input)?, p)
             },
             inputs: session_state::inputs,
+        },
+        Layer {
+            file: "verification.json",
+            description: "Identity verification: safety numbers (Signal's known answers and hushwire's), the scannable form and its comparison, SAS exchanges with every value and message and the ways they end, verification messages, trust records, and the trust-on-first-use decision.",
+            fields: &[
+                (
+                    "fingerprint",
+                    "SPEC.md 12.2, 12.3 (Signal's algorithm on raw bytes: hazmat::safety_number)",
+                ),
+                ("version", "SPEC.md 12.3 (CombinedFingerprints field 1)"),
+                ("iterations", "SPEC.md 12.2 (SHA-512 calls per party)"),
+                ("local_key", "SPEC.md 12.2 (a key input, raw)"),
+                ("local_id", "SPEC.md 12.1, 12.2 (the local account id)"),
+                ("remote_key", "SPEC.md 12.2 (a key input, raw)"),
+                ("remote_id", "SPEC.md 12.1, 12.2 (the remote account id)"),
+                (
+                    "local_digest",
+                    "SPEC.md 12.2 (digest of the local party, 64 bytes)",
+                ),
+                (
+                    "remote_digest",
+                    "SPEC.md 12.2 (digest of the remote party, 64 bytes)",
+                ),
+                ("displayable", "SPEC.md 12.2 (the 60 digits)"),
+                ("scannable", "SPEC.md 12.3 (the QR payload)"),
+                (
+                    "safety_number",
+                    "SPEC.md 12.2 (hushwire's number between two identities: SafetyNumber::new)",
+                ),
+                ("local_seed", "SPEC.md 3.1 (the local identity's seed)"),
+                ("remote_seed", "SPEC.md 3.1 (the remote identity's seed)"),
+                (
+                    "local_identity_key",
+                    "SPEC.md 3.1 (Encode(IK) of the local identity)",
+                ),
+                (
+                    "remote_identity_key",
+                    "SPEC.md 3.1 (Encode(IK) of the remote identity)",
+                ),
+                (
+                    "local_key_input",
+                    "SPEC.md 12.2 (FP_KEY = 0xED || Encode(IK))",
+                ),
+                (
+                    "remote_key_input",
+                    "SPEC.md 12.2 (FP_KEY = 0xED || Encode(IK))",
+                ),
+                ("grouped", "SPEC.md 12.2 (12 groups of 5 digits)"),
+                (
+                    "scan",
+                    "SPEC.md 12.3 (comparing a scanned payload: SafetyNumber::verify_scanned)",
+                ),
+                ("payload", "SPEC.md 12.3 (the scanned bytes)"),
+                (
+                    "verified_identity",
+                    "SPEC.md 12.3, 12.5 (the key the proof names)",
+                ),
+                ("sas", "SPEC.md 12.4 (a SAS exchange)"),
+                ("starter_seed", "SPEC.md 3.1 (the starter's identity seed)"),
+                (
+                    "responder_seed",
+                    "SPEC.md 3.1 (the responder's identity seed)",
+                ),
+                (
+                    "starter_random",
+                    "SPEC.md 12.4.1 step 1 (the starter's rng draws: txn (16 bytes), then e_S (32 bytes))",
+                ),
+                (
+                    "responder_random",
+                    "SPEC.md 12.4.1 step 2 (the responder's rng draw: e_R)",
+                ),
+                (
+                    "deviation",
+                    "test-vectors/README.md (what goes wrong in the exchange)",
+                ),
+                ("starter_identity", "SPEC.md 12.4.3 (IK_S)"),
+                ("responder_identity", "SPEC.md 12.4.3 (IK_R)"),
+                ("transaction_id", "SPEC.md 12.4.2 (Verification field 2)"),
+                ("starter_ephemeral", "SPEC.md 12.4.1 (K_S)"),
+                ("responder_ephemeral", "SPEC.md 12.4.1 (K_R)"),
+                ("commitment", "SPEC.md 12.4.3 (C; SasStart field 1)"),
+                ("transcript", "SPEC.md 12.4.3 (T)"),
+                ("shared_secret", "SPEC.md 12.4.1 (X25519(e_S, K_R))"),
+                ("sas_bytes", "SPEC.md 12.4.4"),
+                ("emoji_indices", "SPEC.md 12.4.4"),
+                ("emoji", "SPEC.md 12.4.4 (the English names)"),
+                ("decimals", "SPEC.md 12.4.4"),
+                ("starter_mac_key", "SPEC.md 12.4.5 (MK_S)"),
+                ("responder_mac_key", "SPEC.md 12.4.5 (MK_R)"),
+                ("start_message", "SPEC.md 12.4.2 (the starter's Start)"),
+                (
+                    "responder_key_message",
+                    "SPEC.md 12.4.2 (the responder's Key)",
+                ),
+                ("starter_key_message", "SPEC.md 12.4.2 (the starter's Key)"),
+                (
+                    "starter_mac_message",
+                    "SPEC.md 12.4.2, 12.4.5 (Mac with MAC_S)",
+                ),
+                (
+                    "responder_mac_message",
+                    "SPEC.md 12.4.2, 12.4.5 (Mac with MAC_R)",
+                ),
+                ("cancelled", "SPEC.md 12.4.1, 12.4.2 (the exchange ended)"),
+                (
+                    "side",
+                    "test-vectors/README.md (starter or responder: the side that ended it)",
+                ),
+                ("reason", "SPEC.md 12.4.2 (the cancel code)"),
+                (
+                    "by_peer",
+                    "SPEC.md 12.4.2 (true if that side received a Cancel)",
+                ),
+                (
+                    "cancel_message",
+                    "SPEC.md 12.4.2 (the Cancel that side sends; null when it received one)",
+                ),
+                (
+                    "verification_message",
+                    "SPEC.md 12.4.2 (decoding a Verification message)",
+                ),
+                ("start", "SPEC.md 12.4.2 (SasStart)"),
+                ("key", "SPEC.md 12.4.2 (SasKey)"),
+                ("public_key", "SPEC.md 12.4.2 (SasKey field 1)"),
+                ("mac", "SPEC.md 12.4.2 (SasMac; field 1)"),
+                ("cancel", "SPEC.md 12.4.2 (SasCancel)"),
+                (
+                    "trust_record",
+                    "SPEC.md 12.6 (loading a stored TrustRecord)",
+                ),
+                (
+                    "identity_key",
+                    "SPEC.md 12.6 (TrustRecord field 2; the key acknowledged or verified)",
+                ),
+                ("first_seen", "SPEC.md 12.6 (TrustRecord field 3)"),
+                ("level", "SPEC.md 12.6 (TrustRecord oneof level)"),
+                ("unverified", "SPEC.md 12.6 (TrustUnverified)"),
+                ("verified", "SPEC.md 12.6 (TrustVerified)"),
+                (
+                    "method",
+                    "SPEC.md 12.6 (TrustVerified field 1; in verify: 1 digits compared, 2 QR code scanned)",
+                ),
+                ("verified_at", "SPEC.md 12.6 (TrustVerified field 2)"),
+                ("changed", "SPEC.md 12.6 (TrustChanged)"),
+                (
+                    "previous_identity_key",
+                    "SPEC.md 12.6 (TrustChanged field 1)",
+                ),
+                (
+                    "previous_was_verified",
+                    "SPEC.md 12.6 (TrustChanged field 2)",
+                ),
+                ("observe", "SPEC.md 12.6 (the decision: observe_identity)"),
+                ("peer", "SPEC.md 12.1 (the peer's account id)"),
+                ("record", "SPEC.md 12.6 (the stored record, null if none)"),
+                ("seen", "SPEC.md 12.6 (the identity key seen now)"),
+                ("now", "SPEC.md 12.6 (seconds since the Unix epoch)"),
+                ("observation", "SPEC.md 12.6 (new, unchanged or changed)"),
+                (
+                    "store",
+                    "SPEC.md 12.6 (the record to store, encoded; null if nothing changes)",
+                ),
+                (
+                    "change",
+                    "SPEC.md 12.6 (the IdentityChange event, null if none)",
+                ),
+                (
+                    "previous",
+                    "SPEC.md 12.6 (IdentityChange: the key on record)",
+                ),
+                ("new", "SPEC.md 12.6 (IdentityChange: the key seen)"),
+                (
+                    "was_verified",
+                    "SPEC.md 12.6 (IdentityChange: a verification was lost)",
+                ),
+                ("seen_at", "SPEC.md 12.6 (IdentityChange: when)"),
+                (
+                    "send",
+                    "SPEC.md 12.6 (the default policy on the record: allowed, or the error)",
+                ),
+                ("acknowledge", "SPEC.md 12.6 (acknowledging a change)"),
+                ("verify", "SPEC.md 12.5, 12.6 (applying a proof)"),
+                ("at", "SPEC.md 12.6 (when the proof was made)"),
+            ],
+            compute: |input, provider| {
+                verification::compute(
+                    &verification::VerificationInput::from_json(input)?,
+                    provider,
+                )
+            },
+            inputs: verification::inputs,
         },
     ]
 }
