@@ -24,3 +24,4 @@ mod envelope;
 mod prekey_message;
 mod ratchet_message;
 mod session_state;
+mod verification;
