@@ -47,6 +47,9 @@ ERROR_KINDS = frozenset({
     "UnknownOneTimePreKey", "OneTimePreKeyConsumed", "PreKeyMessageMismatch",
     "DecryptionFailed", "DuplicateMessage", "TooManySkippedMessages", "CounterExhausted",
     "InvalidSessionState", "SessionStateCorrupted", "NotAPreKeyMessage", "Store",
+    "CryptoProviderFailed", "InvalidAccountId", "SafetyNumberMismatch",
+    "SafetyNumberVersionMismatch", "VerificationCancelled", "IdentityChanged",
+    "IdentityMismatch", "InvalidTrustRecord",
 })
 
 
@@ -1436,6 +1439,554 @@ class ChaCha20Rng:
 
 
 # =====================================================================================
+# SPEC.md 12 -- identity verification
+# =====================================================================================
+
+# ---- SPEC.md 12.1 account ids -------------------------------------------------------
+
+def validate_account_id(account_id: bytes) -> bytes:
+    """SPEC.md 12.1: an account id is 1 to 255 bytes, else InvalidAccountId { len }."""
+    if not 1 <= len(account_id) <= 255:
+        raise HushwireError("InvalidAccountId", len=len(account_id))
+    return account_id
+
+
+# ---- SPEC.md 12.2 safety numbers ----------------------------------------------------
+
+SAFETY_NUMBER_ITERATIONS = 5200
+SAFETY_NUMBER_VERSION = 1          # SPEC.md 12.3: CombinedFingerprints.version
+FP_KEY_TYPE = b"\xed"              # SPEC.md 12.2: hushwire's key input type byte
+
+
+def fingerprint_digest(key: bytes, account_id: bytes, iterations: int) -> bytes:
+    """SPEC.md 12.2: H_1 = SHA-512(0x0000 || key || id || key),
+    H_i = SHA-512(H_{i-1} || key); exactly `iterations` calls (0 is computed as 1)."""
+    digest = hashlib.sha512(b"\x00\x00" + key + account_id + key).digest()
+    for _ in range(max(iterations, 1) - 1):
+        digest = hashlib.sha512(digest + key).digest()
+    return digest
+
+
+def fingerprint_digits(digest: bytes) -> str:
+    """SPEC.md 12.2: one party's 30 digits: digest[0..30] as six 5-byte big-endian chunks,
+    each mod 100000, written as 5 digits with leading zeros."""
+    return "".join(f"{int.from_bytes(digest[i:i + 5], 'big') % 100000:05d}"
+                   for i in range(0, 30, 5))
+
+
+def displayable_number(local_digest: bytes, remote_digest: bytes) -> str:
+    """SPEC.md 12.2: the two parties' 30 digits concatenated in ascending order."""
+    return "".join(sorted([fingerprint_digits(local_digest), fingerprint_digits(remote_digest)]))
+
+
+def grouped_number(displayable: str) -> str:
+    """SPEC.md 12.2: 12 groups of 5 digits (space-separated, test-vectors/README.md)."""
+    return " ".join(displayable[i:i + 5] for i in range(0, 60, 5))
+
+
+LOGICAL_FINGERPRINT = {                                        # SPEC.md 12.3
+    1: ("content", "bytes", "plain"),
+}
+COMBINED_FINGERPRINTS = {                                      # SPEC.md 12.3
+    1: ("version", "uint32", "plain"),
+    2: ("local_fingerprint", LOGICAL_FINGERPRINT, "message"),
+    3: ("remote_fingerprint", LOGICAL_FINGERPRINT, "message"),
+}
+MAX_SCANNED_LEN = 96                                           # SPEC.md 8.4 / 12.3
+
+
+def scannable_payload(version: int, local_digest: bytes, remote_digest: bytes) -> bytes:
+    """SPEC.md 12.3: CombinedFingerprints { version, local digest[0..32], remote digest[0..32] }."""
+    return pb_encode(COMBINED_FINGERPRINTS, {
+        "version": version,
+        "local_fingerprint": {"content": local_digest[:32]},
+        "remote_fingerprint": {"content": remote_digest[:32]},
+    })
+
+
+@dataclass(frozen=True)
+class SafetyNumber:
+    """SPEC.md 12.2 (SafetyNumber::new(our IK, our id, their IK, their id)) and 12.3."""
+    local_key: IdentityKey
+    remote_key: IdentityKey
+    local_digest: bytes
+    remote_digest: bytes
+
+    @staticmethod
+    def key_input(ik: IdentityKey) -> bytes:
+        """SPEC.md 12.2: FP_KEY(IK) = 0xED || Encode(IK), 33 bytes."""
+        return FP_KEY_TYPE + ik.encoded
+
+    @classmethod
+    def new(cls, local: IdentityKey, local_id: bytes, remote: IdentityKey,
+            remote_id: bytes) -> "SafetyNumber":
+        """SPEC.md 12.2: both digests with 5200 iterations over hushwire's key input."""
+        validate_account_id(local_id)
+        validate_account_id(remote_id)
+        return cls(local, remote,
+                   fingerprint_digest(cls.key_input(local), local_id, SAFETY_NUMBER_ITERATIONS),
+                   fingerprint_digest(cls.key_input(remote), remote_id, SAFETY_NUMBER_ITERATIONS))
+
+    @property
+    def displayable(self) -> str:
+        """SPEC.md 12.2: the 60 digits."""
+        return displayable_number(self.local_digest, self.remote_digest)
+
+    @property
+    def scannable(self) -> bytes:
+        """SPEC.md 12.3: the QR payload (74 bytes)."""
+        return scannable_payload(SAFETY_NUMBER_VERSION, self.local_digest, self.remote_digest)
+
+    def verify_scanned(self, payload: bytes) -> "VerifiedIdentity":
+        """SPEC.md 12.3, comparing a scanned payload with ours, steps 1 to 6."""
+        msg = strict_decode(COMBINED_FINGERPRINTS, payload, MAX_SCANNED_LEN)     # 1
+        for name in ("local_fingerprint", "remote_fingerprint"):                 # 2
+            if msg[name] is None:
+                raise HushwireError("MissingField", field=name)
+        for name in ("local_fingerprint", "remote_fingerprint"):                 # 3
+            require_len(msg[name]["content"], 32, name + ".content")
+        # 4: any version decodes (ScannedSafetyNumber::decode stops here)
+        if msg["version"] != SAFETY_NUMBER_VERSION:                               # 5
+            raise HushwireError("SafetyNumberVersionMismatch", theirs=msg["version"],
+                                ours=SAFETY_NUMBER_VERSION)
+        local_ok = hmac.compare_digest(msg["local_fingerprint"]["content"],      # 6
+                                       self.remote_digest[:32])
+        remote_ok = hmac.compare_digest(msg["remote_fingerprint"]["content"],
+                                        self.local_digest[:32])
+        if not (local_ok & remote_ok):
+            raise HushwireError("SafetyNumberMismatch")
+        return VerifiedIdentity(self.remote_key.encoded, METHOD_QR_CODE, None)
+
+
+# ---- SPEC.md 12.5 proofs --------------------------------------------------------------
+
+METHOD_SAFETY_NUMBER, METHOD_QR_CODE, METHOD_SAS = 1, 2, 3     # SPEC.md 12.6 TrustVerified
+METHOD_NAMES = {METHOD_SAFETY_NUMBER: "SafetyNumber", METHOD_QR_CODE: "QrCode",
+                METHOD_SAS: "Sas"}                             # test-vectors/README.md
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """SPEC.md 12 / 12.5: a proof: the peer's identity key, the method, the time."""
+    identity_key: bytes
+    method: int
+    at: Optional[int]
+
+
+# ---- SPEC.md 12.4.2 messages ----------------------------------------------------------
+
+SAS_START = {1: ("commitment", "bytes", "plain")}              # SPEC.md 12.4.2
+SAS_KEY = {1: ("public_key", "bytes", "plain")}
+SAS_MAC = {1: ("mac", "bytes", "plain")}
+SAS_CANCEL = {1: ("reason", "uint32", "plain")}
+VERIFICATION = {
+    1: ("version", "uint32", "plain"),
+    2: ("transaction_id", "bytes", "plain"),
+    3: ("start", SAS_START, "message", "content"),
+    4: ("key", SAS_KEY, "message", "content"),
+    5: ("mac", SAS_MAC, "message", "content"),
+    6: ("cancel", SAS_CANCEL, "message", "content"),
+}
+MAX_VERIFICATION_LEN = 256                                     # SPEC.md 8.4 / 12.4.2
+VERIFICATION_KINDS = ("start", "key", "mac", "cancel")
+
+# SPEC.md 12.4.2 cancel reasons
+CANCEL_USER, CANCEL_MISMATCH, CANCEL_TIMEOUT, CANCEL_UNEXPECTED_MESSAGE = 1, 2, 3, 4
+CANCEL_UNKNOWN_TRANSACTION, CANCEL_COMMITMENT_MISMATCH = 5, 6
+CANCEL_INVALID_MESSAGE, CANCEL_MAC_MISMATCH = 7, 8
+
+
+@dataclass(frozen=True)
+class VerificationMessage:
+    """SPEC.md 12.4.2: a decoded Verification: transaction id, kind and its one field."""
+    transaction_id: bytes
+    kind: str         # "start" | "key" | "mac" | "cancel"
+    value: object     # commitment, public key, mac (bytes) or reason (int)
+
+    _FIELD = {"start": "commitment", "key": "public_key", "mac": "mac", "cancel": "reason"}
+
+    def encode(self) -> bytes:
+        """SPEC.md 12.4.2 / 7.1: canonical encoding."""
+        return pb_encode(VERIFICATION, {"version": 1, "transaction_id": self.transaction_id,
+                                        self.kind: {self._FIELD[self.kind]: self.value}})
+
+    @classmethod
+    def decode(cls, data: bytes) -> "VerificationMessage":
+        """SPEC.md 12.4.2: decoding, in order."""
+        msg = strict_decode(VERIFICATION, data, MAX_VERIFICATION_LEN)  # TooLarge, Malformed, NonCanonical
+        check_version(msg)                                             # UnsupportedVersion
+        require_len(msg["transaction_id"], 16, "transaction_id")       # InvalidLength
+        kinds = [k for k in VERIFICATION_KINDS if msg[k] is not None]
+        if not kinds:
+            raise HushwireError("MissingField", field="content")
+        kind = kinds[0]
+        body = msg[kind]
+        if kind == "start":
+            value = require_len(body["commitment"], 32, "commitment")
+        elif kind == "key":
+            value = validate_x25519_public(body["public_key"], "public_key")
+        elif kind == "mac":
+            value = require_len(body["mac"], 32, "mac")
+        else:
+            if body["reason"] == 0:
+                raise HushwireError("MissingField", field="reason")
+            value = body["reason"]  # an unknown code decodes ("other")
+        return cls(msg["transaction_id"], kind, value)
+
+
+# ---- SPEC.md 12.4.3 - 12.4.5 derivations ----------------------------------------------
+
+LABEL_SAS_COMMITMENT = b"hushwire/v1/sas/commitment"
+INFO_SAS = b"hushwire/v1/sas/bytes"
+INFO_SAS_MAC_KEYS = b"hushwire/v1/sas/mac-keys"
+LABEL_SAS_MAC = b"hushwire/v1/sas/mac"
+SAS_PROTOCOL_VERSION = 1
+
+
+def sas_commitment(txn: bytes, k_s: bytes) -> bytes:
+    """SPEC.md 12.4.3: C = SHA-256(u8(26) || "hushwire/v1/sas/commitment" || txn || K_S)."""
+    return hashlib.sha256(u8(len(LABEL_SAS_COMMITMENT)) + LABEL_SAS_COMMITMENT + txn + k_s).digest()
+
+
+def sas_transcript(txn: bytes, ik_s: bytes, ik_r: bytes, k_s: bytes, k_r: bytes) -> bytes:
+    """SPEC.md 12.4.3: T = u32(1) || txn || IK_S || IK_R || K_S || K_R (148 bytes)."""
+    t = u32(SAS_PROTOCOL_VERSION) + txn + ik_s + ik_r + k_s + k_r
+    assert len(t) == 148
+    return t
+
+
+def sas_bytes(shared: bytes, transcript: bytes) -> bytes:
+    """SPEC.md 12.4.4: SAS = HKDF(ZERO32, shared, "hushwire/v1/sas/bytes" || T, 6)."""
+    return hkdf(ZERO32, shared, INFO_SAS + transcript, 6)
+
+
+SAS_EMOJI_NAMES = (                                            # SPEC.md 12.4.4 (Matrix's table)
+    "Dog", "Cat", "Lion", "Horse", "Unicorn", "Pig", "Elephant", "Rabbit",
+    "Panda", "Rooster", "Penguin", "Turtle", "Fish", "Octopus", "Butterfly", "Flower",
+    "Tree", "Cactus", "Mushroom", "Globe", "Moon", "Cloud", "Fire", "Banana",
+    "Apple", "Strawberry", "Corn", "Pizza", "Cake", "Heart", "Smiley", "Robot",
+    "Hat", "Glasses", "Spanner", "Santa", "Thumbs Up", "Umbrella", "Hourglass", "Clock",
+    "Gift", "Light Bulb", "Book", "Pencil", "Paperclip", "Scissors", "Lock", "Key",
+    "Hammer", "Telephone", "Flag", "Train", "Bicycle", "Aeroplane", "Rocket", "Trophy",
+    "Ball", "Guitar", "Trumpet", "Bell", "Anchor", "Headphones", "Folder", "Pin",
+)
+assert len(SAS_EMOJI_NAMES) == 64
+
+
+def sas_emoji_indices(sas: bytes) -> list[int]:
+    """SPEC.md 12.4.4: n = SAS as 48-bit big-endian; (n >> (42 - 6i)) & 63, i = 0 .. 6."""
+    n = int.from_bytes(sas, "big")
+    return [(n >> (42 - 6 * i)) & 63 for i in range(7)]
+
+
+def sas_decimals(sas: bytes) -> list[int]:
+    """SPEC.md 12.4.4: m = SAS[0..5] as 40-bit big-endian; ((m >> (27 - 13i)) & 8191) + 1000."""
+    m = int.from_bytes(sas[:5], "big")
+    return [((m >> (27 - 13 * i)) & 8191) + 1000 for i in range(3)]
+
+
+def sas_mac_keys(shared: bytes, transcript: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 12.4.5: MK_S || MK_R = HKDF(ZERO32, shared, "hushwire/v1/sas/mac-keys" || T, 64)."""
+    okm = hkdf(ZERO32, shared, INFO_SAS_MAC_KEYS + transcript, 64)
+    return okm[:32], okm[32:]
+
+
+def sas_mac(mac_key: bytes, sender_ik: bytes, receiver_ik: bytes) -> bytes:
+    """SPEC.md 12.4.5: MAC = HMAC(MK_sender, "hushwire/v1/sas/mac" || IK_sender || IK_receiver)."""
+    return hmac_sha256(mac_key, LABEL_SAS_MAC + sender_ik + receiver_ik)
+
+
+# ---- SPEC.md 12.4.1 the exchange (state machine) --------------------------------------
+
+SAS_TIMEOUT_SECONDS = 600                                      # SPEC.md 8.4 default
+
+
+@dataclass
+class SasDerived:
+    """SPEC.md 12.4.3 - 12.4.5: what a side derives once it knows both ephemeral keys."""
+    transcript: bytes
+    shared: bytes
+    sas: bytes
+    mac_key_starter: bytes
+    mac_key_responder: bytes
+
+
+class SasSide:
+    """SPEC.md 12.4.1: one side of a SAS exchange (starter or responder).
+
+    States: starter Started -> Ready -> Confirmed; responder (none) -> Responded -> Ready
+    -> Confirmed; then Done (verified) or Cancelled. A cancel is raised as the error
+    VerificationCancelled { reason, by_peer } with the Cancel to send (or None) attached.
+    """
+
+    def __init__(self, role: str, own_ik: bytes, peer_ik: bytes, random: bytes,
+                 timeout: int = SAS_TIMEOUT_SECONDS):
+        assert role in ("starter", "responder")
+        self.role, self.own_ik, self.peer_ik = role, own_ik, peer_ik
+        self.random, self.timeout = random, timeout
+        self.state: Optional[str] = None
+        self.txn: Optional[bytes] = None
+        self.started: Optional[int] = None
+        self.secret = self.k_own = self.k_peer = self.commitment = None
+        self.derived: Optional[SasDerived] = None
+        self.peer_mac_ok = False        # the peer's Mac arrived (in Ready) and verified
+        self.verified: Optional[VerifiedIdentity] = None
+        self.confirmed_at: Optional[int] = None
+        self.sent: list[bytes] = []
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _rng(self, n: int) -> bytes:
+        """SPEC.md 12.4.1: the side's rng draws, in order (taken from the case input)."""
+        if len(self.random) < n:
+            raise AssertionError(f"{self.role}: rng exhausted")
+        out, self.random = self.random[:n], self.random[n:]
+        return out
+
+    def _send(self, kind: str, value) -> bytes:
+        data = VerificationMessage(self.txn, kind, value).encode()
+        self.sent.append(data)
+        return data
+
+    def _cancel(self, reason: int):
+        """SPEC.md 12.4.1: a cancel by us ends the transaction and produces a Cancel."""
+        self.state = "Cancelled"
+        message = VerificationMessage(self.txn, "cancel", reason).encode()
+        return HushwireError("VerificationCancelled", reason=reason, by_peer=False,
+                             cancel_message=message)
+
+    def _check_timeout(self, now: int) -> None:
+        """SPEC.md 12.4.1 check 1 (now - started, 0 if the clock went back)."""
+        if max(now - self.started, 0) > self.timeout:
+            raise self._cancel(CANCEL_TIMEOUT)
+
+    def _derive(self, k_s: bytes, k_r: bytes) -> None:
+        """SPEC.md 12.4.3 - 12.4.5 from this side's view (IK_S, IK_R by role)."""
+        ik_s, ik_r = ((self.own_ik, self.peer_ik) if self.role == "starter"
+                      else (self.peer_ik, self.own_ik))
+        t = sas_transcript(self.txn, ik_s, ik_r, k_s, k_r)
+        try:
+            shared = dh(self.secret, self.k_peer)     # all-zero output refused (2.2)
+        except HushwireError:
+            raise self._cancel(CANCEL_INVALID_MESSAGE) from None
+        mk_s, mk_r = sas_mac_keys(shared, t)
+        self.derived = SasDerived(t, shared, sas_bytes(shared, t), mk_s, mk_r)
+
+    def _own_mac(self) -> bytes:
+        d = self.derived
+        key = d.mac_key_starter if self.role == "starter" else d.mac_key_responder
+        return sas_mac(key, self.own_ik, self.peer_ik)
+
+    def _expected_peer_mac(self) -> bytes:
+        """SPEC.md 12.4.5: the peer's MAC from our view (peer's key first, then ours)."""
+        d = self.derived
+        key = d.mac_key_responder if self.role == "starter" else d.mac_key_starter
+        return sas_mac(key, self.peer_ik, self.own_ik)
+
+    def _finish(self) -> None:
+        """SPEC.md 12.4.1 step 7: verified: a proof for the peer's key, method SAS."""
+        self.state = "Done"
+        self.verified = VerifiedIdentity(self.peer_ik, METHOD_SAS, self.confirmed_at)
+
+    # -- steps -------------------------------------------------------------------------
+
+    def start(self, now: int) -> bytes:
+        """SPEC.md 12.4.1 step 1 (starter): txn = rng(16), e_S = rng(32); send Start {C}."""
+        assert self.role == "starter" and self.state is None
+        self.txn = self._rng(16)
+        self.secret = self._rng(32)
+        self.k_own = x25519_public(self.secret)
+        self.commitment = sas_commitment(self.txn, self.k_own)
+        self.started, self.state = now, "Started"
+        return self._send("start", self.commitment)
+
+    def receive(self, data: bytes, now: int) -> Optional[bytes]:
+        """SPEC.md 12.4.1: an incoming message (already encoded); returns what to send."""
+        assert self.state not in ("Cancelled", "Done"), "the transaction has ended"
+        msg = VerificationMessage.decode(data)   # 12.4.2 (a failure never reaches the machine)
+        first = self.role == "responder" and self.state is None
+        if first:                                # R's first step: it starts the clock
+            self.started, self.txn = now, msg.transaction_id
+        self._check_timeout(now)                                               # 1
+        if not hmac.compare_digest(msg.transaction_id, self.txn):             # 2
+            raise self._cancel(CANCEL_UNKNOWN_TRANSACTION)
+        if msg.kind == "cancel":                                               # 3
+            self.state = "Cancelled"
+            raise HushwireError("VerificationCancelled", reason=msg.value, by_peer=True,
+                                cancel_message=None)
+        expected = {None: "start", "Started": "key", "Responded": "key",       # 4
+                    "Ready": "mac", "Confirmed": "mac"}[self.state]
+        if msg.kind != expected or (self.state == "Ready" and self.peer_mac_ok):
+            raise self._cancel(CANCEL_UNEXPECTED_MESSAGE)
+
+        if self.state is None:                   # step 2: R on Start
+            self.commitment = msg.value
+            self.secret = self._rng(32)
+            self.k_own = x25519_public(self.secret)
+            self.state = "Responded"
+            return self._send("key", self.k_own)
+        if self.state == "Started":              # step 3: S on R's Key
+            self.k_peer = msg.value
+            self._derive(self.k_own, self.k_peer)
+            self.state = "Ready"
+            return self._send("key", self.k_own)
+        if self.state == "Responded":            # step 4: R on S's Key
+            self.k_peer = msg.value
+            if not hmac.compare_digest(sas_commitment(self.txn, self.k_peer), self.commitment):
+                raise self._cancel(CANCEL_COMMITMENT_MISMATCH)
+            self._derive(self.k_peer, self.k_own)
+            self.state = "Ready"
+            return None
+        # step 7: the peer's Mac (Ready: held until our person confirms; Confirmed: final)
+        if not hmac.compare_digest(msg.value, self._expected_peer_mac()):
+            raise self._cancel(CANCEL_MAC_MISMATCH)
+        if self.state == "Ready":
+            self.peer_mac_ok = True
+        else:
+            self._finish()
+        return None
+
+    def confirm(self, now: int) -> bytes:
+        """SPEC.md 12.4.1 steps 5-6: the person says the SAS match: send Mac {MAC}."""
+        assert self.state == "Ready", self.state
+        self._check_timeout(now)
+        self.confirmed_at = now
+        mac = self._send("mac", self._own_mac())
+        self.state = "Confirmed"
+        if self.peer_mac_ok:                     # the peer's Mac was checked on arrival
+            self._finish()
+        return mac
+
+    def reject(self) -> None:
+        """SPEC.md 12.4.1 step 5: the person says the SAS differ: cancel Mismatch."""
+        assert self.state == "Ready", self.state
+        raise self._cancel(CANCEL_MISMATCH)
+
+    def cancel_by_user(self) -> bytes:
+        """SPEC.md 12.4.2 reason User: a person cancels; returns the Cancel to send."""
+        return self._cancel(CANCEL_USER).details["cancel_message"]
+
+
+# ---- SPEC.md 12.6 trust records and the TOFU decision ---------------------------------
+
+TRUST_UNVERIFIED = {}                                          # SPEC.md 12.6
+TRUST_VERIFIED = {
+    1: ("method", "uint32", "plain"),
+    2: ("verified_at", "uint64", "plain"),
+}
+TRUST_CHANGED = {
+    1: ("previous_identity_key", "bytes", "plain"),
+    2: ("previous_was_verified", "bool", "plain"),
+}
+TRUST_RECORD = {
+    1: ("version", "uint32", "plain"),
+    2: ("identity_key", "bytes", "plain"),
+    3: ("first_seen", "uint64", "plain"),
+    4: ("unverified", TRUST_UNVERIFIED, "message", "level"),
+    5: ("verified", TRUST_VERIFIED, "message", "level"),
+    6: ("changed", TRUST_CHANGED, "message", "level"),
+}
+MAX_TRUST_RECORD_LEN = 256                                     # SPEC.md 8.4 / 12.6
+
+
+@dataclass(frozen=True)
+class TrustRecord:
+    """SPEC.md 12.6: the key on record, when first seen, and a level:
+    ("unverified",), ("verified", method, verified_at) or
+    ("changed", previous_identity_key, previous_was_verified)."""
+    identity_key: bytes
+    first_seen: int
+    level: tuple
+
+    def to_bytes(self) -> bytes:
+        """SPEC.md 12.6 stored form, canonical (7.1)."""
+        value = {"version": 1, "identity_key": self.identity_key, "first_seen": self.first_seen}
+        if self.level[0] == "unverified":
+            value["unverified"] = {}
+        elif self.level[0] == "verified":
+            value["verified"] = {"method": self.level[1], "verified_at": self.level[2]}
+        else:
+            value["changed"] = {"previous_identity_key": self.level[1],
+                                "previous_was_verified": self.level[2]}
+        return pb_encode(TRUST_RECORD, value)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "TrustRecord":
+        """SPEC.md 12.6 loading, in order."""
+        msg = strict_decode(TRUST_RECORD, data, MAX_TRUST_RECORD_LEN)
+        check_version(msg)
+        ik = validate_identity_key(msg["identity_key"], "identity_key").encoded
+        if msg["unverified"] is not None:
+            level = ("unverified",)
+        elif msg["verified"] is not None:
+            v = msg["verified"]
+            if v["method"] not in METHOD_NAMES:
+                raise HushwireError("InvalidTrustRecord")
+            level = ("verified", v["method"], v["verified_at"])
+        elif msg["changed"] is not None:
+            c = msg["changed"]
+            prev = validate_identity_key(c["previous_identity_key"],
+                                         "previous_identity_key").encoded
+            if hmac.compare_digest(prev, ik):
+                raise HushwireError("InvalidTrustRecord")
+            level = ("changed", prev, c["previous_was_verified"])
+        else:
+            raise HushwireError("MissingField", field="level")
+        return cls(ik, msg["first_seen"], level)
+
+    @property
+    def was_verified(self) -> bool:
+        """SPEC.md 12.6: verified, or itself a change with previous_was_verified."""
+        return self.level[0] == "verified" or (self.level[0] == "changed" and self.level[2])
+
+
+@dataclass(frozen=True)
+class IdentityChange:
+    """SPEC.md 12.6: the event IdentityChange { peer, previous, new, was_verified, seen_at }."""
+    peer: bytes
+    previous: bytes
+    new: bytes
+    was_verified: bool
+    seen_at: int
+
+
+def observe_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes, now: int):
+    """SPEC.md 12.6, the decision (pure): (observation, record to store or None, change or None)."""
+    validate_account_id(peer)
+    if record is None:
+        return "new", TrustRecord(seen, now, ("unverified",)), None
+    if hmac.compare_digest(seen, record.identity_key):
+        return "unchanged", None, None
+    was_verified = record.was_verified
+    stored = TrustRecord(seen, now, ("changed", record.identity_key, was_verified))
+    return "changed", stored, IdentityChange(peer, record.identity_key, seen, was_verified, now)
+
+
+def check_send(record: TrustRecord) -> None:
+    """SPEC.md 12.6 policy HoldUntilAcknowledged (the default): a changed record holds sending."""
+    if record.level[0] == "changed":
+        raise HushwireError("IdentityChanged", was_verified=record.level[2])
+
+
+def acknowledge_change(record: Optional[TrustRecord], key: bytes) -> TrustRecord:
+    """SPEC.md 12.6: acknowledging a change to K: only if K is the record's key; a changed
+    record becomes unverified, other levels stay."""
+    if record is None or not hmac.compare_digest(key, record.identity_key):
+        raise HushwireError("IdentityMismatch")
+    if record.level[0] == "changed":
+        return dataclasses.replace(record, level=("unverified",))
+    return record
+
+
+def apply_verification(record: Optional[TrustRecord], proof: VerifiedIdentity) -> TrustRecord:
+    """SPEC.md 12.5 / 12.6: verifying with a proof for K: only if K is the record's key;
+    the level becomes verified (method, time)."""
+    if record is None or not hmac.compare_digest(proof.identity_key, record.identity_key):
+        raise HushwireError("IdentityMismatch")
+    return dataclasses.replace(record, level=("verified", proof.method, proof.at))
+
+
+# =====================================================================================
 # Vector runners: one function per file; each returns ("output", dict) or ("error", kind)
 # =====================================================================================
 
@@ -1694,6 +2245,250 @@ def run_transcript(inp: dict) -> dict:
     }
 
 
+VERIFICATION_TIME = 1800000000  # test-vectors/README.md: every time unless an input says otherwise
+
+
+def take(obj: dict, required: tuple, optional: tuple = ()) -> dict:
+    """test-vectors/README.md (verification.json): an input object is refused with unknown
+    or missing keys."""
+    keys = set(obj)
+    missing, unknown = set(required) - keys, keys - set(required) - set(optional)
+    if missing or unknown:
+        raise AssertionError(f"input keys: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    return obj
+
+
+def generator_seed(n: int) -> bytes:
+    """The vectors' "seed n" byte pattern (inferred from the files, e.g. kdf.json's
+    "seed 40" = d8d9da..f7): byte i is (31 n + i) mod 256."""
+    return bytes((31 * n + i) % 256 for i in range(32))
+
+
+def safety_number_of(inp: dict) -> SafetyNumber:
+    """verification.json `safety_number`: SafetyNumber::new between two seeds' identities."""
+    take(inp, ("local_seed", "local_id", "remote_seed", "remote_id"))
+    return SafetyNumber.new(IdentityKeyPair(unhex(inp["local_seed"])).public, unhex(inp["local_id"]),
+                            IdentityKeyPair(unhex(inp["remote_seed"])).public, unhex(inp["remote_id"]))
+
+
+def trust_record_json(record: TrustRecord) -> dict:
+    """verification.json: a loaded TrustRecord as the file writes it."""
+    if record.level[0] == "unverified":
+        level = {"unverified": {}}
+    elif record.level[0] == "verified":
+        level = {"verified": {"method": METHOD_NAMES[record.level[1]],
+                              "verified_at": record.level[2]}}
+    else:
+        level = {"changed": {"previous_identity_key": h(record.level[1]),
+                             "previous_was_verified": record.level[2]}}
+    return {"first_seen": record.first_seen, "identity_key": h(record.identity_key),
+            "level": level}
+
+
+def load_record(data: Optional[str]) -> Optional[TrustRecord]:
+    """verification.json: a record given as hex (None = no record)."""
+    return None if data is None else TrustRecord.from_bytes(unhex(data))
+
+
+SAS_DEVIATIONS = ("substituted_starter_key", "foreign_transaction", "replayed_start",
+                  "peer_cancel", "mac_before_key", "timeout", "mismatch",
+                  "tampered_starter_mac", "reflected_responder_mac", "early_macs")
+
+
+class _SasEnded(Exception):
+    """The exchange ended at one side's step (test-vectors/README.md `cancelled`)."""
+
+    def __init__(self, side: str, error: HushwireError):
+        super().__init__(side)
+        self.side, self.error = side, error
+
+
+def _sas_step(side: SasSide, fn: Callable, *args):
+    """Run one step of one side; a VerificationCancelled ends the exchange there."""
+    try:
+        return fn(*args)
+    except HushwireError as e:
+        if e.kind != "VerificationCancelled":
+            raise
+        raise _SasEnded(side.role, e) from None
+
+
+def _altered(data: bytes, txn=None, value=None) -> bytes:
+    """A message decoded, one field replaced, and re-encoded canonically (a deviation)."""
+    m = VerificationMessage.decode(data)
+    return VerificationMessage(txn if txn is not None else m.transaction_id, m.kind,
+                               value if value is not None else m.value).encode()
+
+
+def run_sas_exchange(inp: dict) -> dict:
+    """verification.json `sas`: the whole exchange of SPEC.md 12.4.1 from the two seeds and
+    the two sides' random bytes, with the deviation (test-vectors/README.md), if any."""
+    take(inp, ("starter_seed", "responder_seed", "starter_random", "responder_random"),
+         ("deviation",))
+    dev = inp.get("deviation")
+    assert dev is None or dev in SAS_DEVIATIONS, dev
+    starter_random, responder_random = unhex(inp["starter_random"]), unhex(inp["responder_random"])
+    assert len(starter_random) == 48 and len(responder_random) == 32
+    ik_s = IdentityKeyPair(unhex(inp["starter_seed"])).public.encoded
+    ik_r = IdentityKeyPair(unhex(inp["responder_seed"])).public.encoded
+    # each session holds its own key and the peer's (validated when the session was made)
+    validate_identity_key(ik_s, "identity_key")
+    validate_identity_key(ik_r, "identity_key")
+    S = SasSide("starter", ik_s, ik_r, starter_random)
+    R = SasSide("responder", ik_r, ik_s, responder_random)
+    t0 = VERIFICATION_TIME
+    try:
+        start = _sas_step(S, S.start, t0)                                    # step 1
+        r_key = _sas_step(R, R.receive, start, t0)                           # step 2
+        r_cancel = None
+        if dev == "peer_cancel":   # R's person cancels after R sent its Key
+            r_cancel = R.cancel_by_user()
+        if dev == "replayed_start":
+            _sas_step(S, S.receive, start, t0)
+        if dev == "foreign_transaction":
+            txn = bytearray(S.txn)
+            txn[0] ^= 0xFF
+            _sas_step(S, S.receive, _altered(r_key, txn=bytes(txn)), t0)
+        s_key = _sas_step(S, S.receive, r_key, t0)                           # step 3
+        if dev == "peer_cancel":
+            _sas_step(S, S.receive, r_cancel, t0)
+        if dev == "mac_before_key":
+            s_mac = _sas_step(S, S.confirm, t0)
+            _sas_step(R, R.receive, s_mac, t0)
+        if dev == "substituted_starter_key":
+            mitm_key = x25519_public(generator_seed(72))
+            assert mitm_key != S.k_own
+            _sas_step(R, R.receive, _altered(s_key, value=mitm_key), t0)
+        if dev == "timeout":
+            _sas_step(R, R.receive, s_key, t0 + SAS_TIMEOUT_SECONDS + 1)
+        _sas_step(R, R.receive, s_key, t0)                                   # step 4
+        if S.derived.sas != R.derived.sas:                                   # step 5
+            raise AssertionError("12.4.1 step 5: the two sides' SAS differ")
+        if dev == "mismatch":
+            _sas_step(R, R.reject)
+        if dev == "early_macs":    # R confirms first; its Mac reaches S before S confirms
+            r_mac = _sas_step(R, R.confirm, t0)
+            _sas_step(S, S.receive, r_mac, t0)
+            assert S.verified is None
+            s_mac = _sas_step(S, S.confirm, t0)                              # verifies at once
+            _sas_step(R, R.receive, s_mac, t0)
+        else:                      # both confirm (step 6), then the Macs cross (step 7)
+            s_mac = _sas_step(S, S.confirm, t0)
+            r_mac = _sas_step(R, R.confirm, t0)
+            if dev == "tampered_starter_mac":
+                mac = bytearray(VerificationMessage.decode(s_mac).value)
+                mac[31] ^= 0x01
+                _sas_step(R, R.receive, _altered(s_mac, value=bytes(mac)), t0)
+            if dev == "reflected_responder_mac":
+                _sas_step(R, R.receive, r_mac, t0)
+            _sas_step(R, R.receive, s_mac, t0)
+            _sas_step(S, S.receive, r_mac, t0)
+    except _SasEnded as ended:
+        if dev in (None, "early_macs"):
+            raise AssertionError(f"the exchange ended at the {ended.side}: {ended.error}") from None
+        d = ended.error.details
+        return {"cancelled": {"by_peer": d["by_peer"],
+                              "cancel_message": None if d["cancel_message"] is None
+                              else h(d["cancel_message"]),
+                              "reason": d["reason"], "side": ended.side}}
+    if dev not in (None, "early_macs"):
+        raise AssertionError(f"deviation {dev}: the exchange did not end")
+    # step 7: both sides verified each other's key, method SAS
+    if S.verified != VerifiedIdentity(ik_r, METHOD_SAS, t0) or \
+            R.verified != VerifiedIdentity(ik_s, METHOD_SAS, t0):
+        raise AssertionError("12.4.1 step 7: a side did not verify its peer")
+    for field_name in ("transcript", "shared", "sas", "mac_key_starter", "mac_key_responder"):
+        if getattr(S.derived, field_name) != getattr(R.derived, field_name):
+            raise AssertionError(f"12.4.3-12.4.5: the sides disagree on {field_name}")
+    d = S.derived
+    indices = sas_emoji_indices(d.sas)
+    return {
+        "commitment": h(S.commitment),
+        "decimals": sas_decimals(d.sas),
+        "emoji": [SAS_EMOJI_NAMES[i] for i in indices],
+        "emoji_indices": indices,
+        "responder_ephemeral": h(R.k_own),
+        "responder_identity": h(ik_r),
+        "responder_key_message": h(r_key),
+        "responder_mac_key": h(d.mac_key_responder),
+        "responder_mac_message": h(r_mac),
+        "sas_bytes": h(d.sas),
+        "shared_secret": h(d.shared),
+        "start_message": h(start),
+        "starter_ephemeral": h(S.k_own),
+        "starter_identity": h(ik_s),
+        "starter_key_message": h(s_key),
+        "starter_mac_key": h(d.mac_key_starter),
+        "starter_mac_message": h(s_mac),
+        "transaction_id": h(S.txn),
+        "transcript": h(d.transcript),
+    }
+
+
+def run_verification(inp: dict) -> dict:
+    """verification.json: SPEC.md 12 (test-vectors/README.md, "### verification.json")."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    if op == "fingerprint":   # 12.2, 12.3 on raw bytes (hazmat::safety_number)
+        take(arg, ("version", "iterations", "local_key", "local_id", "remote_key", "remote_id"))
+        local = fingerprint_digest(unhex(arg["local_key"]), unhex(arg["local_id"]), arg["iterations"])
+        remote = fingerprint_digest(unhex(arg["remote_key"]), unhex(arg["remote_id"]),
+                                    arg["iterations"])
+        return {"displayable": displayable_number(local, remote), "local_digest": h(local),
+                "remote_digest": h(remote),
+                "scannable": h(scannable_payload(arg["version"], local, remote))}
+    if op == "safety_number":  # 12.2, 12.3
+        sn = safety_number_of(arg)
+        return {"displayable": sn.displayable, "grouped": grouped_number(sn.displayable),
+                "local_digest": h(sn.local_digest),
+                "local_identity_key": h(sn.local_key.encoded),
+                "local_key_input": h(SafetyNumber.key_input(sn.local_key)),
+                "remote_digest": h(sn.remote_digest),
+                "remote_identity_key": h(sn.remote_key.encoded),
+                "remote_key_input": h(SafetyNumber.key_input(sn.remote_key)),
+                "scannable": h(sn.scannable)}
+    if op == "scan":           # 12.3 steps 1-6
+        take(arg, ("safety_number", "payload"))
+        proof = safety_number_of(arg["safety_number"]).verify_scanned(unhex(arg["payload"]))
+        return {"verified_identity": h(proof.identity_key)}
+    if op == "sas":            # 12.4
+        return run_sas_exchange(arg)
+    if op == "verification_message":  # 12.4.2
+        m = VerificationMessage.decode(unhex(arg))
+        field_name = VerificationMessage._FIELD[m.kind]
+        return {"transaction_id": h(m.transaction_id),
+                m.kind: {field_name: m.value if m.kind == "cancel" else h(m.value)}}
+    if op == "trust_record":   # 12.6 loading
+        return trust_record_json(TrustRecord.from_bytes(unhex(arg)))
+    if op == "observe":        # 12.6: the decision, then HoldUntilAcknowledged
+        take(arg, ("peer", "record", "seen", "now"))
+        record = load_record(arg["record"])
+        seen = validate_identity_key(unhex(arg["seen"]), "identity_key").encoded
+        observation, store, change = observe_identity(unhex(arg["peer"]), record, seen, arg["now"])
+        try:
+            check_send(store if store is not None else record)
+            send = "allowed"
+        except HushwireError as e:
+            send = e.kind
+        return {"change": None if change is None else {
+                    "new": h(change.new), "previous": h(change.previous),
+                    "seen_at": change.seen_at, "was_verified": change.was_verified},
+                "observation": observation, "send": send,
+                "store": None if store is None else h(store.to_bytes())}
+    if op == "acknowledge":    # 12.6
+        take(arg, ("record", "identity_key"))
+        key = validate_identity_key(unhex(arg["identity_key"]), "identity_key").encoded
+        return {"store": h(acknowledge_change(load_record(arg["record"]), key).to_bytes())}
+    if op == "verify":         # 12.5, 12.6 (the proof: key, method, time)
+        take(arg, ("record", "identity_key", "method", "at"))
+        assert arg["method"] in (METHOD_SAFETY_NUMBER, METHOD_QR_CODE), arg["method"]
+        key = validate_identity_key(unhex(arg["identity_key"]), "identity_key").encoded
+        proof = VerifiedIdentity(key, arg["method"], arg["at"])
+        return {"store": h(apply_verification(load_record(arg["record"]), proof).to_bytes())}
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
@@ -1704,6 +2499,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "envelope.json": run_envelope,
     "session_state.json": run_session_state,
     "transcript.json": run_transcript,
+    "verification.json": run_verification,
 }
 
 
