@@ -1,2 +1,58 @@
-//! Placeholder: the verification benchmarks are being written.
-fn main() {}
+//! hushwire's identity verification (SPEC.md 12), each operation next to the floor of raw
+//! primitive calls it must make and, for the SAS exchange, vodozemac's SAS as the peer, in one
+//! run: `cargo bench --bench verification`. See benches/README.md for the method and results.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "verification/fixtures.rs"]
+mod fixtures;
+#[path = "verification/floor.rs"]
+mod floor;
+#[path = "verification/peer.rs"]
+mod peer;
+#[path = "verification/report.rs"]
+mod report;
+#[path = "verification/safety.rs"]
+mod safety;
+#[path = "verification/sas.rs"]
+mod sas;
+
+use std::time::Duration;
+
+use criterion::Criterion;
+
+/// Every benchmark once. Each hushwire operation runs right next to its floor (and the SAS
+/// exchange next to vodozemac's), so that a change in the machine's load hits them alike.
+fn pass(c: &mut Criterion) {
+    safety::new(c);
+    safety::signal(c);
+    safety::scanned(c);
+    for col in fixtures::COLUMNS {
+        sas::bench(c, col);
+        floor::bench(c, col);
+    }
+    peer::bench(c);
+    floor::primitives(c);
+}
+
+fn main() {
+    // VERIFICATION_PASSES (default 3): the whole sequence runs that many times; criterion
+    // stores a repeated benchmark as `<id>_2`, ..., and the report takes each benchmark's
+    // smallest median over the passes.
+    let passes: usize = std::env::var("VERIFICATION_PASSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let run = report::Run::start(passes);
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(30)
+        .nresamples(10_000)
+        .configure_from_args();
+    for _ in 0..passes {
+        pass(&mut c);
+    }
+    c.final_summary();
+    report::print(&run);
+}

@@ -1,0 +1,608 @@
+//! After the run: criterion's medians read back from its output directory (only estimates this
+//! run wrote), printed as Markdown tables with each row's ratio to its floor and to the peer,
+//! and written to `<criterion dir>/verification-report.md`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use crate::fixtures::{AWS, COLUMNS, RUST};
+
+/// Where criterion writes its results (the rule criterion applies).
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir).join("criterion"),
+        None => PathBuf::from("target/criterion"),
+    }
+}
+
+/// The run being reported: when it started, and what the machine did meanwhile.
+pub(crate) struct Run {
+    since: SystemTime,
+    started: Instant,
+    cpu: Option<CpuTimes>,
+    pub(crate) passes: usize,
+}
+
+impl Run {
+    pub(crate) fn start(passes: usize) -> Self {
+        Self {
+            since: SystemTime::now(),
+            started: Instant::now(),
+            cpu: CpuTimes::now(),
+            passes,
+        }
+    }
+
+    /// The median in nanoseconds of one criterion directory, if this run wrote it.
+    fn one(&self, dir: &str) -> Option<f64> {
+        let path = criterion_dir().join(dir).join("new").join("estimates.json");
+        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+        if modified < self.since {
+            return None;
+        }
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+        json["median"]["point_estimate"].as_f64()
+    }
+
+    /// The medians of `id` in each pass (criterion names the repeats `<id>_2`, `<id>_3`, ...).
+    fn passes(&self, id: &str) -> Vec<f64> {
+        let mut all: Vec<f64> = self.one(id).into_iter().collect();
+        for n in 2..=self.passes {
+            if let Some(v) = self.one(&format!("{id}_{n}")) {
+                all.push(v);
+            }
+        }
+        all
+    }
+
+    /// The smallest median of `id` over the passes: other load only ever slows a pass.
+    fn get(&self, id: &str) -> Option<f64> {
+        self.passes(id).into_iter().reduce(f64::min)
+    }
+}
+
+fn time(ns: Option<f64>) -> String {
+    match ns {
+        None => "—".into(),
+        Some(ns) if ns < 1e3 => format!("{ns:.0} ns"),
+        Some(ns) if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
+        Some(ns) => format!("{:.3} ms", ns / 1e6),
+    }
+}
+
+fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".into(), |r| format!("{r:.2}"))
+}
+
+/// Σ count × median, if every part was measured.
+fn sum(parts: &[(f64, Option<f64>)]) -> Option<f64> {
+    parts.iter().map(|(n, v)| v.map(|v| n * v)).sum()
+}
+
+/// Output of a command, trimmed; `None` if it fails.
+fn command(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The command line of this run as typed: `cargo bench --bench verification`, the criterion
+/// arguments after `--`, and the environment variables that change what it measures.
+fn command_line() -> String {
+    let mut line = String::new();
+    for var in [
+        "VERIFICATION_PASSES",
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "HUSHWIRE_TEST_PROVIDER",
+    ] {
+        if let Ok(v) = std::env::var(var) {
+            let _ = write!(line, "{var}={v:?} ");
+        }
+    }
+    line.push_str("cargo bench --bench verification");
+    let extra: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if !extra.is_empty() {
+        let _ = write!(line, " -- {}", extra.join(" "));
+    }
+    line
+}
+
+/// Versions of the crates compared, from the workspace's Cargo.lock.
+fn versions() -> String {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for name in [
+        "sha2",
+        "hkdf",
+        "hmac",
+        "x25519-dalek",
+        "curve25519-dalek",
+        "aws-lc-rs",
+        "aws-lc-sys",
+        "prost",
+        "qrcode",
+        "vodozemac",
+        "criterion",
+    ] {
+        let needle = format!("name = \"{name}\"\nversion = \"");
+        if let Some(at) = lock.find(&needle) {
+            let rest = &lock[at + needle.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(format!("{name} {}", &rest[..end]));
+            }
+        }
+    }
+    out.join(", ")
+}
+
+fn header(out: &mut String, run: &Run) {
+    let _ = writeln!(out, "# Identity verification benchmarks\n");
+    let _ = writeln!(out, "Command: `{}`\n", command_line());
+    let commit = command("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "?".into());
+    // What the build had beyond the commit (other work in the same tree), by path.
+    let changed: Vec<String> = command(
+        "git",
+        &[
+            "status",
+            "--porcelain",
+            "--",
+            "src",
+            "benches",
+            "testkit",
+            "Cargo.toml",
+        ],
+    )
+    .unwrap_or_default()
+    .lines()
+    .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+    .collect();
+    let dirty = if changed.is_empty() {
+        String::new()
+    } else {
+        format!(" plus uncommitted changes to {}", changed.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "Commit {commit}{dirty}; finished {}; {} pass{} ({:.0} s of wall time for the whole run).\n",
+        command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        run.passes,
+        if run.passes == 1 { "" } else { "es" },
+        run.started.elapsed().as_secs_f64(),
+    );
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    let _ = writeln!(
+        out,
+        "Machine: {cpu}, {} CPUs; {}; compiled with target features avx2 {}, sha {}, \
+         sha512 {}.\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        command("rustc", &["--version"]).unwrap_or_else(|| "rustc ?".into()),
+        cfg!(target_feature = "avx2"),
+        cfg!(target_feature = "sha"),
+        cfg!(target_feature = "sha512"),
+    );
+    let _ = writeln!(out, "Crates: {}.\n", versions());
+}
+
+fn safety_numbers(out: &mut String, run: &Run) {
+    let _ = writeln!(
+        out,
+        "## Safety numbers\n\n\
+         Medians, each the smallest over the passes. The floor of a safety number is the `sha2` \
+         crate doing exactly the 2 × 5200 SHA-512 of SPEC.md 12.2 over the same inputs (the \
+         first over `0x0000 || key || id || key`, 80 bytes; then `digest || key`, 97 bytes); \
+         the floor of verify_scanned checks the 10 framing bytes of a 74-byte payload and \
+         compares its 64 digest bytes with ours in constant time, with no protobuf parsing.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| operation | hushwire | floor | ÷ floor |\n|---|---:|---:|---:|"
+    );
+    let rows: [(&str, &str, Option<&str>); 8] = [
+        (
+            "`SafetyNumber::new` (0xED ‖ Ed25519 key, 12-byte ids)",
+            "safety_number_new/hushwire",
+            Some("safety_number_new/floor"),
+        ),
+        (
+            "`hazmat::safety_number::displayable`, Signal's keys and ids",
+            "safety_number_signal/hushwire",
+            Some("safety_number_signal/floor"),
+        ),
+        (
+            "`verify_scanned` (decode + compare), 74 B",
+            "verify_scanned/hushwire",
+            Some("verify_scanned/floor"),
+        ),
+        (
+            "`ScannedSafetyNumber::decode` alone",
+            "verify_scanned/decode_only",
+            Some("verify_scanned/floor"),
+        ),
+        (
+            "`scannable()` (encode 74 B)",
+            "safety_number_render/scannable",
+            None,
+        ),
+        (
+            "`grouped()` (60 digits in 12 groups)",
+            "safety_number_render/grouped",
+            None,
+        ),
+        (
+            "`qr_unicode()` (feature qr)",
+            "safety_number_render/qr_unicode",
+            None,
+        ),
+        (
+            "`qr_svg()` (feature qr)",
+            "safety_number_render/qr_svg",
+            None,
+        ),
+    ];
+    for (label, id, floor) in rows {
+        let (h, f) = (run.get(id), floor.and_then(|f| run.get(f)));
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} |",
+            time(h),
+            time(f),
+            ratio(div(h, f))
+        );
+    }
+}
+
+fn sas(out: &mut String, run: &Run) {
+    let g = |f: &str| run.get(&format!("sas_exchange/{f}"));
+    let peer = g("vodozemac");
+    let _ = writeln!(
+        out,
+        "\n## SAS exchange\n\n\
+         One whole exchange between the two sessions of an established pair: Sas::start, \
+         Sas::respond, receive_key on both sides, the SAS shown on both (emoji indices and \
+         numbers), confirm on both, receive_mac on both, and every one of the five \
+         VerificationMessages encoded and strictly decoded. The floor is the primitives of both \
+         sides with the raw crates: 16 random bytes, 2 X25519 key generations, 2 X25519, 2 \
+         SHA-256 (the commitment, computed and checked), per side HKDF-SHA256 to 6 and to 64 \
+         bytes and 2 HMAC-SHA256. vodozemac is `vodozemac::sas` doing the same exchange for two \
+         parties, plus hushwire's commitment with `sha2` (it has none); the row without it is \
+         vodozemac alone (see benches/README.md for what else differs). ÷ floor is against the \
+         floor of the same provider; ÷ vodozemac against the like-for-like vodozemac row.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| exchange | median | ÷ floor | ÷ vodozemac |\n|---|---:|---:|---:|"
+    );
+    for col in COLUMNS {
+        let (h, f) = (g(col.hushwire), g(col.floor));
+        let _ = writeln!(
+            out,
+            "| hushwire, {} | {} | {} | {} |",
+            col.provider.name(),
+            time(h),
+            ratio(div(h, f)),
+            ratio(div(h, peer))
+        );
+        let _ = writeln!(
+            out,
+            "| floor, {} X25519 | {} | — | {} |",
+            col.provider.name(),
+            time(f),
+            ratio(div(f, peer))
+        );
+    }
+    let once = g("floor_aws_import_once");
+    let _ = writeln!(
+        out,
+        "| floor, aws-lc-rs X25519, each secret imported once | {} | — | {} |",
+        time(once),
+        ratio(div(once, peer))
+    );
+    let _ = writeln!(
+        out,
+        "| vodozemac + SHA-256 commitment (like-for-like) | {} | — | 1.00 |",
+        time(peer)
+    );
+    let alone = g("vodozemac_no_commitment");
+    let _ = writeln!(
+        out,
+        "| vodozemac alone (no commitment) | {} | — | {} |",
+        time(alone),
+        ratio(div(alone, peer))
+    );
+    let _ = writeln!(
+        out,
+        "\nhushwire on aws-lc-rs ÷ the one-import floor: {}. hushwire on rust-crypto ÷ \
+         vodozemac alone: {}; on aws-lc-rs: {}.",
+        ratio(div(g(AWS.hushwire), once)),
+        ratio(div(g(RUST.hushwire), alone)),
+        ratio(div(g(AWS.hushwire), alone)),
+    );
+}
+
+const PRIMITIVES: [(&str, &str); 14] = [
+    ("sha512_80B", "SHA-512 of 80 bytes (a first hash)"),
+    ("sha512_97B", "SHA-512 of 97 bytes (each later hash)"),
+    (
+        "sha512_compress_1block",
+        "SHA-512 compression function, one block",
+    ),
+    ("rng_16B", "16 bytes from the ChaCha20 rng"),
+    (
+        "rust_x25519_keygen",
+        "X25519 key generation, x25519-dalek (32 rng bytes + X25519(k, 9))",
+    ),
+    ("rust_x25519_dh", "X25519(k, u), x25519-dalek"),
+    (
+        "aws_x25519_keygen",
+        "X25519 key generation, aws-lc-rs (32 rng bytes + import + public key)",
+    ),
+    ("aws_x25519_dh", "X25519(k, u), aws-lc-rs (import + agree)"),
+    (
+        "aws_x25519_import",
+        "aws-lc-rs `PrivateKey::from_private_key` alone",
+    ),
+    (
+        "aws_x25519_agree_imported",
+        "aws-lc-rs `agree` on an imported key",
+    ),
+    (
+        "sha256_commitment_75B",
+        "SHA-256 of the 75-byte commitment input",
+    ),
+    ("hkdf_sha256_L6", "HKDF-SHA256 to 6 bytes, 169-byte info"),
+    ("hkdf_sha256_L64", "HKDF-SHA256 to 64 bytes, 172-byte info"),
+    ("hmac_sha256_83B", "HMAC-SHA256 of 83 bytes, 32-byte key"),
+];
+
+fn primitives(out: &mut String, run: &Run) {
+    let p = |id: &str| run.get(&format!("verification_primitive/{id}"));
+    let _ = writeln!(
+        out,
+        "\n## Primitives (medians)\n\n| primitive | benchmark | median |\n|---|---|---:|"
+    );
+    for (id, label) in PRIMITIVES {
+        let _ = writeln!(out, "| {label} | `{id}` | {} |", time(p(id)));
+    }
+
+    let _ = writeln!(
+        out,
+        "\n## Floors as sums of their primitives (cross-check)\n\n\
+         | floor | measured | Σ primitives | measured ÷ Σ | composition |\n|---|---:|---:|---:|---|"
+    );
+    let iterations = f64::from(hushwire::SAFETY_NUMBER_ITERATIONS);
+    let sn = [
+        ("safety_number_new/floor", "SafetyNumber::new"),
+        ("safety_number_signal/floor", "Signal's inputs"),
+    ];
+    for (id, label) in sn {
+        let measured = run.get(id);
+        let parts = sum(&[
+            (2.0, p("sha512_80B")),
+            (2.0 * (iterations - 1.0), p("sha512_97B")),
+        ]);
+        let _ = writeln!(
+            out,
+            "| safety number ({label}) | {} | {} | {} | 2 × SHA-512(80 B) + 10 398 × SHA-512(97 B) |",
+            time(measured),
+            time(parts),
+            ratio(div(measured, parts))
+        );
+        let compress = sum(&[(2.0 * iterations, p("sha512_compress_1block"))]);
+        let _ = writeln!(
+            out,
+            "| safety number ({label}) | {} | {} | {} | 10 400 × the compression function alone |",
+            time(measured),
+            time(compress),
+            ratio(div(measured, compress))
+        );
+    }
+    let symmetric = |keygen: Option<f64>, dh: Option<f64>| {
+        sum(&[
+            (1.0, p("rng_16B")),
+            (2.0, keygen),
+            (2.0, dh),
+            (2.0, p("sha256_commitment_75B")),
+            (2.0, p("hkdf_sha256_L6")),
+            (2.0, p("hkdf_sha256_L64")),
+            (4.0, p("hmac_sha256_83B")),
+        ])
+    };
+    let floors = [
+        (
+            "SAS, rust-crypto",
+            "floor",
+            p("rust_x25519_keygen"),
+            p("rust_x25519_dh"),
+        ),
+        (
+            "SAS, aws-lc-rs",
+            "floor_aws",
+            p("aws_x25519_keygen"),
+            p("aws_x25519_dh"),
+        ),
+        (
+            "SAS, aws-lc-rs, one import per side",
+            "floor_aws_import_once",
+            p("aws_x25519_keygen"),
+            p("aws_x25519_agree_imported"),
+        ),
+    ];
+    for (label, id, keygen, dh) in floors {
+        let measured = run.get(&format!("sas_exchange/{id}"));
+        let parts = symmetric(keygen, dh);
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | rng(16) + 2 keygen + 2 DH + 2 SHA-256 + 2 HKDF(6) + 2 HKDF(64) + 4 HMAC |",
+            time(measured),
+            time(parts),
+            ratio(div(measured, parts))
+        );
+    }
+}
+
+/// Every benchmark id of the run, for the spread table.
+fn all_ids() -> Vec<String> {
+    let mut ids: Vec<String> = [
+        "safety_number_new/hushwire",
+        "safety_number_new/floor",
+        "safety_number_signal/hushwire",
+        "safety_number_signal/floor",
+        "verify_scanned/hushwire",
+        "verify_scanned/floor",
+        "verify_scanned/decode_only",
+        "safety_number_render/scannable",
+        "safety_number_render/grouped",
+        "safety_number_render/qr_unicode",
+        "safety_number_render/qr_svg",
+        "sas_exchange/hushwire",
+        "sas_exchange/floor",
+        "sas_exchange/hushwire_aws",
+        "sas_exchange/floor_aws",
+        "sas_exchange/floor_aws_import_once",
+        "sas_exchange/vodozemac",
+        "sas_exchange/vodozemac_no_commitment",
+    ]
+    .map(String::from)
+    .to_vec();
+    ids.extend(
+        PRIMITIVES
+            .iter()
+            .map(|(id, _)| format!("verification_primitive/{id}")),
+    );
+    ids
+}
+
+fn spread(out: &mut String, run: &Run) {
+    if run.passes < 2 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Pass-to-pass spread\n\nEach benchmark's median in every pass, and the largest \
+         over the smallest.\n\n| benchmark | medians by pass | max ÷ min |\n|---|---|---:|"
+    );
+    let (mut within, mut total) = (0, 0);
+    for id in all_ids() {
+        let medians = run.passes(&id);
+        if medians.is_empty() {
+            continue;
+        }
+        let max = medians.iter().copied().fold(f64::MIN, f64::max);
+        let min = medians.iter().copied().fold(f64::MAX, f64::min);
+        total += 1;
+        if max / min <= 1.05 {
+            within += 1;
+        }
+        let list: Vec<String> = medians.iter().map(|m| time(Some(*m))).collect();
+        let _ = writeln!(out, "| {id} | {} | {:.2} |", list.join(", "), max / min);
+    }
+    let _ = writeln!(
+        out,
+        "\n{within} of {total} benchmarks agree within 5 % between passes."
+    );
+}
+
+/// CPU time of the whole machine and of this process, from /proc (Linux).
+#[derive(Clone, Copy)]
+struct CpuTimes {
+    busy: u64,
+    idle: u64,
+    steal: u64,
+    own: u64,
+}
+
+impl CpuTimes {
+    fn now() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let after = own_stat.rsplit_once(')')?.1;
+        let fields: Vec<u64> = after
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        Some(Self {
+            busy: cpu.first()? + cpu.get(1)? + cpu.get(2)? + cpu.get(5)? + cpu.get(6)?,
+            idle: cpu.get(3)? + cpu.get(4)?,
+            steal: *cpu.get(7)?,
+            own: fields.first()? + fields.get(1)?,
+        })
+    }
+}
+
+fn load(out: &mut String, run: &Run) {
+    let (Some(a), Some(b)) = (run.cpu, CpuTimes::now()) else {
+        return;
+    };
+    let hz: f64 = command("getconf", &["CLK_TCK"])
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100.0);
+    let secs = |t: u64| t as f64 / hz;
+    let own = secs(b.own - a.own);
+    let _ = writeln!(
+        out,
+        "\n## Machine load during the run\n\n{:.0} s of wall time: this process used {own:.0} \
+         CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the hypervisor {:.0}); load \
+         average at the end {}.",
+        run.started.elapsed().as_secs_f64(),
+        (secs(b.busy - a.busy) - own).max(0.0),
+        secs(b.idle - a.idle),
+        secs(b.steal - a.steal),
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    );
+}
+
+/// Prints the report and writes it next to criterion's results.
+pub(crate) fn print(run: &Run) {
+    let mut out = String::new();
+    header(&mut out, run);
+    safety_numbers(&mut out, run);
+    sas(&mut out, run);
+    primitives(&mut out, run);
+    spread(&mut out, run);
+    load(&mut out, run);
+    println!("\n{out}");
+    let path = criterion_dir().join("verification-report.md");
+    match std::fs::write(&path, &out) {
+        Ok(()) => println!("(also written to {})", path.display()),
+        Err(e) => println!("(could not write {}: {e})", path.display()),
+    }
+}
