@@ -686,3 +686,370 @@ fn second_route_stored_sessions_checksum_and_session_id() {
         assert_ne!(sum, checksum(state));
     }
 }
+
+// ---- verification.json (SPEC.md 12) ----
+
+/// One party's digest of SPEC.md 12.2: `iterations` SHA-512 calls.
+fn fingerprint_digest(iterations: u64, key: &[u8], id: &[u8]) -> Vec<u8> {
+    let mut out = Sha512::digest([&[0u8, 0][..], key, id, key].concat()).to_vec();
+    for _ in 1..iterations {
+        out = Sha512::digest([&out[..], key].concat()).to_vec();
+    }
+    out
+}
+
+/// The 30 digits of a digest: six big-endian 5-byte chunks mod 100000.
+fn fingerprint_digits(digest: &[u8]) -> String {
+    digest[..30]
+        .chunks(5)
+        .map(|c| {
+            let n = c.iter().fold(0u64, |a, &b| a * 256 + u64::from(b));
+            format!("{:05}", n % 100_000)
+        })
+        .collect()
+}
+
+/// The scannable encoding of SPEC.md 12.3, by hand.
+fn scannable_bytes(version: u64, local: &[u8], remote: &[u8]) -> Vec<u8> {
+    [
+        pb_uint(1, version),
+        pb_bytes(2, &pb_bytes(1, &local[..32])),
+        pb_bytes(3, &pb_bytes(1, &remote[..32])),
+    ]
+    .concat()
+}
+
+fn ed25519_public(seed: &[u8; 32]) -> [u8; 32] {
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .verifying_key()
+        .to_bytes()
+}
+
+/// Signal's published values (libsignal fingerprint.rs tests) for cases 1 to 3, and every
+/// fingerprint and safety-number case recomputed with sha2.
+#[test]
+fn second_route_safety_numbers() {
+    let all = cases("verification.json");
+    let signal_displayable = "300354477692869396892869876765458257569162576843440918079131";
+    let alice = "1e301a0353dce3dbe7684cb8336e85136cdc0ee96219494ada305d62a7bd61df";
+    let bob = "d62cbf73a11592015b6b9f1682ac306fea3aaf3885b84d12bca631e9d4fb3a4d";
+    for (index, (version, local, remote)) in [(1, alice, bob), (1, bob, alice), (2, alice, bob)]
+        .into_iter()
+        .enumerate()
+    {
+        let output = &all[index]["output"];
+        assert_eq!(output["displayable"], signal_displayable);
+        assert_eq!(
+            output["scannable"],
+            format!("08{version:02x}12220a20{local}1a220a20{remote}")
+        );
+    }
+    let mut checked = 0;
+    for case in &all {
+        let input = &case["input"];
+        let (local_key, local_id, remote_key, remote_id, iterations) =
+            if let Some(f) = input.get("fingerprint") {
+                (
+                    hx(&f["local_key"]),
+                    hx(&f["local_id"]),
+                    hx(&f["remote_key"]),
+                    hx(&f["remote_id"]),
+                    f["iterations"].as_u64().unwrap(),
+                )
+            } else if let Some(n) = input.get("safety_number") {
+                let key = |seed: &Value| [vec![0xed], ed25519_public(&a32(seed)).to_vec()].concat();
+                let output = &case["output"];
+                assert_eq!(hx(&output["local_key_input"]), key(&n["local_seed"]));
+                assert_eq!(hx(&output["remote_key_input"]), key(&n["remote_seed"]));
+                assert_eq!(
+                    hx(&output["local_identity_key"]),
+                    ed25519_public(&a32(&n["local_seed"]))
+                );
+                (
+                    key(&n["local_seed"]),
+                    hx(&n["local_id"]),
+                    key(&n["remote_seed"]),
+                    hx(&n["remote_id"]),
+                    5200,
+                )
+            } else {
+                continue;
+            };
+        let output = &case["output"];
+        let local = fingerprint_digest(iterations, &local_key, &local_id);
+        let remote = fingerprint_digest(iterations, &remote_key, &remote_id);
+        assert_eq!(hx(&output["local_digest"]), local);
+        assert_eq!(hx(&output["remote_digest"]), remote);
+        let (a, b) = (fingerprint_digits(&local), fingerprint_digits(&remote));
+        let digits = if a <= b { a + &b } else { b + &a };
+        assert_eq!(output["displayable"], digits.as_str());
+        let version = input
+            .get("fingerprint")
+            .map_or(1, |f| f["version"].as_u64().unwrap());
+        assert_eq!(
+            hx(&output["scannable"]),
+            scannable_bytes(version, &local, &remote)
+        );
+        if let Some(grouped) = output.get("grouped") {
+            let groups: Vec<&str> = digits
+                .as_bytes()
+                .chunks(5)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            assert_eq!(grouped, &groups.join(" "));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+    // Case 7's scan verifies with the payload case 5 (Bob's device) shows.
+    assert_eq!(
+        all[6]["input"]["scan"]["payload"],
+        all[4]["output"]["scannable"]
+    );
+    assert_eq!(
+        all[6]["output"]["verified_identity"],
+        all[3]["output"]["remote_identity_key"]
+    );
+}
+
+/// A Verification message of SPEC.md 12.4.2, by hand: version 1, the transaction id, and one
+/// content field (3 start, 4 key, 5 mac, 6 cancel) holding `inner`.
+fn verification_bytes(txn: &[u8], field: u64, inner: &[u8]) -> Vec<u8> {
+    [pb_uint(1, 1), pb_bytes(2, txn), pb_bytes(field, inner)].concat()
+}
+
+/// Every SAS exchange without a failing deviation, recomputed with x25519-dalek, sha2, hkdf
+/// and hmac (SPEC.md 12.4.1 to 12.4.5), and the emoji and numbers with Matrix's formulas.
+#[test]
+fn second_route_sas() {
+    let names = [
+        "Dog",
+        "Cat",
+        "Lion",
+        "Horse",
+        "Unicorn",
+        "Pig",
+        "Elephant",
+        "Rabbit",
+        "Panda",
+        "Rooster",
+        "Penguin",
+        "Turtle",
+        "Fish",
+        "Octopus",
+        "Butterfly",
+        "Flower",
+        "Tree",
+        "Cactus",
+        "Mushroom",
+        "Globe",
+        "Moon",
+        "Cloud",
+        "Fire",
+        "Banana",
+        "Apple",
+        "Strawberry",
+        "Corn",
+        "Pizza",
+        "Cake",
+        "Heart",
+        "Smiley",
+        "Robot",
+        "Hat",
+        "Glasses",
+        "Spanner",
+        "Santa",
+        "Thumbs Up",
+        "Umbrella",
+        "Hourglass",
+        "Clock",
+        "Gift",
+        "Light Bulb",
+        "Book",
+        "Pencil",
+        "Paperclip",
+        "Scissors",
+        "Lock",
+        "Key",
+        "Hammer",
+        "Telephone",
+        "Flag",
+        "Train",
+        "Bicycle",
+        "Aeroplane",
+        "Rocket",
+        "Trophy",
+        "Ball",
+        "Guitar",
+        "Trumpet",
+        "Bell",
+        "Anchor",
+        "Headphones",
+        "Folder",
+        "Pin",
+    ];
+    let mut checked = 0;
+    for case in cases("verification.json") {
+        let Some(sas) = case["input"].get("sas") else {
+            continue;
+        };
+        let output = &case["output"];
+        if output.get("cancelled").is_some() {
+            continue;
+        }
+        let random = hx(&sas["starter_random"]);
+        let (txn, e_s) = (&random[..16], <[u8; 32]>::try_from(&random[16..]).unwrap());
+        let e_r = a32(&sas["responder_random"]);
+        let k_s = x25519_dalek::x25519(e_s, BASE_POINT);
+        let k_r = x25519_dalek::x25519(e_r, BASE_POINT);
+        let shared = x25519_dalek::x25519(e_s, k_r);
+        assert_eq!(shared, x25519_dalek::x25519(e_r, k_s));
+        let ik_s = ed25519_public(&a32(&sas["starter_seed"]));
+        let ik_r = ed25519_public(&a32(&sas["responder_seed"]));
+        let label = b"hushwire/v1/sas/commitment";
+        let commitment = Sha256::digest([&[label.len() as u8][..], label, txn, &k_s].concat());
+        let transcript = [&1u32.to_be_bytes()[..], txn, &ik_s, &ik_r, &k_s, &k_r].concat();
+        assert_eq!(transcript.len(), 148);
+        let sas_bytes = hkdf(
+            &[0; 32],
+            &shared,
+            &[&b"hushwire/v1/sas/bytes"[..], &transcript].concat(),
+            6,
+        );
+        let mac_keys = hkdf(
+            &[0; 32],
+            &shared,
+            &[&b"hushwire/v1/sas/mac-keys"[..], &transcript].concat(),
+            64,
+        );
+        let mac_s = hmac(
+            &mac_keys[..32],
+            &[&b"hushwire/v1/sas/mac"[..], &ik_s, &ik_r].concat(),
+        );
+        let mac_r = hmac(
+            &mac_keys[32..],
+            &[&b"hushwire/v1/sas/mac"[..], &ik_r, &ik_s].concat(),
+        );
+        let b: Vec<u64> = sas_bytes.iter().map(|&x| u64::from(x)).collect();
+        let emoji = [
+            b[0] >> 2,
+            ((b[0] & 3) << 4) | (b[1] >> 4),
+            ((b[1] & 0xf) << 2) | (b[2] >> 6),
+            b[2] & 0x3f,
+            b[3] >> 2,
+            ((b[3] & 3) << 4) | (b[4] >> 4),
+            ((b[4] & 0xf) << 2) | (b[5] >> 6),
+        ];
+        let decimals = [
+            ((b[0] << 5) | (b[1] >> 3)) + 1000,
+            (((b[1] & 0x7) << 10) | (b[2] << 2) | (b[3] >> 6)) + 1000,
+            (((b[3] & 0x3f) << 7) | (b[4] >> 1)) + 1000,
+        ];
+        assert_eq!(hx(&output["starter_identity"]), ik_s);
+        assert_eq!(hx(&output["responder_identity"]), ik_r);
+        assert_eq!(hx(&output["transaction_id"]), txn);
+        assert_eq!(hx(&output["starter_ephemeral"]), k_s);
+        assert_eq!(hx(&output["responder_ephemeral"]), k_r);
+        assert_eq!(hx(&output["commitment"]), commitment.to_vec());
+        assert_eq!(hx(&output["transcript"]), transcript);
+        assert_eq!(hx(&output["shared_secret"]), shared);
+        assert_eq!(hx(&output["sas_bytes"]), sas_bytes);
+        assert_eq!(hx(&output["starter_mac_key"]), &mac_keys[..32]);
+        assert_eq!(hx(&output["responder_mac_key"]), &mac_keys[32..]);
+        let json_numbers = |key: &str| -> Vec<u64> {
+            output[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(json_numbers("emoji_indices"), emoji);
+        assert_eq!(json_numbers("decimals"), decimals);
+        let shown: Vec<&str> = emoji.iter().map(|&i| names[i as usize]).collect();
+        assert_eq!(output["emoji"], serde_json::json!(shown));
+        let message = |key: &str| hx(&output[key]);
+        assert_eq!(
+            message("start_message"),
+            verification_bytes(txn, 3, &pb_bytes(1, &commitment))
+        );
+        assert_eq!(
+            message("responder_key_message"),
+            verification_bytes(txn, 4, &pb_bytes(1, &k_r))
+        );
+        assert_eq!(
+            message("starter_key_message"),
+            verification_bytes(txn, 4, &pb_bytes(1, &k_s))
+        );
+        assert_eq!(
+            message("starter_mac_message"),
+            verification_bytes(txn, 5, &pb_bytes(1, &mac_s))
+        );
+        assert_eq!(
+            message("responder_mac_message"),
+            verification_bytes(txn, 5, &pb_bytes(1, &mac_r))
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
+/// The cancels' messages by hand, and the stored trust records the decisions write, by hand
+/// (SPEC.md 12.4.2, 12.6).
+#[test]
+fn second_route_cancels_and_trust_records() {
+    let all = cases("verification.json");
+    let mut cancels = 0;
+    for case in &all {
+        let Some(cancelled) = case["output"].get("cancelled") else {
+            continue;
+        };
+        let txn = hx(&case["input"]["sas"]["starter_random"])[..16].to_vec();
+        let reason = cancelled["reason"].as_u64().unwrap();
+        if cancelled["by_peer"] == true {
+            assert!(cancelled["cancel_message"].is_null());
+        } else {
+            assert_eq!(
+                hx(&cancelled["cancel_message"]),
+                verification_bytes(&txn, 6, &pb_uint(1, reason))
+            );
+        }
+        cancels += 1;
+    }
+    assert_eq!(cancels, 9);
+    let record = |key: &[u8], first_seen: u64, level_field: u64, level: &[u8]| {
+        [
+            pb_uint(1, 1),
+            pb_bytes(2, key),
+            pb_uint(3, first_seen),
+            pb_bytes(level_field, level),
+        ]
+        .concat()
+    };
+    let mut observed = 0;
+    for case in &all {
+        let Some(observe) = case["input"].get("observe") else {
+            continue;
+        };
+        let output = &case["output"];
+        let (seen, now) = (hx(&observe["seen"]), observe["now"].as_u64().unwrap());
+        match output["observation"].as_str().unwrap() {
+            "new" => assert_eq!(hx(&output["store"]), record(&seen, now, 4, &[])),
+            "unchanged" => assert!(output["store"].is_null()),
+            "changed" => {
+                let change = &output["change"];
+                let level = [
+                    pb_bytes(1, &hx(&change["previous"])),
+                    pb_uint(2, u64::from(change["was_verified"] == true)),
+                ]
+                .concat();
+                assert_eq!(hx(&output["store"]), record(&seen, now, 6, &level));
+                assert_eq!(hx(&change["new"]), seen);
+                assert_eq!(output["send"], "IdentityChanged");
+            }
+            other => panic!("{other}"),
+        }
+        observed += 1;
+    }
+    assert_eq!(observed, 6);
+}
