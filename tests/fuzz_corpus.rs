@@ -96,6 +96,26 @@ fn conversation_corpus() {
     replay("conversation", targets::conversation);
 }
 
+#[test]
+fn scanned_safety_number_corpus() {
+    replay("scanned_safety_number", targets::scanned_safety_number);
+}
+
+#[test]
+fn verification_message_corpus() {
+    replay("verification_message", targets::verification_message);
+}
+
+#[test]
+fn trust_record_corpus() {
+    replay("trust_record", targets::trust_record);
+}
+
+#[test]
+fn sas_corpus() {
+    replay("sas", targets::sas);
+}
+
 /// The fixture's genuine inputs take the paths their names promise, so the seeds made from
 /// them are meaningful.
 #[test]
@@ -185,6 +205,145 @@ fn conversation_ops_round_trip() {
                 index: 1
             },
             Op::Reload { who: Side::Alice },
+        ]
+    );
+}
+
+/// The verification seeds take the paths their names promise: only the peer's screen
+/// verifies, every API-made trust record loads, and the scripted SAS exchanges verify exactly
+/// when they are honest.
+#[test]
+fn verification_inputs_are_meaningful() {
+    let verification = targets::verification_fixture();
+    let read = |target: &str, name: &str| std::fs::read(corpus_dir(target).join(name)).unwrap();
+    for (name, expected) in [
+        ("bob-screen", Outcome::Accepted),
+        ("alice-screen", Outcome::Accepted),
+        ("alice-carol-screen", Outcome::Rejected),
+        ("version-2", Outcome::Rejected),
+        ("libsignal-v2", Outcome::Rejected),
+        ("truncated", Outcome::Rejected),
+    ] {
+        let data = read("scanned_safety_number", name);
+        assert_eq!(targets::scanned_safety_number(&data), expected, "{name}");
+    }
+    for (name, record) in verification.records() {
+        assert_eq!(
+            targets::trust_record(&record.to_bytes()),
+            Outcome::Accepted,
+            "{name}"
+        );
+    }
+    for name in [
+        "changed-from-itself",
+        "verified-method-4",
+        "no-level",
+        "version-2",
+    ] {
+        let data = read("trust_record", name);
+        assert_eq!(targets::trust_record(&data), Outcome::Rejected, "{name}");
+    }
+    for exchange in &verification.exchanges {
+        for (name, message) in &exchange.messages {
+            assert_eq!(
+                targets::verification_message(&message.encode()),
+                Outcome::Accepted,
+                "{name}"
+            );
+        }
+    }
+    for name in ["cancel-zero", "low-order-key", "version-2", "no-content"] {
+        let data = read("verification_message", name);
+        assert_eq!(
+            targets::verification_message(&data),
+            Outcome::Rejected,
+            "{name}"
+        );
+    }
+    for (name, expected) in [
+        ("alice-starts-honest", Outcome::Accepted),
+        ("bob-starts-mac-before-confirm", Outcome::Accepted),
+        ("verified-at-the-timeout", Outcome::Accepted),
+        ("clock-back", Outcome::Accepted),
+        ("mismatch", Outcome::Rejected),
+        ("timeout-at-confirm", Outcome::Rejected),
+        ("forged-key-careless-people", Outcome::Rejected),
+        ("tampered-commitment", Outcome::Rejected),
+        ("foreign-key", Outcome::Rejected),
+        ("bob-joins-a-foreign-exchange", Outcome::Rejected),
+        ("reflected-mac", Outcome::Rejected),
+        ("forged-mac-before-confirm", Outcome::Rejected),
+        ("replayed-key", Outcome::Rejected),
+        ("mac-out-of-order", Outcome::Rejected),
+        ("injected-cancel", Outcome::Rejected),
+        ("cancel-other-0", Outcome::Rejected),
+        ("undecodable-then-cancel", Outcome::Rejected),
+    ] {
+        assert_eq!(targets::sas(&read("sas", name)), expected, "{name}");
+    }
+}
+
+/// The SAS operation codec round-trips, and a truncated last operation is dropped.
+#[test]
+fn sas_ops_round_trip() {
+    use targets::{SasOp, Side};
+    let ops = vec![
+        SasOp::Deliver { to: Side::Bob },
+        SasOp::Confirm { who: Side::Alice },
+        SasOp::Drop { to: Side::Alice },
+        SasOp::Mismatch { who: Side::Bob },
+        SasOp::Clock { step: 0xff },
+        SasOp::Replay {
+            to: Side::Bob,
+            reflect: true,
+            index: 63,
+        },
+        SasOp::Forge {
+            to: Side::Alice,
+            kind: 3,
+            txn: Some([7; 16]),
+            body: [0xab; 32],
+        },
+        SasOp::Forge {
+            to: Side::Bob,
+            kind: 1,
+            txn: None,
+            body: [9; 32],
+        },
+        SasOp::Foreign {
+            to: Side::Bob,
+            index: 127,
+        },
+        SasOp::InjectCancel {
+            to: Side::Alice,
+            code: 0,
+        },
+        SasOp::Cancel {
+            who: Side::Bob,
+            reason: 127,
+        },
+        SasOp::Tamper {
+            to: Side::Alice,
+            keep: true,
+            cancel_on_error: false,
+            byte: 200,
+            mask: 0,
+        },
+    ];
+    let bytes = SasOp::encode_all(&ops);
+    assert_eq!(SasOp::decode_all(&bytes), ops);
+    assert_eq!(
+        SasOp::decode_all(&bytes[..bytes.len() - 1]),
+        ops[..ops.len() - 1]
+    );
+    // Kind bytes are taken modulo 16.
+    assert_eq!(
+        SasOp::decode_all(&[16, 19, 21, 22, 1]),
+        [
+            SasOp::Deliver { to: Side::Alice },
+            SasOp::Deliver { to: Side::Bob },
+            SasOp::Confirm { who: Side::Bob },
+            SasOp::Drop { to: Side::Bob },
         ]
     );
 }

@@ -11,7 +11,8 @@
 //! [`Outcome`] says how deep the input got, so the corpus test can check that the seeds still
 //! reach the interesting paths.
 //!
-//! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`].
+//! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`]; the
+//! identity-verification targets add a [`VerificationFixture`] built once on top of it.
 
 mod accept;
 mod checks;
@@ -23,8 +24,13 @@ mod prekey_bundle;
 mod prekey_message;
 mod providers;
 mod ratchet_message;
+mod sas;
+mod scanned_safety_number;
 mod seeds;
 mod session_state;
+mod trust_record;
+mod verification_fixture;
+mod verification_message;
 
 pub use accept::accept;
 pub use conversation_ops::{
@@ -37,8 +43,15 @@ pub use prekey_bundle::prekey_bundle;
 pub use prekey_message::prekey_message;
 pub use providers::providers;
 pub use ratchet_message::ratchet_message;
+pub use sas::{MAX_SAS_OPS, SasOp, run_sas, sas};
+pub use scanned_safety_number::scanned_safety_number;
 pub use seeds::seeds;
 pub use session_state::session_state;
+pub use trust_record::trust_record;
+pub use verification_fixture::{
+    HonestExchange, VERIFICATION_NOW, VerificationFixture, verification_fixture,
+};
+pub use verification_message::verification_message;
 
 pub use crate::conversation::{Op, Side};
 

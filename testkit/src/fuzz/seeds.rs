@@ -1,9 +1,13 @@
 //! The seed corpus of every target, derived from the fixture.
 
 use hushwire::Envelope;
+use prost::Message;
 
 use super::fixture::fixture;
+use super::sas::SasOp;
+use super::verification_fixture::verification_fixture;
 use crate::conversation::{Op, Side};
+use crate::pb;
 
 /// The seed corpus: `(target, file name, bytes)`, all derived from the fixture.
 pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
@@ -177,5 +181,381 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     for (name, ops) in conversations {
         add("conversation", name, &Op::encode_all(&ops));
     }
+    verification_seeds(&mut add);
     seeds
+}
+
+/// The seeds of the identity-verification targets.
+fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
+    let verification = verification_fixture();
+
+    // scanned_safety_number: both screens, Carol's, other versions, Signal's published
+    // encoding, and broken payloads.
+    let bob_screen = verification.on_bob.scannable();
+    let mut payloads = vec![
+        ("bob-screen", bob_screen.clone()),
+        ("alice-screen", verification.on_alice.scannable()),
+        ("alice-carol-screen", verification.alice_carol.scannable()),
+        ("truncated", bob_screen[..bob_screen.len() - 1].to_vec()),
+        ("empty", Vec::new()),
+    ];
+    let genuine = pb::CombinedFingerprints::decode(bob_screen.as_slice()).unwrap();
+    for (name, version) in [("version-2", 2), ("version-absent", 0)] {
+        let edited = pb::CombinedFingerprints {
+            version,
+            ..genuine.clone()
+        };
+        payloads.push((name, edited.encode_to_vec()));
+    }
+    let no_remote = pb::CombinedFingerprints {
+        remote_fingerprint: None,
+        ..genuine.clone()
+    };
+    payloads.push(("remote-missing", no_remote.encode_to_vec()));
+    let mut short = genuine.clone();
+    if let Some(local) = short.local_fingerprint.as_mut() {
+        local.content.pop();
+    }
+    payloads.push(("local-31-bytes", short.encode_to_vec()));
+    let mut signal = vec![0x08, 0x02, 0x12, 0x22, 0x0a, 0x20];
+    signal.extend([0x12; 32]);
+    signal.extend([0x1a, 0x22, 0x0a, 0x20]);
+    signal.extend([0xba; 32]);
+    payloads.push(("libsignal-v2", signal));
+    for (name, bytes) in &payloads {
+        add("scanned_safety_number", name, bytes);
+    }
+
+    // verification_message: every message of the two honest exchanges, cancels, and refusals.
+    for exchange in &verification.exchanges {
+        for (name, message) in &exchange.messages {
+            add("verification_message", name, &message.encode());
+        }
+    }
+    let txn = verification.exchanges[0].messages[0]
+        .1
+        .transaction_id()
+        .as_bytes()
+        .to_vec();
+    let message = |version, transaction_id: &[u8], content| {
+        pb::Verification {
+            version,
+            transaction_id: transaction_id.to_vec(),
+            content,
+        }
+        .encode_to_vec()
+    };
+    let cancel = |reason| Some(pb::verification::Content::Cancel(pb::SasCancel { reason }));
+    for (name, code) in [
+        ("cancel-user", 1),
+        ("cancel-mismatch", 2),
+        ("cancel-timeout", 3),
+        ("cancel-unexpected", 4),
+        ("cancel-unknown-transaction", 5),
+        ("cancel-commitment", 6),
+        ("cancel-invalid", 7),
+        ("cancel-mac", 8),
+        ("cancel-other-99", 99),
+        ("cancel-zero", 0),
+    ] {
+        add(
+            "verification_message",
+            name,
+            &message(1, &txn, cancel(code)),
+        );
+    }
+    let key = |public_key: &[u8]| {
+        Some(pb::verification::Content::Key(pb::SasKey {
+            public_key: public_key.to_vec(),
+        }))
+    };
+    add(
+        "verification_message",
+        "low-order-key",
+        &message(1, &txn, key(&crate::SMALL_ORDER_X25519[0])),
+    );
+    add(
+        "verification_message",
+        "non-canonical-key",
+        &message(1, &txn, key(&[0xff; 32])),
+    );
+    add(
+        "verification_message",
+        "version-2",
+        &message(2, &txn, cancel(1)),
+    );
+    add(
+        "verification_message",
+        "transaction-15-bytes",
+        &message(1, &txn[..15], cancel(1)),
+    );
+    add(
+        "verification_message",
+        "no-content",
+        &message(1, &txn, None),
+    );
+
+    // trust_record: every level reached through the API, and refusals.
+    let records = verification.records();
+    for (name, record) in &records {
+        add("trust_record", name, &record.to_bytes());
+    }
+    let [alice, bob, _] = verification.keys();
+    let stored = |level| {
+        pb::TrustRecord {
+            version: 1,
+            identity_key: bob.to_bytes().to_vec(),
+            first_seen: 1_800_000_000,
+            level,
+        }
+        .encode_to_vec()
+    };
+    use pb::trust_record::Level;
+    let changed_from = |previous: [u8; 32]| {
+        Some(Level::Changed(pb::TrustChanged {
+            previous_identity_key: previous.to_vec(),
+            previous_was_verified: true,
+        }))
+    };
+    for (name, bytes) in [
+        ("changed-from-itself", stored(changed_from(bob.to_bytes()))),
+        ("changed-from-alice", stored(changed_from(alice.to_bytes()))),
+        (
+            "verified-method-4",
+            stored(Some(Level::Verified(pb::TrustVerified {
+                method: 4,
+                verified_at: 1_800_000_000,
+            }))),
+        ),
+        ("no-level", stored(None)),
+    ] {
+        add("trust_record", name, &bytes);
+    }
+    let mut version_2 = pb::TrustRecord::decode(records[0].1.to_bytes().as_slice()).unwrap();
+    version_2.version = 2;
+    add("trust_record", "version-2", &version_2.encode_to_vec());
+
+    // sas: scripted exchanges, honest and not.
+    use SasOp::*;
+    use Side::{Alice as A, Bob as B};
+    let honest = [
+        Deliver { to: B },
+        Deliver { to: A },
+        Deliver { to: B },
+        Confirm { who: A },
+        Confirm { who: B },
+        Deliver { to: B },
+        Deliver { to: A },
+    ];
+    let to_ready = &honest[..3];
+    let forged_key = {
+        let mut body = [0u8; 32];
+        body[0] = 9;
+        Forge {
+            to: A,
+            kind: 1,
+            txn: None,
+            body,
+        }
+    };
+    let exchanges: Vec<(&str, Side, Vec<SasOp>)> = vec![
+        ("alice-starts-honest", A, honest.to_vec()),
+        (
+            "bob-starts-mac-before-confirm",
+            B,
+            vec![
+                Deliver { to: A },
+                Deliver { to: B },
+                Confirm { who: B },
+                Deliver { to: A },
+                Deliver { to: A },
+                Confirm { who: A },
+                Deliver { to: B },
+            ],
+        ),
+        (
+            "verified-at-the-timeout",
+            A,
+            [to_ready, &[Clock { step: 2 }], &honest[3..]].concat(),
+        ),
+        (
+            "clock-back",
+            A,
+            [
+                &[Clock {
+                    step: 3 | (20 << 2),
+                }],
+                &honest[..],
+            ]
+            .concat(),
+        ),
+        (
+            "mismatch",
+            A,
+            [to_ready, &[Mismatch { who: A }, Deliver { to: B }]].concat(),
+        ),
+        (
+            "timeout-at-confirm",
+            A,
+            [
+                to_ready,
+                &[
+                    Clock {
+                        step: 1 | (11 << 2),
+                    },
+                    Confirm { who: A },
+                    Deliver { to: B },
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "forged-key-careless-people",
+            A,
+            vec![
+                Deliver { to: B },
+                Drop { to: A },
+                forged_key,
+                Deliver { to: B },
+                Confirm { who: A },
+                Confirm { who: B },
+                Deliver { to: B },
+                Deliver { to: A },
+                Deliver { to: A },
+            ],
+        ),
+        (
+            "tampered-commitment",
+            A,
+            vec![
+                Tamper {
+                    to: B,
+                    keep: false,
+                    cancel_on_error: true,
+                    byte: 40,
+                    mask: 0x01,
+                },
+                Deliver { to: A },
+                Deliver { to: B },
+                Deliver { to: A },
+            ],
+        ),
+        (
+            "foreign-key",
+            A,
+            vec![
+                Deliver { to: B },
+                Foreign { to: A, index: 1 },
+                Deliver { to: B },
+            ],
+        ),
+        (
+            "bob-joins-a-foreign-exchange",
+            A,
+            vec![
+                Foreign { to: B, index: 0 },
+                Foreign { to: B, index: 2 },
+                Confirm { who: B },
+                Foreign { to: B, index: 3 },
+                Deliver { to: A },
+            ],
+        ),
+        (
+            "reflected-mac",
+            A,
+            [
+                to_ready,
+                &[
+                    Confirm { who: A },
+                    Replay {
+                        to: A,
+                        reflect: true,
+                        index: 2,
+                    },
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "forged-mac-before-confirm",
+            A,
+            [
+                to_ready,
+                &[
+                    Forge {
+                        to: A,
+                        kind: 2,
+                        txn: None,
+                        body: [0x5a; 32],
+                    },
+                    Deliver { to: B },
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "replayed-key",
+            B,
+            [
+                to_ready,
+                &[Replay {
+                    to: B,
+                    reflect: false,
+                    index: 0,
+                }],
+            ]
+            .concat(),
+        ),
+        (
+            "mac-out-of-order",
+            A,
+            vec![
+                Deliver { to: B },
+                Deliver { to: A },
+                Confirm { who: A },
+                Replay {
+                    to: B,
+                    reflect: false,
+                    index: 2,
+                },
+            ],
+        ),
+        (
+            "injected-cancel",
+            B,
+            vec![Deliver { to: A }, InjectCancel { to: A, code: 99 }],
+        ),
+        (
+            "cancel-other-0",
+            A,
+            vec![
+                Deliver { to: B },
+                Cancel { who: A, reason: 8 },
+                Deliver { to: B },
+            ],
+        ),
+        (
+            "undecodable-then-cancel",
+            A,
+            [
+                to_ready,
+                &[
+                    Tamper {
+                        to: A,
+                        keep: true,
+                        cancel_on_error: true,
+                        byte: 3,
+                        mask: 0,
+                    },
+                    Deliver { to: B },
+                ],
+            ]
+            .concat(),
+        ),
+    ];
+    for (name, starter, ops) in exchanges {
+        let mut bytes = vec![starter.bit()];
+        bytes.extend(SasOp::encode_all(&ops));
+        add("sas", name, &bytes);
+    }
 }
