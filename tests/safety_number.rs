@@ -293,9 +293,9 @@ fn qr_codes_read_back_to_the_payload() {
             .map(|s| s.parse().unwrap())
             .collect();
         let (x, y, w, hgt) = (nums[0], nums[1], nums[2], nums[3]);
-        for yy in (y / module)..((y + hgt) / module) {
-            for xx in (x / module)..((x + w) / module) {
-                grid[yy][xx] = true;
+        for row in &mut grid[(y / module)..((y + hgt) / module)] {
+            for cell in &mut row[(x / module)..((x + w) / module)] {
+                *cell = true;
             }
         }
     }
