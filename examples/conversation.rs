@@ -1,14 +1,17 @@
 //! A complete exchange between a business and a customer, printed step by step:
-//! prekey publication, bundle verification, X3DH, the first messages, an out-of-order burst,
-//! a replay, storing and restoring sessions, and an identity check.
+//! prekey publication, bundle verification with trust on first use, X3DH, the first
+//! messages, an out-of-order burst, a replay, storing and restoring sessions, then identity
+//! verification (the 60-digit safety number, its QR code, SAS emoji over the session) and a
+//! key change that holds sending until the customer acknowledges it.
 //!
 //! Run with `cargo run --example conversation`. Everything is seeded, so the output is the
 //! same on every run.
 
 use hushwire::{
-    Config, CryptoProvider, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId,
-    OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Session, SignedPreKeyId,
-    SignedPreKeyPair, Timestamp,
+    AccountId, Config, CryptoProvider, Envelope, IdentityKeyPair, InMemoryPreKeyStore,
+    InMemoryTrustStore, KeyChangePolicy, OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle,
+    PreKeyBundleIn, PreKeyStore, SafetyNumber, Sas, SasConfirmation, Session, SignedPreKeyId,
+    SignedPreKeyPair, Timestamp, TrustOnFirstUse, VerificationMessage,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -65,11 +68,22 @@ fn main() -> Result<(), hushwire::Error> {
 
     println!("== 2. The customer fetches and verifies the bundle, then runs X3DH");
     let customer = IdentityKeyPair::generate(&mut rng);
+    let (acme, customer_id) = (
+        AccountId::new("acme-shoes")?,
+        AccountId::new("+14155550123")?,
+    );
+    let now = Timestamp::from_unix_seconds(1_764_000_600);
     let bundle = PreKeyBundleIn::decode(&bundle_bytes, &customer_config)?.validate()?;
     println!(
         "   signed prekey signature verified (prekey id {})",
         bundle.signed_prekey().id().0
     );
+    // The customer's app remembers the first key it sees for each account (trust on first use)
+    // and, by default, holds sending when it changes.
+    let customer_trust =
+        TrustOnFirstUse::new(InMemoryTrustStore::new(), KeyChangePolicy::default());
+    customer_trust.check_send(&acme, bundle.identity_key(), now)?;
+    println!("   acme-shoes's identity key trusted on first use (unverified)");
     let mut customer_session = Session::initiate(&mut rng, &customer, &bundle, &customer_config)?;
 
     println!("== 3. The customer writes first");
@@ -116,6 +130,10 @@ fn main() -> Result<(), hushwire::Error> {
         None => Ok(()),
     })?;
     println!("   customer: {:?}", text(&plaintext));
+    let business_trust =
+        TrustOnFirstUse::new(InMemoryTrustStore::new(), KeyChangePolicy::default());
+    business_trust.observe(&customer_id, business_session.their_identity(), now)?;
+    println!("   the customer's identity key trusted on first use by the backend");
     println!(
         "   one-time prekey consumed; {} left",
         store.one_time_prekeys_left()
@@ -190,22 +208,123 @@ fn main() -> Result<(), hushwire::Error> {
         );
     }
 
-    println!("== 9. Identity check");
-    // Each side compares the identity key its session holds with the one the other side shows
-    // out of band (in person, or from a verified directory).
-    let customer_sees = customer_session.their_identity().to_bytes();
-    let business_shows = business.public_key().to_bytes();
-    let business_sees = business_session.their_identity().to_bytes();
-    let customer_shows = customer.public_key().to_bytes();
+    println!("== 9. The customer compares the safety number with the business");
+    let on_customer = SafetyNumber::new(
+        customer_session.our_identity(),
+        &customer_id,
+        customer_session.their_identity(),
+        &acme,
+    );
+    let on_business = SafetyNumber::new(
+        business_session.our_identity(),
+        &acme,
+        business_session.their_identity(),
+        &customer_id,
+    );
+    println!("   customer's screen: {}", on_customer.grouped());
+    println!("   business's screen: {}", on_business.grouped());
     println!(
-        "   customer's copy of the business key {} matches: {}",
-        short(&customer_sees),
-        customer_sees == business_shows
+        "   the same 60 digits on both: {}",
+        on_customer.digits() == on_business.digits()
     );
     println!(
-        "   business's copy of the customer key {} matches: {}",
-        short(&business_sees),
-        business_sees == customer_shows
+        "   the business's QR code ({} bytes):",
+        on_business.scannable().len()
+    );
+    for line in on_business.qr_unicode().lines() {
+        println!("      {line}");
+    }
+    // The customer's camera reads the code; the app hands the scanned bytes over.
+    let proof = on_customer.verify_scanned(&on_business.scannable(), now)?;
+    customer_trust.mark_verified(&acme, &proof)?;
+    println!(
+        "   scanned: it matches; acme-shoes verified by {:?}",
+        proof.method()
+    );
+
+    println!("== 10. Over a phone call instead: emoji (SAS), inside the session");
+    // Each verification message travels as the plaintext of a session message, so it is
+    // encrypted and authenticated like any other; the app's own framing marks it as one.
+    let mut send = |from: &mut Session, to: &mut Session, message: &VerificationMessage| {
+        let wire = from.encrypt(&message.encode())?.encode();
+        VerificationMessage::decode(&to.decrypt_bytes(&mut rng, &wire)?)
+    };
+    let (started, start) = Sas::start(&mut ChaCha20Rng::seed_from_u64(7), &customer_session, now)?;
+    let start = send(&mut customer_session, &mut business_session, &start)?;
+    let (responded, business_key) = Sas::respond(
+        &mut ChaCha20Rng::seed_from_u64(8),
+        &business_session,
+        &start,
+        now,
+    )?;
+    let business_key = send(&mut business_session, &mut customer_session, &business_key)?;
+    let (customer_ready, customer_key) = started.receive_key(&business_key, now)?;
+    let customer_key = send(&mut customer_session, &mut business_session, &customer_key)?;
+    let business_ready = responded.receive_key(&customer_key, now)?;
+    let show = |emoji: [hushwire::SasEmoji; 7]| {
+        emoji
+            .iter()
+            .map(|e| format!("{} {}", e.symbol, e.name))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!("   customer sees: {}", show(customer_ready.emoji()));
+    println!("   business sees: {}", show(business_ready.emoji()));
+    println!(
+        "   or read aloud: {:?} and {:?}",
+        customer_ready.decimals(),
+        business_ready.decimals()
+    );
+    // Both people say "they match".
+    let (customer_confirmed, customer_mac) = customer_ready.confirm(now)?;
+    let customer_mac = send(&mut customer_session, &mut business_session, &customer_mac)?;
+    let (business_confirmed, business_mac) = business_ready.confirm(now)?;
+    let business_mac = send(&mut business_session, &mut customer_session, &business_mac)?;
+    let (
+        SasConfirmation::AwaitingMac(customer_confirmed),
+        SasConfirmation::AwaitingMac(business_confirmed),
+    ) = (customer_confirmed, business_confirmed)
+    else {
+        unreachable!("neither MAC had arrived before its side confirmed");
+    };
+    let customer_proof = customer_confirmed.receive_mac(&business_mac, now)?;
+    let business_proof = business_confirmed.receive_mac(&customer_mac, now)?;
+    customer_trust.mark_verified(&acme, &customer_proof)?;
+    business_trust.mark_verified(&customer_id, &business_proof)?;
+    println!(
+        "   both MACs verified: each side marks the other verified by {:?}",
+        customer_proof.method()
+    );
+
+    println!("== 11. Later, the business's identity key changes");
+    // A reinstall without a backup (or a server handing out a key of its own): a new identity
+    // and a new bundle.
+    let new_business = IdentityKeyPair::generate(&mut rng);
+    let new_spk = SignedPreKeyPair::generate(&mut rng, &new_business, SignedPreKeyId(2), now);
+    let new_bundle = PreKeyBundleIn::decode(
+        &PreKeyBundle::new(&new_business, &new_spk, None)?.encode(),
+        &customer_config,
+    )?
+    .validate()?;
+    let later = Timestamp::from_unix_seconds(now.as_unix_seconds() + 86_400);
+    match customer_trust.check_send(&acme, new_bundle.identity_key(), later) {
+        Err(error) => println!("   the customer's app holds the message: {error}"),
+        Ok(_) => println!("   a changed key was accepted silently (this is a bug)"),
+    }
+    println!("   the app shows: \"The security code with acme-shoes changed. Tap to verify.\"");
+    customer_trust.acknowledge(&acme, new_bundle.identity_key())?;
+    customer_trust.check_send(&acme, new_bundle.identity_key(), later)?;
+    let mut renewed = Session::initiate(&mut rng, &customer, &new_bundle, &customer_config)?;
+    let wire = renewed.encrypt(b"Is this still Acme Shoes?")?.encode();
+    let record = customer_trust.record(&acme)?;
+    println!(
+        "   acknowledged: sending resumes ({} bytes sent); acme-shoes is now {}",
+        wire.len(),
+        if record.is_some_and(|r| r.is_verified()) {
+            "verified"
+        } else {
+            "unverified until checked again"
+        }
     );
     Ok(())
 }
