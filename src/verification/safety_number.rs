@@ -31,7 +31,7 @@ pub(crate) fn fingerprint_key(key: &IdentityKey) -> [u8; 1 + IDENTITY_KEY_LEN] {
 ///
 /// ```
 /// # use hushwire::{AccountId, IdentityKeyPair, SafetyNumber, Timestamp};
-/// # let mut rng = rand::rngs::SysRng;
+/// # let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(1);
 /// let alice = IdentityKeyPair::generate(&mut rng);
 /// let bob = IdentityKeyPair::generate(&mut rng);
 /// let (alice_id, bob_id) = (AccountId::new("alice")?, AccountId::new("bob")?);
@@ -138,8 +138,9 @@ impl SafetyNumber {
         VerifiedIdentity::new(self.theirs, VerificationMethod::SafetyNumber, now)
     }
 
-    /// Our QR code, as text for a terminal: two rows of modules per line, in Unicode
-    /// half blocks (dark modules in the terminal's foreground colour).
+    /// Our QR code, as text for a terminal with light text on a dark background: two rows of
+    /// modules per line, in Unicode half blocks, light modules drawn as blocks and dark ones
+    /// left as the background, with the quiet zone.
     #[cfg(feature = "qr")]
     pub fn qr_unicode(&self) -> String {
         crate::verification::qr::unicode(&self.scannable())
