@@ -520,12 +520,12 @@ pub fn layers() -> Vec<Layer> {
 /// committed files are generated with the default; every provider must regenerate them
 /// byte for byte).
 pub fn generate(layer: &Layer, p: &'static CryptoProvider) -> Value {
-    let cases: Vec<Value> = (layer.inputs)()
+    let cases: Vec<Value> = inputs(layer)
         .into_iter()
         .enumerate()
         .map(|(i, (comment, input))| {
             let mut case = json!({ "id": i + 1, "comment": comment, "input": input });
-            match (layer.compute)(&input, p) {
+            match compute(layer, &input, p) {
                 Ok(output) => case["output"] = output,
                 Err(error) => case["error"] = Value::String(error),
             }
@@ -544,6 +544,42 @@ pub fn generate(layer: &Layer, p: &'static CryptoProvider) -> Value {
         "fields": fields,
         "cases": cases,
     })
+}
+
+thread_local! {
+    /// Results of [`compute`] by (file, provider, input), and of [`inputs`] by file.
+    static COMPUTED: std::cell::RefCell<std::collections::HashMap<(String, String, String), Result<Value, String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+    static INPUTS: std::cell::RefCell<std::collections::HashMap<&'static str, Vec<(&'static str, Value)>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `layer.compute`, remembered: every case is a pure function of its input and the provider,
+/// and verifying a file regenerates it, so each distinct case is computed once per process
+/// (what keeps `tests/vectors.rs`, which verifies every file hundreds of times with one byte
+/// changed, fast: only the changed case is computed again).
+fn compute(layer: &Layer, input: &Value, p: &'static CryptoProvider) -> Result<Value, String> {
+    let key = (
+        layer.file.to_string(),
+        p.name().to_string(),
+        input.to_string(),
+    );
+    if let Some(hit) = COMPUTED.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let result = (layer.compute)(input, p);
+    COMPUTED.with(|c| c.borrow_mut().insert(key, result.clone()));
+    result
+}
+
+/// `layer.inputs()`, remembered per file.
+fn inputs(layer: &Layer) -> Vec<(&'static str, Value)> {
+    if let Some(hit) = INPUTS.with(|c| c.borrow().get(layer.file).cloned()) {
+        return hit;
+    }
+    let inputs = (layer.inputs)();
+    INPUTS.with(|c| c.borrow_mut().insert(layer.file, inputs.clone()));
+    inputs
 }
 
 /// The file's exact text.
@@ -594,7 +630,7 @@ pub fn verify(layer: &Layer, text: &str, p: &'static CryptoProvider) -> Report {
                 continue;
             }
         };
-        let actual = (layer.compute)(&case["input"], p);
+        let actual = compute(layer, &case["input"], p);
         if actual == expected {
             report.passed += 1;
         } else {
