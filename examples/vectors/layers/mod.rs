@@ -546,12 +546,15 @@ pub fn generate(layer: &Layer, p: &'static CryptoProvider) -> Value {
     })
 }
 
+/// Computed cases by (file, provider, input).
+type Computed = std::collections::HashMap<(String, String, String), Result<Value, String>>;
+/// Generated inputs by file.
+type Inputs = std::collections::HashMap<&'static str, Vec<(&'static str, Value)>>;
+
 thread_local! {
-    /// Results of [`compute`] by (file, provider, input), and of [`inputs`] by file.
-    static COMPUTED: std::cell::RefCell<std::collections::HashMap<(String, String, String), Result<Value, String>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-    static INPUTS: std::cell::RefCell<std::collections::HashMap<&'static str, Vec<(&'static str, Value)>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// Results of [`compute`], and of [`inputs`].
+    static COMPUTED: std::cell::RefCell<Computed> = std::cell::RefCell::new(Computed::new());
+    static INPUTS: std::cell::RefCell<Inputs> = std::cell::RefCell::new(Inputs::new());
 }
 
 /// `layer.compute`, remembered: every case is a pure function of its input and the provider,
