@@ -115,6 +115,9 @@ fn command_line() -> String {
             let _ = write!(line, "{var}={v:?} ");
         }
     }
+    if let Some(n) = niceness().filter(|&n| n != 0) {
+        let _ = write!(line, "nice -n {n} ");
+    }
     line.push_str("cargo bench --bench verification");
     let extra: Vec<String> = std::env::args()
         .skip(1)
@@ -123,7 +126,31 @@ fn command_line() -> String {
     if !extra.is_empty() {
         let _ = write!(line, " -- {}", extra.join(" "));
     }
-    line
+    // With the kernel's autogroups, `nice` only ranks processes within one session: a run
+    // given a session of its own with a raised priority says how.
+    match autogroup_niceness().filter(|&n| n != 0) {
+        Some(n) => format!("setsid sh -c 'echo {n} > /proc/self/autogroup; {line}'"),
+        None => line,
+    }
+}
+
+/// The scheduling priority of this process's autogroup (its session), from
+/// /proc/self/autogroup ("/autogroup-23 nice -19").
+fn autogroup_niceness() -> Option<i64> {
+    let group = std::fs::read_to_string("/proc/self/autogroup").ok()?;
+    group.split_whitespace().last()?.parse().ok()
+}
+
+/// This process's scheduling priority (`nice`), from /proc/self/stat (field 19).
+fn niceness() -> Option<i64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name start at field 3 (state).
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(16)?
+        .parse()
+        .ok()
 }
 
 /// Versions of the crates compared, from the workspace's Cargo.lock.
@@ -579,14 +606,17 @@ fn load(out: &mut String, run: &Run) {
         out,
         "\n## Machine load during the run\n\n{:.0} s of wall time: this process used {own:.0} \
          CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the hypervisor {:.0}); load \
-         average at the end {}.",
+         average at the end {}. This process ran at nice {}, its session's autogroup at \
+         nice {}.",
         run.started.elapsed().as_secs_f64(),
         (secs(b.busy - a.busy) - own).max(0.0),
         secs(b.idle - a.idle),
         secs(b.steal - a.steal),
         std::fs::read_to_string("/proc/loadavg")
             .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        niceness().unwrap_or(0),
+        autogroup_niceness().unwrap_or(0),
     );
 }
 
