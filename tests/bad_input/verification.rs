@@ -855,3 +855,24 @@ fn sending_to_a_changed_key_is_held() {
     tofu.acknowledge(&peer, new.public_key()).unwrap();
     assert_eq!(tofu.check_send(&peer, new.public_key(), NOW), Ok(None));
 }
+
+/// A cancel with `Other(n)` for a known code, or `Other(0)`, is what the peer will decode.
+#[test]
+fn sas_cancel_reasons_are_what_the_peer_decodes() {
+    let run = Run::new();
+    for (given, sent) in [
+        (CancelReason::Other(3), CancelReason::Timeout),
+        (CancelReason::Other(0), CancelReason::User),
+        (CancelReason::Other(77), CancelReason::Other(77)),
+        (CancelReason::MacMismatch, CancelReason::MacMismatch),
+    ] {
+        let (started, _) = run.start();
+        let cancelled = started.cancel(given);
+        assert_eq!(cancelled.reason(), sent);
+        let message = VerificationMessage::decode(&cancelled.message().unwrap().encode()).unwrap();
+        assert_eq!(
+            message.content(),
+            &hushwire::VerificationContent::Cancel(sent)
+        );
+    }
+}

@@ -74,7 +74,7 @@ impl CancelReason {
     }
 
     /// The reason with wire code `code` (not 0).
-    fn from_code(code: u32) -> Self {
+    pub(crate) fn from_code(code: u32) -> Self {
         match code {
             1 => Self::User,
             2 => Self::Mismatch,

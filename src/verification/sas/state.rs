@@ -72,9 +72,11 @@ impl Transaction {
 
     /// Ends the transaction on our side, with a message telling the peer why.
     fn cancel(&self, reason: CancelReason) -> SasCancelled {
-        let reason = match reason {
-            CancelReason::Other(0) => CancelReason::User,
-            reason => reason,
+        // What the peer will decode: `Other(n)` with a known code is that reason, and code 0
+        // (which the wire cannot carry) is a person's cancel.
+        let reason = match reason.code() {
+            0 => CancelReason::User,
+            code => CancelReason::from_code(code),
         };
         SasCancelled {
             transaction: self.id,
