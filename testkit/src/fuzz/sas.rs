@@ -454,17 +454,7 @@ impl Exchange {
             }
             Err(error) => {
                 assert!(
-                    matches!(
-                        error,
-                        Error::TooLarge { .. }
-                            | Error::MalformedProtobuf
-                            | Error::NonCanonicalEncoding
-                            | Error::UnsupportedVersion { .. }
-                            | Error::MissingField { .. }
-                            | Error::InvalidLength { .. }
-                            | Error::InvalidPublicKey
-                            | Error::LowOrderPublicKey
-                    ),
+                    super::checks::is_decoding_error(&error),
                     "decode returned {error:?}"
                 );
                 if cancel_on_error {

@@ -41,14 +41,7 @@ pub fn scanned_safety_number(data: &[u8]) -> Outcome {
         Ok(scanned) => scanned,
         Err(error) => {
             assert!(
-                matches!(
-                    error,
-                    Error::TooLarge { .. }
-                        | Error::MalformedProtobuf
-                        | Error::NonCanonicalEncoding
-                        | Error::MissingField { .. }
-                        | Error::InvalidLength { .. }
-                ),
+                super::checks::is_decoding_error(&error),
                 "decode returned {error:?}"
             );
             if data.len() > MAX_SCANNED_LEN {

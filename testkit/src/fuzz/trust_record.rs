@@ -32,18 +32,7 @@ pub fn trust_record(data: &[u8]) -> Outcome {
         Ok(record) => record,
         Err(error) => {
             assert!(
-                matches!(
-                    error,
-                    Error::TooLarge { .. }
-                        | Error::MalformedProtobuf
-                        | Error::NonCanonicalEncoding
-                        | Error::UnsupportedVersion { .. }
-                        | Error::MissingField { .. }
-                        | Error::InvalidLength { .. }
-                        | Error::InvalidPublicKey
-                        | Error::LowOrderPublicKey
-                        | Error::InvalidTrustRecord
-                ),
+                super::checks::is_decoding_error(&error) || error == Error::InvalidTrustRecord,
                 "from_bytes returned {error:?}"
             );
             if data.len() > hushwire::MAX_TRUST_RECORD_LEN {

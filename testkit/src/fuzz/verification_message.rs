@@ -25,17 +25,7 @@ pub fn verification_message(data: &[u8]) -> Outcome {
         Ok(message) => message,
         Err(error) => {
             assert!(
-                matches!(
-                    error,
-                    Error::TooLarge { .. }
-                        | Error::MalformedProtobuf
-                        | Error::NonCanonicalEncoding
-                        | Error::UnsupportedVersion { .. }
-                        | Error::MissingField { .. }
-                        | Error::InvalidLength { .. }
-                        | Error::InvalidPublicKey
-                        | Error::LowOrderPublicKey
-                ),
+                super::checks::is_decoding_error(&error),
                 "decode returned {error:?}"
             );
             if data.len() > MAX_VERIFICATION_MESSAGE_LEN {
