@@ -7,6 +7,8 @@
 mod fixtures;
 #[path = "verification/floor.rs"]
 mod floor;
+#[path = "verification/paired.rs"]
+mod paired;
 #[path = "verification/peer.rs"]
 mod peer;
 #[path = "verification/report.rs"]
@@ -32,6 +34,8 @@ fn pass(c: &mut Criterion) {
     }
     peer::bench(c);
     floor::primitives(c);
+    // The same comparisons again, each pair timed in alternating rounds (not criterion).
+    paired::pass();
 }
 
 fn main() {

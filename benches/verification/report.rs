@@ -495,6 +495,41 @@ fn primitives(out: &mut String, run: &Run) {
     }
 }
 
+fn paired(out: &mut String) {
+    let results = crate::paired::RESULTS.lock().unwrap();
+    if results.is_empty() {
+        return;
+    }
+    let passes = results.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "\n## Paired ratios (alternating rounds)\n\n\
+         The same comparisons timed without criterion, the two sides in alternating rounds of \
+         at least 10 ms (31 rounds each, the order switching every round), so that both see \
+         the same load: in each pass the median of the 31 per-round ratios, and (in \
+         brackets) the fastest round of one side over the fastest of the other. The last \
+         column is the median over the passes.\n"
+    );
+    let mut head = String::from("| ratio |");
+    let mut rule = String::from("|---|");
+    for n in 1..=passes {
+        let _ = write!(head, " pass {n} |");
+        rule.push_str("---:|");
+    }
+    let _ = writeln!(out, "{head} median |\n{rule}---:|");
+    for (label, ratios) in results.iter() {
+        let mut line = format!("| {label} |");
+        for r in ratios {
+            let _ = write!(line, " {:.2} ({:.2}) |", r.median, r.best);
+        }
+        let mut medians: Vec<f64> = ratios.iter().map(|r| r.median).collect();
+        medians.sort_by(f64::total_cmp);
+        let n = medians.len();
+        let median = (medians[(n - 1) / 2] + medians[n / 2]) / 2.0;
+        let _ = writeln!(out, "{line} {median:.2} |");
+    }
+}
+
 /// Every benchmark id of the run, for the spread table.
 fn all_ids() -> Vec<String> {
     let mut ids: Vec<String> = [
@@ -627,6 +662,7 @@ pub(crate) fn print(run: &Run) {
     safety_numbers(&mut out, run);
     sas(&mut out, run);
     primitives(&mut out, run);
+    paired(&mut out);
     spread(&mut out, run);
     load(&mut out, run);
     println!("\n{out}");

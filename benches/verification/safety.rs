@@ -140,7 +140,7 @@ const FRAMING: [(usize, u8); 10] = [
 /// The floor of checking a scanned payload: it is 74 bytes, its 10 framing bytes are those of
 /// a canonical version-1 payload, and its two halves equal ours swapped, compared in constant
 /// time over all 64 bytes. No protobuf parsing: the least any check of the same payload does.
-fn floor_check_scanned(scanned: &[u8], local: &[u8; 32], remote: &[u8; 32]) -> bool {
+pub(crate) fn floor_check_scanned(scanned: &[u8], local: &[u8; 32], remote: &[u8; 32]) -> bool {
     scanned.len() == 74
         && FRAMING.iter().all(|&(at, byte)| scanned[at] == byte)
         && bool::from(scanned[6..38].ct_eq(remote) & scanned[42..74].ct_eq(local))
