@@ -251,16 +251,18 @@ fn main() -> Result<(), hushwire::Error> {
     };
     let (started, start) = Sas::start(&mut ChaCha20Rng::seed_from_u64(7), &customer_session, now)?;
     let start = send(&mut customer_session, &mut business_session, &start)?;
-    let (responded, business_key) = Sas::respond(
+    let (responded, accept) = Sas::respond(
         &mut ChaCha20Rng::seed_from_u64(8),
         &business_session,
         &start,
         now,
     )?;
-    let business_key = send(&mut business_session, &mut customer_session, &business_key)?;
-    let (customer_ready, customer_key) = started.receive_key(&business_key, now)?;
+    let accept = send(&mut business_session, &mut customer_session, &accept)?;
+    let (awaiting, customer_key) = started.receive_accept(&accept, now)?;
     let customer_key = send(&mut customer_session, &mut business_session, &customer_key)?;
-    let business_ready = responded.receive_key(&customer_key, now)?;
+    let (business_ready, business_key) = responded.receive_key(&customer_key, now)?;
+    let business_key = send(&mut business_session, &mut customer_session, &business_key)?;
+    let customer_ready = awaiting.receive_key(&business_key, now)?;
     let show = |emoji: [hushwire::SasEmoji; 7]| {
         emoji
             .iter()

@@ -417,10 +417,14 @@ impl fmt::Display for Error {
                 f,
                 "the scanned safety number has version {theirs}, ours is {ours}: compare the digits"
             ),
-            Self::VerificationCancelled { reason, by_peer } => {
-                let who = if *by_peer { "the peer" } else { "we" };
-                write!(f, "verification cancelled by {who}: {reason:?}")
-            }
+            Self::VerificationCancelled {
+                reason,
+                by_peer: true,
+            } => write!(f, "the peer cancelled the verification: {reason:?}"),
+            Self::VerificationCancelled {
+                reason,
+                by_peer: false,
+            } => write!(f, "verification cancelled: {reason:?}"),
             Self::IdentityChanged { was_verified: true } => f.write_str(
                 "the peer's verified identity key changed: acknowledge the change before sending",
             ),

@@ -67,7 +67,8 @@ pub use verification::sas::message::{
     VerificationMessage,
 };
 pub use verification::sas::state::{
-    Sas, SasCancelled, SasConfirmation, SasConfirmed, SasReady, SasResponded, SasStarted,
+    Sas, SasAwaitingKey, SasCancelled, SasConfirmation, SasConfirmed, SasReady, SasResponded,
+    SasStarted,
 };
 pub use verification::trust::decision::{IdentityChange, Observation, observe_identity};
 pub use verification::trust::policy::KeyChangePolicy;

@@ -31,9 +31,10 @@ fn exchange(
 ) -> ([u8; 7], [u16; 3], VerifiedIdentity, VerifiedIdentity) {
     let mut rng = rng(seed);
     let (started, start) = Sas::start(&mut rng, starter, NOW).unwrap();
-    let (responded, r_key) = Sas::respond(&mut rng, responder, &wire(&start), NOW).unwrap();
-    let (s_ready, s_key) = started.receive_key(&wire(&r_key), NOW).unwrap();
-    let r_ready = responded.receive_key(&wire(&s_key), NOW).unwrap();
+    let (responded, accept) = Sas::respond(&mut rng, responder, &wire(&start), NOW).unwrap();
+    let (awaiting, s_key) = started.receive_accept(&wire(&accept), NOW).unwrap();
+    let (r_ready, r_key) = responded.receive_key(&wire(&s_key), NOW).unwrap();
+    let s_ready = awaiting.receive_key(&wire(&r_key), NOW).unwrap();
     assert_eq!(s_ready.emoji_indices(), r_ready.emoji_indices());
     assert_eq!(s_ready.decimals(), r_ready.decimals());
     assert_eq!(s_ready.emoji(), r_ready.emoji());
@@ -147,7 +148,12 @@ fn no_secret_in_debug() {
     random.extend([0x22u8; 32]);
     let mut fixed = Fixed(random.clone());
     let (started, start) = Sas::start(&mut fixed, &pair.alice, NOW).unwrap();
-    let (responded, r_key) = Sas::respond(&mut rng(10), &pair.bob, &start, NOW).unwrap();
+    let started_debug = format!("{started:?}");
+    let (responded, accept) = Sas::respond(&mut rng(10), &pair.bob, &start, NOW).unwrap();
+    let responded_debug = format!("{responded:?}");
+    let (awaiting, s_key) = started.receive_accept(&accept, NOW).unwrap();
+    let awaiting_debug = format!("{awaiting:?}");
+    let (r_ready, r_key) = responded.receive_key(&s_key, NOW).unwrap();
     let hushwire::VerificationContent::Key(k_r) = r_key.content() else {
         panic!("not a key")
     };
@@ -167,14 +173,18 @@ fn no_secret_in_debug() {
         hex::encode(*mk_s),
         hex::encode(*mk_r),
     ];
-    let started_debug = format!("{started:?}");
-    let (ready, _): (SasReady, _) = started.receive_key(&r_key, NOW).unwrap();
-    let ready_debug = format!("{ready:?}");
+    let ready: SasReady = awaiting.receive_key(&r_key, NOW).unwrap();
+    // The derivation above is the one the states hold: they show its SAS.
+    assert_eq!(ready.emoji_indices(), hazmat::sas_emoji_indices(&sas_bytes));
+    assert_eq!(r_ready.decimals(), hazmat::sas_decimals(&sas_bytes));
+    let ready_debug = format!("{ready:?} {r_ready:?}");
     let (confirmation, _) = ready.confirm(NOW).unwrap();
     let confirmed_debug = format!("{confirmation:?}");
-    let cancel_debug = format!("{:?}", responded.cancel(hushwire::CancelReason::User));
+    let cancel_debug = format!("{:?}", r_ready.cancel(hushwire::CancelReason::User));
     for debug in [
         &started_debug,
+        &responded_debug,
+        &awaiting_debug,
         &ready_debug,
         &confirmed_debug,
         &cancel_debug,
@@ -190,8 +200,6 @@ fn no_secret_in_debug() {
             }
         }
     }
-    // The shown SAS matches the derivation (so the secrets above are the real ones).
-    assert_eq!(hazmat::sas_emoji_indices(&sas_bytes).len(), 7);
 }
 
 /// An RNG that hands out chosen bytes.

@@ -813,7 +813,7 @@ fn second_route_safety_numbers() {
 }
 
 /// A Verification message of SPEC.md 12.4.2, by hand: version 1, the transaction id, and one
-/// content field (3 start, 4 key, 5 mac, 6 cancel) holding `inner`.
+/// content field (3 start, 4 accept, 5 key, 6 mac, 7 cancel) holding `inner`.
 fn verification_bytes(txn: &[u8], field: u64, inner: &[u8]) -> Vec<u8> {
     [pb_uint(1, 1), pb_bytes(2, txn), pb_bytes(field, inner)].concat()
 }
@@ -907,7 +907,7 @@ fn second_route_sas() {
         let ik_s = ed25519_public(&a32(&sas["starter_seed"]));
         let ik_r = ed25519_public(&a32(&sas["responder_seed"]));
         let label = b"hushwire/v1/sas/commitment";
-        let commitment = Sha256::digest([&[label.len() as u8][..], label, txn, &k_s].concat());
+        let commitment = Sha256::digest([&[label.len() as u8][..], label, txn, &k_r].concat());
         let transcript = [&1u32.to_be_bytes()[..], txn, &ik_s, &ik_r, &k_s, &k_r].concat();
         assert_eq!(transcript.len(), 148);
         let sas_bytes = hkdf(
@@ -969,25 +969,26 @@ fn second_route_sas() {
         let shown: Vec<&str> = emoji.iter().map(|&i| names[i as usize]).collect();
         assert_eq!(output["emoji"], serde_json::json!(shown));
         let message = |key: &str| hx(&output[key]);
+        assert_eq!(message("start_message"), verification_bytes(txn, 3, &[]));
         assert_eq!(
-            message("start_message"),
-            verification_bytes(txn, 3, &pb_bytes(1, &commitment))
-        );
-        assert_eq!(
-            message("responder_key_message"),
-            verification_bytes(txn, 4, &pb_bytes(1, &k_r))
+            message("accept_message"),
+            verification_bytes(txn, 4, &pb_bytes(1, &commitment))
         );
         assert_eq!(
             message("starter_key_message"),
-            verification_bytes(txn, 4, &pb_bytes(1, &k_s))
+            verification_bytes(txn, 5, &pb_bytes(1, &k_s))
+        );
+        assert_eq!(
+            message("responder_key_message"),
+            verification_bytes(txn, 5, &pb_bytes(1, &k_r))
         );
         assert_eq!(
             message("starter_mac_message"),
-            verification_bytes(txn, 5, &pb_bytes(1, &mac_s))
+            verification_bytes(txn, 6, &pb_bytes(1, &mac_s))
         );
         assert_eq!(
             message("responder_mac_message"),
-            verification_bytes(txn, 5, &pb_bytes(1, &mac_r))
+            verification_bytes(txn, 6, &pb_bytes(1, &mac_r))
         );
         checked += 1;
     }
@@ -1011,7 +1012,7 @@ fn second_route_cancels_and_trust_records() {
         } else {
             assert_eq!(
                 hx(&cancelled["cancel_message"]),
-                verification_bytes(&txn, 6, &pb_uint(1, reason))
+                verification_bytes(&txn, 7, &pb_uint(1, reason))
             );
         }
         cancels += 1;

@@ -27,14 +27,16 @@ pub(crate) fn exchange(
     starter: &Session,
     responder: &Session,
 ) -> (VerifiedIdentity, VerifiedIdentity) {
-    // Alice: Start { commitment }.
+    // Alice: Start.
     let (started, start) = Sas::start(rng, starter, NOW).unwrap();
-    // Bob: Key { K_R }.
-    let (responded, key_r) = Sas::respond(rng, responder, &wire(&start), NOW).unwrap();
-    // Alice: the SAS, and Key { K_S }.
-    let (alice, key_s) = started.receive_key(&wire(&key_r), NOW).unwrap();
-    // Bob: checks the commitment, the SAS.
-    let bob = responded.receive_key(&wire(&key_s), NOW).unwrap();
+    // Bob: Accept { commitment(K_R) }.
+    let (responded, accept) = Sas::respond(rng, responder, &wire(&start), NOW).unwrap();
+    // Alice: Key { K_S }.
+    let (awaiting, key_s) = started.receive_accept(&wire(&accept), NOW).unwrap();
+    // Bob: the SAS, and Key { K_R }.
+    let (bob, key_r) = responded.receive_key(&wire(&key_s), NOW).unwrap();
+    // Alice: checks the commitment, the SAS.
+    let alice = awaiting.receive_key(&wire(&key_r), NOW).unwrap();
     // Both devices show the SAS; the people compare it.
     let shown = |ready: &hushwire::SasReady| (ready.emoji_indices(), ready.decimals());
     assert_eq!(black_box(shown(&alice)), black_box(shown(&bob)));

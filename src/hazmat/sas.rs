@@ -6,9 +6,9 @@ use crate::verification::sas::derive::{self, Keys};
 
 pub use crate::verification::sas::derive::TRANSACTION_ID_LEN;
 
-/// The starter's commitment: `SHA-256(0x1a || "hushwire/v1/sas/commitment" || txn || K_S)`.
-pub fn sas_commitment(transaction_id: &[u8; 16], starter_key: &[u8; 32]) -> [u8; 32] {
-    derive::commitment(transaction_id, starter_key)
+/// The responder's commitment: `SHA-256(0x1a || "hushwire/v1/sas/commitment" || txn || K_R)`.
+pub fn sas_commitment(transaction_id: &[u8; 16], responder_key: &[u8; 32]) -> [u8; 32] {
+    derive::commitment(transaction_id, responder_key)
 }
 
 /// The transcript `T = u32be(1) || txn || IK_S || IK_R || K_S || K_R` (148 bytes).

@@ -225,7 +225,7 @@ pub struct Verification {
     /// The transaction id the starter chose (16 bytes).
     #[prost(bytes = "vec", tag = "2")]
     pub transaction_id: ::prost::alloc::vec::Vec<u8>,
-    #[prost(oneof = "verification::Content", tags = "3, 4, 5, 6")]
+    #[prost(oneof = "verification::Content", tags = "3, 4, 5, 6, 7")]
     pub content: ::core::option::Option<verification::Content>,
 }
 /// Nested message and enum types in `Verification`.
@@ -235,16 +235,21 @@ pub mod verification {
         #[prost(message, tag = "3")]
         Start(super::SasStart),
         #[prost(message, tag = "4")]
-        Key(super::SasKey),
+        Accept(super::SasAccept),
         #[prost(message, tag = "5")]
-        Mac(super::SasMac),
+        Key(super::SasKey),
         #[prost(message, tag = "6")]
+        Mac(super::SasMac),
+        #[prost(message, tag = "7")]
         Cancel(super::SasCancel),
     }
 }
-/// The starter's first message: a commitment to its ephemeral key.
+/// The starter's first message: it opens the transaction.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SasStart {}
+/// The responder's answer: a commitment to its ephemeral key.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct SasStart {
+pub struct SasAccept {
     /// SHA-256 commitment (32 bytes).
     #[prost(bytes = "vec", tag = "1")]
     pub commitment: ::prost::alloc::vec::Vec<u8>,

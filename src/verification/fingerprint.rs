@@ -81,21 +81,38 @@ pub(crate) struct Scanned {
 /// version is returned, not checked: the comparison reports a mismatch of versions.
 pub(crate) fn decode_scanned(bytes: &[u8]) -> Result<Scanned, Error> {
     let message: proto::CombinedFingerprints = proto::decode_strict(bytes, MAX_SCANNABLE_LEN)?;
-    let half = |part: Option<proto::LogicalFingerprint>, field| {
+    let half = |part: Option<proto::LogicalFingerprint>, field, content| {
         let part = part.ok_or(Error::MissingField { field })?;
         part.content
             .as_slice()
             .try_into()
             .map_err(|_| Error::InvalidLength {
-                field: "content",
+                field: content,
                 expected: SCANNABLE_LEN,
                 found: part.content.len(),
             })
     };
+    let local = half(
+        message.local_fingerprint,
+        "local_fingerprint",
+        "local_fingerprint.content",
+    );
+    let remote = half(
+        message.remote_fingerprint,
+        "remote_fingerprint",
+        "remote_fingerprint.content",
+    );
+    // Both presences first, then both lengths (SPEC.md 12.3 steps 2 and 3).
+    let (local, remote) = match (local, remote) {
+        (Err(e @ Error::MissingField { .. }), _) | (_, Err(e @ Error::MissingField { .. })) => {
+            return Err(e);
+        }
+        (local, remote) => (local?, remote?),
+    };
     Ok(Scanned {
         version: message.version,
-        local: half(message.local_fingerprint, "local_fingerprint")?,
-        remote: half(message.remote_fingerprint, "remote_fingerprint")?,
+        local,
+        remote,
     })
 }
 

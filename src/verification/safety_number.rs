@@ -1,8 +1,11 @@
 //! Safety numbers: the 60 digits people compare and the payload a QR code carries (SPEC.md
 //! 12.2 and 12.3).
 
+use core::fmt;
+
 use crate::Error;
 use crate::identity::{IDENTITY_KEY_LEN, IdentityKey};
+use crate::session::Session;
 use crate::timestamp::Timestamp;
 use crate::verification::account_id::AccountId;
 use crate::verification::fingerprint::{self, SAFETY_NUMBER_ITERATIONS, SCANNABLE_LEN};
@@ -44,7 +47,7 @@ pub(crate) fn fingerprint_key(key: &IdentityKey) -> [u8; 1 + IDENTITY_KEY_LEN] {
 /// assert_eq!(proof.identity(), bob.public_key());
 /// # Ok::<(), hushwire::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SafetyNumber {
     local: [u8; 64],
     remote: [u8; 64],
@@ -52,7 +55,31 @@ pub struct SafetyNumber {
     theirs: IdentityKey,
 }
 
+impl PartialEq for SafetyNumber {
+    /// Constant-time over both digests (and so the digits and the keys' numbers).
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        let same = self.local.ct_eq(&other.local)
+            & self.remote.ct_eq(&other.remote)
+            & self.theirs.to_bytes().ct_eq(&other.theirs.to_bytes());
+        same.into()
+    }
+}
+
+impl Eq for SafetyNumber {}
+
 impl SafetyNumber {
+    /// The safety number of `session`: our identity key and the peer's as the session holds
+    /// them, with our account id and the peer's. Ours and theirs cannot be swapped by mistake.
+    pub fn for_session(session: &Session, our_id: &AccountId, their_id: &AccountId) -> Self {
+        Self::new(
+            session.our_identity(),
+            our_id,
+            session.their_identity(),
+            their_id,
+        )
+    }
+
     /// The safety number between our identity key (`ours`, of account `our_id`) and the peer's.
     pub fn new(
         ours: &IdentityKey,
@@ -156,6 +183,14 @@ impl SafetyNumber {
 /// A scanned safety-number payload, decoded strictly (SPEC.md 12.3 steps 1-4) but not yet
 /// compared: [`SafetyNumber::verify_scanned`] does both.
 pub struct ScannedSafetyNumber(fingerprint::Scanned);
+
+impl fmt::Debug for ScannedSafetyNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScannedSafetyNumber")
+            .field("version", &self.0.version)
+            .finish_non_exhaustive()
+    }
+}
 
 impl ScannedSafetyNumber {
     /// Decodes a scanned payload: at most 96 bytes, the canonical encoding, both halves

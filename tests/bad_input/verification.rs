@@ -6,8 +6,8 @@ use crate::common::*;
 use crate::pb;
 use hushwire::{
     AccountId, CancelReason, Error, IdentityKeyPair, InMemoryTrustStore, KeyChangePolicy,
-    SafetyNumber, Sas, SasCancelled, SasConfirmation, SasConfirmed, SasReady, SasResponded,
-    SasStarted, Timestamp, TrustOnFirstUse, TrustRecord, VerificationMessage,
+    SafetyNumber, Sas, SasAwaitingKey, SasCancelled, SasConfirmation, SasConfirmed, SasReady,
+    SasResponded, SasStarted, Timestamp, TrustOnFirstUse, TrustRecord, VerificationMessage,
 };
 use prost::Message;
 
@@ -113,6 +113,8 @@ fn scanned_payloads_without_a_half() {
         (combined(1, None, half.clone()), "local_fingerprint"),
         (combined(1, half.clone(), None), "remote_fingerprint"),
         (combined(1, None, None), "local_fingerprint"),
+        // Both presences are checked before either length (SPEC.md 12.3 steps 2 and 3).
+        (combined(1, Some(vec![7; 5]), None), "remote_fingerprint"),
         (Vec::new(), "local_fingerprint"),
     ] {
         assert_eq!(scan_error(&bad), Error::MissingField { field });
@@ -131,7 +133,7 @@ fn scanned_payloads_with_a_half_of_the_wrong_length() {
         assert_eq!(
             scan_error(&bad),
             Error::InvalidLength {
-                field: "content",
+                field: "remote_fingerprint.content",
                 expected: 32,
                 found: len
             }
@@ -269,11 +271,11 @@ fn verification_messages_with_fields_of_the_wrong_length() {
                 found: len
             }
         );
-        let start = Some(Content::Start(pb::SasStart {
+        let accept = Some(Content::Accept(pb::SasAccept {
             commitment: vec![1; len],
         }));
         assert_eq!(
-            message_error(&raw(1, &TXN, start)),
+            message_error(&raw(1, &TXN, accept)),
             Error::InvalidLength {
                 field: "commitment",
                 expected: 32,
@@ -357,11 +359,11 @@ fn verification_messages_that_are_not_canonical() {
         ),
     ]
     .concat();
-    let extra = [good.clone(), vec![0x38, 0x01]].concat();
+    let extra = [good.clone(), vec![0x40, 0x01]].concat();
     let explicit_zero = [
         vec![0x08, 0x01, 0x12, 0x10],
         TXN.to_vec(),
-        vec![0x32, 0x02, 0x08, 0x00],
+        vec![0x3a, 0x02, 0x08, 0x00],
     ]
     .concat();
     for bad in [both, extra, explicit_zero] {
@@ -382,6 +384,9 @@ struct Run {
     pair: Pair,
 }
 
+/// The four messages before the SAS: Start, Accept, the starter's Key, the responder's Key.
+type Keys = [VerificationMessage; 4];
+
 impl Run {
     fn new() -> Self {
         Self {
@@ -397,14 +402,22 @@ impl Run {
         Sas::respond(&mut rng(13), &self.pair.bob, start, NOW).unwrap()
     }
 
-    /// Both sides ready: (Alice ready, Bob ready, every message so far: start, Bob's key,
-    /// Alice's key).
-    fn ready(&self) -> (SasReady, SasReady, [VerificationMessage; 3]) {
+    /// Alice waiting for Bob's key, Bob's commitment accepted: (Alice, Bob responded, start,
+    /// accept, Alice's key).
+    fn awaiting(&self) -> (SasAwaitingKey, SasResponded, Vec<VerificationMessage>) {
         let (started, start) = self.start();
-        let (responded, bob_key) = self.respond(&start);
-        let (alice, alice_key) = started.receive_key(&bob_key, NOW).unwrap();
-        let bob = responded.receive_key(&alice_key, NOW).unwrap();
-        (alice, bob, [start, bob_key, alice_key])
+        let (responded, accept) = self.respond(&start);
+        let (awaiting, alice_key) = started.receive_accept(&accept, NOW).unwrap();
+        (awaiting, responded, vec![start, accept, alice_key])
+    }
+
+    /// Both sides ready: (Alice ready, Bob ready, every message so far).
+    fn ready(&self) -> (SasReady, SasReady, Keys) {
+        let (awaiting, responded, earlier) = self.awaiting();
+        let (bob, bob_key) = responded.receive_key(&earlier[2], NOW).unwrap();
+        let alice = awaiting.receive_key(&bob_key, NOW).unwrap();
+        let [start, accept, alice_key]: [VerificationMessage; 3] = earlier.try_into().unwrap();
+        (alice, bob, [start, accept, alice_key, bob_key])
     }
 
     /// Both confirmed: (Alice confirmed, Bob confirmed, Alice's MAC, Bob's MAC, the earlier
@@ -416,7 +429,7 @@ impl Run {
         SasConfirmed,
         VerificationMessage,
         VerificationMessage,
-        [VerificationMessage; 3],
+        Keys,
     ) {
         let (alice, bob, earlier) = self.ready();
         let (SasConfirmation::AwaitingMac(alice), alice_mac) = alice.confirm(NOW).unwrap() else {
@@ -454,24 +467,22 @@ fn edited(message: &VerificationMessage, from_end: usize, xor: u8) -> Verificati
 }
 
 #[test]
-fn sas_starter_key_that_does_not_match_its_commitment() {
+fn sas_responder_key_that_does_not_match_its_commitment() {
     let run = Run::new();
-    let (started, start) = run.start();
-    let (responded, bob_key) = run.respond(&start);
-    let (_alice, alice_key) = started.receive_key(&bob_key, NOW).unwrap();
-    // A man in the middle substitutes another valid key for Alice's.
-    let substitute = edited(&alice_key, 1, 0x02);
+    let (_, _, [_, _, alice_key, bob_key]) = run.ready();
+    // A man in the middle substitutes another valid key for Bob's.
+    let (awaiting, _, _) = run.awaiting();
     assert_eq!(
-        cancel(responded.receive_key(&substitute, NOW)),
+        cancel(awaiting.receive_key(&edited(&bob_key, 1, 0x02), NOW)),
         Error::VerificationCancelled {
             reason: CancelReason::CommitmentMismatch,
             by_peer: false
         }
     );
-    // Bob's own key reflected back to him as the starter's.
-    let (responded, _) = run.respond(&start);
+    // Alice's own key reflected back to her as the responder's.
+    let (awaiting, _, _) = run.awaiting();
     assert_eq!(
-        cancel(responded.receive_key(&bob_key, NOW)),
+        cancel(awaiting.receive_key(&alice_key, NOW)),
         Error::VerificationCancelled {
             reason: CancelReason::CommitmentMismatch,
             by_peer: false
@@ -525,19 +536,29 @@ fn sas_macs_that_do_not_verify() {
 #[test]
 fn sas_messages_out_of_order() {
     let run = Run::new();
-    let (_, _, alice_mac, bob_mac, [start, bob_key, alice_key]) = run.confirmed();
+    let (_, _, alice_mac, bob_mac, [start, accept, alice_key, bob_key]) = run.confirmed();
     // Each state, fed every kind of message but the one it expects.
-    for wrong in [&start, &alice_mac, &bob_mac] {
+    for wrong in [&start, &alice_key, &bob_key, &alice_mac, &bob_mac] {
         let (started, _) = run.start();
         assert_eq!(
-            cancel(started.receive_key(wrong, NOW)),
+            cancel(started.receive_accept(wrong, NOW)),
             Error::VerificationCancelled {
                 reason: CancelReason::UnexpectedMessage,
                 by_peer: false
             }
         );
     }
-    for wrong in [&start, &alice_mac] {
+    for wrong in [&start, &accept, &alice_mac, &bob_mac] {
+        let (awaiting, _, _) = run.awaiting();
+        assert_eq!(
+            cancel(awaiting.receive_key(wrong, NOW)),
+            Error::VerificationCancelled {
+                reason: CancelReason::UnexpectedMessage,
+                by_peer: false
+            }
+        );
+    }
+    for wrong in [&start, &accept, &alice_mac] {
         let (responded, _) = run.respond(&start);
         assert_eq!(
             cancel(responded.receive_key(wrong, NOW)),
@@ -547,7 +568,7 @@ fn sas_messages_out_of_order() {
             }
         );
     }
-    for wrong in [&bob_key, &alice_key, &alice_mac] {
+    for wrong in [&accept, &alice_key, &bob_key, &alice_mac] {
         assert_eq!(
             cancel(Sas::respond(&mut rng(13), &run.pair.bob, wrong, NOW)),
             Error::VerificationCancelled {
@@ -556,7 +577,7 @@ fn sas_messages_out_of_order() {
             }
         );
     }
-    for wrong in [&start, &bob_key] {
+    for wrong in [&start, &accept, &alice_key, &bob_key] {
         let (alice, _, _) = run.ready();
         assert_eq!(
             cancel(alice.receive_mac(wrong, NOW)),
@@ -590,8 +611,8 @@ fn sas_messages_replayed() {
             by_peer: false
         }
     );
-    // Bob's key replayed to Alice after she moved on; Alice's key replayed to Bob.
-    let (alice, _, [_, bob_key, alice_key]) = run.ready();
+    // Bob's key and his Accept replayed to Alice after she moved on; Alice's key to Bob.
+    let (alice, _, [_, accept, _, bob_key]) = run.ready();
     assert_eq!(
         cancel(alice.receive_mac(&bob_key, NOW)),
         Error::VerificationCancelled {
@@ -599,7 +620,15 @@ fn sas_messages_replayed() {
             by_peer: false
         }
     );
-    let (_, bob, _) = run.ready();
+    let (alice, _, _) = run.ready();
+    assert_eq!(
+        cancel(alice.receive_mac(&accept, NOW)),
+        Error::VerificationCancelled {
+            reason: CancelReason::UnexpectedMessage,
+            by_peer: false
+        }
+    );
+    let (_, bob, [_, _, alice_key, _]) = run.ready();
     assert_eq!(
         cancel(bob.receive_mac(&alice_key, NOW)),
         Error::VerificationCancelled {
@@ -613,30 +642,49 @@ fn sas_messages_replayed() {
 fn sas_messages_of_another_transaction() {
     let run = Run::new();
     let (started, start) = run.start();
-    let (_, bob_key) = run.respond(&start);
+    let (_, accept) = run.respond(&start);
     // The transaction id is bytes 4..20 of the encoding.
-    let mut bytes = bob_key.encode();
+    let mut bytes = accept.encode();
     bytes[4] ^= 1;
     let foreign = VerificationMessage::decode(&bytes).unwrap();
     assert_eq!(
-        cancel(started.receive_key(&foreign, NOW)),
+        cancel(started.receive_accept(&foreign, NOW)),
         Error::VerificationCancelled {
             reason: CancelReason::UnknownTransaction,
             by_peer: false
         }
     );
     // A second exchange's messages at the first one's states.
-    let (other_started, other_start) = Sas::start(&mut rng(99), &run.pair.alice, NOW).unwrap();
-    drop(other_started);
-    let (responded, _) = run.respond(&start);
-    let (_, other_bob_key) = Sas::respond(&mut rng(98), &run.pair.bob, &other_start, NOW).unwrap();
+    let (_, other_start) = Sas::start(&mut rng(99), &run.pair.alice, NOW).unwrap();
+    let (other_responded, other_accept) =
+        Sas::respond(&mut rng(98), &run.pair.bob, &other_start, NOW).unwrap();
+    let (started, _) = run.start();
     assert_eq!(
-        cancel(responded.receive_key(&other_bob_key, NOW)),
+        cancel(started.receive_accept(&other_accept, NOW)),
         Error::VerificationCancelled {
             reason: CancelReason::UnknownTransaction,
             by_peer: false
         }
     );
+    let (awaiting, responded, earlier) = run.awaiting();
+    let (other_started, _) = Sas::start(&mut rng(99), &run.pair.alice, NOW).unwrap();
+    let (_, other_alice_key) = other_started.receive_accept(&other_accept, NOW).unwrap();
+    let (_, other_bob_key) = other_responded.receive_key(&other_alice_key, NOW).unwrap();
+    assert_eq!(
+        cancel(awaiting.receive_key(&other_bob_key, NOW)),
+        Error::VerificationCancelled {
+            reason: CancelReason::UnknownTransaction,
+            by_peer: false
+        }
+    );
+    assert_eq!(
+        cancel(responded.receive_key(&other_alice_key, NOW)),
+        Error::VerificationCancelled {
+            reason: CancelReason::UnknownTransaction,
+            by_peer: false
+        }
+    );
+    drop(earlier);
 }
 
 #[test]
@@ -645,9 +693,25 @@ fn sas_steps_after_the_timeout() {
     let late = Timestamp::from_unix_seconds(NOW.as_unix_seconds() + 601);
     let just_in_time = Timestamp::from_unix_seconds(NOW.as_unix_seconds() + 600);
     let (started, start) = run.start();
-    let (_, bob_key) = run.respond(&start);
+    let (_, accept) = run.respond(&start);
     assert_eq!(
-        cancel(started.receive_key(&bob_key, late)),
+        cancel(started.receive_accept(&accept, late)),
+        Error::VerificationCancelled {
+            reason: CancelReason::Timeout,
+            by_peer: false
+        }
+    );
+    let (awaiting, responded, earlier) = run.awaiting();
+    assert_eq!(
+        cancel(responded.receive_key(&earlier[2], late)),
+        Error::VerificationCancelled {
+            reason: CancelReason::Timeout,
+            by_peer: false
+        }
+    );
+    let (_, _, [_, _, _, bob_key]) = run.ready();
+    assert_eq!(
+        cancel(awaiting.receive_key(&bob_key, late)),
         Error::VerificationCancelled {
             reason: CancelReason::Timeout,
             by_peer: false
@@ -677,10 +741,10 @@ fn sas_steps_after_the_timeout() {
     let mut pair = established_pair(&mut rng(11), config());
     pair.alice.set_config(&short);
     let (started, start) = Sas::start(&mut rng(12), &pair.alice, NOW).unwrap();
-    let (_, bob_key) = Sas::respond(&mut rng(13), &pair.bob, &start, NOW).unwrap();
+    let (_, accept) = Sas::respond(&mut rng(13), &pair.bob, &start, NOW).unwrap();
     assert_eq!(
-        cancel(started.receive_key(
-            &bob_key,
+        cancel(started.receive_accept(
+            &accept,
             Timestamp::from_unix_seconds(NOW.as_unix_seconds() + 6)
         )),
         Error::VerificationCancelled {
@@ -697,7 +761,7 @@ fn sas_cancelled_by_the_peer() {
     let (responded, _) = run.respond(&start);
     let message = responded.cancel(CancelReason::User).message().unwrap();
     assert_eq!(
-        cancel(started.receive_key(&message, NOW)),
+        cancel(started.receive_accept(&message, NOW)),
         Error::VerificationCancelled {
             reason: CancelReason::User,
             by_peer: true

@@ -218,8 +218,8 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         ("scan: empty", scan(Vec::new())),
         ("SAS exchange: every value and message", sas(None)),
         (
-            "SAS: a man in the middle replaces the starter's key; the responder's commitment check fails",
-            sas(Some("substituted_starter_key")),
+            "SAS: a man in the middle replaces the responder's key; the starter's commitment check fails",
+            sas(Some("substituted_responder_key")),
         ),
         (
             "SAS: the starter's MAC with one bit flipped",
@@ -230,15 +230,15 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             sas(Some("reflected_responder_mac")),
         ),
         (
-            "SAS: the responder's key under another transaction id",
+            "SAS: the responder's Accept under another transaction id",
             sas(Some("foreign_transaction")),
         ),
         (
-            "SAS: the starter's MAC before its key (out of order)",
+            "SAS: the responder's MAC before its key (out of order)",
             sas(Some("mac_before_key")),
         ),
         (
-            "SAS: the starter receives its own Start back (replayed)",
+            "SAS: the starter receives its own Start back instead of the Accept (replayed)",
             sas(Some("replayed_start")),
         ),
         (
@@ -250,7 +250,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             sas(Some("mismatch")),
         ),
         (
-            "SAS: the responder cancels; the starter receives the cancel",
+            "SAS: the responder cancels after its Accept; the starter receives the cancel",
             sas(Some("peer_cancel")),
         ),
         (
@@ -259,7 +259,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         ),
         (
             "message: a Start",
-            json!({ "verification_message": h(raw_message(1, &txn, Some(Content::Start(pb::SasStart { commitment: seed(65).to_vec() })))) }),
+            json!({ "verification_message": h(raw_message(1, &txn, Some(Content::Start(pb::SasStart {})))) }),
         ),
         (
             "message: a Key",
@@ -306,8 +306,12 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             json!({ "verification_message": h(raw_message(1, &txn, key_content(&valid_key[..31]))) }),
         ),
         (
+            "message: an Accept",
+            json!({ "verification_message": h(raw_message(1, &txn, Some(Content::Accept(pb::SasAccept { commitment: seed(65).to_vec() })))) }),
+        ),
+        (
             "message: a commitment of 33 bytes",
-            json!({ "verification_message": h(raw_message(1, &txn, Some(Content::Start(pb::SasStart { commitment: vec![7; 33] })))) }),
+            json!({ "verification_message": h(raw_message(1, &txn, Some(Content::Accept(pb::SasAccept { commitment: vec![7; 33] })))) }),
         ),
         (
             "message: a Key and a Mac (both oneof members)",
@@ -655,8 +659,9 @@ pub(super) fn compute(
             let message = VerificationMessage::decode(bytes).map_err(kind)?;
             let txn = h(message.transaction_id().as_bytes());
             Ok(match message.content() {
-                VerificationContent::Start { commitment } => {
-                    json!({ "transaction_id": txn, "start": { "commitment": h(commitment) } })
+                VerificationContent::Start => json!({ "transaction_id": txn, "start": {} }),
+                VerificationContent::Accept { commitment } => {
+                    json!({ "transaction_id": txn, "accept": { "commitment": h(commitment) } })
                 }
                 VerificationContent::Key(key) => {
                     json!({ "transaction_id": txn, "key": { "public_key": h(key.as_bytes()) } })
@@ -829,61 +834,65 @@ fn sas_exchange(input: &SasInput, provider: &'static CryptoProvider) -> Result<V
         now,
     )
     .map_err(kind)?;
-    let (responded, responder_key) = Sas::respond(
+    let (responded, accept) = Sas::respond(
         &mut FixedRng(input.responder_random.to_vec()),
         &responder_session,
         &wire(&start),
         now,
     )
     .map_err(|c| format!("respond: {c}"))?;
-    let start_for_starter = match deviation {
+    let accept_for_starter = match deviation {
         Some("replayed_start") => wire(&start),
         Some("foreign_transaction") => {
-            let mut bytes = responder_key.encode();
+            let mut bytes = accept.encode();
             bytes[4] ^= 0x01; // first byte of the transaction id
             VerificationMessage::decode(&bytes).map_err(kind)?
         }
-        _ => wire(&responder_key),
-    };
-    let (starter_ready, starter_key) = match started.receive_key(&start_for_starter, now) {
-        Ok(next) => next,
-        Err(cancel) => return Ok(cancelled("starter", &cancel)),
+        _ => wire(&accept),
     };
     if deviation == Some("peer_cancel") {
+        // The responder cancels (a person declines) after sending its Accept.
         let cancel = responded.cancel(CancelReason::User);
-        let message = cancel.message().ok_or("no cancel message")?;
-        return match starter_ready.receive_mac(&wire(&message), now) {
+        let message = wire(&cancel.message().ok_or("no cancel message")?);
+        return match started.receive_accept(&message, now) {
             Ok(_) => Err("the starter went on after a cancel".into()),
             Err(cancel) => Ok(cancelled("starter", &cancel)),
         };
     }
-    let key_for_responder = match deviation {
-        Some("substituted_starter_key") => {
-            let key = hazmat::x25519_public_key(provider, &seed(72));
-            let mut bytes = starter_key.encode();
-            let at = bytes.len() - 32;
-            bytes[at..].copy_from_slice(&key);
-            VerificationMessage::decode(&bytes).map_err(kind)?
-        }
-        Some("timeout") => wire(&starter_key),
-        Some("mac_before_key") => {
-            // The starter confirms at once; its MAC overtakes its key.
-            let (_, mac) = starter_ready.confirm(now).map_err(|c| c.to_string())?;
-            return match responded.receive_key(&wire(&mac), now) {
-                Ok(_) => Err("the responder took a MAC for a key".into()),
-                Err(cancel) => Ok(cancelled("responder", &cancel)),
-            };
-        }
-        _ => wire(&starter_key),
+    let (awaiting, starter_key) = match started.receive_accept(&accept_for_starter, now) {
+        Ok(next) => next,
+        Err(cancel) => return Ok(cancelled("starter", &cancel)),
     };
     let at = if deviation == Some("timeout") {
         Timestamp::from_unix_seconds(NOW + 601)
     } else {
         now
     };
-    let responder_ready = match responded.receive_key(&key_for_responder, at) {
-        Ok(ready) => ready,
+    let (responder_ready, responder_key) = match responded.receive_key(&wire(&starter_key), at) {
+        Ok(next) => next,
         Err(cancel) => return Ok(cancelled("responder", &cancel)),
+    };
+    let key_for_starter = match deviation {
+        Some("substituted_responder_key") => {
+            let key = hazmat::x25519_public_key(provider, &seed(72));
+            let mut bytes = responder_key.encode();
+            let at = bytes.len() - 32;
+            bytes[at..].copy_from_slice(&key);
+            VerificationMessage::decode(&bytes).map_err(kind)?
+        }
+        Some("mac_before_key") => {
+            // The responder's person confirms at once; its MAC overtakes its key.
+            let (_, mac) = responder_ready.confirm(now).map_err(|c| c.to_string())?;
+            return match awaiting.receive_key(&wire(&mac), now) {
+                Ok(_) => Err("the starter took a MAC for a key".into()),
+                Err(cancel) => Ok(cancelled("starter", &cancel)),
+            };
+        }
+        _ => wire(&responder_key),
+    };
+    let starter_ready = match awaiting.receive_key(&key_for_starter, now) {
+        Ok(ready) => ready,
+        Err(cancel) => return Ok(cancelled("starter", &cancel)),
     };
     if starter_ready.emoji_indices() != responder_ready.emoji_indices()
         || starter_ready.decimals() != responder_ready.decimals()
@@ -976,13 +985,14 @@ fn sas_exchange(input: &SasInput, provider: &'static CryptoProvider) -> Result<V
     let (mk_s, mk_r) = hazmat::sas_mac_keys(&shared, &transcript).ok_or("transcript")?;
     let mac_s = hazmat::sas_mac(&mk_s, &ik_s, &ik_r);
     let mac_r = hazmat::sas_mac(&mk_r, &ik_r, &ik_s);
-    let commitment = hazmat::sas_commitment(&txn, &k_s);
+    let commitment = hazmat::sas_commitment(&txn, &k_r);
     let expect = |message: &VerificationMessage, content: VerificationContent| {
         (message.transaction_id().as_bytes() == &txn && message.content() == &content)
             .then_some(())
             .ok_or("a message differs from the derivations")
     };
-    expect(&start, VerificationContent::Start { commitment })?;
+    expect(&start, VerificationContent::Start)?;
+    expect(&accept, VerificationContent::Accept { commitment })?;
     expect(&starter_mac, VerificationContent::Mac(mac_s))?;
     expect(&responder_mac, VerificationContent::Mac(mac_r))?;
     if hazmat::sas_emoji_indices(&sas_bytes) != emoji_indices
@@ -1006,6 +1016,7 @@ fn sas_exchange(input: &SasInput, provider: &'static CryptoProvider) -> Result<V
         "starter_mac_key": h(*mk_s),
         "responder_mac_key": h(*mk_r),
         "start_message": h(start.encode()),
+        "accept_message": h(accept.encode()),
         "responder_key_message": h(responder_key.encode()),
         "starter_key_message": h(starter_key.encode()),
         "starter_mac_message": h(starter_mac.encode()),

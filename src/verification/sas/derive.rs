@@ -16,7 +16,7 @@ pub(crate) const TRANSCRIPT_LEN: usize = 4 + TRANSACTION_ID_LEN + 4 * 32;
 /// Bytes of SAS output: 42 bits of emoji, 39 of decimals.
 pub(crate) const SAS_BYTES_LEN: usize = 6;
 
-/// Label of the starter's commitment (SHA-256, SPEC.md 2.4's labelled form).
+/// Label of the responder's commitment (SHA-256, SPEC.md 2.4's labelled form).
 pub(crate) const LABEL_COMMITMENT: &[u8] = b"hushwire/v1/sas/commitment";
 /// HKDF info prefix of the SAS bytes.
 pub(crate) const INFO_SAS: &[u8] = b"hushwire/v1/sas/bytes";
@@ -27,21 +27,21 @@ pub(crate) const LABEL_MAC: &[u8] = b"hushwire/v1/sas/mac";
 
 const ZERO32: [u8; 32] = [0; 32];
 
-/// `SHA-256(0x1a || "hushwire/v1/sas/commitment" || transaction_id || K_S)`.
+/// `SHA-256(0x1a || "hushwire/v1/sas/commitment" || transaction_id || K_R)`.
 pub(crate) fn commitment(
     transaction_id: &[u8; TRANSACTION_ID_LEN],
-    starter_key: &[u8; 32],
+    responder_key: &[u8; 32],
 ) -> [u8; 32] {
-    labelled_sha256(LABEL_COMMITMENT, &[transaction_id, starter_key])
+    labelled_sha256(LABEL_COMMITMENT, &[transaction_id, responder_key])
 }
 
-/// Whether `commitment` is the commitment to `starter_key` (constant-time).
+/// Whether `commitment` is the commitment to `responder_key` (constant-time).
 pub(crate) fn commitment_matches(
     commitment_bytes: &[u8; 32],
     transaction_id: &[u8; TRANSACTION_ID_LEN],
-    starter_key: &[u8; 32],
+    responder_key: &[u8; 32],
 ) -> bool {
-    commitment(transaction_id, starter_key)
+    commitment(transaction_id, responder_key)
         .ct_eq(commitment_bytes)
         .into()
 }

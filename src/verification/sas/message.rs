@@ -7,7 +7,7 @@ use crate::primitives::x25519::X25519PublicKey;
 use crate::proto::{self, verification::Content};
 use crate::verification::sas::derive::TRANSACTION_ID_LEN;
 
-/// Largest encoded verification message we decode. A valid one is at most 58 bytes.
+/// Largest encoded verification message we decode. A valid one is at most 56 bytes.
 pub const MAX_VERIFICATION_MESSAGE_LEN: usize = 256;
 
 /// The id of one SAS exchange: 16 random bytes the starter draws. Every message of the exchange
@@ -46,7 +46,7 @@ pub enum CancelReason {
     UnexpectedMessage,
     /// 5: a message of another transaction.
     UnknownTransaction,
-    /// 6: the starter's key does not match its commitment.
+    /// 6: the responder's key does not match its commitment.
     CommitmentMismatch,
     /// 7: a message that did not decode, or a key agreement that failed.
     InvalidMessage,
@@ -93,12 +93,14 @@ impl CancelReason {
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VerificationContent {
-    /// The starter's first message: its commitment to its ephemeral key.
-    Start {
+    /// The starter's first message: it opens the transaction.
+    Start,
+    /// The responder's answer: its commitment to its ephemeral key.
+    Accept {
         /// The 32-byte commitment.
         commitment: [u8; 32],
     },
-    /// An ephemeral public key: the responder's, then the starter's.
+    /// An ephemeral public key: the starter's, then the responder's.
     Key(X25519PublicKey),
     /// A MAC over the identity keys, sent after the person confirmed the match.
     Mac([u8; 32]),
@@ -108,7 +110,8 @@ pub enum VerificationContent {
 
 /// One message of a SAS exchange. Send its [`encode`](Self::encode)d bytes as the plaintext of
 /// a message in the pairwise session with the peer; decode what arrives with
-/// [`decode`](Self::decode) and hand it to the exchange's current state.
+/// [`decode`](Self::decode) and hand it to the current state of the exchange that session and
+/// transaction id name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerificationMessage {
     transaction: TransactionId,
@@ -123,7 +126,8 @@ impl VerificationMessage {
         }
     }
 
-    /// The transaction it belongs to: what an application routes it by.
+    /// The transaction it belongs to: with the session it arrived in, what an application
+    /// routes it by.
     pub fn transaction_id(&self) -> &TransactionId {
         &self.transaction
     }
@@ -150,8 +154,9 @@ impl VerificationMessage {
         }
         let transaction = TransactionId(fixed(&message.transaction_id, "transaction_id")?);
         let content = match message.content {
-            Some(Content::Start(start)) => VerificationContent::Start {
-                commitment: fixed(&start.commitment, "commitment")?,
+            Some(Content::Start(proto::SasStart {})) => VerificationContent::Start,
+            Some(Content::Accept(accept)) => VerificationContent::Accept {
+                commitment: fixed(&accept.commitment, "commitment")?,
             },
             Some(Content::Key(key)) => VerificationContent::Key(X25519PublicKey::from_field(
                 &key.public_key,
@@ -175,7 +180,8 @@ impl VerificationMessage {
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
         let content = match &self.content {
-            VerificationContent::Start { commitment } => Content::Start(proto::SasStart {
+            VerificationContent::Start => Content::Start(proto::SasStart {}),
+            VerificationContent::Accept { commitment } => Content::Accept(proto::SasAccept {
                 commitment: commitment.to_vec(),
             }),
             VerificationContent::Key(key) => Content::Key(proto::SasKey {

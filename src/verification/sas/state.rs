@@ -2,14 +2,22 @@
 //! so a transaction runs once, forwards only.
 //!
 //! ```text
-//! starter                                   responder
-//! Sas::start ── Start{commitment(K_S)} ──▶ Sas::respond
-//! SasStarted ◀──────── Key{K_R} ─────────── SasResponded
-//!   .receive_key ───── Key{K_S} ──────────▶ .receive_key (checks the commitment)
+//! starter                                      responder
+//! Sas::start ───────── Start ───────────────▶ Sas::respond
+//! SasStarted ◀──── Accept{commitment(K_R)} ── SasResponded
+//!   .receive_accept ── Key{K_S} ────────────▶ .receive_key
+//! SasAwaitingKey ◀──── Key{K_R} ───────────── SasReady
+//!   .receive_key (checks the commitment)
 //! SasReady: both show the same 7 emoji / 3 numbers; the people compare them
-//!   .confirm ───────── Mac ───────────────▶ ... and the other way
+//!   .confirm ───────── Mac ──────────────────▶ ... and the other way
 //! SasConfirmed.receive_mac → VerifiedIdentity
 //! ```
+//!
+//! The responder commits to its key before it sees the starter's, and the starter sends its
+//! key before it sees the responder's: neither chooses its key knowing the other's. A
+//! responder computes a SAS only after the starter has sent its key, so a man in the middle
+//! who opens many exchanges with an automatic responder learns nothing from them until that
+//! responder has shown a SAS in each (SPEC.md 12.4.1, 12.7).
 
 use core::fmt;
 
@@ -157,8 +165,8 @@ impl Transaction {
         Ok(SasReady {
             transaction: self,
             sas,
-            our_mac_key,
-            their_mac_key,
+            our_mac_key: Box::new(our_mac_key),
+            their_mac_key: Box::new(their_mac_key),
             peer_confirmed: false,
         })
     }
@@ -207,11 +215,10 @@ impl Sas {
     ) -> Result<(SasStarted, VerificationMessage), Error> {
         let mut id = [0u8; TRANSACTION_ID_LEN];
         rng.fill_bytes(&mut id);
-        let secret = X25519Secret::generate(rng);
+        let secret = Box::new(X25519Secret::generate(rng));
         let transaction = Transaction::for_session(TransactionId(id), Role::Starter, session, now);
         let public = secret.public_key(transaction.crypto)?;
-        let commitment = derive::commitment(&id, public.as_bytes());
-        let message = transaction.message(VerificationContent::Start { commitment });
+        let message = transaction.message(VerificationContent::Start);
         Ok((
             SasStarted {
                 transaction,
@@ -223,7 +230,7 @@ impl Sas {
     }
 
     /// Answers the peer's Start message: draws an ephemeral key from `rng`, and returns the
-    /// state and our Key message to send.
+    /// state and the Accept message to send, which commits to that key.
     ///
     /// # Errors
     /// [`SasCancelled`] if the message is not a Start (`UnexpectedMessage`), is a cancel, or
@@ -236,57 +243,62 @@ impl Sas {
     ) -> Result<(SasResponded, VerificationMessage), SasCancelled> {
         let transaction =
             Transaction::for_session(*start.transaction_id(), Role::Responder, session, now);
-        let commitment = match transaction.receive(start, now)? {
-            VerificationContent::Start { commitment } => *commitment,
+        match transaction.receive(start, now)? {
+            VerificationContent::Start => {}
             _ => return Err(transaction.cancel(CancelReason::UnexpectedMessage)),
-        };
-        let secret = X25519Secret::generate(rng);
+        }
+        let secret = Box::new(X25519Secret::generate(rng));
         let Ok(public) = secret.public_key(transaction.crypto) else {
             return Err(transaction.cancel(CancelReason::InvalidMessage));
         };
-        let message = transaction.message(VerificationContent::Key(public));
+        let commitment = derive::commitment(transaction.id.as_bytes(), public.as_bytes());
+        let message = transaction.message(VerificationContent::Accept { commitment });
         Ok((
             SasResponded {
                 transaction,
                 secret,
                 public,
-                commitment,
             },
             message,
         ))
     }
 }
 
-/// The starter, after sending Start, waiting for the responder's key.
+/// The starter, after sending Start, waiting for the responder's Accept.
 pub struct SasStarted {
     transaction: Transaction,
-    secret: X25519Secret,
+    secret: Box<X25519Secret>,
     public: X25519PublicKey,
 }
 
 impl SasStarted {
-    /// Takes the responder's Key message: computes the SAS, and returns the state that shows
-    /// it and our Key message to send (which lets the responder check our commitment).
+    /// Takes the responder's Accept (its commitment), and returns the state that waits for the
+    /// responder's key and our Key message to send.
     ///
     /// # Errors
     /// [`SasCancelled`]: timeout, another transaction, a cancel from the peer, or any other
     /// kind of message (`UnexpectedMessage`).
-    pub fn receive_key(
+    pub fn receive_accept(
         self,
         message: &VerificationMessage,
         now: Timestamp,
-    ) -> Result<(SasReady, VerificationMessage), SasCancelled> {
-        let theirs = match self.transaction.receive(message, now)? {
-            VerificationContent::Key(key) => *key,
+    ) -> Result<(SasAwaitingKey, VerificationMessage), SasCancelled> {
+        let commitment = match self.transaction.receive(message, now)? {
+            VerificationContent::Accept { commitment } => *commitment,
             _ => return Err(self.transaction.cancel(CancelReason::UnexpectedMessage)),
         };
         let reply = self
             .transaction
             .message(VerificationContent::Key(self.public));
-        let ready = self
-            .transaction
-            .agree(&self.secret, &self.public, &theirs)?;
-        Ok((ready, reply))
+        Ok((
+            SasAwaitingKey {
+                transaction: self.transaction,
+                secret: self.secret,
+                public: self.public,
+                commitment,
+            },
+            reply,
+        ))
     }
 
     /// The transaction's id.
@@ -300,21 +312,21 @@ impl SasStarted {
     }
 }
 
-/// The responder, after sending its key, waiting for the starter's key.
-pub struct SasResponded {
+/// The starter, after sending its key, waiting for the responder's.
+pub struct SasAwaitingKey {
     transaction: Transaction,
-    secret: X25519Secret,
+    secret: Box<X25519Secret>,
     public: X25519PublicKey,
     commitment: [u8; 32],
 }
 
-impl SasResponded {
-    /// Takes the starter's Key message, checks it against the starter's commitment, and
+impl SasAwaitingKey {
+    /// Takes the responder's Key message, checks it against the responder's commitment, and
     /// computes the SAS.
     ///
     /// # Errors
     /// [`SasCancelled`]: timeout, another transaction, a cancel, another kind of message, or
-    /// `CommitmentMismatch` if the key is not the one the starter committed to.
+    /// `CommitmentMismatch` if the key is not the one the responder committed to.
     pub fn receive_key(
         self,
         message: &VerificationMessage,
@@ -345,12 +357,56 @@ impl SasResponded {
     }
 }
 
+/// The responder, after sending its commitment, waiting for the starter's key.
+pub struct SasResponded {
+    transaction: Transaction,
+    secret: Box<X25519Secret>,
+    public: X25519PublicKey,
+}
+
+impl SasResponded {
+    /// Takes the starter's Key message, computes the SAS, and returns the state that shows it
+    /// and our Key message to send (which lets the starter check our commitment).
+    ///
+    /// # Errors
+    /// [`SasCancelled`]: timeout, another transaction, a cancel, or another kind of message
+    /// (`UnexpectedMessage`).
+    pub fn receive_key(
+        self,
+        message: &VerificationMessage,
+        now: Timestamp,
+    ) -> Result<(SasReady, VerificationMessage), SasCancelled> {
+        let theirs = match self.transaction.receive(message, now)? {
+            VerificationContent::Key(key) => *key,
+            _ => return Err(self.transaction.cancel(CancelReason::UnexpectedMessage)),
+        };
+        let reply = self
+            .transaction
+            .message(VerificationContent::Key(self.public));
+        let ready = self
+            .transaction
+            .agree(&self.secret, &self.public, &theirs)?;
+        Ok((ready, reply))
+    }
+
+    /// The transaction's id.
+    pub fn transaction_id(&self) -> &TransactionId {
+        &self.transaction.id
+    }
+
+    /// Ends the exchange; send the cancel's [`SasCancelled::message`] to the peer.
+    pub fn cancel(self, reason: CancelReason) -> SasCancelled {
+        self.transaction.cancel(reason)
+    }
+}
+
 /// Both keys are known: show the SAS and let the person compare it with the peer's.
 pub struct SasReady {
     transaction: Transaction,
     sas: Zeroizing<[u8; SAS_BYTES_LEN]>,
-    our_mac_key: Zeroizing<[u8; 32]>,
-    their_mac_key: Zeroizing<[u8; 32]>,
+    // Boxed, so that moving the state from step to step moves pointers, not key copies.
+    our_mac_key: Box<Zeroizing<[u8; 32]>>,
+    their_mac_key: Box<Zeroizing<[u8; 32]>>,
     /// The peer confirmed first and its MAC verified.
     peer_confirmed: bool,
 }
@@ -448,7 +504,7 @@ impl SasReady {
 /// We confirmed the match and sent our MAC; waiting for the peer's.
 pub struct SasConfirmed {
     transaction: Transaction,
-    their_mac_key: Zeroizing<[u8; 32]>,
+    their_mac_key: Box<Zeroizing<[u8; 32]>>,
 }
 
 impl SasConfirmed {
@@ -493,7 +549,13 @@ macro_rules! redacted_state_debug {
     )*};
 }
 
-redacted_state_debug!(SasStarted, SasResponded, SasReady, SasConfirmed);
+redacted_state_debug!(
+    SasStarted,
+    SasAwaitingKey,
+    SasResponded,
+    SasReady,
+    SasConfirmed
+);
 
 /// A SAS exchange that ended without a verification: why, and who ended it.
 ///

@@ -57,22 +57,13 @@ pub fn observe_identity(
         Some(record) if record.identity() == seen => Observation::Unchanged,
         Some(record) => {
             let next = record.changed_to(*seen, now);
-            let was_verified = match next.level() {
-                crate::TrustLevel::Changed {
-                    previous_was_verified,
-                    ..
-                } => previous_was_verified,
-                _ => false,
-            };
-            Observation::Changed {
-                change: IdentityChange {
-                    peer: peer.clone(),
-                    previous: *record.identity(),
-                    new: *seen,
-                    was_verified,
-                    seen_at: now,
+            match next.pending_change(peer) {
+                Some(change) => Observation::Changed {
+                    change,
+                    record: next,
                 },
-                record: next,
+                // `changed_to` always makes a changed record.
+                None => Observation::New(next),
             }
         }
     }

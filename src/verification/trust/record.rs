@@ -4,9 +4,11 @@ use crate::Error;
 use crate::identity::IdentityKey;
 use crate::proto::{self, trust_record::Level};
 use crate::timestamp::Timestamp;
+use crate::verification::account_id::AccountId;
+use crate::verification::trust::decision::IdentityChange;
 use crate::verification::verified::{VerificationMethod, VerifiedIdentity};
 
-/// Largest stored trust record we decode. A valid one is at most 93 bytes.
+/// Largest stored trust record we decode. A valid one is at most 85 bytes.
 pub const MAX_TRUST_RECORD_LEN: usize = 256;
 
 /// How far a peer's current identity key is trusted.
@@ -88,6 +90,25 @@ impl TrustRecord {
     /// The level.
     pub fn level(&self) -> TrustLevel {
         self.level
+    }
+
+    /// The unacknowledged change this record holds, as the event to show: for a record whose
+    /// level is [`TrustLevel::Changed`] (the key now on record is `new`, seen at
+    /// `first_seen`). What an application shows when sending is held.
+    pub fn pending_change(&self, peer: &AccountId) -> Option<IdentityChange> {
+        match self.level {
+            TrustLevel::Changed {
+                previous,
+                previous_was_verified,
+            } => Some(IdentityChange {
+                peer: peer.clone(),
+                previous,
+                new: self.identity,
+                was_verified: previous_was_verified,
+                seen_at: self.first_seen,
+            }),
+            _ => None,
+        }
     }
 
     /// True if a person verified this record's key.

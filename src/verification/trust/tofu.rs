@@ -20,7 +20,9 @@ use crate::verification::verified::VerifiedIdentity;
 ///   `their_identity`. Receiving is never held; a change is recorded and returned.
 ///
 /// Each call is a load, a pure decision ([`observe_identity`]) and, if something changed, a
-/// save.
+/// save. The load and the save are two store calls: calls for the same peer from several
+/// threads must be serialized by the application (a lock per peer) until the stores of a
+/// later layer make the save a compare-and-swap; calls for different peers need nothing.
 #[derive(Debug)]
 pub struct TrustOnFirstUse<S> {
     store: S,
@@ -63,7 +65,8 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
     ///
     /// # Errors
     /// [`Error::IdentityChanged`] under [`KeyChangePolicy::HoldUntilAcknowledged`] while the
-    /// peer's key change is not acknowledged (the change is recorded all the same);
+    /// peer's key change is not acknowledged (the change is recorded all the same, and
+    /// [`pending_change`](Self::pending_change) returns the event to show);
     /// [`Error::Store`].
     pub fn check_send(
         &self,
@@ -100,6 +103,19 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
         let record = self.store.load(peer)?.ok_or(Error::IdentityMismatch)?;
         self.store.save(peer, &record.verify(proof)?)?;
         Ok(())
+    }
+
+    /// The change of `peer`'s key that nobody has acknowledged yet, as the event to show
+    /// (for instance after [`check_send`](Self::check_send) returned
+    /// [`Error::IdentityChanged`]).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn pending_change(&self, peer: &AccountId) -> Result<Option<IdentityChange>, Error> {
+        Ok(self
+            .store
+            .load(peer)?
+            .and_then(|record| record.pending_change(peer)))
     }
 
     /// The record for `peer`, if any.

@@ -3,9 +3,9 @@
 
 use hushwire::hazmat::sas_commitment;
 use hushwire::{
-    CancelReason, Error, SAS_EMOJI, Sas, SasCancelled, SasConfirmation, SasConfirmed, SasReady,
-    SasResponded, SasStarted, Session, TRANSACTION_ID_LEN, Timestamp, TransactionId,
-    VerificationContent, VerificationMessage, VerificationMethod, VerifiedIdentity,
+    CancelReason, Error, SAS_EMOJI, Sas, SasAwaitingKey, SasCancelled, SasConfirmation,
+    SasConfirmed, SasReady, SasResponded, SasStarted, Session, TRANSACTION_ID_LEN, Timestamp,
+    TransactionId, VerificationContent, VerificationMessage, VerificationMethod, VerifiedIdentity,
 };
 use prost::Message;
 use rand_chacha::ChaCha20Rng;
@@ -61,7 +61,8 @@ pub enum SasOp {
         /// What to flip; 0 cuts the message instead.
         mask: u8,
     },
-    /// A made-up message reaches `to`: kind 0 Start (`body` the commitment), 1 Key (`body` the
+    /// A made-up message reaches `to`: kind 0 Accept (`body` the commitment; an empty Start
+    /// when the first byte of `body` is odd), 1 Key (`body` the
     /// key, which may not decode), 2 Mac (`body` the MAC), 3 Cancel (the first four bytes of
     /// `body`, big-endian, the reason code); of the exchange's transaction, or of `txn`.
     Forge {
@@ -75,11 +76,11 @@ pub enum SasOp {
         body: [u8; 32],
     },
     /// A message of another, complete exchange between the same sessions (the verification
-    /// fixture's two honest exchanges, ten messages) reaches `to`.
+    /// fixture's two honest exchanges, twelve messages) reaches `to`.
     Foreign {
         /// The recipient.
         to: Side,
-        /// Which message (0 to 127), modulo ten.
+        /// Which message (0 to 127), modulo twelve.
         index: u8,
     },
     /// A cancel of the exchange's transaction with reason `code` (0 does not decode) reaches
@@ -290,6 +291,7 @@ enum State {
     /// The responder, before any message.
     Waiting,
     Started(SasStarted),
+    AwaitingKey(SasAwaitingKey),
     Responded(SasResponded),
     Ready(SasReady),
     Confirmed(SasConfirmed),
@@ -317,9 +319,11 @@ struct Party {
     txn: Option<TransactionId>,
     /// Its first step (the start, or receiving Start).
     started: u64,
-    /// The responder: the commitment of the Start it answered.
+    /// Whether it started the exchange.
+    starts: bool,
+    /// The starter: the commitment of the Accept it took, checked against the key that comes.
     commitment: Option<[u8; 32]>,
-    /// The starter: its Start's commitment, checked against the key it sends later.
+    /// The responder: its Accept's commitment, checked against the key it sends later.
     own_commitment: Option<[u8; 32]>,
     /// Once ready.
     view: Option<View>,
@@ -346,6 +350,7 @@ impl Party {
             state,
             txn: None,
             started: 0,
+            starts: false,
             commitment: None,
             own_commitment: None,
             view: None,
@@ -402,7 +407,7 @@ impl Exchange {
         if let State::Waiting = x.state {
             return match message.content() {
                 C::Cancel(reason) => Expect::Cancel(*reason, true),
-                C::Start { .. } => Expect::Advance,
+                C::Start => Expect::Advance,
                 _ => Expect::Cancel(CancelReason::UnexpectedMessage, false),
             };
         }
@@ -426,8 +431,9 @@ impl Exchange {
             }
         };
         match (&x.state, message.content()) {
-            (State::Started(_), C::Key(_)) => Expect::Advance,
-            (State::Responded(_), C::Key(key)) => {
+            (State::Started(_), C::Accept { .. }) => Expect::Advance,
+            (State::Responded(_), C::Key(_)) => Expect::Advance,
+            (State::AwaitingKey(_), C::Key(key)) => {
                 let txn = message.transaction_id().as_bytes();
                 if Some(sas_commitment(txn, key.as_bytes())) == x.commitment {
                     Expect::Advance
@@ -479,35 +485,52 @@ impl Exchange {
                 x.txn = Some(*message.transaction_id());
                 x.started = self.now;
                 Sas::respond(&mut self.rng, x.session, message, now).map(|(responded, reply)| {
-                    let VerificationContent::Start { commitment } = message.content() else {
-                        panic!("responded to {message:?}")
+                    assert!(matches!(message.content(), VerificationContent::Start));
+                    let VerificationContent::Accept { commitment } = reply.content() else {
+                        panic!("responded with {reply:?}")
                     };
-                    x.commitment = Some(*commitment);
+                    x.own_commitment = Some(*commitment);
                     assert_eq!(responded.transaction_id(), message.transaction_id());
                     assert_eq!(reply.transaction_id(), message.transaction_id());
-                    key_bytes(&reply);
                     x.sent.push(reply);
                     State::Responded(responded)
                 })
             }
-            State::Started(started) => started.receive_key(message, now).map(|(ready, reply)| {
-                let txn = *x.txn.expect("the starter has a transaction").as_bytes();
-                assert_eq!(reply.transaction_id().as_bytes(), &txn);
-                let ours = key_bytes(&reply);
-                assert_eq!(
-                    Some(sas_commitment(&txn, &ours)),
-                    x.own_commitment,
-                    "the starter sent a key it did not commit to"
-                );
-                x.view = Some((txn, ours, key_bytes(message)));
-                x.sent.push(reply);
-                State::Ready(ready)
-            }),
+            State::Started(started) => {
+                started
+                    .receive_accept(message, now)
+                    .map(|(awaiting, reply)| {
+                        let VerificationContent::Accept { commitment } = message.content() else {
+                            panic!("accepted {message:?}")
+                        };
+                        x.commitment = Some(*commitment);
+                        let txn = *x.txn.expect("the starter has a transaction").as_bytes();
+                        assert_eq!(reply.transaction_id().as_bytes(), &txn);
+                        key_bytes(&reply);
+                        x.sent.push(reply);
+                        State::AwaitingKey(awaiting)
+                    })
+            }
+            State::AwaitingKey(awaiting) => {
+                let ours = key_bytes(x.sent.get(1).expect("the starter sent its key"));
+                awaiting.receive_key(message, now).map(|ready| {
+                    let txn = *x.txn.expect("the starter has a transaction").as_bytes();
+                    x.view = Some((txn, ours, key_bytes(message)));
+                    State::Ready(ready)
+                })
+            }
             State::Responded(responded) => {
-                let ours = key_bytes(x.sent.first().expect("the responder sent its key"));
-                responded.receive_key(message, now).map(|ready| {
+                responded.receive_key(message, now).map(|(ready, reply)| {
                     let txn = *x.txn.expect("the responder has a transaction").as_bytes();
+                    assert_eq!(reply.transaction_id().as_bytes(), &txn);
+                    let ours = key_bytes(&reply);
+                    assert_eq!(
+                        Some(sas_commitment(&txn, &ours)),
+                        x.own_commitment,
+                        "the responder sent a key it did not commit to"
+                    );
                     x.view = Some((txn, key_bytes(message), ours));
+                    x.sent.push(reply);
                     State::Ready(ready)
                 })
             }
@@ -657,6 +680,7 @@ impl Exchange {
         let state = std::mem::replace(&mut x.state, State::Waiting);
         let cancelled = match state {
             State::Started(s) => s.cancel(reason),
+            State::AwaitingKey(s) => s.cancel(reason),
             State::Responded(s) => s.cancel(reason),
             State::Ready(s) => s.cancel(reason),
             State::Confirmed(s) => s.cancel(reason),
@@ -665,9 +689,11 @@ impl Exchange {
                 return;
             }
         };
-        let expected = match reason {
-            CancelReason::Other(0) => CancelReason::User,
-            reason => reason,
+        // What the peer will decode: the reason of the code sent, `User` for code 0.
+        let expected = match reason.code() {
+            0 => CancelReason::User,
+            code @ 1..=8 => reason_of(u8::try_from(code - 1).unwrap_or(0)),
+            code => CancelReason::Other(code),
         };
         assert_eq!(cancelled.reason(), expected);
         assert!(!cancelled.by_peer());
@@ -714,11 +740,7 @@ impl Exchange {
 
     /// The exchange's transaction: the starter's.
     fn transaction(&self) -> [u8; TRANSACTION_ID_LEN] {
-        let starter = self
-            .parties
-            .iter()
-            .find(|p| p.own_commitment.is_some())
-            .expect("a starter");
+        let starter = self.parties.iter().find(|p| p.starts).expect("a starter");
         *starter.txn.expect("the starter's transaction").as_bytes()
     }
 
@@ -778,7 +800,8 @@ impl Exchange {
             } => {
                 use pb::verification::Content;
                 let content = match kind & 3 {
-                    0 => Content::Start(pb::SasStart {
+                    0 if body[0] & 1 == 1 => Content::Start(pb::SasStart {}),
+                    0 => Content::Accept(pb::SasAccept {
                         commitment: body.to_vec(),
                     }),
                     1 => Content::Key(pb::SasKey {
@@ -888,13 +911,14 @@ pub fn run_sas(starter: Side, ops: impl IntoIterator<Item = SasOp>) -> Outcome {
     let (started, start) =
         Sas::start(&mut rng, fixture.session(starter), now).expect("the fixture's session starts");
     assert_eq!(started.transaction_id(), start.transaction_id());
-    let VerificationContent::Start { commitment } = start.content() else {
-        panic!("Sas::start sent {start:?}")
-    };
+    assert!(
+        matches!(start.content(), VerificationContent::Start),
+        "Sas::start sent {start:?}"
+    );
     let mut first = Party::new(fixture.session(starter), State::Started(started));
     first.txn = Some(*start.transaction_id());
     first.started = now.as_unix_seconds();
-    first.own_commitment = Some(*commitment);
+    first.starts = true;
     first.sent.push(start);
     let second = Party::new(fixture.session(other(starter)), State::Waiting);
     let parties = match starter {

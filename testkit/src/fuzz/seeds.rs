@@ -342,12 +342,13 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
         Deliver { to: B },
         Deliver { to: A },
         Deliver { to: B },
+        Deliver { to: A },
         Confirm { who: A },
         Confirm { who: B },
         Deliver { to: B },
         Deliver { to: A },
     ];
-    let to_ready = &honest[..3];
+    let to_ready = &honest[..4];
     let forged_key = {
         let mut body = [0u8; 32];
         body[0] = 9;
@@ -366,8 +367,9 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
             vec![
                 Deliver { to: A },
                 Deliver { to: B },
-                Confirm { who: B },
                 Deliver { to: A },
+                Deliver { to: B },
+                Confirm { who: B },
                 Deliver { to: A },
                 Confirm { who: A },
                 Deliver { to: B },
@@ -414,9 +416,10 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
             A,
             vec![
                 Deliver { to: B },
+                Deliver { to: A },
+                Deliver { to: B },
                 Drop { to: A },
                 forged_key,
-                Deliver { to: B },
                 Confirm { who: A },
                 Confirm { who: B },
                 Deliver { to: B },
@@ -428,14 +431,14 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
             "tampered-commitment",
             A,
             vec![
+                Deliver { to: B },
                 Tamper {
-                    to: B,
+                    to: A,
                     keep: false,
                     cancel_on_error: true,
                     byte: 40,
                     mask: 0x01,
                 },
-                Deliver { to: A },
                 Deliver { to: B },
                 Deliver { to: A },
             ],
@@ -456,7 +459,7 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
                 Foreign { to: B, index: 0 },
                 Foreign { to: B, index: 2 },
                 Confirm { who: B },
-                Foreign { to: B, index: 3 },
+                Foreign { to: B, index: 4 },
                 Deliver { to: A },
             ],
         ),
@@ -512,9 +515,10 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
             vec![
                 Deliver { to: B },
                 Deliver { to: A },
-                Confirm { who: A },
+                Deliver { to: B },
+                Confirm { who: B },
                 Replay {
-                    to: B,
+                    to: A,
                     reflect: false,
                     index: 2,
                 },

@@ -193,9 +193,10 @@ fn honest_exchange(starter: Side, seed: u64, now: Timestamp) -> HonestExchange {
     };
     let (s_session, r_session) = (fixture.session(starter), fixture.session(responder));
     let (started, start) = Sas::start(&mut rng, s_session, now).unwrap();
-    let (responded, key_r) = Sas::respond(&mut rng, r_session, &start, now).unwrap();
-    let (s_ready, key_s) = started.receive_key(&key_r, now).unwrap();
-    let r_ready = responded.receive_key(&key_s, now).unwrap();
+    let (responded, accept) = Sas::respond(&mut rng, r_session, &start, now).unwrap();
+    let (awaiting, key_s) = started.receive_accept(&accept, now).unwrap();
+    let (r_ready, key_r) = responded.receive_key(&key_s, now).unwrap();
+    let s_ready = awaiting.receive_key(&key_r, now).unwrap();
     assert_eq!(s_ready.emoji_indices(), r_ready.emoji_indices());
     let (SasConfirmation::AwaitingMac(r_confirmed), mac_r) = r_ready.confirm(now).unwrap() else {
         panic!("the responder confirmed first")
@@ -207,21 +208,23 @@ fn honest_exchange(starter: Side, seed: u64, now: Timestamp) -> HonestExchange {
     let r_proof = r_confirmed.receive_mac(&mac_s, now).unwrap();
     assert_eq!(s_proof.identity(), r_session.our_identity());
     assert_eq!(r_proof.identity(), s_session.our_identity());
-    for message in [&start, &key_r, &key_s, &mac_s, &mac_r] {
+    for message in [&start, &accept, &key_s, &key_r, &mac_s, &mac_r] {
         assert!(!matches!(message.content(), VerificationContent::Cancel(_)));
     }
-    let names: [&'static str; 5] = match starter {
+    let names: [&'static str; 6] = match starter {
         Side::Alice => [
             "alice-start",
-            "bob-key",
+            "bob-accept",
             "alice-key",
+            "bob-key",
             "alice-mac",
             "bob-mac",
         ],
         Side::Bob => [
             "bob-start",
-            "alice-key-r",
+            "alice-accept-r",
             "bob-key-s",
+            "alice-key-r",
             "bob-mac-s",
             "alice-mac-r",
         ],
@@ -230,7 +233,7 @@ fn honest_exchange(starter: Side, seed: u64, now: Timestamp) -> HonestExchange {
         starter,
         messages: names
             .into_iter()
-            .zip([start, key_r, key_s, mac_s, mac_r])
+            .zip([start, accept, key_s, key_r, mac_s, mac_r])
             .collect(),
         proofs: [s_proof, r_proof],
     }

@@ -59,10 +59,13 @@ pub fn verification_message(data: &[u8]) -> Outcome {
         Sas::respond(&mut rng(), bob, &message, VERIFICATION_NOW),
         message.content(),
     ) {
-        (Ok((responded, reply)), VerificationContent::Start { .. }) => {
+        (Ok((responded, reply)), VerificationContent::Start) => {
             assert_eq!(responded.transaction_id(), message.transaction_id());
             assert_eq!(reply.transaction_id(), message.transaction_id());
-            assert!(matches!(reply.content(), VerificationContent::Key(_)));
+            assert!(matches!(
+                reply.content(),
+                VerificationContent::Accept { .. }
+            ));
             assert_eq!(
                 VerificationMessage::decode(&reply.encode()).as_ref(),
                 Ok(&reply)
@@ -74,7 +77,12 @@ pub fn verification_message(data: &[u8]) -> Outcome {
             assert_eq!(cancelled.message(), None);
             assert_eq!(cancelled.transaction_id(), message.transaction_id());
         }
-        (Err(cancelled), VerificationContent::Key(_) | VerificationContent::Mac(_)) => {
+        (
+            Err(cancelled),
+            VerificationContent::Accept { .. }
+            | VerificationContent::Key(_)
+            | VerificationContent::Mac(_),
+        ) => {
             assert_eq!(cancelled.reason(), CancelReason::UnexpectedMessage);
             assert!(!cancelled.by_peer());
             assert_eq!(cancelled.transaction_id(), message.transaction_id());
