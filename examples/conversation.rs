@@ -209,18 +209,8 @@ fn main() -> Result<(), hushwire::Error> {
     }
 
     println!("== 9. The customer compares the safety number with the business");
-    let on_customer = SafetyNumber::new(
-        customer_session.our_identity(),
-        &customer_id,
-        customer_session.their_identity(),
-        &acme,
-    );
-    let on_business = SafetyNumber::new(
-        business_session.our_identity(),
-        &acme,
-        business_session.their_identity(),
-        &customer_id,
-    );
+    let on_customer = SafetyNumber::for_session(&customer_session, &customer_id, &acme);
+    let on_business = SafetyNumber::for_session(&business_session, &acme, &customer_id);
     println!("   customer's screen: {}", on_customer.grouped());
     println!("   business's screen: {}", on_business.grouped());
     println!(
