@@ -1575,7 +1575,8 @@ class VerifiedIdentity:
 
 # ---- SPEC.md 12.4.2 messages ----------------------------------------------------------
 
-SAS_START = {1: ("commitment", "bytes", "plain")}              # SPEC.md 12.4.2
+SAS_START = {}                                                 # SPEC.md 12.4.2: empty
+SAS_ACCEPT = {1: ("commitment", "bytes", "plain")}
 SAS_KEY = {1: ("public_key", "bytes", "plain")}
 SAS_MAC = {1: ("mac", "bytes", "plain")}
 SAS_CANCEL = {1: ("reason", "uint32", "plain")}
@@ -1583,12 +1584,13 @@ VERIFICATION = {
     1: ("version", "uint32", "plain"),
     2: ("transaction_id", "bytes", "plain"),
     3: ("start", SAS_START, "message", "content"),
-    4: ("key", SAS_KEY, "message", "content"),
-    5: ("mac", SAS_MAC, "message", "content"),
-    6: ("cancel", SAS_CANCEL, "message", "content"),
+    4: ("accept", SAS_ACCEPT, "message", "content"),
+    5: ("key", SAS_KEY, "message", "content"),
+    6: ("mac", SAS_MAC, "message", "content"),
+    7: ("cancel", SAS_CANCEL, "message", "content"),
 }
 MAX_VERIFICATION_LEN = 256                                     # SPEC.md 8.4 / 12.4.2
-VERIFICATION_KINDS = ("start", "key", "mac", "cancel")
+VERIFICATION_KINDS = ("start", "accept", "key", "mac", "cancel")
 
 # SPEC.md 12.4.2 cancel reasons
 CANCEL_USER, CANCEL_MISMATCH, CANCEL_TIMEOUT, CANCEL_UNEXPECTED_MESSAGE = 1, 2, 3, 4
@@ -1600,15 +1602,18 @@ CANCEL_INVALID_MESSAGE, CANCEL_MAC_MISMATCH = 7, 8
 class VerificationMessage:
     """SPEC.md 12.4.2: a decoded Verification: transaction id, kind and its one field."""
     transaction_id: bytes
-    kind: str         # "start" | "key" | "mac" | "cancel"
-    value: object     # commitment, public key, mac (bytes) or reason (int)
+    kind: str         # "start" | "accept" | "key" | "mac" | "cancel"
+    value: object     # None (start), commitment, public key, mac (bytes) or reason (int)
 
-    _FIELD = {"start": "commitment", "key": "public_key", "mac": "mac", "cancel": "reason"}
+    _FIELD = {"start": None, "accept": "commitment", "key": "public_key", "mac": "mac",
+              "cancel": "reason"}
 
     def encode(self) -> bytes:
-        """SPEC.md 12.4.2 / 7.1: canonical encoding."""
+        """SPEC.md 12.4.2 / 7.1: canonical encoding (an empty Start is `1a 00`)."""
+        field_name = self._FIELD[self.kind]
+        body = {} if field_name is None else {field_name: self.value}
         return pb_encode(VERIFICATION, {"version": 1, "transaction_id": self.transaction_id,
-                                        self.kind: {self._FIELD[self.kind]: self.value}})
+                                        self.kind: body})
 
     @classmethod
     def decode(cls, data: bytes) -> "VerificationMessage":
@@ -1622,6 +1627,8 @@ class VerificationMessage:
         kind = kinds[0]
         body = msg[kind]
         if kind == "start":
+            value = None                                               # an empty message
+        elif kind == "accept":
             value = require_len(body["commitment"], 32, "commitment")
         elif kind == "key":
             value = validate_x25519_public(body["public_key"], "public_key")
@@ -1643,9 +1650,10 @@ LABEL_SAS_MAC = b"hushwire/v1/sas/mac"
 SAS_PROTOCOL_VERSION = 1
 
 
-def sas_commitment(txn: bytes, k_s: bytes) -> bytes:
-    """SPEC.md 12.4.3: C = SHA-256(u8(26) || "hushwire/v1/sas/commitment" || txn || K_S)."""
-    return hashlib.sha256(u8(len(LABEL_SAS_COMMITMENT)) + LABEL_SAS_COMMITMENT + txn + k_s).digest()
+def sas_commitment(txn: bytes, k_r: bytes) -> bytes:
+    """SPEC.md 12.4.3: C = SHA-256(u8(26) || "hushwire/v1/sas/commitment" || txn || K_R),
+    the responder's commitment to its ephemeral key."""
+    return hashlib.sha256(u8(len(LABEL_SAS_COMMITMENT)) + LABEL_SAS_COMMITMENT + txn + k_r).digest()
 
 
 def sas_transcript(txn: bytes, ik_s: bytes, ik_r: bytes, k_s: bytes, k_r: bytes) -> bytes:
@@ -1714,8 +1722,9 @@ class SasDerived:
 class SasSide:
     """SPEC.md 12.4.1: one side of a SAS exchange (starter or responder).
 
-    States: starter Started -> Ready -> Confirmed; responder (none) -> Responded -> Ready
-    -> Confirmed; then Done (verified) or Cancelled. A cancel is raised as the error
+    States: starter Started -> AwaitingKey -> Ready -> Confirmed; responder (none) ->
+    Responded -> Ready -> Confirmed; then Done (verified) or Cancelled. The responder
+    commits to its ephemeral key (Accept), the starter checks it (step 5). A cancel is raised as the error
     VerificationCancelled { reason, by_peer } with the Cancel to send (or None) attached.
     """
 
@@ -1784,21 +1793,20 @@ class SasSide:
         return sas_mac(key, self.peer_ik, self.own_ik)
 
     def _finish(self) -> None:
-        """SPEC.md 12.4.1 step 7: verified: a proof for the peer's key, method SAS."""
+        """SPEC.md 12.4.1 step 8: verified: a proof for the peer's key, method SAS."""
         self.state = "Done"
         self.verified = VerifiedIdentity(self.peer_ik, METHOD_SAS, self.confirmed_at)
 
     # -- steps -------------------------------------------------------------------------
 
     def start(self, now: int) -> bytes:
-        """SPEC.md 12.4.1 step 1 (starter): txn = rng(16), e_S = rng(32); send Start {C}."""
+        """SPEC.md 12.4.1 step 1 (starter): txn = rng(16), e_S = rng(32); send Start."""
         assert self.role == "starter" and self.state is None
         self.txn = self._rng(16)
         self.secret = self._rng(32)
         self.k_own = x25519_public(self.secret)
-        self.commitment = sas_commitment(self.txn, self.k_own)
         self.started, self.state = now, "Started"
-        return self._send("start", self.commitment)
+        return self._send("start", None)
 
     def receive(self, data: bytes, now: int) -> Optional[bytes]:
         """SPEC.md 12.4.1: an incoming message (already encoded); returns what to send."""
@@ -1814,30 +1822,34 @@ class SasSide:
             self.state = "Cancelled"
             raise HushwireError("VerificationCancelled", reason=msg.value, by_peer=True,
                                 cancel_message=None)
-        expected = {None: "start", "Started": "key", "Responded": "key",       # 4
-                    "Ready": "mac", "Confirmed": "mac"}[self.state]
+        expected = {None: "start", "Started": "accept", "AwaitingKey": "key",  # 4
+                    "Responded": "key", "Ready": "mac", "Confirmed": "mac"}[self.state]
         if msg.kind != expected or (self.state == "Ready" and self.peer_mac_ok):
             raise self._cancel(CANCEL_UNEXPECTED_MESSAGE)
 
-        if self.state is None:                   # step 2: R on Start
-            self.commitment = msg.value
+        if self.state is None:                   # step 2: R on Start: commit to K_R
             self.secret = self._rng(32)
             self.k_own = x25519_public(self.secret)
+            self.commitment = sas_commitment(self.txn, self.k_own)
             self.state = "Responded"
+            return self._send("accept", self.commitment)
+        if self.state == "Started":              # step 3: S on Accept: keep C, send K_S
+            self.commitment = msg.value
+            self.state = "AwaitingKey"
             return self._send("key", self.k_own)
-        if self.state == "Started":              # step 3: S on R's Key
+        if self.state == "Responded":            # step 4: R on S's Key: SAS, send K_R
             self.k_peer = msg.value
-            self._derive(self.k_own, self.k_peer)
+            self._derive(self.k_peer, self.k_own)
             self.state = "Ready"
             return self._send("key", self.k_own)
-        if self.state == "Responded":            # step 4: R on S's Key
+        if self.state == "AwaitingKey":          # step 5: S on R's Key: check C, then SAS
             self.k_peer = msg.value
             if not hmac.compare_digest(sas_commitment(self.txn, self.k_peer), self.commitment):
                 raise self._cancel(CANCEL_COMMITMENT_MISMATCH)
-            self._derive(self.k_peer, self.k_own)
+            self._derive(self.k_own, self.k_peer)
             self.state = "Ready"
             return None
-        # step 7: the peer's Mac (Ready: held until our person confirms; Confirmed: final)
+        # step 8: the peer's Mac (Ready: held until our person confirms; Confirmed: final)
         if not hmac.compare_digest(msg.value, self._expected_peer_mac()):
             raise self._cancel(CANCEL_MAC_MISMATCH)
         if self.state == "Ready":
@@ -1847,7 +1859,7 @@ class SasSide:
         return None
 
     def confirm(self, now: int) -> bytes:
-        """SPEC.md 12.4.1 steps 5-6: the person says the SAS match: send Mac {MAC}."""
+        """SPEC.md 12.4.1 steps 6-7: the person says the SAS match: send Mac {MAC}."""
         assert self.state == "Ready", self.state
         self._check_timeout(now)
         self.confirmed_at = now
@@ -1858,7 +1870,7 @@ class SasSide:
         return mac
 
     def reject(self) -> None:
-        """SPEC.md 12.4.1 step 5: the person says the SAS differ: cancel Mismatch."""
+        """SPEC.md 12.4.1 step 6: the person says the SAS differ: cancel Mismatch."""
         assert self.state == "Ready", self.state
         raise self._cancel(CANCEL_MISMATCH)
 
@@ -1960,6 +1972,16 @@ def observe_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes, no
     was_verified = record.was_verified
     stored = TrustRecord(seen, now, ("changed", record.identity_key, was_verified))
     return "changed", stored, IdentityChange(peer, record.identity_key, seen, was_verified, now)
+
+
+def pending_change(peer: bytes, record: TrustRecord) -> Optional[IdentityChange]:
+    """SPEC.md 12.6: a changed record's pending change, the decision's event rebuilt from the
+    record (previous, the key on record, previous_was_verified; seen_at is first_seen, which
+    the decision set to the `now` of the change); None for the other levels."""
+    if record.level[0] != "changed":
+        return None
+    return IdentityChange(peer, record.level[1], record.identity_key, record.level[2],
+                          record.first_seen)
 
 
 def check_send(record: TrustRecord) -> None:
@@ -2290,8 +2312,8 @@ def load_record(data: Optional[str]) -> Optional[TrustRecord]:
     return None if data is None else TrustRecord.from_bytes(unhex(data))
 
 
-SAS_DEVIATIONS = ("substituted_starter_key", "foreign_transaction", "replayed_start",
-                  "peer_cancel", "mac_before_key", "timeout", "mismatch",
+SAS_DEVIATIONS = ("foreign_transaction", "replayed_start", "peer_cancel", "timeout",
+                  "substituted_responder_key", "mac_before_key", "mismatch",
                   "tampered_starter_mac", "reflected_responder_mac", "early_macs")
 
 
@@ -2337,42 +2359,42 @@ def run_sas_exchange(inp: dict) -> dict:
     S = SasSide("starter", ik_s, ik_r, starter_random)
     R = SasSide("responder", ik_r, ik_s, responder_random)
     t0 = VERIFICATION_TIME
+    # the deviations of test-vectors/README.md, each where 12.4.1's order puts it
     try:
         start = _sas_step(S, S.start, t0)                                    # step 1
-        r_key = _sas_step(R, R.receive, start, t0)                           # step 2
-        r_cancel = None
-        if dev == "peer_cancel":   # R's person cancels after R sent its Key
-            r_cancel = R.cancel_by_user()
-        if dev == "replayed_start":
-            _sas_step(S, S.receive, start, t0)
-        if dev == "foreign_transaction":
+        accept = _sas_step(R, R.receive, start, t0)                          # step 2
+        if dev == "foreign_transaction":   # R's Accept under another transaction id
             txn = bytearray(S.txn)
-            txn[0] ^= 0xFF
-            _sas_step(S, S.receive, _altered(r_key, txn=bytes(txn)), t0)
-        s_key = _sas_step(S, S.receive, r_key, t0)                           # step 3
-        if dev == "peer_cancel":
+            txn[0] ^= 0x01
+            _sas_step(S, S.receive, _altered(accept, txn=bytes(txn)), t0)
+        if dev == "replayed_start":        # S receives its own Start instead of the Accept
+            _sas_step(S, S.receive, start, t0)
+        if dev == "peer_cancel":           # R's person cancels after R sent its Accept
+            r_cancel = R.cancel_by_user()
             _sas_step(S, S.receive, r_cancel, t0)
-        if dev == "mac_before_key":
-            s_mac = _sas_step(S, S.confirm, t0)
-            _sas_step(R, R.receive, s_mac, t0)
-        if dev == "substituted_starter_key":
-            mitm_key = x25519_public(generator_seed(72))
-            assert mitm_key != S.k_own
-            _sas_step(R, R.receive, _altered(s_key, value=mitm_key), t0)
-        if dev == "timeout":
+        s_key = _sas_step(S, S.receive, accept, t0)                          # step 3
+        if dev == "timeout":               # S's Key reaches R 601 s after R's first step
             _sas_step(R, R.receive, s_key, t0 + SAS_TIMEOUT_SECONDS + 1)
-        _sas_step(R, R.receive, s_key, t0)                                   # step 4
-        if S.derived.sas != R.derived.sas:                                   # step 5
-            raise AssertionError("12.4.1 step 5: the two sides' SAS differ")
+        r_key = _sas_step(R, R.receive, s_key, t0)                           # step 4
+        if dev == "substituted_responder_key":   # a man in the middle replaces K_R
+            mitm_key = x25519_public(generator_seed(72))
+            assert mitm_key != R.k_own
+            _sas_step(S, S.receive, _altered(r_key, value=mitm_key), t0)
+        if dev == "mac_before_key":        # R's person confirms at once; its Mac overtakes
+            r_mac = _sas_step(R, R.confirm, t0)
+            _sas_step(S, S.receive, r_mac, t0)
+        _sas_step(S, S.receive, r_key, t0)                                   # step 5
+        if S.derived.sas != R.derived.sas:                                   # step 6
+            raise AssertionError("12.4.1 step 6: the two sides' SAS differ")
         if dev == "mismatch":
             _sas_step(R, R.reject)
         if dev == "early_macs":    # R confirms first; its Mac reaches S before S confirms
-            r_mac = _sas_step(R, R.confirm, t0)
-            _sas_step(S, S.receive, r_mac, t0)
+            r_mac = _sas_step(R, R.confirm, t0)                              # step 7
+            _sas_step(S, S.receive, r_mac, t0)                               # step 8, held
             assert S.verified is None
             s_mac = _sas_step(S, S.confirm, t0)                              # verifies at once
             _sas_step(R, R.receive, s_mac, t0)
-        else:                      # both confirm (step 6), then the Macs cross (step 7)
+        else:                      # both confirm (step 7), then the Macs cross (step 8)
             s_mac = _sas_step(S, S.confirm, t0)
             r_mac = _sas_step(R, R.confirm, t0)
             if dev == "tampered_starter_mac":
@@ -2393,17 +2415,20 @@ def run_sas_exchange(inp: dict) -> dict:
                               "reason": d["reason"], "side": ended.side}}
     if dev not in (None, "early_macs"):
         raise AssertionError(f"deviation {dev}: the exchange did not end")
-    # step 7: both sides verified each other's key, method SAS
+    # step 8: both sides verified each other's key, method SAS
     if S.verified != VerifiedIdentity(ik_r, METHOD_SAS, t0) or \
             R.verified != VerifiedIdentity(ik_s, METHOD_SAS, t0):
-        raise AssertionError("12.4.1 step 7: a side did not verify its peer")
+        raise AssertionError("12.4.1 step 8: a side did not verify its peer")
     for field_name in ("transcript", "shared", "sas", "mac_key_starter", "mac_key_responder"):
         if getattr(S.derived, field_name) != getattr(R.derived, field_name):
             raise AssertionError(f"12.4.3-12.4.5: the sides disagree on {field_name}")
+    if S.commitment != R.commitment:
+        raise AssertionError("12.4.1 step 3: the starter kept another commitment")
     d = S.derived
     indices = sas_emoji_indices(d.sas)
     return {
-        "commitment": h(S.commitment),
+        "accept_message": h(accept),
+        "commitment": h(R.commitment),
         "decimals": sas_decimals(d.sas),
         "emoji": [SAS_EMOJI_NAMES[i] for i in indices],
         "emoji_indices": indices,
@@ -2457,8 +2482,11 @@ def run_verification(inp: dict) -> dict:
     if op == "verification_message":  # 12.4.2
         m = VerificationMessage.decode(unhex(arg))
         field_name = VerificationMessage._FIELD[m.kind]
-        return {"transaction_id": h(m.transaction_id),
-                m.kind: {field_name: m.value if m.kind == "cancel" else h(m.value)}}
+        if field_name is None:         # start: {}
+            content = {}
+        else:
+            content = {field_name: m.value if m.kind == "cancel" else h(m.value)}
+        return {"transaction_id": h(m.transaction_id), m.kind: content}
     if op == "trust_record":   # 12.6 loading
         return trust_record_json(TrustRecord.from_bytes(unhex(arg)))
     if op == "observe":        # 12.6: the decision, then HoldUntilAcknowledged
@@ -2466,6 +2494,8 @@ def run_verification(inp: dict) -> dict:
         record = load_record(arg["record"])
         seen = validate_identity_key(unhex(arg["seen"]), "identity_key").encoded
         observation, store, change = observe_identity(unhex(arg["peer"]), record, seen, arg["now"])
+        if change is not None and pending_change(change.peer, store) != change:
+            raise AssertionError("12.6: the stored record's pending change is not the event")
         try:
             check_send(store if store is not None else record)
             send = "allowed"
