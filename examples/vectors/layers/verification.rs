@@ -315,7 +315,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         ),
         (
             "message: a Key and a Mac (both oneof members)",
-            json!({ "verification_message": h([raw_message(1, &txn, key_content(&valid_key)), vec![0x2a, 0x22, 0x0a, 0x20], vec![9; 32]].concat()) }),
+            json!({ "verification_message": h([raw_message(1, &txn, key_content(&valid_key)), vec![0x32, 0x22, 0x0a, 0x20], vec![9; 32]].concat()) }),
         ),
         (
             "message: truncated inside the key",
