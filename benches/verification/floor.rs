@@ -5,8 +5,8 @@
 //! - 16 random bytes (the transaction id) and 2 X25519 key generations (32 random bytes and
 //!   X25519(k, 9)), one per side;
 //! - 2 X25519(k, u), one per side;
-//! - 2 SHA-256 of the 75-byte commitment input `0x1a || label || txn || K_S`: the starter
-//!   computes it, the responder computes it again to check it (constant-time comparison);
+//! - 2 SHA-256 of the 75-byte commitment input `0x1a || label || txn || K_R`: the responder
+//!   computes it, the starter computes it again to check it (constant-time comparison);
 //! - per side, HKDF-SHA256 (zero salt, the shared secret) to 6 bytes with a 169-byte info
 //!   (`"hushwire/v1/sas/bytes" || T`) and to 64 bytes with a 172-byte info
 //!   (`"hushwire/v1/sas/mac-keys" || T`), T the 148-byte transcript;
@@ -125,13 +125,13 @@ impl X25519 for AwsOnce {
     }
 }
 
-/// `SHA-256(0x1a || "hushwire/v1/sas/commitment" || txn || K_S)`.
-pub(crate) fn commitment(txn: &[u8; 16], k_s: &Key) -> Key {
+/// `SHA-256(0x1a || "hushwire/v1/sas/commitment" || txn || K_R)`.
+pub(crate) fn commitment(txn: &[u8; 16], k_r: &Key) -> Key {
     let mut h = Sha256::new();
     h.update([LABEL_COMMITMENT.len() as u8]);
     h.update(LABEL_COMMITMENT);
     h.update(txn);
-    h.update(k_s);
+    h.update(k_r);
     h.finalize().into()
 }
 
@@ -187,19 +187,19 @@ pub(crate) fn exchange<X: X25519>(
     ik_s: &Key,
     ik_r: &Key,
 ) -> ([u8; 6], [u8; 6]) {
-    // Starter: transaction id, ephemeral key, commitment.
+    // Starter (Start): transaction id, ephemeral key.
     let mut txn = [0u8; 16];
     rng.fill_bytes(&mut txn);
     let (e_s, k_s) = X::keygen(rng);
-    let c = commitment(&txn, &k_s);
-    // Responder: ephemeral key.
+    // Responder (Accept): ephemeral key, commitment to it.
     let (e_r, k_r) = X::keygen(rng);
-    // Starter, on K_R: DH, SAS, MAC keys.
+    let c = commitment(&txn, &k_r);
+    // Responder, on K_S: DH, SAS, MAC keys.
     let keys = [ik_s, ik_r, &k_s, &k_r];
-    let (sas_s, mk_s) = derive(&X::dh(&e_s, &k_r), &txn, keys);
-    // Responder, on K_S: the commitment, DH, SAS, MAC keys.
-    assert!(bool::from(commitment(&txn, &k_s).ct_eq(&c)));
     let (sas_r, mk_r) = derive(&X::dh(&e_r, &k_s), &txn, keys);
+    // Starter, on K_R: the commitment, DH, SAS, MAC keys.
+    assert!(bool::from(commitment(&txn, &k_r).ct_eq(&c)));
+    let (sas_s, mk_s) = derive(&X::dh(&e_s, &k_r), &txn, keys);
     // Each side's MAC, then each checks the other's.
     let mac_s = mac(&mk_s[..32], ik_s, ik_r);
     let mac_r = mac(&mk_r[32..], ik_r, ik_s);

@@ -24,6 +24,17 @@ const ROUNDS: usize = 31;
 /// The least time one side's round takes.
 const ROUND: Duration = Duration::from_millis(10);
 
+// The pairs' labels, in report order.
+pub(crate) const SN_NEW: &str = "`SafetyNumber::new` ÷ floor";
+pub(crate) const SN_SIGNAL: &str = "`displayable` (Signal's inputs) ÷ floor";
+pub(crate) const SCANNED: &str = "`verify_scanned` ÷ floor";
+pub(crate) const SAS_RUST_FLOOR: &str = "SAS exchange, rust-crypto ÷ floor";
+pub(crate) const SAS_AWS_FLOOR: &str = "SAS exchange, aws-lc-rs ÷ floor";
+pub(crate) const SAS_AWS_ONCE: &str = "SAS exchange, aws-lc-rs ÷ floor importing each secret once";
+pub(crate) const SAS_RUST_PEER: &str = "SAS exchange, rust-crypto ÷ vodozemac (+ commitment)";
+pub(crate) const SAS_AWS_PEER: &str = "SAS exchange, aws-lc-rs ÷ vodozemac (+ commitment)";
+pub(crate) const FLOOR_RUST_PEER: &str = "SAS floor, rust-crypto ÷ vodozemac (+ commitment)";
+
 /// One pair's figures in one pass: the median of the per-round ratios, and the ratio of the
 /// two fastest rounds.
 #[derive(Clone, Copy)]
@@ -97,7 +108,7 @@ pub(crate) fn pass() {
     let p = people();
     let (ka, kb) = (fingerprint_key(&p.alice), fingerprint_key(&p.bob));
     race(
-        "`SafetyNumber::new` ÷ floor",
+        SN_NEW,
         || {
             black_box(SafetyNumber::new(
                 black_box(&p.alice),
@@ -113,7 +124,7 @@ pub(crate) fn pass() {
     );
     let (sa, sb) = (signal_key(SIGNAL_ALICE_KEY), signal_key(SIGNAL_BOB_KEY));
     race(
-        "`displayable` (Signal's inputs) ÷ floor",
+        SN_SIGNAL,
         || {
             black_box(displayable(
                 hushwire::SAFETY_NUMBER_ITERATIONS,
@@ -134,7 +145,7 @@ pub(crate) fn pass() {
     let local: [u8; 32] = ours[6..38].try_into().unwrap();
     let remote: [u8; 32] = ours[42..74].try_into().unwrap();
     race(
-        "`verify_scanned` ÷ floor",
+        SCANNED,
         || {
             black_box(on_alice.verify_scanned(black_box(&shown), NOW).unwrap());
         },
@@ -153,7 +164,7 @@ pub(crate) fn pass() {
     let (ik_s, ik_r) = identities(&rust_pair.alice);
     let mut r3 = rng(133);
     race(
-        "SAS exchange, rust-crypto ÷ floor",
+        SAS_RUST_FLOOR,
         || {
             black_box(sas::exchange(&mut r1, &rust_pair.alice, &rust_pair.bob));
         },
@@ -162,7 +173,7 @@ pub(crate) fn pass() {
         },
     );
     race(
-        "SAS exchange, aws-lc-rs ÷ floor",
+        SAS_AWS_FLOOR,
         || {
             black_box(sas::exchange(&mut r2, &aws_pair.alice, &aws_pair.bob));
         },
@@ -171,7 +182,7 @@ pub(crate) fn pass() {
         },
     );
     race(
-        "SAS exchange, aws-lc-rs ÷ floor importing each secret once",
+        SAS_AWS_ONCE,
         || {
             black_box(sas::exchange(&mut r2, &aws_pair.alice, &aws_pair.bob));
         },
@@ -180,7 +191,7 @@ pub(crate) fn pass() {
         },
     );
     race(
-        "SAS exchange, rust-crypto ÷ vodozemac (+ commitment)",
+        SAS_RUST_PEER,
         || {
             black_box(sas::exchange(&mut r1, &rust_pair.alice, &rust_pair.bob));
         },
@@ -189,7 +200,7 @@ pub(crate) fn pass() {
         },
     );
     race(
-        "SAS exchange, aws-lc-rs ÷ vodozemac (+ commitment)",
+        SAS_AWS_PEER,
         || {
             black_box(sas::exchange(&mut r2, &aws_pair.alice, &aws_pair.bob));
         },
@@ -198,7 +209,7 @@ pub(crate) fn pass() {
         },
     );
     race(
-        "SAS floor, rust-crypto ÷ vodozemac (+ commitment)",
+        FLOOR_RUST_PEER,
         || {
             black_box(floor::exchange::<Dalek>(&mut r3, &ik_s, &ik_r));
         },
@@ -206,4 +217,14 @@ pub(crate) fn pass() {
             black_box(peer::exchange(black_box(&strings), true));
         },
     );
+}
+
+/// The median over the passes of a pair's per-pass figure.
+pub(crate) fn median(label: &str) -> Option<f64> {
+    let all = RESULTS.lock().unwrap();
+    let (_, ratios) = all.iter().find(|(l, _)| *l == label)?;
+    let mut medians: Vec<f64> = ratios.iter().map(|r| r.median).collect();
+    medians.sort_by(f64::total_cmp);
+    let n = medians.len();
+    (n > 0).then(|| (medians[(n - 1) / 2] + medians[n / 2]) / 2.0)
 }

@@ -6,8 +6,9 @@
 //! - **Commitment.** vodozemac has none: in Matrix the accepting side's client commits to its
 //!   key (SHA-256 over the key and the canonical JSON of the start event) outside vodozemac.
 //!   The like-for-like row (`vodozemac`) adds hushwire's commitment with the `sha2` crate over
-//!   the same 75 bytes (computed by the starter, checked by the responder); the row
-//!   `vodozemac_no_commitment` is vodozemac alone.
+//!   the same 75 bytes (computed by the responder, Bob, checked by the starter, Alice, as
+//!   hushwire's and Matrix's order has it); the row `vodozemac_no_commitment` is vodozemac
+//!   alone.
 //! - **MACs.** Each vodozemac MAC derives its own key: `calculate_mac` and `verify_mac` are
 //!   each an HKDF-SHA256 to 32 bytes and an HMAC-SHA256. So per side: 1 HKDF for the SAS bytes,
 //!   and 2 HKDF and 2 HMAC for the MACs (hushwire: 1 HKDF to 6 bytes, 1 to 64 bytes, and 2
@@ -43,31 +44,31 @@ fn commitment(txn: &[u8; 16], key: &[u8; 32]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// One exchange; with `commit`, the starter's commitment computed and checked. Returns each
-/// side's 7 emoji indices and 3 numbers.
+/// One exchange in hushwire's (and Matrix's) order; with `commit`, the responder's
+/// commitment computed and checked. Returns the 7 emoji indices and 3 numbers shown.
 pub(crate) fn exchange(s: &MatrixStrings, commit: bool) -> ([u8; 7], (u16, u16, u16)) {
     const TXN: [u8; 16] = *b"YbJ6uMNcPaS4QmWq";
-    // Alice starts: her ephemeral key (and the commitment to it).
+    // Alice starts: her ephemeral key.
     let alice = Sas::new();
     let alice_key = alice.public_key().to_base64();
-    let committed = commit.then(|| commitment(&TXN, alice.public_key().as_bytes()));
-    // Bob answers with his key.
+    // Bob accepts: his ephemeral key (and the commitment to it).
     let bob = Sas::new();
     let bob_key = bob.public_key().to_base64();
-    // Alice, on Bob's key: DH, the SAS.
-    let alice_sas = alice
-        .diffie_hellman(Curve25519PublicKey::from_base64(&bob_key).unwrap())
+    let committed = commit.then(|| commitment(&TXN, bob.public_key().as_bytes()));
+    // Bob, on Alice's key: DH, the SAS.
+    let bob_sas = bob
+        .diffie_hellman(Curve25519PublicKey::from_base64(&alice_key).unwrap())
         .unwrap();
-    let alice_bytes = alice_sas.bytes(&s.sas_info(&alice_key, &bob_key));
-    let alice_shown = (alice_bytes.emoji_indices(), alice_bytes.decimals());
-    // Bob, on Alice's key: the commitment, DH, the SAS.
-    let received = Curve25519PublicKey::from_base64(&alice_key).unwrap();
+    let bob_bytes = bob_sas.bytes(&s.sas_info(&alice_key, &bob_key));
+    let bob_shown = (bob_bytes.emoji_indices(), bob_bytes.decimals());
+    // Alice, on Bob's key: the commitment, DH, the SAS.
+    let received = Curve25519PublicKey::from_base64(&bob_key).unwrap();
     if let Some(c) = committed {
         assert!(bool::from(commitment(&TXN, received.as_bytes()).ct_eq(&c)));
     }
-    let bob_sas = bob.diffie_hellman(received).unwrap();
-    let bob_bytes = bob_sas.bytes(&s.sas_info(&alice_key, &bob_key));
-    let bob_shown = (bob_bytes.emoji_indices(), bob_bytes.decimals());
+    let alice_sas = alice.diffie_hellman(received).unwrap();
+    let alice_bytes = alice_sas.bytes(&s.sas_info(&alice_key, &bob_key));
+    let alice_shown = (alice_bytes.emoji_indices(), alice_bytes.decimals());
     assert_eq!(black_box(alice_shown), black_box(bob_shown));
     // Both confirm: each MACs its own device key and sends it.
     let alice_mac = alice_sas

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
-use crate::fixtures::{AWS, COLUMNS, RUST};
+use crate::fixtures::{AWS, RUST};
+use crate::paired;
 
 /// Where criterion writes its results (the rule criterion applies).
 fn criterion_dir() -> PathBuf {
@@ -246,11 +247,12 @@ fn safety_numbers(out: &mut String, run: &Run) {
          crate doing exactly the 2 × 5200 SHA-512 of SPEC.md 12.2 over the same inputs (the \
          first over `0x0000 || key || id || key`, 80 bytes; then `digest || key`, 97 bytes); \
          the floor of verify_scanned checks the 10 framing bytes of a 74-byte payload and \
-         compares its 64 digest bytes with ours in constant time, with no protobuf parsing.\n"
+         compares its 64 digest bytes with ours in constant time, with no protobuf parsing. \
+         The paired column is the ratio timed in alternating rounds (section Paired ratios).\n"
     );
     let _ = writeln!(
         out,
-        "| operation | hushwire | floor | ÷ floor |\n|---|---:|---:|---:|"
+        "| operation | hushwire | floor | ÷ floor | paired ÷ floor |\n|---|---:|---:|---:|---:|"
     );
     let rows: [(&str, &str, Option<&str>); 8] = [
         (
@@ -296,12 +298,19 @@ fn safety_numbers(out: &mut String, run: &Run) {
     ];
     for (label, id, floor) in rows {
         let (h, f) = (run.get(id), floor.and_then(|f| run.get(f)));
+        let paired = match id {
+            "safety_number_new/hushwire" => paired::median(paired::SN_NEW),
+            "safety_number_signal/hushwire" => paired::median(paired::SN_SIGNAL),
+            "verify_scanned/hushwire" => paired::median(paired::SCANNED),
+            _ => None,
+        };
         let _ = writeln!(
             out,
-            "| {label} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} |",
             time(h),
             time(f),
-            ratio(div(h, f))
+            ratio(div(h, f)),
+            ratio(paired)
         );
     }
 }
@@ -313,62 +322,77 @@ fn sas(out: &mut String, run: &Run) {
         out,
         "\n## SAS exchange\n\n\
          One whole exchange between the two sessions of an established pair: Sas::start, \
-         Sas::respond, receive_key on both sides, the SAS shown on both (emoji indices and \
-         numbers), confirm on both, receive_mac on both, and every one of the five \
+         Sas::respond, receive_accept, receive_key on both sides, the SAS shown on both (emoji \
+         indices and numbers), confirm on both, receive_mac on both, and every one of the six \
          VerificationMessages encoded and strictly decoded. The floor is the primitives of both \
          sides with the raw crates: 16 random bytes, 2 X25519 key generations, 2 X25519, 2 \
-         SHA-256 (the commitment, computed and checked), per side HKDF-SHA256 to 6 and to 64 \
+         SHA-256 (the responder's commitment, computed and checked), per side HKDF-SHA256 to 6 and to 64 \
          bytes and 2 HMAC-SHA256. vodozemac is `vodozemac::sas` doing the same exchange for two \
          parties, plus hushwire's commitment with `sha2` (it has none); the row without it is \
          vodozemac alone (see benches/README.md for what else differs). ÷ floor is against the \
-         floor of the same provider; ÷ vodozemac against the like-for-like vodozemac row.\n"
+         floor of the same provider; ÷ vodozemac against the like-for-like vodozemac row; \
+         the paired columns are the same ratios timed in alternating rounds (section Paired \
+         ratios), which the load of the other core does not skew.\n"
     );
     let _ = writeln!(
         out,
-        "| exchange | median | ÷ floor | ÷ vodozemac |\n|---|---:|---:|---:|"
+        "| exchange | median | ÷ floor | paired ÷ floor | ÷ vodozemac | paired ÷ vodozemac |\n\
+         |---|---:|---:|---:|---:|---:|"
     );
-    for col in COLUMNS {
+    for (col, to_floor, to_peer) in [
+        (RUST, paired::SAS_RUST_FLOOR, paired::SAS_RUST_PEER),
+        (AWS, paired::SAS_AWS_FLOOR, paired::SAS_AWS_PEER),
+    ] {
         let (h, f) = (g(col.hushwire), g(col.floor));
         let _ = writeln!(
             out,
-            "| hushwire, {} | {} | {} | {} |",
+            "| hushwire, {} | {} | {} | {} | {} | {} |",
             col.provider.name(),
             time(h),
             ratio(div(h, f)),
-            ratio(div(h, peer))
+            ratio(paired::median(to_floor)),
+            ratio(div(h, peer)),
+            ratio(paired::median(to_peer)),
         );
+        let floor_to_peer = if col.floor == RUST.floor {
+            paired::median(paired::FLOOR_RUST_PEER)
+        } else {
+            None
+        };
         let _ = writeln!(
             out,
-            "| floor, {} X25519 | {} | — | {} |",
+            "| floor, {} X25519 | {} | — | — | {} | {} |",
             col.provider.name(),
             time(f),
-            ratio(div(f, peer))
+            ratio(div(f, peer)),
+            ratio(floor_to_peer),
         );
     }
     let once = g("floor_aws_import_once");
     let _ = writeln!(
         out,
-        "| floor, aws-lc-rs X25519, each secret imported once | {} | — | {} |",
+        "| floor, aws-lc-rs X25519, each secret imported once | {} | — | — | {} | — |",
         time(once),
         ratio(div(once, peer))
     );
     let _ = writeln!(
         out,
-        "| vodozemac + SHA-256 commitment (like-for-like) | {} | — | 1.00 |",
+        "| vodozemac + SHA-256 commitment (like-for-like) | {} | — | — | 1.00 | — |",
         time(peer)
     );
     let alone = g("vodozemac_no_commitment");
     let _ = writeln!(
         out,
-        "| vodozemac alone (no commitment) | {} | — | {} |",
+        "| vodozemac alone (no commitment) | {} | — | — | {} | — |",
         time(alone),
         ratio(div(alone, peer))
     );
     let _ = writeln!(
         out,
-        "\nhushwire on aws-lc-rs ÷ the one-import floor: {}. hushwire on rust-crypto ÷ \
-         vodozemac alone: {}; on aws-lc-rs: {}.",
+        "\nhushwire on aws-lc-rs ÷ the one-import floor: {} (paired: {}). hushwire on \
+         rust-crypto ÷ vodozemac alone: {}; on aws-lc-rs: {}.",
         ratio(div(g(AWS.hushwire), once)),
+        ratio(paired::median(paired::SAS_AWS_ONCE)),
         ratio(div(g(RUST.hushwire), alone)),
         ratio(div(g(AWS.hushwire), alone)),
     );
@@ -495,8 +519,8 @@ fn primitives(out: &mut String, run: &Run) {
     }
 }
 
-fn paired(out: &mut String) {
-    let results = crate::paired::RESULTS.lock().unwrap();
+fn paired_table(out: &mut String) {
+    let results = paired::RESULTS.lock().unwrap();
     if results.is_empty() {
         return;
     }
@@ -662,7 +686,7 @@ pub(crate) fn print(run: &Run) {
     safety_numbers(&mut out, run);
     sas(&mut out, run);
     primitives(&mut out, run);
-    paired(&mut out);
+    paired_table(&mut out);
     spread(&mut out, run);
     load(&mut out, run);
     println!("\n{out}");

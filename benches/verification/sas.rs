@@ -1,6 +1,6 @@
 //! hushwire's whole SAS exchange (SPEC.md 12.4) between the two sessions of an established
 //! pair, on each crypto provider: every step of both sides, and the encoding and strict
-//! decoding of each of the five messages on its way. The messages are not put through the
+//! decoding of each of the six messages on its way. The messages are not put through the
 //! sessions (each would be one session encrypt and decrypt, measured by the pairwise bench).
 
 use std::hint::black_box;
