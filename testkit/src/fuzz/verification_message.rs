@@ -17,7 +17,7 @@ use super::verification_fixture::VERIFICATION_NOW;
 /// decodes again to the same message; a key re-validates, a cancel's code is not 0. The
 /// decoded message then reaches a responder that waits for a Start (`Sas::respond` on Bob's
 /// fixture session), which must answer as SPEC.md 12.4.1 orders its checks: a Start is
-/// answered with a Key of the same transaction, a Cancel ends the exchange by the peer with
+/// answered with an Accept of the same transaction, a Cancel ends the exchange by the peer with
 /// its reason, and anything else is cancelled by us as `UnexpectedMessage`, with a cancel
 /// message that decodes.
 pub fn verification_message(data: &[u8]) -> Outcome {
