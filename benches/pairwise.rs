@@ -7,6 +7,8 @@
 mod fixtures;
 #[path = "pairwise/floor.rs"]
 mod floor;
+#[path = "common/machine_load.rs"]
+mod machine_load;
 #[path = "pairwise/olm.rs"]
 mod olm;
 #[path = "pairwise/ops.rs"]

@@ -7,6 +7,8 @@
 mod fixtures;
 #[path = "verification/floor.rs"]
 mod floor;
+#[path = "common/machine_load.rs"]
+mod machine_load;
 #[path = "verification/paired.rs"]
 mod paired;
 #[path = "verification/peer.rs"]

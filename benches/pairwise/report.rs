@@ -3,6 +3,7 @@
 //! `<criterion dir>/pairwise-report.md`). Only estimates written by this run are used, except
 //! the earlier reports named in `PAIRWISE_BASELINES`, which are read as committed.
 
+pub(crate) use crate::machine_load::CpuTimes;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -452,48 +453,6 @@ pub(crate) fn compare_reports(now: &str, then: &str) -> String {
     )
 }
 
-/// CPU time of the whole machine and of this process, from /proc (Linux), to tell how much
-/// else ran during the benchmarks.
-#[derive(Clone, Copy)]
-pub(crate) struct CpuTimes {
-    /// user + nice + system + irq + softirq, all CPUs, in clock ticks.
-    busy: u64,
-    idle: u64,
-    steal: u64,
-    /// This process's user + system time, in clock ticks.
-    own: u64,
-    at: std::time::Instant,
-}
-
-impl CpuTimes {
-    pub(crate) fn now() -> Option<Self> {
-        let stat = std::fs::read_to_string("/proc/stat").ok()?;
-        let cpu: Vec<u64> = stat
-            .lines()
-            .next()?
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-        let after = own_stat.rsplit_once(')')?.1;
-        let fields: Vec<u64> = after
-            .split_whitespace()
-            .skip(11)
-            .take(2)
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        Some(Self {
-            busy: cpu.first()? + cpu.get(1)? + cpu.get(2)? + cpu.get(5)? + cpu.get(6)?,
-            idle: cpu.get(3)? + cpu.get(4)?,
-            steal: *cpu.get(7)?,
-            own: fields.first()? + fields.get(1)?,
-            at: std::time::Instant::now(),
-        })
-    }
-}
-
 /// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
 fn ticks_per_second() -> f64 {
     std::process::Command::new("getconf")
@@ -506,26 +465,21 @@ fn ticks_per_second() -> f64 {
 }
 
 fn load(out: &mut String, start: Option<CpuTimes>) {
-    let (Some(a), Some(b)) = (start, CpuTimes::now()) else {
+    let Some(load) = start.and_then(|a| a.since(ticks_per_second())) else {
         return;
     };
-    let hz = ticks_per_second();
-    let secs = |t: u64| t as f64 / hz;
-    let wall = b.at.duration_since(a.at).as_secs_f64();
-    let busy = secs(b.busy - a.busy);
-    let own = secs(b.own - a.own);
     let _ = writeln!(
         out,
-        "\n## Machine load during the run\n\n{wall:.0} s of wall time on {} CPUs: this process \
-         used {own:.0} CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the \
+        "\n## Machine load during the run\n\n{:.0} s of wall time on {} CPUs: this process \
+         used {:.0} CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the \
          hypervisor {:.0}). Load average at the end: {}.",
+        load.wall,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        (busy - own).max(0.0),
-        secs(b.idle - a.idle),
-        secs(b.steal - a.steal),
-        std::fs::read_to_string("/proc/loadavg")
-            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default()
+        load.own,
+        load.others,
+        load.idle,
+        load.steal,
+        load.loadavg,
     );
 }
 

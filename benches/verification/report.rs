@@ -2,6 +2,7 @@
 //! run wrote), printed as Markdown tables with each row's ratio to its floor and to the peer,
 //! and written to `<criterion dir>/verification-report.md`.
 
+use crate::machine_load::CpuTimes;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
@@ -616,64 +617,25 @@ fn spread(out: &mut String, run: &Run) {
     );
 }
 
-/// CPU time of the whole machine and of this process, from /proc (Linux).
-#[derive(Clone, Copy)]
-struct CpuTimes {
-    busy: u64,
-    idle: u64,
-    steal: u64,
-    own: u64,
-}
-
-impl CpuTimes {
-    fn now() -> Option<Self> {
-        let stat = std::fs::read_to_string("/proc/stat").ok()?;
-        let cpu: Vec<u64> = stat
-            .lines()
-            .next()?
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        let own_stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let after = own_stat.rsplit_once(')')?.1;
-        let fields: Vec<u64> = after
-            .split_whitespace()
-            .skip(11)
-            .take(2)
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        Some(Self {
-            busy: cpu.first()? + cpu.get(1)? + cpu.get(2)? + cpu.get(5)? + cpu.get(6)?,
-            idle: cpu.get(3)? + cpu.get(4)?,
-            steal: *cpu.get(7)?,
-            own: fields.first()? + fields.get(1)?,
-        })
-    }
-}
-
 fn load(out: &mut String, run: &Run) {
-    let (Some(a), Some(b)) = (run.cpu, CpuTimes::now()) else {
-        return;
-    };
     let hz: f64 = command("getconf", &["CLK_TCK"])
         .and_then(|s| s.parse().ok())
         .unwrap_or(100.0);
-    let secs = |t: u64| t as f64 / hz;
-    let own = secs(b.own - a.own);
+    let Some(load) = run.cpu.and_then(|a| a.since(hz)) else {
+        return;
+    };
     let _ = writeln!(
         out,
-        "\n## Machine load during the run\n\n{:.0} s of wall time: this process used {own:.0} \
+        "\n## Machine load during the run\n\n{:.0} s of wall time: this process used {:.0} \
          CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the hypervisor {:.0}); load \
          average at the end {}. This process ran at nice {}, its session's autogroup at \
          nice {}.",
-        run.started.elapsed().as_secs_f64(),
-        (secs(b.busy - a.busy) - own).max(0.0),
-        secs(b.idle - a.idle),
-        secs(b.steal - a.steal),
-        std::fs::read_to_string("/proc/loadavg")
-            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default(),
+        load.wall,
+        load.own,
+        load.others,
+        load.idle,
+        load.steal,
+        load.loadavg,
         niceness().unwrap_or(0),
         autogroup_niceness().unwrap_or(0),
     );
