@@ -54,6 +54,8 @@ pub enum CancelReason {
     /// the same identity keys.
     MacMismatch,
     /// A code this version does not know, from a newer peer. It still ends the exchange.
+    /// (Cancelling with `Other` of a known code sends that code's reason, and `Other(0)`
+    /// sends `User`: what the peer will decode.)
     Other(u32),
 }
 
