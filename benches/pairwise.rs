@@ -15,6 +15,8 @@ mod olm;
 mod ops;
 #[path = "pairwise/report.rs"]
 mod report;
+#[path = "common/shared.rs"]
+mod shared;
 
 use std::time::{Duration, SystemTime};
 

@@ -19,6 +19,8 @@ mod report;
 mod safety;
 #[path = "verification/sas.rs"]
 mod sas;
+#[path = "common/shared.rs"]
+mod shared;
 
 use std::time::Duration;
 

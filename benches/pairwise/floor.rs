@@ -25,6 +25,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::shared::aws_agree;
 use aws_lc_rs::{aead, agreement};
 use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, Nonce, Tag};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
@@ -94,17 +95,6 @@ fn aws_import(k: &Key) -> agreement::PrivateKey {
 fn aws_public_key(k: &Key) -> Key {
     let public = aws_import(k).compute_public_key().unwrap();
     public.as_ref().try_into().unwrap()
-}
-
-/// `agreement::agree` with an imported key.
-fn aws_agree(key: &agreement::PrivateKey, u: &Key) -> Key {
-    agreement::agree(
-        key,
-        agreement::UnparsedPublicKey::new(&agreement::X25519, u),
-        (),
-        |shared| Ok(<Key>::try_from(shared).unwrap()),
-    )
-    .unwrap()
 }
 
 /// D by aws-lc-rs: import, then `agree`.

@@ -4,6 +4,7 @@
 //! the earlier reports named in `PAIRWISE_BASELINES`, which are read as committed.
 
 pub(crate) use crate::machine_load::CpuTimes;
+use crate::shared::time;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -55,15 +56,6 @@ impl Medians {
     /// The smallest median of `id` over the passes.
     fn get(&self, id: &str) -> Option<f64> {
         self.passes(id).into_iter().reduce(f64::min)
-    }
-}
-
-fn time(ns: Option<f64>) -> String {
-    match ns {
-        None => "—".into(),
-        Some(ns) if ns < 1e3 => format!("{ns:.0} ns"),
-        Some(ns) if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
-        Some(ns) => format!("{:.3} ms", ns / 1e6),
     }
 }
 

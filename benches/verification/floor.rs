@@ -23,6 +23,7 @@
 
 use std::hint::black_box;
 
+use crate::shared::aws_agree;
 use aws_lc_rs::agreement;
 use criterion::Criterion;
 use hkdf::Hkdf;
@@ -83,16 +84,6 @@ fn aws_public(key: &agreement::PrivateKey) -> Key {
         .as_ref()
         .try_into()
         .unwrap()
-}
-
-fn aws_agree(key: &agreement::PrivateKey, u: &Key) -> Key {
-    agreement::agree(
-        key,
-        agreement::UnparsedPublicKey::new(&agreement::X25519, u),
-        (),
-        |shared| Ok(<Key>::try_from(shared).unwrap()),
-    )
-    .unwrap()
 }
 
 /// aws-lc-rs, importing the secret for the public key and again for the DH (what the

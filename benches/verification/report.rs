@@ -3,6 +3,7 @@
 //! and written to `<criterion dir>/verification-report.md`.
 
 use crate::machine_load::CpuTimes;
+use crate::shared::time;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
@@ -64,15 +65,6 @@ impl Run {
     /// The smallest median of `id` over the passes: other load only ever slows a pass.
     fn get(&self, id: &str) -> Option<f64> {
         self.passes(id).into_iter().reduce(f64::min)
-    }
-}
-
-fn time(ns: Option<f64>) -> String {
-    match ns {
-        None => "—".into(),
-        Some(ns) if ns < 1e3 => format!("{ns:.0} ns"),
-        Some(ns) if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
-        Some(ns) => format!("{:.3} ms", ns / 1e6),
     }
 }
 

@@ -1,0 +1,25 @@
+//! Pieces both bench targets use (`#[path]`-included by `pairwise` and `verification`): how a
+//! time is printed, and AWS-LC's X25519 agreement with an imported key.
+
+use aws_lc_rs::agreement;
+
+/// A median in nanoseconds, printed in the unit that suits it ("—" when missing).
+pub(crate) fn time(ns: Option<f64>) -> String {
+    match ns {
+        None => "—".into(),
+        Some(ns) if ns < 1e3 => format!("{ns:.0} ns"),
+        Some(ns) if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
+        Some(ns) => format!("{:.3} ms", ns / 1e6),
+    }
+}
+
+/// `agreement::agree` with an imported key, the shared secret as 32 bytes.
+pub(crate) fn aws_agree(key: &agreement::PrivateKey, u: &[u8; 32]) -> [u8; 32] {
+    agreement::agree(
+        key,
+        agreement::UnparsedPublicKey::new(&agreement::X25519, u),
+        (),
+        |shared| Ok(<[u8; 32]>::try_from(shared).unwrap()),
+    )
+    .unwrap()
+}
