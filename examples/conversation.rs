@@ -10,8 +10,8 @@
 use hushwire::{
     AccountId, Config, CryptoProvider, Envelope, IdentityKeyPair, InMemoryPreKeyStore,
     InMemoryTrustStore, KeyChangePolicy, OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle,
-    PreKeyBundleIn, PreKeyStore, SafetyNumber, Sas, SasConfirmation, Session, SignedPreKeyId,
-    SignedPreKeyPair, Timestamp, TrustOnFirstUse, VerificationMessage,
+    PreKeyBundleIn, PreKeyStore, SafetyNumber, Sas, SasAttempts, SasConfirmation, Session,
+    SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse, VerificationMessage,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -239,8 +239,14 @@ fn main() -> Result<(), hushwire::Error> {
         let wire = from.encrypt(&message.encode())?.encode();
         VerificationMessage::decode(&to.decrypt_bytes(&mut rng, &wire)?)
     };
+    // One exchange at a time per account, and a lockout after three failures (SPEC.md
+    // 12.4.6): what keeps a man in the middle from trying until the emoji happen to match.
+    let (mut customer_attempts, mut business_attempts) =
+        (SasAttempts::default(), SasAttempts::default());
+    customer_attempts.begin(&acme, now)?;
     let (started, start) = Sas::start(&mut ChaCha20Rng::seed_from_u64(7), &customer_session, now)?;
     let start = send(&mut customer_session, &mut business_session, &start)?;
+    business_attempts.begin(&customer_id, now)?;
     let (responded, accept) = Sas::respond(
         &mut ChaCha20Rng::seed_from_u64(8),
         &business_session,
@@ -283,6 +289,8 @@ fn main() -> Result<(), hushwire::Error> {
     let business_proof = business_confirmed.receive_mac(&customer_mac, now)?;
     customer_trust.mark_verified(&acme, &customer_proof)?;
     business_trust.mark_verified(&customer_id, &business_proof)?;
+    customer_attempts.verified(&acme);
+    business_attempts.verified(&customer_id);
     println!(
         "   both MACs verified: each side marks the other verified by {:?}",
         customer_proof.method()

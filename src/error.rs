@@ -133,6 +133,14 @@ pub enum Error {
     IdentityMismatch,
     /// A stored trust record is internally inconsistent (SPEC.md 12.6).
     InvalidTrustRecord,
+    /// A SAS exchange with this peer is already running: one at a time (SPEC.md 12.4.6).
+    VerificationInProgress,
+    /// SAS exchanges with this peer are refused for now, after repeated failures (SPEC.md
+    /// 12.4.6).
+    VerificationLockedOut {
+        /// Seconds until a new exchange is allowed.
+        retry_after: u64,
+    },
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -212,6 +220,8 @@ impl Error {
             Self::IdentityChanged { .. } => "IdentityChanged",
             Self::IdentityMismatch => "IdentityMismatch",
             Self::InvalidTrustRecord => "InvalidTrustRecord",
+            Self::VerificationInProgress => "VerificationInProgress",
+            Self::VerificationLockedOut { .. } => "VerificationLockedOut",
         }
     }
 
@@ -245,7 +255,9 @@ impl Error {
             Self::CryptoProviderFailed => ErrorCategory::Provider,
             Self::SafetyNumberMismatch
             | Self::SafetyNumberVersionMismatch { .. }
-            | Self::VerificationCancelled { .. } => ErrorCategory::Verification,
+            | Self::VerificationCancelled { .. }
+            | Self::VerificationInProgress
+            | Self::VerificationLockedOut { .. } => ErrorCategory::Verification,
             Self::IdentityChanged { .. } | Self::IdentityMismatch => ErrorCategory::Trust,
         }
     }
@@ -283,6 +295,8 @@ impl Error {
         "IdentityChanged",
         "IdentityMismatch",
         "InvalidTrustRecord",
+        "VerificationInProgress",
+        "VerificationLockedOut",
     ];
 }
 
@@ -437,6 +451,13 @@ impl fmt::Display for Error {
                 f.write_str("the identity key is not the one on record for this peer")
             }
             Self::InvalidTrustRecord => f.write_str("stored trust record is inconsistent"),
+            Self::VerificationInProgress => {
+                f.write_str("a verification with this peer is already running")
+            }
+            Self::VerificationLockedOut { retry_after } => write!(
+                f,
+                "too many failed verifications with this peer: try again in {retry_after} s"
+            ),
         }
     }
 }
@@ -496,6 +517,8 @@ mod tests {
             Error::IdentityChanged { was_verified: true },
             Error::IdentityMismatch,
             Error::InvalidTrustRecord,
+            Error::VerificationInProgress,
+            Error::VerificationLockedOut { retry_after: 600 },
         ]
     }
 

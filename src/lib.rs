@@ -60,6 +60,7 @@ pub use timestamp::Timestamp;
 pub use verification::account_id::{AccountId, MAX_ACCOUNT_ID_LEN};
 pub use verification::fingerprint::SAFETY_NUMBER_ITERATIONS;
 pub use verification::safety_number::{SAFETY_NUMBER_VERSION, SafetyNumber, ScannedSafetyNumber};
+pub use verification::sas::attempts::{SasAttempts, SasLimits};
 pub use verification::sas::derive::{SAS_VERSION, TRANSACTION_ID_LEN};
 pub use verification::sas::emoji::{SAS_EMOJI, SasEmoji};
 pub use verification::sas::message::{

@@ -230,3 +230,44 @@ impl rand::TryRng for Fixed {
 }
 
 impl rand::TryCryptoRng for Fixed {}
+
+/// The grinding attack of SPEC.md 12.4.1 against an automatic responder: Mallory opens
+/// exchanges with Bob's backend and keeps only one whose SAS would match what Alice sees.
+/// With `SasAttempts` applied as 12.4.6 says, she runs one at a time and gets three tries
+/// before Bob's backend refuses her for ten minutes, then twenty.
+#[test]
+fn a_responder_applying_the_limits_gives_a_grinder_three_tries() {
+    let mallory_bob = established_pair(&mut rng(300), config());
+    let (mallory, bob) = (&mallory_bob.alice, &mallory_bob.bob);
+    let mallory_id = hushwire::AccountId::new("mallory").unwrap();
+    let mut bobs_attempts = hushwire::SasAttempts::default();
+    let mut tries = 0;
+    let mut now = NOW;
+    for n in 0..20u64 {
+        // Two Starts at once: the second is refused while the first runs.
+        let (_, start) = Sas::start(&mut rng(400 + n), mallory, now).unwrap();
+        match bobs_attempts.begin(&mallory_id, now) {
+            Ok(()) => {}
+            Err(hushwire::Error::VerificationLockedOut { retry_after }) => {
+                assert!(retry_after > 0);
+                now = Timestamp::from_unix_seconds(now.as_unix_seconds() + 1);
+                continue;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+        assert_eq!(
+            bobs_attempts.begin(&mallory_id, now),
+            Err(hushwire::Error::VerificationInProgress)
+        );
+        let (responded, _accept) = Sas::respond(&mut rng(500 + n), bob, &start, now).unwrap();
+        // Mallory does not like the SAS she would get, and walks away; Bob's app counts it.
+        let cancelled = responded.cancel(hushwire::CancelReason::Timeout);
+        assert_eq!(cancelled.reason(), hushwire::CancelReason::Timeout);
+        tries += 1;
+        bobs_attempts.failed(&mallory_id, now);
+        now = Timestamp::from_unix_seconds(now.as_unix_seconds() + 1);
+    }
+    // Twenty seconds of trying: three exchanges, then refusals.
+    assert_eq!(tries, 3);
+    assert_eq!(bobs_attempts.failures(&mallory_id), 3);
+}

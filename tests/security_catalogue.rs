@@ -198,7 +198,7 @@ fn security_md_catalogue_points_to_existing_tests() {
         rows += 1;
     }
     // 128 are catalogued. Lower this only when rows are merged on purpose.
-    assert!(rows >= 156, "the catalogue has {rows} rows, fewer than 156");
+    assert!(rows >= 158, "the catalogue has {rows} rows, fewer than 158");
 }
 
 /// The self-test's parsing: comments and literals are not code, a function ends at its own

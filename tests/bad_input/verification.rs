@@ -940,3 +940,59 @@ fn sas_cancel_reasons_are_what_the_peer_decodes() {
         );
     }
 }
+
+// ---- How many SAS exchanges a peer gets (SPEC.md 12.4.6) ----
+
+#[test]
+fn sas_exchange_while_one_is_in_progress() {
+    let mut attempts = hushwire::SasAttempts::default();
+    let (mallory, carol) = (id("mallory"), id("carol"));
+    attempts.begin(&mallory, NOW).unwrap();
+    // A second Start from the same account, at once or nine minutes later, is refused;
+    // another account is not affected.
+    for later in [0u64, 540, 600] {
+        let at = Timestamp::from_unix_seconds(NOW.as_unix_seconds() + later);
+        assert_eq!(
+            attempts.begin(&mallory, at),
+            Err(Error::VerificationInProgress)
+        );
+    }
+    assert_eq!(attempts.begin(&carol, NOW), Ok(()));
+    assert_eq!(attempts.failures(&mallory), 0);
+    // Past the SAS timeout, the one in progress counts as failed and a new one may begin.
+    let after = Timestamp::from_unix_seconds(NOW.as_unix_seconds() + 601);
+    assert_eq!(attempts.begin(&mallory, after), Ok(()));
+    assert_eq!(attempts.failures(&mallory), 1);
+}
+
+#[test]
+fn sas_exchanges_after_repeated_failures() {
+    let mut attempts = hushwire::SasAttempts::default();
+    let peer = id("mallory");
+    let at = |s: u64| Timestamp::from_unix_seconds(NOW.as_unix_seconds() + s);
+    for n in 0..3u64 {
+        attempts.begin(&peer, at(n * 10)).unwrap();
+        attempts.failed(&peer, at(n * 10 + 5));
+    }
+    // Locked for 600 s from the third failure (at 25 s).
+    assert_eq!(
+        attempts.begin(&peer, at(30)),
+        Err(Error::VerificationLockedOut { retry_after: 595 })
+    );
+    assert_eq!(
+        attempts.begin(&peer, at(624)),
+        Err(Error::VerificationLockedOut { retry_after: 1 })
+    );
+    attempts.begin(&peer, at(625)).unwrap();
+    attempts.failed(&peer, at(630));
+    // The fourth failure doubles the lockout.
+    assert_eq!(
+        attempts.begin(&peer, at(631)),
+        Err(Error::VerificationLockedOut { retry_after: 1199 })
+    );
+    // A verification forgets the failures.
+    attempts.begin(&peer, at(1830)).unwrap();
+    attempts.verified(&peer);
+    assert_eq!(attempts.failures(&peer), 0);
+    assert_eq!(attempts.begin(&peer, at(1831)), Ok(()));
+}

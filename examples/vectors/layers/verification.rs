@@ -254,7 +254,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             sas(Some("peer_cancel")),
         ),
         (
-            "SAS: the MACs arrive before each side's person confirms",
+            "SAS: the responder's MAC arrives before the starter's person confirms",
             sas(Some("early_macs")),
         ),
         (

@@ -14,10 +14,11 @@
 //! ```
 //!
 //! The responder commits to its key before it sees the starter's, and the starter sends its
-//! key before it sees the responder's: neither chooses its key knowing the other's. A
-//! responder computes a SAS only after the starter has sent its key, so a man in the middle
-//! who opens many exchanges with an automatic responder learns nothing from them until that
-//! responder has shown a SAS in each (SPEC.md 12.4.1, 12.7).
+//! key before it sees the responder's: neither chooses its key knowing the other's. What
+//! bounds a man in the middle who runs many exchanges and keeps the one that matches is the
+//! number of exchanges: [`crate::SasAttempts`] (one at a time per peer account, a lockout after
+//! failures; SPEC.md 12.4.6), which an application must apply before every `start` and
+//! `respond`.
 
 use core::fmt;
 
@@ -203,7 +204,8 @@ impl fmt::Debug for Transaction {
 
 impl Sas {
     /// Starts an exchange with the peer of `session`: draws a transaction id and an ephemeral
-    /// key from `rng`, and returns the state and the Start message to send.
+    /// key from `rng`, and returns the state and the Start message to send. Call
+    /// [`crate::SasAttempts::begin`] for the peer first (SPEC.md 12.4.6).
     ///
     /// # Errors
     /// [`Error::CryptoProviderFailed`] if the session's crypto provider computes an invalid
@@ -230,7 +232,9 @@ impl Sas {
     }
 
     /// Answers the peer's Start message: draws an ephemeral key from `rng`, and returns the
-    /// state and the Accept message to send, which commits to that key.
+    /// state and the Accept message to send, which commits to that key. Call
+    /// [`crate::SasAttempts::begin`] for the peer first: a responder that answers every Start
+    /// lets a man in the middle try as often as it likes (SPEC.md 12.4.6).
     ///
     /// # Errors
     /// [`SasCancelled`] if the message is not a Start (`UnexpectedMessage`), is a cancel, or
