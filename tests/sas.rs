@@ -271,3 +271,62 @@ fn a_responder_applying_the_limits_gives_a_grinder_three_tries() {
     assert_eq!(tries, 3);
     assert_eq!(bobs_attempts.failures(&mallory_id), 3);
 }
+
+/// Both sides start at once (SPEC.md 12.4.6): the exchange with the smaller transaction id goes
+/// on, the other side withdraws its own without a failure counted, and the verification
+/// completes.
+#[test]
+fn both_sides_starting_at_once_converge_on_one_exchange() {
+    let pair = established_pair(&mut rng(600), config());
+    let (alice_id, bob_id) = (
+        hushwire::AccountId::new("alice").unwrap(),
+        hushwire::AccountId::new("bob").unwrap(),
+    );
+    for seeds in [(601u64, 602u64), (602, 601)] {
+        let (mut at_alice, mut at_bob) = (
+            hushwire::SasAttempts::default(),
+            hushwire::SasAttempts::default(),
+        );
+        at_alice.begin(&bob_id, NOW).unwrap();
+        let (alice_started, alice_start) = Sas::start(&mut rng(seeds.0), &pair.alice, NOW).unwrap();
+        at_bob.begin(&alice_id, NOW).unwrap();
+        let (bob_started, bob_start) = Sas::start(&mut rng(seeds.1), &pair.bob, NOW).unwrap();
+        // Exactly one side gives way.
+        let alice_yields = alice_started.yields_to(&bob_start);
+        let bob_yields = bob_started.yields_to(&alice_start);
+        assert!(alice_yields != bob_yields);
+        let (starter, responder, start, responder_attempts, responder_peer, kept) = if alice_yields
+        {
+            let cancel = at_alice.withdraw(&bob_id, alice_started);
+            assert_eq!(cancel.reason(), hushwire::CancelReason::User);
+            (
+                &pair.bob,
+                &pair.alice,
+                bob_start,
+                &mut at_alice,
+                &bob_id,
+                bob_started,
+            )
+        } else {
+            let cancel = at_bob.withdraw(&alice_id, bob_started);
+            assert_eq!(cancel.reason(), hushwire::CancelReason::User);
+            (
+                &pair.alice,
+                &pair.bob,
+                alice_start,
+                &mut at_bob,
+                &alice_id,
+                alice_started,
+            )
+        };
+        // The side that gave way can begin the peer's exchange, with no failure counted.
+        responder_attempts.begin(responder_peer, NOW).unwrap();
+        assert_eq!(responder_attempts.failures(responder_peer), 0);
+        let (responded, accept) = Sas::respond(&mut rng(603), responder, &start, NOW).unwrap();
+        let (awaiting, s_key) = kept.receive_accept(&accept, NOW).unwrap();
+        let (r_ready, r_key) = responded.receive_key(&s_key, NOW).unwrap();
+        let s_ready = awaiting.receive_key(&r_key, NOW).unwrap();
+        assert_eq!(s_ready.emoji(), r_ready.emoji());
+        assert_eq!(starter.their_identity(), responder.our_identity());
+    }
+}

@@ -49,7 +49,8 @@ pub type MacKeys = (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>);
 /// `HKDF(ZERO32, shared, "hushwire/v1/sas/mac-keys" || T, 64)`, split in two. `None` for a
 /// transcript of the wrong length.
 pub fn sas_mac_keys(shared: &[u8; 32], transcript: &[u8]) -> Option<MacKeys> {
-    Some(derive::mac_keys(shared, &transcript_array(transcript)?))
+    let (starter, responder) = derive::mac_keys(shared, &transcript_array(transcript)?);
+    Some((*starter, *responder))
 }
 
 /// `HMAC(mac_key, "hushwire/v1/sas/mac" || IK_sender || IK_receiver)`.

@@ -129,6 +129,14 @@ impl X25519Secret {
         Self(bytes)
     }
 
+    /// A fresh secret drawn straight into its heap allocation, for secrets that live in
+    /// values moved from step to step (the SAS states): no copy is left on the stack.
+    pub(crate) fn generate_boxed<R: CryptoRng + ?Sized>(rng: &mut R) -> Box<Self> {
+        let mut secret = Box::new(Self([0u8; X25519_LEN]));
+        rng.fill_bytes(&mut secret.0);
+        secret
+    }
+
     /// Wraps stored secret bytes (clamping happens inside X25519, see SPEC.md 2.2). Named
     /// `from_array`: infallible constructors take arrays, and `from_bytes` always validates.
     pub(crate) fn from_array(bytes: [u8; X25519_LEN]) -> Self {

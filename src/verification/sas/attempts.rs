@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use crate::Error;
 use crate::timestamp::Timestamp;
 use crate::verification::account_id::AccountId;
+use crate::verification::sas::message::CancelReason;
+use crate::verification::sas::state::{SasCancelled, SasStarted};
 
 /// The limits of [`SasAttempts`].
 #[non_exhaustive]
@@ -96,6 +98,18 @@ impl SasAttempts {
         }
         entry.in_progress_since = Some(now);
         Ok(())
+    }
+
+    /// Both sides started at once (SPEC.md 12.4.6): our exchange with `peer`, still waiting
+    /// for the peer's Accept, gives way to the peer's Start when
+    /// [`SasStarted::yields_to`] says so. It ends with a cancel (reason `User`, to send) and
+    /// is not counted as failed: nothing of it was revealed. Then [`begin`](Self::begin) the
+    /// peer's exchange and respond to it.
+    pub fn withdraw(&mut self, peer: &AccountId, ours: SasStarted) -> SasCancelled {
+        if let Some(entry) = self.peers.get_mut(peer) {
+            entry.in_progress_since = None;
+        }
+        ours.cancel(CancelReason::User)
     }
 
     /// The exchange with `peer` verified it: the failures are forgotten.

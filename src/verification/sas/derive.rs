@@ -91,11 +91,8 @@ pub(crate) fn sas_bytes(
 }
 
 /// `HKDF(ZERO32, shared, "hushwire/v1/sas/mac-keys" || T, 64)`: the starter's MAC key, then
-/// the responder's.
-pub(crate) fn mac_keys(
-    shared: &[u8; 32],
-    transcript: &[u8; TRANSCRIPT_LEN],
-) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
+/// the responder's, each in its own wiped-on-drop heap allocation.
+pub(crate) fn mac_keys(shared: &[u8; 32], transcript: &[u8; TRANSCRIPT_LEN]) -> MacKeyPair {
     let mut okm = Zeroizing::new([0u8; 64]);
     hkdf_sha256(
         &ZERO32,
@@ -103,12 +100,15 @@ pub(crate) fn mac_keys(
         &info(INFO_MAC_KEYS, transcript),
         &mut okm[..],
     );
-    let mut starter = Zeroizing::new([0u8; 32]);
-    let mut responder = Zeroizing::new([0u8; 32]);
+    let mut starter = Box::new(Zeroizing::new([0u8; 32]));
+    let mut responder = Box::new(Zeroizing::new([0u8; 32]));
     starter.copy_from_slice(&okm[..32]);
     responder.copy_from_slice(&okm[32..]);
     (starter, responder)
 }
+
+/// The two MAC keys: the starter's, then the responder's.
+pub(crate) type MacKeyPair = (Box<Zeroizing<[u8; 32]>>, Box<Zeroizing<[u8; 32]>>);
 
 /// `HMAC(mac_key, "hushwire/v1/sas/mac" || IK_sender || IK_receiver)`.
 pub(crate) fn mac(mac_key: &[u8; 32], sender: &[u8; 32], receiver: &[u8; 32]) -> [u8; 32] {

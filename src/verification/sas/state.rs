@@ -159,6 +159,7 @@ impl Transaction {
         let transcript = derive::transcript(self.id.as_bytes(), &keys);
         let sas = derive::sas_bytes(shared.as_bytes(), &transcript);
         let (starter_key, responder_key) = derive::mac_keys(shared.as_bytes(), &transcript);
+        // Boxed where they are made (derive::mac_keys), so moving the states moves pointers.
         let (our_mac_key, their_mac_key) = match self.role {
             Role::Starter => (starter_key, responder_key),
             Role::Responder => (responder_key, starter_key),
@@ -166,8 +167,8 @@ impl Transaction {
         Ok(SasReady {
             transaction: self,
             sas,
-            our_mac_key: Box::new(our_mac_key),
-            their_mac_key: Box::new(their_mac_key),
+            our_mac_key,
+            their_mac_key,
             peer_confirmed: false,
         })
     }
@@ -217,7 +218,7 @@ impl Sas {
     ) -> Result<(SasStarted, VerificationMessage), Error> {
         let mut id = [0u8; TRANSACTION_ID_LEN];
         rng.fill_bytes(&mut id);
-        let secret = Box::new(X25519Secret::generate(rng));
+        let secret = X25519Secret::generate_boxed(rng);
         let transaction = Transaction::for_session(TransactionId(id), Role::Starter, session, now);
         let public = secret.public_key(transaction.crypto)?;
         let message = transaction.message(VerificationContent::Start);
@@ -251,7 +252,7 @@ impl Sas {
             VerificationContent::Start => {}
             _ => return Err(transaction.cancel(CancelReason::UnexpectedMessage)),
         }
-        let secret = Box::new(X25519Secret::generate(rng));
+        let secret = X25519Secret::generate_boxed(rng);
         let Ok(public) = secret.public_key(transaction.crypto) else {
             return Err(transaction.cancel(CancelReason::InvalidMessage));
         };
@@ -308,6 +309,15 @@ impl SasStarted {
     /// The transaction's id.
     pub fn transaction_id(&self) -> &TransactionId {
         &self.transaction.id
+    }
+
+    /// Whether this exchange gives way to the peer's `start`, sent at the same time (SPEC.md
+    /// 12.4.6): true if `start` is a Start whose transaction id is smaller, byte by byte, than
+    /// ours. Then withdraw ours ([`crate::SasAttempts::withdraw`]) and answer theirs; otherwise
+    /// ignore theirs (the peer gives way).
+    pub fn yields_to(&self, start: &VerificationMessage) -> bool {
+        matches!(start.content(), VerificationContent::Start)
+            && start.transaction_id().as_bytes() < self.transaction.id.as_bytes()
     }
 
     /// Ends the exchange; send the cancel's [`SasCancelled::message`] to the peer.
