@@ -23,3 +23,20 @@ pub(crate) fn aws_agree(key: &agreement::PrivateKey, u: &[u8; 32]) -> [u8; 32] {
     )
     .unwrap()
 }
+
+/// "name version" of each crate in `names`, from the workspace's Cargo.lock, comma-separated.
+pub(crate) fn versions(names: &[&str]) -> String {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for name in names {
+        let needle = format!("name = \"{name}\"\nversion = \"");
+        if let Some(at) = lock.find(&needle) {
+            let rest = &lock[at + needle.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(format!("{name} {}", &rest[..end]));
+            }
+        }
+    }
+    out.join(", ")
+}

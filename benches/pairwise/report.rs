@@ -477,10 +477,7 @@ fn load(out: &mut String, start: Option<CpuTimes>) {
 
 /// Versions of the crates compared, from the workspace's Cargo.lock.
 fn versions() -> String {
-    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    for name in [
+    crate::shared::versions(&[
         "aws-lc-rs",
         "aws-lc-sys",
         "chacha20poly1305",
@@ -492,16 +489,7 @@ fn versions() -> String {
         "ed25519-dalek",
         "vodozemac",
         "criterion",
-    ] {
-        let needle = format!("name = \"{name}\"\nversion = \"");
-        if let Some(at) = lock.find(&needle) {
-            let rest = &lock[at + needle.len()..];
-            if let Some(end) = rest.find('"') {
-                out.push(format!("{name} {}", &rest[..end]));
-            }
-        }
-    }
-    out.join(", ")
+    ])
 }
 
 pub(crate) fn print(since: SystemTime, cpu: Option<CpuTimes>, preamble: &str) {

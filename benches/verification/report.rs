@@ -149,10 +149,7 @@ fn niceness() -> Option<i64> {
 
 /// Versions of the crates compared, from the workspace's Cargo.lock.
 fn versions() -> String {
-    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"))
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    for name in [
+    crate::shared::versions(&[
         "sha2",
         "hkdf",
         "hmac",
@@ -164,16 +161,7 @@ fn versions() -> String {
         "qrcode",
         "vodozemac",
         "criterion",
-    ] {
-        let needle = format!("name = \"{name}\"\nversion = \"");
-        if let Some(at) = lock.find(&needle) {
-            let rest = &lock[at + needle.len()..];
-            if let Some(end) = rest.find('"') {
-                out.push(format!("{name} {}", &rest[..end]));
-            }
-        }
-    }
-    out.join(", ")
+    ])
 }
 
 fn header(out: &mut String, run: &Run) {
