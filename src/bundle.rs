@@ -1,6 +1,10 @@
 //! Prekey bundles: unverified as they arrive, verified before use (SPEC.md section 4.2).
 
 use crate::Error;
+use crate::business::certificate::{BusinessCertificateIn, MAX_CERTIFICATE_CHAIN_LEN};
+use crate::business::identity::VerifiedBusiness;
+use crate::business::revocation::state::Revocations;
+use crate::business::root::TrustRoots;
 use crate::config::Config;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::prekey::{
@@ -20,6 +24,7 @@ pub struct PreKeyBundleIn {
     signed_prekey: X25519PublicKey,
     signature: Vec<u8>,
     one_time_prekey: Option<OneTimePreKey>,
+    business_certificate: Option<BusinessCertificateIn>,
 }
 
 impl PreKeyBundleIn {
@@ -55,6 +60,19 @@ impl PreKeyBundleIn {
                     .map(|key| OneTimePreKey::new(OneTimePreKeyId(otk.id), key))
             })
             .transpose()?;
+        let business_certificate = bundle
+            .business_certificate
+            .map(|chain| {
+                let len = prost::Message::encoded_len(&chain);
+                if len > MAX_CERTIFICATE_CHAIN_LEN {
+                    return Err(Error::TooLarge {
+                        len,
+                        max: MAX_CERTIFICATE_CHAIN_LEN,
+                    });
+                }
+                BusinessCertificateIn::from_proto(chain)
+            })
+            .transpose()?;
         Ok(Self {
             identity_key,
             signed_prekey_id: SignedPreKeyId(spk.id),
@@ -62,6 +80,7 @@ impl PreKeyBundleIn {
             signed_prekey,
             signature: spk.signature,
             one_time_prekey,
+            business_certificate,
         })
     }
 
@@ -69,6 +88,10 @@ impl PreKeyBundleIn {
     ///
     /// This proves only that the bundle is self-consistent: whether the identity key is the one
     /// you expect for this contact is a separate question (identity verification).
+    ///
+    /// A business certificate chain in the bundle is kept (so the bundle encodes as it came)
+    /// but not validated: [`PreKeyBundle::business`] is `None`. To start a session with a
+    /// business, use [`validate_business`](Self::validate_business).
     ///
     /// # Errors
     /// [`Error::InvalidSignature`].
@@ -84,7 +107,36 @@ impl PreKeyBundleIn {
             identity_key: self.identity_key,
             signed_prekey,
             one_time_prekey: self.one_time_prekey,
+            business_certificate: self.business_certificate,
+            business: None,
         })
+    }
+
+    /// [`validate`](Self::validate), then the business certificate chain, if the bundle has
+    /// one (SPEC.md 13.5): it must certify the bundle's identity key, and validate at `now`
+    /// ([`BusinessCertificateIn::validate`]). A session started from the result records the
+    /// [`VerifiedBusiness`] ([`crate::Session::their_business`]).
+    ///
+    /// A bundle without a chain validates as with [`validate`](Self::validate), with
+    /// [`PreKeyBundle::business`] `None`: an app that expects a business checks for it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`]; [`Error::IdentityMismatch`] if the chain certifies another
+    /// key than the bundle's; the errors of [`BusinessCertificateIn::validate`].
+    pub fn validate_business(
+        self,
+        roots: &TrustRoots,
+        now: Timestamp,
+        revocations: &Revocations,
+    ) -> Result<PreKeyBundle, Error> {
+        let mut bundle = self.validate()?;
+        if let Some(chain) = bundle.business_certificate.clone() {
+            if chain.identity_key() != &bundle.identity_key {
+                return Err(Error::IdentityMismatch);
+            }
+            bundle.business = Some(chain.validate(roots, now, revocations)?);
+        }
+        Ok(bundle)
     }
 }
 
@@ -95,6 +147,8 @@ pub struct PreKeyBundle {
     identity_key: IdentityKey,
     signed_prekey: SignedPreKey,
     one_time_prekey: Option<OneTimePreKey>,
+    business_certificate: Option<BusinessCertificateIn>,
+    business: Option<VerifiedBusiness>,
 }
 
 impl PreKeyBundle {
@@ -122,7 +176,37 @@ impl PreKeyBundle {
             identity_key: *identity.public_key(),
             signed_prekey,
             one_time_prekey,
+            business_certificate: None,
+            business: None,
         })
+    }
+
+    /// The bundle with a business's certificate chain attached, as a verified business
+    /// publishes it (SPEC.md 13.5). The chain is not validated here: initiators do that.
+    ///
+    /// # Errors
+    /// [`Error::IdentityMismatch`] if the chain is for another identity key.
+    pub fn with_business_certificate(
+        mut self,
+        chain: BusinessCertificateIn,
+    ) -> Result<Self, Error> {
+        if chain.identity_key() != &self.identity_key {
+            return Err(Error::IdentityMismatch);
+        }
+        self.business_certificate = Some(chain);
+        self.business = None;
+        Ok(self)
+    }
+
+    /// The verified business, if the bundle came through
+    /// [`PreKeyBundleIn::validate_business`] with a chain that validated.
+    pub fn business(&self) -> Option<&VerifiedBusiness> {
+        self.business.as_ref()
+    }
+
+    /// The business certificate chain the bundle carries, validated or not.
+    pub fn business_certificate(&self) -> Option<&BusinessCertificateIn> {
+        self.business_certificate.as_ref()
     }
 
     /// The owner's identity key.
@@ -155,6 +239,10 @@ impl PreKeyBundle {
                 id: otk.id().0,
                 public_key: otk.public_key().to_bytes().to_vec(),
             }),
+            business_certificate: self
+                .business_certificate
+                .as_ref()
+                .map(BusinessCertificateIn::to_proto),
         };
         prost::Message::encode_to_vec(&message)
     }

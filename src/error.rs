@@ -141,6 +141,70 @@ pub enum Error {
         /// Seconds until a new exchange is allowed.
         retry_after: u64,
     },
+    /// A certificate or revocation list is well-formed protobuf but its content breaks a rule
+    /// of SPEC.md 13.2: an empty or inverted validity window, an unknown verification level,
+    /// a malformed business id or contact detail, serials not strictly increasing.
+    InvalidCertificate {
+        /// Which rule (a static description, never the offending value).
+        reason: &'static str,
+    },
+    /// A business display name breaks a rule of SPEC.md 13.3 (length, normalization, or a
+    /// refused character such as a control, bidirectional or zero-width character).
+    InvalidDisplayName {
+        /// Which rule.
+        reason: &'static str,
+    },
+    /// A certificate or revocation list names a root key id that is not pinned.
+    UnknownTrustRoot {
+        /// The key id named.
+        key_id: u32,
+    },
+    /// A certificate's or revocation list's signature does not verify.
+    InvalidCertificateSignature {
+        /// Which: `"issuer"`, `"business"` or `"revocation_list"`.
+        certificate: &'static str,
+    },
+    /// A certificate is not valid yet (its `not_before` is later than now plus the allowed
+    /// clock skew), or a revocation list was issued in the future.
+    CertificateNotYetValid {
+        /// Which: `"issuer"`, `"business"` or `"revocation_list"`.
+        certificate: &'static str,
+    },
+    /// A certificate has expired (its `not_after` plus the allowed clock skew is before now).
+    CertificateExpired {
+        /// Which: `"issuer"` or `"business"`.
+        certificate: &'static str,
+    },
+    /// An issuer certified beyond its scope: a level it may not certify, or a validity window
+    /// outside its own.
+    CertificateOutOfScope {
+        /// `"level"` or `"validity"`.
+        reason: &'static str,
+    },
+    /// A certificate's serial is on its signer's revocation list.
+    CertificateRevoked {
+        /// Which: `"issuer"` or `"business"`.
+        certificate: &'static str,
+        /// The revoked serial.
+        serial: u64,
+    },
+    /// The revocation list needed to trust a certificate is older than the allowed maximum
+    /// age, or none is held for its signer.
+    RevocationListStale {
+        /// Whose list: `"root"` or `"issuer"`.
+        signer: &'static str,
+    },
+    /// A revocation list is not newer than the one held for its signer: a lower sequence
+    /// number, or the same one with other content.
+    RevocationListRollback {
+        /// The sequence number held.
+        held: u64,
+        /// The sequence number offered.
+        found: u64,
+    },
+    /// A verified business's identity key changed without a valid certificate for the new
+    /// key and the same business: refused, not only held (SPEC.md 13.6).
+    BusinessKeyChangeRefused,
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -180,8 +244,13 @@ pub enum ErrorCategory {
     /// exchange that ended without verifying. Do not mark the peer verified.
     Verification,
     /// Trust on first use holds or refuses an action: a changed identity key not yet
-    /// acknowledged, or a verification of a key that is no longer the one on record.
+    /// acknowledged, a verification of a key that is no longer the one on record, or a
+    /// verified business's key change without a certificate.
     Trust,
+    /// A business certificate chain or revocation list is not trusted: unknown root, bad
+    /// signature, outside its validity, beyond its issuer's scope, revoked, or a revocation
+    /// list that is stale or rolled back. Do not show the business as verified.
+    Certificate,
 }
 
 impl Error {
@@ -222,6 +291,17 @@ impl Error {
             Self::InvalidTrustRecord => "InvalidTrustRecord",
             Self::VerificationInProgress => "VerificationInProgress",
             Self::VerificationLockedOut { .. } => "VerificationLockedOut",
+            Self::InvalidCertificate { .. } => "InvalidCertificate",
+            Self::InvalidDisplayName { .. } => "InvalidDisplayName",
+            Self::UnknownTrustRoot { .. } => "UnknownTrustRoot",
+            Self::InvalidCertificateSignature { .. } => "InvalidCertificateSignature",
+            Self::CertificateNotYetValid { .. } => "CertificateNotYetValid",
+            Self::CertificateExpired { .. } => "CertificateExpired",
+            Self::CertificateOutOfScope { .. } => "CertificateOutOfScope",
+            Self::CertificateRevoked { .. } => "CertificateRevoked",
+            Self::RevocationListStale { .. } => "RevocationListStale",
+            Self::RevocationListRollback { .. } => "RevocationListRollback",
+            Self::BusinessKeyChangeRefused => "BusinessKeyChangeRefused",
         }
     }
 
@@ -234,7 +314,9 @@ impl Error {
             | Self::MissingField { .. }
             | Self::InvalidLength { .. }
             | Self::NotAPreKeyMessage
-            | Self::InvalidAccountId { .. } => ErrorCategory::Decoding,
+            | Self::InvalidAccountId { .. }
+            | Self::InvalidCertificate { .. }
+            | Self::InvalidDisplayName { .. } => ErrorCategory::Decoding,
             Self::InvalidPublicKey
             | Self::LowOrderPublicKey
             | Self::NonContributoryKeyAgreement
@@ -258,7 +340,17 @@ impl Error {
             | Self::VerificationCancelled { .. }
             | Self::VerificationInProgress
             | Self::VerificationLockedOut { .. } => ErrorCategory::Verification,
-            Self::IdentityChanged { .. } | Self::IdentityMismatch => ErrorCategory::Trust,
+            Self::IdentityChanged { .. }
+            | Self::IdentityMismatch
+            | Self::BusinessKeyChangeRefused => ErrorCategory::Trust,
+            Self::UnknownTrustRoot { .. }
+            | Self::InvalidCertificateSignature { .. }
+            | Self::CertificateNotYetValid { .. }
+            | Self::CertificateExpired { .. }
+            | Self::CertificateOutOfScope { .. }
+            | Self::CertificateRevoked { .. }
+            | Self::RevocationListStale { .. }
+            | Self::RevocationListRollback { .. } => ErrorCategory::Certificate,
         }
     }
 
@@ -297,6 +389,17 @@ impl Error {
         "InvalidTrustRecord",
         "VerificationInProgress",
         "VerificationLockedOut",
+        "InvalidCertificate",
+        "InvalidDisplayName",
+        "UnknownTrustRoot",
+        "InvalidCertificateSignature",
+        "CertificateNotYetValid",
+        "CertificateExpired",
+        "CertificateOutOfScope",
+        "CertificateRevoked",
+        "RevocationListStale",
+        "RevocationListRollback",
+        "BusinessKeyChangeRefused",
     ];
 }
 
@@ -458,6 +561,37 @@ impl fmt::Display for Error {
                 f,
                 "too many failed verifications with this peer: try again in {retry_after} s"
             ),
+            Self::InvalidCertificate { reason } => write!(f, "invalid certificate: {reason}"),
+            Self::InvalidDisplayName { reason } => write!(f, "invalid display name: {reason}"),
+            Self::UnknownTrustRoot { key_id } => {
+                write!(f, "certificate names root key {key_id}, which is not pinned")
+            }
+            Self::InvalidCertificateSignature { certificate } => {
+                write!(f, "the {certificate} signature does not verify")
+            }
+            Self::CertificateNotYetValid { certificate } => {
+                write!(f, "the {certificate} is not valid yet")
+            }
+            Self::CertificateExpired { certificate } => {
+                write!(f, "the {certificate} certificate has expired")
+            }
+            Self::CertificateOutOfScope { reason } => {
+                write!(f, "the issuer certified beyond its scope ({reason})")
+            }
+            Self::CertificateRevoked {
+                certificate,
+                serial,
+            } => write!(f, "the {certificate} certificate (serial {serial}) is revoked"),
+            Self::RevocationListStale { signer } => {
+                write!(f, "no recent enough revocation list from the {signer}")
+            }
+            Self::RevocationListRollback { held, found } => write!(
+                f,
+                "revocation list {found} is not newer than list {held}, already held"
+            ),
+            Self::BusinessKeyChangeRefused => f.write_str(
+                "the verified business's identity key changed without a certificate for the new key",
+            ),
         }
     }
 }
@@ -519,6 +653,26 @@ mod tests {
             Error::InvalidTrustRecord,
             Error::VerificationInProgress,
             Error::VerificationLockedOut { retry_after: 600 },
+            Error::InvalidCertificate { reason: "x" },
+            Error::InvalidDisplayName { reason: "x" },
+            Error::UnknownTrustRoot { key_id: 9 },
+            Error::InvalidCertificateSignature {
+                certificate: "issuer",
+            },
+            Error::CertificateNotYetValid {
+                certificate: "issuer",
+            },
+            Error::CertificateExpired {
+                certificate: "business",
+            },
+            Error::CertificateOutOfScope { reason: "level" },
+            Error::CertificateRevoked {
+                certificate: "business",
+                serial: 7,
+            },
+            Error::RevocationListStale { signer: "issuer" },
+            Error::RevocationListRollback { held: 2, found: 1 },
+            Error::BusinessKeyChangeRefused,
         ]
     }
 

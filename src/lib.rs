@@ -4,7 +4,8 @@
 //! agreement, and the Double Ratchet with ChaCha20-Poly1305, behind a strict protobuf
 //! envelope; and identity verification: safety numbers with QR codes ([`SafetyNumber`]),
 //! short authentication strings ([`Sas`]), and trust on first use with key-change events
-//! ([`TrustOnFirstUse`]).
+//! ([`TrustOnFirstUse`]); and verified business accounts: certificate chains from a pinned
+//! root ([`BusinessCertificateIn`] → [`VerifiedBusiness`]) with revocation ([`Revocations`]).
 //!
 //! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
 //!
@@ -22,6 +23,7 @@
 //! - secrets are zeroized on drop and never appear in `Debug` output or errors.
 
 mod bundle;
+mod business;
 mod chain;
 mod config;
 mod error;
@@ -42,6 +44,21 @@ mod verification;
 mod x3dh;
 
 pub use bundle::{PreKeyBundle, PreKeyBundleIn};
+pub use business::certificate::{
+    BusinessCertificateIn, BusinessTemplate, MAX_CERTIFICATE_CHAIN_LEN,
+};
+pub use business::fields::{
+    BusinessId, MAX_BUSINESS_ID_LEN, MAX_WEBSITE_LEN, PhoneNumber, Website,
+};
+pub use business::identity::VerifiedBusiness;
+pub use business::issuer::{IssuerCertificate, IssuerKeyPair, IssuerTemplate};
+pub use business::level::{LevelSet, VerificationLevel};
+pub use business::name::{DisplayName, MAX_DISPLAY_NAME_CHARS};
+pub use business::policy::CertificatePolicy;
+pub use business::revocation::list::{MAX_REVOCATION_LIST_LEN, RevocationList, RevocationSigner};
+pub use business::revocation::state::{RevocationUpdate, Revocations};
+pub use business::root::{RootKeyPair, TrustRoot, TrustRoots};
+pub use business::validity::Validity;
 pub use config::{Config, MAX_STORED_ENTRIES, MAX_STORED_STATE_LEN};
 pub use error::{Error, ErrorCategory, StoreError};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
@@ -71,7 +88,9 @@ pub use verification::sas::state::{
     Sas, SasAwaitingKey, SasCancelled, SasConfirmation, SasConfirmed, SasReady, SasResponded,
     SasStarted,
 };
-pub use verification::trust::decision::{IdentityChange, Observation, observe_identity};
+pub use verification::trust::decision::{
+    IdentityChange, Observation, observe_business_identity, observe_identity,
+};
 pub use verification::trust::policy::KeyChangePolicy;
 pub use verification::trust::record::{MAX_TRUST_RECORD_LEN, TrustLevel, TrustRecord};
 pub use verification::trust::store::{InMemoryTrustStore, TrustStore};

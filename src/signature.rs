@@ -9,6 +9,12 @@ pub const SIGNATURE_LEN: usize = 64;
 pub(crate) enum SignatureContext {
     /// A signed prekey (SPEC.md 4.1).
     SignedPreKey,
+    /// An issuer certificate, signed by a root (SPEC.md 13.2).
+    IssuerCertificate,
+    /// A business certificate, signed by an issuer (SPEC.md 13.2).
+    BusinessCertificate,
+    /// A revocation list, signed by a root or an issuer (SPEC.md 13.4).
+    RevocationList,
 }
 
 impl SignatureContext {
@@ -16,6 +22,9 @@ impl SignatureContext {
     pub(crate) fn label(self) -> &'static [u8] {
         match self {
             Self::SignedPreKey => b"hushwire/v1/sig/signed-prekey",
+            Self::IssuerCertificate => b"hushwire/v1/sig/issuer-certificate",
+            Self::BusinessCertificate => b"hushwire/v1/sig/business-certificate",
+            Self::RevocationList => b"hushwire/v1/sig/revocation-list",
         }
     }
 

@@ -15,6 +15,7 @@ pub use stored::StoredSession;
 
 use crate::Error;
 use crate::bundle::PreKeyBundle;
+use crate::business::identity::VerifiedBusiness;
 use crate::config::Config;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::message::{Envelope, PreKeyMessage};
@@ -132,6 +133,7 @@ pub struct Session {
     config: Config,
     our_identity: IdentityKey,
     their_identity: IdentityKey,
+    their_business: Option<VerifiedBusiness>,
     role: Role,
     ratchet: DoubleRatchet,
 }
@@ -180,6 +182,7 @@ impl Session {
             config: *config,
             our_identity: *ours.public_key(),
             their_identity: *bundle.identity_key(),
+            their_business: bundle.business().cloned(),
             role: Role::Initiator {
                 pending: Some(PreKeyInfo {
                     base_key: agreement.base_key,
@@ -257,6 +260,7 @@ impl Session {
             config: *config,
             our_identity: *ours.public_key(),
             their_identity: message.identity_key,
+            their_business: None,
             role: Role::Responder {
                 accepted: PreKeyInfo::of(message),
             },
@@ -406,6 +410,15 @@ impl Session {
     /// The peer's identity key.
     pub fn their_identity(&self) -> &IdentityKey {
         &self.their_identity
+    }
+
+    /// The verified business at the other end: set when the session was initiated from a
+    /// bundle that came through [`crate::PreKeyBundleIn::validate_business`] with a
+    /// certificate chain that validated (SPEC.md 13.5), and stored with the session. What an
+    /// app shows ("verified business: Acme Shoes"). `None` for every other session, including
+    /// every responder's.
+    pub fn their_business(&self) -> Option<&VerifiedBusiness> {
+        self.their_business.as_ref()
     }
 
     /// True if we initiated this session.

@@ -6,6 +6,7 @@ use super::id::{SESSION_ID_LEN, SessionId};
 use super::stored::StoredSession;
 use super::{PreKeyInfo, Role, Session};
 use crate::Error;
+use crate::business::identity::VerifiedBusiness;
 use crate::chain::chain_key::ChainKey;
 use crate::chain::message_key::MessageKey;
 use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
@@ -68,6 +69,10 @@ pub(super) fn encode(session: &Session) -> StoredSession {
             .map(|key| key.to_bytes().to_vec())
             .collect(),
         session_id: session.id.to_bytes().to_vec(),
+        peer_business: session
+            .their_business
+            .as_ref()
+            .map(VerifiedBusiness::to_proto),
     };
     // `state` is ZeroizeOnDrop: its copies of the secrets are wiped when it goes out of scope.
     let mut out = proto::encode_exact_with_room(&state, CHECKSUM_LEN);
@@ -243,12 +248,21 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         skipped,
         retired,
     };
+    // Step 19: a verified business is recorded only by an initiator (SPEC.md 13.5).
+    let their_business = match (&state.peer_business, &role) {
+        (None, _) => None,
+        (Some(stored), Role::Initiator { .. }) => {
+            Some(VerifiedBusiness::from_proto(stored, remote_identity)?)
+        }
+        (Some(_), Role::Responder { .. }) => return Err(Error::InvalidSessionState),
+    };
     ratchet.apply_limits(&config);
     Ok(Session {
         id,
         config,
         our_identity: local_identity,
         their_identity: remote_identity,
+        their_business,
         role,
         ratchet,
     })

@@ -777,6 +777,7 @@ fn record(level: Option<pb::trust_record::Level>, identity: &[u8], version: u32)
         identity_key: identity.to_vec(),
         first_seen: 5,
         level,
+        business_id: String::new(),
     }
     .encode_to_vec()
 }
@@ -829,7 +830,7 @@ fn trust_records_of_another_version_or_without_a_level() {
         assert!(TrustRecord::from_bytes(&good[..cut]).is_err());
     }
     assert_eq!(
-        TrustRecord::from_bytes(&[good.clone(), vec![0x38, 0x01]].concat()),
+        TrustRecord::from_bytes(&[good.clone(), vec![0x40, 0x01]].concat()),
         Err(Error::NonCanonicalEncoding)
     );
 }

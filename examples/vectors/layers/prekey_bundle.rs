@@ -39,6 +39,7 @@ fn bundle(otk: Option<u32>) -> pb::PreKeyBundle {
             public_key: hazmat::x25519_public_key(&hushwire::provider::RUST_CRYPTO, &seed(23))
                 .to_vec(),
         }),
+        business_certificate: None,
     }
 }
 

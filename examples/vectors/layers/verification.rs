@@ -66,6 +66,7 @@ fn trust_record(level: Option<super::pb::trust_record::Level>, identity: &[u8]) 
         identity_key: identity.to_vec(),
         first_seen: NOW - 86_400,
         level,
+        business_id: String::new(),
     }
     .encode_to_vec()
 }
@@ -695,7 +696,16 @@ pub(super) fn compute(
             let now = Timestamp::from_unix_seconds(*now);
             let (observation, stored, change) =
                 match observe_identity(&peer, record.as_ref(), &seen, now) {
+                    Observation::Refused => {
+                        return Ok(json!({
+                            "observation": "refused",
+                            "store": Value::Null,
+                            "change": Value::Null,
+                            "send": "BusinessKeyChangeRefused",
+                        }));
+                    }
                     Observation::New(next) => ("new", Some(next), Value::Null),
+                    Observation::Bound(next) => ("bound", Some(next), Value::Null),
                     Observation::Unchanged => ("unchanged", None, Value::Null),
                     Observation::Changed { record, change } => (
                         "changed",

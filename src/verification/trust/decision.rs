@@ -1,6 +1,7 @@
 //! Trust on first use as a pure function (SPEC.md 12.6): a stored record and the key seen now
 //! in, the decision out.
 
+use crate::business::identity::VerifiedBusiness;
 use crate::identity::IdentityKey;
 use crate::timestamp::Timestamp;
 use crate::verification::account_id::AccountId;
@@ -34,6 +35,14 @@ pub enum Observation {
     New(TrustRecord),
     /// The key is the one on record: nothing to store.
     Unchanged,
+    /// The key is the one on record, now shown with a valid certificate for a business: store
+    /// the record, bound to that business (SPEC.md 13.6).
+    Bound(TrustRecord),
+    /// Refused (SPEC.md 13.6): the record is bound to a verified business, and the key seen
+    /// differs from the one on record without a valid certificate for the same business (or
+    /// the same key comes with a certificate for another business). Nothing to store; do not
+    /// send to or accept the key.
+    Refused,
     /// The key differs from the one on record: store the new record (level `Changed`), and
     /// show the event.
     Changed {
@@ -45,18 +54,44 @@ pub enum Observation {
 }
 
 /// Decides what seeing `seen` for `peer` at `now` means, given the stored `record`. Pure: it
-/// reads no clock and no store.
+/// reads no clock and no store. The same as [`observe_business_identity`] with no
+/// certificate: for a record bound to a business, a new key is [`Observation::Refused`].
 pub fn observe_identity(
     peer: &AccountId,
     record: Option<&TrustRecord>,
     seen: &IdentityKey,
     now: Timestamp,
 ) -> Observation {
+    observe_business_identity(peer, record, seen, None, now)
+}
+
+/// Decides what seeing `seen` for `peer` at `now` means, given the stored `record` and the
+/// verified business whose certificate came with the key, if any (SPEC.md 13.6). A
+/// `business` whose certified key is not `seen` counts as none. Pure.
+pub fn observe_business_identity(
+    peer: &AccountId,
+    record: Option<&TrustRecord>,
+    seen: &IdentityKey,
+    business: Option<&VerifiedBusiness>,
+    now: Timestamp,
+) -> Observation {
+    let business = business
+        .filter(|b| b.identity_key() == seen)
+        .map(|b| b.business_id().clone());
     match record {
-        None => Observation::New(TrustRecord::first_use(*seen, now)),
-        Some(record) if record.identity() == seen => Observation::Unchanged,
+        None => Observation::New(TrustRecord::first_use(*seen, now, business)),
+        Some(record) if record.identity() == seen => match (record.business(), business) {
+            (Some(bound), Some(shown)) if *bound != shown => Observation::Refused,
+            (None, Some(shown)) => Observation::Bound(record.bound_to(shown)),
+            _ => Observation::Unchanged,
+        },
         Some(record) => {
-            let next = record.changed_to(*seen, now);
+            if let Some(bound) = record.business() {
+                if business.as_ref() != Some(bound) {
+                    return Observation::Refused;
+                }
+            }
+            let next = record.changed_to(*seen, now, business);
             match next.pending_change(peer) {
                 Some(change) => Observation::Changed {
                     change,

@@ -1,6 +1,7 @@
 //! A trust record: the key trusted on first use, and how far it is trusted (SPEC.md 12.6).
 
 use crate::Error;
+use crate::business::fields::BusinessId;
 use crate::identity::IdentityKey;
 use crate::proto::{self, trust_record::Level};
 use crate::timestamp::Timestamp;
@@ -8,7 +9,7 @@ use crate::verification::account_id::AccountId;
 use crate::verification::trust::decision::IdentityChange;
 use crate::verification::verified::{VerificationMethod, VerifiedIdentity};
 
-/// Largest stored trust record we decode. A valid one is at most 85 bytes.
+/// Largest stored trust record we decode. A valid one is at most 151 bytes.
 pub const MAX_TRUST_RECORD_LEN: usize = 256;
 
 /// How far a peer's current identity key is trusted.
@@ -35,26 +36,40 @@ pub enum TrustLevel {
     },
 }
 
-/// What we trust about one peer: its identity key, when we first saw it, and the level.
+/// What we trust about one peer: its identity key, when we first saw it, the level, and the
+/// verified business the peer's key was certified for, if it ever showed a certificate
+/// (SPEC.md 13.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustRecord {
     identity: IdentityKey,
     first_seen: Timestamp,
     level: TrustLevel,
+    business: Option<BusinessId>,
 }
 
 impl TrustRecord {
     /// A key seen for the first time: unverified.
-    pub(crate) fn first_use(identity: IdentityKey, now: Timestamp) -> Self {
+    pub(crate) fn first_use(
+        identity: IdentityKey,
+        now: Timestamp,
+        business: Option<BusinessId>,
+    ) -> Self {
         Self {
             identity,
             first_seen: now,
             level: TrustLevel::Unverified,
+            business,
         }
     }
 
-    /// A new key replacing this record's: changed, unverified.
-    pub(crate) fn changed_to(&self, identity: IdentityKey, now: Timestamp) -> Self {
+    /// A new key replacing this record's: changed, unverified. A record bound to a business
+    /// stays bound to it; an unbound one takes `business`.
+    pub(crate) fn changed_to(
+        &self,
+        identity: IdentityKey,
+        now: Timestamp,
+        business: Option<BusinessId>,
+    ) -> Self {
         Self {
             identity,
             first_seen: now,
@@ -62,7 +77,22 @@ impl TrustRecord {
                 previous: self.identity,
                 previous_was_verified: self.lost_verification(),
             },
+            business: self.business.clone().or(business),
         }
+    }
+
+    /// This record, bound to `business` (its key was shown with a valid certificate).
+    pub(crate) fn bound_to(&self, business: BusinessId) -> Self {
+        Self {
+            business: Some(business),
+            ..self.clone()
+        }
+    }
+
+    /// The verified business this peer's key was certified for, once and for good: a later
+    /// key is accepted only with a valid certificate for the same business (SPEC.md 13.6).
+    pub fn business(&self) -> Option<&BusinessId> {
+        self.business.as_ref()
     }
 
     /// Whether replacing this record's key would lose a verification.
@@ -132,6 +162,7 @@ impl TrustRecord {
                 method: proof.method(),
                 at: proof.verified_at(),
             },
+            business: self.business.clone(),
         })
     }
 
@@ -173,6 +204,11 @@ impl TrustRecord {
             identity_key: self.identity.to_bytes().to_vec(),
             first_seen: self.first_seen.as_unix_seconds(),
             level: Some(level),
+            business_id: self
+                .business
+                .as_ref()
+                .map(|id| id.as_str().to_owned())
+                .unwrap_or_default(),
         })
     }
 
@@ -180,8 +216,8 @@ impl TrustRecord {
     ///
     /// # Errors
     /// The decoding errors of [`Error`]; the identity-key errors for either key;
-    /// [`Error::InvalidTrustRecord`] for a verification method this version does not know or
-    /// a previous key equal to the current one.
+    /// [`Error::InvalidTrustRecord`] for a verification method this version does not know, a
+    /// previous key equal to the current one, or a malformed business id.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let record: proto::TrustRecord = proto::decode_strict(bytes, MAX_TRUST_RECORD_LEN)?;
         if record.version != proto::VERSION {
@@ -212,10 +248,15 @@ impl TrustRecord {
             }
             None => return Err(Error::MissingField { field: "level" }),
         };
+        let business = match record.business_id.as_str() {
+            "" => None,
+            id => Some(BusinessId::new(id).map_err(|_| Error::InvalidTrustRecord)?),
+        };
         Ok(Self {
             identity,
             first_seen: Timestamp::from_unix_seconds(record.first_seen),
             level,
+            business,
         })
     }
 }

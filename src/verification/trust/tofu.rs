@@ -1,10 +1,13 @@
 //! Trust on first use over a store: observe, record, and apply the policy (SPEC.md 12.6).
 
 use crate::Error;
+use crate::business::identity::VerifiedBusiness;
 use crate::identity::IdentityKey;
 use crate::timestamp::Timestamp;
 use crate::verification::account_id::AccountId;
-use crate::verification::trust::decision::{IdentityChange, Observation, observe_identity};
+use crate::verification::trust::decision::{
+    IdentityChange, Observation, observe_business_identity,
+};
 use crate::verification::trust::policy::KeyChangePolicy;
 use crate::verification::trust::record::TrustRecord;
 use crate::verification::trust::store::TrustStore;
@@ -48,16 +51,53 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
     /// Records that `peer` was seen with `identity`: trusted on first use if new, and the
     /// change event if it differs from the record. Never refuses the key.
     ///
+    /// A peer bound to a verified business (SPEC.md 13.6) is the exception: a new key without
+    /// a certificate is refused, and nothing is recorded.
+    ///
     /// # Errors
-    /// [`Error::Store`] if the store failed.
+    /// [`Error::BusinessKeyChangeRefused`]; [`Error::Store`] if the store failed.
     pub fn observe(
         &self,
         peer: &AccountId,
         identity: &IdentityKey,
         now: Timestamp,
     ) -> Result<Option<IdentityChange>, Error> {
-        self.observe_record(peer, identity, now)
+        self.observe_record(peer, identity, None, now)
             .map(|(_, change)| change)
+    }
+
+    /// [`observe`](Self::observe) for a key shown with a validated certificate chain (a
+    /// session's [`their_business`](crate::Session::their_business)): binds the peer to the
+    /// business, and accepts a new key of a business bound before only with such a chain for
+    /// the same business id.
+    ///
+    /// # Errors
+    /// [`Error::BusinessKeyChangeRefused`] if the peer is bound to another business;
+    /// [`Error::Store`].
+    pub fn observe_business(
+        &self,
+        peer: &AccountId,
+        business: &VerifiedBusiness,
+        now: Timestamp,
+    ) -> Result<Option<IdentityChange>, Error> {
+        self.observe_record(peer, business.identity_key(), Some(business), now)
+            .map(|(_, change)| change)
+    }
+
+    /// [`check_send`](Self::check_send) for a key shown with a validated certificate chain.
+    ///
+    /// # Errors
+    /// As [`check_send`](Self::check_send).
+    pub fn check_send_business(
+        &self,
+        peer: &AccountId,
+        business: &VerifiedBusiness,
+        now: Timestamp,
+    ) -> Result<Option<IdentityChange>, Error> {
+        let (record, change) =
+            self.observe_record(peer, business.identity_key(), Some(business), now)?;
+        self.policy.check_send(&record)?;
+        Ok(change)
     }
 
     /// [`observe`](Self::observe), then the policy: may we send to `peer`, whose key is
@@ -67,6 +107,8 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
     /// [`Error::IdentityChanged`] under [`KeyChangePolicy::HoldUntilAcknowledged`] while the
     /// peer's key change is not acknowledged (the change is recorded all the same, and
     /// [`pending_change`](Self::pending_change) returns the event to show);
+    /// [`Error::BusinessKeyChangeRefused`] whatever the policy, for a peer bound to a
+    /// verified business whose key changed without a certificate (nothing is recorded);
     /// [`Error::Store`].
     pub fn check_send(
         &self,
@@ -74,7 +116,7 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
         identity: &IdentityKey,
         now: Timestamp,
     ) -> Result<Option<IdentityChange>, Error> {
-        let (record, change) = self.observe_record(peer, identity, now)?;
+        let (record, change) = self.observe_record(peer, identity, None, now)?;
         self.policy.check_send(&record)?;
         Ok(change)
     }
@@ -130,11 +172,13 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
         &self,
         peer: &AccountId,
         identity: &IdentityKey,
+        business: Option<&VerifiedBusiness>,
         now: Timestamp,
     ) -> Result<(TrustRecord, Option<IdentityChange>), Error> {
         let stored = self.store.load(peer)?;
-        match observe_identity(peer, stored.as_ref(), identity, now) {
-            Observation::New(record) => {
+        match observe_business_identity(peer, stored.as_ref(), identity, business, now) {
+            Observation::Refused => Err(Error::BusinessKeyChangeRefused),
+            Observation::New(record) | Observation::Bound(record) => {
                 self.store.save(peer, &record)?;
                 Ok((record, None))
             }

@@ -307,6 +307,7 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
             identity_key: bob.to_bytes().to_vec(),
             first_seen: 1_800_000_000,
             level,
+            business_id: String::new(),
         }
         .encode_to_vec()
     };

@@ -165,7 +165,15 @@ fn observe(
             );
             Some((next, change))
         }
-        Observation::New(_) => panic!("a stored record gave New"),
+        Observation::Refused => {
+            assert!(
+                record.business().is_some(),
+                "an unbound record refused a key"
+            );
+            assert_ne!(seen, record.identity(), "the same key was refused");
+            None
+        }
+        other => panic!("a stored record gave {other:?}"),
     }
 }
 
@@ -268,6 +276,29 @@ fn check_record(record: &TrustRecord, keys: &[IdentityKey], now: Timestamp) {
 /// function, under both policies, and the store holds what it says.
 fn check_tofu(peer: &AccountId, record: &TrustRecord, key: &IdentityKey, now: Timestamp) {
     let decision = observe_identity(peer, Some(record), key, now);
+    if decision == Observation::Refused {
+        // A record bound to a verified business refuses a new key shown without a
+        // certificate (SPEC.md 13.6), under either policy, and stores nothing.
+        assert!(record.business().is_some() && key != record.identity());
+        for policy in [
+            KeyChangePolicy::HoldUntilAcknowledged,
+            KeyChangePolicy::WarnOnly,
+        ] {
+            let store = InMemoryTrustStore::new();
+            store.save(peer, record).unwrap();
+            let tofu = TrustOnFirstUse::new(store, policy);
+            assert_eq!(
+                tofu.check_send(peer, key, now),
+                Err(Error::BusinessKeyChangeRefused)
+            );
+            assert_eq!(
+                tofu.observe(peer, key, now),
+                Err(Error::BusinessKeyChangeRefused)
+            );
+            assert_eq!(tofu.record(peer), Ok(Some(record.clone())));
+        }
+        return;
+    }
     let (stored, change) = match &decision {
         Observation::Unchanged => (record.clone(), None),
         Observation::Changed { record, change } => (record.clone(), Some(change.clone())),

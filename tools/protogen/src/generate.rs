@@ -5,6 +5,7 @@ use std::path::Path;
 
 /// The schemas, relative to `proto/`.
 pub const SCHEMAS: &[&str] = &[
+    "hushwire/v1/business.proto",
     "hushwire/v1/envelope.proto",
     "hushwire/v1/prekey_bundle.proto",
     "hushwire/v1/session_state.proto",
@@ -34,6 +35,11 @@ pub fn generate(root: &Path, scratch: &Path) -> Result<String, String> {
     config.skip_debug(SECRET_MESSAGES.iter().copied());
     // PreKeyInfo is a field of SessionState, so it must be Zeroize too (it holds no secret).
     config.type_attribute(".hushwire.v1.PreKeyInfo", "#[derive(zeroize::Zeroize)]");
+    // Likewise the verified business a session records (public values only).
+    config.type_attribute(
+        ".hushwire.v1.BusinessIdentity",
+        "#[derive(zeroize::Zeroize)]",
+    );
     config.compile_fds(fds).map_err(|e| e.to_string())?;
     std::fs::read_to_string(scratch.join("hushwire.v1.rs")).map_err(|e| e.to_string())
 }
