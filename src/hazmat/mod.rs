@@ -9,6 +9,7 @@
 //! generic) is re-exported here, so `hushwire::hazmat::kdf_rk` and
 //! `hushwire::hazmat::ratchet::kdf_rk` name the same function.
 
+pub mod certificate;
 pub mod identity;
 pub mod primitives;
 pub mod ratchet;
@@ -16,6 +17,7 @@ pub mod safety_number;
 pub mod sas;
 pub mod x3dh;
 
+pub use certificate::*;
 pub use identity::*;
 pub use primitives::*;
 pub use ratchet::*;
