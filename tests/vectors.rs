@@ -71,8 +71,32 @@ fn every_layer_has_negative_cases_with_an_error_kind() {
         let transcript_errors = layer.file == "transcript.json"
             && read(layer.file).contains("\"error\": \"DuplicateMessage\"")
             && read(layer.file).contains("\"error\": \"TooManySkippedMessages\"");
+        // certificates.json records errors with their values inside outputs: every refusal
+        // of SPEC.md 13 must appear there (BusinessKeyChangeRefused is the trust decision's
+        // "refused").
+        let certificate_errors = layer.file == "certificates.json" && {
+            let text = read(layer.file);
+            [
+                "InvalidCertificate",
+                "InvalidDisplayName",
+                "UnknownTrustRoot",
+                "InvalidCertificateSignature",
+                "CertificateNotYetValid",
+                "CertificateExpired",
+                "CertificateOutOfScope",
+                "CertificateRevoked",
+                "RevocationListStale",
+                "RevocationListRollback",
+            ]
+            .iter()
+            .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
+                && text.contains("\"observation\": \"refused\"")
+        };
         assert!(
-            !errors.is_empty() || transcript_errors || layer.file == "kdf.json",
+            !errors.is_empty()
+                || transcript_errors
+                || certificate_errors
+                || layer.file == "kdf.json",
             "{}",
             layer.file
         );
@@ -1053,4 +1077,198 @@ fn second_route_cancels_and_trust_records() {
         observed += 1;
     }
     assert_eq!(observed, 6);
+}
+
+// ---- certificates.json (SPEC.md 13) ----
+
+/// A string field, omitted when empty (SPEC.md 13.1).
+fn pb_str(field: u64, value: &str) -> Vec<u8> {
+    if value.is_empty() {
+        return Vec::new();
+    }
+    pb_bytes(field, value.as_bytes())
+}
+
+/// `u8(len(label)) || label || body` (SPEC.md 3.2, 13.1).
+fn labelled(label: &str, body: &[u8]) -> Vec<u8> {
+    [&[label.len() as u8][..], label.as_bytes(), body].concat()
+}
+
+fn sign(seed: &[u8; 32], message: &[u8]) -> Vec<u8> {
+    use ed25519_dalek::Signer;
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .sign(message)
+        .to_bytes()
+        .to_vec()
+}
+
+fn num(value: &Value) -> u64 {
+    value.as_u64().unwrap()
+}
+
+/// Every issued certificate and revocation list rebuilt field by field from SPEC.md 13.1,
+/// 13.2 and 13.4 (with the NFKC normalization of the issuer), and signed with ed25519-dalek;
+/// every refusal to issue checked against the issuer's scope by hand; the signatures of the
+/// chains that validate verified by hand.
+#[test]
+fn second_route_certificates() {
+    use unicode_normalization::UnicodeNormalization;
+    let (mut issued, mut revoked, mut validated) = (0, 0, 0);
+    for case in cases("certificates.json") {
+        let (input, output) = (&case["input"], &case["output"]);
+        if let Some(i) = input.get("issue") {
+            let b = &i["business"];
+            let allowed = num(&i["allowed_levels"]);
+            if let Some(error) = output.get("error") {
+                let reason = if allowed & (1 << num(&b["level"])) == 0 {
+                    "level"
+                } else {
+                    assert!(
+                        num(&b["not_before"]) < num(&i["issuer_not_before"])
+                            || num(&b["not_after"]) > num(&i["issuer_not_after"])
+                    );
+                    "validity"
+                };
+                assert_eq!(error, "CertificateOutOfScope");
+                assert_eq!(output["reason"], reason);
+                continue;
+            }
+            let issuer_key = ed25519_public(&a32(&i["issuer_seed"]));
+            let issuer_body = [
+                pb_uint(1, 1),
+                pb_uint(2, num(&i["root_key_id"])),
+                pb_uint(3, num(&i["issuer_serial"])),
+                pb_bytes(4, &issuer_key),
+                pb_uint(5, num(&i["issuer_not_before"])),
+                pb_uint(6, num(&i["issuer_not_after"])),
+                pb_uint(7, allowed),
+            ]
+            .concat();
+            let issuer_signature = sign(
+                &a32(&i["root_seed"]),
+                &labelled("hushwire/v1/sig/issuer-certificate", &issuer_body),
+            );
+            let issuer_certificate =
+                [pb_bytes(1, &issuer_body), pb_bytes(2, &issuer_signature)].concat();
+            let name: String = b["display_name"].as_str().unwrap().nfkc().collect();
+            let business_body = [
+                pb_uint(1, 1),
+                pb_uint(2, num(&b["serial"])),
+                pb_bytes(3, &ed25519_public(&a32(&i["business_seed"]))),
+                pb_str(4, b["business_id"].as_str().unwrap()),
+                pb_str(5, &name),
+                pb_uint(6, num(&b["level"])),
+                pb_uint(7, num(&b["not_before"])),
+                pb_uint(8, num(&b["not_after"])),
+                pb_str(9, b["phone_number"].as_str().unwrap()),
+                pb_str(10, b["website"].as_str().unwrap()),
+            ]
+            .concat();
+            let business_signature = sign(
+                &a32(&i["issuer_seed"]),
+                &labelled("hushwire/v1/sig/business-certificate", &business_body),
+            );
+            let chain = [
+                pb_bytes(1, &issuer_certificate),
+                pb_bytes(
+                    2,
+                    &[
+                        pb_bytes(1, &business_body),
+                        pb_bytes(2, &business_signature),
+                    ]
+                    .concat(),
+                ),
+            ]
+            .concat();
+            assert_eq!(hx(&output["issuer_body"]), issuer_body);
+            assert_eq!(hx(&output["issuer_signature"]), issuer_signature);
+            assert_eq!(hx(&output["issuer_certificate"]), issuer_certificate);
+            assert_eq!(hx(&output["business_body"]), business_body);
+            assert_eq!(hx(&output["business_signature"]), business_signature);
+            assert_eq!(hx(&output["chain"]), chain);
+            issued += 1;
+        }
+        if let Some(r) = input.get("revoke") {
+            let serials: Vec<u64> = r["serials"].as_array().unwrap().iter().map(num).collect();
+            if let Some(error) = output.get("error") {
+                assert_eq!(error, "InvalidCertificate");
+                assert!(serials.windows(2).any(|w| w[0] >= w[1]));
+                continue;
+            }
+            let signer = match r.get("root_key_id") {
+                // A oneof member is emitted even when 0 (SPEC.md 7.1).
+                Some(id) => [varint(2 << 3), varint(num(id))].concat(),
+                None => pb_bytes(3, &hx(&r["issuer_certificate"])),
+            };
+            let packed: Vec<u8> = serials.iter().flat_map(|s| varint(*s)).collect();
+            let body = [
+                pb_uint(1, 1),
+                signer,
+                pb_uint(4, num(&r["sequence"])),
+                pb_uint(5, num(&r["issued_at"])),
+                if packed.is_empty() {
+                    Vec::new()
+                } else {
+                    pb_bytes(6, &packed)
+                },
+            ]
+            .concat();
+            let signature = sign(
+                &a32(&r["signer_seed"]),
+                &labelled("hushwire/v1/sig/revocation-list", &body),
+            );
+            assert_eq!(hx(&output["body"]), body);
+            assert_eq!(hx(&output["signature"]), signature);
+            assert_eq!(
+                hx(&output["list"]),
+                [pb_bytes(1, &body), pb_bytes(2, &signature)].concat()
+            );
+            revoked += 1;
+        }
+        if let Some(v) = input.get("validate") {
+            let Some(business) = output["result"].get("business") else {
+                continue;
+            };
+            // A chain that validated: both signatures verify by hand, under a pinned root's
+            // key and under the issuer key the output names.
+            use prost::Message;
+            let chain =
+                hushwire_testkit::pb::CertificateChain::decode(hx(&v["chain"]).as_slice()).unwrap();
+            let (issuer, cert) = (chain.issuer.unwrap(), chain.business.unwrap());
+            let verify = |key: &[u8], label: &str, body: &[u8], signature: &[u8]| {
+                ed25519_dalek::VerifyingKey::from_bytes(&key.try_into().unwrap())
+                    .unwrap()
+                    .verify_strict(
+                        &labelled(label, body),
+                        &ed25519_dalek::Signature::from_bytes(&signature.try_into().unwrap()),
+                    )
+                    .is_ok()
+            };
+            let roots = v["context"]["roots"].as_array().unwrap();
+            assert!(roots.iter().any(|root| verify(
+                &hx(&root["key"]),
+                "hushwire/v1/sig/issuer-certificate",
+                &issuer.body,
+                &issuer.signature
+            )));
+            assert!(verify(
+                &hx(&business["issuer_key"]),
+                "hushwire/v1/sig/business-certificate",
+                &cert.body,
+                &cert.signature
+            ));
+            // The identity key is field 3 of the business body: its bytes follow `1a 20`.
+            let key = hx(&business["identity_key"]);
+            assert!(
+                cert.body
+                    .windows(34)
+                    .any(|w| w[..2] == [0x1a, 0x20] && w[2..] == key[..])
+            );
+            validated += 1;
+        }
+    }
+    assert!(
+        issued >= 3 && revoked >= 3 && validated >= 8,
+        "{issued} {revoked} {validated}"
+    );
 }

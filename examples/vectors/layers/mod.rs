@@ -19,6 +19,7 @@ mod json;
 mod pb;
 mod rngs;
 
+mod certificates;
 mod envelope;
 mod identity;
 mod kdf;
@@ -318,6 +319,216 @@ pub fn layers() -> Vec<Layer> {
                 session_state::compute(&session_state::SessionStateInput::from_json(input)?, p)
             },
             inputs: session_state::inputs,
+        },
+        Layer {
+            file: "certificates.json",
+            description: "Verified business accounts: issuing certificates and revocation lists from seeds, display names, holding revocation lists, validating certificate chains (one negative case per check), bundles carrying a chain, and the trust decision for a business's key.",
+            fields: &[
+                (
+                    "issue",
+                    "SPEC.md 13.2 (a root certifies an issuer, which certifies a business: RootKeyPair, IssuerKeyPair)",
+                ),
+                ("root_seed", "SPEC.md 3.1, 13.1 (the root's Ed25519 seed)"),
+                (
+                    "root_key_id",
+                    "SPEC.md 13.1, 13.2 (IssuerCertificateBody field 2; RevocationListBody field 2)",
+                ),
+                (
+                    "issuer_seed",
+                    "SPEC.md 3.1, 13.1 (the issuer's Ed25519 seed)",
+                ),
+                (
+                    "issuer_serial",
+                    "SPEC.md 13.2 (IssuerCertificateBody field 3)",
+                ),
+                (
+                    "issuer_not_before",
+                    "SPEC.md 13.2 (IssuerCertificateBody field 5)",
+                ),
+                (
+                    "issuer_not_after",
+                    "SPEC.md 13.2 (IssuerCertificateBody field 6)",
+                ),
+                (
+                    "allowed_levels",
+                    "SPEC.md 13.2 (IssuerCertificateBody field 7: bit L for level L)",
+                ),
+                (
+                    "business_seed",
+                    "SPEC.md 3.1 (the business account's identity seed)",
+                ),
+                (
+                    "business",
+                    "SPEC.md 13.2, 13.4 (BusinessCertificateBody fields to issue; the verified business; or null: none)",
+                ),
+                (
+                    "serial",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 2); in errors, the revoked serial (8.1)",
+                ),
+                (
+                    "business_id",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 4)",
+                ),
+                ("display_name", "SPEC.md 13.2 field 5, 13.3"),
+                ("level", "SPEC.md 13.2 (BusinessCertificateBody field 6)"),
+                (
+                    "not_before",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 7)",
+                ),
+                (
+                    "not_after",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 8)",
+                ),
+                (
+                    "phone_number",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 9; empty when absent)",
+                ),
+                (
+                    "website",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 10; empty when absent)",
+                ),
+                (
+                    "root_key",
+                    "SPEC.md 3.1, 13.1 (the root's public key, what apps pin)",
+                ),
+                ("issuer_key", "SPEC.md 13.2 (IssuerCertificateBody field 4)"),
+                (
+                    "identity_key",
+                    "SPEC.md 13.2 (BusinessCertificateBody field 3)",
+                ),
+                (
+                    "issuer_body",
+                    "SPEC.md 7.1, 13.2 (the canonical IssuerCertificateBody)",
+                ),
+                (
+                    "issuer_signature",
+                    "SPEC.md 3.2, 13.1 (Ed25519 by the root over the labelled body)",
+                ),
+                (
+                    "issuer_certificate",
+                    "SPEC.md 13.2 (the encoded IssuerCertificate)",
+                ),
+                (
+                    "business_body",
+                    "SPEC.md 7.1, 13.2 (the canonical BusinessCertificateBody)",
+                ),
+                (
+                    "business_signature",
+                    "SPEC.md 3.2, 13.1 (Ed25519 by the issuer over the labelled body)",
+                ),
+                ("chain", "SPEC.md 13.2 (an encoded CertificateChain)"),
+                (
+                    "revoke",
+                    "SPEC.md 13.4 (a root or an issuer publishes a revocation list)",
+                ),
+                (
+                    "signer_seed",
+                    "SPEC.md 13.4 (the seed of the root or issuer that signs the list)",
+                ),
+                ("sequence", "SPEC.md 13.4 (RevocationListBody field 4)"),
+                ("issued_at", "SPEC.md 13.4 (RevocationListBody field 5)"),
+                (
+                    "serials",
+                    "SPEC.md 13.4 (RevocationListBody field 6, packed)",
+                ),
+                ("body", "SPEC.md 13.4 (the canonical RevocationListBody)"),
+                (
+                    "signature",
+                    "SPEC.md 3.2, 13.1 (Ed25519 over the labelled body)",
+                ),
+                ("list", "SPEC.md 13.4 (the encoded RevocationList)"),
+                (
+                    "name",
+                    "SPEC.md 13.3 (a display name, as a JSON string; the accepted or normalized name)",
+                ),
+                (
+                    "normalize",
+                    "SPEC.md 13.2 Issuing, 13.3 (true: NFKC first, as an issuer does)",
+                ),
+                (
+                    "validate",
+                    "SPEC.md 13.4 (hold the lists in order, then decode and validate the chain)",
+                ),
+                (
+                    "context",
+                    "SPEC.md 13.4 (the pinned roots, the policy, now, and the lists offered in order)",
+                ),
+                ("roots", "SPEC.md 13.1 (the pinned roots)"),
+                (
+                    "key_id",
+                    "SPEC.md 13.1 (a root's key id); in errors, UnknownTrustRoot's key id",
+                ),
+                ("key", "SPEC.md 3.1 (a root's public key)"),
+                ("policy", "SPEC.md 13.4 (CertificatePolicy)"),
+                ("max_clock_skew_seconds", "SPEC.md 13.4"),
+                ("max_root_list_age_seconds", "SPEC.md 13.4"),
+                ("max_issuer_list_age_seconds", "SPEC.md 13.4"),
+                ("now", "SPEC.md 13.4 (the time of the check)"),
+                (
+                    "later",
+                    "SPEC.md 13.4 (if present: the time the chain is validated, the lists having been taken in at now)",
+                ),
+                (
+                    "lists",
+                    "SPEC.md 13.4 (encoded revocation lists, taken in order: decode, then update)",
+                ),
+                (
+                    "updates",
+                    "SPEC.md 13.4 update steps 1-5 (updated, already_held, or the error)",
+                ),
+                (
+                    "result",
+                    "SPEC.md 13.2, 13.4, 13.5 (the verified business, or the error)",
+                ),
+                (
+                    "valid_until",
+                    "SPEC.md 13.4 (the business certificate's not_after)",
+                ),
+                (
+                    "bundle",
+                    "SPEC.md 13.5 (an encoded PreKeyBundle with field 5: decode, then validate_business)",
+                ),
+                ("observe", "SPEC.md 13.6 (observe_business_identity)"),
+                (
+                    "record",
+                    "SPEC.md 12.6, 13.6 (a stored TrustRecord, or null)",
+                ),
+                ("seen", "SPEC.md 13.6 (the identity key seen)"),
+                (
+                    "observation",
+                    "SPEC.md 13.6 (new, unchanged, bound, refused or changed)",
+                ),
+                (
+                    "store",
+                    "SPEC.md 12.6, 13.6 (the TrustRecord to store, or null)",
+                ),
+                ("error", "SPEC.md 8.1 (the error's kind)"),
+                (
+                    "reason",
+                    "SPEC.md 8.1, 13.2, 13.3 (InvalidCertificate, InvalidDisplayName, CertificateOutOfScope)",
+                ),
+                (
+                    "certificate",
+                    "SPEC.md 8.1 (which certificate or list an error is about)",
+                ),
+                ("field", "SPEC.md 8.1 (MissingField, InvalidLength)"),
+                ("expected", "SPEC.md 8.1 (InvalidLength)"),
+                (
+                    "found",
+                    "SPEC.md 8.1 (InvalidLength, UnsupportedVersion, RevocationListRollback)",
+                ),
+                ("held", "SPEC.md 8.1 (RevocationListRollback)"),
+                ("len", "SPEC.md 8.1 (TooLarge)"),
+                ("max", "SPEC.md 8.1 (TooLarge)"),
+                (
+                    "signer",
+                    "SPEC.md 8.1 (RevocationListStale: root or issuer)",
+                ),
+            ],
+            compute: |input, _| {
+                certificates::compute(&certificates::CertificatesInput::from_json(input)?)
+            },
+            inputs: certificates::inputs,
         },
         Layer {
             file: "verification.json",

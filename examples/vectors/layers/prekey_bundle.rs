@@ -193,11 +193,11 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             decode(&out_of_order),
         ),
         (
-            "decode: unknown field 5 appended",
+            "decode: unknown field 6 appended (field 5 is the business certificate chain, 13.5)",
             decode(
                 &[
                     prost::Message::encode_to_vec(&bundle(None)),
-                    vec![0x28, 0x01],
+                    vec![0x30, 0x01],
                 ]
                 .concat(),
             ),
