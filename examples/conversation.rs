@@ -2,16 +2,20 @@
 //! prekey publication, bundle verification with trust on first use, X3DH, the first
 //! messages, an out-of-order burst, a replay, storing and restoring sessions, then identity
 //! verification (the 60-digit safety number, its QR code, SAS emoji over the session) and a
-//! key change that holds sending until the customer acknowledges it.
+//! key change that holds sending until the customer acknowledges it; then Acme Shoes becomes a
+//! verified business: a certificate chain from a root the app pins, shown as "verified
+//! business: Acme Shoes", and refused when revoked, expired or missing after a key change.
 //!
 //! Run with `cargo run --example conversation`. Everything is seeded, so the output is the
 //! same on every run.
 
 use hushwire::{
-    AccountId, Config, CryptoProvider, Envelope, IdentityKeyPair, InMemoryPreKeyStore,
-    InMemoryTrustStore, KeyChangePolicy, OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle,
-    PreKeyBundleIn, PreKeyStore, SafetyNumber, Sas, SasAttempts, SasConfirmation, Session,
-    SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse, VerificationMessage,
+    AccountId, BusinessId, BusinessTemplate, Config, CryptoProvider, DisplayName, Envelope,
+    IdentityKeyPair, InMemoryPreKeyStore, InMemoryTrustStore, IssuerKeyPair, IssuerTemplate,
+    KeyChangePolicy, LevelSet, OneTimePreKeyId, OneTimePreKeyPair, PhoneNumber, PreKeyBundle,
+    PreKeyBundleIn, PreKeyStore, Revocations, RootKeyPair, SafetyNumber, Sas, SasAttempts,
+    SasConfirmation, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse,
+    TrustRoots, Validity, VerificationLevel, VerificationMessage, Website,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -326,5 +330,144 @@ fn main() -> Result<(), hushwire::Error> {
             "unverified until checked again"
         }
     );
+
+    println!("== 12. Acme Shoes becomes a verified business");
+    // The verification service: a root kept offline (pinned in every app) certifies an online
+    // issuer, which checks Acme Shoes and certifies its account identity key for 30 days.
+    let root = RootKeyPair::generate(&mut rng, 1);
+    let issuer_key = IdentityKeyPair::generate(&mut rng);
+    let issuer_certificate = root.certify_issuer(&IssuerTemplate {
+        serial: 1,
+        issuer_key: *issuer_key.public_key(),
+        validity: Validity::days_from(later, 365)?,
+        allowed_levels: LevelSet::new(&[
+            VerificationLevel::Registered,
+            VerificationLevel::Verified,
+        ])?,
+    });
+    let issuer = IssuerKeyPair::new(issuer_key, issuer_certificate)?;
+    let acme_template = |serial: u64,
+                         key: &IdentityKeyPair,
+                         validity|
+     -> Result<BusinessTemplate, hushwire::Error> {
+        Ok(BusinessTemplate {
+            serial,
+            identity_key: *key.public_key(),
+            business_id: BusinessId::new("acme-shoes")?,
+            display_name: DisplayName::normalize("Acme Shoes")?,
+            level: VerificationLevel::Verified,
+            validity,
+            phone_number: Some(PhoneNumber::new("+14155550100")?),
+            website: Some(Website::new("https://acme-shoes.example")?),
+        })
+    };
+    let chain = issuer.certify_business(&acme_template(
+        7,
+        &new_business,
+        Validity::days_from(later, 30)?,
+    )?)?;
+    let published = PreKeyBundle::new(&new_business, &new_spk, None)?
+        .with_business_certificate(chain)?
+        .encode();
+    println!(
+        "   the issuer certified acme-shoes's key (serial 7, 30 days); the bundle is now {} bytes",
+        published.len()
+    );
+    // The customer's app pins the root and keeps the revocation lists the server hands out
+    // (a root's list and the issuer's, each recent enough).
+    let roots = TrustRoots::new([root.trust_root()])?;
+    let mut revocations = Revocations::new();
+    revocations.update(root.revoke(1, later, &[])?, &roots, later)?;
+    revocations.update(issuer.revoke(1, later, &[])?, &roots, later)?;
+    let bundle = PreKeyBundleIn::decode(&published, &customer_config)?.validate_business(
+        &roots,
+        later,
+        &revocations,
+    )?;
+    let mut verified_session = Session::initiate(&mut rng, &customer, &bundle, &customer_config)?;
+    if let Some(business) = verified_session.their_business() {
+        customer_trust.observe_business(&acme, business, later)?;
+        println!(
+            "   the customer's app shows: \"{}: {}\" ({}, {})",
+            business.level().name(),
+            business.display_name(),
+            business.phone_number().map_or("", |p| p.as_str()),
+            business.website().map_or("", |w| w.as_str()),
+        );
+    }
+    let stored = Session::from_stored(verified_session.to_stored().as_bytes(), &customer_config)?;
+    println!(
+        "   stored and restored, the session still knows: {}",
+        stored
+            .their_business()
+            .map_or("nobody".into(), |b| b.display_name().to_string())
+    );
+    let wire = verified_session
+        .encrypt(b"Great, you are verified now.")?
+        .encode();
+    println!("   sent {} bytes to the verified business", wire.len());
+
+    println!("== 13. What the customer's app refuses");
+    let week = Timestamp::from_unix_seconds(later.as_unix_seconds() + 7 * 86_400);
+    // An impostor (or a server) hands out another key for acme-shoes, without a certificate.
+    let impostor = IdentityKeyPair::generate(&mut rng);
+    match customer_trust.check_send(&acme, impostor.public_key(), week) {
+        Err(error) => println!(
+            "   a new key without a certificate: refused ({})",
+            error.kind()
+        ),
+        Ok(_) => println!("   a new key without a certificate was accepted (this is a bug)"),
+    }
+    // The issuer revokes serial 7 (say the account was taken over): fresh lists carry it.
+    let mut fresh = revocations.clone();
+    fresh.update(root.revoke(2, week, &[])?, &roots, week)?;
+    fresh.update(issuer.revoke(2, week, &[7])?, &roots, week)?;
+    match PreKeyBundleIn::decode(&published, &customer_config)?
+        .validate_business(&roots, week, &fresh)
+    {
+        Err(error) => println!("   after revocation: {error}"),
+        Ok(_) => println!("   a revoked certificate was accepted (this is a bug)"),
+    }
+    // Without fresh lists, nothing validates after 48 hours: no silent fail-open.
+    match PreKeyBundleIn::decode(&published, &customer_config)?.validate_business(
+        &roots,
+        week,
+        &revocations,
+    ) {
+        Err(error) => println!("   with week-old lists: {error}"),
+        Ok(_) => println!("   a stale revocation list was accepted (this is a bug)"),
+    }
+    // 31 days on, the 30-day certificate has expired (lists are fresh).
+    let month = Timestamp::from_unix_seconds(later.as_unix_seconds() + 31 * 86_400);
+    let mut current = Revocations::new();
+    current.update(root.revoke(3, month, &[])?, &roots, month)?;
+    current.update(issuer.revoke(3, month, &[])?, &roots, month)?;
+    match PreKeyBundleIn::decode(&published, &customer_config)?
+        .validate_business(&roots, month, &current)
+    {
+        Err(error) => println!("   31 days later: {error}"),
+        Ok(_) => println!("   an expired certificate was accepted (this is a bug)"),
+    }
+    // Acme moves to a new key with a new certificate: an ordinary, announced key change.
+    let moved = IdentityKeyPair::generate(&mut rng);
+    let moved_spk = SignedPreKeyPair::generate(&mut rng, &moved, SignedPreKeyId(3), month);
+    let renewed_chain =
+        issuer.certify_business(&acme_template(8, &moved, Validity::days_from(month, 30)?)?)?;
+    let moved_bundle = PreKeyBundleIn::decode(
+        &PreKeyBundle::new(&moved, &moved_spk, None)?
+            .with_business_certificate(renewed_chain)?
+            .encode(),
+        &customer_config,
+    )?
+    .validate_business(&roots, month, &current)?;
+    if let Some(business) = moved_bundle.business() {
+        match customer_trust.check_send_business(&acme, business, month) {
+            Err(error) => println!(
+                "   a new key with a new certificate: announced, and held until acknowledged ({})",
+                error.kind()
+            ),
+            Ok(_) => println!("   a new key with a new certificate: accepted"),
+        }
+    }
     Ok(())
 }

@@ -20,7 +20,7 @@ pub enum RevocationSigner {
     Root(u32),
     /// An issuer, with its certificate: the serials are business-certificate serials from
     /// the issuer's key.
-    Issuer(IssuerCertificate),
+    Issuer(Box<IssuerCertificate>),
 }
 
 /// A revocation list, well-formed (SPEC.md 13.4 decoding) but **not verified**: a client
@@ -58,7 +58,7 @@ impl RevocationList {
         issued_at: Timestamp,
         revoked_serials: &[u64],
     ) -> Result<Self, Error> {
-        let signer = RevocationSigner::Issuer(certificate.clone());
+        let signer = RevocationSigner::Issuer(Box::new(certificate.clone()));
         Self::sign(issuer, signer, sequence, issued_at, revoked_serials)
     }
 
@@ -105,9 +105,9 @@ impl RevocationList {
         }
         let signer = match body.signer {
             Some(Signer::RootKeyId(key_id)) => RevocationSigner::Root(key_id),
-            Some(Signer::Issuer(certificate)) => RevocationSigner::Issuer(
+            Some(Signer::Issuer(certificate)) => RevocationSigner::Issuer(Box::new(
                 IssuerCertificate::from_proto(certificate, "issuer.signature")?,
-            ),
+            )),
             None => return Err(Error::MissingField { field: "signer" }),
         };
         check_increasing(&body.revoked_serials)?;

@@ -86,10 +86,11 @@ pub fn observe_business_identity(
             _ => Observation::Unchanged,
         },
         Some(record) => {
-            if let Some(bound) = record.business() {
-                if business.as_ref() != Some(bound) {
-                    return Observation::Refused;
-                }
+            if record
+                .business()
+                .is_some_and(|bound| business.as_ref() != Some(bound))
+            {
+                return Observation::Refused;
             }
             let next = record.changed_to(*seen, now, business);
             match next.pending_change(peer) {
