@@ -116,6 +116,16 @@ fn sas_corpus() {
     replay("sas", targets::sas);
 }
 
+#[test]
+fn certificate_chain_corpus() {
+    replay("certificate_chain", targets::certificate_chain);
+}
+
+#[test]
+fn revocation_list_corpus() {
+    replay("revocation_list", targets::revocation_list);
+}
+
 /// The fixture's genuine inputs take the paths their names promise, so the seeds made from
 /// them are meaningful.
 #[test]
@@ -280,6 +290,122 @@ fn verification_inputs_are_meaningful() {
         ("undecodable-then-cancel", Outcome::Rejected),
     ] {
         assert_eq!(targets::sas(&read("sas", name)), expected, "{name}");
+    }
+}
+
+/// The business seeds take the paths their names promise: the valid chains validate and no
+/// other does; a list is taken by the fixture's state exactly when it is fresh, its signer
+/// pinned or certified, and not older than the list held.
+#[test]
+fn business_inputs_are_meaningful() {
+    let business = targets::business_fixture();
+    let read = |target: &str, name: &str| std::fs::read(corpus_dir(target).join(name)).unwrap();
+    for (name, expected) in [
+        ("valid", Outcome::Accepted),
+        ("other-business", Outcome::Accepted),
+        ("revoked", Outcome::Rejected),
+        ("expired", Outcome::Rejected),
+        ("out-of-scope-level", Outcome::Rejected),
+        ("out-of-scope-validity", Outcome::Rejected),
+        ("issuer-signature-flipped", Outcome::Rejected),
+        ("issuer-signature-truncated", Outcome::Rejected),
+        ("issuer-body-flipped", Outcome::Rejected),
+        ("issuer-body-truncated", Outcome::Rejected),
+        ("issuer-root-2", Outcome::Rejected),
+        ("business-signature-flipped", Outcome::Rejected),
+        ("business-signature-truncated", Outcome::Rejected),
+        ("business-body-flipped", Outcome::Rejected),
+        ("business-body-truncated", Outcome::Rejected),
+        ("truncated", Outcome::Rejected),
+        ("issuer-only", Outcome::Rejected),
+        ("empty", Outcome::Rejected),
+    ] {
+        let data = read("certificate_chain", name);
+        assert_eq!(targets::certificate_chain(&data), expected, "{name}");
+    }
+    // Why each chain is refused, at the fixture's time with its lists.
+    let validate = |name: &str| {
+        hushwire::BusinessCertificateIn::decode(&read("certificate_chain", name))
+            .and_then(|chain| {
+                chain.validate(
+                    &business.roots,
+                    targets::BUSINESS_NOW,
+                    &business.revocations,
+                )
+            })
+            .map(|_| ())
+    };
+    use hushwire::Error;
+    for (name, error) in [
+        (
+            "revoked",
+            Error::CertificateRevoked {
+                certificate: "business",
+                serial: targets::REVOKED_SERIAL,
+            },
+        ),
+        (
+            "expired",
+            Error::CertificateExpired {
+                certificate: "business",
+            },
+        ),
+        (
+            "out-of-scope-level",
+            Error::CertificateOutOfScope { reason: "level" },
+        ),
+        (
+            "out-of-scope-validity",
+            Error::CertificateOutOfScope { reason: "validity" },
+        ),
+        (
+            "issuer-signature-flipped",
+            Error::InvalidCertificateSignature {
+                certificate: "issuer",
+            },
+        ),
+        (
+            "issuer-body-flipped",
+            Error::InvalidCertificateSignature {
+                certificate: "issuer",
+            },
+        ),
+        ("issuer-root-2", Error::UnknownTrustRoot { key_id: 2 }),
+        (
+            "business-signature-flipped",
+            Error::InvalidCertificateSignature {
+                certificate: "business",
+            },
+        ),
+        (
+            "business-body-flipped",
+            Error::InvalidCertificateSignature {
+                certificate: "business",
+            },
+        ),
+    ] {
+        assert_eq!(validate(name), Err(error), "{name}");
+    }
+    for (name, expected) in [
+        ("root", Outcome::Accepted),
+        ("issuer", Outcome::Accepted),
+        ("root-revokes-the-issuer", Outcome::Accepted),
+        ("issuer-empty", Outcome::Accepted),
+        ("issuer-revokes-the-valid", Outcome::Accepted),
+        ("issuer-stale", Outcome::Rejected),
+        ("root-stale", Outcome::Rejected),
+        ("issuer-future", Outcome::Rejected),
+        ("issuer-rollback", Outcome::Rejected),
+        ("issuer-same-sequence", Outcome::Rejected),
+        ("unknown-root", Outcome::Rejected),
+        ("impostor-root", Outcome::Rejected),
+        ("uncertified-issuer", Outcome::Rejected),
+        ("root-signature-flipped", Outcome::Rejected),
+        ("truncated", Outcome::Rejected),
+        ("empty", Outcome::Rejected),
+    ] {
+        let data = read("revocation_list", name);
+        assert_eq!(targets::revocation_list(&data), expected, "{name}");
     }
 }
 

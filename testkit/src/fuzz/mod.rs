@@ -12,9 +12,12 @@
 //! reach the interesting paths.
 //!
 //! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`]; the
-//! identity-verification targets add a [`VerificationFixture`] built once on top of it.
+//! identity-verification targets add a [`VerificationFixture`] built once on top of it, and
+//! the business-certificate targets a [`BusinessFixture`] of their own (fixed key seeds).
 
 mod accept;
+mod business_fixture;
+mod certificate_chain;
 mod checks;
 mod conversation_ops;
 mod decrypt;
@@ -24,6 +27,7 @@ mod prekey_bundle;
 mod prekey_message;
 mod providers;
 mod ratchet_message;
+mod revocation_list;
 mod sas;
 mod scanned_safety_number;
 mod seeds;
@@ -33,6 +37,12 @@ mod verification_fixture;
 mod verification_message;
 
 pub use accept::accept;
+pub use business_fixture::{
+    BUSINESS_NOW, BUSINESS_PREKEY_SEED, BUSINESS_SERIAL, BusinessFixture, EXPIRED_SERIAL,
+    ISSUER_SERIAL, REVOKED_SERIAL, ROOT_KEY_ID, ROOT_REVOKED_SERIAL, WIDE_ISSUER_SERIAL,
+    business_fixture,
+};
+pub use certificate_chain::certificate_chain;
 pub use conversation_ops::{
     LIMITS, MAX_IN_FLIGHT, MAX_OPS, MAX_REMEMBERED, MAX_SENT_PER_SIDE, conversation, run_ops,
 };
@@ -43,6 +53,7 @@ pub use prekey_bundle::prekey_bundle;
 pub use prekey_message::prekey_message;
 pub use providers::providers;
 pub use ratchet_message::ratchet_message;
+pub use revocation_list::revocation_list;
 pub use sas::{MAX_SAS_OPS, SasOp, run_sas, sas};
 pub use scanned_safety_number::scanned_safety_number;
 pub use seeds::seeds;

@@ -3,6 +3,7 @@
 use hushwire::Envelope;
 use prost::Message;
 
+use super::business_fixture::business_fixture;
 use super::fixture::fixture;
 use super::sas::SasOp;
 use super::verification_fixture::verification_fixture;
@@ -182,6 +183,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         add("conversation", name, &Op::encode_all(&ops));
     }
     verification_seeds(&mut add);
+    business_seeds(&mut add);
     seeds
 }
 
@@ -563,4 +565,132 @@ fn verification_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
         bytes.extend(SasOp::encode_all(&ops));
         add("sas", name, &bytes);
     }
+}
+
+/// The seeds of the business-certificate targets.
+fn business_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
+    let business = business_fixture();
+
+    // certificate_chain: the fixture's chains (valid, another business, revoked, expired,
+    // beyond the issuer's scope), each certificate with its body or signature flipped or
+    // truncated, an issuer under another root id, and broken inputs.
+    for (name, chain) in [
+        ("valid", &business.valid),
+        ("other-business", &business.other),
+        ("revoked", &business.revoked),
+        ("expired", &business.expired),
+    ] {
+        add("certificate_chain", name, &chain.encode());
+    }
+    for (name, bytes) in &business.out_of_scope {
+        add("certificate_chain", name, bytes);
+    }
+    let valid = business.valid.encode();
+    let genuine = pb::CertificateChain::decode(valid.as_slice()).unwrap();
+    let issuer = genuine.issuer.clone().unwrap();
+    let certificate = genuine.business.clone().unwrap();
+    let issuer_body = pb::IssuerCertificateBody::decode(issuer.body.as_slice()).unwrap();
+    let business_body = pb::BusinessCertificateBody::decode(certificate.body.as_slice()).unwrap();
+    let flipped = |bytes: &[u8]| {
+        let mut bytes = bytes.to_vec();
+        if let Some(last) = bytes.last_mut() {
+            *last ^= 0x01;
+        }
+        bytes
+    };
+    let truncated = |bytes: &[u8]| bytes[..bytes.len() - 1].to_vec();
+    let with_issuer = |body: Vec<u8>, signature: Vec<u8>| {
+        pb::CertificateChain {
+            issuer: Some(pb::IssuerCertificate { body, signature }),
+            ..genuine.clone()
+        }
+        .encode_to_vec()
+    };
+    let with_business = |body: Vec<u8>, signature: Vec<u8>| {
+        pb::CertificateChain {
+            business: Some(pb::BusinessCertificate { body, signature }),
+            ..genuine.clone()
+        }
+        .encode_to_vec()
+    };
+    let issuer_serial_flipped = pb::IssuerCertificateBody {
+        serial: issuer_body.serial ^ 1,
+        ..issuer_body.clone()
+    }
+    .encode_to_vec();
+    let issuer_root_2 = pb::IssuerCertificateBody {
+        root_key_id: 2,
+        ..issuer_body
+    }
+    .encode_to_vec();
+    let business_serial_flipped = pb::BusinessCertificateBody {
+        serial: business_body.serial ^ 1,
+        ..business_body
+    }
+    .encode_to_vec();
+    for (name, bytes) in [
+        (
+            "issuer-signature-flipped",
+            with_issuer(issuer.body.clone(), flipped(&issuer.signature)),
+        ),
+        (
+            "issuer-signature-truncated",
+            with_issuer(issuer.body.clone(), truncated(&issuer.signature)),
+        ),
+        (
+            "issuer-body-flipped",
+            with_issuer(issuer_serial_flipped, issuer.signature.clone()),
+        ),
+        (
+            "issuer-body-truncated",
+            with_issuer(truncated(&issuer.body), issuer.signature.clone()),
+        ),
+        (
+            "issuer-root-2",
+            with_issuer(issuer_root_2, issuer.signature.clone()),
+        ),
+        (
+            "business-signature-flipped",
+            with_business(certificate.body.clone(), flipped(&certificate.signature)),
+        ),
+        (
+            "business-signature-truncated",
+            with_business(certificate.body.clone(), truncated(&certificate.signature)),
+        ),
+        (
+            "business-body-flipped",
+            with_business(business_serial_flipped, certificate.signature.clone()),
+        ),
+        (
+            "business-body-truncated",
+            with_business(truncated(&certificate.body), certificate.signature.clone()),
+        ),
+        ("truncated", truncated(&valid)),
+        ("issuer-only", business.valid.issuer().encode()),
+        ("empty", Vec::new()),
+    ] {
+        add("certificate_chain", name, &bytes);
+    }
+
+    // revocation_list: the lists held (root, issuer), newer ones (the root revoking the
+    // issuer, an empty issuer list, one revoking the valid chain), stale, future and
+    // rolled-back ones, lists from an unknown root, an impostor root and an uncertified
+    // issuer, and broken inputs.
+    for (name, bytes) in &business.lists {
+        add("revocation_list", name, bytes);
+    }
+    let root_list = business.root_list.encode();
+    let list = pb::RevocationList::decode(root_list.as_slice()).unwrap();
+    let signature_flipped = pb::RevocationList {
+        signature: flipped(&list.signature),
+        ..list
+    }
+    .encode_to_vec();
+    add(
+        "revocation_list",
+        "root-signature-flipped",
+        &signature_flipped,
+    );
+    add("revocation_list", "truncated", &truncated(&root_list));
+    add("revocation_list", "empty", &[]);
 }
