@@ -18,6 +18,7 @@ mod support;
 
 mod accept;
 mod bundle;
+mod business;
 mod decrypt;
 mod encrypt;
 mod envelope;
