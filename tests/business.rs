@@ -1788,6 +1788,10 @@ fn display_name_rules_apply_in_order() {
         Err(Error::InvalidDisplayName { reason }) => reason,
         other => panic!("{name:?}: {other:?}"),
     };
+    assert_eq!(
+        DisplayName::new(""),
+        Err(Error::InvalidDisplayName { reason: "empty" })
+    );
     assert_eq!(reason(""), "empty");
     // 64 scalar values pass whatever their size in bytes; 65 do not, even with a refused
     // character or a leading space among them (step 2 before 3 and 4).
