@@ -14,7 +14,9 @@ and exits non-zero on any failure.
 Requirements: Python >= 3.11 and the `cryptography` package (X25519, Ed25519 signing,
 ChaCha20-Poly1305). HKDF and HMAC come from hashlib/hmac; Ed25519 point decoding,
 small-order checks and strict verification, the X25519 small-order ladder, the protobuf
-codec and the ChaCha20 RNG are implemented here.
+codec and the ChaCha20 RNG are implemented here. Section 13's display names use the
+standard library's `unicodedata` for NFKC (its Unicode version is Python's:
+`unicodedata.unidata_version`, 14.0.0 on Python 3.11; SPEC.md 13.3 does not fix one).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import dataclasses
 import json
 import struct
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -50,7 +53,39 @@ ERROR_KINDS = frozenset({
     "CryptoProviderFailed", "InvalidAccountId", "SafetyNumberMismatch",
     "SafetyNumberVersionMismatch", "VerificationCancelled", "IdentityChanged",
     "IdentityMismatch", "InvalidTrustRecord",
+    # SPEC.md 13 (verified business accounts)
+    "InvalidCertificate", "InvalidDisplayName", "UnknownTrustRoot",
+    "InvalidCertificateSignature", "CertificateNotYetValid", "CertificateExpired",
+    "CertificateOutOfScope", "CertificateRevoked", "RevocationListStale",
+    "RevocationListRollback", "BusinessKeyChangeRefused",
 })
+
+# SPEC.md 8.1: the values each error carries (the names in braces of its first column).
+# certificates.json records an error with exactly these values (test-vectors/README.md).
+ERROR_VALUES = {
+    "TooLarge": ("len", "max"),
+    "UnsupportedVersion": ("found",),
+    "MissingField": ("field",),
+    "InvalidLength": ("field", "expected", "found"),
+    "UnknownSignedPreKey": ("id",),
+    "UnknownOneTimePreKey": ("id",),
+    "OneTimePreKeyConsumed": ("id",),
+    "TooManySkippedMessages": ("skip", "max"),
+    "InvalidAccountId": ("len",),
+    "SafetyNumberVersionMismatch": ("theirs", "ours"),
+    "VerificationCancelled": ("reason", "by_peer"),
+    "IdentityChanged": ("was_verified",),
+    "InvalidCertificate": ("reason",),
+    "InvalidDisplayName": ("reason",),
+    "UnknownTrustRoot": ("key_id",),
+    "InvalidCertificateSignature": ("certificate",),
+    "CertificateNotYetValid": ("certificate",),
+    "CertificateExpired": ("certificate",),
+    "CertificateOutOfScope": ("reason",),
+    "CertificateRevoked": ("certificate", "serial"),
+    "RevocationListStale": ("signer",),
+    "RevocationListRollback": ("held", "found"),
+}
 
 
 class HushwireError(Exception):
@@ -208,6 +243,26 @@ def ed25519_verify_strict(a_bytes: bytes, message: bytes, signature: bytes) -> N
     is InvalidSignature.
     """
     assert len(signature) == 64
+    # A pure function of its inputs: remember outcomes, since certificates.json checks the
+    # same few certificates and lists in many cases (pure-Python point arithmetic is slow).
+    cache_key = (a_bytes, message, signature)
+    cached = _VERIFY_CACHE.get(cache_key)
+    if cached is None:
+        try:
+            _ed25519_verify_strict_uncached(a_bytes, message, signature)
+            cached = True
+        except HushwireError:
+            cached = False
+        _VERIFY_CACHE[cache_key] = cached
+    if not cached:
+        raise HushwireError("InvalidSignature")
+
+
+_VERIFY_CACHE: dict = {}
+
+
+def _ed25519_verify_strict_uncached(a_bytes: bytes, message: bytes, signature: bytes) -> None:
+    """SPEC.md 2.1 steps 1-4 (ed25519_verify_strict without its cache)."""
     r_bytes, s_bytes = signature[:32], signature[32:]
     # step 1: canonical S
     s = int.from_bytes(s_bytes, "little")
@@ -485,23 +540,28 @@ class VerifiedBundle:
     identity: IdentityKey
     signed_prekey: SignedPreKey
     one_time_prekey: Optional[tuple[int, bytes]]  # (id, public)
+    # SPEC.md 13.5: field 5, decoded (13.2 steps 2-4) but not validated; None if absent
+    business_chain: Optional["UnverifiedChain"] = None
 
 
 def encode_bundle(identity: IdentityKey, spk: SignedPreKey,
-                  otk: Optional[tuple[int, bytes]]) -> bytes:
-    """SPEC.md 7.5: canonical PreKeyBundle encoding."""
+                  otk: Optional[tuple[int, bytes]],
+                  chain: Optional["UnverifiedChain"] = None) -> bytes:
+    """SPEC.md 7.5: canonical PreKeyBundle encoding (field 5: a business's chain, 13.5)."""
     value = {
         "version": 1,
         "identity_key": identity.encoded,
         "signed_prekey": {"id": spk.id, "created_at": spk.created_at,
                           "public_key": spk.public_key, "signature": spk.signature},
         "one_time_prekey": None if otk is None else {"id": otk[0], "public_key": otk[1]},
+        "business_certificate": None if chain is None else chain.value(),
     }
     return pb_encode(PREKEY_BUNDLE, value)
 
 
 def decode_and_validate_bundle(data: bytes, config: "Config") -> VerifiedBundle:
-    """SPEC.md 4.2 steps 1-8: strict decoding, field checks, then signature validation."""
+    """SPEC.md 4.2 steps 1-8 (with 13.5's step 7b): strict decoding, field checks, the
+    business chain's decoding, then signature validation. The chain is not validated."""
     msg = strict_decode(PREKEY_BUNDLE, data, config.max_encoded_len)       # 1
     check_version(msg)                                                      # 2
     ik = validate_identity_key(msg["identity_key"], "identity_key")        # 3
@@ -516,11 +576,18 @@ def decode_and_validate_bundle(data: bytes, config: "Config") -> VerifiedBundle:
         pub = validate_x25519_public(msg["one_time_prekey"]["public_key"],
                                      "one_time_prekey.public_key")
         otk = (msg["one_time_prekey"]["id"], pub)
+    chain = None
+    if msg["business_certificate"] is not None:                             # 7b (13.5)
+        chain_value = msg["business_certificate"]
+        encoded_len = len(pb_encode(CERTIFICATE_CHAIN, chain_value))
+        if encoded_len > MAX_CHAIN_LEN:
+            raise HushwireError("TooLarge", len=encoded_len, max=MAX_CHAIN_LEN)
+        chain = decode_chain_value(chain_value)                             # 13.2 steps 2-4
     body = signed_prekey_body(spk["id"], spk["created_at"], spk["public_key"])
     ed25519_verify_strict(ik.encoded, signed_message(LABEL_SIGNED_PREKEY, body),
                           spk["signature"])                                 # 8
     return VerifiedBundle(ik, SignedPreKey(spk["id"], spk["created_at"], spk["public_key"],
-                                           spk["signature"]), otk)
+                                           spk["signature"]), otk, chain)
 
 
 # =====================================================================================
@@ -820,9 +887,13 @@ class Ratchet:
 # =====================================================================================
 #
 # A schema is a dict: field number -> (name, type, label[, oneof]).
-#   type : "uint32" | "uint64" | "bool" | "bytes" | <nested schema dict>
+#   type : "uint32" | "uint64" | "bool" | "bytes" | "string" | <nested schema dict>
 #   label: "plain" (implicit presence), "optional" (explicit presence),
-#          "message" (singular nested message), "repeated"
+#          "message" (singular nested message), "repeated",
+#          "packed" (a packed repeated scalar, SPEC.md 13.1)
+#   oneof: a fourth element names the oneof a member belongs to (a message, or an
+#          explicit-presence scalar: label "optional").
+# "string" (SPEC.md 13.1) is held as a Python str; its bytes must be valid UTF-8.
 # A decoded value is a dict name -> value (None for an absent optional/message field).
 
 WT_VARINT, WT_I64, WT_LEN, WT_SGROUP, WT_EGROUP, WT_I32 = 0, 1, 2, 3, 4, 5
@@ -898,13 +969,22 @@ def pb_default(schema: dict) -> dict:
     """SPEC.md 7.1: the default value of a message (all fields absent)."""
     value = {}
     for name, ftype, label, *_ in schema.values():
-        if label == "repeated":
+        if label in ("repeated", "packed"):
             value[name] = []
         elif label in ("optional", "message"):
             value[name] = None
         else:
-            value[name] = {"uint32": 0, "uint64": 0, "bool": False, "bytes": b""}[ftype]
+            value[name] = {"uint32": 0, "uint64": 0, "bool": False, "bytes": b"",
+                           "string": ""}[ftype]
     return value
+
+
+def _pb_clear_other_members(schema: dict, value: dict, name: str, oneof: list) -> None:
+    """SPEC.md 7.1 step 2: setting one member of a oneof clears the others."""
+    if oneof:
+        for other in schema.values():
+            if list(other[3:]) == oneof and other[0] != name:
+                value[other[0]] = None
 
 
 def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
@@ -918,7 +998,23 @@ def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
             pos = pb_skip(data, pos, number, wire_type, depth)
             continue
         name, ftype, label, *rest = spec
-        if isinstance(ftype, dict) or ftype == "bytes":
+        if label == "packed":  # SPEC.md 13.1: packed (canonical) or unpacked (parses)
+            if wire_type == WT_LEN:
+                length, pos = pb_read_varint(data, pos)
+                if pos + length > len(data):
+                    raise HushwireError("MalformedProtobuf")
+                chunk, pos = data[pos:pos + length], pos + length
+                inner = 0
+                while inner < len(chunk):
+                    n, inner = pb_read_varint(chunk, inner)
+                    value[name].append(n & U32_MAX if ftype == "uint32" else n)
+            elif wire_type == WT_VARINT:
+                n, pos = pb_read_varint(data, pos)
+                value[name].append(n & U32_MAX if ftype == "uint32" else n)
+            else:
+                raise HushwireError("MalformedProtobuf")
+            continue
+        if isinstance(ftype, dict) or ftype in ("bytes", "string"):
             if wire_type != WT_LEN:
                 raise HushwireError("MalformedProtobuf")
             length, pos = pb_read_varint(data, pos)
@@ -933,11 +1029,17 @@ def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
                     # keeping only the last is equivalent here because step 3 refuses the
                     # input either way (the canonical form has one occurrence).
                     item = pb_parse(ftype, chunk, depth + 1)
-                    if rest:  # oneof: setting one member clears the others
-                        for other in schema.values():
-                            if list(other[3:]) == rest and other[0] != name:
-                                value[other[0]] = None
+                    _pb_clear_other_members(schema, value, name, rest)
                     value[name] = item
+            elif ftype == "string":  # SPEC.md 13.1: invalid UTF-8 is a parse error
+                try:
+                    text = chunk.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise HushwireError("MalformedProtobuf") from None
+                if label == "repeated":
+                    value[name].append(text)
+                else:
+                    value[name] = text
             elif label == "repeated":
                 value[name].append(chunk)
             else:
@@ -950,6 +1052,7 @@ def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
                 n &= U32_MAX
             elif ftype == "bool":
                 n = n != 0
+            _pb_clear_other_members(schema, value, name, rest)
             value[name] = n
     return value
 
@@ -960,12 +1063,22 @@ def pb_encode(schema: dict, value: dict) -> bytes:
     for number in sorted(schema):
         name, ftype, label, *_ = schema[number]
         v = value.get(name)
+        if label == "packed":  # SPEC.md 13.1: one record of varints; omitted when empty
+            if v:
+                payload = b"".join(pb_varint(int(n)) for n in v)
+                out += pb_varint(number << 3 | WT_LEN) + pb_varint(len(payload)) + payload
+            continue
         items = v if label == "repeated" else [v]
         for item in items:
             if item is None:
                 continue
-            if isinstance(ftype, dict) or ftype == "bytes":
-                payload = pb_encode(ftype, item) if isinstance(ftype, dict) else item
+            if isinstance(ftype, dict) or ftype in ("bytes", "string"):
+                if isinstance(ftype, dict):
+                    payload = pb_encode(ftype, item)
+                elif ftype == "string":
+                    payload = item.encode("utf-8")
+                else:
+                    payload = item
                 if label == "plain" and not payload:
                     continue  # implicit-presence bytes: omitted when empty
                 out += pb_varint(number << 3 | WT_LEN) + pb_varint(len(payload)) + payload
@@ -1024,11 +1137,67 @@ ONE_TIME_PREKEY = {                                            # SPEC.md 7.5
     1: ("id", "uint32", "plain"),
     2: ("public_key", "bytes", "plain"),
 }
+# ---- SPEC.md 13.2, 13.4, 13.5 schemas (business.proto), needed by 7.5 and 9.1 ----------
+
+ISSUER_CERTIFICATE_BODY = {                                    # SPEC.md 13.2
+    1: ("version", "uint32", "plain"),
+    2: ("root_key_id", "uint32", "plain"),
+    3: ("serial", "uint64", "plain"),
+    4: ("issuer_key", "bytes", "plain"),
+    5: ("not_before", "uint64", "plain"),
+    6: ("not_after", "uint64", "plain"),
+    7: ("allowed_levels", "uint32", "plain"),
+}
+BUSINESS_CERTIFICATE_BODY = {                                  # SPEC.md 13.2
+    1: ("version", "uint32", "plain"),
+    2: ("serial", "uint64", "plain"),
+    3: ("identity_key", "bytes", "plain"),
+    4: ("business_id", "string", "plain"),
+    5: ("display_name", "string", "plain"),
+    6: ("level", "uint32", "plain"),
+    7: ("not_before", "uint64", "plain"),
+    8: ("not_after", "uint64", "plain"),
+    9: ("phone_number", "string", "plain"),
+    10: ("website", "string", "plain"),
+}
+SIGNED_OBJECT = {                                              # SPEC.md 13.1: body, signature
+    1: ("body", "bytes", "plain"),
+    2: ("signature", "bytes", "plain"),
+}
+ISSUER_CERTIFICATE = SIGNED_OBJECT                             # SPEC.md 13.2
+BUSINESS_CERTIFICATE = SIGNED_OBJECT                           # SPEC.md 13.2
+REVOCATION_LIST = SIGNED_OBJECT                                # SPEC.md 13.4
+CERTIFICATE_CHAIN = {                                          # SPEC.md 13.2
+    1: ("issuer", ISSUER_CERTIFICATE, "message"),
+    2: ("business", BUSINESS_CERTIFICATE, "message"),
+}
+REVOCATION_LIST_BODY = {                                       # SPEC.md 13.4
+    1: ("version", "uint32", "plain"),
+    2: ("root_key_id", "uint32", "optional", "signer"),
+    3: ("issuer", ISSUER_CERTIFICATE, "message", "signer"),
+    4: ("sequence", "uint64", "plain"),
+    5: ("issued_at", "uint64", "plain"),
+    6: ("revoked_serials", "uint64", "packed"),
+}
+BUSINESS_IDENTITY = {                                          # SPEC.md 13.5
+    1: ("business_id", "string", "plain"),
+    2: ("display_name", "string", "plain"),
+    3: ("level", "uint32", "plain"),
+    4: ("phone_number", "string", "plain"),
+    5: ("website", "string", "plain"),
+    6: ("serial", "uint64", "plain"),
+    7: ("not_after", "uint64", "plain"),
+    8: ("root_key_id", "uint32", "plain"),
+    9: ("issuer_key", "bytes", "plain"),
+    10: ("not_before", "uint64", "plain"),
+}
+
 PREKEY_BUNDLE = {                                              # SPEC.md 7.5
     1: ("version", "uint32", "plain"),
     2: ("identity_key", "bytes", "plain"),
     3: ("signed_prekey", SIGNED_PREKEY, "message"),
     4: ("one_time_prekey", ONE_TIME_PREKEY, "message"),
+    5: ("business_certificate", CERTIFICATE_CHAIN, "message"),  # SPEC.md 13.5
 }
 SENDING_CHAIN = {                                              # SPEC.md 9.1
     1: ("ratchet_secret", "bytes", "plain"),
@@ -1065,6 +1234,7 @@ SESSION_STATE = {                                              # SPEC.md 9.1
     10: ("accepted_prekey", PREKEY_INFO, "message"),
     11: ("retired_ratchet_keys", "bytes", "repeated"),
     12: ("session_id", "bytes", "plain"),
+    13: ("peer_business", BUSINESS_IDENTITY, "message"),       # SPEC.md 13.5
 }
 
 
@@ -1171,6 +1341,9 @@ class Session:
     accepted: Optional[PreKeyInfo]  # responder
     config: Config
     session_id: bytes               # SPEC.md 9.3
+    # SPEC.md 13.5: initiator only, the verified business of the bundle (a BUSINESS_IDENTITY
+    # value); None otherwise
+    peer_business: Optional[dict] = None
 
     @property
     def ad(self) -> bytes:
@@ -1181,16 +1354,21 @@ class Session:
 
     @classmethod
     def initiate(cls, ik_a: IdentityKeyPair, bundle: VerifiedBundle, rng: "ChaCha20Rng",
-                 config: Config) -> "Session":
-        """SPEC.md 5.2: initiator; draws ek, then the first sending ratchet secret."""
+                 config: Config, business: Optional["VerifiedBusiness"] = None) -> "Session":
+        """SPEC.md 5.2: initiator; draws ek, then the first sending ratchet secret.
+        `business`: the bundle's verified business (13.5 validate_business), recorded as
+        SessionState field 13."""
         ek = rng.draw32()                                               # 1
         ek_pub = x25519_public(ek)
         x3dh = x3dh_initiator(ik_a, ek, bundle)                         # 2, 3
         ratchet = Ratchet.initiator(x3dh.sk, bundle.signed_prekey.public_key, rng)  # 4
         otk_id = bundle.one_time_prekey[0] if bundle.one_time_prekey else None
         pending = PreKeyInfo(ek_pub, bundle.signed_prekey.id, otk_id)   # 5
+        if business is not None and business.identity_key != bundle.identity.encoded:
+            raise HushwireError("IdentityMismatch")  # 13.5: the business is the bundle's
         return cls(ik_a.public, bundle.identity, True, ratchet, pending, None, config,
-                   session_id(ik_a.public, bundle.identity, ek_pub))
+                   session_id(ik_a.public, bundle.identity, ek_pub),
+                   None if business is None else business.identity_value())
 
     @classmethod
     def accept(cls, ik_b: IdentityKeyPair, store: PreKeyStore, msg: PreKeyMessage,
@@ -1267,6 +1445,7 @@ class Session:
             "accepted_prekey": info(self.accepted),
             "retired_ratchet_keys": list(r.retired),
             "session_id": self.session_id,
+            "peer_business": self.peer_business,                       # SPEC.md 13.5
         }
         state = pb_encode(SESSION_STATE, value)
         return state + stored_checksum(state)                          # 9.1
@@ -1352,6 +1531,14 @@ class Session:
             seen.add((k.ratchet_key, k.counter))
             if any(c.ratchet_key == k.ratchet_key and k.counter >= c.counter for c in receiving):
                 raise bad_state()
+        business = st["peer_business"]                                            # 19
+        if business is not None:
+            if not initiator:
+                raise bad_state()
+            try:
+                check_business_identity(business)
+            except HushwireError:
+                raise bad_state() from None
 
         def info(i):  # SPEC.md 9.1: PreKeyInfo message -> PreKeyInfo
             return None if i is None else PreKeyInfo(i["base_key"], i["signed_prekey_id"],
@@ -1366,7 +1553,7 @@ class Session:
         ratchet.store([], config)
         ratchet.trim_chains(config)
         return cls(local, remote, initiator, ratchet, info(pending), info(accepted), config,
-                   sid)
+                   sid, business)
 
 
 # =====================================================================================
@@ -1897,6 +2084,7 @@ TRUST_RECORD = {
     4: ("unverified", TRUST_UNVERIFIED, "message", "level"),
     5: ("verified", TRUST_VERIFIED, "message", "level"),
     6: ("changed", TRUST_CHANGED, "message", "level"),
+    7: ("business_id", "string", "plain"),                     # SPEC.md 13.6
 }
 MAX_TRUST_RECORD_LEN = 256                                     # SPEC.md 8.4 / 12.6
 
@@ -1905,14 +2093,17 @@ MAX_TRUST_RECORD_LEN = 256                                     # SPEC.md 8.4 / 1
 class TrustRecord:
     """SPEC.md 12.6: the key on record, when first seen, and a level:
     ("unverified",), ("verified", method, verified_at) or
-    ("changed", previous_identity_key, previous_was_verified)."""
+    ("changed", previous_identity_key, previous_was_verified); and (SPEC.md 13.6) the
+    verified business the peer is bound to, "" if none."""
     identity_key: bytes
     first_seen: int
     level: tuple
+    business_id: str = ""
 
     def to_bytes(self) -> bytes:
-        """SPEC.md 12.6 stored form, canonical (7.1)."""
-        value = {"version": 1, "identity_key": self.identity_key, "first_seen": self.first_seen}
+        """SPEC.md 12.6 stored form, canonical (7.1); field 7 from 13.6."""
+        value = {"version": 1, "identity_key": self.identity_key, "first_seen": self.first_seen,
+                 "business_id": self.business_id}
         if self.level[0] == "unverified":
             value["unverified"] = {}
         elif self.level[0] == "verified":
@@ -1944,7 +2135,10 @@ class TrustRecord:
             level = ("changed", prev, c["previous_was_verified"])
         else:
             raise HushwireError("MissingField", field="level")
-        return cls(ik, msg["first_seen"], level)
+        business_id = msg["business_id"]                        # SPEC.md 12.6 / 13.6
+        if business_id and not is_valid_business_id(business_id):
+            raise HushwireError("InvalidTrustRecord")
+        return cls(ik, msg["first_seen"], level, business_id)
 
     @property
     def was_verified(self) -> bool:
@@ -1963,14 +2157,33 @@ class IdentityChange:
 
 
 def observe_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes, now: int):
-    """SPEC.md 12.6, the decision (pure): (observation, record to store or None, change or None)."""
+    """SPEC.md 12.6, the decision (pure): (observation, record to store or None, change or None).
+    SPEC.md 13.6: the same as observe_business_identity with no business (so a record bound to
+    a business refuses a new key)."""
+    return observe_business_identity(peer, record, seen, None, now)
+
+
+def observe_business_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes,
+                              business: Optional[str], now: int):
+    """SPEC.md 13.6 (extending 12.6's decision): `business` is the id of the verified business
+    whose chain came with `seen` (the caller passes None for a business whose key is not
+    `seen`). Returns (observation, record to store or None, change or None), observation one
+    of "new", "unchanged", "bound", "refused", "changed"."""
     validate_account_id(peer)
     if record is None:
-        return "new", TrustRecord(seen, now, ("unverified",)), None
+        return "new", TrustRecord(seen, now, ("unverified",), business or ""), None
+    bound = record.business_id
     if hmac.compare_digest(seen, record.identity_key):
+        if bound and business is not None and business != bound:
+            return "refused", None, None
+        if not bound and business is not None:
+            return "bound", dataclasses.replace(record, business_id=business), None
         return "unchanged", None, None
+    if bound and (business is None or business != bound):
+        return "refused", None, None
     was_verified = record.was_verified
-    stored = TrustRecord(seen, now, ("changed", record.identity_key, was_verified))
+    stored = TrustRecord(seen, now, ("changed", record.identity_key, was_verified),
+                         bound or business or "")
     return "changed", stored, IdentityChange(peer, record.identity_key, seen, was_verified, now)
 
 
@@ -2006,6 +2219,522 @@ def apply_verification(record: Optional[TrustRecord], proof: VerifiedIdentity) -
     if record is None or not hmac.compare_digest(proof.identity_key, record.identity_key):
         raise HushwireError("IdentityMismatch")
     return dataclasses.replace(record, level=("verified", proof.method, proof.at))
+
+
+# =====================================================================================
+# SPEC.md 13 -- verified business accounts
+# =====================================================================================
+
+LABEL_ISSUER_CERTIFICATE = b"hushwire/v1/sig/issuer-certificate"      # SPEC.md 3.2 / 13.1
+LABEL_BUSINESS_CERTIFICATE = b"hushwire/v1/sig/business-certificate"  # SPEC.md 3.2 / 13.1
+LABEL_REVOCATION_LIST = b"hushwire/v1/sig/revocation-list"            # SPEC.md 3.2 / 13.1
+MAX_CHAIN_LEN = 4096                   # SPEC.md 8.4 / 13.2 (alone or in a bundle, 13.5)
+MAX_ISSUER_CERTIFICATE_LEN = 4096      # SPEC.md 13.2 (IssuerCertificate::decode)
+MAX_REVOCATION_LIST_LEN = 1048576      # SPEC.md 8.4 / 13.4
+U64_MAX = 2**64 - 1
+
+
+def sat_add(a: int, b: int) -> int:
+    """SPEC.md 13.4: all arithmetic saturates at 2^64 - 1."""
+    return min(a + b, U64_MAX)
+
+
+def invalid_certificate(reason: str) -> HushwireError:
+    """SPEC.md 8.1: InvalidCertificate { reason }."""
+    return HushwireError("InvalidCertificate", reason=reason)
+
+
+# ---- SPEC.md 13.2: content rules of the certificate fields ----------------------------
+
+_BUSINESS_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def is_valid_business_id(business_id: str) -> bool:
+    """SPEC.md 13.2: 1 ... 64 bytes of a-z, 0-9, '.', '_', '-'."""
+    return 1 <= len(business_id) <= 64 and all(c in _BUSINESS_ID_CHARS for c in business_id)
+
+
+def is_valid_phone_number(phone: str) -> bool:
+    """SPEC.md 13.2 (non-empty case): E.164, '+' then 2 ... 15 ASCII digits, the first not 0."""
+    digits = phone[1:]
+    return (phone[:1] == "+" and 2 <= len(digits) <= 15
+            and all(c in "0123456789" for c in digits) and digits[0] != "0")
+
+
+def is_valid_website(website: str) -> bool:
+    """SPEC.md 13.2 (non-empty case): 'https://' then at least one byte, every one of them
+    in 0x21 ... 0x7e (the reading taken of "at least one byte in 0x21 ... 0x7e"), at most 256
+    bytes in all."""
+    data = website.encode("utf-8")
+    rest = data[len(b"https://"):]
+    return (data.startswith(b"https://") and len(data) <= 256 and len(rest) >= 1
+            and all(0x21 <= b <= 0x7E for b in rest))
+
+
+# ---- SPEC.md 13.3: display names -------------------------------------------------------
+
+def _refused_code_point(cp: int) -> Optional[str]:
+    """SPEC.md 13.3 step 3: the reason a code point is refused, or None."""
+    if cp <= 0x1F or 0x7F <= cp <= 0x9F or cp in (0x2028, 0x2029):
+        return "control character"
+    if cp in (0x061C, 0x200E, 0x200F) or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069:
+        return "bidirectional control character"
+    if (cp in (0x00AD, 0x034F, 0x180E, 0xFEFF) or 0x200B <= cp <= 0x200D
+            or 0x2060 <= cp <= 0x2064 or 0xE0000 <= cp <= 0xE007F):
+        return "zero-width or invisible character"
+    if 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD or 0x100000 <= cp <= 0x10FFFD:
+        return "private-use character"
+    if 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFF) in (0xFFFE, 0xFFFF):
+        return "noncharacter"
+    return None
+
+
+def check_display_name(name: str) -> str:
+    """SPEC.md 13.3 steps 1-5, in order (a verifier never normalizes, it refuses)."""
+    def refuse(reason: str) -> HushwireError:
+        return HushwireError("InvalidDisplayName", reason=reason)
+    if not name:                                                            # 1
+        raise refuse("empty")
+    if len(name) > 64:                                                      # 2 (scalar values)
+        raise refuse("longer than 64 characters")
+    for c in name:                                                          # 3 (first refused)
+        reason = _refused_code_point(ord(c))
+        if reason is not None:
+            raise refuse(reason)
+    if name[0] == " " or name[-1] == " " or "  " in name:                   # 4
+        raise refuse("leading, trailing or repeated space")
+    if not unicodedata.is_normalized("NFKC", name):                         # 5
+        raise refuse("not in normalization form NFKC")
+    return name
+
+
+def normalize_display_name(name: str) -> str:
+    """SPEC.md 13.2 Issuing (`DisplayName::normalize`): NFKC, then the checks of 13.3."""
+    return check_display_name(unicodedata.normalize("NFKC", name))
+
+
+def check_business_fields(business_id: str, display_name: str, level: int, not_before: int,
+                          not_after: int, phone_number: str, website: str) -> None:
+    """SPEC.md 13.2 step 4 d-i (also 13.5 load step 19 and issuing): the content rules."""
+    if not is_valid_business_id(business_id):                               # d
+        raise invalid_certificate("business_id")
+    check_display_name(display_name)                                        # e
+    if level not in (1, 2, 3):                                              # f
+        raise invalid_certificate("level")
+    if not_before > not_after:                                              # g
+        raise invalid_certificate("validity")
+    if phone_number and not is_valid_phone_number(phone_number):            # h
+        raise invalid_certificate("phone_number")
+    if website and not is_valid_website(website):                           # i
+        raise invalid_certificate("website")
+
+
+def check_issuer_fields(not_before: int, not_after: int, allowed_levels: int) -> None:
+    """SPEC.md 13.2 step 3 d-e: the issuer certificate's content rules."""
+    if not_before > not_after:                                              # d
+        raise invalid_certificate("validity")
+    if allowed_levels == 0 or allowed_levels & ~0b1110:                     # e: bits 1-3 only
+        raise invalid_certificate("allowed_levels")
+
+
+# ---- SPEC.md 13.2: certificates and chains ---------------------------------------------
+
+@dataclass(frozen=True)
+class IssuerCertificate:
+    """SPEC.md 13.2: a decoded (not yet verified) issuer certificate: body bytes as sent,
+    signature, and the body's fields."""
+    body: bytes
+    signature: bytes
+    root_key_id: int
+    serial: int
+    issuer_key: bytes
+    not_before: int
+    not_after: int
+    allowed_levels: int
+
+    def value(self) -> dict:
+        """SPEC.md 13.1: the IssuerCertificate message (body, signature)."""
+        return {"body": self.body, "signature": self.signature}
+
+    @classmethod
+    def from_value(cls, value: dict) -> "IssuerCertificate":
+        """SPEC.md 13.2 step 3 (issuer decoding) on a parsed IssuerCertificate message."""
+        body = strict_decode(ISSUER_CERTIFICATE_BODY, value["body"], len(value["body"]))  # a
+        check_version(body)                                                             # b
+        validate_identity_key(body["issuer_key"], "issuer_key")                         # c
+        check_issuer_fields(body["not_before"], body["not_after"], body["allowed_levels"])  # d, e
+        require_len(value["signature"], 64, "issuer.signature")                         # f
+        return cls(value["body"], value["signature"], body["root_key_id"], body["serial"],
+                   body["issuer_key"], body["not_before"], body["not_after"],
+                   body["allowed_levels"])
+
+    @classmethod
+    def decode(cls, data: bytes) -> "IssuerCertificate":
+        """SPEC.md 13.2 `IssuerCertificate::decode`: strict decoding (max 4096), then step 3."""
+        return cls.from_value(strict_decode(ISSUER_CERTIFICATE, data, MAX_ISSUER_CERTIFICATE_LEN))
+
+    def encode(self) -> bytes:
+        """SPEC.md 13.1 / 7.1: the canonical IssuerCertificate."""
+        return pb_encode(ISSUER_CERTIFICATE, self.value())
+
+
+@dataclass(frozen=True)
+class BusinessCertificate:
+    """SPEC.md 13.2: a decoded (not yet verified) business certificate."""
+    body: bytes
+    signature: bytes
+    serial: int
+    identity_key: bytes
+    business_id: str
+    display_name: str
+    level: int
+    not_before: int
+    not_after: int
+    phone_number: str
+    website: str
+
+    def value(self) -> dict:
+        """SPEC.md 13.1: the BusinessCertificate message (body, signature)."""
+        return {"body": self.body, "signature": self.signature}
+
+    @classmethod
+    def from_value(cls, value: dict) -> "BusinessCertificate":
+        """SPEC.md 13.2 step 4 on a parsed BusinessCertificate message."""
+        body = strict_decode(BUSINESS_CERTIFICATE_BODY, value["body"], len(value["body"]))  # a
+        check_version(body)                                                                 # b
+        validate_identity_key(body["identity_key"], "identity_key")                         # c
+        check_business_fields(body["business_id"], body["display_name"], body["level"],
+                              body["not_before"], body["not_after"], body["phone_number"],
+                              body["website"])                                              # d-i
+        require_len(value["signature"], 64, "business.signature")                           # j
+        return cls(value["body"], value["signature"], body["serial"], body["identity_key"],
+                   body["business_id"], body["display_name"], body["level"],
+                   body["not_before"], body["not_after"], body["phone_number"],
+                   body["website"])
+
+
+@dataclass(frozen=True)
+class UnverifiedChain:
+    """SPEC.md 13.2: a decoded chain; only validation (13.4) makes it a verified business."""
+    issuer: IssuerCertificate
+    business: BusinessCertificate
+
+    def value(self) -> dict:
+        """SPEC.md 13.2: the CertificateChain message."""
+        return {"issuer": self.issuer.value(), "business": self.business.value()}
+
+    def encode(self) -> bytes:
+        """SPEC.md 7.1: the canonical CertificateChain."""
+        return pb_encode(CERTIFICATE_CHAIN, self.value())
+
+
+def decode_chain_value(value: dict) -> UnverifiedChain:
+    """SPEC.md 13.2 steps 2-4 on a parsed CertificateChain (also 13.5 step 7b)."""
+    if value["issuer"] is None:                                             # 2
+        raise HushwireError("MissingField", field="issuer")
+    if value["business"] is None:
+        raise HushwireError("MissingField", field="business")
+    issuer = IssuerCertificate.from_value(value["issuer"])                  # 3
+    business = BusinessCertificate.from_value(value["business"])            # 4
+    return UnverifiedChain(issuer, business)
+
+
+def decode_chain(data: bytes) -> UnverifiedChain:
+    """SPEC.md 13.2 `BusinessCertificateIn::decode`, steps 1-4."""
+    return decode_chain_value(strict_decode(CERTIFICATE_CHAIN, data, MAX_CHAIN_LEN))  # 1
+
+
+# ---- SPEC.md 13.1 / 13.4: pinned roots and the policy ----------------------------------
+
+@dataclass(frozen=True)
+class CertificatePolicy:
+    """SPEC.md 13.4 `CertificatePolicy` (defaults as listed there)."""
+    max_clock_skew_seconds: int = 300
+    max_root_list_age_seconds: int = 2592000
+    max_issuer_list_age_seconds: int = 172800
+
+
+class TrustRoots:
+    """SPEC.md 13.1: the pinned roots (key id -> key), key ids distinct, with the policy."""
+
+    def __init__(self, roots: list, policy: CertificatePolicy):
+        self.keys: dict[int, bytes] = {}
+        self.policy = policy
+        for key_id, key in roots:
+            validate_identity_key(key, "key")     # 13.1: validated as identity keys are
+            if key_id in self.keys:
+                raise invalid_certificate("duplicate root key id")   # 8.1
+            self.keys[key_id] = key
+
+    def key(self, key_id: int) -> bytes:
+        """SPEC.md 13.4: a pinned root by key id, else UnknownTrustRoot { key_id }."""
+        if key_id not in self.keys:
+            raise HushwireError("UnknownTrustRoot", key_id=key_id)
+        return self.keys[key_id]
+
+
+def check_valid_at(not_before: int, not_after: int, now: int, skew: int,
+                   certificate: str) -> None:
+    """SPEC.md 13.4: a window is valid at now if not_before <= now + skew (else
+    CertificateNotYetValid) and now <= not_after + skew (else CertificateExpired)."""
+    if not_before > sat_add(now, skew):
+        raise HushwireError("CertificateNotYetValid", certificate=certificate)
+    if now > sat_add(not_after, skew):
+        raise HushwireError("CertificateExpired", certificate=certificate)
+
+
+def verify_certificate_signature(key: bytes, label: bytes, body: bytes, signature: bytes,
+                                 certificate: str) -> None:
+    """SPEC.md 13.1 / 2.1: Ed25519 over u8(len(label)) || label || body (the bytes as sent),
+    else InvalidCertificateSignature { certificate }."""
+    try:
+        ed25519_verify_strict(key, signed_message(label, body), signature)
+    except HushwireError:
+        raise HushwireError("InvalidCertificateSignature", certificate=certificate) from None
+
+
+# ---- SPEC.md 13.4: revocation lists ----------------------------------------------------
+
+@dataclass(frozen=True)
+class RevocationList:
+    """SPEC.md 13.4: a decoded revocation list (signer: a root key id or an issuer
+    certificate)."""
+    body: bytes
+    signature: bytes
+    root_key_id: Optional[int]
+    issuer: Optional[IssuerCertificate]
+    sequence: int
+    issued_at: int
+    revoked_serials: tuple
+
+    @classmethod
+    def decode(cls, data: bytes) -> "RevocationList":
+        """SPEC.md 13.4 `RevocationList::decode`, in order."""
+        msg = strict_decode(REVOCATION_LIST, data, MAX_REVOCATION_LIST_LEN)
+        body = strict_decode(REVOCATION_LIST_BODY, msg["body"], len(msg["body"]))
+        check_version(body)
+        if body["root_key_id"] is None and body["issuer"] is None:
+            raise HushwireError("MissingField", field="signer")
+        issuer = None
+        if body["issuer"] is not None:
+            issuer = IssuerCertificate.from_value(body["issuer"])   # 13.2 step 3
+        serials = body["revoked_serials"]
+        if any(a >= b for a, b in zip(serials, serials[1:])):
+            raise invalid_certificate("revoked_serials")
+        require_len(msg["signature"], 64, "signature")
+        return cls(msg["body"], msg["signature"], body["root_key_id"], issuer,
+                   body["sequence"], body["issued_at"], tuple(serials))
+
+    def encode(self) -> bytes:
+        """SPEC.md 13.1: the canonical RevocationList (body, signature)."""
+        return pb_encode(REVOCATION_LIST, {"body": self.body, "signature": self.signature})
+
+
+class Revocations:
+    """SPEC.md 13.4 holding lists: at most one list per signer, a root by its key id, an
+    issuer by its key."""
+
+    def __init__(self):
+        self.held: dict[tuple, RevocationList] = {}
+
+    @staticmethod
+    def _signer(lst: RevocationList, roots: TrustRoots, now: Optional[int]):
+        """SPEC.md 13.4 update step 1 (validity skipped when now is None, for restore):
+        (slot, signer key, "root" | "issuer")."""
+        if lst.issuer is None:
+            return ("root", lst.root_key_id), roots.key(lst.root_key_id), "root"
+        cert = lst.issuer
+        root_key = roots.key(cert.root_key_id)
+        verify_certificate_signature(root_key, LABEL_ISSUER_CERTIFICATE, cert.body,
+                                     cert.signature, "issuer")
+        if now is not None:
+            check_valid_at(cert.not_before, cert.not_after, now,
+                           roots.policy.max_clock_skew_seconds, "issuer")
+        return ("issuer", cert.issuer_key), cert.issuer_key, "issuer"
+
+    def _against_held(self, slot: tuple, lst: RevocationList) -> str:
+        """SPEC.md 13.4 update step 5 (nothing changes on failure)."""
+        held = self.held.get(slot)
+        if held is not None:
+            if lst.sequence == held.sequence and lst.body == held.body:
+                return "already_held"
+            if lst.sequence <= held.sequence:
+                raise HushwireError("RevocationListRollback", held=held.sequence,
+                                    found=lst.sequence)
+        self.held[slot] = lst
+        return "updated"
+
+    def update(self, lst: RevocationList, roots: TrustRoots, now: int) -> str:
+        """SPEC.md 13.4 `Revocations::update`, steps 1-5: "updated" or "already_held"."""
+        policy = roots.policy
+        slot, key, kind = self._signer(lst, roots, now)                              # 1
+        verify_certificate_signature(key, LABEL_REVOCATION_LIST, lst.body, lst.signature,
+                                     "revocation_list")                               # 2
+        if lst.issued_at > sat_add(now, policy.max_clock_skew_seconds):               # 3
+            raise HushwireError("CertificateNotYetValid", certificate="revocation_list")
+        max_age = (policy.max_root_list_age_seconds if kind == "root"
+                   else policy.max_issuer_list_age_seconds)
+        if now > sat_add(lst.issued_at, max_age):                                     # 4
+            raise HushwireError("RevocationListStale", signer=kind)
+        return self._against_held(slot, lst)                                          # 5
+
+    def restore(self, lst: RevocationList, roots: TrustRoots) -> str:
+        """SPEC.md 13.4 `Revocations::restore`: steps 1 (without validity) and 2, then 5."""
+        slot, key, _ = self._signer(lst, roots, None)
+        verify_certificate_signature(key, LABEL_REVOCATION_LIST, lst.body, lst.signature,
+                                     "revocation_list")
+        return self._against_held(slot, lst)
+
+    def fresh(self, slot: tuple, now: int, max_age: int) -> Optional[RevocationList]:
+        """SPEC.md 13.4 validation steps 7, 8: the held list if now <= issued_at + max age."""
+        lst = self.held.get(slot)
+        if lst is None or now > sat_add(lst.issued_at, max_age):
+            return None
+        return lst
+
+
+# ---- SPEC.md 13.4: validating a chain --------------------------------------------------
+
+@dataclass(frozen=True)
+class VerifiedBusiness:
+    """SPEC.md 13.4: what a validated chain yields."""
+    identity_key: bytes
+    business_id: str
+    display_name: str
+    level: int
+    phone_number: str
+    website: str
+    serial: int
+    not_before: int
+    not_after: int
+    root_key_id: int
+    issuer_key: bytes
+
+    def identity_value(self) -> dict:
+        """SPEC.md 13.5: the BusinessIdentity stored as SessionState field 13."""
+        return {"business_id": self.business_id, "display_name": self.display_name,
+                "level": self.level, "phone_number": self.phone_number,
+                "website": self.website, "serial": self.serial, "not_after": self.not_after,
+                "root_key_id": self.root_key_id, "issuer_key": self.issuer_key,
+                "not_before": self.not_before}
+
+
+def validate_chain(chain: UnverifiedChain, roots: TrustRoots, now: int,
+                   revocations: Revocations) -> VerifiedBusiness:
+    """SPEC.md 13.4 `BusinessCertificateIn::validate`, steps 1-8 in order."""
+    policy, issuer, business = roots.policy, chain.issuer, chain.business
+    skew = policy.max_clock_skew_seconds
+    root_key = roots.key(issuer.root_key_id)                                          # 1
+    verify_certificate_signature(root_key, LABEL_ISSUER_CERTIFICATE, issuer.body,
+                                 issuer.signature, "issuer")                          # 2
+    check_valid_at(issuer.not_before, issuer.not_after, now, skew, "issuer")          # 3
+    verify_certificate_signature(issuer.issuer_key, LABEL_BUSINESS_CERTIFICATE,
+                                 business.body, business.signature, "business")       # 4
+    if not (issuer.allowed_levels >> business.level) & 1:                             # 5
+        raise HushwireError("CertificateOutOfScope", reason="level")
+    if not (issuer.not_before <= business.not_before
+            and business.not_after <= issuer.not_after):
+        raise HushwireError("CertificateOutOfScope", reason="validity")
+    check_valid_at(business.not_before, business.not_after, now, skew, "business")    # 6
+    root_list = revocations.fresh(("root", issuer.root_key_id), now,
+                                  policy.max_root_list_age_seconds)                   # 7
+    if root_list is None:
+        raise HushwireError("RevocationListStale", signer="root")
+    if issuer.serial in root_list.revoked_serials:
+        raise HushwireError("CertificateRevoked", certificate="issuer", serial=issuer.serial)
+    issuer_list = revocations.fresh(("issuer", issuer.issuer_key), now,
+                                    policy.max_issuer_list_age_seconds)               # 8
+    if issuer_list is None:
+        raise HushwireError("RevocationListStale", signer="issuer")
+    if business.serial in issuer_list.revoked_serials:
+        raise HushwireError("CertificateRevoked", certificate="business",
+                            serial=business.serial)
+    return VerifiedBusiness(business.identity_key, business.business_id,
+                            business.display_name, business.level, business.phone_number,
+                            business.website, business.serial, business.not_before,
+                            business.not_after, issuer.root_key_id, issuer.issuer_key)
+
+
+# ---- SPEC.md 13.5: binding to bundles and sessions -------------------------------------
+
+def validate_business(bundle: VerifiedBundle, roots: TrustRoots, now: int,
+                      revocations: Revocations) -> Optional[VerifiedBusiness]:
+    """SPEC.md 13.5 `validate_business`, after 4.2 step 8 (done by decode_and_validate_bundle):
+    the chain's identity_key is the bundle's (else IdentityMismatch), then 13.4. None for a
+    bundle without a chain."""
+    chain = bundle.business_chain
+    if chain is None:
+        return None
+    if not hmac.compare_digest(chain.business.identity_key, bundle.identity.encoded):
+        raise HushwireError("IdentityMismatch")
+    return validate_chain(chain, roots, now, revocations)
+
+
+def check_business_identity(value: dict) -> None:
+    """SPEC.md 13.5 load step 19: the fields of a stored BusinessIdentity pass 13.2's checks
+    (business_id, 13.3, level, not_before <= not_after, contact details), and 3.1 for
+    issuer_key. The caller turns any failure into InvalidSessionState."""
+    check_business_fields(value["business_id"], value["display_name"], value["level"],
+                          value["not_before"], value["not_after"], value["phone_number"],
+                          value["website"])
+    validate_identity_key(value["issuer_key"], "issuer_key")
+
+
+# ---- SPEC.md 13.2 Issuing, 13.4: a root, an issuer, a signer of lists ------------------
+
+def issue_issuer_certificate(root: IdentityKeyPair, root_key_id: int, serial: int,
+                             issuer_key: bytes, not_before: int, not_after: int,
+                             allowed_levels: int) -> IssuerCertificate:
+    """SPEC.md 13.2 / 13.1: a root certifies an issuer's key. The content rules of 13.2
+    step 3 are applied first, so that nothing decoding refuses is signed (SPEC.md does not
+    list a root's own refusals; see the report)."""
+    check_issuer_fields(not_before, not_after, allowed_levels)
+    body = pb_encode(ISSUER_CERTIFICATE_BODY, {
+        "version": 1, "root_key_id": root_key_id, "serial": serial, "issuer_key": issuer_key,
+        "not_before": not_before, "not_after": not_after, "allowed_levels": allowed_levels})
+    signature = root.sign(signed_message(LABEL_ISSUER_CERTIFICATE, body))
+    return IssuerCertificate(body, signature, root_key_id, serial, issuer_key, not_before,
+                             not_after, allowed_levels)
+
+
+def issue_business_certificate(issuer: IdentityKeyPair, certificate: IssuerCertificate,
+                               serial: int, identity_key: bytes, business_id: str,
+                               display_name: str, level: int, not_before: int, not_after: int,
+                               phone_number: str, website: str) -> BusinessCertificate:
+    """SPEC.md 13.2 Issuing: the name normalized to NFKC, then checked (13.3); the content
+    rules of 13.2 step 4; then the issuer's scope, with the errors of 13.4 step 5."""
+    display_name = normalize_display_name(display_name)
+    check_business_fields(business_id, display_name, level, not_before, not_after,
+                          phone_number, website)
+    if not (certificate.allowed_levels >> level) & 1:
+        raise HushwireError("CertificateOutOfScope", reason="level")
+    if not (certificate.not_before <= not_before and not_after <= certificate.not_after):
+        raise HushwireError("CertificateOutOfScope", reason="validity")
+    body = pb_encode(BUSINESS_CERTIFICATE_BODY, {
+        "version": 1, "serial": serial, "identity_key": identity_key,
+        "business_id": business_id, "display_name": display_name, "level": level,
+        "not_before": not_before, "not_after": not_after, "phone_number": phone_number,
+        "website": website})
+    signature = issuer.sign(signed_message(LABEL_BUSINESS_CERTIFICATE, body))
+    return BusinessCertificate(body, signature, serial, identity_key, business_id,
+                               display_name, level, not_before, not_after, phone_number,
+                               website)
+
+
+def sign_revocation_list(signer: IdentityKeyPair, root_key_id: Optional[int],
+                         issuer: Optional[IssuerCertificate], sequence: int, issued_at: int,
+                         serials: list) -> RevocationList:
+    """SPEC.md 13.4: a root (by key id) or an issuer (with its certificate) signs a list;
+    the serials must be strictly increasing (InvalidCertificate("revoked_serials"))."""
+    if any(a >= b for a, b in zip(serials, serials[1:])):
+        raise invalid_certificate("revoked_serials")
+    body = pb_encode(REVOCATION_LIST_BODY, {
+        "version": 1, "root_key_id": root_key_id,
+        "issuer": None if issuer is None else issuer.value(),
+        "sequence": sequence, "issued_at": issued_at, "revoked_serials": list(serials)})
+    signature = signer.sign(signed_message(LABEL_REVOCATION_LIST, body))
+    return RevocationList(body, signature, root_key_id, issuer, sequence, issued_at,
+                          tuple(serials))
 
 
 # =====================================================================================
@@ -2497,6 +3226,8 @@ def run_verification(inp: dict) -> dict:
         if change is not None and pending_change(change.peer, store) != change:
             raise AssertionError("12.6: the stored record's pending change is not the event")
         try:
+            if observation == "refused":  # SPEC.md 13.6: whatever the policy
+                raise HushwireError("BusinessKeyChangeRefused")
             check_send(store if store is not None else record)
             send = "allowed"
         except HushwireError as e:
@@ -2519,6 +3250,137 @@ def run_verification(inp: dict) -> dict:
     raise AssertionError(f"unknown operation {op!r}")
 
 
+def error_json(e: HushwireError) -> dict:
+    """certificates.json: an error recorded as an object, its name (SPEC.md 8.1) and its
+    values under their 8.1 names (test-vectors/README.md)."""
+    out = {"error": e.kind}
+    for name in ERROR_VALUES.get(e.kind, ()):
+        out[name] = e.details[name]
+    return out
+
+
+def certificate_context(ctx: dict):
+    """certificates.json context: the pinned roots and policy (13.1, 13.4), and the lists
+    taken in, in order, at `now` (each decoded, then Revocations::update). Returns
+    (roots, revocations, updates, the time to validate at: `later` if given, else `now`)."""
+    take(ctx, ("roots", "policy", "now", "lists"), ("later",))
+    policy = take(ctx["policy"], ("max_clock_skew_seconds", "max_root_list_age_seconds",
+                                  "max_issuer_list_age_seconds"))
+    roots = TrustRoots([(r["key_id"], unhex(r["key"]))
+                        for r in (take(r, ("key_id", "key")) for r in ctx["roots"])],
+                       CertificatePolicy(**policy))
+    revocations, updates = Revocations(), []
+    for data in ctx["lists"]:
+        try:
+            updates.append(revocations.update(RevocationList.decode(unhex(data)), roots,
+                                              ctx["now"]))
+        except HushwireError as e:
+            updates.append(error_json(e))
+    return roots, revocations, updates, ctx.get("later", ctx["now"])
+
+
+def business_json(business: VerifiedBusiness) -> dict:
+    """certificates.json: a verified business (SPEC.md 13.4)."""
+    return {"business_id": business.business_id, "display_name": business.display_name,
+            "identity_key": h(business.identity_key), "issuer_key": h(business.issuer_key),
+            "level": business.level, "phone_number": business.phone_number,
+            "root_key_id": business.root_key_id, "serial": business.serial,
+            "valid_until": business.not_after, "website": business.website}
+
+
+BUSINESS_PEER = b"acme"  # test-vectors/README.md: the `observe` cases' peer account id
+
+
+def run_certificates(inp: dict) -> dict:
+    """certificates.json: SPEC.md 13 (test-vectors/README.md, "### certificates.json").
+    Errors are part of the output (error_json), never the case's `error`."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    if op == "issue":          # 13.2 (issuing), 13.3, 13.4 step 5's errors
+        take(arg, ("root_seed", "root_key_id", "issuer_seed", "issuer_serial",
+                   "issuer_not_before", "issuer_not_after", "allowed_levels",
+                   "business_seed", "business"))
+        b = take(arg["business"], ("serial", "business_id", "display_name", "level",
+                                   "not_before", "not_after", "phone_number", "website"))
+        root = IdentityKeyPair(unhex(arg["root_seed"]))
+        issuer = IdentityKeyPair(unhex(arg["issuer_seed"]))
+        identity = IdentityKeyPair(unhex(arg["business_seed"])).public.encoded
+        try:
+            icert = issue_issuer_certificate(root, arg["root_key_id"], arg["issuer_serial"],
+                                             issuer.public.encoded, arg["issuer_not_before"],
+                                             arg["issuer_not_after"], arg["allowed_levels"])
+            bcert = issue_business_certificate(issuer, icert, b["serial"], identity,
+                                               b["business_id"], b["display_name"],
+                                               b["level"], b["not_before"], b["not_after"],
+                                               b["phone_number"], b["website"])
+        except HushwireError as e:
+            return error_json(e)
+        chain = UnverifiedChain(icert, bcert)
+        if decode_chain(chain.encode()) != chain:   # what is issued decodes as issued (13.2)
+            raise AssertionError("13.2: an issued chain does not decode to itself")
+        return {"business_body": h(bcert.body), "business_signature": h(bcert.signature),
+                "chain": h(chain.encode()), "identity_key": h(identity),
+                "issuer_body": h(icert.body), "issuer_certificate": h(icert.encode()),
+                "issuer_key": h(issuer.public.encoded), "issuer_signature": h(icert.signature),
+                "root_key": h(root.public.encoded)}
+    if op == "revoke":         # 13.4
+        signer_kind = "issuer_certificate" if "issuer_certificate" in arg else "root_key_id"
+        take(arg, ("signer_seed", signer_kind, "sequence", "issued_at", "serials"))
+        try:
+            issuer = (IssuerCertificate.decode(unhex(arg["issuer_certificate"]))
+                      if signer_kind == "issuer_certificate" else None)
+            lst = sign_revocation_list(IdentityKeyPair(unhex(arg["signer_seed"])),
+                                       arg.get("root_key_id"), issuer, arg["sequence"],
+                                       arg["issued_at"], arg["serials"])
+        except HushwireError as e:
+            return error_json(e)
+        if RevocationList.decode(lst.encode()) != lst:
+            raise AssertionError("13.4: a signed list does not decode to itself")
+        return {"body": h(lst.body), "list": h(lst.encode()), "signature": h(lst.signature)}
+    if op == "display_name":   # 13.3, or 13.2 Issuing's normalization first
+        take(arg, ("name", "normalize"))
+        try:
+            name = (normalize_display_name if arg["normalize"] else check_display_name)(arg["name"])
+        except HushwireError as e:
+            return error_json(e)
+        return {"name": name}
+    if op in ("validate", "bundle"):  # 13.2 + 13.4; 4.2 + 13.5
+        take(arg, ("context", "bundle" if op == "bundle" else "chain"))
+        roots, revocations, updates, at = certificate_context(arg["context"])
+        try:
+            if op == "validate":
+                business = validate_chain(decode_chain(unhex(arg["chain"])), roots, at,
+                                          revocations)
+            else:
+                bundle = decode_and_validate_bundle(unhex(arg["bundle"]), Config())
+                business = validate_business(bundle, roots, at, revocations)
+            result = {"business": None if business is None else business_json(business)}
+        except HushwireError as e:
+            result = error_json(e)
+        return {"result": result, "updates": updates}
+    if op == "observe":        # 13.6 observe_business_identity, peer "acme"
+        take(arg, ("record", "seen", "now", "business"))
+        record = load_record(arg["record"])
+        seen = validate_identity_key(unhex(arg["seen"]), "identity_key").encoded
+        business_id = None
+        if arg["business"] is not None:
+            b = take(arg["business"], ("context", "chain"))
+            roots, revocations, _, at = certificate_context(b["context"])
+            try:
+                business = validate_chain(decode_chain(unhex(b["chain"])), roots, at,
+                                          revocations)
+            except HushwireError as e:
+                raise AssertionError(f"the business's chain does not validate: {e}") from None
+            if business.identity_key == seen:  # 13.6: another key's business counts as none
+                business_id = business.business_id
+        observation, store, _ = observe_business_identity(BUSINESS_PEER, record, seen,
+                                                          business_id, arg["now"])
+        return {"observation": observation,
+                "store": None if store is None else h(store.to_bytes())}
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
@@ -2530,6 +3392,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "session_state.json": run_session_state,
     "transcript.json": run_transcript,
     "verification.json": run_verification,
+    "certificates.json": run_certificates,
 }
 
 
