@@ -53,7 +53,7 @@ pub use business::fields::{
 pub use business::identity::VerifiedBusiness;
 pub use business::issuer::{IssuerCertificate, IssuerKeyPair, IssuerTemplate};
 pub use business::level::{LevelSet, VerificationLevel};
-pub use business::name::{DisplayName, MAX_DISPLAY_NAME_CHARS};
+pub use business::name::{DisplayName, MAX_COMBINING_MARKS_IN_A_ROW, MAX_DISPLAY_NAME_CHARS};
 pub use business::policy::CertificatePolicy;
 pub use business::revocation::list::{MAX_REVOCATION_LIST_LEN, RevocationList, RevocationSigner};
 pub use business::revocation::state::{RevocationUpdate, Revocations};

@@ -351,6 +351,10 @@ fn business_inputs_are_meaningful() {
             },
         ),
         (
+            "out-of-scope-issuer",
+            Error::CertificateOutOfScope { reason: "issuer" },
+        ),
+        (
             "out-of-scope-level",
             Error::CertificateOutOfScope { reason: "level" },
         ),

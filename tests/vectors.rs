@@ -1162,6 +1162,8 @@ fn second_route_certificates() {
                 pb_uint(8, num(&b["not_after"])),
                 pb_str(9, b["phone_number"].as_str().unwrap()),
                 pb_str(10, b["website"].as_str().unwrap()),
+                // The issuer writes its own certificate's serial (SPEC.md 13.2 Issuing).
+                pb_uint(11, num(&i["issuer_serial"])),
             ]
             .concat();
             let business_signature = sign(

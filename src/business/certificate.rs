@@ -53,8 +53,9 @@ impl BusinessTemplate {
         Ok(())
     }
 
-    fn to_body(&self) -> proto::BusinessCertificateBody {
+    fn to_body(&self, issuer_serial: u64) -> proto::BusinessCertificateBody {
         proto::BusinessCertificateBody {
+            issuer_serial,
             version: proto::VERSION,
             serial: self.serial,
             identity_key: self.identity_key.to_bytes().to_vec(),
@@ -99,6 +100,7 @@ impl BusinessTemplate {
 pub struct BusinessCertificateIn {
     issuer: IssuerCertificate,
     business: BusinessTemplate,
+    issuer_serial: u64,
     signed: SignedBody,
 }
 
@@ -108,10 +110,12 @@ impl BusinessCertificateIn {
         issuer: IssuerCertificate,
         template: &BusinessTemplate,
     ) -> Self {
-        let body = prost::Message::encode_to_vec(&template.to_body());
+        let issuer_serial = issuer.template().serial;
+        let body = prost::Message::encode_to_vec(&template.to_body(issuer_serial));
         Self {
             issuer,
             business: template.clone(),
+            issuer_serial,
             signed: SignedBody::sign(issuer_key, SignatureContext::BusinessCertificate, body),
         }
     }
@@ -150,6 +154,7 @@ impl BusinessCertificateIn {
         Ok(Self {
             issuer,
             business: template,
+            issuer_serial: body.issuer_serial,
             signed,
         })
     }
@@ -180,6 +185,12 @@ impl BusinessCertificateIn {
         &self.business
     }
 
+    /// The serial of the issuer certificate the business certificate claims to be issued
+    /// under (not yet verified; SPEC.md 13.4 step 5 checks it).
+    pub fn issuer_serial(&self) -> u64 {
+        self.issuer_serial
+    }
+
     /// The issuer certificate in the chain (not yet verified).
     pub fn issuer(&self) -> &IssuerCertificate {
         &self.issuer
@@ -187,9 +198,12 @@ impl BusinessCertificateIn {
 
     /// Validates the chain at `now` (SPEC.md 13.4), in order: the issuer certificate's root is
     /// pinned, its signature verifies and it is valid at `now`; the business certificate's
-    /// signature verifies under the issuer's key; it is within the issuer's scope (level and
-    /// validity window); it is valid at `now`; neither certificate is revoked, by revocation
-    /// lists recent enough.
+    /// signature verifies under the issuer's key; it is within the issuer's scope (issued under
+    /// this issuer certificate, a level it may certify, within its validity window); it is
+    /// valid at `now`; neither certificate is revoked, by revocation lists recent enough.
+    ///
+    /// The result holds until [`VerifiedBusiness::fresh_until`]: the earliest of the two
+    /// certificates' expiry and the two lists' maximum age.
     ///
     /// # Errors
     /// [`Error::UnknownTrustRoot`], [`Error::InvalidCertificateSignature`],
@@ -206,19 +220,31 @@ impl BusinessCertificateIn {
         self.issuer.verify(roots, now)?;
         let issuer = self.issuer.template();
         self.signed.verify(&issuer.issuer_key, "business")?;
+        if self.issuer_serial != issuer.serial {
+            return Err(Error::CertificateOutOfScope { reason: "issuer" });
+        }
         self.business.check_scope(issuer)?;
         self.business.validity.check(now, skew, "business")?;
-        revocations.check(
+        let lists_fresh_until = revocations.check(
             roots,
             now,
             self.issuer.root_key_id(),
             issuer,
             self.business.serial,
         )?;
+        let expiry = |validity: &Validity| {
+            Timestamp::from_unix_seconds(
+                validity.not_after().as_unix_seconds().saturating_add(skew),
+            )
+        };
+        let fresh_until = lists_fresh_until
+            .min(expiry(&self.business.validity))
+            .min(expiry(&issuer.validity));
         Ok(VerifiedBusiness::new(
             self.business,
             self.issuer.root_key_id(),
             issuer.issuer_key,
+            fresh_until,
         ))
     }
 }

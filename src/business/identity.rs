@@ -19,6 +19,7 @@ pub struct VerifiedBusiness {
     certified: BusinessTemplate,
     root_key_id: u32,
     issuer_key: IdentityKey,
+    fresh_until: Timestamp,
 }
 
 impl VerifiedBusiness {
@@ -26,12 +27,28 @@ impl VerifiedBusiness {
         certified: BusinessTemplate,
         root_key_id: u32,
         issuer_key: IdentityKey,
+        fresh_until: Timestamp,
     ) -> Self {
         Self {
             certified,
             root_key_id,
             issuer_key,
+            fresh_until,
         }
+    }
+
+    /// Until when the validation that made this value holds (SPEC.md 13.4): the earliest of
+    /// the two certificates' `not_after` plus the clock skew, and the two revocation lists'
+    /// `issued_at` plus their maximum age. Trust on first use accepts a key change on its
+    /// strength only until then (SPEC.md 13.6); after it, validate the business's current
+    /// chain again.
+    pub fn fresh_until(&self) -> Timestamp {
+        self.fresh_until
+    }
+
+    /// Whether the validation still holds at `now` (`now` ≤ [`fresh_until`](Self::fresh_until)).
+    pub fn is_fresh_at(&self, now: Timestamp) -> bool {
+        now <= self.fresh_until
     }
 
     /// The business account's identity key, which the chain certifies.
@@ -106,6 +123,7 @@ impl VerifiedBusiness {
             root_key_id: self.root_key_id,
             issuer_key: self.issuer_key.to_bytes().to_vec(),
             not_before: c.validity.not_before().as_unix_seconds(),
+            fresh_until: self.fresh_until.as_unix_seconds(),
         }
     }
 
@@ -132,6 +150,7 @@ impl VerifiedBusiness {
                 },
                 root_key_id: stored.root_key_id,
                 issuer_key: IdentityKey::from_bytes(&stored.issuer_key)?,
+                fresh_until: Timestamp::from_unix_seconds(stored.fresh_until),
             })
         };
         load().map_err(|_| Error::InvalidSessionState)

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use unicode_normalization::char::{is_combining_mark, is_public_assigned};
 use unicode_normalization::{UnicodeNormalization, is_nfkc};
 
 use crate::Error;
@@ -9,9 +10,13 @@ use crate::Error;
 /// Most Unicode scalar values in a display name (SPEC.md 13.3).
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
+/// Most combining marks in a row in a display name (SPEC.md 13.3).
+pub const MAX_COMBINING_MARKS_IN_A_ROW: usize = 3;
+
 /// A business's display name that passed SPEC.md 13.3: 1 to 64 characters, in Unicode
-/// normalization form NFKC, no control, bidirectional, zero-width or other invisible
-/// characters, no private-use or noncharacters, and single spaces between words only.
+/// normalization form NFKC, no control, bidirectional, zero-width, blank or other invisible
+/// characters (variation selectors included), no private-use, noncharacter or unassigned code
+/// points, at most 3 combining marks in a row, and single spaces between words only.
 ///
 /// These rules keep the name that a person reads equal to the name the issuer checked: no
 /// right-to-left override turns "Acme Shoes" into something else on screen, no invisible
@@ -72,6 +77,13 @@ fn check(name: &str) -> Result<(), Error> {
             return invalid(reason);
         }
     }
+    let mut marks = 0;
+    for c in name.chars() {
+        marks = if is_combining_mark(c) { marks + 1 } else { 0 };
+        if marks > MAX_COMBINING_MARKS_IN_A_ROW {
+            return invalid("more than 3 combining marks in a row");
+        }
+    }
     if name.starts_with(' ') || name.ends_with(' ') || name.contains("  ") {
         return invalid("leading, trailing or repeated space");
     }
@@ -81,7 +93,7 @@ fn check(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The class of a refused code point, if `c` is one (SPEC.md 13.3 table).
+/// The class of a refused code point, if `c` is one (SPEC.md 13.3 table, in its order).
 fn refused(c: char) -> Option<&'static str> {
     let u = u32::from(c);
     match u {
@@ -89,18 +101,49 @@ fn refused(c: char) -> Option<&'static str> {
         0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069 => {
             Some("bidirectional control character")
         }
-        0x00ad
-        | 0x034f
-        | 0x180e
-        | 0x200b..=0x200d
-        | 0x2060..=0x2064
-        | 0xfeff
-        | 0xe0000..=0xe007f => Some("zero-width or invisible character"),
+        _ if invisible(u) => Some("zero-width or invisible character"),
         0xe000..=0xf8ff | 0xf0000..=0xffffd | 0x100000..=0x10fffd => Some("private-use character"),
         0xfdd0..=0xfdef => Some("noncharacter"),
         _ if u & 0xfffe == 0xfffe => Some("noncharacter"),
+        _ if !is_public_assigned(c) => Some("unassigned character"),
         _ => None,
     }
+}
+
+/// SPEC.md 13.3's invisible code points: Unicode's Default_Ignorable_Code_Point property
+/// (variation selectors included), the format characters (general category Cf), and the
+/// characters that render blank without being spaces. Fixed lists, so every implementation
+/// refuses the same ones whatever its Unicode version.
+fn invisible(u: u32) -> bool {
+    matches!(
+        u,
+        0x00ad
+            | 0x034f
+            | 0x0600..=0x0605
+            | 0x06dd
+            | 0x070f
+            | 0x0890..=0x0891
+            | 0x08e2
+            | 0x115f..=0x1160
+            | 0x1680
+            | 0x17b4..=0x17b5
+            | 0x180b..=0x180f
+            | 0x200b..=0x200d
+            | 0x2060..=0x2065
+            | 0x206a..=0x206f
+            | 0x2800
+            | 0x3164
+            | 0xfe00..=0xfe0f
+            | 0xfeff
+            | 0xffa0
+            | 0xfff0..=0xfffb
+            | 0x110bd
+            | 0x110cd
+            | 0x13430..=0x1343f
+            | 0x1bca0..=0x1bca3
+            | 0x1d173..=0x1d17a
+            | 0xe0000..=0xe0fff
+    )
 }
 
 #[cfg(test)]
@@ -121,7 +164,7 @@ mod tests {
             "Café Zürich",
             "東京スシ",
             "Ünïcødé & Co.",
-            "❤️ Flowers",
+            "❤ Flowers",
         ] {
             assert_eq!(DisplayName::new(ok).map(|n| n.0), Ok(ok.to_owned()));
         }
@@ -136,6 +179,20 @@ mod tests {
         assert_eq!(reason("Ac\u{200b}me"), "zero-width or invisible character");
         assert_eq!(reason("Acme\u{e000}"), "private-use character");
         assert_eq!(reason("Acme\u{fffe}"), "noncharacter");
+        // Blank fillers, variation selectors (even after an emoji), unassigned code points.
+        assert_eq!(reason("Acme\u{1160}"), "zero-width or invisible character");
+        assert_eq!(reason("\u{2800}"), "zero-width or invisible character");
+        assert_eq!(
+            reason("\u{2764}\u{fe0f} Flowers"),
+            "zero-width or invisible character"
+        );
+        assert_eq!(reason("Acme\u{0378}"), "unassigned character");
+        // Marks: three in a row are allowed, four are not.
+        assert!(DisplayName::new("A\u{0336}\u{0336}\u{0336}").is_ok());
+        assert_eq!(
+            reason("A\u{0336}\u{0336}\u{0336}\u{0336}"),
+            "more than 3 combining marks in a row"
+        );
         assert_eq!(reason(" Acme"), "leading, trailing or repeated space");
         assert_eq!(reason("Acme  Shoes"), "leading, trailing or repeated space");
         // Fullwidth A and the "fi" ligature are compatibility forms: NFKC folds them.

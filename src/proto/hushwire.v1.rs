@@ -62,6 +62,11 @@ pub struct BusinessCertificateBody {
     pub phone_number: ::prost::alloc::string::String,
     #[prost(string, tag = "10")]
     pub website: ::prost::alloc::string::String,
+    /// The serial of the issuer certificate this certificate is issued under:
+    /// it is valid only in a chain with that issuer certificate (SPEC.md 13.4
+    /// step 5), so revoking an issuer certificate revokes what was issued under it.
+    #[prost(uint64, tag = "11")]
+    pub issuer_serial: u64,
 }
 /// A business certificate: the canonical encoding of BusinessCertificateBody,
 /// and the issuer's signature over it (context business-certificate).
@@ -147,6 +152,10 @@ pub struct BusinessIdentity {
     pub issuer_key: ::prost::alloc::vec::Vec<u8>,
     #[prost(uint64, tag = "10")]
     pub not_before: u64,
+    /// Until when the validation that made it holds (SPEC.md 13.4): the earliest
+    /// of both certificates' expiry and both revocation lists' maximum age.
+    #[prost(uint64, tag = "11")]
+    pub fresh_until: u64,
 }
 /// The outermost message. `version` must be 1.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

@@ -56,6 +56,7 @@ fn business_body() -> pb::BusinessCertificateBody {
         not_after: NOW + 20 * DAY,
         phone_number: "+14155550123".into(),
         website: "https://acme-shoes.example".into(),
+        issuer_serial: 100,
     }
 }
 
@@ -236,7 +237,32 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "signer_seed": h(seed(ROOT)), "root_key_id": 1, "sequence": 4, "issued_at": NOW, "serials": [5, 5] }})));
 
     // Display names (13.3): the check, and the issuer's normalization.
-    let names: [(&'static str, &str, bool); 14] = [
+    let names: [(&'static str, &str, bool); 19] = [
+        (
+            "display name: refused, a Hangul filler (blank)",
+            "Acme\u{1160}Shoes",
+            false,
+        ),
+        (
+            "display name: refused, an emoji with variation selector 16",
+            "\u{2764}\u{fe0f} Flowers",
+            false,
+        ),
+        (
+            "display name: refused, an unassigned code point",
+            "Acme \u{0378}",
+            false,
+        ),
+        (
+            "display name: three combining marks in a row",
+            "A\u{0336}\u{0336}\u{0336}cme",
+            false,
+        ),
+        (
+            "display name: refused, four combining marks in a row",
+            "A\u{0336}\u{0336}\u{0336}\u{0336}cme",
+            false,
+        ),
         ("display name: plain", "Acme Shoes", false),
         (
             "display name: 64 characters",
@@ -381,6 +407,11 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "validate: step 4, the name was changed after signing",
         validate(&enc(&tampered), fresh_lists(), NOW),
     ));
+    let other_issuer = enc(&chain_of(|_| {}, |b| b.issuer_serial = 99));
+    cases.push((
+        "validate: step 5, issued under another issuer certificate of the same key (CertificateOutOfScope issuer)",
+        validate(&other_issuer, fresh_lists(), NOW),
+    ));
     let level = enc(&chain_of(|_| {}, |b| b.level = 3));
     cases.push((
         "validate: step 5, level 3 beyond the issuer's scope (CertificateOutOfScope level)",
@@ -472,13 +503,15 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         let mut body = issuer_body();
         body.serial = 101;
         body.not_before = NOW - 10 * DAY;
+        let mut business = business_body();
+        business.issuer_serial = 101;
         pb::CertificateChain {
             issuer: Some(signed_issuer(&body, ROOT)),
-            business: Some(signed_business(&business_body(), ISSUER)),
+            business: Some(signed_business(&business, ISSUER)),
         }
     };
     cases.push((
-        "validate: step 8, a renewed issuer certificate (same key) shares the issuer's list",
+        "validate: step 8, a business certificate issued under a renewed issuer certificate (same key) shares the issuer's list",
         validate(
             &enc(&renewed_issuer),
             vec![
@@ -930,6 +963,16 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "observe: an unbound peer's new key with a chain: changed, bound",
         o(Some(record(BUSINESS, "")), OTHER_KEY, Some(&new_key_chain)),
     ));
+    let mut stale = o(
+        Some(record(BUSINESS, "acme-shoes")),
+        OTHER_KEY,
+        Some(&new_key_chain),
+    );
+    stale["observe"]["now"] = json!(NOW + 3 * DAY);
+    cases.push((
+        "observe: the chain for the new key was validated 3 days before: no longer fresh, refused",
+        stale,
+    ));
     cases
 }
 
@@ -1257,6 +1300,7 @@ fn business_json(b: &VerifiedBusiness) -> Value {
         "valid_until": b.valid_until().as_unix_seconds(),
         "root_key_id": b.root_key_id(),
         "issuer_key": h(b.issuer_key().to_bytes()),
+        "fresh_until": b.fresh_until().as_unix_seconds(),
     })
 }
 

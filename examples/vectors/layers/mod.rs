@@ -485,6 +485,10 @@ pub fn layers() -> Vec<Layer> {
                     "SPEC.md 13.4 (the business certificate's not_after)",
                 ),
                 (
+                    "fresh_until",
+                    "SPEC.md 13.4 (the earliest of both certificates' not_after + skew and both lists' issued_at + maximum age)",
+                ),
+                (
                     "bundle",
                     "SPEC.md 13.5 (an encoded PreKeyBundle with field 5: decode, then validate_business)",
                 ),

@@ -7,9 +7,11 @@ use crate::business::root::TrustRoots;
 use crate::identity::IdentityKey;
 use crate::timestamp::Timestamp;
 
+/// A root by its key id and key (a list signed by a root key that is no longer pinned under
+/// that id never counts), an issuer by its key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum SignerId {
-    Root(u32),
+    Root(u32, IdentityKey),
     Issuer(IdentityKey),
 }
 
@@ -124,7 +126,7 @@ impl Revocations {
     }
 
     /// SPEC.md 13.4 validation steps 7 and 8: fresh lists from the chain's root and issuer,
-    /// and neither certificate on them.
+    /// and neither certificate on them. Returns until when both lists stay fresh.
     pub(crate) fn check(
         &self,
         roots: &TrustRoots,
@@ -132,12 +134,14 @@ impl Revocations {
         root_key_id: u32,
         issuer: &IssuerTemplate,
         business_serial: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<Timestamp, Error> {
         let policy = roots.policy();
+        let root_key = *roots.get(root_key_id)?;
         let root = self.fresh(
-            &SignerId::Root(root_key_id),
+            &SignerId::Root(root_key_id, root_key),
             now,
             policy.max_root_list_age_seconds,
+            policy.max_clock_skew_seconds,
         )?;
         if root.revokes(issuer.serial) {
             return Err(Error::CertificateRevoked {
@@ -149,6 +153,7 @@ impl Revocations {
             &SignerId::Issuer(issuer.issuer_key),
             now,
             policy.max_issuer_list_age_seconds,
+            policy.max_clock_skew_seconds,
         )?;
         if list.revokes(business_serial) {
             return Err(Error::CertificateRevoked {
@@ -156,21 +161,32 @@ impl Revocations {
                 serial: business_serial,
             });
         }
-        Ok(())
+        let until = |list: &RevocationList, max_age: u64| {
+            list.issued_at().as_unix_seconds().saturating_add(max_age)
+        };
+        Ok(Timestamp::from_unix_seconds(
+            until(root, policy.max_root_list_age_seconds)
+                .min(until(list, policy.max_issuer_list_age_seconds)),
+        ))
     }
 
+    /// The list held for `signer`, if it is fresh at `now`: not older than `max_age`, and not
+    /// from further in the future than `skew` (a restored list skipped that check).
     fn fresh(
         &self,
         signer: &SignerId,
         now: Timestamp,
         max_age: u64,
+        skew: u64,
     ) -> Result<&RevocationList, Error> {
+        let now = now.as_unix_seconds();
         self.held
             .iter()
             .find(|held| &held.signer == signer)
             .map(|held| &held.list)
             .filter(|list| {
-                now.as_unix_seconds() <= list.issued_at().as_unix_seconds().saturating_add(max_age)
+                let issued_at = list.issued_at().as_unix_seconds();
+                issued_at <= now.saturating_add(skew) && now <= issued_at.saturating_add(max_age)
             })
             .ok_or(Error::RevocationListStale {
                 signer: signer.name(),
@@ -181,7 +197,7 @@ impl Revocations {
 impl SignerId {
     fn name(&self) -> &'static str {
         match self {
-            Self::Root(_) => "root",
+            Self::Root(..) => "root",
             Self::Issuer(_) => "issuer",
         }
     }
@@ -190,9 +206,10 @@ impl SignerId {
 fn signer_of(list: &RevocationList, key: IdentityKey, roots: &TrustRoots) -> (SignerId, u64) {
     let policy = roots.policy();
     match list.signer() {
-        RevocationSigner::Root(key_id) => {
-            (SignerId::Root(*key_id), policy.max_root_list_age_seconds)
-        }
+        RevocationSigner::Root(key_id) => (
+            SignerId::Root(*key_id, key),
+            policy.max_root_list_age_seconds,
+        ),
         RevocationSigner::Issuer(_) => (SignerId::Issuer(key), policy.max_issuer_list_age_seconds),
     }
 }

@@ -67,7 +67,8 @@ pub fn observe_identity(
 
 /// Decides what seeing `seen` for `peer` at `now` means, given the stored `record` and the
 /// verified business whose certificate came with the key, if any (SPEC.md 13.6). A
-/// `business` whose certified key is not `seen` counts as none. Pure.
+/// `business` whose certified key is not `seen`, or whose validation no longer holds at `now`
+/// ([`VerifiedBusiness::fresh_until`]), counts as none. Pure.
 pub fn observe_business_identity(
     peer: &AccountId,
     record: Option<&TrustRecord>,
@@ -76,7 +77,7 @@ pub fn observe_business_identity(
     now: Timestamp,
 ) -> Observation {
     let business = business
-        .filter(|b| b.identity_key() == seen)
+        .filter(|b| b.identity_key() == seen && b.is_fresh_at(now))
         .map(|b| b.business_id().clone());
     match record {
         None => Observation::New(TrustRecord::first_use(*seen, now, business)),

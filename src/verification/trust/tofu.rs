@@ -66,10 +66,12 @@ impl<S: TrustStore> TrustOnFirstUse<S> {
             .map(|(_, change)| change)
     }
 
-    /// [`observe`](Self::observe) for a key shown with a validated certificate chain (a
-    /// session's [`their_business`](crate::Session::their_business)): binds the peer to the
-    /// business, and accepts a new key of a business bound before only with such a chain for
-    /// the same business id.
+    /// [`observe`](Self::observe) for a key shown with a validated certificate chain: binds
+    /// the peer to the business, and accepts a new key of a business bound before only with
+    /// such a chain for the same business id, still fresh at `now`
+    /// ([`VerifiedBusiness::fresh_until`]: a session's stored
+    /// [`their_business`](crate::Session::their_business) stops counting once the lists it was
+    /// checked with are too old; validate the current chain again).
     ///
     /// # Errors
     /// [`Error::BusinessKeyChangeRefused`] if the peer is bound to another business;

@@ -167,14 +167,38 @@ impl BusinessFixture {
                 website: None,
             })
             .unwrap();
-        // Signed by the wide certificate, then given the issuer's own: beyond its scope.
+        // Certified by the wide certificate, then given the issuer's own, with the body's
+        // issuer serial rewritten to it and signed again by the issuer key (the issuing API
+        // refuses such a body): beyond the narrow certificate's scope.
         let beyond = |template: BusinessTemplate| {
             let chain = wide.certify_business(&template).unwrap();
             let mut edited = pb::CertificateChain::decode(chain.encode().as_slice()).unwrap();
             edited.issuer = Some(
                 pb::IssuerCertificate::decode(issuer_certificate.encode().as_slice()).unwrap(),
             );
+            if let Some(business) = edited.business.as_mut() {
+                let mut body =
+                    pb::BusinessCertificateBody::decode(business.body.as_slice()).unwrap();
+                body.issuer_serial = ISSUER_SERIAL;
+                business.body = body.encode_to_vec();
+                business.signature = hushwire::hazmat::sign_certificate_body(
+                    &issuer_seed,
+                    hushwire::hazmat::SignedObject::BusinessCertificate,
+                    &business.body,
+                )
+                .to_vec();
+            }
             (chain, edited.encode_to_vec())
+        };
+        // Certified by the wide certificate and shown with the narrow one, unchanged: the
+        // body names the wide certificate's serial (SPEC.md 13.4 step 5, "issuer").
+        let swapped = {
+            let chain = wide.certify_business(&acme).unwrap();
+            let mut edited = pb::CertificateChain::decode(chain.encode().as_slice()).unwrap();
+            edited.issuer = Some(
+                pb::IssuerCertificate::decode(issuer_certificate.encode().as_slice()).unwrap(),
+            );
+            edited.encode_to_vec()
         };
         let (official, official_bytes) = beyond(BusinessTemplate {
             serial: 102,
@@ -187,13 +211,16 @@ impl BusinessFixture {
             ..acme.clone()
         });
         let out_of_scope = vec![
+            ("out-of-scope-issuer", swapped),
             ("out-of-scope-level", official_bytes),
             ("out-of-scope-validity", early_bytes),
         ];
         let business_certificates = [&valid, &other, &revoked, &expired, &official, &early]
             .iter()
+            .map(|chain| chain.encode())
+            .chain(out_of_scope.iter().map(|(_, bytes)| bytes.clone()))
             .map(|chain| {
-                pb::CertificateChain::decode(chain.encode().as_slice())
+                pb::CertificateChain::decode(chain.as_slice())
                     .unwrap()
                     .business
                     .unwrap()
@@ -375,6 +402,9 @@ impl BusinessFixture {
                 certificate: "business",
             });
         }
+        if chain.issuer_serial() != issuer.serial {
+            return Err(Error::CertificateOutOfScope { reason: "issuer" });
+        }
         if !issuer.allowed_levels.contains(business.level) {
             return Err(Error::CertificateOutOfScope { reason: "level" });
         }
@@ -398,7 +428,11 @@ impl BusinessFixture {
                         signer == "issuer" && certificate.template().issuer_key == issuer.issuer_key
                     }
                 })
-                .filter(|list| now <= list.issued_at().as_unix_seconds().saturating_add(max_age))
+                .filter(|list| {
+                    let issued_at = list.issued_at().as_unix_seconds();
+                    issued_at <= now.saturating_add(policy.max_clock_skew_seconds)
+                        && now <= issued_at.saturating_add(max_age)
+                })
                 .ok_or(Error::RevocationListStale {
                     signer: if signer == "root" { "root" } else { "issuer" },
                 })
