@@ -2809,6 +2809,24 @@ fn fresh_until_is_the_earliest_deadline() {
         observe_business_identity(&peer, Some(&record), new_key, Some(&business), later),
         Observation::Refused
     );
+    // The same through TrustOnFirstUse, under both policies: refused, nothing stored.
+    for policy in [
+        KeyChangePolicy::HoldUntilAcknowledged,
+        KeyChangePolicy::WarnOnly,
+    ] {
+        let trust = TrustOnFirstUse::new(InMemoryTrustStore::new(), policy);
+        hushwire::TrustStore::save(trust.store(), &peer, &record).unwrap();
+        assert_eq!(
+            trust.check_send_business(&peer, &business, later),
+            Err(Error::BusinessKeyChangeRefused)
+        );
+        assert_eq!(trust.record(&peer), Ok(Some(record.clone())));
+        assert!(
+            trust
+                .observe_business(&peer, &business, business.fresh_until())
+                .is_ok()
+        );
+    }
 }
 
 /// A root's list is held under the root's key id and key: once the app pins another key under
