@@ -15,8 +15,10 @@ Requirements: Python >= 3.11 and the `cryptography` package (X25519, Ed25519 sig
 ChaCha20-Poly1305). HKDF and HMAC come from hashlib/hmac; Ed25519 point decoding,
 small-order checks and strict verification, the X25519 small-order ladder, the protobuf
 codec and the ChaCha20 RNG are implemented here. Section 13's display names use the
-standard library's `unicodedata` for NFKC (its Unicode version is Python's:
-`unicodedata.unidata_version`, 14.0.0 on Python 3.11; SPEC.md 13.3 does not fix one).
+standard library's `unicodedata` for NFKC and for general categories (Cn: unassigned, M:
+combining marks). Its Unicode version is Python's, `unicodedata.unidata_version` (14.0.0 on
+Python 3.11); SPEC.md 13.3 asks for at least 14.0 and notes that tables of different versions
+never disagree on a name both accept.
 """
 
 from __future__ import annotations
@@ -1159,6 +1161,7 @@ BUSINESS_CERTIFICATE_BODY = {                                  # SPEC.md 13.2
     8: ("not_after", "uint64", "plain"),
     9: ("phone_number", "string", "plain"),
     10: ("website", "string", "plain"),
+    11: ("issuer_serial", "uint64", "plain"),                  # the issuer certificate's serial
 }
 SIGNED_OBJECT = {                                              # SPEC.md 13.1: body, signature
     1: ("body", "bytes", "plain"),
@@ -1190,6 +1193,7 @@ BUSINESS_IDENTITY = {                                          # SPEC.md 13.5
     8: ("root_key_id", "uint32", "plain"),
     9: ("issuer_key", "bytes", "plain"),
     10: ("not_before", "uint64", "plain"),
+    11: ("fresh_until", "uint64", "plain"),                    # SPEC.md 13.4
 }
 
 PREKEY_BUNDLE = {                                              # SPEC.md 7.5
@@ -2164,12 +2168,16 @@ def observe_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes, no
 
 
 def observe_business_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes,
-                              business: Optional[str], now: int):
-    """SPEC.md 13.6 (extending 12.6's decision): `business` is the id of the verified business
-    whose chain came with `seen` (the caller passes None for a business whose key is not
-    `seen`). Returns (observation, record to store or None, change or None), observation one
-    of "new", "unchanged", "bound", "refused", "changed"."""
+                              verified: Optional["VerifiedBusiness"], now: int):
+    """SPEC.md 13.6 (extending 12.6's decision): `verified` is the verified business whose
+    chain came with `seen`; one whose key is not `seen`, or whose fresh_until is before `now`
+    (a stale validation), counts as none. Returns (observation, record to store or None,
+    change or None), observation one of "new", "unchanged", "bound", "refused", "changed"."""
     validate_account_id(peer)
+    business = None   # the business id that counts, or None
+    if (verified is not None and hmac.compare_digest(verified.identity_key, seen)
+            and now <= verified.fresh_until):
+        business = verified.business_id
     if record is None:
         return "new", TrustRecord(seen, now, ("unverified",), business or ""), None
     bound = record.business_id
@@ -2262,9 +2270,8 @@ def is_valid_phone_number(phone: str) -> bool:
 
 
 def is_valid_website(website: str) -> bool:
-    """SPEC.md 13.2 (non-empty case): 'https://' then at least one byte, every one of them
-    in 0x21 ... 0x7e (the reading taken of "at least one byte in 0x21 ... 0x7e"), at most 256
-    bytes in all."""
+    """SPEC.md 13.2 (non-empty case): the 8 bytes 'https://' (lower case) followed by one or
+    more bytes, every one of them in 0x21 ... 0x7e; at most 256 bytes in all."""
     data = website.encode("utf-8")
     rest = data[len(b"https://"):]
     return (data.startswith(b"https://") and len(data) <= 256 and len(rest) >= 1
@@ -2273,24 +2280,45 @@ def is_valid_website(website: str) -> bool:
 
 # ---- SPEC.md 13.3: display names -------------------------------------------------------
 
+# SPEC.md 13.3 step 3, third row ("zero-width or invisible character"): Unicode's
+# Default_Ignorable_Code_Point, general category Cf and the blank characters, as SPEC.md writes
+# them out (inclusive ranges; independent of the Unicode version).
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160),
+    (0x1680, 0x1680), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200D),
+    (0x2060, 0x2065), (0x206A, 0x206F), (0x2800, 0x2800), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB),
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+
+
 def _refused_code_point(cp: int) -> Optional[str]:
-    """SPEC.md 13.3 step 3: the reason a code point is refused, or None."""
+    """SPEC.md 13.3 step 3: the reason a code point is refused, or None. The rows are tried
+    in the table's order and the first that matches gives the reason."""
     if cp <= 0x1F or 0x7F <= cp <= 0x9F or cp in (0x2028, 0x2029):
         return "control character"
     if cp in (0x061C, 0x200E, 0x200F) or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069:
         return "bidirectional control character"
-    if (cp in (0x00AD, 0x034F, 0x180E, 0xFEFF) or 0x200B <= cp <= 0x200D
-            or 0x2060 <= cp <= 0x2064 or 0xE0000 <= cp <= 0xE007F):
+    if any(lo <= cp <= hi for lo, hi in _INVISIBLE_RANGES):
         return "zero-width or invisible character"
     if 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD or 0x100000 <= cp <= 0x10FFFD:
         return "private-use character"
     if 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFF) in (0xFFFE, 0xFFFF):
         return "noncharacter"
+    # "every other code point of general category Cn", in this implementation's tables
+    # (unicodedata.unidata_version: 14.0.0 on Python 3.11)
+    if unicodedata.category(chr(cp)) == "Cn":
+        return "unassigned character"
     return None
 
 
+MAX_COMBINING_MARKS_IN_A_ROW = 3   # SPEC.md 13.3 step 4
+
+
 def check_display_name(name: str) -> str:
-    """SPEC.md 13.3 steps 1-5, in order (a verifier never normalizes, it refuses)."""
+    """SPEC.md 13.3 steps 1-6, in order (a verifier never normalizes, it refuses)."""
     def refuse(reason: str) -> HushwireError:
         return HushwireError("InvalidDisplayName", reason=reason)
     if not name:                                                            # 1
@@ -2301,9 +2329,14 @@ def check_display_name(name: str) -> str:
         reason = _refused_code_point(ord(c))
         if reason is not None:
             raise refuse(reason)
-    if name[0] == " " or name[-1] == " " or "  " in name:                   # 4
+    run = 0                                                                 # 4 (Mn, Mc, Me)
+    for c in name:
+        run = run + 1 if unicodedata.category(c).startswith("M") else 0
+        if run > MAX_COMBINING_MARKS_IN_A_ROW:
+            raise refuse("more than 3 combining marks in a row")
+    if name[0] == " " or name[-1] == " " or "  " in name:                   # 5
         raise refuse("leading, trailing or repeated space")
-    if not unicodedata.is_normalized("NFKC", name):                         # 5
+    if not unicodedata.is_normalized("NFKC", name):                         # 6
         raise refuse("not in normalization form NFKC")
     return name
 
@@ -2392,6 +2425,7 @@ class BusinessCertificate:
     not_after: int
     phone_number: str
     website: str
+    issuer_serial: int       # field 11: the serial of the issuer certificate it is issued under
 
     def value(self) -> dict:
         """SPEC.md 13.1: the BusinessCertificate message (body, signature)."""
@@ -2410,7 +2444,7 @@ class BusinessCertificate:
         return cls(value["body"], value["signature"], body["serial"], body["identity_key"],
                    body["business_id"], body["display_name"], body["level"],
                    body["not_before"], body["not_after"], body["phone_number"],
-                   body["website"])
+                   body["website"], body["issuer_serial"])   # any serials, 0 included (13.2)
 
 
 @dataclass(frozen=True)
@@ -2531,8 +2565,9 @@ class RevocationList:
 
 
 class Revocations:
-    """SPEC.md 13.4 holding lists: at most one list per signer, a root by its key id, an
-    issuer by its key."""
+    """SPEC.md 13.4 holding lists: at most one list per signer, a root by its key id and key
+    (a list signed by a root key no longer pinned under that id never counts), an issuer by
+    its key."""
 
     def __init__(self):
         self.held: dict[tuple, RevocationList] = {}
@@ -2542,7 +2577,8 @@ class Revocations:
         """SPEC.md 13.4 update step 1 (validity skipped when now is None, for restore):
         (slot, signer key, "root" | "issuer")."""
         if lst.issuer is None:
-            return ("root", lst.root_key_id), roots.key(lst.root_key_id), "root"
+            root_key = roots.key(lst.root_key_id)
+            return ("root", lst.root_key_id, root_key), root_key, "root"
         cert = lst.issuer
         root_key = roots.key(cert.root_key_id)
         verify_certificate_signature(root_key, LABEL_ISSUER_CERTIFICATE, cert.body,
@@ -2585,10 +2621,12 @@ class Revocations:
                                      "revocation_list")
         return self._against_held(slot, lst)
 
-    def fresh(self, slot: tuple, now: int, max_age: int) -> Optional[RevocationList]:
-        """SPEC.md 13.4 validation steps 7, 8: the held list if now <= issued_at + max age."""
+    def fresh(self, slot: tuple, now: int, skew: int, max_age: int) -> Optional[RevocationList]:
+        """SPEC.md 13.4 validation steps 7, 8: the held list if it is fresh, issued_at <=
+        now + skew (matters only for a restored list) and now <= issued_at + max age."""
         lst = self.held.get(slot)
-        if lst is None or now > sat_add(lst.issued_at, max_age):
+        if (lst is None or lst.issued_at > sat_add(now, skew)
+                or now > sat_add(lst.issued_at, max_age)):
             return None
         return lst
 
@@ -2609,6 +2647,7 @@ class VerifiedBusiness:
     not_after: int
     root_key_id: int
     issuer_key: bytes
+    fresh_until: int         # the last second at which the same validation still succeeds
 
     def identity_value(self) -> dict:
         """SPEC.md 13.5: the BusinessIdentity stored as SessionState field 13."""
@@ -2616,7 +2655,20 @@ class VerifiedBusiness:
                 "level": self.level, "phone_number": self.phone_number,
                 "website": self.website, "serial": self.serial, "not_after": self.not_after,
                 "root_key_id": self.root_key_id, "issuer_key": self.issuer_key,
-                "not_before": self.not_before}
+                "not_before": self.not_before, "fresh_until": self.fresh_until}
+
+
+def check_scope(issuer: IssuerCertificate, level: int, not_before: int, not_after: int,
+                issuer_serial: Optional[int]) -> None:
+    """SPEC.md 13.4 step 5, in order: issued under this issuer certificate (`issuer_serial` =
+    its serial; None when issuing, where the issuer writes its own serial), the level allowed,
+    the window within the issuer's; each else CertificateOutOfScope (also when issuing, 13.2)."""
+    if issuer_serial is not None and issuer_serial != issuer.serial:
+        raise HushwireError("CertificateOutOfScope", reason="issuer")
+    if not (issuer.allowed_levels >> level) & 1:
+        raise HushwireError("CertificateOutOfScope", reason="level")
+    if not (issuer.not_before <= not_before and not_after <= issuer.not_after):
+        raise HushwireError("CertificateOutOfScope", reason="validity")
 
 
 def validate_chain(chain: UnverifiedChain, roots: TrustRoots, now: int,
@@ -2630,29 +2682,30 @@ def validate_chain(chain: UnverifiedChain, roots: TrustRoots, now: int,
     check_valid_at(issuer.not_before, issuer.not_after, now, skew, "issuer")          # 3
     verify_certificate_signature(issuer.issuer_key, LABEL_BUSINESS_CERTIFICATE,
                                  business.body, business.signature, "business")       # 4
-    if not (issuer.allowed_levels >> business.level) & 1:                             # 5
-        raise HushwireError("CertificateOutOfScope", reason="level")
-    if not (issuer.not_before <= business.not_before
-            and business.not_after <= issuer.not_after):
-        raise HushwireError("CertificateOutOfScope", reason="validity")
+    check_scope(issuer, business.level, business.not_before, business.not_after,
+                business.issuer_serial)                                               # 5
     check_valid_at(business.not_before, business.not_after, now, skew, "business")    # 6
-    root_list = revocations.fresh(("root", issuer.root_key_id), now,
+    root_list = revocations.fresh(("root", issuer.root_key_id, root_key), now, skew,
                                   policy.max_root_list_age_seconds)                   # 7
     if root_list is None:
         raise HushwireError("RevocationListStale", signer="root")
     if issuer.serial in root_list.revoked_serials:
         raise HushwireError("CertificateRevoked", certificate="issuer", serial=issuer.serial)
-    issuer_list = revocations.fresh(("issuer", issuer.issuer_key), now,
+    issuer_list = revocations.fresh(("issuer", issuer.issuer_key), now, skew,
                                     policy.max_issuer_list_age_seconds)               # 8
     if issuer_list is None:
         raise HushwireError("RevocationListStale", signer="issuer")
     if business.serial in issuer_list.revoked_serials:
         raise HushwireError("CertificateRevoked", certificate="business",
                             serial=business.serial)
+    fresh_until = min(sat_add(business.not_after, skew), sat_add(issuer.not_after, skew),
+                      sat_add(root_list.issued_at, policy.max_root_list_age_seconds),
+                      sat_add(issuer_list.issued_at, policy.max_issuer_list_age_seconds))
     return VerifiedBusiness(business.identity_key, business.business_id,
                             business.display_name, business.level, business.phone_number,
                             business.website, business.serial, business.not_before,
-                            business.not_after, issuer.root_key_id, issuer.issuer_key)
+                            business.not_after, issuer.root_key_id, issuer.issuer_key,
+                            fresh_until)
 
 
 # ---- SPEC.md 13.5: binding to bundles and sessions -------------------------------------
@@ -2685,9 +2738,9 @@ def check_business_identity(value: dict) -> None:
 def issue_issuer_certificate(root: IdentityKeyPair, root_key_id: int, serial: int,
                              issuer_key: bytes, not_before: int, not_after: int,
                              allowed_levels: int) -> IssuerCertificate:
-    """SPEC.md 13.2 / 13.1: a root certifies an issuer's key. The content rules of 13.2
-    step 3 are applied first, so that nothing decoding refuses is signed (SPEC.md does not
-    list a root's own refusals; see the report)."""
+    """SPEC.md 13.2 Issuing / 13.1: a root certifies an issuer's key "with a validity window
+    and a non-empty set of levels, as decoding steps 3 d and 3 e require": those two rules,
+    with their decoding errors, are applied before signing."""
     check_issuer_fields(not_before, not_after, allowed_levels)
     body = pb_encode(ISSUER_CERTIFICATE_BODY, {
         "version": 1, "root_key_id": root_key_id, "serial": serial, "issuer_key": issuer_key,
@@ -2701,24 +2754,26 @@ def issue_business_certificate(issuer: IdentityKeyPair, certificate: IssuerCerti
                                serial: int, identity_key: bytes, business_id: str,
                                display_name: str, level: int, not_before: int, not_after: int,
                                phone_number: str, website: str) -> BusinessCertificate:
-    """SPEC.md 13.2 Issuing: the name normalized to NFKC, then checked (13.3); the content
-    rules of 13.2 step 4; then the issuer's scope, with the errors of 13.4 step 5."""
+    """SPEC.md 13.2 Issuing: the fields checked by the rules of their decoding steps 4 d-i,
+    the name first normalized to NFKC (13.3); then the issuer's scope, the level then the
+    window, with the errors of 13.4 step 5; the issuer's key pair must be the key its
+    certificate names (IdentityMismatch; SPEC.md lists this last, and it is checked last
+    here); the issuer writes its own certificate's serial as `issuer_serial`."""
     display_name = normalize_display_name(display_name)
     check_business_fields(business_id, display_name, level, not_before, not_after,
                           phone_number, website)
-    if not (certificate.allowed_levels >> level) & 1:
-        raise HushwireError("CertificateOutOfScope", reason="level")
-    if not (certificate.not_before <= not_before and not_after <= certificate.not_after):
-        raise HushwireError("CertificateOutOfScope", reason="validity")
+    check_scope(certificate, level, not_before, not_after, None)
+    if not hmac.compare_digest(issuer.public.encoded, certificate.issuer_key):
+        raise HushwireError("IdentityMismatch")
     body = pb_encode(BUSINESS_CERTIFICATE_BODY, {
         "version": 1, "serial": serial, "identity_key": identity_key,
         "business_id": business_id, "display_name": display_name, "level": level,
         "not_before": not_before, "not_after": not_after, "phone_number": phone_number,
-        "website": website})
+        "website": website, "issuer_serial": certificate.serial})
     signature = issuer.sign(signed_message(LABEL_BUSINESS_CERTIFICATE, body))
     return BusinessCertificate(body, signature, serial, identity_key, business_id,
                                display_name, level, not_before, not_after, phone_number,
-                               website)
+                               website, certificate.serial)
 
 
 def sign_revocation_list(signer: IdentityKeyPair, root_key_id: Optional[int],
@@ -3285,7 +3340,8 @@ def business_json(business: VerifiedBusiness) -> dict:
             "identity_key": h(business.identity_key), "issuer_key": h(business.issuer_key),
             "level": business.level, "phone_number": business.phone_number,
             "root_key_id": business.root_key_id, "serial": business.serial,
-            "valid_until": business.not_after, "website": business.website}
+            "valid_until": business.not_after, "website": business.website,
+            "fresh_until": business.fresh_until}
 
 
 BUSINESS_PEER = b"acme"  # test-vectors/README.md: the `observe` cases' peer account id
@@ -3363,8 +3419,8 @@ def run_certificates(inp: dict) -> dict:
         take(arg, ("record", "seen", "now", "business"))
         record = load_record(arg["record"])
         seen = validate_identity_key(unhex(arg["seen"]), "identity_key").encoded
-        business_id = None
-        if arg["business"] is not None:
+        business = None
+        if arg["business"] is not None:   # validated at its context's time, not at `now`
             b = take(arg["business"], ("context", "chain"))
             roots, revocations, _, at = certificate_context(b["context"])
             try:
@@ -3372,10 +3428,8 @@ def run_certificates(inp: dict) -> dict:
                                           revocations)
             except HushwireError as e:
                 raise AssertionError(f"the business's chain does not validate: {e}") from None
-            if business.identity_key == seen:  # 13.6: another key's business counts as none
-                business_id = business.business_id
         observation, store, _ = observe_business_identity(BUSINESS_PEER, record, seen,
-                                                          business_id, arg["now"])
+                                                          business, arg["now"])
         return {"observation": observation,
                 "store": None if store is None else h(store.to_bytes())}
     raise AssertionError(f"unknown operation {op!r}")
