@@ -553,6 +553,12 @@ fn business_certificates_that_break_a_content_rule() {
     for id in ["a", "0", "acme-shoes.eu_2", "-._", &"z".repeat(64)] {
         assert!(accepted(&|b| b.business_id = id.into()), "{id:?}");
     }
+    // Serials and the issuer serial take any value, 0 included (SPEC.md 13.2); the issuer
+    // serial is checked by validation (13.4 step 5), not by decoding.
+    for serial in [0u64, 1, u64::MAX] {
+        assert!(accepted(&|b| b.serial = serial));
+        assert!(accepted(&|b| b.issuer_serial = serial));
+    }
     for level in [0u32, 4, 5, u32::MAX] {
         assert_eq!(
             refused(&|b| b.level = level),
@@ -627,6 +633,20 @@ fn business_certificates_with_a_refused_display_name() {
         ("Acme\u{10fffd}", "private-use character"),
         ("Acme\u{fdd0}", "noncharacter"),
         ("Acme\u{1ffff}", "noncharacter"),
+        ("Acme\u{0378}", "unassigned character"),
+        ("Acme\u{e1000}", "unassigned character"),
+        ("\u{2764}\u{fe0f}", "zero-width or invisible character"),
+        ("Acme\u{1680}Shoes", "zero-width or invisible character"),
+        ("\u{2800}", "zero-width or invisible character"),
+        ("Acme\u{3164}", "zero-width or invisible character"),
+        (
+            "A\u{300}\u{301}\u{302}\u{303}",
+            "more than 3 combining marks in a row",
+        ),
+        (
+            "\u{301}\u{301}\u{301}\u{301}",
+            "more than 3 combining marks in a row",
+        ),
         (" Acme", "leading, trailing or repeated space"),
         ("Acme  Shoes", "leading, trailing or repeated space"),
         ("\u{ff21}cme", "not in normalization form NFKC"),
