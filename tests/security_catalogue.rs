@@ -1,6 +1,8 @@
 //! The catalogue of bad input in SECURITY.md points to real tests: every row names a
-//! `#[test]` in the file it names (one of `tests/bad_input/*.rs`, or `tests/providers.rs` for
-//! the crypto-provider rows), and that test asserts the row's error variant.
+//! `#[test]` in the file it names (one of `tests/bad_input/*.rs`, `tests/providers.rs` for
+//! the crypto-provider rows, or `tests/business.rs` for the verified-business rows on
+//! validation, revocation lists, sessions and trust), and that test asserts the row's error
+//! variant.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
