@@ -569,8 +569,11 @@ impl fmt::Display for Error {
             Self::InvalidCertificateSignature { certificate } => {
                 write!(f, "the {certificate} signature does not verify")
             }
+            Self::CertificateNotYetValid {
+                certificate: "revocation_list",
+            } => f.write_str("the revocation list was issued in the future"),
             Self::CertificateNotYetValid { certificate } => {
-                write!(f, "the {certificate} is not valid yet")
+                write!(f, "the {certificate} certificate is not valid yet")
             }
             Self::CertificateExpired { certificate } => {
                 write!(f, "the {certificate} certificate has expired")

@@ -86,6 +86,11 @@ impl VerifiedBusiness {
         self.certified.serial
     }
 
+    /// The start of the business certificate's validity.
+    pub fn valid_from(&self) -> Timestamp {
+        self.certified.validity.not_before()
+    }
+
     /// The end of the business certificate's validity.
     pub fn valid_until(&self) -> Timestamp {
         self.certified.validity.not_after()
