@@ -3,6 +3,8 @@
 //! See benches/README.md for the method and the results.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/criterion_run.rs"]
+mod criterion_run;
 #[path = "pairwise/fixtures.rs"]
 mod fixtures;
 #[path = "pairwise/floor.rs"]
@@ -17,8 +19,6 @@ mod ops;
 mod report;
 #[path = "common/shared.rs"]
 mod shared;
-
-use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
 
@@ -174,28 +174,19 @@ fn main() {
         print!("{}", report::compare_reports(now, then));
         return;
     }
-    let since = SystemTime::now();
+    // The whole sequence runs PAIRWISE_PASSES times (default 3), and the report takes each
+    // benchmark's smallest median over the passes.
+    let passes = criterion_run::passes("PAIRWISE_PASSES");
+    let medians = criterion_run::Medians::start(passes);
     let cpu = report::CpuTimes::now();
-    let mut c = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(30)
-        .nresamples(10_000)
-        .configure_from_args();
+    let mut c = criterion_run::criterion();
     let memory = memory();
     println!("{memory}");
     // The limit floors' choice of primitives, made once before the first pass.
     let _ = floor::limit();
-    // The whole sequence runs PAIRWISE_PASSES times (default 3); criterion stores a repeated
-    // benchmark as `<id>_2`, `<id>_3`, ..., and the report takes each benchmark's smallest
-    // median over the passes: other jobs on the machine only ever make a pass slower.
-    let passes: usize = std::env::var("PAIRWISE_PASSES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
-    for _ in 0..passes.max(1) {
+    for _ in 0..passes {
         pass(&mut c);
     }
     c.final_summary();
-    report::print(since, cpu, &memory);
+    report::print(&medians, cpu, &memory);
 }

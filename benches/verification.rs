@@ -3,6 +3,8 @@
 //! run: `cargo bench --bench verification`. See benches/README.md for the method and results.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/criterion_run.rs"]
+mod criterion_run;
 #[path = "verification/fixtures.rs"]
 mod fixtures;
 #[path = "verification/floor.rs"]
@@ -15,14 +17,14 @@ mod paired;
 mod peer;
 #[path = "verification/report.rs"]
 mod report;
+#[path = "common/run_report.rs"]
+mod run_report;
 #[path = "verification/safety.rs"]
 mod safety;
 #[path = "verification/sas.rs"]
 mod sas;
 #[path = "common/shared.rs"]
 mod shared;
-
-use std::time::Duration;
 
 use criterion::Criterion;
 
@@ -43,21 +45,11 @@ fn pass(c: &mut Criterion) {
 }
 
 fn main() {
-    // VERIFICATION_PASSES (default 3): the whole sequence runs that many times; criterion
-    // stores a repeated benchmark as `<id>_2`, ..., and the report takes each benchmark's
-    // smallest median over the passes.
-    let passes: usize = std::env::var("VERIFICATION_PASSES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-        .max(1);
-    let run = report::Run::start(passes);
-    let mut c = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(30)
-        .nresamples(10_000)
-        .configure_from_args();
+    // VERIFICATION_PASSES (default 3): the whole sequence runs that many times, and the report
+    // takes each benchmark's smallest median over the passes.
+    let passes = criterion_run::passes("VERIFICATION_PASSES");
+    let run = run_report::Run::start(passes);
+    let mut c = criterion_run::criterion();
     for _ in 0..passes {
         pass(&mut c);
     }

@@ -1,5 +1,5 @@
 //! How busy the machine was during a benchmark run, from /proc (Linux): shared by the
-//! `pairwise` and `verification` bench reports (`#[path]`-included by each).
+//! `pairwise`, `verification` and `business` bench reports (`#[path]`-included by each).
 
 /// CPU time of the whole machine and of this process at one moment.
 #[derive(Clone, Copy)]
@@ -73,4 +73,16 @@ impl CpuTimes {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
+pub(crate) fn ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
 }

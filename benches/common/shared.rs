@@ -1,5 +1,6 @@
-//! Pieces both bench targets use (`#[path]`-included by `pairwise` and `verification`): how a
-//! time is printed, and AWS-LC's X25519 agreement with an imported key.
+//! Pieces the bench targets use (`#[path]`-included by `pairwise`, `verification` and
+//! `business`): how a time and a ratio are printed, the crates' versions, and AWS-LC's X25519
+//! agreement with an imported key.
 
 use aws_lc_rs::agreement;
 
@@ -11,6 +12,24 @@ pub(crate) fn time(ns: Option<f64>) -> String {
         Some(ns) if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
         Some(ns) => format!("{:.3} ms", ns / 1e6),
     }
+}
+
+/// `a ÷ b`, if both were measured (and `b` is not zero).
+pub(crate) fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+/// A ratio with two decimals ("—" when missing).
+pub(crate) fn ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".into(), |r| format!("{r:.2}"))
+}
+
+/// Σ count × median, if every part was measured.
+pub(crate) fn sum(parts: &[(f64, Option<f64>)]) -> Option<f64> {
+    parts.iter().map(|(n, v)| v.map(|v| n * v)).sum()
 }
 
 /// `agreement::agree` with an imported key, the shared secret as 32 bytes.

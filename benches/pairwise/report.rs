@@ -3,61 +3,14 @@
 //! `<criterion dir>/pairwise-report.md`). Only estimates written by this run are used, except
 //! the earlier reports named in `PAIRWISE_BASELINES`, which are read as committed.
 
+use crate::criterion_run::{Medians, write_report};
 pub(crate) use crate::machine_load::CpuTimes;
-use crate::shared::time;
+use crate::machine_load::ticks_per_second;
+use crate::shared::{div, ratio, sum, time};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use crate::fixtures::{AWS, Column, RUST, SIZES};
 use crate::floor::{self, Impl, Kind, Set};
-
-/// Where criterion writes its results (the same rule criterion applies).
-pub(crate) fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir).join("criterion"),
-        None => PathBuf::from("target/criterion"),
-    }
-}
-
-struct Medians {
-    dir: PathBuf,
-    since: SystemTime,
-}
-
-impl Medians {
-    /// The median in nanoseconds of one criterion directory, if this run wrote it.
-    fn one(&self, dir: &str) -> Option<f64> {
-        let path = self.dir.join(dir).join("new").join("estimates.json");
-        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-        if modified < self.since {
-            return None;
-        }
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-        json["median"]["point_estimate"].as_f64()
-    }
-
-    /// The medians of benchmark `id` ("group/function/parameter") in each pass of this run
-    /// (criterion names the repeats `<id>_2`, `<id>_3`, ...).
-    fn passes(&self, id: &str) -> Vec<f64> {
-        let mut all: Vec<f64> = self.one(id).into_iter().collect();
-        for n in 2.. {
-            match self.one(&format!("{id}_{n}")) {
-                Some(v) => all.push(v),
-                None => break,
-            }
-        }
-        all
-    }
-
-    /// The smallest median of `id` over the passes.
-    fn get(&self, id: &str) -> Option<f64> {
-        self.passes(id).into_iter().reduce(f64::min)
-    }
-}
 
 /// Reads back a figure printed by [`time`].
 fn parse_time(cell: &str) -> Option<f64> {
@@ -71,24 +24,6 @@ fn parse_time(cell: &str) -> Option<f64> {
         _ => return None,
     };
     Some(value * scale)
-}
-
-fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-        _ => None,
-    }
-}
-
-fn ratio(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".into(), |r| format!("{r:.2}"))
-}
-
-fn sum(parts: &[(f64, Option<f64>)]) -> Option<f64> {
-    parts
-        .iter()
-        .map(|(n, v)| v.map(|v| n * v))
-        .sum::<Option<f64>>()
 }
 
 /// One row of the results table.
@@ -445,17 +380,6 @@ pub(crate) fn compare_reports(now: &str, then: &str) -> String {
     )
 }
 
-/// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
-fn ticks_per_second() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
 fn load(out: &mut String, start: Option<CpuTimes>) {
     let Some(load) = start.and_then(|a| a.since(ticks_per_second())) else {
         return;
@@ -492,11 +416,7 @@ fn versions() -> String {
     ])
 }
 
-pub(crate) fn print(since: SystemTime, cpu: Option<CpuTimes>, preamble: &str) {
-    let m = Medians {
-        dir: criterion_dir(),
-        since,
-    };
+pub(crate) fn print(m: &Medians, cpu: Option<CpuTimes>, preamble: &str) {
     let get = |id: &str| m.get(id);
     let opt = |id: &Option<String>| id.as_deref().and_then(|id| m.get(id));
     let limit = floor::limit();
@@ -906,15 +826,10 @@ pub(crate) fn print(since: SystemTime, cpu: Option<CpuTimes>, preamble: &str) {
         }
     }
 
-    targets(&mut out, &m);
+    targets(&mut out, m);
     load(&mut out, cpu);
 
-    let text = format!("{preamble}{out}");
-    println!("{text}");
-    let path: &Path = &m.dir.join("pairwise-report.md");
-    if std::fs::create_dir_all(&m.dir).is_ok() && std::fs::write(path, &text).is_ok() {
-        println!("(written to {})", path.display());
-    }
+    write_report("pairwise-report.md", &format!("{preamble}{out}"));
 }
 
 fn targets(out: &mut String, m: &Medians) {

@@ -224,7 +224,5 @@ pub(crate) fn median(label: &str) -> Option<f64> {
     let all = RESULTS.lock().unwrap();
     let (_, ratios) = all.iter().find(|(l, _)| *l == label)?;
     let mut medians: Vec<f64> = ratios.iter().map(|r| r.median).collect();
-    medians.sort_by(f64::total_cmp);
-    let n = medians.len();
-    (n > 0).then(|| (medians[(n - 1) / 2] + medians[n / 2]) / 2.0)
+    (!medians.is_empty()).then(|| crate::run_report::median(&mut medians))
 }

@@ -2,126 +2,27 @@
 //! run wrote), printed as Markdown tables with each row's ratio to its floor and to the peer,
 //! and written to `<criterion dir>/verification-report.md`.
 
-use crate::machine_load::CpuTimes;
-use crate::shared::time;
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
 
+use crate::criterion_run::write_report;
 use crate::fixtures::{AWS, RUST};
 use crate::paired;
+use crate::run_report::{Run, SPREAD_HEADING, command_line, floor_row, header, median, spread_row};
+use crate::shared::{div, ratio, sum, time};
 
-/// Where criterion writes its results (the rule criterion applies).
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir).join("criterion"),
-        None => PathBuf::from("target/criterion"),
-    }
-}
+/// The environment variables that change what the run measures, for its command line.
+const VARS: [&str; 4] = [
+    "VERIFICATION_PASSES",
+    "CARGO_TARGET_DIR",
+    "RUSTFLAGS",
+    "HUSHWIRE_TEST_PROVIDER",
+];
 
-/// The run being reported: when it started, and what the machine did meanwhile.
-pub(crate) struct Run {
-    since: SystemTime,
-    started: Instant,
-    cpu: Option<CpuTimes>,
-    pub(crate) passes: usize,
-}
-
-impl Run {
-    pub(crate) fn start(passes: usize) -> Self {
-        Self {
-            since: SystemTime::now(),
-            started: Instant::now(),
-            cpu: CpuTimes::now(),
-            passes,
-        }
-    }
-
-    /// The median in nanoseconds of one criterion directory, if this run wrote it.
-    fn one(&self, dir: &str) -> Option<f64> {
-        let path = criterion_dir().join(dir).join("new").join("estimates.json");
-        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-        if modified < self.since {
-            return None;
-        }
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-        json["median"]["point_estimate"].as_f64()
-    }
-
-    /// The medians of `id` in each pass (criterion names the repeats `<id>_2`, `<id>_3`, ...).
-    fn passes(&self, id: &str) -> Vec<f64> {
-        let mut all: Vec<f64> = self.one(id).into_iter().collect();
-        for n in 2..=self.passes {
-            if let Some(v) = self.one(&format!("{id}_{n}")) {
-                all.push(v);
-            }
-        }
-        all
-    }
-
-    /// The smallest median of `id` over the passes: other load only ever slows a pass.
-    fn get(&self, id: &str) -> Option<f64> {
-        self.passes(id).into_iter().reduce(f64::min)
-    }
-}
-
-fn div(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-        _ => None,
-    }
-}
-
-fn ratio(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".into(), |r| format!("{r:.2}"))
-}
-
-/// Σ count × median, if every part was measured.
-fn sum(parts: &[(f64, Option<f64>)]) -> Option<f64> {
-    parts.iter().map(|(n, v)| v.map(|v| n * v)).sum()
-}
-
-/// Output of a command, trimmed; `None` if it fails.
-fn command(program: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new(program)
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// The command line of this run as typed: `cargo bench --bench verification`, the criterion
-/// arguments after `--`, and the environment variables that change what it measures.
-fn command_line() -> String {
-    let mut line = String::new();
-    for var in [
-        "VERIFICATION_PASSES",
-        "CARGO_TARGET_DIR",
-        "RUSTFLAGS",
-        "HUSHWIRE_TEST_PROVIDER",
-    ] {
-        if let Ok(v) = std::env::var(var) {
-            let _ = write!(line, "{var}={v:?} ");
-        }
-    }
-    if let Some(n) = niceness().filter(|&n| n != 0) {
-        let _ = write!(line, "nice -n {n} ");
-    }
-    line.push_str("cargo bench --bench verification");
-    let extra: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    if !extra.is_empty() {
-        let _ = write!(line, " -- {}", extra.join(" "));
-    }
-    // With the kernel's autogroups, `nice` only ranks processes within one session: a run
-    // given a session of its own with a raised priority says how.
+/// The command line of this run as typed (see [`command_line`]). With the kernel's
+/// autogroups, `nice` only ranks processes within one session: a run given a session of its
+/// own with a raised priority says how.
+fn typed_command() -> String {
+    let line = command_line("verification", &VARS);
     match autogroup_niceness().filter(|&n| n != 0) {
         Some(n) => format!("setsid sh -c 'echo {n} > /proc/self/autogroup; {line}'"),
         None => line,
@@ -135,90 +36,20 @@ fn autogroup_niceness() -> Option<i64> {
     group.split_whitespace().last()?.parse().ok()
 }
 
-/// This process's scheduling priority (`nice`), from /proc/self/stat (field 19).
-fn niceness() -> Option<i64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name start at field 3 (state).
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(16)?
-        .parse()
-        .ok()
-}
-
-/// Versions of the crates compared, from the workspace's Cargo.lock.
-fn versions() -> String {
-    crate::shared::versions(&[
-        "sha2",
-        "hkdf",
-        "hmac",
-        "x25519-dalek",
-        "curve25519-dalek",
-        "aws-lc-rs",
-        "aws-lc-sys",
-        "prost",
-        "qrcode",
-        "vodozemac",
-        "criterion",
-    ])
-}
-
-fn header(out: &mut String, run: &Run) {
-    let _ = writeln!(out, "# Identity verification benchmarks\n");
-    let _ = writeln!(out, "Command: `{}`\n", command_line());
-    let commit = command("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "?".into());
-    // What the build had beyond the commit (other work in the same tree), by path.
-    let changed: Vec<String> = command(
-        "git",
-        &[
-            "status",
-            "--porcelain",
-            "--",
-            "src",
-            "benches",
-            "testkit",
-            "Cargo.toml",
-        ],
-    )
-    .unwrap_or_default()
-    .lines()
-    .filter_map(|l| l.split_whitespace().last().map(str::to_string))
-    .collect();
-    let dirty = if changed.is_empty() {
-        String::new()
-    } else {
-        format!(" plus uncommitted changes to {}", changed.join(", "))
-    };
-    let _ = writeln!(
-        out,
-        "Commit {commit}{dirty}; finished {}; {} pass{} ({:.0} s of wall time for the whole run).\n",
-        command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
-        run.passes,
-        if run.passes == 1 { "" } else { "es" },
-        run.started.elapsed().as_secs_f64(),
-    );
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "?".into());
-    let _ = writeln!(
-        out,
-        "Machine: {cpu}, {} CPUs; {}; compiled with target features avx2 {}, sha {}, \
-         sha512 {}.\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        command("rustc", &["--version"]).unwrap_or_else(|| "rustc ?".into()),
-        cfg!(target_feature = "avx2"),
-        cfg!(target_feature = "sha"),
-        cfg!(target_feature = "sha512"),
-    );
-    let _ = writeln!(out, "Crates: {}.\n", versions());
-}
+/// The crates compared, for the header.
+const CRATES: [&str; 11] = [
+    "sha2",
+    "hkdf",
+    "hmac",
+    "x25519-dalek",
+    "curve25519-dalek",
+    "aws-lc-rs",
+    "aws-lc-sys",
+    "prost",
+    "qrcode",
+    "vodozemac",
+    "criterion",
+];
 
 fn safety_numbers(out: &mut String, run: &Run) {
     let _ = writeln!(
@@ -285,14 +116,7 @@ fn safety_numbers(out: &mut String, run: &Run) {
             "verify_scanned/hushwire" => paired::median(paired::SCANNED),
             _ => None,
         };
-        let _ = writeln!(
-            out,
-            "| {label} | {} | {} | {} | {} |",
-            time(h),
-            time(f),
-            ratio(div(h, f)),
-            ratio(paired)
-        );
+        floor_row(out, label, h, f, paired);
     }
 }
 
@@ -528,10 +352,7 @@ fn paired_table(out: &mut String) {
             let _ = write!(line, " {:.2} ({:.2}) |", r.median, r.best);
         }
         let mut medians: Vec<f64> = ratios.iter().map(|r| r.median).collect();
-        medians.sort_by(f64::total_cmp);
-        let n = medians.len();
-        let median = (medians[(n - 1) / 2] + medians[n / 2]) / 2.0;
-        let _ = writeln!(out, "{line} {median:.2} |");
+        let _ = writeln!(out, "{line} {:.2} |", median(&mut medians));
     }
 }
 
@@ -568,28 +389,20 @@ fn all_ids() -> Vec<String> {
 }
 
 fn spread(out: &mut String, run: &Run) {
-    if run.passes < 2 {
+    if run.medians.passes < 2 {
         return;
     }
-    let _ = writeln!(
-        out,
-        "\n## Pass-to-pass spread\n\nEach benchmark's median in every pass, and the largest \
-         over the smallest.\n\n| benchmark | medians by pass | max ÷ min |\n|---|---|---:|"
-    );
+    let _ = writeln!(out, "{SPREAD_HEADING}");
     let (mut within, mut total) = (0, 0);
     for id in all_ids() {
         let medians = run.passes(&id);
         if medians.is_empty() {
             continue;
         }
-        let max = medians.iter().copied().fold(f64::MIN, f64::max);
-        let min = medians.iter().copied().fold(f64::MAX, f64::min);
         total += 1;
-        if max / min <= 1.05 {
+        if spread_row(out, &id, &medians).is_some_and(|s| s <= 1.05) {
             within += 1;
         }
-        let list: Vec<String> = medians.iter().map(|m| time(Some(*m))).collect();
-        let _ = writeln!(out, "| {id} | {} | {:.2} |", list.join(", "), max / min);
     }
     let _ = writeln!(
         out,
@@ -598,25 +411,12 @@ fn spread(out: &mut String, run: &Run) {
 }
 
 fn load(out: &mut String, run: &Run) {
-    let hz: f64 = command("getconf", &["CLK_TCK"])
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100.0);
-    let Some(load) = run.cpu.and_then(|a| a.since(hz)) else {
+    let Some(load) = run.load() else {
         return;
     };
     let _ = writeln!(
         out,
-        "\n## Machine load during the run\n\n{:.0} s of wall time: this process used {:.0} \
-         CPU-seconds, everything else {:.0} (idle {:.0}, stolen by the hypervisor {:.0}); load \
-         average at the end {}. This process ran at nice {}, its session's autogroup at \
-         nice {}.",
-        load.wall,
-        load.own,
-        load.others,
-        load.idle,
-        load.steal,
-        load.loadavg,
-        niceness().unwrap_or(0),
+        "\n## Machine load during the run\n\n{load}, its session's autogroup at nice {}.",
         autogroup_niceness().unwrap_or(0),
     );
 }
@@ -624,17 +424,23 @@ fn load(out: &mut String, run: &Run) {
 /// Prints the report and writes it next to criterion's results.
 pub(crate) fn print(run: &Run) {
     let mut out = String::new();
-    header(&mut out, run);
+    header(
+        &mut out,
+        run,
+        "Identity verification benchmarks",
+        &typed_command(),
+        &[
+            ("avx2", cfg!(target_feature = "avx2")),
+            ("sha", cfg!(target_feature = "sha")),
+            ("sha512", cfg!(target_feature = "sha512")),
+        ],
+        &CRATES,
+    );
     safety_numbers(&mut out, run);
     sas(&mut out, run);
     primitives(&mut out, run);
     paired_table(&mut out);
     spread(&mut out, run);
     load(&mut out, run);
-    println!("\n{out}");
-    let path = criterion_dir().join("verification-report.md");
-    match std::fs::write(&path, &out) {
-        Ok(()) => println!("(also written to {})", path.display()),
-        Err(e) => println!("(could not write {}: {e})", path.display()),
-    }
+    write_report("verification-report.md", &out);
 }
