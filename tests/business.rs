@@ -295,8 +295,8 @@ fn a_valid_chain_validates_to_the_claimed_fields() {
             not_after: BUSINESS_TO,
             phone_number: "+14155550123".into(),
             website: "https://acme.example/shoes".into(),
-            // Written by the issuer: its own certificate's serial (SPEC.md 13.2 Issuing).
-            issuer_serial: ISSUER_SERIAL,
+            // Written by the issuer: its own certificate's id (SPEC.md 13.2), by hand.
+            issuer_certificate_id: issuer_id_by_hand(&wire),
         }
     );
 
@@ -1796,6 +1796,7 @@ fn refused_class(c: char) -> Option<&'static str> {
         (0x110cd, 0x110cd),
         (0x13430, 0x1343f),
         (0x1bca0, 0x1bca3),
+        (0x1d159, 0x1d159),
         (0x1d173, 0x1d17a),
         (0xe0000, 0xe0fff),
     ]) {
@@ -1846,7 +1847,7 @@ fn display_names_refuse_every_class_of_code_point() {
         }
     }
     // The sizes of the fixed classes: 32 + 33 + 2, 1 + 2 + 5 + 4, the 26 ranges of the
-    // invisible row (4196 code points, 4096 of them tags and their reserved block E0000-E0FFF),
+    // invisible row (4197 code points, 4096 of them tags and their reserved block E0000-E0FFF),
     // 6400 + 65534 + 65534, and 32 + 34 noncharacters. (The unassigned class
     // depends on the Unicode version.)
     refused.remove("unassigned character");
@@ -1857,7 +1858,7 @@ fn display_names_refuse_every_class_of_code_point() {
             ("control character", 67),
             ("noncharacter", 66),
             ("private-use character", 137_468),
-            ("zero-width or invisible character", 4196),
+            ("zero-width or invisible character", 4197),
         ]
     );
 }
@@ -2742,9 +2743,13 @@ fn a_business_certificate_is_bound_to_its_issuer_certificate() {
             serial: ISSUER_SERIAL
         })
     );
-    // By hand: field 11 of the business body is the issuer serial.
-    let body = pb::BusinessCertificateBody::decode(wire.business.unwrap().body.as_slice()).unwrap();
-    assert_eq!(body.issuer_serial, ISSUER_SERIAL);
+    // By hand: field 11 of the business body is the id of the issuer certificate it was
+    // issued under, not of the one swapped in.
+    let original = pb::CertificateChain::decode(chain.encode().as_slice()).unwrap();
+    let body = pb::BusinessCertificateBody::decode(wire.business.as_ref().unwrap().body.as_slice())
+        .unwrap();
+    assert_eq!(body.issuer_certificate_id, issuer_id_by_hand(&original));
+    assert_ne!(body.issuer_certificate_id, issuer_id_by_hand(&wire));
 }
 
 /// `fresh_until` is the earliest of the four deadlines of SPEC.md 13.4, each computed here by
@@ -2808,6 +2813,42 @@ fn fresh_until_is_the_earliest_deadline() {
     assert_eq!(
         observe_business_identity(&peer, Some(&record), new_key, Some(&business), later),
         Observation::Refused
+    );
+    // A stale business still refuses: a chain for the record's key naming another business
+    // (SPEC.md 13.6) is refused fresh or stale.
+    let mut impostor = acme(*new_key);
+    impostor.business_id = BusinessId::new("evil-corp").unwrap();
+    impostor.validity = window(BUSINESS_FROM, NOW + 100 * DAY);
+    let impostor = validate(&pki.chain(&impostor), &pki.roots, NOW, &lists).unwrap();
+    let bound_to_new = TrustRecord::from_bytes(
+        &pb::TrustRecord {
+            version: 1,
+            identity_key: new_key.to_bytes().to_vec(),
+            first_seen: NOW - 30 * DAY,
+            level: Some(pb::trust_record::Level::Unverified(pb::TrustUnverified {})),
+            business_id: "acme-shoes".into(),
+        }
+        .encode_to_vec(),
+    )
+    .unwrap();
+    for at in [t(NOW), later] {
+        assert_eq!(
+            observe_business_identity(&peer, Some(&bound_to_new), new_key, Some(&impostor), at),
+            Observation::Refused
+        );
+    }
+    // A stale business binds nothing: an unbound record stays unbound.
+    let unbound = TrustRecord::from_bytes(
+        &pb::TrustRecord {
+            business_id: String::new(),
+            ..pb::TrustRecord::decode(bound_to_new.to_bytes().as_slice()).unwrap()
+        }
+        .encode_to_vec(),
+    )
+    .unwrap();
+    assert_eq!(
+        observe_business_identity(&peer, Some(&unbound), new_key, Some(&business), later),
+        Observation::Unchanged
     );
     // The same through TrustOnFirstUse, under both policies: refused, nothing stored.
     for policy in [
@@ -2883,4 +2924,13 @@ fn a_restored_list_from_the_future_is_not_fresh() {
         .update(pki.issuer_list(1, NOW, &[]), &pki.roots, t(NOW))
         .unwrap();
     assert!(validate(&pki.acme(), &pki.roots, NOW, &lists).is_ok());
+}
+
+/// SPEC.md 13.2: an issuer certificate's id is SHA-256 of the label's length byte, the label
+/// `hushwire/v1/issuer-certificate-id` and the certificate's body (here the chain's).
+fn issuer_id_by_hand(chain: &pb::CertificateChain) -> Vec<u8> {
+    use sha2::Digest;
+    let label = b"hushwire/v1/issuer-certificate-id";
+    let body = &chain.issuer.as_ref().unwrap().body;
+    sha2::Sha256::digest([&[label.len() as u8][..], label, body].concat()).to_vec()
 }

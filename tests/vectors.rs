@@ -1162,8 +1162,11 @@ fn second_route_certificates() {
                 pb_uint(8, num(&b["not_after"])),
                 pb_str(9, b["phone_number"].as_str().unwrap()),
                 pb_str(10, b["website"].as_str().unwrap()),
-                // The issuer writes its own certificate's serial (SPEC.md 13.2 Issuing).
-                pb_uint(11, num(&i["issuer_serial"])),
+                // The issuer writes its own certificate's id (SPEC.md 13.2).
+                pb_bytes(
+                    11,
+                    &Sha256::digest(labelled("hushwire/v1/issuer-certificate-id", &issuer_body)),
+                ),
             ]
             .concat();
             let business_signature = sign(

@@ -1,6 +1,8 @@
 //! Business certificates: the chain a business publishes, decoded, then validated into a
 //! [`VerifiedBusiness`] (SPEC.md 13.2 and 13.4).
 
+use subtle::ConstantTimeEq;
+
 use crate::Error;
 use crate::business::fields::{BusinessId, PhoneNumber, Website, optional};
 use crate::business::identity::VerifiedBusiness;
@@ -53,9 +55,9 @@ impl BusinessTemplate {
         Ok(())
     }
 
-    fn to_body(&self, issuer_serial: u64) -> proto::BusinessCertificateBody {
+    fn to_body(&self, issuer_certificate_id: [u8; 32]) -> proto::BusinessCertificateBody {
         proto::BusinessCertificateBody {
-            issuer_serial,
+            issuer_certificate_id: issuer_certificate_id.to_vec(),
             version: proto::VERSION,
             serial: self.serial,
             identity_key: self.identity_key.to_bytes().to_vec(),
@@ -100,7 +102,7 @@ impl BusinessTemplate {
 pub struct BusinessCertificateIn {
     issuer: IssuerCertificate,
     business: BusinessTemplate,
-    issuer_serial: u64,
+    issuer_certificate_id: [u8; 32],
     signed: SignedBody,
 }
 
@@ -110,12 +112,12 @@ impl BusinessCertificateIn {
         issuer: IssuerCertificate,
         template: &BusinessTemplate,
     ) -> Self {
-        let issuer_serial = issuer.template().serial;
-        let body = prost::Message::encode_to_vec(&template.to_body(issuer_serial));
+        let issuer_certificate_id = issuer.id();
+        let body = prost::Message::encode_to_vec(&template.to_body(issuer_certificate_id));
         Self {
             issuer,
             business: template.clone(),
-            issuer_serial,
+            issuer_certificate_id,
             signed: SignedBody::sign(issuer_key, SignatureContext::BusinessCertificate, body),
         }
     }
@@ -145,6 +147,15 @@ impl BusinessCertificateIn {
             });
         }
         let template = BusinessTemplate::from_body(&body)?;
+        let issuer_certificate_id: [u8; 32] = body
+            .issuer_certificate_id
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::InvalidLength {
+                field: "issuer_certificate_id",
+                expected: 32,
+                found: body.issuer_certificate_id.len(),
+            })?;
         let signed = SignedBody::received(
             SignatureContext::BusinessCertificate,
             business.body,
@@ -154,7 +165,7 @@ impl BusinessCertificateIn {
         Ok(Self {
             issuer,
             business: template,
-            issuer_serial: body.issuer_serial,
+            issuer_certificate_id,
             signed,
         })
     }
@@ -185,10 +196,10 @@ impl BusinessCertificateIn {
         &self.business
     }
 
-    /// The serial of the issuer certificate the business certificate claims to be issued
-    /// under (not yet verified; SPEC.md 13.4 step 5 checks it).
-    pub fn issuer_serial(&self) -> u64 {
-        self.issuer_serial
+    /// The id of the issuer certificate the business certificate claims to be issued under
+    /// (not yet verified; SPEC.md 13.4 step 5 checks it against the chain's).
+    pub fn issuer_certificate_id(&self) -> &[u8; 32] {
+        &self.issuer_certificate_id
     }
 
     /// The issuer certificate in the chain (not yet verified).
@@ -220,7 +231,7 @@ impl BusinessCertificateIn {
         self.issuer.verify(roots, now)?;
         let issuer = self.issuer.template();
         self.signed.verify(&issuer.issuer_key, "business")?;
-        if self.issuer_serial != issuer.serial {
+        if !bool::from(self.issuer_certificate_id.ct_eq(&self.issuer.id())) {
             return Err(Error::CertificateOutOfScope { reason: "issuer" });
         }
         self.business.check_scope(issuer)?;

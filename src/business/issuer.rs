@@ -12,6 +12,7 @@ use crate::business::root::TrustRoots;
 use crate::business::signed::SignedBody;
 use crate::business::validity::Validity;
 use crate::identity::{IdentityKey, IdentityKeyPair, IdentitySeed};
+use crate::primitives::hash::{LABEL_ISSUER_CERTIFICATE_ID, labelled_sha256};
 use crate::proto;
 use crate::signature::SignatureContext;
 use crate::timestamp::Timestamp;
@@ -138,6 +139,12 @@ impl IssuerCertificate {
     /// pinned and its signature verifies.
     pub(crate) fn verify_signature(&self, roots: &TrustRoots) -> Result<(), Error> {
         self.signed.verify(roots.get(self.root_key_id)?, "issuer")
+    }
+
+    /// The certificate's id (SPEC.md 13.2): SHA-256 over a label and its signed body. A
+    /// business certificate names the id of the issuer certificate it is issued under.
+    pub fn id(&self) -> [u8; 32] {
+        labelled_sha256(LABEL_ISSUER_CERTIFICATE_ID, &[self.signed.body()])
     }
 
     /// The id of the root that signed it.

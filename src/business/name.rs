@@ -141,6 +141,7 @@ fn invisible(u: u32) -> bool {
             | 0x110cd
             | 0x13430..=0x1343f
             | 0x1bca0..=0x1bca3
+            | 0x1d159
             | 0x1d173..=0x1d17a
             | 0xe0000..=0xe0fff
     )

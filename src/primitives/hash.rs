@@ -5,6 +5,8 @@ use sha2::{Digest, Sha256};
 
 /// Label of the session id (SPEC.md 9.3).
 pub(crate) const LABEL_SESSION_ID: &[u8] = b"hushwire/v1/session-id";
+/// Label of an issuer certificate's id (SPEC.md 13.2).
+pub(crate) const LABEL_ISSUER_CERTIFICATE_ID: &[u8] = b"hushwire/v1/issuer-certificate-id";
 /// Label of the stored session's checksum (SPEC.md 9.1).
 pub(crate) const LABEL_STORED_SESSION: &[u8] = b"hushwire/v1/stored-session";
 

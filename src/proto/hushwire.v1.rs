@@ -62,11 +62,12 @@ pub struct BusinessCertificateBody {
     pub phone_number: ::prost::alloc::string::String,
     #[prost(string, tag = "10")]
     pub website: ::prost::alloc::string::String,
-    /// The serial of the issuer certificate this certificate is issued under:
-    /// it is valid only in a chain with that issuer certificate (SPEC.md 13.4
-    /// step 5), so revoking an issuer certificate revokes what was issued under it.
-    #[prost(uint64, tag = "11")]
-    pub issuer_serial: u64,
+    /// The id of the issuer certificate this certificate is issued under (32
+    /// bytes: SHA-256 of a label and that certificate's body, SPEC.md 13.2): it is
+    /// valid only in a chain with that issuer certificate (SPEC.md 13.4 step 5),
+    /// so revoking an issuer certificate revokes what was issued under it.
+    #[prost(bytes = "vec", tag = "11")]
+    pub issuer_certificate_id: ::prost::alloc::vec::Vec<u8>,
 }
 /// A business certificate: the canonical encoding of BusinessCertificateBody,
 /// and the issuer's signature over it (context business-certificate).

@@ -367,7 +367,7 @@ fn certificate_chains_that_are_not_canonical() {
         [body.clone(), vec![0x30, 0x02]].concat(),
         [body.clone(), vec![0x4a, 0x00]].concat(),
         [vec![0x08, 0x81, 0x00], body[2..].to_vec()].concat(),
-        [body.clone(), vec![0x58, 0x01]].concat(),
+        [body.clone(), vec![0x60, 0x01]].concat(),
     ] {
         assert_eq!(
             chain_error(&chain_with_business_body(bad.clone())),
@@ -553,11 +553,21 @@ fn business_certificates_that_break_a_content_rule() {
     for id in ["a", "0", "acme-shoes.eu_2", "-._", &"z".repeat(64)] {
         assert!(accepted(&|b| b.business_id = id.into()), "{id:?}");
     }
-    // Serials and the issuer serial take any value, 0 included (SPEC.md 13.2); the issuer
-    // serial is checked by validation (13.4 step 5), not by decoding.
+    // Serials take any value, 0 included (SPEC.md 13.2); the issuer certificate id is any 32
+    // bytes (validation compares it, 13.4 step 5), and no other length.
     for serial in [0u64, 1, u64::MAX] {
         assert!(accepted(&|b| b.serial = serial));
-        assert!(accepted(&|b| b.issuer_serial = serial));
+    }
+    assert!(accepted(&|b| b.issuer_certificate_id = vec![0; 32]));
+    for len in [0usize, 31, 33] {
+        assert_eq!(
+            refused(&|b| b.issuer_certificate_id = vec![7; len]),
+            Error::InvalidLength {
+                field: "issuer_certificate_id",
+                expected: 32,
+                found: len
+            }
+        );
     }
     for level in [0u32, 4, 5, u32::MAX] {
         assert_eq!(

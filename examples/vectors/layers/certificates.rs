@@ -56,8 +56,19 @@ fn business_body() -> pb::BusinessCertificateBody {
         not_after: NOW + 20 * DAY,
         phone_number: "+14155550123".into(),
         website: "https://acme-shoes.example".into(),
-        issuer_serial: 100,
+        issuer_certificate_id: issuer_id(&issuer_body()),
     }
+}
+
+/// An issuer certificate's id (SPEC.md 13.2), computed with sha2 from the encoded body.
+fn issuer_id(body: &pb::IssuerCertificateBody) -> Vec<u8> {
+    use sha2::Digest;
+    let label = b"hushwire/v1/issuer-certificate-id";
+    let mut hash = sha2::Sha256::new();
+    hash.update([label.len() as u8]);
+    hash.update(label);
+    hash.update(body.encode_to_vec());
+    hash.finalize().to_vec()
 }
 
 fn signed_issuer(body: &pb::IssuerCertificateBody, by: u8) -> pb::IssuerCertificate {
@@ -85,6 +96,7 @@ fn chain_of(
 ) -> pb::CertificateChain {
     let (mut i, mut b) = (issuer_body(), business_body());
     edit_issuer(&mut i);
+    b.issuer_certificate_id = issuer_id(&i);
     edit_business(&mut b);
     pb::CertificateChain {
         issuer: Some(signed_issuer(&i, ROOT)),
@@ -407,9 +419,16 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "validate: step 4, the name was changed after signing",
         validate(&enc(&tampered), fresh_lists(), NOW),
     ));
-    let other_issuer = enc(&chain_of(|_| {}, |b| b.issuer_serial = 99));
+    let other_issuer = enc(&chain_of(
+        |_| {},
+        |b| {
+            let mut other = issuer_body();
+            other.serial = 99;
+            b.issuer_certificate_id = issuer_id(&other);
+        },
+    ));
     cases.push((
-        "validate: step 5, issued under another issuer certificate of the same key (CertificateOutOfScope issuer)",
+        "validate: step 5, the business certificate names another issuer certificate of the same key (CertificateOutOfScope issuer)",
         validate(&other_issuer, fresh_lists(), NOW),
     ));
     let level = enc(&chain_of(|_| {}, |b| b.level = 3));
@@ -504,7 +523,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         body.serial = 101;
         body.not_before = NOW - 10 * DAY;
         let mut business = business_body();
-        business.issuer_serial = 101;
+        business.issuer_certificate_id = issuer_id(&body);
         pb::CertificateChain {
             issuer: Some(signed_issuer(&body, ROOT)),
             business: Some(signed_business(&business, ISSUER)),

@@ -67,8 +67,9 @@ pub fn observe_identity(
 
 /// Decides what seeing `seen` for `peer` at `now` means, given the stored `record` and the
 /// verified business whose certificate came with the key, if any (SPEC.md 13.6). A
-/// `business` whose certified key is not `seen`, or whose validation no longer holds at `now`
-/// ([`VerifiedBusiness::fresh_until`]), counts as none. Pure.
+/// `business` whose certified key is not `seen` counts as none; one whose validation no longer
+/// holds at `now` ([`VerifiedBusiness::fresh_until`]) binds and authorises nothing, but still
+/// refuses when it names another business than the record's. Pure.
 pub fn observe_business_identity(
     peer: &AccountId,
     record: Option<&TrustRecord>,
@@ -76,24 +77,28 @@ pub fn observe_business_identity(
     business: Option<&VerifiedBusiness>,
     now: Timestamp,
 ) -> Observation {
-    let business = business
-        .filter(|b| b.identity_key() == seen && b.is_fresh_at(now))
+    // The business shown with `seen` (a certificate for another key counts as none), and the
+    // one that may authorise: shown and still fresh. A stale business still counts to refuse.
+    let shown = business.filter(|b| b.identity_key() == seen);
+    let fresh = shown
+        .filter(|b| b.is_fresh_at(now))
         .map(|b| b.business_id().clone());
+    let shown = shown.map(VerifiedBusiness::business_id);
     match record {
-        None => Observation::New(TrustRecord::first_use(*seen, now, business)),
-        Some(record) if record.identity() == seen => match (record.business(), business) {
-            (Some(bound), Some(shown)) if *bound != shown => Observation::Refused,
-            (None, Some(shown)) => Observation::Bound(record.bound_to(shown)),
+        None => Observation::New(TrustRecord::first_use(*seen, now, fresh)),
+        Some(record) if record.identity() == seen => match (record.business(), shown, fresh) {
+            (Some(bound), Some(shown), _) if bound != shown => Observation::Refused,
+            (None, _, Some(fresh)) => Observation::Bound(record.bound_to(fresh)),
             _ => Observation::Unchanged,
         },
         Some(record) => {
             if record
                 .business()
-                .is_some_and(|bound| business.as_ref() != Some(bound))
+                .is_some_and(|bound| fresh.as_ref() != Some(bound))
             {
                 return Observation::Refused;
             }
-            let next = record.changed_to(*seen, now, business);
+            let next = record.changed_to(*seen, now, fresh);
             match next.pending_change(peer) {
                 Some(change) => Observation::Changed {
                     change,

@@ -177,7 +177,7 @@ impl BusinessFixture {
             if let Some(business) = edited.business.as_mut() {
                 let mut body =
                     pb::BusinessCertificateBody::decode(business.body.as_slice()).unwrap();
-                body.issuer_serial = ISSUER_SERIAL;
+                body.issuer_certificate_id = issuer_certificate.id().to_vec();
                 business.body = body.encode_to_vec();
                 business.signature = hushwire::hazmat::sign_certificate_body(
                     &issuer_seed,
@@ -397,7 +397,7 @@ impl BusinessFixture {
                 certificate: "business",
             });
         }
-        if chain.issuer_serial() != issuer.serial {
+        if chain.issuer_certificate_id() != &issuer_certificate_id(chain.issuer()) {
             return Err(Error::CertificateOutOfScope { reason: "issuer" });
         }
         if !issuer.allowed_levels.contains(business.level) {
@@ -470,4 +470,19 @@ fn window(validity: &Validity, skew: u64, certificate: &'static str) -> Result<(
 pub fn business_fixture() -> &'static BusinessFixture {
     static FIXTURE: OnceLock<BusinessFixture> = OnceLock::new();
     FIXTURE.get_or_init(BusinessFixture::build)
+}
+
+/// An issuer certificate's id by hand (SPEC.md 13.2): SHA-256 of the label's length byte, the
+/// label `hushwire/v1/issuer-certificate-id` and the certificate's body.
+pub(super) fn issuer_certificate_id(certificate: &IssuerCertificate) -> [u8; 32] {
+    use sha2::Digest;
+    let label = b"hushwire/v1/issuer-certificate-id";
+    let body = pb::IssuerCertificate::decode(certificate.encode().as_slice())
+        .expect("an issuer certificate encodes")
+        .body;
+    let mut hash = sha2::Sha256::new();
+    hash.update([label.len() as u8]);
+    hash.update(label);
+    hash.update(&body);
+    hash.finalize().into()
 }
