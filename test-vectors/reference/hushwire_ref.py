@@ -1161,7 +1161,7 @@ BUSINESS_CERTIFICATE_BODY = {                                  # SPEC.md 13.2
     8: ("not_after", "uint64", "plain"),
     9: ("phone_number", "string", "plain"),
     10: ("website", "string", "plain"),
-    11: ("issuer_serial", "uint64", "plain"),                  # the issuer certificate's serial
+    11: ("issuer_certificate_id", "bytes", "plain"),           # the issuer certificate's id
 }
 SIGNED_OBJECT = {                                              # SPEC.md 13.1: body, signature
     1: ("body", "bytes", "plain"),
@@ -2170,28 +2170,32 @@ def observe_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes, no
 def observe_business_identity(peer: bytes, record: Optional[TrustRecord], seen: bytes,
                               verified: Optional["VerifiedBusiness"], now: int):
     """SPEC.md 13.6 (extending 12.6's decision): `verified` is the verified business whose
-    chain came with `seen`; one whose key is not `seen`, or whose fresh_until is before `now`
-    (a stale validation), counts as none. Returns (observation, record to store or None,
-    change or None), observation one of "new", "unchanged", "bound", "refused", "changed"."""
+    chain came with `seen`; one whose key is not `seen` counts as none. A business is fresh if
+    now <= its fresh_until: only a fresh one binds or authorises, but a stale one still
+    refuses (a chain naming another business id for the key on record). Returns
+    (observation, record to store or None, change or None), observation one of "new",
+    "unchanged", "bound", "refused", "changed"."""
     validate_account_id(peer)
-    business = None   # the business id that counts, or None
-    if (verified is not None and hmac.compare_digest(verified.identity_key, seen)
-            and now <= verified.fresh_until):
-        business = verified.business_id
-    if record is None:
-        return "new", TrustRecord(seen, now, ("unverified",), business or ""), None
+    given = None      # the id of the business given with `seen` (fresh or not), or None
+    fresh = None      # the id of the business given, if it is fresh, or None
+    if verified is not None and hmac.compare_digest(verified.identity_key, seen):
+        given = verified.business_id
+        if now <= verified.fresh_until:
+            fresh = given
+    if record is None:                                  # new, bound if a fresh one is given
+        return "new", TrustRecord(seen, now, ("unverified",), fresh or ""), None
     bound = record.business_id
     if hmac.compare_digest(seen, record.identity_key):
-        if bound and business is not None and business != bound:
+        if bound and given is not None and given != bound:   # fresh or not
             return "refused", None, None
-        if not bound and business is not None:
-            return "bound", dataclasses.replace(record, business_id=business), None
+        if not bound and fresh is not None:
+            return "bound", dataclasses.replace(record, business_id=fresh), None
         return "unchanged", None, None
-    if bound and (business is None or business != bound):
+    if bound and fresh != bound:                        # no fresh business with its id
         return "refused", None, None
     was_verified = record.was_verified
     stored = TrustRecord(seen, now, ("changed", record.identity_key, was_verified),
-                         bound or business or "")
+                         bound or fresh or "")
     return "changed", stored, IdentityChange(peer, record.identity_key, seen, was_verified, now)
 
 
@@ -2236,6 +2240,7 @@ def apply_verification(record: Optional[TrustRecord], proof: VerifiedIdentity) -
 LABEL_ISSUER_CERTIFICATE = b"hushwire/v1/sig/issuer-certificate"      # SPEC.md 3.2 / 13.1
 LABEL_BUSINESS_CERTIFICATE = b"hushwire/v1/sig/business-certificate"  # SPEC.md 3.2 / 13.1
 LABEL_REVOCATION_LIST = b"hushwire/v1/sig/revocation-list"            # SPEC.md 3.2 / 13.1
+LABEL_ISSUER_CERTIFICATE_ID = b"hushwire/v1/issuer-certificate-id"     # SPEC.md 13.2 (0x21)
 MAX_CHAIN_LEN = 4096                   # SPEC.md 8.4 / 13.2 (alone or in a bundle, 13.5)
 MAX_ISSUER_CERTIFICATE_LEN = 4096      # SPEC.md 13.2 (IssuerCertificate::decode)
 MAX_REVOCATION_LIST_LEN = 1048576      # SPEC.md 8.4 / 13.4
@@ -2281,8 +2286,9 @@ def is_valid_website(website: str) -> bool:
 # ---- SPEC.md 13.3: display names -------------------------------------------------------
 
 # SPEC.md 13.3 step 3, third row ("zero-width or invisible character"): Unicode's
-# Default_Ignorable_Code_Point, general category Cf and the blank characters, as SPEC.md writes
-# them out (inclusive ranges; independent of the Unicode version).
+# Default_Ignorable_Code_Point, general category Cf and the characters known to render blank
+# (the Hangul fillers, U+1680, U+2800, U+1D159), as SPEC.md writes them out (inclusive ranges;
+# independent of the Unicode version).
 _INVISIBLE_RANGES = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605), (0x06DD, 0x06DD),
     (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x115F, 0x1160),
@@ -2290,7 +2296,7 @@ _INVISIBLE_RANGES = (
     (0x2060, 0x2065), (0x206A, 0x206F), (0x2800, 0x2800), (0x3164, 0x3164),
     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB),
     (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    (0x1D159, 0x1D159), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
 
 
@@ -2372,6 +2378,13 @@ def check_issuer_fields(not_before: int, not_after: int, allowed_levels: int) ->
 
 # ---- SPEC.md 13.2: certificates and chains ---------------------------------------------
 
+def issuer_certificate_id(body: bytes) -> bytes:
+    """SPEC.md 13.2: an issuer certificate's id, over its IssuerCertificateBody bytes, the
+    label prefixed by its length in one byte (0x21 = 33) as in 9.1."""
+    assert len(LABEL_ISSUER_CERTIFICATE_ID) == 0x21
+    return labelled_sha256(LABEL_ISSUER_CERTIFICATE_ID, body)
+
+
 @dataclass(frozen=True)
 class IssuerCertificate:
     """SPEC.md 13.2: a decoded (not yet verified) issuer certificate: body bytes as sent,
@@ -2406,6 +2419,13 @@ class IssuerCertificate:
         """SPEC.md 13.2 `IssuerCertificate::decode`: strict decoding (max 4096), then step 3."""
         return cls.from_value(strict_decode(ISSUER_CERTIFICATE, data, MAX_ISSUER_CERTIFICATE_LEN))
 
+    @property
+    def id(self) -> bytes:
+        """SPEC.md 13.2: the certificate's id, SHA-256(0x21 || "hushwire/v1/issuer-certificate-id"
+        || body), over the body bytes as signed; it names exactly this certificate, whatever
+        root signed it and whatever its serial."""
+        return issuer_certificate_id(self.body)
+
     def encode(self) -> bytes:
         """SPEC.md 13.1 / 7.1: the canonical IssuerCertificate."""
         return pb_encode(ISSUER_CERTIFICATE, self.value())
@@ -2425,7 +2445,7 @@ class BusinessCertificate:
     not_after: int
     phone_number: str
     website: str
-    issuer_serial: int       # field 11: the serial of the issuer certificate it is issued under
+    issuer_certificate_id: bytes  # field 11: the id of the issuer certificate it is issued under
 
     def value(self) -> dict:
         """SPEC.md 13.1: the BusinessCertificate message (body, signature)."""
@@ -2440,11 +2460,12 @@ class BusinessCertificate:
         check_business_fields(body["business_id"], body["display_name"], body["level"],
                               body["not_before"], body["not_after"], body["phone_number"],
                               body["website"])                                              # d-i
-        require_len(value["signature"], 64, "business.signature")                           # j
+        require_len(body["issuer_certificate_id"], 32, "issuer_certificate_id")             # j
+        require_len(value["signature"], 64, "business.signature")                           # k
         return cls(value["body"], value["signature"], body["serial"], body["identity_key"],
                    body["business_id"], body["display_name"], body["level"],
                    body["not_before"], body["not_after"], body["phone_number"],
-                   body["website"], body["issuer_serial"])   # any serials, 0 included (13.2)
+                   body["website"], body["issuer_certificate_id"])  # any serial, 0 included
 
 
 @dataclass(frozen=True)
@@ -2566,8 +2587,9 @@ class RevocationList:
 
 class Revocations:
     """SPEC.md 13.4 holding lists: at most one list per signer, a root by its key id and key
-    (a list signed by a root key no longer pinned under that id never counts), an issuer by
-    its key."""
+    (a list signed by a root key no longer pinned under that id stays held under that key but
+    never counts for the new key, whose lists start a sequence of their own), an issuer by its
+    key."""
 
     def __init__(self):
         self.held: dict[tuple, RevocationList] = {}
@@ -2659,11 +2681,13 @@ class VerifiedBusiness:
 
 
 def check_scope(issuer: IssuerCertificate, level: int, not_before: int, not_after: int,
-                issuer_serial: Optional[int]) -> None:
-    """SPEC.md 13.4 step 5, in order: issued under this issuer certificate (`issuer_serial` =
-    its serial; None when issuing, where the issuer writes its own serial), the level allowed,
-    the window within the issuer's; each else CertificateOutOfScope (also when issuing, 13.2)."""
-    if issuer_serial is not None and issuer_serial != issuer.serial:
+                issuer_id: Optional[bytes]) -> None:
+    """SPEC.md 13.4 step 5, in order: issued under this issuer certificate (the business
+    certificate's `issuer_certificate_id` = this certificate's id (13.2), compared in constant
+    time; None when issuing, where the issuer writes its own certificate's id), the level
+    allowed, the window within the issuer's; each else CertificateOutOfScope (also when
+    issuing, 13.2)."""
+    if issuer_id is not None and not hmac.compare_digest(issuer_id, issuer.id):
         raise HushwireError("CertificateOutOfScope", reason="issuer")
     if not (issuer.allowed_levels >> level) & 1:
         raise HushwireError("CertificateOutOfScope", reason="level")
@@ -2683,7 +2707,7 @@ def validate_chain(chain: UnverifiedChain, roots: TrustRoots, now: int,
     verify_certificate_signature(issuer.issuer_key, LABEL_BUSINESS_CERTIFICATE,
                                  business.body, business.signature, "business")       # 4
     check_scope(issuer, business.level, business.not_before, business.not_after,
-                business.issuer_serial)                                               # 5
+                business.issuer_certificate_id)                                       # 5
     check_valid_at(business.not_before, business.not_after, now, skew, "business")    # 6
     root_list = revocations.fresh(("root", issuer.root_key_id, root_key), now, skew,
                                   policy.max_root_list_age_seconds)                   # 7
@@ -2738,10 +2762,11 @@ def check_business_identity(value: dict) -> None:
 def issue_issuer_certificate(root: IdentityKeyPair, root_key_id: int, serial: int,
                              issuer_key: bytes, not_before: int, not_after: int,
                              allowed_levels: int) -> IssuerCertificate:
-    """SPEC.md 13.2 Issuing / 13.1: a root certifies an issuer's key "with a validity window
-    and a non-empty set of levels, as decoding steps 3 d and 3 e require": those two rules,
-    with their decoding errors, are applied before signing."""
-    check_issuer_fields(not_before, not_after, allowed_levels)
+    """SPEC.md 13.2 Issuing / 13.1: a root certifies an issuer key (a validated identity key,
+    3.1) with a validity window and a set of levels, "as decoding steps 3 c to 3 e require":
+    those rules, in that order and with their decoding errors, are applied before signing."""
+    validate_identity_key(issuer_key, "issuer_key")                         # c
+    check_issuer_fields(not_before, not_after, allowed_levels)              # d, e
     body = pb_encode(ISSUER_CERTIFICATE_BODY, {
         "version": 1, "root_key_id": root_key_id, "serial": serial, "issuer_key": issuer_key,
         "not_before": not_before, "not_after": not_after, "allowed_levels": allowed_levels})
@@ -2750,30 +2775,42 @@ def issue_issuer_certificate(root: IdentityKeyPair, root_key_id: int, serial: in
                              not_after, allowed_levels)
 
 
-def issue_business_certificate(issuer: IdentityKeyPair, certificate: IssuerCertificate,
-                               serial: int, identity_key: bytes, business_id: str,
-                               display_name: str, level: int, not_before: int, not_after: int,
-                               phone_number: str, website: str) -> BusinessCertificate:
+@dataclass(frozen=True)
+class IssuerKeyPair:
+    """SPEC.md 13.2 Issuing (`IssuerKeyPair::new`): an issuer's key pair put together with its
+    certificate; the key is checked against the certificate once, here, before anything is
+    issued (IdentityMismatch if the certificate names another key). Neither the
+    certificate's validity nor its revocation is checked (clients do)."""
+    key_pair: IdentityKeyPair
+    certificate: IssuerCertificate
+
+    def __post_init__(self):
+        if not hmac.compare_digest(self.key_pair.public.encoded, self.certificate.issuer_key):
+            raise HushwireError("IdentityMismatch")
+
+
+def issue_business_certificate(issuer: IssuerKeyPair, serial: int, identity_key: bytes,
+                               business_id: str, display_name: str, level: int,
+                               not_before: int, not_after: int, phone_number: str,
+                               website: str) -> BusinessCertificate:
     """SPEC.md 13.2 Issuing: the fields checked by the rules of their decoding steps 4 d-i,
     the name first normalized to NFKC (13.3); then the issuer's scope, the level then the
-    window, with the errors of 13.4 step 5; the issuer's key pair must be the key its
-    certificate names (IdentityMismatch; SPEC.md lists this last, and it is checked last
-    here); the issuer writes its own certificate's serial as `issuer_serial`."""
+    window, with the errors of 13.4 step 5; the issuer writes its own certificate's id (13.2)
+    as `issuer_certificate_id`."""
+    certificate = issuer.certificate
     display_name = normalize_display_name(display_name)
     check_business_fields(business_id, display_name, level, not_before, not_after,
                           phone_number, website)
     check_scope(certificate, level, not_before, not_after, None)
-    if not hmac.compare_digest(issuer.public.encoded, certificate.issuer_key):
-        raise HushwireError("IdentityMismatch")
     body = pb_encode(BUSINESS_CERTIFICATE_BODY, {
         "version": 1, "serial": serial, "identity_key": identity_key,
         "business_id": business_id, "display_name": display_name, "level": level,
         "not_before": not_before, "not_after": not_after, "phone_number": phone_number,
-        "website": website, "issuer_serial": certificate.serial})
-    signature = issuer.sign(signed_message(LABEL_BUSINESS_CERTIFICATE, body))
+        "website": website, "issuer_certificate_id": certificate.id})
+    signature = issuer.key_pair.sign(signed_message(LABEL_BUSINESS_CERTIFICATE, body))
     return BusinessCertificate(body, signature, serial, identity_key, business_id,
                                display_name, level, not_before, not_after, phone_number,
-                               website, certificate.serial)
+                               website, certificate.id)
 
 
 def sign_revocation_list(signer: IdentityKeyPair, root_key_id: Optional[int],
@@ -3354,6 +3391,8 @@ def run_certificates(inp: dict) -> dict:
         raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
     (op, arg), = inp.items()
     if op == "issue":          # 13.2 (issuing), 13.3, 13.4 step 5's errors
+        # `issuer_serial` is the issuer certificate's field 3; the business certificate's
+        # field 11 is that certificate's id (13.2), not its serial.
         take(arg, ("root_seed", "root_key_id", "issuer_seed", "issuer_serial",
                    "issuer_not_before", "issuer_not_after", "allowed_levels",
                    "business_seed", "business"))
@@ -3366,7 +3405,8 @@ def run_certificates(inp: dict) -> dict:
             icert = issue_issuer_certificate(root, arg["root_key_id"], arg["issuer_serial"],
                                              issuer.public.encoded, arg["issuer_not_before"],
                                              arg["issuer_not_after"], arg["allowed_levels"])
-            bcert = issue_business_certificate(issuer, icert, b["serial"], identity,
+            issuer_pair = IssuerKeyPair(issuer, icert)      # 13.2: IdentityMismatch first
+            bcert = issue_business_certificate(issuer_pair, b["serial"], identity,
                                                b["business_id"], b["display_name"],
                                                b["level"], b["not_before"], b["not_after"],
                                                b["phone_number"], b["website"])
