@@ -249,7 +249,12 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "signer_seed": h(seed(ROOT)), "root_key_id": 1, "sequence": 4, "issued_at": NOW, "serials": [5, 5] }})));
 
     // Display names (13.3): the check, and the issuer's normalization.
-    let names: [(&'static str, &str, bool); 19] = [
+    let names: [(&'static str, &str, bool); 20] = [
+        (
+            "display name: refused, MUSICAL SYMBOL NULL NOTEHEAD (renders blank)",
+            "Acme\u{1d159}Shoes",
+            false,
+        ),
         (
             "display name: refused, a Hangul filler (blank)",
             "Acme\u{1160}Shoes",
@@ -385,11 +390,28 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "validate: step 2, the issuer certificate is signed by another root than the one it names",
         validate(&enc(&wrong_root), fresh_lists(), NOW),
     ));
-    let mut by_root_two = good_chain();
     let mut body = issuer_body();
     body.root_key_id = 2;
-    by_root_two.issuer = Some(signed_issuer(&body, OTHER_ROOT));
-    cases.push(("validate: step 7, root 2 signed the issuer but no list of root 2 is held (RevocationListStale root)", validate(&enc(&by_root_two), fresh_lists(), NOW)));
+    let mut swapped_root = good_chain();
+    swapped_root.issuer = Some(signed_issuer(&body, OTHER_ROOT));
+    cases.push((
+        "validate: step 5, root 2's certificate for the same issuer key and serial, with a business certificate issued under root 1's (CertificateOutOfScope issuer: the binding holds across roots)",
+        validate(&enc(&swapped_root), fresh_lists(), NOW),
+    ));
+    let by_root_two = pb::CertificateChain {
+        issuer: Some(signed_issuer(&body, OTHER_ROOT)),
+        business: Some(signed_business(
+            &pb::BusinessCertificateBody {
+                issuer_certificate_id: issuer_id(&body),
+                ..business_body()
+            },
+            ISSUER,
+        )),
+    };
+    cases.push((
+        "validate: step 7, issued under root 2's certificate, but no list of root 2 is held (RevocationListStale root)",
+        validate(&enc(&by_root_two), fresh_lists(), NOW),
+    ));
     let issuer_future = enc(&chain_of(|i| i.not_before = NOW + 301, |_| {}));
     cases.push((
         "validate: step 3, the issuer certificate is not valid yet",
@@ -830,7 +852,16 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         )),
     ));
     cases.push((
-        "decode: step 4j, an empty business signature",
+        "decode: step 4j, a 31-byte issuer certificate id",
+        d(chain_of(
+            |_| {},
+            |b| {
+                b.issuer_certificate_id.pop();
+            },
+        )),
+    ));
+    cases.push((
+        "decode: step 4k, an empty business signature",
         d({
             let mut c = good_chain();
             if let Some(b) = c.business.as_mut() {
@@ -991,6 +1022,28 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     cases.push((
         "observe: the chain for the new key was validated 3 days before: no longer fresh, refused",
         stale,
+    ));
+    // A stale business binds nothing, but still refuses another business id (13.6).
+    let later = |mut case: Value| {
+        case["observe"]["now"] = json!(NOW + 3 * DAY);
+        case
+    };
+    let other_id_same_key = enc(&chain_of(|_| {}, |b| b.business_id = "acme-shoes-2".into()));
+    cases.push((
+        "observe: a stale chain naming another business for the key on record: refused",
+        later(o(
+            Some(record(BUSINESS, "acme-shoes")),
+            BUSINESS,
+            Some(&other_id_same_key),
+        )),
+    ));
+    cases.push((
+        "observe: a stale chain at first sighting: new, not bound",
+        later(o(None, BUSINESS, Some(&good))),
+    ));
+    cases.push((
+        "observe: a stale chain for an unbound record's key: unchanged, not bound",
+        later(o(Some(record(BUSINESS, "")), BUSINESS, Some(&good))),
     ));
     cases
 }
