@@ -22,7 +22,7 @@ use crate::verification::verified::VerifiedIdentity;
 /// - after [`crate::Session::accept`]: [`observe`](Self::observe) with the new session's
 ///   `their_identity`. Receiving is never held; a change is recorded and returned.
 ///
-/// Each call is a load, a pure decision ([`observe_identity`]) and, if something changed, a
+/// Each call is a load, a pure decision ([`observe_business_identity`](crate::observe_business_identity)) and, if something changed, a
 /// save. The load and the save are two store calls: calls for the same peer from several
 /// threads must be serialized by the application (a lock per peer) until the stores of a
 /// later layer make the save a compare-and-swap; calls for different peers need nothing.
