@@ -170,6 +170,21 @@ fn business_body(chain: &pb::CertificateChain) -> pb::BusinessCertificateBody {
     pb::BusinessCertificateBody::decode(chain.business.as_ref().unwrap().body.as_slice()).unwrap()
 }
 
+/// `body` decoded as `B`, edited, re-encoded and signed by the key of `seed` as `object`: the
+/// new (body, signature).
+fn resigned<B: Message + Default>(
+    body: &[u8],
+    seed: &[u8; 32],
+    object: SignedObject,
+    edit: impl FnOnce(&mut B),
+) -> (Vec<u8>, Vec<u8>) {
+    let mut decoded = B::decode(body).unwrap();
+    edit(&mut decoded);
+    let body = decoded.encode_to_vec();
+    let signature = sign_certificate_body(seed, object, &body).to_vec();
+    (body, signature)
+}
+
 /// `chain` with its issuer body edited and signed by the key of `seed` as `object`.
 fn reissued(
     chain: &BusinessCertificateIn,
@@ -178,10 +193,7 @@ fn reissued(
     edit: impl FnOnce(&mut pb::IssuerCertificateBody),
 ) -> BusinessCertificateIn {
     let mut chain = chain_pb(chain);
-    let mut body = issuer_body(&chain);
-    edit(&mut body);
-    let body = body.encode_to_vec();
-    let signature = sign_certificate_body(seed, object, &body).to_vec();
+    let (body, signature) = resigned(&chain.issuer.as_ref().unwrap().body, seed, object, edit);
     chain.issuer = Some(pb::IssuerCertificate { body, signature });
     BusinessCertificateIn::decode(&chain.encode_to_vec()).unwrap()
 }
@@ -195,10 +207,7 @@ fn recertified(
     edit: impl FnOnce(&mut pb::BusinessCertificateBody),
 ) -> BusinessCertificateIn {
     let mut chain = chain_pb(chain);
-    let mut body = business_body(&chain);
-    edit(&mut body);
-    let body = body.encode_to_vec();
-    let signature = sign_certificate_body(seed, object, &body).to_vec();
+    let (body, signature) = resigned(&chain.business.as_ref().unwrap().body, seed, object, edit);
     chain.business = Some(pb::BusinessCertificate { body, signature });
     BusinessCertificateIn::decode(&chain.encode_to_vec()).unwrap()
 }
