@@ -53,7 +53,18 @@ pub struct Config {
     /// a step cancels it with [`crate::CancelReason::Timeout`]. Default 600 (10 minutes, as
     /// Matrix).
     pub sas_timeout_seconds: u64,
+    /// Most archived sessions a [`crate::SessionRecord`] keeps per remote device, besides the
+    /// current one; the oldest is dropped first. Default 40 (libsignal's); values above
+    /// [`MAX_ARCHIVED_SESSIONS`] count as that.
+    pub max_archived_sessions: usize,
 }
+
+/// The most archived sessions a stored session record may hold (SPEC.md 14.6).
+pub const MAX_ARCHIVED_SESSIONS: usize = 256;
+
+/// The largest stored session record the loader reads, in bytes (SPEC.md 14.6): 64 MiB. A
+/// record's stored form drops its oldest archived sessions rather than grow past it.
+pub const MAX_STORED_RECORD_LEN: usize = 64 * 1024 * 1024;
 
 /// The most entries of each list a stored session may hold (SPEC.md 9.2 steps 10 and 13): receiving
 /// chains, skipped keys and retired ratchet keys. The count limits of [`Config`] take effect up
@@ -77,6 +88,12 @@ impl Config {
         self.max_receiving_chains.clamp(1, MAX_STORED_ENTRIES)
     }
 
+    /// The number of archived sessions a record keeps: `max_archived_sessions`, at most
+    /// [`MAX_ARCHIVED_SESSIONS`].
+    pub(crate) fn archived_sessions(&self) -> usize {
+        self.max_archived_sessions.min(MAX_ARCHIVED_SESSIONS)
+    }
+
     /// The number of retired ratchet keys kept: `max_retired_chains`, at most
     /// [`MAX_STORED_ENTRIES`].
     pub(crate) fn retired_chains(&self) -> usize {
@@ -94,6 +111,7 @@ impl Default for Config {
             max_encoded_len: 2 * 1024 * 1024,
             provider: &crate::provider::RUST_CRYPTO,
             sas_timeout_seconds: 600,
+            max_archived_sessions: 40,
         }
     }
 }

@@ -205,6 +205,65 @@ pub enum Error {
     /// A verified business's identity key changed without a valid certificate for the new
     /// key and the same business: refused, not only held (SPEC.md 13.6).
     BusinessKeyChangeRefused,
+    /// A device list is well-formed protobuf but breaks a rule of SPEC.md 14.2: no devices or
+    /// more than 64, device ids not strictly increasing or zero, a device key listed twice or
+    /// equal to the account key, a version of 0, or `expires_at` not after `issued_at`.
+    InvalidDeviceList {
+        /// Which rule (a static description, never the offending value).
+        reason: &'static str,
+    },
+    /// A device list's signature does not verify under the account key it was checked
+    /// against.
+    InvalidDeviceListSignature,
+    /// A device list has expired (its `expires_at` plus the allowed clock skew is before now),
+    /// or was issued in the future. Fetch the account's current list.
+    DeviceListExpired {
+        /// The list's `expires_at`.
+        expires_at: u64,
+    },
+    /// A device list claims a longer lifetime than the policy allows (SPEC.md 14.3).
+    DeviceListLifetimeTooLong {
+        /// `expires_at - issued_at`, in seconds.
+        lifetime: u64,
+        /// The policy's maximum.
+        max: u64,
+    },
+    /// A device list is older than one already seen for the account (a rollback).
+    DeviceListRollback {
+        /// The version held.
+        held: u64,
+        /// The version offered.
+        found: u64,
+    },
+    /// A device list has the version of the one held, with other content: the account key
+    /// signed two lists with one version.
+    DeviceListConflict {
+        /// The version.
+        version: u64,
+    },
+    /// A device is not on the account's current device list, or is listed with another
+    /// identity key: whatever it sends is refused, and nothing is encrypted for it.
+    DeviceNotListed {
+        /// The device id.
+        device: u32,
+    },
+    /// A device message is not addressed to this device, or names another sender account than
+    /// the device list it was checked against.
+    MisaddressedMessage {
+        /// Which address: `"recipient"` or `"sender"`.
+        field: &'static str,
+    },
+    /// Some devices need a session before a message can be encrypted for them: fetch a bundle
+    /// for each and start one. Nothing was encrypted.
+    SessionsMissing {
+        /// The devices without a session.
+        devices: Vec<crate::DeviceAddress>,
+    },
+    /// A session record holds no session to encrypt with: start one from the device's bundle.
+    NoSession,
+    /// A device-link approval's MAC does not verify under the link secret: it was not made
+    /// by whoever scanned this device's QR code.
+    LinkAuthenticationFailed,
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -251,6 +310,10 @@ pub enum ErrorCategory {
     /// signature, outside its validity, beyond its issuer's scope, revoked, or a revocation
     /// list that is stale or rolled back. Do not show the business as verified.
     Certificate,
+    /// Multi-device: a device list that does not verify, has expired or rolled back, a device
+    /// not on its account's list, a misaddressed message, missing sessions, or a device link
+    /// that does not authenticate (SPEC.md 14).
+    Device,
 }
 
 impl Error {
@@ -302,6 +365,17 @@ impl Error {
             Self::RevocationListStale { .. } => "RevocationListStale",
             Self::RevocationListRollback { .. } => "RevocationListRollback",
             Self::BusinessKeyChangeRefused => "BusinessKeyChangeRefused",
+            Self::InvalidDeviceList { .. } => "InvalidDeviceList",
+            Self::InvalidDeviceListSignature => "InvalidDeviceListSignature",
+            Self::DeviceListExpired { .. } => "DeviceListExpired",
+            Self::DeviceListLifetimeTooLong { .. } => "DeviceListLifetimeTooLong",
+            Self::DeviceListRollback { .. } => "DeviceListRollback",
+            Self::DeviceListConflict { .. } => "DeviceListConflict",
+            Self::DeviceNotListed { .. } => "DeviceNotListed",
+            Self::MisaddressedMessage { .. } => "MisaddressedMessage",
+            Self::SessionsMissing { .. } => "SessionsMissing",
+            Self::NoSession => "NoSession",
+            Self::LinkAuthenticationFailed => "LinkAuthenticationFailed",
         }
     }
 
@@ -316,7 +390,8 @@ impl Error {
             | Self::NotAPreKeyMessage
             | Self::InvalidAccountId { .. }
             | Self::InvalidCertificate { .. }
-            | Self::InvalidDisplayName { .. } => ErrorCategory::Decoding,
+            | Self::InvalidDisplayName { .. }
+            | Self::InvalidDeviceList { .. } => ErrorCategory::Decoding,
             Self::InvalidPublicKey
             | Self::LowOrderPublicKey
             | Self::NonContributoryKeyAgreement
@@ -351,6 +426,16 @@ impl Error {
             | Self::CertificateRevoked { .. }
             | Self::RevocationListStale { .. }
             | Self::RevocationListRollback { .. } => ErrorCategory::Certificate,
+            Self::InvalidDeviceListSignature
+            | Self::DeviceListExpired { .. }
+            | Self::DeviceListLifetimeTooLong { .. }
+            | Self::DeviceListRollback { .. }
+            | Self::DeviceListConflict { .. }
+            | Self::DeviceNotListed { .. }
+            | Self::MisaddressedMessage { .. }
+            | Self::SessionsMissing { .. }
+            | Self::NoSession
+            | Self::LinkAuthenticationFailed => ErrorCategory::Device,
         }
     }
 
@@ -400,6 +485,17 @@ impl Error {
         "RevocationListStale",
         "RevocationListRollback",
         "BusinessKeyChangeRefused",
+        "InvalidDeviceList",
+        "InvalidDeviceListSignature",
+        "DeviceListExpired",
+        "DeviceListLifetimeTooLong",
+        "DeviceListRollback",
+        "DeviceListConflict",
+        "DeviceNotListed",
+        "MisaddressedMessage",
+        "SessionsMissing",
+        "NoSession",
+        "LinkAuthenticationFailed",
     ];
 }
 
@@ -595,6 +691,40 @@ impl fmt::Display for Error {
             Self::BusinessKeyChangeRefused => f.write_str(
                 "the verified business's identity key changed without a certificate for the new key",
             ),
+            Self::InvalidDeviceList { reason } => write!(f, "invalid device list: {reason}"),
+            Self::InvalidDeviceListSignature => {
+                f.write_str("the device list's signature does not verify under the account key")
+            }
+            Self::DeviceListExpired { expires_at } => {
+                write!(f, "the device list is not valid now (it expires at {expires_at})")
+            }
+            Self::DeviceListLifetimeTooLong { lifetime, max } => write!(
+                f,
+                "the device list's lifetime of {lifetime} s exceeds the policy's {max} s"
+            ),
+            Self::DeviceListRollback { held, found } => write!(
+                f,
+                "device list version {found} is older than version {held}, already seen"
+            ),
+            Self::DeviceListConflict { version } => write!(
+                f,
+                "two different device lists carry version {version}"
+            ),
+            Self::DeviceNotListed { device } => {
+                write!(f, "device {device} is not on the account's device list")
+            }
+            Self::MisaddressedMessage { field } => {
+                write!(f, "the message's {field} address is not the expected one")
+            }
+            Self::SessionsMissing { devices } => write!(
+                f,
+                "{} device(s) need a session first: fetch their bundles",
+                devices.len()
+            ),
+            Self::NoSession => f.write_str("no session with this device: start one from its bundle"),
+            Self::LinkAuthenticationFailed => {
+                f.write_str("the device-link approval does not authenticate under the link secret")
+            }
         }
     }
 }
@@ -676,6 +806,20 @@ mod tests {
             Error::RevocationListStale { signer: "issuer" },
             Error::RevocationListRollback { held: 2, found: 1 },
             Error::BusinessKeyChangeRefused,
+            Error::InvalidDeviceList { reason: "x" },
+            Error::InvalidDeviceListSignature,
+            Error::DeviceListExpired { expires_at: 5 },
+            Error::DeviceListLifetimeTooLong {
+                lifetime: 9,
+                max: 8,
+            },
+            Error::DeviceListRollback { held: 3, found: 2 },
+            Error::DeviceListConflict { version: 3 },
+            Error::DeviceNotListed { device: 4 },
+            Error::MisaddressedMessage { field: "recipient" },
+            Error::SessionsMissing { devices: vec![] },
+            Error::NoSession,
+            Error::LinkAuthenticationFailed,
         ]
     }
 

@@ -5,7 +5,10 @@
 //! envelope; and identity verification: safety numbers with QR codes ([`SafetyNumber`]),
 //! short authentication strings ([`Sas`]), and trust on first use with key-change events
 //! ([`TrustOnFirstUse`]); and verified business accounts: certificate chains from a pinned
-//! root ([`BusinessCertificateIn`] → [`VerifiedBusiness`]) with revocation ([`Revocations`]).
+//! root ([`BusinessCertificateIn`] → [`VerifiedBusiness`]) with revocation ([`Revocations`]);
+//! and multi-device accounts: signed device lists ([`DeviceListIn`] →
+//! [`VerifiedDeviceList`]), device linking ([`PendingLink`]), session records
+//! ([`SessionRecord`]) and fan-out to every device ([`DeviceSessions`]).
 //!
 //! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
 //!
@@ -26,6 +29,7 @@ mod bundle;
 mod business;
 mod chain;
 mod config;
+mod device;
 mod error;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
@@ -59,7 +63,18 @@ pub use business::revocation::list::{MAX_REVOCATION_LIST_LEN, RevocationList, Re
 pub use business::revocation::state::{RevocationUpdate, Revocations};
 pub use business::root::{RootKeyPair, TrustRoot, TrustRoots};
 pub use business::validity::Validity;
-pub use config::{Config, MAX_STORED_ENTRIES, MAX_STORED_STATE_LEN};
+pub use config::{
+    Config, MAX_ARCHIVED_SESSIONS, MAX_STORED_ENTRIES, MAX_STORED_RECORD_LEN, MAX_STORED_STATE_LEN,
+};
+pub use device::link::{LINK_SECRET_LEN, LinkOffer, LinkedDevice, PendingLink};
+pub use device::list::{
+    DeviceListChanges, DeviceListIn, MAX_DEVICE_LIST_LEN, MAX_DEVICES, VerifiedDeviceList,
+};
+pub use device::message::{DeviceMessage, MAX_DEVICE_MESSAGE_OVERHEAD};
+pub use device::policy::{DEFAULT_DEVICE_LIST_LIFETIME_SECONDS, DeviceListPolicy};
+pub use device::record::StoredSessionRecord;
+pub use device::sessions::{DeviceConsistency, Received};
+pub use device::{AccountKey, AccountKeyPair, DeviceAddress, DeviceId, DeviceSessions, SessionRecord};
 pub use error::{Error, ErrorCategory, StoreError};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};

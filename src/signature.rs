@@ -15,6 +15,8 @@ pub(crate) enum SignatureContext {
     BusinessCertificate,
     /// A revocation list, signed by a root or an issuer (SPEC.md 13.4).
     RevocationList,
+    /// A device list, signed by an account key (SPEC.md 14.2).
+    DeviceList,
 }
 
 impl SignatureContext {
@@ -25,6 +27,7 @@ impl SignatureContext {
             Self::IssuerCertificate => b"hushwire/v1/sig/issuer-certificate",
             Self::BusinessCertificate => b"hushwire/v1/sig/business-certificate",
             Self::RevocationList => b"hushwire/v1/sig/revocation-list",
+            Self::DeviceList => b"hushwire/v1/sig/device-list",
         }
     }
 

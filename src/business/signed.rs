@@ -50,9 +50,14 @@ impl SignedBody {
         signer: &IdentityKey,
         certificate: &'static str,
     ) -> Result<(), Error> {
+        self.verify_or(signer, Error::InvalidCertificateSignature { certificate })
+    }
+
+    /// Verifies the signature under `signer`; a failure is `failure`.
+    pub(crate) fn verify_or(&self, signer: &IdentityKey, failure: Error) -> Result<(), Error> {
         signer
             .verify(self.context, &self.body, &self.signature)
-            .map_err(|_| Error::InvalidCertificateSignature { certificate })
+            .map_err(|_| failure)
     }
 
     /// The body's bytes.

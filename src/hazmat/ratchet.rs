@@ -64,6 +64,33 @@ pub fn aead_associated_data(
     let context = MessageContext {
         ad: AssociatedData(*x3dh_ad),
         prekey: prekey_info.copied(),
+        routing: None,
+    };
+    Ok(header.aead_associated_data(&context))
+}
+
+/// The AEAD associated data of a device message (SPEC.md 14.5): as
+/// [`aead_associated_data`], then `LP(prekey_info, or empty) || LP(routing)`.
+///
+/// # Errors
+/// Key validation errors for `ratchet_key`.
+pub fn routed_aead_associated_data(
+    x3dh_ad: &[u8; AD_LEN],
+    ratchet_key: &[u8],
+    previous_counter: u32,
+    counter: u32,
+    prekey_info: Option<&[u8; PREKEY_INFO_LEN]>,
+    routing: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let header = Header {
+        ratchet_key: X25519PublicKey::from_bytes(ratchet_key)?,
+        previous_counter,
+        counter,
+    };
+    let context = MessageContext {
+        ad: AssociatedData(*x3dh_ad),
+        prekey: prekey_info.copied(),
+        routing: Some(routing),
     };
     Ok(header.aead_associated_data(&context))
 }

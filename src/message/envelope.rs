@@ -30,6 +30,11 @@ impl Envelope {
     /// The decoding errors of [`Error`].
     pub fn decode(bytes: &[u8], config: &Config) -> Result<Self, Error> {
         let envelope: proto::Envelope = proto::decode_strict(bytes, config.max_encoded_len)?;
+        Self::from_proto(envelope)
+    }
+
+    /// The checks of [`Envelope::decode`] after the strict decode: version, kind, fields.
+    pub(crate) fn from_proto(envelope: proto::Envelope) -> Result<Self, Error> {
         if envelope.version != proto::VERSION {
             return Err(Error::UnsupportedVersion {
                 found: envelope.version,
@@ -78,14 +83,17 @@ impl Envelope {
 
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
+        prost::Message::encode_to_vec(&self.to_proto())
+    }
+
+    pub(crate) fn to_proto(&self) -> proto::Envelope {
         let content = match self {
             Self::PreKey(message) => Content::Prekey(message.to_proto()),
             Self::Ratchet(message) => Content::Ratchet(message.to_proto()),
         };
-        let envelope = proto::Envelope {
+        proto::Envelope {
             version: proto::VERSION,
             content: Some(content),
-        };
-        prost::Message::encode_to_vec(&envelope)
+        }
     }
 }

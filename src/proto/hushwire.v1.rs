@@ -214,6 +214,133 @@ pub struct PreKeyMessage {
     #[prost(message, optional, tag = "5")]
     pub message: ::core::option::Option<RatchetMessage>,
 }
+/// One device on an account's list.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListedDevice {
+    /// The device id, 1 to 2^32 - 1, unique on the list.
+    #[prost(uint32, tag = "1")]
+    pub device_id: u32,
+    /// The device's Ed25519 identity key (32 bytes), unique on the list.
+    #[prost(bytes = "vec", tag = "2")]
+    pub identity_key: ::prost::alloc::vec::Vec<u8>,
+}
+/// What an account key signs about its devices. Signed as bytes (DeviceList.body).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct DeviceListBody {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The account id (SPEC.md 12.1), 1 to 255 bytes.
+    #[prost(bytes = "vec", tag = "2")]
+    pub account_id: ::prost::alloc::vec::Vec<u8>,
+    /// The account's Ed25519 identity key (32 bytes), which signs the list.
+    #[prost(bytes = "vec", tag = "3")]
+    pub account_key: ::prost::alloc::vec::Vec<u8>,
+    /// The list's version: every new list of the account has a higher one. At least 1.
+    #[prost(uint64, tag = "4")]
+    pub list_version: u64,
+    /// When the list was signed, and when it stops being valid (seconds since the
+    /// Unix epoch; issued_at < expires_at).
+    #[prost(uint64, tag = "5")]
+    pub issued_at: u64,
+    #[prost(uint64, tag = "6")]
+    pub expires_at: u64,
+    /// The devices, in strictly increasing device_id order; 1 to 64 of them.
+    #[prost(message, repeated, tag = "7")]
+    pub devices: ::prost::alloc::vec::Vec<ListedDevice>,
+}
+/// A device list: the canonical encoding of DeviceListBody and the account key's
+/// Ed25519 signature over it (SPEC.md 3.2, context device-list).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeviceList {
+    #[prost(bytes = "vec", tag = "1")]
+    pub body: ::prost::alloc::vec::Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub signature: ::prost::alloc::vec::Vec<u8>,
+}
+/// A pairwise envelope addressed from one device to another (fan-out). The
+/// addresses and list versions are bound into the inner message's AEAD
+/// associated data (SPEC.md 14.5).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeviceMessage {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub sender_account: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "3")]
+    pub sender_device: u32,
+    #[prost(bytes = "vec", tag = "4")]
+    pub recipient_account: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "5")]
+    pub recipient_device: u32,
+    /// The version of the sender's own device list when it encrypted.
+    #[prost(uint64, tag = "6")]
+    pub sender_list_version: u64,
+    /// The version of the recipient account's device list the sender encrypted for.
+    #[prost(uint64, tag = "7")]
+    pub recipient_list_version: u64,
+    #[prost(message, optional, tag = "8")]
+    pub envelope: ::core::option::Option<Envelope>,
+}
+/// What a new device shows as a QR code to be linked (SPEC.md 14.4).
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct LinkOffer {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The new device's Ed25519 identity key (32 bytes).
+    #[prost(bytes = "vec", tag = "2")]
+    pub device_key: ::prost::alloc::vec::Vec<u8>,
+    /// 32 random bytes, shown only in the QR code.
+    #[prost(bytes = "vec", tag = "3")]
+    pub link_secret: ::prost::alloc::vec::Vec<u8>,
+}
+/// The primary's answer, sent through the server: the new list that holds the
+/// device, and a MAC under a key from the link secret.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LinkApproval {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The account id the device joins.
+    #[prost(bytes = "vec", tag = "2")]
+    pub account_id: ::prost::alloc::vec::Vec<u8>,
+    /// The device id the new device got.
+    #[prost(uint32, tag = "3")]
+    pub device_id: u32,
+    /// The new device list (an encoded DeviceList).
+    #[prost(bytes = "vec", tag = "4")]
+    pub device_list: ::prost::alloc::vec::Vec<u8>,
+    /// HMAC-SHA256 (32 bytes), SPEC.md 14.4.
+    #[prost(bytes = "vec", tag = "5")]
+    pub mac: ::prost::alloc::vec::Vec<u8>,
+}
+/// One archived session of a record, as stored.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct ArchivedSession {
+    /// The session's stored form (SPEC.md 9.1, with its checksum).
+    #[prost(bytes = "vec", tag = "1")]
+    pub state: ::prost::alloc::vec::Vec<u8>,
+    /// True once the session lost a simultaneous-initiation tie-break: it still
+    /// decrypts, but is never promoted (SPEC.md 14.6).
+    #[prost(bool, tag = "2")]
+    pub superseded: bool,
+}
+/// Every session with one remote device (SPEC.md 14.6). Secret.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct SessionRecord {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The current session's stored form; absent when the record has none.
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub current: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
+    /// Archived sessions, most recent first.
+    #[prost(message, repeated, tag = "3")]
+    pub archived: ::prost::alloc::vec::Vec<ArchivedSession>,
+}
 /// The public half of a signed prekey with its signature.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SignedPreKey {

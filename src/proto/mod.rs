@@ -84,4 +84,12 @@ macro_rules! redacted_debug {
     )*};
 }
 
-redacted_debug!(SendingChain, ReceivingChain, SkippedKey, SessionState);
+redacted_debug!(
+    SendingChain,
+    ReceivingChain,
+    SkippedKey,
+    SessionState,
+    SessionRecord,
+    ArchivedSession,
+    LinkOffer
+);

@@ -35,21 +35,28 @@ impl Header {
     }
 
     /// `LP(AD) || LP(header)`, followed by `LP(prekey info)` for a message carried in a
-    /// PreKeyMessage, where `LP(x) = u32 BE len(x) || x` (SPEC.md 6.5).
+    /// PreKeyMessage, where `LP(x) = u32 BE len(x) || x` (SPEC.md 6.5). A device message
+    /// (SPEC.md 14.5) always has both: `LP(prekey info, or empty) || LP(routing)`.
     pub(crate) fn aead_associated_data(&self, context: &MessageContext) -> Vec<u8> {
         let header = self.encode();
-        let mut out = Vec::with_capacity(AEAD_AD_LEN + 4 + PREKEY_INFO_LEN);
+        let routing_len = context.routing.map_or(0, |r| 8 + r.len());
+        let mut out = Vec::with_capacity(AEAD_AD_LEN + 4 + PREKEY_INFO_LEN + routing_len);
         push_length_prefixed(&mut out, &context.ad.0);
         push_length_prefixed(&mut out, &header);
-        if let Some(prekey) = &context.prekey {
-            push_length_prefixed(&mut out, prekey);
+        match (&context.prekey, context.routing) {
+            (Some(prekey), None) => push_length_prefixed(&mut out, prekey),
+            (None, None) => {}
+            (prekey, Some(routing)) => {
+                push_length_prefixed(&mut out, prekey.as_ref().map_or(&[][..], |p| &p[..]));
+                push_length_prefixed(&mut out, routing);
+            }
         }
         out
     }
 }
 
 fn push_length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
-    // Every field is a fixed-size array of at most 64 bytes.
+    // Every field is at most a few hundred bytes (the routing of SPEC.md 14.5, at most 538).
     out.extend_from_slice(&u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes());
     out.extend_from_slice(field);
 }
@@ -58,9 +65,11 @@ fn push_length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
 /// prekey id, one-time prekey presence byte and id.
 pub(crate) const PREKEY_INFO_LEN: usize = X25519_LEN + 4 + 1 + 4;
 
-/// What a message's AEAD associated data binds besides its header: the X3DH AD, and for a
-/// message carried in a PreKeyMessage, that message's X3DH fields.
-pub(crate) struct MessageContext {
+/// What a message's AEAD associated data binds besides its header: the X3DH AD, for a
+/// message carried in a PreKeyMessage that message's X3DH fields, and for a device message its
+/// routing (SPEC.md 14.5).
+pub(crate) struct MessageContext<'a> {
     pub(crate) ad: AssociatedData,
     pub(crate) prekey: Option<[u8; PREKEY_INFO_LEN]>,
+    pub(crate) routing: Option<&'a [u8]>,
 }

@@ -2,7 +2,7 @@
 
 mod acceptance;
 mod id;
-mod state;
+pub(crate) mod state;
 mod stored;
 
 use core::fmt;
@@ -223,6 +223,28 @@ impl Session {
         message: &PreKeyMessage,
         config: &Config,
     ) -> Result<Acceptance, Error> {
+        Self::accept_routed(
+            rng,
+            ours,
+            signed_prekey,
+            one_time_prekey,
+            message,
+            config,
+            None,
+        )
+    }
+
+    /// [`Session::accept`], the message's associated data also binding `routing` (a device
+    /// message's, SPEC.md 14.5).
+    pub(crate) fn accept_routed<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        signed_prekey: &SignedPreKeyPair,
+        one_time_prekey: Option<&OneTimePreKeyPair>,
+        message: &PreKeyMessage,
+        config: &Config,
+        routing: Option<&[u8]>,
+    ) -> Result<Acceptance, Error> {
         if signed_prekey.id() != message.signed_prekey_id {
             return Err(Error::UnknownSignedPreKey {
                 id: message.signed_prekey_id.0,
@@ -246,6 +268,7 @@ impl Session {
         let context = MessageContext {
             ad: AssociatedData::new(&message.identity_key, ours.public_key()),
             prekey: Some(PreKeyInfo::of(message).encode()),
+            routing,
         };
         let (ratchet, plaintext) = DoubleRatchet::responder(
             rng,
@@ -287,6 +310,18 @@ impl Session {
         message: &PreKeyMessage,
         config: &Config,
     ) -> Result<(Self, Vec<u8>), Error> {
+        Self::accept_with_store_routed(rng, ours, store, message, config, None)
+    }
+
+    /// [`Session::accept_with_store`], the associated data also binding `routing`.
+    pub(crate) fn accept_with_store_routed<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        store: &mut S,
+        message: &PreKeyMessage,
+        config: &Config,
+        routing: Option<&[u8]>,
+    ) -> Result<(Self, Vec<u8>), Error> {
         let signed_prekey =
             store
                 .signed_prekey(message.signed_prekey_id)
@@ -297,7 +332,15 @@ impl Session {
             .one_time_prekey_id
             .map(|id| store.one_time_prekey(id))
             .transpose()?;
-        let acceptance = Self::accept(rng, ours, signed_prekey, one_time_prekey, message, config)?;
+        let acceptance = Self::accept_routed(
+            rng,
+            ours,
+            signed_prekey,
+            one_time_prekey,
+            message,
+            config,
+            routing,
+        )?;
         acceptance.complete(|id, _| match id {
             Some(id) => store.consume_one_time_prekey(id),
             None => Ok(()),
@@ -312,14 +355,16 @@ impl Session {
     /// [`Error::CounterExhausted`] after `u32::MAX` messages on one sending chain. Neither
     /// changes the session.
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, Error> {
-        // Refuse what the peer's decoder would refuse, before the chain advances.
-        let len = plaintext.len().saturating_add(MAX_ENVELOPE_OVERHEAD);
-        if len > self.config.max_encoded_len {
-            return Err(Error::TooLarge {
-                len,
-                max: self.config.max_encoded_len,
-            });
-        }
+        self.encrypt_routed(plaintext, None)
+    }
+
+    /// [`Session::encrypt`], the associated data also binding `routing` (SPEC.md 14.5).
+    pub(crate) fn encrypt_routed(
+        &mut self,
+        plaintext: &[u8],
+        routing: Option<&[u8]>,
+    ) -> Result<Envelope, Error> {
+        self.check_can_encrypt(plaintext.len())?;
         let pending = match self.role {
             Role::Initiator { pending } => pending,
             Role::Responder { .. } => None,
@@ -327,6 +372,7 @@ impl Session {
         let context = MessageContext {
             ad: self.associated_data(),
             prekey: pending.map(|p| p.encode()),
+            routing,
         };
         let message = self
             .ratchet
@@ -360,6 +406,16 @@ impl Session {
         rng: &mut R,
         envelope: &Envelope,
     ) -> Result<Vec<u8>, Error> {
+        self.decrypt_routed(rng, envelope, None)
+    }
+
+    /// [`Session::decrypt`], the associated data also binding `routing` (SPEC.md 14.5).
+    pub(crate) fn decrypt_routed<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        envelope: &Envelope,
+        routing: Option<&[u8]>,
+    ) -> Result<Vec<u8>, Error> {
         let (message, prekey) = match envelope {
             Envelope::Ratchet(message) => (message, None),
             Envelope::PreKey(prekey) => match self.role {
@@ -375,6 +431,7 @@ impl Session {
         let context = MessageContext {
             ad: self.associated_data(),
             prekey,
+            routing,
         };
         let plaintext = self.ratchet.decrypt(rng, &context, message, &self.config)?;
         if let Role::Initiator { pending } = &mut self.role {
@@ -430,6 +487,56 @@ impl Session {
     /// PreKeyMessages.
     pub fn has_received(&self) -> bool {
         !matches!(self.role, Role::Initiator { pending: Some(_) })
+    }
+
+    /// The checks [`Session::encrypt`] makes before anything changes: fan-out makes them on
+    /// every session before encrypting on any (SPEC.md 14.5).
+    pub(crate) fn check_can_encrypt(&self, plaintext_len: usize) -> Result<(), Error> {
+        // Refuse what the peer's decoder would refuse, before the chain advances.
+        let len = plaintext_len.saturating_add(MAX_ENVELOPE_OVERHEAD);
+        if len > self.config.max_encoded_len {
+            return Err(Error::TooLarge {
+                len,
+                max: self.config.max_encoded_len,
+            });
+        }
+        if self.ratchet.sending.chain_key.index() == u32::MAX {
+            return Err(Error::CounterExhausted);
+        }
+        Ok(())
+    }
+
+    /// The base key of the X3DH that started this session, while we are its initiator and
+    /// still send PreKeyMessages (SPEC.md 14.6's tie-break).
+    pub(crate) fn pending_base_key(&self) -> Option<&X25519PublicKey> {
+        match &self.role {
+            Role::Initiator {
+                pending: Some(pending),
+            } => Some(&pending.base_key),
+            _ => None,
+        }
+    }
+
+    /// The base key of the X3DH that started this session, if we were its responder.
+    pub(crate) fn accepted_base_key(&self) -> Option<&X25519PublicKey> {
+        match &self.role {
+            Role::Responder { accepted } => Some(&accepted.base_key),
+            Role::Initiator { .. } => None,
+        }
+    }
+
+    /// True if we responded to a PreKeyMessage with this base key from this identity: the
+    /// session a repeated first message belongs to (SPEC.md 14.6).
+    pub(crate) fn was_started_by(&self, message: &PreKeyMessage) -> bool {
+        match &self.role {
+            Role::Responder { accepted } => {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    &accepted.base_key.as_bytes()[..],
+                    &message.base_key.as_bytes()[..],
+                )) && self.their_identity == message.identity_key
+            }
+            Role::Initiator { .. } => false,
+        }
     }
 
     /// The limits this session applies.

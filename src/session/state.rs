@@ -22,7 +22,7 @@ use crate::ratchet::root_key::RootKey;
 use crate::ratchet::sending_chain::SendingChain;
 
 /// Length of the checksum that ends a stored session (SPEC.md 9.1).
-const CHECKSUM_LEN: usize = 32;
+pub(crate) const CHECKSUM_LEN: usize = 32;
 
 pub(super) fn encode(session: &Session) -> StoredSession {
     let ratchet = &session.ratchet;
@@ -83,10 +83,20 @@ pub(super) fn encode(session: &Session) -> StoredSession {
 
 /// Splits a stored session into its state and checks the checksum (SPEC.md 9.2 steps 1-2).
 fn checked_state(bytes: &[u8]) -> Result<&[u8], Error> {
-    if bytes.len() > MAX_STORED_STATE_LEN {
+    checked_stored(bytes, MAX_STORED_STATE_LEN, LABEL_STORED_SESSION)
+}
+
+/// Splits stored bytes into their content and checksum, checks the length bound `max` and the
+/// checksum under `label` (SPEC.md 9.2 steps 1-2, 14.6).
+pub(crate) fn checked_stored<'a>(
+    bytes: &'a [u8],
+    max: usize,
+    label: &[u8],
+) -> Result<&'a [u8], Error> {
+    if bytes.len() > max {
         return Err(Error::TooLarge {
             len: bytes.len(),
-            max: MAX_STORED_STATE_LEN,
+            max,
         });
     }
     let split = bytes
@@ -94,7 +104,7 @@ fn checked_state(bytes: &[u8]) -> Result<&[u8], Error> {
         .checked_sub(CHECKSUM_LEN)
         .ok_or(Error::SessionStateCorrupted)?;
     let (state, checksum) = bytes.split_at(split);
-    let expected = labelled_sha256(LABEL_STORED_SESSION, &[state]);
+    let expected = labelled_sha256(label, &[state]);
     if !bool::from(expected.ct_eq(checksum)) {
         return Err(Error::SessionStateCorrupted);
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 /// The schemas, relative to `proto/`.
 pub const SCHEMAS: &[&str] = &[
     "hushwire/v1/business.proto",
+    "hushwire/v1/device.proto",
     "hushwire/v1/envelope.proto",
     "hushwire/v1/prekey_bundle.proto",
     "hushwire/v1/session_state.proto",
@@ -20,6 +21,9 @@ pub const SECRET_MESSAGES: &[&str] = &[
     ".hushwire.v1.ReceivingChain",
     ".hushwire.v1.SkippedKey",
     ".hushwire.v1.SessionState",
+    ".hushwire.v1.SessionRecord",
+    ".hushwire.v1.ArchivedSession",
+    ".hushwire.v1.LinkOffer",
 ];
 
 /// Generates the prost code for the crate rooted at `root`, using `scratch` as the output

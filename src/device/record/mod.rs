@@ -1,0 +1,312 @@
+//! Session records: every session with one remote device, the current one and archived ones
+//! (SPEC.md 14.6), after Signal's Sesame.
+
+mod stored;
+
+use core::fmt;
+
+use rand::CryptoRng;
+
+pub use stored::StoredSessionRecord;
+
+use crate::Error;
+use crate::bundle::PreKeyBundle;
+use crate::config::Config;
+use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::message::Envelope;
+use crate::prekey_store::PreKeyStore;
+use crate::session::{Session, SessionId};
+
+/// An archived session, and whether it lost a simultaneous-initiation tie-break.
+struct Archived {
+    session: Session,
+    superseded: bool,
+}
+
+/// Every session with one remote device: the **current** session, which encrypts, and up to
+/// [`Config::max_archived_sessions`] **archived** ones, most recent first, which still decrypt
+/// messages that were in flight when they were replaced (SPEC.md 14.6).
+///
+/// - [`SessionRecord::decrypt`] tries the current session, then the archived ones, and
+///   promotes the one that works when the rules of SPEC.md 14.6 say the peer has moved to it.
+///   It is transactional: after an error, the whole record is exactly as it was.
+/// - A first message (PreKeyMessage) that repeats one already accepted goes to the session it
+///   started, found by its base key; a new one starts a new session.
+/// - **Simultaneous initiation**: when both devices start a session to each other at once,
+///   each ends up holding both. Both ends keep, for sending, the one whose X3DH base key is
+///   smaller (bytewise), so they converge on one session without a round trip, and the other
+///   stays archived to decrypt what was already sent on it.
+///
+/// A record is plain data like a [`Session`]: stored with [`SessionRecord::to_stored`],
+/// restored with [`SessionRecord::from_stored`], and each stored form is used at most once.
+#[derive(Default)]
+pub struct SessionRecord {
+    current: Option<Session>,
+    archived: Vec<Archived>,
+}
+
+impl SessionRecord {
+    /// An empty record: no session yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current session, which encrypts.
+    pub fn current(&self) -> Option<&Session> {
+        self.current.as_ref()
+    }
+
+    /// True if the record has a current session to encrypt with.
+    pub fn has_current(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// How many archived sessions the record holds.
+    pub fn archived_len(&self) -> usize {
+        self.archived.len()
+    }
+
+    /// The ids of the archived sessions, most recent first.
+    pub fn archived_ids(&self) -> impl Iterator<Item = SessionId> + '_ {
+        self.archived.iter().map(|a| a.session.id())
+    }
+
+    /// Starts a session as the initiator from a verified bundle ([`Session::initiate`]) and
+    /// makes it current; the previous current session is archived.
+    ///
+    /// # Errors
+    /// As [`Session::initiate`]; the record is then unchanged.
+    pub fn initiate<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        bundle: &PreKeyBundle,
+        config: &Config,
+    ) -> Result<SessionId, Error> {
+        let session = Session::initiate(rng, ours, bundle, config)?;
+        let id = session.id();
+        self.make_current(session, false, config);
+        Ok(id)
+    }
+
+    /// Encrypts `plaintext` with the current session.
+    ///
+    /// # Errors
+    /// [`Error::NoSession`] if the record has none, and [`Session::encrypt`]'s errors.
+    pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, Error> {
+        self.encrypt_routed(plaintext, None)
+    }
+
+    pub(crate) fn encrypt_routed(
+        &mut self,
+        plaintext: &[u8],
+        routing: Option<&[u8]>,
+    ) -> Result<Envelope, Error> {
+        self.current
+            .as_mut()
+            .ok_or(Error::NoSession)?
+            .encrypt_routed(plaintext, routing)
+    }
+
+    /// Decrypts an envelope from the remote device (SPEC.md 14.6): a first message goes to
+    /// the session it started, or starts a new one with the prekeys in `prekeys` (the one-time
+    /// prekey is consumed only once decryption succeeded); any other message is tried on the
+    /// current session, then on each archived one.
+    ///
+    /// # Errors
+    /// On failure the record is exactly as it was. For a RatchetMessage that no session
+    /// decrypts: the first error other than [`Error::DecryptionFailed`] in the order the
+    /// sessions were tried (a [`Error::DuplicateMessage`], for instance), else
+    /// `DecryptionFailed`. For a PreKeyMessage: the error of the session it belongs to, or
+    /// of accepting it ([`Session::accept_with_store`]).
+    pub fn decrypt<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        prekeys: &mut S,
+        envelope: &Envelope,
+        config: &Config,
+    ) -> Result<Vec<u8>, Error> {
+        self.decrypt_inner(rng, ours, prekeys, envelope, config, None, None)
+    }
+
+    /// [`SessionRecord::decrypt`] of a device message: `routing` bound into the associated
+    /// data, and only sessions with `listed`, the sender's key on its list, tried.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn decrypt_listed<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        prekeys: &mut S,
+        envelope: &Envelope,
+        config: &Config,
+        routing: &[u8],
+        listed: &IdentityKey,
+    ) -> Result<Vec<u8>, Error> {
+        self.decrypt_inner(
+            rng,
+            ours,
+            prekeys,
+            envelope,
+            config,
+            Some(routing),
+            Some(listed),
+        )
+    }
+
+    /// True if the record holds at least one session and every session is with `key`.
+    pub(crate) fn only_with(&self, key: Option<&IdentityKey>) -> bool {
+        let Some(key) = key else { return false };
+        let mut sessions = self
+            .current
+            .iter()
+            .chain(self.archived.iter().map(|a| &a.session))
+            .peekable();
+        sessions.peek().is_some() && sessions.all(|s| s.their_identity() == key)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decrypt_inner<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        ours: &IdentityKeyPair,
+        prekeys: &mut S,
+        envelope: &Envelope,
+        config: &Config,
+        routing: Option<&[u8]>,
+        listed: Option<&IdentityKey>,
+    ) -> Result<Vec<u8>, Error> {
+        let usable = |session: &Session| listed.is_none_or(|key| session.their_identity() == key);
+        match envelope {
+            Envelope::PreKey(first) => {
+                // 1. A repeat of a first message already accepted: its own session.
+                if let Some(current) = self.current.as_mut()
+                    && current.was_started_by(first)
+                {
+                    return current.decrypt_routed(rng, envelope, routing);
+                }
+                if let Some(index) = self
+                    .archived
+                    .iter()
+                    .position(|a| a.session.was_started_by(first))
+                {
+                    return self.decrypt_archived(rng, index, envelope, routing, config);
+                }
+                // 2. A new session from the peer.
+                let (session, plaintext) = Session::accept_with_store_routed(
+                    rng, ours, prekeys, first, config, routing,
+                )?;
+                self.place_accepted(session, config);
+                Ok(plaintext)
+            }
+            Envelope::Ratchet(_) => {
+                let mut reported = None;
+                if let Some(current) = self.current.as_mut().filter(|c| usable(c)) {
+                    match current.decrypt_routed(rng, envelope, routing) {
+                        Ok(plaintext) => return Ok(plaintext),
+                        Err(error) => note(&mut reported, error),
+                    }
+                }
+                for index in 0..self.archived.len() {
+                    if !self.archived.get(index).is_some_and(|a| usable(&a.session)) {
+                        continue;
+                    }
+                    match self.decrypt_archived(rng, index, envelope, routing, config) {
+                        Ok(plaintext) => return Ok(plaintext),
+                        Err(error) => note(&mut reported, error),
+                    }
+                }
+                Err(reported.unwrap_or(Error::DecryptionFailed))
+            }
+            // Future envelope kinds are not pairwise.
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::DecryptionFailed),
+        }
+    }
+
+    /// Decrypts with archived session `index`, then applies the promotion rule (SPEC.md 14.6):
+    /// promote it unless it lost a tie-break, when the current session is still unanswered
+    /// (we started it and have heard nothing on it) or this is the first reply on the
+    /// archived session (the peer has just accepted it).
+    fn decrypt_archived<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        index: usize,
+        envelope: &Envelope,
+        routing: Option<&[u8]>,
+        config: &Config,
+    ) -> Result<Vec<u8>, Error> {
+        let entry = self
+            .archived
+            .get_mut(index)
+            .ok_or(Error::InvalidSessionState)?;
+        let was_unanswered = entry.session.pending_base_key().is_some();
+        let plaintext = entry.session.decrypt_routed(rng, envelope, routing)?;
+        let current_unanswered = self
+            .current
+            .as_ref()
+            .is_none_or(|c| c.pending_base_key().is_some());
+        let promote = !entry.superseded && (current_unanswered || was_unanswered);
+        if promote {
+            let promoted = self.archived.remove(index);
+            self.make_current(promoted.session, false, config);
+        }
+        Ok(plaintext)
+    }
+
+    /// Places a session just accepted from a new first message: current, unless the current
+    /// session is one we started, still unanswered, with a smaller base key (the tie-break of
+    /// simultaneous initiation); the loser is archived as superseded.
+    fn place_accepted(&mut self, session: Session, config: &Config) {
+        let theirs = session.accepted_base_key();
+        let ours_wins = match (self.current.as_ref().and_then(|c| c.pending_base_key()), theirs) {
+            (Some(ours), Some(theirs)) => ours.as_bytes() < theirs.as_bytes(),
+            _ => false,
+        };
+        if ours_wins {
+            self.archive(session, true, config);
+        } else {
+            let lost = self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.pending_base_key().is_some());
+            self.make_current(session, lost, config);
+        }
+    }
+
+    /// Makes `session` current; the previous current one is archived (`superseded` if it
+    /// lost a tie-break).
+    fn make_current(&mut self, session: Session, previous_superseded: bool, config: &Config) {
+        if let Some(previous) = self.current.replace(session) {
+            self.archive(previous, previous_superseded, config);
+        }
+    }
+
+    /// Puts `session` at the front of the archive, dropping the oldest past the limit.
+    fn archive(&mut self, session: Session, superseded: bool, config: &Config) {
+        self.archived.insert(
+            0,
+            Archived {
+                session,
+                superseded,
+            },
+        );
+        self.archived.truncate(config.archived_sessions());
+    }
+}
+
+/// Keeps the first error that says more than "does not decrypt here".
+fn note(reported: &mut Option<Error>, error: Error) {
+    if reported.is_none() && error != Error::DecryptionFailed {
+        *reported = Some(error);
+    }
+}
+
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("current", &self.current.as_ref().map(Session::id))
+            .field("archived", &self.archived.len())
+            .finish()
+    }
+}
