@@ -74,7 +74,9 @@ pub use device::message::{DeviceMessage, MAX_DEVICE_MESSAGE_OVERHEAD};
 pub use device::policy::{DEFAULT_DEVICE_LIST_LIFETIME_SECONDS, DeviceListPolicy};
 pub use device::record::StoredSessionRecord;
 pub use device::sessions::{DeviceConsistency, Received};
-pub use device::{AccountKey, AccountKeyPair, DeviceAddress, DeviceId, DeviceSessions, SessionRecord};
+pub use device::{
+    AccountKey, AccountKeyPair, DeviceAddress, DeviceId, DeviceSessions, SessionRecord,
+};
 pub use error::{Error, ErrorCategory, StoreError};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};

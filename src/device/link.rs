@@ -250,15 +250,16 @@ impl LinkApproval {
         }
         let account_id = AccountId::new(approval.account_id)?;
         let device_id = DeviceId::new(approval.device_id)?;
-        let mac: [u8; 32] = approval
-            .mac
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::InvalidLength {
-                field: "mac",
-                expected: 32,
-                found: approval.mac.len(),
-            })?;
+        let mac: [u8; 32] =
+            approval
+                .mac
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::InvalidLength {
+                    field: "mac",
+                    expected: 32,
+                    found: approval.mac.len(),
+                })?;
         Ok(Self {
             account_id,
             device_id,

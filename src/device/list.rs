@@ -186,8 +186,10 @@ impl DeviceListIn {
         if &self.content.account_key != account_key {
             return Err(Error::IdentityMismatch);
         }
-        self.signed
-            .verify_or(account_key.identity_key(), Error::InvalidDeviceListSignature)?;
+        self.signed.verify_or(
+            account_key.identity_key(),
+            Error::InvalidDeviceListSignature,
+        )?;
         if let Some(previous) = previous {
             if previous.content.account_id != self.content.account_id
                 || previous.content.account_key != self.content.account_key

@@ -314,22 +314,9 @@ pub struct LinkApproval {
     #[prost(bytes = "vec", tag = "5")]
     pub mac: ::prost::alloc::vec::Vec<u8>,
 }
-/// One archived session of a record, as stored.
-#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
-#[prost(skip_debug)]
-pub struct ArchivedSession {
-    /// The session's stored form (SPEC.md 9.1, with its checksum).
-    #[prost(bytes = "vec", tag = "1")]
-    pub state: ::prost::alloc::vec::Vec<u8>,
-    /// True once the session lost a simultaneous-initiation tie-break: it still
-    /// decrypts, but is never promoted (SPEC.md 14.6).
-    #[prost(bool, tag = "2")]
-    pub superseded: bool,
-}
 /// Every session with one remote device (SPEC.md 14.6). Secret.
 #[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
-#[derive(Clone, PartialEq, ::prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 #[prost(skip_debug)]
 pub struct SessionRecord {
     #[prost(uint32, tag = "1")]
@@ -337,9 +324,9 @@ pub struct SessionRecord {
     /// The current session's stored form; absent when the record has none.
     #[prost(bytes = "vec", optional, tag = "2")]
     pub current: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
-    /// Archived sessions, most recent first.
-    #[prost(message, repeated, tag = "3")]
-    pub archived: ::prost::alloc::vec::Vec<ArchivedSession>,
+    /// The archived sessions' stored forms, most recent first.
+    #[prost(bytes = "vec", repeated, tag = "3")]
+    pub archived: ::prost::alloc::vec::Vec<::prost::alloc::vec::Vec<u8>>,
 }
 /// The public half of a signed prekey with its signature.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

@@ -90,6 +90,5 @@ redacted_debug!(
     SkippedKey,
     SessionState,
     SessionRecord,
-    ArchivedSession,
     LinkOffer
 );

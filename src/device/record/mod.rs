@@ -17,32 +17,29 @@ use crate::message::Envelope;
 use crate::prekey_store::PreKeyStore;
 use crate::session::{Session, SessionId};
 
-/// An archived session, and whether it lost a simultaneous-initiation tie-break.
-struct Archived {
-    session: Session,
-    superseded: bool,
-}
-
 /// Every session with one remote device: the **current** session, which encrypts, and up to
 /// [`Config::max_archived_sessions`] **archived** ones, most recent first, which still decrypt
 /// messages that were in flight when they were replaced (SPEC.md 14.6).
 ///
 /// - [`SessionRecord::decrypt`] tries the current session, then the archived ones, and
-///   promotes the one that works when the rules of SPEC.md 14.6 say the peer has moved to it.
-///   It is transactional: after an error, the whole record is exactly as it was.
+///   promotes the one that works: the peer is using it, so we answer on it. It is
+///   transactional: after an error, the whole record is exactly as it was.
 /// - A first message (PreKeyMessage) that repeats one already accepted goes to the session it
 ///   started, found by its base key; a new one starts a new session.
 /// - **Simultaneous initiation**: when both devices start a session to each other at once,
-///   each ends up holding both. Both ends keep, for sending, the one whose X3DH base key is
-///   smaller (bytewise), so they converge on one session without a round trip, and the other
-///   stays archived to decrypt what was already sent on it.
+///   each ends up holding both. When the other's first message arrives while our own session
+///   is still unanswered, both ends keep the one whose X3DH base key is smaller (bytewise), so
+///   they agree without a round trip; the other stays archived and decrypts what was already
+///   sent on it. Whatever the interleaving, one exchange each way after the messages in
+///   flight have arrived leaves both ends on one session (each decrypt promotes the session
+///   the peer sent on).
 ///
 /// A record is plain data like a [`Session`]: stored with [`SessionRecord::to_stored`],
 /// restored with [`SessionRecord::from_stored`], and each stored form is used at most once.
 #[derive(Default)]
 pub struct SessionRecord {
     current: Option<Session>,
-    archived: Vec<Archived>,
+    archived: Vec<Session>,
 }
 
 impl SessionRecord {
@@ -68,7 +65,7 @@ impl SessionRecord {
 
     /// The ids of the archived sessions, most recent first.
     pub fn archived_ids(&self) -> impl Iterator<Item = SessionId> + '_ {
-        self.archived.iter().map(|a| a.session.id())
+        self.archived.iter().map(Session::id)
     }
 
     /// Starts a session as the initiator from a verified bundle ([`Session::initiate`]) and
@@ -85,7 +82,7 @@ impl SessionRecord {
     ) -> Result<SessionId, Error> {
         let session = Session::initiate(rng, ours, bundle, config)?;
         let id = session.id();
-        self.make_current(session, false, config);
+        self.make_current(session, config);
         Ok(id)
     }
 
@@ -157,11 +154,7 @@ impl SessionRecord {
     /// True if the record holds at least one session and every session is with `key`.
     pub(crate) fn only_with(&self, key: Option<&IdentityKey>) -> bool {
         let Some(key) = key else { return false };
-        let mut sessions = self
-            .current
-            .iter()
-            .chain(self.archived.iter().map(|a| &a.session))
-            .peekable();
+        let mut sessions = self.current.iter().chain(self.archived.iter()).peekable();
         sessions.peek().is_some() && sessions.all(|s| s.their_identity() == key)
     }
 
@@ -185,17 +178,12 @@ impl SessionRecord {
                 {
                     return current.decrypt_routed(rng, envelope, routing);
                 }
-                if let Some(index) = self
-                    .archived
-                    .iter()
-                    .position(|a| a.session.was_started_by(first))
-                {
+                if let Some(index) = self.archived.iter().position(|a| a.was_started_by(first)) {
                     return self.decrypt_archived(rng, index, envelope, routing, config);
                 }
                 // 2. A new session from the peer.
-                let (session, plaintext) = Session::accept_with_store_routed(
-                    rng, ours, prekeys, first, config, routing,
-                )?;
+                let (session, plaintext) =
+                    Session::accept_with_store_routed(rng, ours, prekeys, first, config, routing)?;
                 self.place_accepted(session, config);
                 Ok(plaintext)
             }
@@ -208,7 +196,7 @@ impl SessionRecord {
                     }
                 }
                 for index in 0..self.archived.len() {
-                    if !self.archived.get(index).is_some_and(|a| usable(&a.session)) {
+                    if !self.archived.get(index).is_some_and(usable) {
                         continue;
                     }
                     match self.decrypt_archived(rng, index, envelope, routing, config) {
@@ -224,10 +212,8 @@ impl SessionRecord {
         }
     }
 
-    /// Decrypts with archived session `index`, then applies the promotion rule (SPEC.md 14.6):
-    /// promote it unless it lost a tie-break, when the current session is still unanswered
-    /// (we started it and have heard nothing on it) or this is the first reply on the
-    /// archived session (the peer has just accepted it).
+    /// Decrypts with archived session `index`; if it works, the session is promoted to
+    /// current (SPEC.md 14.6): the peer is using it.
     fn decrypt_archived<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -236,61 +222,45 @@ impl SessionRecord {
         routing: Option<&[u8]>,
         config: &Config,
     ) -> Result<Vec<u8>, Error> {
-        let entry = self
+        let plaintext = self
             .archived
             .get_mut(index)
-            .ok_or(Error::InvalidSessionState)?;
-        let was_unanswered = entry.session.pending_base_key().is_some();
-        let plaintext = entry.session.decrypt_routed(rng, envelope, routing)?;
-        let current_unanswered = self
-            .current
-            .as_ref()
-            .is_none_or(|c| c.pending_base_key().is_some());
-        let promote = !entry.superseded && (current_unanswered || was_unanswered);
-        if promote {
-            let promoted = self.archived.remove(index);
-            self.make_current(promoted.session, false, config);
-        }
+            .ok_or(Error::InvalidSessionState)?
+            .decrypt_routed(rng, envelope, routing)?;
+        let promoted = self.archived.remove(index);
+        self.make_current(promoted, config);
         Ok(plaintext)
     }
 
     /// Places a session just accepted from a new first message: current, unless the current
-    /// session is one we started, still unanswered, with a smaller base key (the tie-break of
-    /// simultaneous initiation); the loser is archived as superseded.
+    /// session is one we started, still unanswered, whose base key is smaller (bytewise) than
+    /// the new one's: the tie-break of simultaneous initiation, which the peer applies the
+    /// same way. The session that loses is archived.
     fn place_accepted(&mut self, session: Session, config: &Config) {
-        let theirs = session.accepted_base_key();
-        let ours_wins = match (self.current.as_ref().and_then(|c| c.pending_base_key()), theirs) {
+        let ours_wins = match (
+            self.current.as_ref().and_then(Session::pending_base_key),
+            session.accepted_base_key(),
+        ) {
             (Some(ours), Some(theirs)) => ours.as_bytes() < theirs.as_bytes(),
             _ => false,
         };
         if ours_wins {
-            self.archive(session, true, config);
+            self.archive(session, config);
         } else {
-            let lost = self
-                .current
-                .as_ref()
-                .is_some_and(|c| c.pending_base_key().is_some());
-            self.make_current(session, lost, config);
+            self.make_current(session, config);
         }
     }
 
-    /// Makes `session` current; the previous current one is archived (`superseded` if it
-    /// lost a tie-break).
-    fn make_current(&mut self, session: Session, previous_superseded: bool, config: &Config) {
+    /// Makes `session` current; the previous current one is archived.
+    fn make_current(&mut self, session: Session, config: &Config) {
         if let Some(previous) = self.current.replace(session) {
-            self.archive(previous, previous_superseded, config);
+            self.archive(previous, config);
         }
     }
 
     /// Puts `session` at the front of the archive, dropping the oldest past the limit.
-    fn archive(&mut self, session: Session, superseded: bool, config: &Config) {
-        self.archived.insert(
-            0,
-            Archived {
-                session,
-                superseded,
-            },
-        );
+    fn archive(&mut self, session: Session, config: &Config) {
+        self.archived.insert(0, session);
         self.archived.truncate(config.archived_sessions());
     }
 }

@@ -4,7 +4,7 @@ use core::fmt;
 
 use zeroize::Zeroizing;
 
-use super::{Archived, SessionRecord};
+use super::SessionRecord;
 use crate::Error;
 use crate::config::{Config, MAX_STORED_RECORD_LEN};
 use crate::primitives::hash::{LABEL_STORED_RECORD, labelled_sha256};
@@ -52,13 +52,10 @@ impl SessionRecord {
     /// until it fits, so what is written always loads.
     pub fn to_stored(&self) -> StoredSessionRecord {
         let current = self.current.as_ref().map(|s| s.to_stored().into_bytes());
-        let mut archived: Vec<proto::ArchivedSession> = self
+        let mut archived: Vec<Vec<u8>> = self
             .archived
             .iter()
-            .map(|a| proto::ArchivedSession {
-                state: a.session.to_stored().into_bytes().to_vec(),
-                superseded: a.superseded,
-            })
+            .map(|s| s.to_stored().into_bytes().to_vec())
             .collect();
         loop {
             let record = proto::SessionRecord {
@@ -66,17 +63,18 @@ impl SessionRecord {
                 current: current.as_ref().map(|c| c.to_vec()),
                 archived: core::mem::take(&mut archived),
             };
-            let fits =
-                prost::Message::encoded_len(&record).saturating_add(CHECKSUM_LEN)
-                    <= MAX_STORED_RECORD_LEN;
+            let fits = prost::Message::encoded_len(&record).saturating_add(CHECKSUM_LEN)
+                <= MAX_STORED_RECORD_LEN;
             if fits || record.archived.is_empty() {
                 let mut out = proto::encode_exact_with_room(&record, CHECKSUM_LEN);
                 let checksum = labelled_sha256(LABEL_STORED_RECORD, &[&out]);
                 out.extend_from_slice(&checksum);
                 return StoredSessionRecord(out);
             }
+            // Leave out the oldest archived session and try again. The copy goes into the next
+            // `proto::SessionRecord`, which is wiped on drop; the left-out one is wiped here.
             archived = record.archived.clone();
-            archived.pop();
+            drop(archived.pop().map(Zeroizing::new));
         }
     }
 
@@ -106,16 +104,13 @@ impl SessionRecord {
             .map(|bytes| Session::from_stored(&Zeroizing::new(bytes), config))
             .transpose()?;
         let mut archived = Vec::with_capacity(record.archived.len());
-        for entry in &record.archived {
-            archived.push(Archived {
-                session: Session::from_stored(&entry.state, config)?,
-                superseded: entry.superseded,
-            });
+        for state in &record.archived {
+            archived.push(Session::from_stored(state, config)?);
         }
         let mut ids: Vec<_> = current
             .iter()
+            .chain(archived.iter())
             .map(Session::id)
-            .chain(archived.iter().map(|a| a.session.id()))
             .collect();
         let count = ids.len();
         ids.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));

@@ -22,7 +22,6 @@ pub const SECRET_MESSAGES: &[&str] = &[
     ".hushwire.v1.SkippedKey",
     ".hushwire.v1.SessionState",
     ".hushwire.v1.SessionRecord",
-    ".hushwire.v1.ArchivedSession",
     ".hushwire.v1.LinkOffer",
 ];
 
