@@ -671,16 +671,11 @@ fn the_sender_address_and_both_list_versions_are_authenticated() {
     let messages = world.send(0, 1, 1, b"bound").unwrap();
     let m = to_carol(&messages, 1);
     assert!(!m.envelope().is_prekey());
-    let edits: [(&str, Box<dyn Fn(&mut pb::DeviceMessage)>); 3] = [
-        ("sender device", Box::new(|w| w.sender_device = 2)),
-        (
-            "sender list version",
-            Box::new(|w| w.sender_list_version = 7),
-        ),
-        (
-            "recipient list version",
-            Box::new(|w| w.recipient_list_version = 7),
-        ),
+    type Edit = fn(&mut pb::DeviceMessage);
+    let edits: [(&str, Edit); 3] = [
+        ("sender device", |w| w.sender_device = 2),
+        ("sender list version", |w| w.sender_list_version = 7),
+        ("recipient list version", |w| w.recipient_list_version = 7),
     ];
     for (what, edit) in edits {
         let forged = edited(m, edit, &world);
