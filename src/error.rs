@@ -248,9 +248,10 @@ pub enum Error {
         device: u32,
     },
     /// A device message is not addressed to this device, or names another sender account than
-    /// the device list it was checked against.
+    /// the device list it was checked against; a list given as this device's own is another
+    /// account's; or a device-link approval names another account than its list.
     MisaddressedMessage {
-        /// Which address: `"recipient"` or `"sender"`.
+        /// Which: `"recipient"`, `"sender"`, `"own_list"` or `"account"`.
         field: &'static str,
     },
     /// Some devices need a session before a message can be encrypted for them: fetch a bundle

@@ -156,7 +156,8 @@ impl DeviceSessions {
     /// if any device lacks a session, nothing is encrypted.
     ///
     /// # Errors
-    /// [`Error::MisaddressedMessage`] if `own` is not this device's account's list;
+    /// [`Error::MisaddressedMessage`] (`own_list`) if `own` is not this device's account's
+    /// list;
     /// [`Error::DeviceNotListed`] if this device is not on it (it was removed);
     /// [`Error::DeviceListExpired`] for a list not valid at `now`;
     /// [`Error::SessionsMissing`] naming every device without a session; and
@@ -333,7 +334,7 @@ impl DeviceSessions {
     /// `own` is this device's account's list, and lists this device with its key.
     fn check_own_list(&self, own: &VerifiedDeviceList) -> Result<(), Error> {
         if own.account_id() != &self.local.account {
-            return Err(Error::MisaddressedMessage { field: "sender" });
+            return Err(Error::MisaddressedMessage { field: "own_list" });
         }
         if own.device_key(self.local.device) != Some(&self.local_key) {
             return Err(Error::DeviceNotListed {
