@@ -272,7 +272,7 @@ impl LinkApproval {
 /// `K = HKDF(salt = 32 zero bytes, ikm = secret, info = "hushwire/v1/device-link", L = 32)`;
 /// `MAC = HMAC(K, LP(account id) || u32(device id) || LP(device list) || device key)`
 /// (SPEC.md 14.4).
-fn link_mac(
+pub(crate) fn link_mac(
     secret: &[u8; LINK_SECRET_LEN],
     account_id: &AccountId,
     device_id: DeviceId,

@@ -14,6 +14,8 @@ pub enum SignedObject {
     BusinessCertificate,
     /// A `RevocationListBody`, signed by a root or an issuer.
     RevocationList,
+    /// A `DeviceListBody`, signed by an account key (SPEC.md 14.2).
+    DeviceList,
 }
 
 impl SignedObject {
@@ -22,6 +24,7 @@ impl SignedObject {
             Self::IssuerCertificate => SignatureContext::IssuerCertificate,
             Self::BusinessCertificate => SignatureContext::BusinessCertificate,
             Self::RevocationList => SignatureContext::RevocationList,
+            Self::DeviceList => SignatureContext::DeviceList,
         }
     }
 }

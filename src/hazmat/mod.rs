@@ -10,6 +10,7 @@
 //! `hushwire::hazmat::ratchet::kdf_rk` name the same function.
 
 pub mod certificate;
+pub mod device;
 pub mod identity;
 pub mod primitives;
 pub mod ratchet;
@@ -18,6 +19,7 @@ pub mod sas;
 pub mod x3dh;
 
 pub use certificate::*;
+pub use device::*;
 pub use identity::*;
 pub use primitives::*;
 pub use ratchet::*;
