@@ -27,3 +27,33 @@ pub fn device_link_mac(
         &IdentityKey::from_bytes(device_key)?,
     ))
 }
+
+/// The routing a device message binds into its associated data (SPEC.md 14.5):
+/// `LP(sender_account) || u32(sender_device) || LP(recipient_account) || u32(recipient_device)
+/// || u64(sender_list_version) || u64(recipient_list_version)`.
+///
+/// # Errors
+/// [`Error::InvalidAccountId`] and [`Error::InvalidDeviceList`] for a device id of 0.
+pub fn device_routing(
+    sender_account: &[u8],
+    sender_device: u32,
+    recipient_account: &[u8],
+    recipient_device: u32,
+    sender_list_version: u64,
+    recipient_list_version: u64,
+) -> Result<Vec<u8>, Error> {
+    use crate::device::address::DeviceAddress;
+    let routing = crate::device::routing::Routing {
+        sender: DeviceAddress::new(
+            AccountId::new(sender_account.to_vec())?,
+            DeviceId::new(sender_device)?,
+        ),
+        recipient: DeviceAddress::new(
+            AccountId::new(recipient_account.to_vec())?,
+            DeviceId::new(recipient_device)?,
+        ),
+        sender_list_version,
+        recipient_list_version,
+    };
+    Ok(routing.encode())
+}
