@@ -4,18 +4,23 @@
 //! verification (the 60-digit safety number, its QR code, SAS emoji over the session) and a
 //! key change that holds sending until the customer acknowledges it; then Acme Shoes becomes a
 //! verified business: a certificate chain from a root the app pins, shown as "verified
-//! business: Acme Shoes", and refused when revoked, expired or missing after a key change.
+//! business: Acme Shoes", and refused when revoked, expired or missing after a key change;
+//! last, both go multi-device: device lists signed by an account key (for Acme, the key its
+//! certificate certifies), a support-desk backend linked by QR code, one message fanned out to
+//! every device of both accounts, and a device removed from the list, then refused.
 //!
 //! Run with `cargo run --example conversation`. Everything is seeded, so the output is the
 //! same on every run.
 
 use hushwire::{
-    AccountId, BusinessId, BusinessTemplate, Config, CryptoProvider, DisplayName, Envelope,
-    IdentityKeyPair, InMemoryPreKeyStore, InMemoryTrustStore, IssuerKeyPair, IssuerTemplate,
-    KeyChangePolicy, LevelSet, OneTimePreKeyId, OneTimePreKeyPair, PhoneNumber, PreKeyBundle,
-    PreKeyBundleIn, PreKeyStore, Revocations, RootKeyPair, SafetyNumber, Sas, SasAttempts,
+    AccountId, AccountKey, AccountKeyPair, BusinessId, BusinessTemplate, Config, CryptoProvider,
+    DEFAULT_DEVICE_LIST_LIFETIME_SECONDS, DeviceAddress, DeviceId, DeviceListIn, DeviceListPolicy,
+    DeviceMessage, DeviceSessions, DisplayName, Envelope, IdentityKeyPair, InMemoryPreKeyStore,
+    InMemoryTrustStore, IssuerKeyPair, IssuerTemplate, KeyChangePolicy, LevelSet, LinkOffer,
+    OneTimePreKeyId, OneTimePreKeyPair, PendingLink, PhoneNumber, PreKeyBundle, PreKeyBundleIn,
+    PreKeyStore, Received, Revocations, RootKeyPair, SafetyNumber, Sas, SasAttempts,
     SasConfirmation, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse,
-    TrustRoots, Validity, VerificationLevel, VerificationMessage, Website,
+    TrustRoots, Validity, VerificationLevel, VerificationMessage, VerifiedDeviceList, Website,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -31,6 +36,188 @@ fn short(bytes: &[u8]) -> String {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `account/device`, as the demo prints a device address.
+fn address(address: &DeviceAddress) -> String {
+    format!(
+        "{}/{}",
+        text(address.account.as_bytes()),
+        address.device.get()
+    )
+}
+
+/// The device ids on a list, as "1, 2".
+fn device_ids(list: &VerifiedDeviceList) -> String {
+    list.devices()
+        .map(|(id, _)| id.get().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One device of an account (sections 14 to 18): its identity key, its prekeys (a signed
+/// prekey, and the one-time prekeys its bundles hand out) and its sessions with other devices.
+struct Device {
+    name: &'static str,
+    identity: IdentityKeyPair,
+    signed_prekey: SignedPreKeyPair,
+    prekeys: InMemoryPreKeyStore,
+    next_one_time: u32,
+    sessions: DeviceSessions,
+    config: Config,
+}
+
+impl Device {
+    fn new(
+        name: &'static str,
+        at: DeviceAddress,
+        identity: IdentityKeyPair,
+        signed_prekey: SignedPreKeyPair,
+        config: &Config,
+    ) -> Self {
+        let mut prekeys = InMemoryPreKeyStore::new();
+        prekeys.add_signed_prekey(signed_prekey.clone());
+        let sessions = DeviceSessions::new(
+            at,
+            *identity.public_key(),
+            config,
+            DeviceListPolicy::default(),
+        );
+        Self {
+            name,
+            identity,
+            signed_prekey,
+            prekeys,
+            next_one_time: 1,
+            sessions,
+            config: *config,
+        }
+    }
+
+    fn label(&self) -> String {
+        format!("{} ({})", address(self.sessions.local()), self.name)
+    }
+
+    /// The bundle the server hands out for this device: each with a fresh one-time prekey.
+    fn bundle(&mut self, rng: &mut ChaCha20Rng) -> Result<Vec<u8>, hushwire::Error> {
+        let key = OneTimePreKeyPair::generate(rng, OneTimePreKeyId(self.next_one_time));
+        self.next_one_time += 1;
+        let bundle = PreKeyBundle::new(&self.identity, &self.signed_prekey, Some(*key.public()))?;
+        self.prekeys.add_one_time_prekey(key);
+        Ok(bundle.encode())
+    }
+
+    /// Decodes and decrypts a device message that arrived for this device: `own` is its
+    /// account's list, `sender` the sending account's (both as this device holds them).
+    fn receive(
+        &mut self,
+        rng: &mut ChaCha20Rng,
+        wire: &[u8],
+        own: &VerifiedDeviceList,
+        sender: &VerifiedDeviceList,
+        now: Timestamp,
+    ) -> Result<Received, hushwire::Error> {
+        let message = DeviceMessage::decode(wire, &self.config)?;
+        self.sessions.decrypt(
+            rng,
+            &self.identity,
+            &mut self.prekeys,
+            own,
+            sender,
+            &message,
+            now,
+        )
+    }
+}
+
+/// On `devices[from]`, starts a session with every device a message to `recipient`'s account
+/// would go to that has none (`missing_sessions`), each from a bundle fetched from the server
+/// and validated. Returns the devices' labels.
+fn connect(
+    rng: &mut ChaCha20Rng,
+    devices: &mut [Device],
+    from: usize,
+    own: &VerifiedDeviceList,
+    recipient: &VerifiedDeviceList,
+    now: Timestamp,
+) -> Result<Vec<String>, hushwire::Error> {
+    let mut started = Vec::new();
+    for to in devices[from].sessions.missing_sessions(own, recipient) {
+        let target = devices
+            .iter_mut()
+            .find(|d| d.sessions.local() == &to)
+            .ok_or(hushwire::Error::DeviceNotListed {
+                device: to.device.get(),
+            })?;
+        let published = target.bundle(rng)?;
+        started.push(target.label());
+        let sender = &mut devices[from];
+        let bundle = PreKeyBundleIn::decode(&published, &sender.config)?.validate()?;
+        let list = if &to.account == recipient.account_id() {
+            recipient
+        } else {
+            own
+        };
+        sender
+            .sessions
+            .start_session(rng, &sender.identity, list, to.device, &bundle, now)?;
+    }
+    Ok(started)
+}
+
+/// The server hands `message` to the device it is addressed to, which decrypts it with the
+/// lists it holds (`lists`: the current list of each account). Returns that device's index
+/// and what decrypting gave.
+fn deliver(
+    rng: &mut ChaCha20Rng,
+    devices: &mut [Device],
+    message: &DeviceMessage,
+    lists: [&VerifiedDeviceList; 2],
+    now: Timestamp,
+) -> Result<(usize, Result<Received, hushwire::Error>), hushwire::Error> {
+    let list_of = |account: &AccountId| {
+        lists
+            .into_iter()
+            .find(|list| list.account_id() == account)
+            .ok_or(hushwire::Error::MisaddressedMessage { field: "account" })
+    };
+    let (own, sender) = (
+        list_of(&message.recipient().account)?,
+        list_of(&message.sender().account)?,
+    );
+    let index = devices
+        .iter()
+        .position(|d| d.sessions.local() == message.recipient())
+        .ok_or(hushwire::Error::MisaddressedMessage { field: "recipient" })?;
+    let received = devices[index].receive(rng, &message.encode(), own, sender, now);
+    Ok((index, received))
+}
+
+/// Delivers every envelope of a fan-out, one line each: to which device, its size, and what
+/// the device read.
+fn deliver_all(
+    rng: &mut ChaCha20Rng,
+    devices: &mut [Device],
+    messages: &[DeviceMessage],
+    lists: [&VerifiedDeviceList; 2],
+    now: Timestamp,
+) -> Result<(), hushwire::Error> {
+    for message in messages {
+        let (index, received) = deliver(rng, devices, message, lists, now)?;
+        let received = received?;
+        println!(
+            "   → {}: {} bytes{}, reads {:?}",
+            devices[index].label(),
+            message.encode().len(),
+            if message.envelope().is_prekey() {
+                " (first message)"
+            } else {
+                ""
+            },
+            text(&received.plaintext)
+        );
+    }
+    Ok(())
 }
 
 fn main() -> Result<(), hushwire::Error> {
@@ -467,6 +654,309 @@ fn main() -> Result<(), hushwire::Error> {
                 error.kind()
             ),
             Ok(_) => println!("   a new key with a new certificate: accepted"),
+        }
+    }
+
+    println!("== 14. Acme goes multi-device: its phone links a support-desk backend by QR code");
+    // An account key signs the account's device list. Acme's is the key its certificate
+    // (serial 8) certifies, held by its phone, which keeps it as its own identity key too (one
+    // Ed25519 key in both roles, as WhatsApp's primary does; the signature contexts keep the
+    // two uses apart).
+    let certified = moved_bundle
+        .business()
+        .ok_or(hushwire::Error::IdentityMismatch)?;
+    let acme_account = AccountKeyPair::from_seed(moved.to_seed().as_bytes());
+    let policy = DeviceListPolicy::default();
+    let expiry = |from: Timestamp| {
+        Timestamp::from_unix_seconds(from.as_unix_seconds() + DEFAULT_DEVICE_LIST_LIFETIME_SECONDS)
+    };
+    let acme_v1 = acme_account.sign_device_list(
+        &acme,
+        1,
+        month,
+        expiry(month),
+        &[(DeviceId::new(1)?, *moved.public_key())],
+    )?;
+    println!(
+        "   account key {} (the key certificate serial {} certifies: {})",
+        short(&acme_account.public_key().to_bytes()),
+        certified.serial(),
+        acme_account.public_key().identity_key() == certified.identity_key()
+    );
+    println!(
+        "   list v{}: device {} (phone), signed for 30 days",
+        acme_v1.list_version(),
+        device_ids(&acme_v1)
+    );
+    let mut devices = vec![Device::new(
+        "phone",
+        DeviceAddress::new(acme.clone(), DeviceId::new(1)?),
+        moved,
+        moved_spk,
+        &business_config,
+    )];
+    // The backend shows a QR code: its identity key and a one-time secret. The secret never
+    // leaves the screen and the phone's camera.
+    let desk_identity = IdentityKeyPair::generate(&mut rng);
+    let pending = PendingLink::new(&mut rng, &desk_identity);
+    let qr = pending.qr_payload();
+    let offer = LinkOffer::decode(&qr)?;
+    println!(
+        "   the backend shows a QR code ({} bytes); the phone scans device key {}",
+        qr.len(),
+        short(&offer.device_key().to_bytes())
+    );
+    let (acme_v2, approval) = offer.approve(
+        &acme_account,
+        &acme_v1,
+        DeviceId::new(2)?,
+        month,
+        expiry(month),
+    )?;
+    println!(
+        "   the phone signs list v{} (devices {}) and sends a {}-byte approval via the server",
+        acme_v2.list_version(),
+        device_ids(&acme_v2),
+        approval.len()
+    );
+    let linked = pending.complete(&approval, month, &policy)?;
+    println!(
+        "   the backend: MAC checked under the QR secret, it is {} on list v{}",
+        address(&linked.address),
+        linked.list.list_version()
+    );
+    let desk_spk = SignedPreKeyPair::generate(&mut rng, &desk_identity, SignedPreKeyId(1), month);
+    devices.push(Device::new(
+        "support desk",
+        linked.address,
+        desk_identity,
+        desk_spk,
+        &business_config,
+    ));
+
+    println!("== 15. The customer has a phone and a laptop");
+    // The customer's phone is its primary: its identity key doubles as the account key. (The
+    // laptop is linked by QR code as above; here the phone signs the list directly.)
+    let customer_account = AccountKeyPair::from_seed(customer.to_seed().as_bytes());
+    let laptop_identity = IdentityKeyPair::generate(&mut rng);
+    let customer_list = customer_account.sign_device_list(
+        &customer_id,
+        1,
+        month,
+        expiry(month),
+        &[
+            (DeviceId::new(1)?, *customer.public_key()),
+            (DeviceId::new(2)?, *laptop_identity.public_key()),
+        ],
+    )?;
+    println!(
+        "   list v{}: devices {} (phone, laptop), {} bytes",
+        customer_list.list_version(),
+        device_ids(&customer_list),
+        customer_list.to_bytes().len()
+    );
+    let customer_spk = SignedPreKeyPair::generate(&mut rng, &customer, SignedPreKeyId(1), month);
+    let laptop_spk =
+        SignedPreKeyPair::generate(&mut rng, &laptop_identity, SignedPreKeyId(1), month);
+    devices.push(Device::new(
+        "phone",
+        DeviceAddress::new(customer_id.clone(), DeviceId::new(1)?),
+        customer,
+        customer_spk,
+        &customer_config,
+    ));
+    devices.push(Device::new(
+        "laptop",
+        DeviceAddress::new(customer_id.clone(), DeviceId::new(2)?),
+        laptop_identity,
+        laptop_spk,
+        &customer_config,
+    ));
+    let (acme_phone, desk, phone, laptop) = (0, 1, 2, 3);
+    // Acme's devices fetch it: the account key it names must be the key Acme has on record
+    // for the customer (verified by emoji in section 10).
+    let fetched = DeviceListIn::decode(customer_list.to_bytes())?;
+    let on_record = business_trust
+        .record(&customer_id)?
+        .ok_or(hushwire::Error::IdentityMismatch)?;
+    let customer_key = AccountKey::from_bytes(&on_record.identity().to_bytes())?;
+    let customer_list_at_acme = fetched.validate(&customer_key, month, &policy, None)?;
+    println!(
+        "   Acme fetches it: list v{} validated under account key {}, the customer's key on record (verified: {})",
+        customer_list_at_acme.list_version(),
+        short(&customer_list_at_acme.account_key().to_bytes()),
+        on_record.is_verified()
+    );
+
+    println!("== 16. The customer writes once: every Acme device and the laptop get it");
+    // The announced key change of section 13: the customer taps "accept".
+    customer_trust.acknowledge(&acme, certified.identity_key())?;
+    customer_trust.check_send_business(&acme, certified, month)?;
+    println!(
+        "   the customer accepts the announced change to the key certified for \"{}\" (serial {})",
+        certified.display_name(),
+        certified.serial()
+    );
+    // The list is trusted only under that key: the one the certificate (and so the safety
+    // number) covers, whatever key the list itself names.
+    let fetched = DeviceListIn::decode(acme_v2.to_bytes())?;
+    let acme_key = AccountKey::from_bytes(&certified.identity_key().to_bytes())?;
+    let names_it = fetched.account_key() == &acme_key;
+    let acme_list = fetched.validate(&acme_key, month, &policy, None)?;
+    println!(
+        "   fetched acme-shoes's list v{} ({} bytes): signed by that key: {}; validated",
+        acme_list.list_version(),
+        acme_list.to_bytes().len(),
+        names_it
+    );
+    let started = connect(
+        &mut rng,
+        &mut devices,
+        phone,
+        &customer_list,
+        &acme_list,
+        month,
+    )?;
+    println!(
+        "   no session yet with {}: a bundle each, {} sessions started",
+        started.join(", "),
+        started.len()
+    );
+    let messages = devices[phone].sessions.encrypt_for_account(
+        &customer_list,
+        &acme_list,
+        month,
+        b"Do you have the trail runners in size 42?",
+    )?;
+    println!("   the phone encrypts once per device:");
+    // Every device now holds both accounts' current lists (identical copies of what each
+    // account signed: acme_v2 and customer_list).
+    deliver_all(
+        &mut rng,
+        &mut devices,
+        &messages,
+        [&acme_v2, &customer_list],
+        month,
+    )?;
+
+    println!("== 17. The support desk answers from the backend");
+    let started = connect(
+        &mut rng,
+        &mut devices,
+        desk,
+        &acme_v2,
+        &customer_list,
+        month,
+    )?;
+    println!(
+        "   the backend starts sessions with {}",
+        started.join(" and ")
+    );
+    let messages = devices[desk].sessions.encrypt_for_account(
+        &acme_v2,
+        &customer_list,
+        month,
+        b"Yes, size 42 is in stock. Shall I hold a pair for you?",
+    )?;
+    deliver_all(
+        &mut rng,
+        &mut devices,
+        &messages,
+        [&acme_v2, &customer_list],
+        month,
+    )?;
+
+    println!("== 18. Acme removes the backend from its device list");
+    let next_day = Timestamp::from_unix_seconds(month.as_unix_seconds() + 86_400);
+    let kept: Vec<_> = acme_v2
+        .devices()
+        .filter(|(id, _)| id.get() != 2)
+        .map(|(id, key)| (id, *key))
+        .collect();
+    let acme_v3 = acme_account.sign_device_list(
+        &acme,
+        acme_v2.list_version() + 1,
+        next_day,
+        expiry(next_day),
+        &kept,
+    )?;
+    println!(
+        "   the phone signs list v{}: device {} only",
+        acme_v3.list_version(),
+        device_ids(&acme_v3)
+    );
+    // Every other device takes it in as the successor of the v2 it holds, and drops its
+    // sessions with devices no longer listed. (The backend itself is offline, or in the wrong
+    // hands: it does not.)
+    for index in [acme_phone, phone, laptop] {
+        let list = DeviceListIn::decode(acme_v3.to_bytes())?.validate(
+            acme_list.account_key(),
+            next_day,
+            &policy,
+            Some(&acme_list),
+        )?;
+        let changes = list.changes_since(&acme_list);
+        let dropped = devices[index].sessions.retain_listed(&list);
+        println!(
+            "   {}: v{} follows v{}, removed {:?}; drops its session with {}",
+            devices[index].label(),
+            list.list_version(),
+            acme_list.list_version(),
+            changes
+                .removed
+                .iter()
+                .map(|id| id.get())
+                .collect::<Vec<_>>(),
+            dropped.iter().map(address).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let messages = devices[phone].sessions.encrypt_for_account(
+        &customer_list,
+        &acme_v3,
+        next_day,
+        b"Yes please, I'll pick them up on Saturday.",
+    )?;
+    println!(
+        "   the customer's next message: {} envelopes, none for acme-shoes/2",
+        messages.len()
+    );
+    deliver_all(
+        &mut rng,
+        &mut devices,
+        &messages,
+        [&acme_v3, &customer_list],
+        next_day,
+    )?;
+    // The removed backend, still holding list v2 and its sessions, writes anyway.
+    let stale = devices[desk].sessions.encrypt_for_account(
+        &acme_v2,
+        &customer_list,
+        next_day,
+        b"Please pay a deposit at acme-sh0es.example first.",
+    )?;
+    println!(
+        "   the removed backend, still on list v{}, writes anyway ({} envelopes):",
+        acme_v2.list_version(),
+        stale.len()
+    );
+    for message in &stale {
+        let (index, received) = deliver(
+            &mut rng,
+            &mut devices,
+            message,
+            [&acme_v3, &customer_list],
+            next_day,
+        )?;
+        match received {
+            Err(error) => println!(
+                "   → {}: refused, {} ({error})",
+                devices[index].label(),
+                error.kind()
+            ),
+            Ok(_) => println!(
+                "   {} accepted a removed device's message (this is a bug)",
+                devices[index].label()
+            ),
         }
     }
     Ok(())
