@@ -92,10 +92,34 @@ fn every_layer_has_negative_cases_with_an_error_kind() {
             .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
                 && text.contains("\"observation\": \"refused\"")
         };
+        // devices.json likewise: every refusal of SPEC.md 14.
+        let device_errors = layer.file == "devices.json" && {
+            let text = read(layer.file);
+            [
+                "InvalidDeviceList",
+                "InvalidDeviceListSignature",
+                "DeviceListExpired",
+                "DeviceListLifetimeTooLong",
+                "DeviceListRollback",
+                "DeviceListConflict",
+                "DeviceNotListed",
+                "MisaddressedMessage",
+                "SessionsMissing",
+                "NoSession",
+                "LinkAuthenticationFailed",
+                "DecryptionFailed",
+                "DuplicateMessage",
+                "SessionStateCorrupted",
+                "InvalidSessionState",
+            ]
+            .iter()
+            .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
+        };
         assert!(
             !errors.is_empty()
                 || transcript_errors
                 || certificate_errors
+                || device_errors
                 || layer.file == "kdf.json",
             "{}",
             layer.file
@@ -1276,4 +1300,206 @@ fn second_route_certificates() {
         issued >= 3 && revoked >= 3 && validated >= 8,
         "{issued} {revoked} {validated}"
     );
+}
+
+/// `u32 BE len || bytes` (SPEC.md 6.5).
+fn lp(bytes: &[u8]) -> Vec<u8> {
+    [&(bytes.len() as u32).to_be_bytes()[..], bytes].concat()
+}
+
+/// A stored record's or session's checksum (SPEC.md 9.1, 14.6) checked by hand; returns the
+/// content before it.
+fn checked(stored: &[u8], label: &str) -> Vec<u8> {
+    let (content, checksum) = stored.split_at(stored.len() - 32);
+    assert_eq!(Sha256::digest(labelled(label, content)).as_slice(), checksum);
+    content.to_vec()
+}
+
+/// Parses a protobuf message into (field, wire type, value) triples: varints as numbers, length-
+/// delimited fields as bytes. Enough for the second route's structural checks.
+fn pb_fields(mut data: &[u8]) -> Vec<(u64, Value)> {
+    fn read_varint(data: &mut &[u8]) -> u64 {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = data[0];
+            *data = &data[1..];
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        value
+    }
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let key = read_varint(&mut data);
+        match key & 7 {
+            0 => out.push((key >> 3, Value::from(read_varint(&mut data)))),
+            2 => {
+                let len = read_varint(&mut data) as usize;
+                out.push((key >> 3, Value::from(hex::encode(&data[..len]))));
+                data = &data[len..];
+            }
+            other => panic!("wire type {other}"),
+        }
+    }
+    out
+}
+
+#[test]
+fn second_route_devices() {
+    let (mut signed, mut macs, mut routed, mut stored, mut messages) = (0, 0, 0, 0, 0);
+    for case in cases("devices.json") {
+        let (input, output) = (&case["input"], &case["output"]);
+        if let Some(i) = input.get("sign_list") {
+            if output.get("error").is_some() {
+                continue;
+            }
+            // The body by hand (SPEC.md 14.2), and the signature with ed25519-dalek.
+            let devices: Vec<u8> = i["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|d| {
+                    let entry = [
+                        pb_uint(1, num(&d["device_id"])),
+                        pb_bytes(2, &ed25519_public(&a32(&d["seed"]))),
+                    ]
+                    .concat();
+                    pb_bytes(7, &entry)
+                })
+                .collect();
+            let body = [
+                pb_uint(1, 1),
+                pb_bytes(2, &hx(&i["account_id"])),
+                pb_bytes(3, &ed25519_public(&a32(&i["account_seed"]))),
+                pb_uint(4, num(&i["list_version"])),
+                pb_uint(5, num(&i["issued_at"])),
+                pb_uint(6, num(&i["expires_at"])),
+                devices,
+            ]
+            .concat();
+            assert_eq!(hx(&output["body"]), body, "case {}", case["id"]);
+            let signature = sign(
+                &a32(&i["account_seed"]),
+                &labelled("hushwire/v1/sig/device-list", &body),
+            );
+            assert_eq!(hx(&output["signature"]), signature);
+            assert_eq!(
+                hx(&output["list"]),
+                [pb_bytes(1, &body), pb_bytes(2, &signature)].concat()
+            );
+            signed += 1;
+        } else if let Some(i) = input.get("link_mac") {
+            // K = HKDF(zeros, secret, "hushwire/v1/device-link", 32); MAC over the fields.
+            let key = hkdf(&[0; 32], &hx(&i["link_secret"]), b"hushwire/v1/device-link", 32);
+            let data = [
+                lp(&hx(&i["account_id"])),
+                (num(&i["device_id"]) as u32).to_be_bytes().to_vec(),
+                lp(&hx(&i["device_list"])),
+                hx(&i["device_key"]),
+            ]
+            .concat();
+            assert_eq!(hx(&output["mac"]), hmac(&key, &data));
+            macs += 1;
+        } else if let Some(i) = input.get("complete") {
+            // A completed link's approval carries the MAC of 14.4 under its secret.
+            if output.get("error").is_none() {
+                let approval = pb_fields(&hx(&i["approval"]));
+                let field = |n: u64| approval.iter().find(|(f, _)| *f == n).unwrap().1.clone();
+                let key = hkdf(&[0; 32], &hx(&i["link_secret"]), b"hushwire/v1/device-link", 32);
+                let data = [
+                    lp(&hx(&field(2))),
+                    (num(&field(3)) as u32).to_be_bytes().to_vec(),
+                    lp(&hx(&field(4))),
+                    ed25519_public(&a32(&i["device_seed"])).to_vec(),
+                ]
+                .concat();
+                assert_eq!(hx(&field(5)), hmac(&key, &data));
+                macs += 1;
+            }
+        } else if let Some(i) = input.get("routing") {
+            let routing = [
+                lp(&hx(&i["sender_account"])),
+                (num(&i["sender_device"]) as u32).to_be_bytes().to_vec(),
+                lp(&hx(&i["recipient_account"])),
+                (num(&i["recipient_device"]) as u32).to_be_bytes().to_vec(),
+                num(&i["sender_list_version"]).to_be_bytes().to_vec(),
+                num(&i["recipient_list_version"]).to_be_bytes().to_vec(),
+            ]
+            .concat();
+            assert_eq!(hx(&output["routing"]), routing);
+            let header = [
+                vec![1],
+                hx(&i["ratchet_key"]),
+                (num(&i["previous_counter"]) as u32).to_be_bytes().to_vec(),
+                (num(&i["counter"]) as u32).to_be_bytes().to_vec(),
+            ]
+            .concat();
+            let prekey = if i["prekey_info"].is_null() {
+                Vec::new()
+            } else {
+                hx(&i["prekey_info"])
+            };
+            let ad = [
+                lp(&hx(&i["x3dh_ad"])),
+                lp(&header),
+                lp(&prekey),
+                lp(&routing),
+            ]
+            .concat();
+            assert_eq!(hx(&output["aead_associated_data"]), ad);
+            let okm = hkdf(&[0; 32], &hx(&i["message_key"]), b"hushwire/v1/message-key", 44);
+            let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32]).unwrap();
+            let nonce = chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap();
+            let ciphertext = cipher
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: &hx(&i["plaintext"]),
+                        aad: &ad,
+                    },
+                )
+                .unwrap();
+            assert_eq!(hx(&output["ciphertext"]), ciphertext);
+            routed += 1;
+        } else if input.get("record").is_some() || input.get("load_record").is_some() {
+            // Every stored record, and every session in it, ends with its checksum.
+            let mut records = vec![];
+            for key in ["a_record", "b_record", "reencoded"] {
+                if let Some(value) = output.get(key) {
+                    records.push(hx(value));
+                }
+            }
+            for record in records {
+                let content = checked(&record, "hushwire/v1/stored-session-record");
+                let fields = pb_fields(&content);
+                assert_eq!(fields[0], (1, Value::from(1u64)));
+                for (field, value) in &fields[1..] {
+                    assert!(*field == 2 || *field == 3);
+                    checked(&hx(value), "hushwire/v1/stored-session");
+                }
+                stored += 1;
+            }
+        } else if input.get("fan_out").is_some() {
+            // Every fanned-out message names the recipient the step says, as its field 4/5.
+            for step in output["steps"].as_array().unwrap() {
+                for m in step
+                    .get("messages")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let fields = pb_fields(&hx(&m["bytes"]));
+                    let field = |n: u64| fields.iter().find(|(f, _)| *f == n).unwrap().1.clone();
+                    assert_eq!(field(4), m["to"][0]);
+                    assert_eq!(field(5), m["to"][1]);
+                    messages += 1;
+                }
+            }
+        }
+    }
+    assert_eq!((signed, macs, routed), (3, 2, 2));
+    assert!(stored >= 10, "{stored}");
+    assert!(messages >= 20, "{messages}");
 }

@@ -986,8 +986,11 @@ impl DevicesInput {
             "load_record",
         ];
         let map = value.as_object().ok_or("expected an object")?;
-        if map.len() != 1 || !kinds.iter().any(|k| map.contains_key(*k)) {
-            return Err("expected exactly one case kind".into());
+        if let Some(key) = map.keys().find(|k| !kinds.contains(&k.as_str())) {
+            return Err(format!("unknown key {key}"));
+        }
+        if map.len() != 1 {
+            return Err("missing key: exactly one case kind".into());
         }
         Ok(Self(value.clone()))
     }
@@ -1508,6 +1511,9 @@ fn fan_out(body: &Value) -> Result<Value, String> {
         let step = match o.str("op")? {
             "connect" => {
                 let (i, d, j) = (o.usize("account")?, o.u32("device")?, o.usize("to")?);
+                if i.max(j) >= accounts.len() {
+                    return Err("no such account".into());
+                }
                 let own = accounts[i].list.clone();
                 let theirs = known[&(i, j)].clone();
                 let sender = accounts[i]
@@ -1541,6 +1547,9 @@ fn fan_out(body: &Value) -> Result<Value, String> {
             }
             "send" => {
                 let (i, d, j) = (o.usize("account")?, o.u32("device")?, o.usize("to")?);
+                if i.max(j) >= accounts.len() {
+                    return Err("no such account".into());
+                }
                 let own = accounts[i].list.clone();
                 let theirs = known[&(i, j)].clone();
                 let device = accounts[i]
@@ -1567,9 +1576,13 @@ fn fan_out(body: &Value) -> Result<Value, String> {
             }
             "edit" => {
                 let k = o.usize("message")?;
-                let mut m =
-                    pb::DeviceMessage::decode(messages.get(k - 1).ok_or("no message")?.as_slice())
-                        .map_err(|e| e.to_string())?;
+                let mut m = pb::DeviceMessage::decode(
+                    messages
+                        .get(k.checked_sub(1).ok_or("message 0")?)
+                        .ok_or("no message")?
+                        .as_slice(),
+                )
+                .map_err(|e| e.to_string())?;
                 let value = o.u64("value")?;
                 match o.str("field")? {
                     "recipient_device" => m.recipient_device = value as u32,
@@ -1584,7 +1597,9 @@ fn fan_out(body: &Value) -> Result<Value, String> {
             "deliver" => {
                 let k = o.usize("message")?;
                 let m = p(DeviceMessage::decode(
-                    messages.get(k - 1).ok_or("no message")?,
+                    messages
+                        .get(k.checked_sub(1).ok_or("message 0")?)
+                        .ok_or("no message")?,
                     &config,
                 ))?;
                 let j =
@@ -1618,6 +1633,9 @@ fn fan_out(body: &Value) -> Result<Value, String> {
             }
             "resign" => {
                 let i = o.usize("account")?;
+                if i >= accounts.len() {
+                    return Err("no such account".into());
+                }
                 let remove: Vec<u64> = o
                     .value("remove")?
                     .as_array()
@@ -1685,7 +1703,10 @@ fn record(body: &Value) -> Result<Value, String> {
             }
             "deliver" => {
                 let k = o.usize("envelope")?;
-                let (from, bytes) = envelopes.get(k - 1).ok_or("no envelope")?.clone();
+                let (from, bytes) = envelopes
+                    .get(k.checked_sub(1).ok_or("envelope 0")?)
+                    .ok_or("no envelope")?
+                    .clone();
                 let to = 1 - from;
                 let envelope = p(Envelope::decode(&bytes, &config))?;
                 let kk = &mut keys[to];
