@@ -20,6 +20,7 @@ mod accept;
 mod bundle;
 mod business;
 mod decrypt;
+mod device;
 mod encrypt;
 mod envelope;
 mod prekey_message;
