@@ -55,6 +55,17 @@ fn header(out: &mut String, run: &Run, f: &Fixtures) {
     );
 }
 
+/// `a ÷ b` in each pass (criterion's medians of the same pass), comma-separated.
+fn by_pass(run: &Run, a: &str, b: &str) -> String {
+    let ratios: Vec<String> = run
+        .passes(a)
+        .iter()
+        .zip(run.passes(b))
+        .map(|(a, b)| format!("{:.2}", a / b))
+        .collect();
+    ratios.join(", ")
+}
+
 /// One row of a table: label, benchmark, its floor, its paired ratio to the floor.
 type Row<'a> = (&'a str, &'a str, Option<&'a str>, Option<Pick>);
 
@@ -127,11 +138,17 @@ fn fan_out(out: &mut String, run: &Run, paired: &[Paired]) {
     };
     let _ = writeln!(
         out,
-        "\nFan-out ÷ 8 single encrypts: **{}** (paired: **{}**). Per device: {} in the \
-         fan-out against {} for a plain encrypt, {} more per message. Fan-out ÷ 8 Olm \
-         encrypts: {} (paired: {}); 8 hushwire encrypts ÷ 8 Olm encrypts: {}.",
+        "\nFan-out ÷ 8 single encrypts: **{}** (paired: **{}**; criterion's medians pass by \
+         pass: {}). Per device: {} in the fan-out against {} for a plain encrypt, {} more per \
+         message. Fan-out ÷ 8 Olm encrypts: {} (paired: {}); 8 hushwire encrypts ÷ 8 Olm \
+         encrypts: {}.",
         ratio(div(fan, floor)),
         ratio(over_passes(paired, |p| p.fan_out)),
+        by_pass(
+            run,
+            "devices_fanout/fan_out",
+            "devices_fanout/floor_8_encrypts"
+        ),
         time(per(fan)),
         time(per(floor)),
         time(added),
@@ -195,10 +212,15 @@ fn receive(out: &mut String, run: &Run, paired: &[Paired]) {
     };
     let _ = writeln!(
         out,
-        "\n`DeviceSessions::decrypt` ÷ `Session::decrypt`: **{}** (paired: **{}**), {} more; \
-         ÷ Olm decrypt: {}.",
+        "\n`DeviceSessions::decrypt` ÷ `Session::decrypt`: **{}** (paired: **{}**; \
+         criterion's medians pass by pass: {}), {} more; ÷ Olm decrypt: {}.",
         ratio(div(device, plain)),
         ratio(over_passes(paired, |p| p.decrypt)),
+        by_pass(
+            run,
+            "devices_receive/decrypt",
+            "devices_receive/floor_decrypt"
+        ),
         time(added),
         ratio(div(device, olm)),
     );
