@@ -206,8 +206,9 @@ pub enum Error {
     /// key and the same business: refused, not only held (SPEC.md 13.6).
     BusinessKeyChangeRefused,
     /// A device list is well-formed protobuf but breaks a rule of SPEC.md 14.2: no devices or
-    /// more than 64, device ids not strictly increasing or zero, a device key listed twice or
-    /// equal to the account key, a version of 0, or `expires_at` not after `issued_at`.
+    /// more than 64, device ids not strictly increasing or zero, a device key listed twice, a
+    /// version of 0, or `expires_at` not after `issued_at`; or a device id or list version of 0
+    /// elsewhere (SPEC.md 14.4, 14.5).
     InvalidDeviceList {
         /// Which rule (a static description, never the offending value).
         reason: &'static str,

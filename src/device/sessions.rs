@@ -128,12 +128,15 @@ impl DeviceSessions {
         if address == self.local {
             return Err(Error::MisaddressedMessage { field: "recipient" });
         }
-        let mut record = self.records.remove(&address).unwrap_or_default();
-        let result = record.initiate(rng, ours, bundle, &self.config);
-        if record.has_current() || record.archived_len() > 0 {
-            self.records.insert(address, record);
+        match self.records.get_mut(&address) {
+            Some(record) => record.initiate(rng, ours, bundle, &self.config),
+            None => {
+                let mut record = SessionRecord::new();
+                let id = record.initiate(rng, ours, bundle, &self.config)?;
+                self.records.insert(address, record);
+                Ok(id)
+            }
         }
-        result
     }
 
     /// The devices a message to `recipient`'s account would go to that have no usable
@@ -248,20 +251,34 @@ impl DeviceSessions {
             });
         }
         let routing = message.routing.encode();
-        let mut record = self.records.remove(sender).unwrap_or_default();
-        let result = record.decrypt_listed(
-            rng,
-            ours,
-            prekeys,
-            &message.envelope,
-            &self.config,
-            &routing,
-            listed,
-        );
-        if record.has_current() || record.archived_len() > 0 {
-            self.records.insert(sender.clone(), record);
-        }
-        let plaintext = result?;
+        let envelope = &message.envelope;
+        // A record's decrypt is transactional, so an existing record is used in place; a new
+        // one joins the map only once it holds the session a first message started.
+        let plaintext = match self.records.get_mut(sender) {
+            Some(record) => record.decrypt_listed(
+                rng,
+                ours,
+                prekeys,
+                envelope,
+                &self.config,
+                &routing,
+                listed,
+            )?,
+            None => {
+                let mut record = SessionRecord::new();
+                let plaintext = record.decrypt_listed(
+                    rng,
+                    ours,
+                    prekeys,
+                    envelope,
+                    &self.config,
+                    &routing,
+                    listed,
+                )?;
+                self.records.insert(sender.clone(), record);
+                plaintext
+            }
+        };
         let consistency = DeviceConsistency {
             sender_list_newer: message.routing.sender_list_version > sender_list.list_version(),
             sender_saw_older_list_of_ours: message.routing.recipient_list_version

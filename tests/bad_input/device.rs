@@ -1937,8 +1937,6 @@ fn device_message_delivery_steps_apply_in_order() {
 /// SPEC.md 14.5: "nothing changes on any failure", including a record that holds no session
 /// (one a backend stored and loaded back, say).
 #[test]
-#[ignore = "library bug: DeviceSessions::decrypt drops the sender's empty record on an error \
-            (it removes the record and puts it back only if it holds a session)"]
 fn a_refused_delivery_keeps_an_empty_record() {
     let (mut world, messages) = first_messages(90);
     let (acme, carol) = lists(&world);

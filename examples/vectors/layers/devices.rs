@@ -1492,8 +1492,8 @@ fn fan_out(body: &Value) -> Result<Value, String> {
     // known[(viewer, account)]: the list of `account` that `viewer`'s devices hold.
     let mut known: BTreeMap<(usize, usize), VerifiedDeviceList> = BTreeMap::new();
     for v in 0..accounts.len() {
-        for a in 0..accounts.len() {
-            known.insert((v, a), accounts[a].list.clone());
+        for (a, account) in accounts.iter().enumerate() {
+            known.insert((v, a), account.list.clone());
         }
     }
     let index_of =
@@ -1651,10 +1651,10 @@ fn fan_out(body: &Value) -> Result<Value, String> {
                 accounts[i].list = list.clone();
                 let publish = o.bool("publish")?;
                 let mut dropped = 0;
-                for v in 0..accounts.len() {
+                for (v, account) in accounts.iter_mut().enumerate() {
                     if v == i || publish {
                         known.insert((v, i), list.clone());
-                        for d in &mut accounts[v].devices {
+                        for d in &mut account.devices {
                             dropped += d.sessions.retain_listed(&list).len();
                         }
                     }
