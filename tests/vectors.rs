@@ -1311,7 +1311,10 @@ fn lp(bytes: &[u8]) -> Vec<u8> {
 /// content before it.
 fn checked(stored: &[u8], label: &str) -> Vec<u8> {
     let (content, checksum) = stored.split_at(stored.len() - 32);
-    assert_eq!(Sha256::digest(labelled(label, content)).as_slice(), checksum);
+    assert_eq!(
+        Sha256::digest(labelled(label, content)).as_slice(),
+        checksum
+    );
     content.to_vec()
 }
 
@@ -1392,7 +1395,12 @@ fn second_route_devices() {
             signed += 1;
         } else if let Some(i) = input.get("link_mac") {
             // K = HKDF(zeros, secret, "hushwire/v1/device-link", 32); MAC over the fields.
-            let key = hkdf(&[0; 32], &hx(&i["link_secret"]), b"hushwire/v1/device-link", 32);
+            let key = hkdf(
+                &[0; 32],
+                &hx(&i["link_secret"]),
+                b"hushwire/v1/device-link",
+                32,
+            );
             let data = [
                 lp(&hx(&i["account_id"])),
                 (num(&i["device_id"]) as u32).to_be_bytes().to_vec(),
@@ -1407,7 +1415,12 @@ fn second_route_devices() {
             if output.get("error").is_none() {
                 let approval = pb_fields(&hx(&i["approval"]));
                 let field = |n: u64| approval.iter().find(|(f, _)| *f == n).unwrap().1.clone();
-                let key = hkdf(&[0; 32], &hx(&i["link_secret"]), b"hushwire/v1/device-link", 32);
+                let key = hkdf(
+                    &[0; 32],
+                    &hx(&i["link_secret"]),
+                    b"hushwire/v1/device-link",
+                    32,
+                );
                 let data = [
                     lp(&hx(&field(2))),
                     (num(&field(3)) as u32).to_be_bytes().to_vec(),
@@ -1449,7 +1462,12 @@ fn second_route_devices() {
             ]
             .concat();
             assert_eq!(hx(&output["aead_associated_data"]), ad);
-            let okm = hkdf(&[0; 32], &hx(&i["message_key"]), b"hushwire/v1/message-key", 44);
+            let okm = hkdf(
+                &[0; 32],
+                &hx(&i["message_key"]),
+                b"hushwire/v1/message-key",
+                44,
+            );
             let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32]).unwrap();
             let nonce = chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap();
             let ciphertext = cipher
