@@ -1200,3 +1200,28 @@ fn simultaneous_initiation_keeps_the_session_with_the_smaller_base_key() {
         );
     }
 }
+
+#[test]
+fn the_safety_number_is_over_the_account_key_so_a_new_device_does_not_change_it() {
+    let mut rng = rng(50);
+    let mut world = world(&mut rng, &[("acme", 1), ("carol", 1)]);
+    let config = world.config;
+    let number = |world: &World| {
+        let (acme, carol) = (&world.accounts[0], &world.accounts[1]);
+        hushwire::SafetyNumber::new(
+            carol.list.account_key().identity_key(),
+            &carol.id,
+            acme.list.account_key().identity_key(),
+            &acme.id,
+        )
+        .digits()
+        .to_string()
+    };
+    let before = number(&world);
+    let old_list = world.accounts[0].list.clone();
+    world.accounts[0].add_device(&mut rng, &config);
+    assert_eq!(number(&world), before);
+    // What changed is the list, which the app shows instead.
+    let changes = world.accounts[0].list.changes_since(&old_list);
+    assert_eq!(changes.added, vec![DeviceId::new(2).unwrap()]);
+}
