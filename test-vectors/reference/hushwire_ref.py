@@ -60,10 +60,15 @@ ERROR_KINDS = frozenset({
     "InvalidCertificateSignature", "CertificateNotYetValid", "CertificateExpired",
     "CertificateOutOfScope", "CertificateRevoked", "RevocationListStale",
     "RevocationListRollback", "BusinessKeyChangeRefused",
+    # SPEC.md 14 (multi-device accounts)
+    "InvalidDeviceList", "InvalidDeviceListSignature", "DeviceListExpired",
+    "DeviceListLifetimeTooLong", "DeviceListRollback", "DeviceListConflict", "DeviceNotListed",
+    "MisaddressedMessage", "SessionsMissing", "NoSession", "LinkAuthenticationFailed",
 })
 
 # SPEC.md 8.1: the values each error carries (the names in braces of its first column).
-# certificates.json records an error with exactly these values (test-vectors/README.md).
+# certificates.json and devices.json record an error with exactly these values
+# (test-vectors/README.md).
 ERROR_VALUES = {
     "TooLarge": ("len", "max"),
     "UnsupportedVersion": ("found",),
@@ -87,6 +92,15 @@ ERROR_VALUES = {
     "CertificateRevoked": ("certificate", "serial"),
     "RevocationListStale": ("signer",),
     "RevocationListRollback": ("held", "found"),
+    # SPEC.md 14; devices.json records these too
+    "InvalidDeviceList": ("reason",),
+    "DeviceListExpired": ("expires_at",),
+    "DeviceListLifetimeTooLong": ("lifetime", "max"),
+    "DeviceListRollback": ("held", "found"),
+    "DeviceListConflict": ("version",),
+    "DeviceNotListed": ("device",),
+    "MisaddressedMessage": ("field",),
+    "SessionsMissing": ("devices",),  # addresses, as devices.json writes them: [hex, id]
 }
 
 
@@ -676,9 +690,15 @@ def encode_header(ratchet_key: bytes, pn: int, n: int) -> bytes:
     return b"\x01" + ratchet_key + u32(pn) + u32(n)
 
 
-def aead_associated_data(ad: bytes, header: bytes, prekey_info: Optional[bytes]) -> bytes:
-    """SPEC.md 6.5: LP(AD) || LP(header) [|| LP(prekey_info) inside a PreKeyMessage]."""
+def aead_associated_data(ad: bytes, header: bytes, prekey_info: Optional[bytes],
+                         routing: Optional[bytes] = None) -> bytes:
+    """SPEC.md 6.5: LP(AD) || LP(header) [|| LP(prekey_info) inside a PreKeyMessage].
+
+    With `routing` (a device message, SPEC.md 14.5) both trailing fields are always present:
+    LP(AD) || LP(header) || LP(prekey_info, or the empty string) || LP(routing)."""
     out = lp(ad) + lp(header)
+    if routing is not None:
+        return out + lp(prekey_info if prekey_info is not None else b"") + lp(routing)
     if prekey_info is not None:
         out += lp(prekey_info)
     return out
@@ -708,6 +728,7 @@ class Config:
     max_receiving_chains: int = 5
     max_retired_chains: int = 32
     max_encoded_len: int = 2 * 1024 * 1024
+    max_archived_sessions: int = 40  # SPEC.md 14.6 (session records); above 256 acts as 256
 
     @property
     def receiving_limit(self) -> int:
@@ -808,10 +829,11 @@ class Ratchet:
     # ---- SPEC.md 6.6 DECRYPT ---------------------------------------------------------
 
     def decrypt(self, msg: RatchetMessage, ad: bytes, prekey_info: Optional[bytes],
-                config: Config, rng: "ChaCha20Rng") -> bytes:
-        """SPEC.md 6.6 DECRYPT(DH, PN, N, ciphertext); transactional (8.2)."""
+                config: Config, rng: "ChaCha20Rng", routing: Optional[bytes] = None) -> bytes:
+        """SPEC.md 6.6 DECRYPT(DH, PN, N, ciphertext); transactional (8.2). `routing`: a
+        device message's (14.5), bound into the associated data."""
         dh_r, pn, n, ct = msg.ratchet_key, msg.previous_counter, msg.counter, msg.ciphertext
-        aead_ad = aead_associated_data(ad, encode_header(dh_r, pn, n), prekey_info)
+        aead_ad = aead_associated_data(ad, encode_header(dh_r, pn, n), prekey_info, routing)
 
         # 1. stored key
         for index, entry in enumerate(self.skipped):
@@ -868,17 +890,21 @@ class Ratchet:
 
     # ---- SPEC.md 6.7 ENCRYPT ---------------------------------------------------------
 
-    def encrypt(self, plaintext: bytes, ad: bytes, prekey_info: Optional[bytes],
-                config: Config) -> RatchetMessage:
-        """SPEC.md 6.7 ENCRYPT(plaintext)."""
-        if len(plaintext) + ENVELOPE_OVERHEAD_BOUND > config.max_encoded_len:
-            raise HushwireError("TooLarge", len=len(plaintext) + ENVELOPE_OVERHEAD_BOUND,
+    def check_can_encrypt(self, plaintext_len: int, config: Config) -> None:
+        """SPEC.md 6.7: the two checks that come before anything changes."""
+        if plaintext_len + ENVELOPE_OVERHEAD_BOUND > config.max_encoded_len:
+            raise HushwireError("TooLarge", len=plaintext_len + ENVELOPE_OVERHEAD_BOUND,
                                 max=config.max_encoded_len)
         if self.ns == U32_MAX:
             raise HushwireError("CounterExhausted")
+
+    def encrypt(self, plaintext: bytes, ad: bytes, prekey_info: Optional[bytes],
+                config: Config, routing: Optional[bytes] = None) -> RatchetMessage:
+        """SPEC.md 6.7 ENCRYPT(plaintext); `routing` as in decrypt (14.5)."""
+        self.check_can_encrypt(len(plaintext), config)
         header = encode_header(self.dhs_public, self.pn, self.ns)
         mk, ck_next = kdf_ck(self.cks)
-        ct = seal_message(mk, aead_associated_data(ad, header, prekey_info), plaintext)
+        ct = seal_message(mk, aead_associated_data(ad, header, prekey_info, routing), plaintext)
         msg = RatchetMessage(self.dhs_public, self.pn, self.ns, ct)
         self.cks, self.ns = ck_next, self.ns + 1
         return msg
@@ -1284,7 +1310,12 @@ def decode_envelope(data: bytes, config: Config):
 
     Returns a PreKeyMessage or a RatchetMessage.
     """
-    env = strict_decode(ENVELOPE, data, config.max_encoded_len)
+    return check_envelope(strict_decode(ENVELOPE, data, config.max_encoded_len))
+
+
+def check_envelope(env: dict):
+    """SPEC.md 7.2 after strict decoding: version, content, then 7.4 or 7.3 (also the
+    envelope inside a DeviceMessage, 14.5)."""
     check_version(env)
     if env["prekey"] is not None:
         return check_prekey_message(env["prekey"])
@@ -1376,8 +1407,10 @@ class Session:
 
     @classmethod
     def accept(cls, ik_b: IdentityKeyPair, store: PreKeyStore, msg: PreKeyMessage,
-               rng: "ChaCha20Rng", config: Config) -> tuple["Session", bytes]:
-        """SPEC.md 5.4: accept a first message; nothing changes on error."""
+               rng: "ChaCha20Rng", config: Config,
+               routing: Optional[bytes] = None) -> tuple["Session", bytes]:
+        """SPEC.md 5.4: accept a first message; nothing changes on error. `routing`: a
+        device message's (14.5)."""
         if msg.signed_prekey_id not in store.signed:                    # 1
             raise HushwireError("UnknownSignedPreKey", id=msg.signed_prekey_id)
         spk_secret, spk_public = store.signed[msg.signed_prekey_id]
@@ -1391,7 +1424,8 @@ class Session:
         x3dh = x3dh_responder(ik_b, spk_secret, opk_secret, msg.identity_key,
                               msg.base_key)                             # 3, 4
         ratchet = Ratchet.responder(x3dh.sk, spk_secret, spk_public)    # 5
-        plaintext = ratchet.decrypt(msg.message, x3dh.ad, msg.info.encode_for_ad(), config, rng)
+        plaintext = ratchet.decrypt(msg.message, x3dh.ad, msg.info.encode_for_ad(), config, rng,
+                                    routing)
         if msg.one_time_prekey_id is not None:                          # 6
             store.consumed.add(msg.one_time_prekey_id)
             del store.one_time[msg.one_time_prekey_id]
@@ -1399,26 +1433,28 @@ class Session:
                       session_id(msg.identity_key, ik_b.public, msg.base_key))  # 7
         return session, plaintext
 
-    def encrypt(self, plaintext: bytes) -> bytes:
-        """SPEC.md 6.7: encrypt and wrap (PreKeyMessage while pending, 7.4; else 7.3)."""
+    def encrypt(self, plaintext: bytes, routing: Optional[bytes] = None) -> bytes:
+        """SPEC.md 6.7: encrypt and wrap (PreKeyMessage while pending, 7.4; else 7.3).
+        `routing`: a device message's (14.5)."""
         info = self.pending.encode_for_ad() if self.pending else None
-        inner = self.ratchet.encrypt(plaintext, self.ad, info, self.config)
+        inner = self.ratchet.encrypt(plaintext, self.ad, info, self.config, routing)
         if self.pending is None:
             return encode_envelope(inner)
         return encode_envelope(PreKeyMessage(self.local, self.pending.base_key,
                                              self.pending.signed_prekey_id,
                                              self.pending.one_time_prekey_id, inner))
 
-    def decrypt(self, msg, rng: "ChaCha20Rng") -> bytes:
-        """SPEC.md 5.4 (repetition) and 6.6; clears pending fields on success (6.6 notes)."""
+    def decrypt(self, msg, rng: "ChaCha20Rng", routing: Optional[bytes] = None) -> bytes:
+        """SPEC.md 5.4 (repetition) and 6.6; clears pending fields on success (6.6 notes).
+        `routing`: a device message's (14.5)."""
         if isinstance(msg, PreKeyMessage):
             if (self.initiator or msg.info != self.accepted
                     or not hmac.compare_digest(msg.identity_key.encoded, self.remote.encoded)):
                 raise HushwireError("PreKeyMessageMismatch")
             plaintext = self.ratchet.decrypt(msg.message, self.ad, msg.info.encode_for_ad(),
-                                             self.config, rng)
+                                             self.config, rng, routing)
         else:
-            plaintext = self.ratchet.decrypt(msg, self.ad, None, self.config, rng)
+            plaintext = self.ratchet.decrypt(msg, self.ad, None, self.config, rng, routing)
         self.pending = None
         return plaintext
 
@@ -2830,6 +2866,621 @@ def sign_revocation_list(signer: IdentityKeyPair, root_key_id: Optional[int],
 
 
 # =====================================================================================
+# SPEC.md 14 -- multi-device accounts
+# =====================================================================================
+
+# ---- SPEC.md 14.2, 14.4, 14.5, 14.6 schemas (device.proto) ----------------------------
+
+LISTED_DEVICE = {                                              # SPEC.md 14.2
+    1: ("device_id", "uint32", "plain"),
+    2: ("identity_key", "bytes", "plain"),
+}
+DEVICE_LIST_BODY = {                                           # SPEC.md 14.2
+    1: ("version", "uint32", "plain"),
+    2: ("account_id", "bytes", "plain"),
+    3: ("account_key", "bytes", "plain"),
+    4: ("list_version", "uint64", "plain"),
+    5: ("issued_at", "uint64", "plain"),
+    6: ("expires_at", "uint64", "plain"),
+    7: ("devices", LISTED_DEVICE, "repeated"),
+}
+DEVICE_LIST = SIGNED_OBJECT                                    # SPEC.md 14.2: body, signature
+LINK_OFFER = {                                                 # SPEC.md 14.4
+    1: ("version", "uint32", "plain"),
+    2: ("device_key", "bytes", "plain"),
+    3: ("link_secret", "bytes", "plain"),
+}
+LINK_APPROVAL = {                                              # SPEC.md 14.4
+    1: ("version", "uint32", "plain"),
+    2: ("account_id", "bytes", "plain"),
+    3: ("device_id", "uint32", "plain"),
+    4: ("device_list", "bytes", "plain"),
+    5: ("mac", "bytes", "plain"),
+}
+DEVICE_MESSAGE = {                                             # SPEC.md 14.5
+    1: ("version", "uint32", "plain"),
+    2: ("sender_account", "bytes", "plain"),
+    3: ("sender_device", "uint32", "plain"),
+    4: ("recipient_account", "bytes", "plain"),
+    5: ("recipient_device", "uint32", "plain"),
+    6: ("sender_list_version", "uint64", "plain"),
+    7: ("recipient_list_version", "uint64", "plain"),
+    8: ("envelope", ENVELOPE, "message"),
+}
+SESSION_RECORD = {                                             # SPEC.md 14.6
+    1: ("version", "uint32", "plain"),
+    2: ("current", "bytes", "optional"),   # present-and-empty differs from absent (14)
+    3: ("archived", "bytes", "repeated"),
+}
+
+LABEL_DEVICE_LIST = b"hushwire/v1/sig/device-list"            # SPEC.md 14.2 (27 bytes)
+INFO_DEVICE_LINK = b"hushwire/v1/device-link"                  # SPEC.md 14.4 (23 bytes)
+LABEL_STORED_RECORD = b"hushwire/v1/stored-session-record"     # SPEC.md 14.6 (33 bytes)
+MAX_DEVICE_LIST_LEN = 8192                                     # SPEC.md 14.2 step 1
+MAX_DEVICES = 64                                               # SPEC.md 14.2 steps 6, 8
+MAX_LINK_OFFER_LEN = 128                                       # SPEC.md 14.4
+MAX_LINK_APPROVAL_LEN = 9216                                   # SPEC.md 14.4 step 1
+DEVICE_MESSAGE_OVERHEAD = 600                                  # SPEC.md 14.5
+MAX_STORED_RECORD_LEN = 64 * 1024 * 1024                       # SPEC.md 14.6
+MAX_ARCHIVED_CEILING = 256                                     # SPEC.md 8.4, 14.6
+U64_MAX = 2**64 - 1
+
+# An address (SPEC.md 14.1): (account id, device id).
+Address = tuple
+
+
+def invalid_device_list(reason: str) -> HushwireError:
+    """SPEC.md 8.1: InvalidDeviceList { reason }."""
+    return HushwireError("InvalidDeviceList", reason=reason)
+
+
+def address_json(address: Address) -> list:
+    """devices.json: an address is [account id (hex), device id]."""
+    return [address[0].hex(), address[1]]
+
+
+# ---- SPEC.md 14.2: device lists ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceList:
+    """SPEC.md 14.2: a decoded device list (the bytes as received, and the body's fields).
+    Verified only once `validate_device_list` accepted it (14.3)."""
+    encoded: bytes          # the whole encoded DeviceList (14.3 step 3 compares these)
+    body: bytes             # DeviceList.body, as received (signed as is, 14.3 step 2)
+    signature: bytes
+    account_id: bytes
+    account_key: bytes
+    list_version: int
+    issued_at: int
+    expires_at: int
+    devices: tuple          # ((device_id, identity key bytes), ...), in list order
+
+    def key_of(self, device_id: int) -> Optional[bytes]:
+        """The key the list gives a device, or None if it is not listed."""
+        for did, key in self.devices:
+            if did == device_id:
+                return key
+        return None
+
+    def json(self) -> dict:
+        """devices.json: a validated list's fields."""
+        return {"account_id": h(self.account_id), "account_key": h(self.account_key),
+                "list_version": self.list_version, "issued_at": self.issued_at,
+                "expires_at": self.expires_at,
+                "devices": [{"device_id": d, "identity_key": h(k)} for d, k in self.devices]}
+
+
+def check_device_list_content(list_version: int, issued_at: int, expires_at: int,
+                              devices: list) -> None:
+    """SPEC.md 14.2 step 8: the content rules, in order (also applied when signing)."""
+    if list_version == 0:
+        raise invalid_device_list("list version 0")
+    if expires_at <= issued_at:
+        raise invalid_device_list("expires_at is not after issued_at")
+    if not 1 <= len(devices) <= MAX_DEVICES:
+        raise invalid_device_list("not 1 to 64 devices")
+    for i in range(1, len(devices)):
+        if devices[i][0] <= devices[i - 1][0]:
+            raise invalid_device_list("device ids not strictly increasing")
+        if any(devices[i][1] == earlier[1] for earlier in devices[:i]):
+            raise invalid_device_list("a device key is listed twice")
+
+
+def decode_device_list(data: bytes) -> DeviceList:
+    """SPEC.md 14.2 decoding (DeviceListIn::decode), steps 1-9, first failure returned."""
+    if len(data) > MAX_DEVICE_LIST_LEN:                                        # 1
+        raise HushwireError("TooLarge", len=len(data), max=MAX_DEVICE_LIST_LEN)
+    outer = strict_decode(DEVICE_LIST, data, MAX_DEVICE_LIST_LEN)              # 2
+    body = strict_decode(DEVICE_LIST_BODY, outer["body"], len(outer["body"]))  # (no bound)
+    check_version(body)                                                        # 3
+    validate_account_id(body["account_id"])                                    # 4
+    validate_identity_key(body["account_key"], "account_key")                  # 5
+    if len(body["devices"]) > MAX_DEVICES:                                     # 6
+        raise invalid_device_list("not 1 to 64 devices")
+    devices = []
+    for d in body["devices"]:                                                  # 7
+        if d["device_id"] == 0:
+            raise invalid_device_list("device id 0")
+        validate_identity_key(d["identity_key"], "devices.identity_key")
+        devices.append((d["device_id"], d["identity_key"]))
+    check_device_list_content(body["list_version"], body["issued_at"],        # 8
+                              body["expires_at"], devices)
+    if len(outer["signature"]) != 64:                                          # 9
+        raise invalid_length("signature", 64, len(outer["signature"]))
+    return DeviceList(data, outer["body"], outer["signature"], body["account_id"],
+                      body["account_key"], body["list_version"], body["issued_at"],
+                      body["expires_at"], tuple(devices))
+
+
+def sign_device_list(account: IdentityKeyPair, account_id: bytes, list_version: int,
+                     issued_at: int, expires_at: int, devices: list) -> DeviceList:
+    """SPEC.md 14.2 signing (AccountKeyPair::sign_device_list): the rules of step 8 on what
+    it is given (a device id of 0 first, as in decoding step 7), then the canonical
+    encodings and the signature over u8(27) || label || body (3.2)."""
+    validate_account_id(account_id)  # 12.1 (not exercised by a vector)
+    for device_id, _ in devices:
+        if device_id == 0:
+            raise invalid_device_list("device id 0")
+    check_device_list_content(list_version, issued_at, expires_at, devices)
+    body = pb_encode(DEVICE_LIST_BODY, {
+        "version": 1, "account_id": account_id, "account_key": account.public.encoded,
+        "list_version": list_version, "issued_at": issued_at, "expires_at": expires_at,
+        "devices": [{"device_id": d, "identity_key": k} for d, k in devices]})
+    signature = account.sign(signed_message(LABEL_DEVICE_LIST, body))
+    encoded = pb_encode(DEVICE_LIST, {"body": body, "signature": signature})
+    return DeviceList(encoded, body, signature, account_id, account.public.encoded,
+                      list_version, issued_at, expires_at, tuple(devices))
+
+
+# ---- SPEC.md 14.3: validating a device list ---------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceListPolicy:
+    """SPEC.md 14.3: the verifier's policy (defaults: 35 days, 300 s)."""
+    max_lifetime: int = 3024000
+    skew: int = 300
+
+
+def check_device_list_time(lst: DeviceList, now: int, skew: int) -> None:
+    """SPEC.md 14.3 step 5: issued_at <= now + skew and now <= expires_at + skew."""
+    if not (lst.issued_at <= now + skew and now <= lst.expires_at + skew):
+        raise HushwireError("DeviceListExpired", expires_at=lst.expires_at)
+
+
+def validate_device_list(lst: DeviceList, trusted_key: bytes, previous: Optional[DeviceList],
+                         now: int, policy: DeviceListPolicy) -> DeviceList:
+    """SPEC.md 14.3 steps 1-5, first failure returned; the list, now verified."""
+    if not hmac.compare_digest(lst.account_key, trusted_key):                 # 1
+        raise HushwireError("IdentityMismatch")
+    try:                                                                       # 2
+        ed25519_verify_strict(lst.account_key, signed_message(LABEL_DEVICE_LIST, lst.body),
+                              lst.signature)
+    except HushwireError:
+        raise HushwireError("InvalidDeviceListSignature") from None
+    if previous is not None:                                                   # 3
+        if previous.account_id != lst.account_id or previous.account_key != lst.account_key:
+            raise HushwireError("IdentityMismatch")
+        if lst.list_version < previous.list_version:
+            raise HushwireError("DeviceListRollback", held=previous.list_version,
+                                found=lst.list_version)
+        if lst.list_version == previous.list_version and lst.encoded != previous.encoded:
+            raise HushwireError("DeviceListConflict", version=lst.list_version)
+    lifetime = lst.expires_at - lst.issued_at                                  # 4
+    if lifetime > policy.max_lifetime:
+        raise HushwireError("DeviceListLifetimeTooLong", lifetime=lifetime,
+                            max=policy.max_lifetime)
+    check_device_list_time(lst, now, policy.skew)                              # 5
+    return lst
+
+
+def device_list_changes(previous: DeviceList, new: DeviceList) -> dict:
+    """SPEC.md 14.3 Changes: ids added, removed, re-keyed (each increasing)."""
+    old = dict(previous.devices)
+    cur = dict(new.devices)
+    return {"added": sorted(d for d in cur if d not in old),
+            "removed": sorted(d for d in old if d not in cur),
+            "rekeyed": sorted(d for d in cur if d in old and cur[d] != old[d])}
+
+
+# ---- SPEC.md 14.4: linking a new device ------------------------------------------------
+
+def encode_link_offer(device_key: bytes, link_secret: bytes) -> bytes:
+    """SPEC.md 14.4 Offer: LinkOffer {1, the new device's key, the link secret}."""
+    return pb_encode(LINK_OFFER, {"version": 1, "device_key": device_key,
+                                  "link_secret": link_secret})
+
+
+def decode_link_offer(data: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 14.4 LinkOffer::decode: (device key, link secret)."""
+    if len(data) > MAX_LINK_OFFER_LEN:
+        raise HushwireError("TooLarge", len=len(data), max=MAX_LINK_OFFER_LEN)
+    offer = strict_decode(LINK_OFFER, data, MAX_LINK_OFFER_LEN)
+    check_version(offer)
+    validate_identity_key(offer["device_key"], "device_key")
+    require_len(offer["link_secret"], 32, "link_secret")
+    return offer["device_key"], offer["link_secret"]
+
+
+def link_mac(link_secret: bytes, account_id: bytes, device_id: int, device_list: bytes,
+             device_key: bytes) -> bytes:
+    """SPEC.md 14.4: K = HKDF(ZERO32, link_secret, "hushwire/v1/device-link", 32);
+    MAC = HMAC(K, LP(account_id) || u32(device_id) || LP(device_list) || device_key)."""
+    k = hkdf(ZERO32, link_secret, INFO_DEVICE_LINK, 32)
+    return hmac_sha256(k, lp(account_id) + u32(device_id) + lp(device_list) + device_key)
+
+
+def approve_link(account: IdentityKeyPair, current: DeviceList, offer: tuple[bytes, bytes],
+                 device_id: int, issued_at: int, expires_at: int) -> tuple[DeviceList, bytes]:
+    """SPEC.md 14.4 Approval (LinkOffer::approve): the new list and the encoded LinkApproval."""
+    device_key, link_secret = offer
+    if not hmac.compare_digest(current.account_key, account.public.encoded):
+        raise HushwireError("IdentityMismatch")
+    if current.list_version + 1 > U64_MAX:
+        raise invalid_device_list("list version exhausted")
+    devices = sorted(list(current.devices) + [(device_id, device_key)], key=lambda d: d[0])
+    new = sign_device_list(account, current.account_id, current.list_version + 1, issued_at,
+                           expires_at, devices)
+    mac = link_mac(link_secret, current.account_id, device_id, new.encoded, device_key)
+    approval = pb_encode(LINK_APPROVAL, {"version": 1, "account_id": current.account_id,
+                                         "device_id": device_id, "device_list": new.encoded,
+                                         "mac": mac})
+    return new, approval
+
+
+def complete_link(device_key: bytes, link_secret: bytes, data: bytes,
+                  now: int) -> tuple[Address, DeviceList]:
+    """SPEC.md 14.4 Completion (PendingLink::complete), steps 1-6: the new device's address
+    and its account's verified list."""
+    if len(data) > MAX_LINK_APPROVAL_LEN:                                      # 1
+        raise HushwireError("TooLarge", len=len(data), max=MAX_LINK_APPROVAL_LEN)
+    approval = strict_decode(LINK_APPROVAL, data, MAX_LINK_APPROVAL_LEN)
+    check_version(approval)
+    validate_account_id(approval["account_id"])
+    if approval["device_id"] == 0:
+        raise invalid_device_list("device id 0")
+    require_len(approval["mac"], 32, "mac")
+    expected = link_mac(link_secret, approval["account_id"], approval["device_id"],   # 2
+                        approval["device_list"], device_key)
+    if not hmac.compare_digest(expected, approval["mac"]):
+        raise HushwireError("LinkAuthenticationFailed")
+    lst = decode_device_list(approval["device_list"])                          # 3
+    if lst.account_id != approval["account_id"]:                               # 4
+        raise HushwireError("MisaddressedMessage", field="account")
+    validate_device_list(lst, lst.account_key, None, now, DeviceListPolicy())  # 5
+    listed = lst.key_of(approval["device_id"])                                 # 6
+    if listed is None or not hmac.compare_digest(listed, device_key):
+        raise HushwireError("DeviceNotListed", device=approval["device_id"])
+    return (approval["account_id"], approval["device_id"]), lst
+
+
+# ---- SPEC.md 14.5: device messages, routing --------------------------------------------
+
+def routing_bytes(sender: Address, recipient: Address, sender_list_version: int,
+                  recipient_list_version: int) -> bytes:
+    """SPEC.md 14.5 Routing: LP(sender_account) || u32(sender_device) ||
+    LP(recipient_account) || u32(recipient_device) || u64(...) || u64(...)."""
+    return (lp(sender[0]) + u32(sender[1]) + lp(recipient[0]) + u32(recipient[1])
+            + u64(sender_list_version) + u64(recipient_list_version))
+
+
+@dataclass(frozen=True)
+class DeviceMessage:
+    """SPEC.md 14.5: a decoded DeviceMessage."""
+    sender: Address
+    recipient: Address
+    sender_list_version: int
+    recipient_list_version: int
+    envelope: object        # PreKeyMessage or RatchetMessage (7.2)
+    envelope_bytes: bytes   # its canonical encoding
+
+    @property
+    def routing(self) -> bytes:
+        """SPEC.md 14.5: the routing of this message."""
+        return routing_bytes(self.sender, self.recipient, self.sender_list_version,
+                             self.recipient_list_version)
+
+
+def encode_device_message(sender: Address, recipient: Address, sender_list_version: int,
+                          recipient_list_version: int, envelope: bytes) -> bytes:
+    """SPEC.md 14.5: the canonical DeviceMessage (field 8 holds the envelope's fields)."""
+    return pb_encode(DEVICE_MESSAGE, {
+        "version": 1, "sender_account": sender[0], "sender_device": sender[1],
+        "recipient_account": recipient[0], "recipient_device": recipient[1],
+        "sender_list_version": sender_list_version,
+        "recipient_list_version": recipient_list_version,
+        "envelope": pb_parse(ENVELOPE, envelope)})
+
+
+def decode_device_message(data: bytes, config: Config) -> DeviceMessage:
+    """SPEC.md 14.5 DeviceMessage::decode, first failure returned."""
+    bound = config.max_encoded_len + DEVICE_MESSAGE_OVERHEAD
+    m = strict_decode(DEVICE_MESSAGE, data, bound)
+    check_version(m)
+    validate_account_id(m["sender_account"])
+    if m["sender_device"] == 0:
+        raise invalid_device_list("device id 0")
+    validate_account_id(m["recipient_account"])
+    if m["recipient_device"] == 0:
+        raise invalid_device_list("device id 0")
+    if m["sender_list_version"] == 0 or m["recipient_list_version"] == 0:
+        raise invalid_device_list("list version 0")
+    if m["envelope"] is None:
+        raise HushwireError("MissingField", field="envelope")
+    envelope_bytes = pb_encode(ENVELOPE, m["envelope"])
+    if len(envelope_bytes) > config.max_encoded_len:
+        raise HushwireError("TooLarge", len=len(envelope_bytes), max=config.max_encoded_len)
+    envelope = check_envelope(m["envelope"])
+    return DeviceMessage((m["sender_account"], m["sender_device"]),
+                         (m["recipient_account"], m["recipient_device"]),
+                         m["sender_list_version"], m["recipient_list_version"], envelope,
+                         envelope_bytes)
+
+
+# ---- SPEC.md 14.6: session records -----------------------------------------------------
+
+def record_checksum(record: bytes) -> bytes:
+    """SPEC.md 14.6: SHA-256(0x21 || "hushwire/v1/stored-session-record" || record)."""
+    return labelled_sha256(LABEL_STORED_RECORD, record)
+
+
+class SessionRecord:
+    """SPEC.md 14.6: every session with one remote device: an optional current session and
+    the archived ones, most recent first, at most A = min(max_archived_sessions, 256)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.limit = min(config.max_archived_sessions, MAX_ARCHIVED_CEILING)
+        self.current: Optional[Session] = None
+        self.archived: list[Session] = []
+
+    def sessions(self) -> list[Session]:
+        """The current session (if any), then the archived ones in order."""
+        return ([self.current] if self.current is not None else []) + self.archived
+
+    def archive(self, session: Session) -> None:
+        """SPEC.md 14.6 Archiving: to the front; entries past A are dropped from the end."""
+        self.archived.insert(0, session)
+        del self.archived[self.limit:]
+
+    def promote(self, session: Session) -> None:
+        """SPEC.md 14.6 Promote: out of the archive; archive the current; make it current."""
+        self.archived.remove(session)
+        if self.current is not None:
+            self.archive(self.current)
+        self.current = session
+
+    def initiate(self, identity: IdentityKeyPair, bundle: VerifiedBundle,
+                 rng: ChaCha20Rng) -> Session:
+        """SPEC.md 14.6 Initiate: a new session (5.2) becomes current; the previous one is
+        archived."""
+        session = Session.initiate(identity, bundle, rng, self.config)
+        if self.current is not None:
+            self.archive(self.current)
+        self.current = session
+        return session
+
+    def check_can_encrypt(self, plaintext_len: int) -> None:
+        """SPEC.md 14.5 fan-out step 5 / 14.6 Encrypt: NoSession, then 6.7's checks."""
+        if self.current is None:
+            raise HushwireError("NoSession")
+        self.current.ratchet.check_can_encrypt(plaintext_len, self.current.config)
+
+    def encrypt(self, plaintext: bytes, routing: Optional[bytes] = None) -> bytes:
+        """SPEC.md 14.6 Encrypt: with the current session (6.7); none: NoSession."""
+        if self.current is None:
+            raise HushwireError("NoSession")
+        return self.current.encrypt(plaintext, routing)
+
+    def decrypt(self, identity: IdentityKeyPair, store: PreKeyStore, msg, rng: ChaCha20Rng,
+                routing: Optional[bytes] = None, listed_key: Optional[bytes] = None) -> bytes:
+        """SPEC.md 14.6 Decrypt (a PreKeyMessage: steps 1-3; a RatchetMessage: every session
+        in order). Under 14.5 (`listed_key` given) only sessions whose remote identity is
+        the listed key are tried. A failure leaves the record as it was."""
+        def eligible(s: Session) -> bool:
+            return listed_key is None or hmac.compare_digest(s.remote.encoded, listed_key)
+
+        if isinstance(msg, PreKeyMessage):
+            def accepted_this(s: Session) -> bool:  # a responder session that accepted it
+                return (eligible(s) and not s.initiator and s.accepted is not None
+                        and hmac.compare_digest(s.accepted.base_key, msg.base_key)
+                        and hmac.compare_digest(s.remote.encoded, msg.identity_key.encoded))
+            if self.current is not None and accepted_this(self.current):           # 1
+                return self.current.decrypt(msg, rng, routing)
+            for s in self.archived:                                                 # 2
+                if accepted_this(s):
+                    plaintext = s.decrypt(msg, rng, routing)
+                    self.promote(s)
+                    return plaintext
+            new, plaintext = Session.accept(identity, store, msg, rng, self.config,  # 3
+                                            routing)
+            cur = self.current
+            if (cur is not None and cur.initiator and cur.pending is not None
+                    and cur.pending.base_key < msg.base_key):
+                self.archive(new)           # simultaneous initiation: keep the smaller key
+            else:
+                if cur is not None:
+                    self.archive(cur)
+                self.current = new
+            return plaintext
+
+        first_error = None
+        for s in [s for s in self.sessions() if eligible(s)]:
+            try:
+                plaintext = s.decrypt(msg, rng, routing)
+            except HushwireError as e:
+                if first_error is None and e.kind != "DecryptionFailed":
+                    first_error = e
+                continue
+            if s is not self.current:
+                self.promote(s)
+            return plaintext
+        raise first_error or HushwireError("DecryptionFailed")
+
+    def to_bytes(self) -> bytes:
+        """SPEC.md 14.6 stored form: record || checksum (oldest archived sessions left out
+        while the record would exceed 64 MiB)."""
+        archived = [s.to_bytes() for s in self.archived]
+        while True:
+            record = pb_encode(SESSION_RECORD, {
+                "version": 1,
+                "current": None if self.current is None else self.current.to_bytes(),
+                "archived": archived})
+            if len(record) + 32 <= MAX_STORED_RECORD_LEN or not archived:
+                return record + record_checksum(record)
+            archived.pop()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, config: Config) -> "SessionRecord":
+        """SPEC.md 14.6 Loading, first failure returned."""
+        if len(data) > MAX_STORED_RECORD_LEN:
+            raise HushwireError("TooLarge", len=len(data), max=MAX_STORED_RECORD_LEN)
+        if len(data) < 32 or not hmac.compare_digest(record_checksum(data[:-32]), data[-32:]):
+            raise HushwireError("SessionStateCorrupted")
+        value = strict_decode(SESSION_RECORD, data[:-32], MAX_STORED_RECORD_LEN)
+        check_version(value)
+        record = cls(config)
+        if len(value["archived"]) > record.limit:
+            raise HushwireError("InvalidSessionState")
+        if value["current"] is not None:
+            record.current = Session.from_bytes(value["current"], config)
+        record.archived = [Session.from_bytes(s, config) for s in value["archived"]]
+        ids = [s.session_id for s in record.sessions()]
+        if len(set(ids)) != len(ids):
+            raise HushwireError("InvalidSessionState")
+        return record
+
+
+# ---- SPEC.md 14.5: fan-out and receiving -----------------------------------------------
+
+@dataclass(frozen=True)
+class Consistency:
+    """SPEC.md 14.5: the three consistency flags of a received message."""
+    sender_list_newer: bool
+    sender_saw_older_list_of_ours: bool
+    our_list_newer_elsewhere: bool
+
+
+class DeviceSessions:
+    """SPEC.md 14.5: one device's session records, keyed by remote address."""
+
+    def __init__(self, address: Address, identity: IdentityKeyPair, config: Config,
+                 policy: DeviceListPolicy):
+        self.address = address
+        self.identity = identity
+        self.config = config
+        self.policy = policy
+        self.records: dict[Address, SessionRecord] = {}
+
+    def check_own(self, own: DeviceList) -> None:
+        """SPEC.md 14.5 fan-out step 1 (and receiving step 1)."""
+        if own.account_id != self.address[0]:
+            raise HushwireError("MisaddressedMessage", field="own_list")
+        listed = own.key_of(self.address[1])
+        if listed is None or not hmac.compare_digest(listed, self.identity.public.encoded):
+            raise HushwireError("DeviceNotListed", device=self.address[1])
+
+    def targets(self, own: DeviceList, recipient: DeviceList) -> list:
+        """SPEC.md 14.5 fan-out step 3: [(address, key, that list's version)], recipient's
+        devices then our own account's, by increasing id, without us or a repeat."""
+        out, seen = [], {self.address}
+        for lst in (recipient, own):
+            for device_id, key in sorted(lst.devices):
+                address = (lst.account_id, device_id)
+                if address not in seen:
+                    seen.add(address)
+                    out.append((address, key, lst.list_version))
+        return out
+
+    def has_usable_session(self, address: Address, key: bytes) -> bool:
+        """SPEC.md 14.5 fan-out step 4: a record whose current session's remote identity is
+        the listed key."""
+        record = self.records.get(address)
+        return (record is not None and record.current is not None
+                and hmac.compare_digest(record.current.remote.encoded, key))
+
+    def missing(self, own: DeviceList, recipient: DeviceList) -> list:
+        """SPEC.md 14.5 fan-out steps 3-4: targets without a usable session, in order."""
+        return [(address, key) for address, key, _ in self.targets(own, recipient)
+                if not self.has_usable_session(address, key)]
+
+    def start_session(self, address: Address, listed_key: bytes, bundle: VerifiedBundle,
+                      rng: ChaCha20Rng) -> Session:
+        """SPEC.md 14.5 start_session: only from a bundle with the listed key; the record
+        initiates (14.6)."""
+        if not hmac.compare_digest(bundle.identity.encoded, listed_key):
+            raise HushwireError("DeviceNotListed", device=address[1])
+        record = self.records.setdefault(address, SessionRecord(self.config))
+        return record.initiate(self.identity, bundle, rng)
+
+    def encrypt_for_account(self, own: DeviceList, recipient: DeviceList, now: int,
+                            plaintext: bytes) -> list:
+        """SPEC.md 14.5 fan-out (encrypt_for_account), steps 1-6: [(address, DeviceMessage)]."""
+        self.check_own(own)                                                        # 1
+        check_device_list_time(own, now, self.policy.skew)                         # 2
+        check_device_list_time(recipient, now, self.policy.skew)
+        targets = self.targets(own, recipient)                                     # 3
+        missing = [address for address, key, _ in targets                          # 4
+                   if not self.has_usable_session(address, key)]
+        if missing:
+            raise HushwireError("SessionsMissing", devices=[address_json(a) for a in missing])
+        for address, _, _ in targets:                                              # 5
+            self.records[address].check_can_encrypt(len(plaintext))
+        out = []
+        for address, _, version in targets:                                        # 6
+            routing = routing_bytes(self.address, address, own.list_version, version)
+            envelope = self.records[address].encrypt(plaintext, routing)
+            out.append((address, encode_device_message(self.address, address,
+                                                       own.list_version, version, envelope)))
+        return out
+
+    def decrypt(self, own: DeviceList, sender_list: DeviceList, now: int, msg: DeviceMessage,
+                store: PreKeyStore, rng: ChaCha20Rng) -> tuple[Address, bytes, Consistency]:
+        """SPEC.md 14.5 Receiving (DeviceSessions::decrypt), steps 1-6; nothing changes on a
+        failure. Returns (sender, plaintext, consistency flags)."""
+        self.check_own(own)                                                        # 1
+        if msg.recipient != self.address:                                          # 2
+            raise HushwireError("MisaddressedMessage", field="recipient")
+        if msg.sender[0] != sender_list.account_id or msg.sender == self.address:  # 3
+            raise HushwireError("MisaddressedMessage", field="sender")
+        check_device_list_time(own, now, self.policy.skew)                         # 4
+        check_device_list_time(sender_list, now, self.policy.skew)
+        listed = sender_list.key_of(msg.sender[1])                                 # 5
+        if listed is None:
+            raise HushwireError("DeviceNotListed", device=msg.sender[1])
+        if isinstance(msg.envelope, PreKeyMessage) and not hmac.compare_digest(
+                msg.envelope.identity_key.encoded, listed):
+            raise HushwireError("DeviceNotListed", device=msg.sender[1])
+        record = self.records.get(msg.sender)                                      # 6
+        new_record = record is None
+        if new_record:
+            record = SessionRecord(self.config)
+        plaintext = record.decrypt(self.identity, store, msg.envelope, rng, msg.routing,
+                                   listed)
+        if new_record:  # kept only once something decrypted (nothing changes on failure)
+            self.records[msg.sender] = record
+        flags = Consistency(
+            sender_list_newer=msg.sender_list_version > sender_list.list_version,
+            sender_saw_older_list_of_ours=msg.recipient_list_version < own.list_version,
+            our_list_newer_elsewhere=msg.recipient_list_version > own.list_version)
+        return msg.sender, plaintext, flags
+
+    def retain_listed(self, lst: DeviceList) -> int:
+        """SPEC.md 14.3 Changes / 14.5 Removing a device: drop the records of the list's
+        account's devices that are not listed, or listed with another key (the key the
+        record's sessions hold). Returns how many were dropped."""
+        dropped = 0
+        for address in list(self.records):
+            if address[0] != lst.account_id:
+                continue
+            listed = lst.key_of(address[1])
+            sessions = self.records[address].sessions()
+            if listed is None or any(s.remote.encoded != listed for s in sessions):
+                del self.records[address]
+                dropped += 1
+        return dropped
+
+
+# =====================================================================================
 # Vector runners: one function per file; each returns ("output", dict) or ("error", kind)
 # =====================================================================================
 
@@ -3475,6 +4126,324 @@ def run_certificates(inp: dict) -> dict:
     raise AssertionError(f"unknown operation {op!r}")
 
 
+DEVICES_NOW = 1800000000  # test-vectors/README.md (devices.json): `now` unless a case gives it
+SCENARIO_SPK_ID = 1                # test-vectors/README.md: a scenario device's signed prekey
+SCENARIO_SPK_CREATED_AT = 1700000000
+
+
+class ScenarioDevice:
+    """devices.json scenario devices (test-vectors/README.md, "Scenario devices"): identity
+    from its seed, signed prekey 1 (created 1700000000) and one-time prekeys 1, 2, ... from
+    the secrets given, a ChaCha20 RNG; the server hands out its k-th bundle with one-time
+    prekey k."""
+
+    def __init__(self, keys: dict):
+        take(keys, ("identity_seed", "rng_seed", "signed_prekey_secret",
+                    "one_time_prekey_secrets"))
+        self.identity = IdentityKeyPair(unhex(keys["identity_seed"]))
+        self.rng = ChaCha20Rng(unhex(keys["rng_seed"]))
+        spk_secret = unhex(keys["signed_prekey_secret"])
+        spk_public = x25519_public(spk_secret)
+        _, signature = sign_signed_prekey(self.identity, SCENARIO_SPK_ID,
+                                          SCENARIO_SPK_CREATED_AT, spk_public)
+        self.signed_prekey = SignedPreKey(SCENARIO_SPK_ID, SCENARIO_SPK_CREATED_AT, spk_public,
+                                          signature)
+        self.store = PreKeyStore()
+        self.store.signed[SCENARIO_SPK_ID] = (spk_secret, spk_public)
+        for k, secret in enumerate(keys["one_time_prekey_secrets"], start=1):
+            self.store.one_time[k] = (unhex(secret), x25519_public(unhex(secret)))
+        self.one_time_publics = {k: v[1] for k, v in self.store.one_time.items()}
+        self.bundles_handed_out = 0
+
+    def next_bundle(self) -> VerifiedBundle:
+        """The device's next bundle, encoded (7.5) and then decoded and validated (4.2)."""
+        self.bundles_handed_out += 1
+        k = self.bundles_handed_out
+        data = encode_bundle(self.identity.public, self.signed_prekey,
+                             (k, self.one_time_publics[k]))
+        return decode_and_validate_bundle(data, Config())
+
+
+def run_fan_out(arg: dict) -> dict:
+    """devices.json fan-out scenarios (test-vectors/README.md; SPEC.md 14.3, 14.5, 14.6)."""
+    take(arg, ("now", "accounts", "script"))
+    now, config, policy = arg["now"], Config(), DeviceListPolicy()
+    accounts = []       # per account: {id, pair, issued_at, expires_at, device ids, removed}
+    devices: dict[Address, tuple] = {}   # address -> (ScenarioDevice, DeviceSessions, account)
+    for index, acc in enumerate(arg["accounts"]):
+        take(acc, ("account_id", "account_seed", "issued_at", "expires_at", "devices"))
+        account_id = unhex(acc["account_id"])
+        accounts.append({"id": account_id, "pair": IdentityKeyPair(unhex(acc["account_seed"])),
+                         "issued_at": acc["issued_at"], "expires_at": acc["expires_at"],
+                         "devices": [], "removed": set()})
+        for dev in acc["devices"]:
+            take(dev, ("device_id", "keys"))
+            device = ScenarioDevice(dev["keys"])
+            address = (account_id, dev["device_id"])
+            devices[address] = (device, DeviceSessions(address, device.identity, config,
+                                                       policy), index)
+            accounts[-1]["devices"].append((dev["device_id"], device.identity.public.encoded))
+
+    def sign_next(index: int, version: int) -> DeviceList:
+        a = accounts[index]
+        listed = [(d, k) for d, k in a["devices"] if d not in a["removed"]]
+        return sign_device_list(a["pair"], a["id"], version, a["issued_at"], a["expires_at"],
+                                listed)
+
+    # Each account's list version 1; every device holds (validated) copies of every list.
+    held: dict[Address, dict[bytes, DeviceList]] = {}
+    first = [sign_next(i, 1) for i in range(len(accounts))]
+    for address in devices:
+        held[address] = {}
+        for i, lst in enumerate(first):
+            held[address][lst.account_id] = validate_device_list(
+                decode_device_list(lst.encoded), accounts[i]["pair"].public.encoded, None, now,
+                policy)
+
+    def device_of(account: int, device_id: int):
+        return devices[(accounts[account]["id"], device_id)]
+
+    messages: list[bytes] = []
+    steps = []
+    for op in arg["script"]:
+        kind = op["op"]
+        if kind == "connect":
+            take(op, ("op", "account", "device", "to"))
+            device, sessions, index = device_of(op["account"], op["device"])
+            lists = held[sessions.address]
+            own, recipient = lists[accounts[index]["id"]], lists[accounts[op["to"]]["id"]]
+            started = []
+            for address, key in sessions.missing(own, recipient):
+                bundle = devices[address][0].next_bundle()
+                sessions.start_session(address, key, bundle, device.rng)
+                started.append(address_json(address))
+            steps.append({"started": started})
+        elif kind == "send":
+            take(op, ("op", "account", "device", "to", "text"))
+            device, sessions, index = device_of(op["account"], op["device"])
+            lists = held[sessions.address]
+            try:
+                out = sessions.encrypt_for_account(lists[accounts[index]["id"]],
+                                                   lists[accounts[op["to"]]["id"]], now,
+                                                   op["text"].encode("utf-8"))
+            except HushwireError as e:
+                steps.append(error_json(e))
+                continue
+            sent = []
+            for address, data in out:
+                messages.append(data)
+                sent.append({"index": len(messages), "to": address_json(address),
+                             "bytes": h(data)})
+            steps.append({"messages": sent})
+        elif kind == "edit":
+            take(op, ("op", "message", "field", "value"))
+            assert op["field"] in ("recipient_device", "sender_device", "sender_list_version",
+                                   "recipient_list_version"), op["field"]
+            value = pb_parse(DEVICE_MESSAGE, messages[op["message"] - 1])
+            value[op["field"]] = op["value"]
+            messages.append(pb_encode(DEVICE_MESSAGE, value))
+            steps.append({"message": {"index": len(messages), "bytes": h(messages[-1])}})
+        elif kind == "deliver":
+            take(op, ("op", "message"))
+            try:
+                msg = decode_device_message(messages[op["message"] - 1], config)
+                device, sessions, _ = devices[msg.recipient]
+                lists = held[sessions.address]
+                own = lists[sessions.address[0]]
+                sender_list = lists.get(msg.sender[0])
+                if sender_list is None:
+                    raise AssertionError("a message from an account no device knows")
+                sender, plaintext, flags = sessions.decrypt(own, sender_list, now, msg,
+                                                            device.store, device.rng)
+                steps.append({"from": address_json(sender),
+                              "plaintext": plaintext.decode("utf-8"),
+                              "consistency": dataclasses.asdict(flags)})
+            except HushwireError as e:
+                steps.append(error_json(e))
+        elif kind == "resign":
+            take(op, ("op", "account", "remove", "publish"))
+            index = op["account"]
+            a = accounts[index]
+            a["removed"] |= set(op["remove"])
+            own_address = next(addr for addr, v in devices.items() if v[2] == index)
+            new = sign_next(index, held[own_address][a["id"]].list_version + 1)
+            dropped = 0
+            for address, (_, sessions, owner) in devices.items():
+                if owner != index and not op["publish"]:
+                    continue
+                lists = held[address]
+                lists[a["id"]] = validate_device_list(decode_device_list(new.encoded),
+                                                      a["pair"].public.encoded,
+                                                      lists[a["id"]], now, policy)
+                dropped += sessions.retain_listed(lists[a["id"]])
+            steps.append({"list": h(new.encoded), "dropped": dropped})
+        else:
+            raise AssertionError(f"unknown fan-out step {kind!r}")
+    return {"steps": steps}
+
+
+def run_record_scenario(arg: dict) -> dict:
+    """devices.json session-record scenarios (test-vectors/README.md; SPEC.md 14.6)."""
+    take(arg, ("max_archived_sessions", "a", "b", "script"))
+    config = Config(max_archived_sessions=arg["max_archived_sessions"])
+    devices = {name: ScenarioDevice(arg[name]) for name in ("a", "b")}
+    records = {name: SessionRecord(config) for name in ("a", "b")}
+    other = {"a": "b", "b": "a"}
+    envelopes: list[tuple[str, bytes]] = []
+    steps = []
+    for op in arg["script"]:
+        kind = op["op"]
+        if kind == "initiate":
+            take(op, ("op", "from"))
+            me = op["from"]
+            session = records[me].initiate(devices[me].identity,
+                                           devices[other[me]].next_bundle(), devices[me].rng)
+            steps.append({"session_id": h(session.session_id)})
+        elif kind == "send":
+            take(op, ("op", "from", "text"))
+            try:
+                data = records[op["from"]].encrypt(op["text"].encode("utf-8"))
+            except HushwireError as e:
+                steps.append(error_json(e))
+                continue
+            envelopes.append((op["from"], data))
+            steps.append({"envelope": {"index": len(envelopes), "bytes": h(data)}})
+        elif kind == "deliver":
+            take(op, ("op", "envelope"))
+            sender, data = envelopes[op["envelope"] - 1]
+            me = other[sender]
+            record, device = records[me], devices[me]
+            try:
+                msg = decode_envelope(data, config)
+                result = {"plaintext": record.decrypt(device.identity, device.store, msg,
+                                                      device.rng).decode("utf-8")}
+            except HushwireError as e:
+                result = error_json(e)
+            result["current"] = None if record.current is None else h(record.current.session_id)
+            result["archived"] = [h(s.session_id) for s in record.archived]
+            steps.append(result)
+        else:
+            raise AssertionError(f"unknown record step {kind!r}")
+    stored = {name: records[name].to_bytes() for name in ("a", "b")}
+    for name, data in stored.items():
+        # SPEC.md 14.6 / 9.2: a stored record loads again and re-encodes byte for byte
+        if SessionRecord.from_bytes(data, config).to_bytes() != data:
+            raise AssertionError(f"14.6: {name}'s record does not reload byte for byte")
+    return {"steps": steps, "a_record": h(stored["a"]), "b_record": h(stored["b"])}
+
+
+def run_devices(inp: dict) -> dict:
+    """devices.json: SPEC.md 14 (test-vectors/README.md, "### devices.json"). Errors are
+    part of the output (error_json), never the case's `error`."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    try:
+        return _run_devices_op(op, arg)
+    except HushwireError as e:
+        return error_json(e)
+
+
+def _run_devices_op(op: str, arg: dict) -> dict:
+    """One devices.json operation; a HushwireError is the case's recorded error."""
+    if op == "sign_list":                                   # 14.2 signing
+        take(arg, ("account_seed", "account_id", "list_version", "issued_at", "expires_at",
+                   "devices"))
+        devices = [(take(d, ("device_id", "seed"))["device_id"],
+                    IdentityKeyPair(unhex(d["seed"])).public.encoded) for d in arg["devices"]]
+        lst = sign_device_list(IdentityKeyPair(unhex(arg["account_seed"])),
+                               unhex(arg["account_id"]), arg["list_version"], arg["issued_at"],
+                               arg["expires_at"], devices)
+        # what was signed must decode back to itself (14.2) and verify (14.3 step 2)
+        if decode_device_list(lst.encoded) != lst:
+            raise AssertionError("14.2: a signed list does not decode to itself")
+        return {"body": h(lst.body), "signature": h(lst.signature), "list": h(lst.encoded)}
+    if op == "validate_list":                               # 14.2 decoding, then 14.3
+        take(arg, ("list", "trusted_key", "now", "max_lifetime_seconds",
+                   "clock_skew_seconds", "previous"))
+        previous = None
+        if arg["previous"] is not None:
+            previous = decode_device_list(unhex(arg["previous"]))
+            validate_device_list(previous, previous.account_key, None, arg["now"],
+                                 DeviceListPolicy())
+        lst = decode_device_list(unhex(arg["list"]))
+        policy = DeviceListPolicy(arg["max_lifetime_seconds"], arg["clock_skew_seconds"])
+        validate_device_list(lst, unhex(arg["trusted_key"]), previous, arg["now"], policy)
+        return {"list": lst.json()}
+    if op == "changes":                                     # 14.3 Changes
+        take(arg, ("previous", "list"))
+        previous = decode_device_list(unhex(arg["previous"]))
+        validate_device_list(previous, previous.account_key, None, DEVICES_NOW,
+                             DeviceListPolicy())
+        lst = decode_device_list(unhex(arg["list"]))
+        validate_device_list(lst, lst.account_key, previous, DEVICES_NOW, DeviceListPolicy())
+        return device_list_changes(previous, lst)
+    if op == "link_offer":                                  # 14.4 Offer
+        take(arg, ("device_seed", "link_secret"))
+        key = IdentityKeyPair(unhex(arg["device_seed"])).public.encoded
+        return {"offer": h(encode_link_offer(key, unhex(arg["link_secret"])))}
+    if op == "decode_offer":                                # 14.4 LinkOffer::decode
+        take(arg, ("bytes",))
+        device_key, link_secret = decode_link_offer(unhex(arg["bytes"]))
+        return {"device_key": h(device_key), "link_secret": h(link_secret)}
+    if op == "approve":                                     # 14.4 Approval
+        take(arg, ("account_seed", "current", "offer", "device_id", "issued_at", "expires_at"))
+        current = decode_device_list(unhex(arg["current"]))
+        validate_device_list(current, current.account_key, None, DEVICES_NOW,
+                             DeviceListPolicy())
+        offer = decode_link_offer(unhex(arg["offer"]))
+        new, approval = approve_link(IdentityKeyPair(unhex(arg["account_seed"])), current,
+                                     offer, arg["device_id"], arg["issued_at"],
+                                     arg["expires_at"])
+        return {"device_list": h(new.encoded), "approval": h(approval)}
+    if op == "complete":                                    # 14.4 Completion
+        take(arg, ("device_seed", "link_secret", "approval", "now"))
+        key = IdentityKeyPair(unhex(arg["device_seed"])).public.encoded
+        address, lst = complete_link(key, unhex(arg["link_secret"]), unhex(arg["approval"]),
+                                     arg["now"])
+        return {"address": address_json(address), "list": lst.json()}
+    if op == "link_mac":                                    # 14.4 Link key and MAC
+        take(arg, ("link_secret", "account_id", "device_id", "device_list", "device_key"))
+        return {"mac": h(link_mac(unhex(arg["link_secret"]), unhex(arg["account_id"]),
+                                  arg["device_id"], unhex(arg["device_list"]),
+                                  unhex(arg["device_key"])))}
+    if op == "routing":                                     # 14.5 Routing, 6.4, 6.5
+        take(arg, ("sender_account", "sender_device", "recipient_account", "recipient_device",
+                   "sender_list_version", "recipient_list_version", "x3dh_ad", "ratchet_key",
+                   "previous_counter", "counter", "prekey_info", "message_key", "plaintext"))
+        routing = routing_bytes((unhex(arg["sender_account"]), arg["sender_device"]),
+                                (unhex(arg["recipient_account"]), arg["recipient_device"]),
+                                arg["sender_list_version"], arg["recipient_list_version"])
+        header = encode_header(unhex(arg["ratchet_key"]), arg["previous_counter"],
+                               arg["counter"])
+        aead_ad = aead_associated_data(unhex(arg["x3dh_ad"]), header,
+                                       unhex(arg["prekey_info"]), routing)
+        return {"routing": h(routing), "aead_associated_data": h(aead_ad),
+                "ciphertext": h(seal_message(unhex(arg["message_key"]), aead_ad,
+                                             unhex(arg["plaintext"])))}
+    if op == "decode_message":                              # 14.5 DeviceMessage::decode
+        take(arg, ("bytes", "max_encoded_len"))
+        msg = decode_device_message(unhex(arg["bytes"]),
+                                    Config(max_encoded_len=arg["max_encoded_len"]))
+        return {"sender": address_json(msg.sender), "recipient": address_json(msg.recipient),
+                "sender_list_version": msg.sender_list_version,
+                "recipient_list_version": msg.recipient_list_version,
+                "envelope": h(msg.envelope_bytes)}
+    if op == "fan_out":
+        return run_fan_out(arg)
+    if op == "record":
+        return run_record_scenario(arg)
+    if op == "load_record":                                 # 14.6 Loading
+        take(arg, ("stored", "max_archived_sessions"))
+        data = unhex(arg["stored"])
+        record = SessionRecord.from_bytes(
+            data, Config(max_archived_sessions=arg["max_archived_sessions"]))
+        return {"current": None if record.current is None else h(record.current.session_id),
+                "archived": [h(s.session_id) for s in record.archived],
+                "reencoded": h(record.to_bytes())}
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
@@ -3487,6 +4456,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "transcript.json": run_transcript,
     "verification.json": run_verification,
     "certificates.json": run_certificates,
+    "devices.json": run_devices,
 }
 
 
