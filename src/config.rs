@@ -57,7 +57,21 @@ pub struct Config {
     /// current one; the oldest is dropped first. Default 40 (libsignal's); values above
     /// [`MAX_ARCHIVED_SESSIONS`] count as that.
     pub max_archived_sessions: usize,
+    /// Most message keys one group message may make us derive on one sender chain (SPEC.md
+    /// 15.4). Default 25000 (libsignal's): only a message whose signature verified can make us
+    /// walk that far.
+    pub max_group_skip: u32,
+    /// Most skipped message keys kept per sender chain of a group; the oldest is evicted first.
+    /// Default 2000; values above [`MAX_STORED_ENTRIES`] count as that.
+    pub max_group_skipped_keys: usize,
+    /// Most sender-key chains kept per member device of a group (a member's older chains,
+    /// after it rotated); the oldest is dropped first. Default 5 (libsignal's and WhatsApp's);
+    /// values below 1 count as 1, above [`MAX_SENDER_KEY_CHAINS`] as that.
+    pub max_sender_key_chains: usize,
 }
+
+/// The most sender-key chains per member a stored group session may hold (SPEC.md 15.6).
+pub const MAX_SENDER_KEY_CHAINS: usize = 64;
 
 /// The most archived sessions a stored session record may hold (SPEC.md 14.6).
 pub const MAX_ARCHIVED_SESSIONS: usize = 256;
@@ -94,6 +108,16 @@ impl Config {
         self.max_archived_sessions.min(MAX_ARCHIVED_SESSIONS)
     }
 
+    /// The number of skipped keys kept per group sender chain.
+    pub(crate) fn group_skipped_keys(&self) -> usize {
+        self.max_group_skipped_keys.min(MAX_STORED_ENTRIES)
+    }
+
+    /// The number of sender-key chains kept per group member.
+    pub(crate) fn sender_key_chains(&self) -> usize {
+        self.max_sender_key_chains.clamp(1, MAX_SENDER_KEY_CHAINS)
+    }
+
     /// The number of retired ratchet keys kept: `max_retired_chains`, at most
     /// [`MAX_STORED_ENTRIES`].
     pub(crate) fn retired_chains(&self) -> usize {
@@ -112,6 +136,9 @@ impl Default for Config {
             provider: &crate::provider::RUST_CRYPTO,
             sas_timeout_seconds: 600,
             max_archived_sessions: 40,
+            max_group_skip: 25_000,
+            max_group_skipped_keys: 2000,
+            max_sender_key_chains: 5,
         }
     }
 }

@@ -263,6 +263,31 @@ pub enum Error {
     },
     /// A session record holds no session to encrypt with: start one from the device's bundle.
     NoSession,
+    /// A group id is empty or longer than 64 bytes (SPEC.md 15.1).
+    InvalidGroupId {
+        /// Its length.
+        len: usize,
+    },
+    /// A group message or sender-key distribution is for another group than this session's.
+    WrongGroup,
+    /// A group message or distribution comes from a device that is not a member of the group
+    /// (never added, or removed).
+    NotAGroupMember {
+        /// The device id of the sender.
+        device: u32,
+    },
+    /// A group message names a sender-key chain we hold no distribution for (never received,
+    /// or dropped as one of the sender's oldest chains).
+    UnknownSenderKey {
+        /// The chain id named.
+        chain_id: u32,
+    },
+    /// A sender-key distribution names a chain we hold with another signing key: refused, the
+    /// chain held is kept.
+    SenderKeyConflict {
+        /// The chain id.
+        chain_id: u32,
+    },
     /// A device-link approval's MAC does not verify under the link secret: it was not made
     /// by whoever scanned this device's QR code.
     LinkAuthenticationFailed,
@@ -316,6 +341,9 @@ pub enum ErrorCategory {
     /// not on its account's list, a misaddressed message, missing sessions, or a device link
     /// that does not authenticate (SPEC.md 14).
     Device,
+    /// Groups: a message or distribution for another group, from a non-member, naming a
+    /// sender key we do not hold, or a distribution that conflicts with one held (SPEC.md 15).
+    Group,
 }
 
 impl Error {
@@ -378,6 +406,11 @@ impl Error {
             Self::SessionsMissing { .. } => "SessionsMissing",
             Self::NoSession => "NoSession",
             Self::LinkAuthenticationFailed => "LinkAuthenticationFailed",
+            Self::InvalidGroupId { .. } => "InvalidGroupId",
+            Self::WrongGroup => "WrongGroup",
+            Self::NotAGroupMember { .. } => "NotAGroupMember",
+            Self::UnknownSenderKey { .. } => "UnknownSenderKey",
+            Self::SenderKeyConflict { .. } => "SenderKeyConflict",
         }
     }
 
@@ -393,7 +426,8 @@ impl Error {
             | Self::InvalidAccountId { .. }
             | Self::InvalidCertificate { .. }
             | Self::InvalidDisplayName { .. }
-            | Self::InvalidDeviceList { .. } => ErrorCategory::Decoding,
+            | Self::InvalidDeviceList { .. }
+            | Self::InvalidGroupId { .. } => ErrorCategory::Decoding,
             Self::InvalidPublicKey
             | Self::LowOrderPublicKey
             | Self::NonContributoryKeyAgreement
@@ -438,6 +472,10 @@ impl Error {
             | Self::SessionsMissing { .. }
             | Self::NoSession
             | Self::LinkAuthenticationFailed => ErrorCategory::Device,
+            Self::WrongGroup
+            | Self::NotAGroupMember { .. }
+            | Self::UnknownSenderKey { .. }
+            | Self::SenderKeyConflict { .. } => ErrorCategory::Group,
         }
     }
 
@@ -498,6 +536,11 @@ impl Error {
         "SessionsMissing",
         "NoSession",
         "LinkAuthenticationFailed",
+        "InvalidGroupId",
+        "WrongGroup",
+        "NotAGroupMember",
+        "UnknownSenderKey",
+        "SenderKeyConflict",
     ];
 }
 
@@ -724,6 +767,18 @@ impl fmt::Display for Error {
                 devices.len()
             ),
             Self::NoSession => f.write_str("no session with this device: start one from its bundle"),
+            Self::InvalidGroupId { len } => write!(f, "group id of {len} bytes: must be 1 to 64"),
+            Self::WrongGroup => f.write_str("the message is for another group"),
+            Self::NotAGroupMember { device } => {
+                write!(f, "device {device} is not a member of the group")
+            }
+            Self::UnknownSenderKey { chain_id } => {
+                write!(f, "no sender key held for chain {chain_id}")
+            }
+            Self::SenderKeyConflict { chain_id } => write!(
+                f,
+                "a distribution for chain {chain_id} has another signing key than the one held"
+            ),
             Self::LinkAuthenticationFailed => {
                 f.write_str("the device-link approval does not authenticate under the link secret")
             }
@@ -822,6 +877,11 @@ mod tests {
             Error::SessionsMissing { devices: vec![] },
             Error::NoSession,
             Error::LinkAuthenticationFailed,
+            Error::InvalidGroupId { len: 0 },
+            Error::WrongGroup,
+            Error::NotAGroupMember { device: 3 },
+            Error::UnknownSenderKey { chain_id: 9 },
+            Error::SenderKeyConflict { chain_id: 9 },
         ]
     }
 

@@ -8,7 +8,8 @@
 //! root ([`BusinessCertificateIn`] → [`VerifiedBusiness`]) with revocation ([`Revocations`]);
 //! and multi-device accounts: signed device lists ([`DeviceListIn`] →
 //! [`VerifiedDeviceList`]), device linking ([`PendingLink`]), session records
-//! ([`SessionRecord`]) and fan-out to every device ([`DeviceSessions`]).
+//! ([`SessionRecord`]) and fan-out to every device ([`DeviceSessions`]); and group chats with
+//! Sender Keys ([`GroupSession`]).
 //!
 //! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
 //!
@@ -31,6 +32,7 @@ mod chain;
 mod config;
 mod device;
 mod error;
+mod group;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 mod identity;
@@ -64,7 +66,8 @@ pub use business::revocation::state::{RevocationUpdate, Revocations};
 pub use business::root::{RootKeyPair, TrustRoot, TrustRoots};
 pub use business::validity::Validity;
 pub use config::{
-    Config, MAX_ARCHIVED_SESSIONS, MAX_STORED_ENTRIES, MAX_STORED_RECORD_LEN, MAX_STORED_STATE_LEN,
+    Config, MAX_ARCHIVED_SESSIONS, MAX_SENDER_KEY_CHAINS, MAX_STORED_ENTRIES,
+    MAX_STORED_RECORD_LEN, MAX_STORED_STATE_LEN,
 };
 pub use device::link::{LINK_SECRET_LEN, LinkOffer, LinkedDevice, PendingLink};
 pub use device::list::{
@@ -78,6 +81,11 @@ pub use device::{
     AccountKey, AccountKeyPair, DeviceAddress, DeviceId, DeviceSessions, SessionRecord,
 };
 pub use error::{Error, ErrorCategory, StoreError};
+pub use group::distribution::{MAX_DISTRIBUTION_LEN, SenderKeyDistribution};
+pub use group::id::{GroupId, MAX_GROUP_ID_LEN};
+pub use group::message::{GroupMessage, MAX_GROUP_MESSAGE_OVERHEAD};
+pub use group::session::{DistributionOutcome, GroupSession, MAX_GROUP_MEMBERS};
+pub use group::stored::{MAX_STORED_GROUP_LEN, StoredGroupSession};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};
 pub use prekey::{

@@ -17,6 +17,8 @@ pub(crate) enum SignatureContext {
     RevocationList,
     /// A device list, signed by an account key (SPEC.md 14.2).
     DeviceList,
+    /// A group message, signed by its sender key's signing key (SPEC.md 15.3).
+    GroupMessage,
 }
 
 impl SignatureContext {
@@ -28,6 +30,7 @@ impl SignatureContext {
             Self::BusinessCertificate => b"hushwire/v1/sig/business-certificate",
             Self::RevocationList => b"hushwire/v1/sig/revocation-list",
             Self::DeviceList => b"hushwire/v1/sig/device-list",
+            Self::GroupMessage => b"hushwire/v1/sig/group-message",
         }
     }
 

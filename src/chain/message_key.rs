@@ -23,8 +23,14 @@ impl MessageKey {
     /// HKDF-SHA256(salt = 32 zero bytes, ikm = MK, info = "hushwire/v1/message-key"), 44
     /// bytes: the ChaCha20-Poly1305 key, then the nonce.
     pub(crate) fn key_and_nonce(&self) -> (Zeroizing<[u8; 32]>, [u8; 12]) {
+        self.key_and_nonce_for(INFO_MESSAGE_KEY)
+    }
+
+    /// As [`MessageKey::key_and_nonce`], with another HKDF info (a group message's,
+    /// SPEC.md 15.3).
+    pub(crate) fn key_and_nonce_for(&self, info: &[u8]) -> (Zeroizing<[u8; 32]>, [u8; 12]) {
         let mut okm = Zeroizing::new([0u8; 44]);
-        hkdf_sha256(&[0u8; 32], &self.0, INFO_MESSAGE_KEY, okm.as_mut());
+        hkdf_sha256(&[0u8; 32], &self.0, info, okm.as_mut());
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&okm[..32]);
         let mut nonce = [0u8; 12];
@@ -42,7 +48,18 @@ impl MessageKey {
         ad: &[u8],
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let (key, nonce) = self.key_and_nonce();
+        self.encrypt_for(crypto, INFO_MESSAGE_KEY, ad, plaintext)
+    }
+
+    /// [`MessageKey::encrypt`] with the key and nonce from another HKDF info.
+    pub(crate) fn encrypt_for(
+        self,
+        crypto: &CryptoProvider,
+        info: &[u8],
+        ad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let (key, nonce) = self.key_and_nonce_for(info);
         seal_raw(crypto, &key, &nonce, ad, plaintext)
     }
 
@@ -53,7 +70,18 @@ impl MessageKey {
         ad: &[u8],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let (key, nonce) = self.key_and_nonce();
+        self.decrypt_for(crypto, INFO_MESSAGE_KEY, ad, ciphertext)
+    }
+
+    /// [`MessageKey::decrypt`] with the key and nonce from another HKDF info.
+    pub(crate) fn decrypt_for(
+        self,
+        crypto: &CryptoProvider,
+        info: &[u8],
+        ad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let (key, nonce) = self.key_and_nonce_for(info);
         open_raw(crypto, &key, &nonce, ad, ciphertext)
     }
 }

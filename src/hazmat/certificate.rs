@@ -16,6 +16,8 @@ pub enum SignedObject {
     RevocationList,
     /// A `DeviceListBody`, signed by an account key (SPEC.md 14.2).
     DeviceList,
+    /// A `GroupMessageBody`, signed by a sender key (SPEC.md 15.3).
+    GroupMessage,
 }
 
 impl SignedObject {
@@ -25,6 +27,7 @@ impl SignedObject {
             Self::BusinessCertificate => SignatureContext::BusinessCertificate,
             Self::RevocationList => SignatureContext::RevocationList,
             Self::DeviceList => SignatureContext::DeviceList,
+            Self::GroupMessage => SignatureContext::GroupMessage,
         }
     }
 }

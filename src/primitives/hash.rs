@@ -13,6 +13,9 @@ pub(crate) const LABEL_STORED_SESSION: &[u8] = b"hushwire/v1/stored-session";
 /// Label of the checksum that ends a stored session record (SPEC.md 14.6).
 pub(crate) const LABEL_STORED_RECORD: &[u8] = b"hushwire/v1/stored-session-record";
 
+/// Label of the checksum that ends a stored group session (SPEC.md 15.6).
+pub(crate) const LABEL_STORED_GROUP: &[u8] = b"hushwire/v1/stored-group-session";
+
 /// SHA-256(len(label) as one byte || label || parts...). Labels are short constants.
 pub(crate) fn labelled_sha256(label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut hash = Sha256::new();

@@ -11,6 +11,9 @@ pub(crate) const INFO_ROOT: &[u8] = b"hushwire/v1/root";
 /// HKDF info for expanding a message key into an AEAD key and nonce (SPEC.md 6.4).
 pub(crate) const INFO_MESSAGE_KEY: &[u8] = b"hushwire/v1/message-key";
 
+/// HKDF info of a group message key's expansion (SPEC.md 15.3).
+pub(crate) const INFO_GROUP_MESSAGE_KEY: &[u8] = b"hushwire/v1/group-message-key";
+
 /// HKDF-SHA256(salt, ikm, info) filling `out`.
 ///
 /// Every caller asks for at most 64 bytes, far below HKDF-SHA256's limit of 255 * 32, so the

@@ -328,6 +328,123 @@ pub struct SessionRecord {
     #[prost(bytes = "vec", repeated, tag = "3")]
     pub archived: ::prost::alloc::vec::Vec<::prost::alloc::vec::Vec<u8>>,
 }
+/// A member device's sender key for one group, sent to each other member device
+/// over its pairwise session, never in the clear. Secret.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct SenderKeyDistribution {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    /// The group id, 1 to 64 bytes.
+    #[prost(bytes = "vec", tag = "2")]
+    pub group_id: ::prost::alloc::vec::Vec<u8>,
+    /// The sender key's chain id.
+    #[prost(uint32, tag = "3")]
+    pub chain_id: u32,
+    /// The iteration (message index) the chain key is at.
+    #[prost(uint32, tag = "4")]
+    pub iteration: u32,
+    /// The chain key (32 bytes).
+    #[prost(bytes = "vec", tag = "5")]
+    pub chain_key: ::prost::alloc::vec::Vec<u8>,
+    /// The Ed25519 key that signs the chain's messages (32 bytes).
+    #[prost(bytes = "vec", tag = "6")]
+    pub signing_key: ::prost::alloc::vec::Vec<u8>,
+}
+/// What a group message signs.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GroupMessageBody {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub group_id: ::prost::alloc::vec::Vec<u8>,
+    /// The sending device: account id and device id.
+    #[prost(bytes = "vec", tag = "3")]
+    pub sender_account: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "4")]
+    pub sender_device: u32,
+    #[prost(uint32, tag = "5")]
+    pub chain_id: u32,
+    #[prost(uint32, tag = "6")]
+    pub iteration: u32,
+    /// ChaCha20-Poly1305 ciphertext and tag.
+    #[prost(bytes = "vec", tag = "7")]
+    pub ciphertext: ::prost::alloc::vec::Vec<u8>,
+}
+/// A group message: the canonical encoding of GroupMessageBody and the sender
+/// key's Ed25519 signature over it (SPEC.md 3.2, context group-message).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GroupMessage {
+    #[prost(bytes = "vec", tag = "1")]
+    pub body: ::prost::alloc::vec::Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub signature: ::prost::alloc::vec::Vec<u8>,
+}
+/// One stored skipped message key of a sender chain.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct GroupSkippedKey {
+    #[prost(uint32, tag = "1")]
+    pub iteration: u32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub message_key: ::prost::alloc::vec::Vec<u8>,
+}
+/// A chain of another member's sender key, as stored.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct GroupReceiverChain {
+    #[prost(uint32, tag = "1")]
+    pub chain_id: u32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub signing_key: ::prost::alloc::vec::Vec<u8>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub chain_key: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "4")]
+    pub iteration: u32,
+    #[prost(message, repeated, tag = "5")]
+    pub skipped: ::prost::alloc::vec::Vec<GroupSkippedKey>,
+}
+/// A member device and the chains of its sender keys we hold, most recent first.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct GroupMemberState {
+    #[prost(bytes = "vec", tag = "1")]
+    pub account_id: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "2")]
+    pub device_id: u32,
+    #[prost(message, repeated, tag = "3")]
+    pub chains: ::prost::alloc::vec::Vec<GroupReceiverChain>,
+}
+/// A member's whole group session, as stored. Secret.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
+pub struct GroupSessionState {
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    #[prost(bytes = "vec", tag = "2")]
+    pub group_id: ::prost::alloc::vec::Vec<u8>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub local_account: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "4")]
+    pub local_device: u32,
+    /// Our own sender key: chain id, chain key and iteration, and the signing key's seed.
+    #[prost(uint32, tag = "5")]
+    pub chain_id: u32,
+    #[prost(bytes = "vec", tag = "6")]
+    pub chain_key: ::prost::alloc::vec::Vec<u8>,
+    #[prost(uint32, tag = "7")]
+    pub iteration: u32,
+    #[prost(bytes = "vec", tag = "8")]
+    pub signing_seed: ::prost::alloc::vec::Vec<u8>,
+    /// Every other member device, by increasing address.
+    #[prost(message, repeated, tag = "9")]
+    pub members: ::prost::alloc::vec::Vec<GroupMemberState>,
+}
 /// The public half of a signed prekey with its signature.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SignedPreKey {

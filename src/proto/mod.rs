@@ -90,5 +90,10 @@ redacted_debug!(
     SkippedKey,
     SessionState,
     SessionRecord,
-    LinkOffer
+    LinkOffer,
+    SenderKeyDistribution,
+    GroupSkippedKey,
+    GroupReceiverChain,
+    GroupMemberState,
+    GroupSessionState
 );

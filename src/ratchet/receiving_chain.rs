@@ -1,6 +1,7 @@
 //! A receiving chain: the peer's ratchet key and the chain key CKr (SPEC.md 6.1, 6.6).
 
 use crate::Error;
+use crate::chain::advance::walk_to;
 use crate::chain::chain_key::ChainKey;
 use crate::chain::message_key::MessageKey;
 use crate::chain::skipped_keys::SkippedKey;
@@ -39,42 +40,22 @@ impl ReceivingChain {
         max_skip: u32,
         keep: usize,
     ) -> Result<Advanced, Error> {
-        let start = self.chain_key.index();
-        if counter < start {
-            return Err(Error::DuplicateMessage);
-        }
-        if counter == u32::MAX {
-            return Err(Error::CounterExhausted);
-        }
-        let skip = counter - start;
-        if skip > max_skip {
-            return Err(Error::TooManySkippedMessages {
-                skip: u64::from(skip),
-                max: max_skip,
-            });
-        }
-        let kept = usize::try_from(skip).unwrap_or(usize::MAX).min(keep);
-        let first_kept = counter - u32::try_from(kept).unwrap_or(skip);
-        let mut skipped = Vec::with_capacity(kept.saturating_add(1));
-        let mut chain_key = self.chain_key.clone();
-        while chain_key.index() < counter {
-            if chain_key.index() >= first_kept {
-                let (message_key, next) = chain_key.step();
-                skipped.push(SkippedKey {
+        let walked = walk_to(&self.chain_key, counter, max_skip, keep)?;
+        let mut skipped = Vec::with_capacity(walked.skipped.capacity());
+        skipped.extend(
+            walked
+                .skipped
+                .into_iter()
+                .map(|(counter, message_key)| SkippedKey {
                     ratchet_key: self.ratchet_key,
-                    counter: chain_key.index(),
+                    counter,
                     message_key: Box::new(message_key),
-                });
-                chain_key = next;
-            } else {
-                chain_key = chain_key.next();
-            }
-        }
-        let (message_key, chain_key) = chain_key.step();
+                }),
+        );
         Ok(Advanced {
-            chain_key,
+            chain_key: walked.chain_key,
             skipped,
-            message_key,
+            message_key: walked.message_key,
         })
     }
 }

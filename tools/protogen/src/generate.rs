@@ -8,6 +8,7 @@ pub const SCHEMAS: &[&str] = &[
     "hushwire/v1/business.proto",
     "hushwire/v1/device.proto",
     "hushwire/v1/envelope.proto",
+    "hushwire/v1/group.proto",
     "hushwire/v1/prekey_bundle.proto",
     "hushwire/v1/session_state.proto",
     "hushwire/v1/verification.proto",
@@ -23,6 +24,11 @@ pub const SECRET_MESSAGES: &[&str] = &[
     ".hushwire.v1.SessionState",
     ".hushwire.v1.SessionRecord",
     ".hushwire.v1.LinkOffer",
+    ".hushwire.v1.SenderKeyDistribution",
+    ".hushwire.v1.GroupSkippedKey",
+    ".hushwire.v1.GroupReceiverChain",
+    ".hushwire.v1.GroupMemberState",
+    ".hushwire.v1.GroupSessionState",
 ];
 
 /// Generates the prost code for the crate rooted at `root`, using `scratch` as the output
