@@ -126,6 +126,31 @@ fn revocation_list_corpus() {
     replay("revocation_list", targets::revocation_list);
 }
 
+#[test]
+fn device_list_corpus() {
+    replay("device_list", targets::device_list);
+}
+
+#[test]
+fn device_message_corpus() {
+    replay("device_message", targets::device_message);
+}
+
+#[test]
+fn session_record_corpus() {
+    replay("session_record", targets::session_record);
+}
+
+#[test]
+fn device_link_corpus() {
+    replay("device_link", targets::device_link);
+}
+
+#[test]
+fn multi_device_corpus() {
+    replay("multi_device", targets::multi_device);
+}
+
 /// The fixture's genuine inputs take the paths their names promise, so the seeds made from
 /// them are meaningful.
 #[test]
@@ -474,6 +499,330 @@ fn sas_ops_round_trip() {
             SasOp::Deliver { to: Side::Bob },
             SasOp::Confirm { who: Side::Bob },
             SasOp::Drop { to: Side::Bob },
+        ]
+    );
+}
+
+/// The multi-device seeds take the paths their names promise: the lists the fixture signed
+/// validate unless expired or too long-lived, the genuine messages in flight decrypt and the
+/// delivered ones are replays, every record loads, exactly the genuine approvals complete,
+/// and the scripted runs send, refuse and converge as scripted.
+#[test]
+fn device_inputs_are_meaningful() {
+    use hushwire::{DeviceListIn, DeviceListPolicy, Error, SessionRecord};
+    let devices = targets::device_fixture();
+    let read = |target: &str, name: &str| std::fs::read(corpus_dir(target).join(name)).unwrap();
+    let accepted = |yes: bool| {
+        if yes {
+            Outcome::Accepted
+        } else {
+            Outcome::Rejected
+        }
+    };
+
+    // device_list: every list the fixture signed validates, but for these.
+    let refused = [
+        (
+            "acme-expired",
+            Error::DeviceListExpired {
+                expires_at: 1_800_000_000 - 10 * 86_400,
+            },
+        ),
+        (
+            "acme-not-yet-valid",
+            Error::DeviceListExpired {
+                expires_at: 1_800_000_000 + 2 * 86_400,
+            },
+        ),
+        (
+            "approval-expired-list",
+            Error::DeviceListExpired {
+                expires_at: 1_800_000_000 - 10 * 86_400,
+            },
+        ),
+        (
+            "acme-lifetime-36-days",
+            Error::DeviceListLifetimeTooLong {
+                lifetime: 36 * 86_400,
+                max: 35 * 86_400,
+            },
+        ),
+        (
+            "approval-lifetime-36-days-list",
+            Error::DeviceListLifetimeTooLong {
+                lifetime: 36 * 86_400,
+                max: 35 * 86_400,
+            },
+        ),
+        (
+            "acme-v2-signature-flipped",
+            Error::InvalidDeviceListSignature,
+        ),
+        ("acme-v2-version-bumped", Error::InvalidDeviceListSignature),
+    ];
+    for (name, _) in &devices.lists {
+        let expected = !refused.iter().any(|(refused, _)| refused == name);
+        assert_eq!(
+            targets::device_list(&read("device_list", name)),
+            accepted(expected),
+            "{name}"
+        );
+    }
+    let validate = |name: &str| {
+        DeviceListIn::decode(&read("device_list", name)).and_then(|list| {
+            let key = *list.account_key();
+            list.validate(
+                &key,
+                hushwire_testkit::fixtures::accounts::now(),
+                &DeviceListPolicy::default(),
+                None,
+            )
+            .map(|_| ())
+        })
+    };
+    for (name, error) in refused {
+        assert_eq!(validate(name), Err(error), "{name}");
+    }
+    let invalid = |reason| Error::InvalidDeviceList { reason };
+    for (name, error) in [
+        ("65-devices", invalid("not 1 to 64 devices")),
+        ("no-devices", invalid("not 1 to 64 devices")),
+        ("list-version-0", invalid("list version 0")),
+        (
+            "expires-at-issued-at",
+            invalid("expires_at is not after issued_at"),
+        ),
+        (
+            "ids-not-increasing",
+            invalid("device ids not strictly increasing"),
+        ),
+        ("key-twice", invalid("a device key is listed twice")),
+        ("device-id-0", invalid("device id 0")),
+        ("body-version-2", Error::UnsupportedVersion { found: 2 }),
+        ("low-order-account-key", Error::LowOrderPublicKey),
+        (
+            "signature-63-bytes",
+            Error::InvalidLength {
+                field: "signature",
+                expected: 64,
+                found: 63,
+            },
+        ),
+    ] {
+        assert_eq!(validate(name), Err(error), "{name}");
+    }
+
+    // device_message: in flight decrypts, delivered is a replay, edits are refused.
+    for message in &devices.in_flight {
+        assert_eq!(
+            targets::device_message(&message.bytes),
+            Outcome::Accepted,
+            "{}",
+            message.name
+        );
+    }
+    for message in &devices.delivered {
+        assert_eq!(
+            targets::device_message(&message.bytes),
+            Outcome::Rejected,
+            "{}",
+            message.name
+        );
+    }
+    for name in [
+        "redirected-to-acme2",
+        "sender-device-changed",
+        "sender-list-version-7",
+        "unknown-sender-account",
+        "from-itself",
+        "recipient-device-0",
+        "flipped",
+    ] {
+        assert_eq!(
+            targets::device_message(&read("device_message", name)),
+            Outcome::Rejected,
+            "{name}"
+        );
+    }
+
+    // session_record: every record loads (alone, and with its sessions sealed by the target).
+    let config = hushwire_testkit::fixtures::config();
+    for (_, _, stored) in &devices.records {
+        assert_eq!(
+            targets::session_record(targets::unseal_record(stored)),
+            Outcome::Accepted
+        );
+    }
+    let load = |name: &str| {
+        SessionRecord::from_stored(
+            &targets::seal_record(&read("session_record", name)),
+            &config,
+        )
+        .map(|_| ())
+    };
+    for (name, expected) in [
+        ("empty-record", Ok(())),
+        ("archived-only", Ok(())),
+        ("same-session-twice", Err(Error::InvalidSessionState)),
+        ("archived-41-copies", Err(Error::InvalidSessionState)),
+        ("current-corrupted", Err(Error::SessionStateCorrupted)),
+        ("version-2", Err(Error::UnsupportedVersion { found: 2 })),
+    ] {
+        assert_eq!(load(name), expected, "{name}");
+    }
+    assert_eq!(
+        targets::session_record(&read("session_record", "acme2-of-carol2-sessions-unsealed")),
+        Outcome::Accepted
+    );
+
+    // device_link: the offers are approved; exactly the genuine approvals complete, the
+    // others fail for their reason.
+    for name in ["qr", "other-qr"] {
+        assert_eq!(
+            targets::device_link(&read("device_link", name)),
+            Outcome::Accepted,
+            "{name}"
+        );
+    }
+    let complete = |name: &str| {
+        devices
+            .pending_link()
+            .complete(
+                &read("device_link", name),
+                hushwire_testkit::fixtures::accounts::now(),
+                &DeviceListPolicy::default(),
+            )
+            .map(|linked| linked.address.device.get())
+    };
+    for (name, expected) in [
+        ("approval-acme-4", Ok(4)),
+        ("approval-acme-9", Ok(9)),
+        ("approval-carol-3", Ok(3)),
+        (
+            "approval-expired",
+            Err(Error::DeviceListExpired {
+                expires_at: 1_800_000_000 - 10 * 86_400,
+            }),
+        ),
+        (
+            "approval-lifetime-36-days",
+            Err(Error::DeviceListLifetimeTooLong {
+                lifetime: 36 * 86_400,
+                max: 35 * 86_400,
+            }),
+        ),
+        (
+            "approval-not-listed",
+            Err(Error::DeviceNotListed { device: 4 }),
+        ),
+        (
+            "approval-wrong-id",
+            Err(Error::DeviceNotListed { device: 9 }),
+        ),
+        (
+            "approval-other-account",
+            Err(Error::MisaddressedMessage { field: "account" }),
+        ),
+        ("approval-forged", Err(Error::LinkAuthenticationFailed)),
+        ("approval-mac-flipped", Err(Error::LinkAuthenticationFailed)),
+        (
+            "approval-list-flipped",
+            Err(Error::LinkAuthenticationFailed),
+        ),
+        (
+            "approval-version-2",
+            Err(Error::UnsupportedVersion { found: 2 }),
+        ),
+        (
+            "approval-device-0",
+            Err(Error::InvalidDeviceList {
+                reason: "device id 0",
+            }),
+        ),
+    ] {
+        assert_eq!(complete(name), expected, "{name}");
+    }
+
+    // multi_device: what each scripted run does before its final settle.
+    let stats = |name: &str| {
+        let mut run = targets::MultiDevice::new();
+        for op in targets::DeviceOp::decode_all(&read("multi_device", name)) {
+            run.apply(op);
+        }
+        let stats = run.stats();
+        run.settle();
+        stats
+    };
+    let s = stats("remove-with-messages-in-flight");
+    assert_eq!((s.removed, s.from_removed_refused, s.to_removed), (1, 3, 1));
+    let s = stats("add-then-remove");
+    assert_eq!((s.added, s.removed), (2, 1));
+    assert!(s.from_removed_refused > 0);
+    let s = stats("simultaneous-initiation");
+    assert_eq!(s.initiated, 2);
+    let s = stats("replays-and-duplicates");
+    assert!(s.replays_refused >= 3 && s.reloaded > 0);
+    let s = stats("tampering");
+    assert!(s.tampered_refused > 0);
+    for name in [
+        "ping-pong",
+        "crossing-first-messages",
+        "initiate-while-in-flight",
+        "add-a-device",
+        "note-to-self",
+    ] {
+        let s = stats(name);
+        assert!(s.decrypted > 0, "{name}");
+        assert_eq!(s.from_removed_refused + s.tampered_refused, 0, "{name}");
+    }
+}
+
+/// The multi-device operation codec round-trips (devices below 128), and a truncated last
+/// operation is dropped.
+#[test]
+fn device_ops_round_trip() {
+    use targets::DeviceOp::*;
+    let ops = vec![
+        Send {
+            device: 127,
+            own: true,
+        },
+        Deliver { index: 200 },
+        Drop { index: 3 },
+        Replay { index: 0 },
+        Duplicate { index: 9 },
+        Reload { device: 2 },
+        Initiate {
+            a: 5,
+            b: 255,
+            both: true,
+        },
+        AddDevice { account: 1 },
+        RemoveDevice { device: 4 },
+        Settle,
+        Tamper {
+            index: 1,
+            byte: 2,
+            mask: 0,
+        },
+    ];
+    let bytes = targets::DeviceOp::encode_all(&ops);
+    assert_eq!(targets::DeviceOp::decode_all(&bytes), ops);
+    assert_eq!(
+        targets::DeviceOp::decode_all(&bytes[..bytes.len() - 1]),
+        ops[..ops.len() - 1]
+    );
+    // Kind bytes are taken modulo 16.
+    assert_eq!(
+        targets::DeviceOp::decode_all(&[16, 3, 31, 7, 30, 27, 0]),
+        [
+            Send {
+                device: 1,
+                own: true
+            },
+            Deliver { index: 7 },
+            Settle,
+            AddDevice { account: 0 },
         ]
     );
 }

@@ -12,8 +12,11 @@
 //! reach the interesting paths.
 //!
 //! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`]; the
-//! identity-verification targets add a [`VerificationFixture`] built once on top of it, and
-//! the business-certificate targets a [`BusinessFixture`] of their own (fixed key seeds).
+//! identity-verification targets add a [`VerificationFixture`] built once on top of it, the
+//! business-certificate targets a [`BusinessFixture`] of their own (fixed key seeds), and the
+//! multi-device decoder targets a [`DeviceFixture`] of their own (its own seeded RNG); the
+//! stateful `multi_device` target builds a fresh world of its own for each run
+//! ([`MultiDevice`]).
 
 mod accept;
 mod business_fixture;
@@ -21,8 +24,13 @@ mod certificate_chain;
 mod checks;
 mod conversation_ops;
 mod decrypt;
+mod device_fixture;
+mod device_link;
+mod device_list;
+mod device_message;
 mod envelope;
 mod fixture;
+mod multi_device;
 mod prekey_bundle;
 mod prekey_message;
 mod providers;
@@ -31,6 +39,7 @@ mod revocation_list;
 mod sas;
 mod scanned_safety_number;
 mod seeds;
+mod session_record;
 mod session_state;
 mod trust_record;
 mod verification_fixture;
@@ -47,8 +56,20 @@ pub use conversation_ops::{
     LIMITS, MAX_IN_FLIGHT, MAX_OPS, MAX_REMEMBERED, MAX_SENT_PER_SIDE, conversation, run_ops,
 };
 pub use decrypt::decrypt;
+pub use device_fixture::{
+    DEVICE_SEED, DeviceFixture, DeviceGenuine, LINK_SEED, NEW_DEVICE_ID, OverlayStore, address,
+    device_fixture,
+};
+pub use device_link::device_link;
+pub use device_list::device_list;
+pub use device_message::device_message;
 pub use envelope::envelope;
 pub use fixture::{FIXTURE_SEED, Fixture, Genuine, fixture};
+pub use multi_device::{
+    DeviceOp, DeviceStats, MAX_DEVICE_IN_FLIGHT, MAX_DEVICE_OPS, MAX_DEVICE_REMEMBERED,
+    MAX_DEVICES_PER_ACCOUNT, MAX_INITIATIONS, MAX_SETTLES, MULTI_DEVICE_SEED, MultiDevice,
+    multi_device, run_device_ops,
+};
 pub use prekey_bundle::prekey_bundle;
 pub use prekey_message::prekey_message;
 pub use providers::providers;
@@ -57,6 +78,7 @@ pub use revocation_list::revocation_list;
 pub use sas::{MAX_SAS_OPS, SasOp, run_sas, sas};
 pub use scanned_safety_number::scanned_safety_number;
 pub use seeds::seeds;
+pub use session_record::{seal_record, session_record, unseal_record};
 pub use session_state::session_state;
 pub use trust_record::trust_record;
 pub use verification_fixture::{

@@ -4,7 +4,9 @@ use hushwire::Envelope;
 use prost::Message;
 
 use super::business_fixture::business_fixture;
+use super::device_fixture::{address, device_fixture};
 use super::fixture::fixture;
+use super::multi_device::DeviceOp;
 use super::sas::SasOp;
 use super::verification_fixture::verification_fixture;
 use crate::conversation::{Op, Side};
@@ -184,6 +186,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     }
     verification_seeds(&mut add);
     business_seeds(&mut add);
+    device_seeds(&mut add);
     seeds
 }
 
@@ -693,4 +696,447 @@ fn business_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
     );
     add("revocation_list", "truncated", &truncated(&root_list));
     add("revocation_list", "empty", &[]);
+}
+
+/// The seeds of the multi-device targets.
+fn device_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
+    let devices = device_fixture();
+    let flipped = |bytes: &[u8]| {
+        let mut bytes = bytes.to_vec();
+        if let Some(last) = bytes.last_mut() {
+            *last ^= 0x01;
+        }
+        bytes
+    };
+    let truncated = |bytes: &[u8]| bytes[..bytes.len() - 1].to_vec();
+
+    // device_list: every list a fixture key signed, and edited ones.
+    for (name, bytes) in &devices.lists {
+        add("device_list", name, bytes);
+    }
+    let acme = devices.world.accounts[0].list.to_bytes().to_vec();
+    let list = pb::DeviceList::decode(acme.as_slice()).unwrap();
+    let body = pb::DeviceListBody::decode(list.body.as_slice()).unwrap();
+    let with_body = |body: pb::DeviceListBody| {
+        pb::DeviceList {
+            body: body.encode_to_vec(),
+            signature: list.signature.clone(),
+        }
+        .encode_to_vec()
+    };
+    let mut reordered = body.clone();
+    reordered.devices.swap(0, 1);
+    let mut key_twice = body.clone();
+    key_twice.devices[1].identity_key = key_twice.devices[0].identity_key.clone();
+    let mut device_0 = body.clone();
+    device_0.devices[0].device_id = 0;
+    let many = devices
+        .lists
+        .iter()
+        .find(|(name, _)| name == "carol-64-devices")
+        .map(|(_, bytes)| pb::DeviceList::decode(bytes.as_slice()).unwrap())
+        .unwrap();
+    let mut sixty_five = pb::DeviceListBody::decode(many.body.as_slice()).unwrap();
+    let mut extra = sixty_five.devices[63].clone();
+    extra.device_id += 1;
+    sixty_five.devices.push(extra);
+    let mut low_order_key = body.clone();
+    // The identity point (y = 1): of small order.
+    low_order_key.account_key = {
+        let mut key = vec![0u8; 32];
+        key[0] = 1;
+        key
+    };
+    for (name, bytes) in [
+        ("acme-v2-signature-flipped", flipped(&acme)),
+        ("acme-v2-truncated", truncated(&acme)),
+        (
+            "acme-v2-version-bumped",
+            with_body(pb::DeviceListBody {
+                list_version: body.list_version + 1,
+                ..body.clone()
+            }),
+        ),
+        (
+            "body-version-2",
+            with_body(pb::DeviceListBody {
+                version: 2,
+                ..body.clone()
+            }),
+        ),
+        (
+            "list-version-0",
+            with_body(pb::DeviceListBody {
+                list_version: 0,
+                ..body.clone()
+            }),
+        ),
+        (
+            "expires-at-issued-at",
+            with_body(pb::DeviceListBody {
+                expires_at: body.issued_at,
+                ..body.clone()
+            }),
+        ),
+        (
+            "no-devices",
+            with_body(pb::DeviceListBody {
+                devices: Vec::new(),
+                ..body.clone()
+            }),
+        ),
+        ("ids-not-increasing", with_body(reordered)),
+        ("key-twice", with_body(key_twice)),
+        ("device-id-0", with_body(device_0)),
+        ("65-devices", with_body(sixty_five)),
+        ("low-order-account-key", with_body(low_order_key)),
+        (
+            "signature-63-bytes",
+            pb::DeviceList {
+                body: list.body.clone(),
+                signature: list.signature[..63].to_vec(),
+            }
+            .encode_to_vec(),
+        ),
+        ("empty", Vec::new()),
+    ] {
+        add("device_list", name, &bytes);
+    }
+
+    // device_message: the genuine messages, in flight and delivered, and edited ones.
+    for message in devices.genuine() {
+        add("device_message", &message.name, &message.bytes);
+    }
+    let to_acme1 = devices
+        .in_flight
+        .iter()
+        .find(|m| {
+            m.message.sender() == &address("carol", 1)
+                && m.message.recipient() == &address("acme", 1)
+        })
+        .unwrap();
+    let wire = pb::DeviceMessage::decode(to_acme1.bytes.as_slice()).unwrap();
+    let edit = |edit: fn(&mut pb::DeviceMessage)| {
+        let mut edited = wire.clone();
+        edit(&mut edited);
+        edited.encode_to_vec()
+    };
+    type Edit = fn(&mut pb::DeviceMessage);
+    let edits: [(&str, Edit); 9] = [
+        ("redirected-to-acme2", |m| m.recipient_device = 2),
+        ("sender-device-changed", |m| m.sender_device = 2),
+        ("sender-list-version-7", |m| m.sender_list_version = 7),
+        ("unknown-sender-account", |m| {
+            m.sender_account = b"dave".to_vec()
+        }),
+        ("from-itself", |m| {
+            m.sender_account = m.recipient_account.clone();
+            m.sender_device = m.recipient_device;
+        }),
+        ("recipient-device-0", |m| m.recipient_device = 0),
+        ("list-version-0", |m| m.recipient_list_version = 0),
+        ("version-2", |m| m.version = 2),
+        ("no-envelope", |m| m.envelope = None),
+    ];
+    for (name, change) in edits {
+        add("device_message", name, &edit(change));
+    }
+    add("device_message", "flipped", &flipped(&to_acme1.bytes));
+    add("device_message", "truncated", &truncated(&to_acme1.bytes));
+    add("device_message", "empty", &[]);
+
+    // session_record: every record (the content inside the stored form), a few with their
+    // sessions unsealed too (the target seals them again), and refused ones.
+    for (owner, peer, stored) in &devices.records {
+        let name = format!(
+            "{}{}-of-{}{}",
+            String::from_utf8_lossy(owner.account.as_bytes()),
+            owner.device.get(),
+            String::from_utf8_lossy(peer.account.as_bytes()),
+            peer.device.get()
+        );
+        let content = super::session_record::unseal_record(stored);
+        add("session_record", &name, content);
+        let mut wire = pb::SessionRecord::decode(content).unwrap();
+        if !wire.archived.is_empty() {
+            wire.current = wire
+                .current
+                .as_deref()
+                .map(|s| crate::stored::unseal(s).to_vec());
+            for state in &mut wire.archived {
+                *state = crate::stored::unseal(state).to_vec();
+            }
+            add(
+                "session_record",
+                &format!("{name}-sessions-unsealed"),
+                &wire.encode_to_vec(),
+            );
+        }
+    }
+    let with_archive = devices
+        .records
+        .iter()
+        .map(|(_, _, stored)| {
+            pb::SessionRecord::decode(super::session_record::unseal_record(stored)).unwrap()
+        })
+        .find(|record| !record.archived.is_empty())
+        .unwrap();
+    let current = with_archive.current.clone().unwrap();
+    let record = |current: Option<Vec<u8>>, archived: Vec<Vec<u8>>, version| {
+        pb::SessionRecord {
+            version,
+            current,
+            archived,
+        }
+        .encode_to_vec()
+    };
+    for (name, bytes) in [
+        ("empty-record", record(None, Vec::new(), 1)),
+        (
+            "archived-only",
+            record(None, with_archive.archived.clone(), 1),
+        ),
+        (
+            "same-session-twice",
+            record(Some(current.clone()), vec![current.clone()], 1),
+        ),
+        (
+            "archived-41-copies",
+            record(None, vec![current.clone(); 41], 1),
+        ),
+        (
+            "current-corrupted",
+            record(Some(flipped(&current)), Vec::new(), 1),
+        ),
+        ("version-2", record(Some(current.clone()), Vec::new(), 2)),
+        ("empty", Vec::new()),
+    ] {
+        add("session_record", name, &bytes);
+    }
+
+    // device_link: the offers, every approval, and edited ones.
+    add("device_link", "qr", &devices.qr);
+    add("device_link", "other-qr", &devices.other_qr);
+    for (name, bytes) in &devices.approvals {
+        add("device_link", name, bytes);
+    }
+    add("device_link", "approval-forged", &devices.forged_approval);
+    let edit_offer = |edit: fn(&mut pb::LinkOffer)| {
+        let mut offer = pb::LinkOffer::decode(devices.qr.as_slice()).unwrap();
+        edit(&mut offer);
+        offer.encode_to_vec()
+    };
+    let approval = &devices.approvals[0].1;
+    let wire = pb::LinkApproval::decode(approval.as_slice()).unwrap();
+    for (name, bytes) in [
+        ("qr-version-2", edit_offer(|o| o.version = 2)),
+        (
+            "qr-secret-31-bytes",
+            edit_offer(|o| {
+                o.link_secret.pop();
+            }),
+        ),
+        (
+            "qr-low-order-key",
+            edit_offer(|o| {
+                // The identity point (y = 1): of small order.
+                o.device_key = vec![0u8; 32];
+                o.device_key[0] = 1;
+            }),
+        ),
+        ("approval-mac-flipped", flipped(approval)),
+        ("approval-truncated", truncated(approval)),
+        (
+            "approval-version-2",
+            pb::LinkApproval {
+                version: 2,
+                ..wire.clone()
+            }
+            .encode_to_vec(),
+        ),
+        (
+            "approval-list-flipped",
+            pb::LinkApproval {
+                device_list: flipped(&wire.device_list),
+                ..wire.clone()
+            }
+            .encode_to_vec(),
+        ),
+        (
+            "approval-device-0",
+            pb::LinkApproval {
+                device_id: 0,
+                ..wire.clone()
+            }
+            .encode_to_vec(),
+        ),
+        ("empty", Vec::new()),
+    ] {
+        add("device_link", name, &bytes);
+    }
+
+    // multi_device: scripted runs. Devices by index: Acme 1, Acme 2, Carol 1, Carol 2 (then
+    // as added and removed).
+    use DeviceOp::*;
+    let send = |device, own| Send { device, own };
+    let deliver = |index| Deliver { index };
+    let all = |n: usize| vec![deliver(0); n];
+    let runs: Vec<(&str, Vec<DeviceOp>)> = vec![
+        (
+            "ping-pong",
+            [
+                vec![send(0, false)],
+                all(3),
+                vec![send(2, false)],
+                all(3),
+                vec![send(1, false)],
+                all(3),
+                vec![send(3, false)],
+                all(3),
+            ]
+            .concat(),
+        ),
+        (
+            "crossing-first-messages",
+            [
+                vec![send(0, false), send(2, false)],
+                vec![
+                    deliver(5),
+                    deliver(4),
+                    deliver(3),
+                    deliver(2),
+                    deliver(1),
+                    deliver(0),
+                ],
+                vec![Settle],
+            ]
+            .concat(),
+        ),
+        (
+            "simultaneous-initiation",
+            [
+                vec![send(0, false)],
+                all(3),
+                vec![send(2, false)],
+                all(3),
+                vec![Initiate {
+                    a: 0,
+                    b: 2,
+                    both: true,
+                }],
+                vec![send(0, false), send(2, false)],
+                vec![deliver(3), deliver(0)],
+                vec![Reload { device: 0 }, Settle],
+            ]
+            .concat(),
+        ),
+        (
+            "initiate-while-in-flight",
+            [
+                vec![send(1, false)],
+                vec![Initiate {
+                    a: 1,
+                    b: 3,
+                    both: false,
+                }],
+                vec![send(1, false), send(3, false)],
+                vec![deliver(4), deliver(1), deliver(0), Drop { index: 2 }],
+                vec![Settle],
+            ]
+            .concat(),
+        ),
+        (
+            "remove-with-messages-in-flight",
+            [
+                vec![send(1, false), send(2, false)],
+                vec![deliver(3), deliver(4)],
+                vec![RemoveDevice { device: 1 }],
+                all(4),
+                vec![send(2, false)],
+                all(2),
+            ]
+            .concat(),
+        ),
+        (
+            "add-a-device",
+            [
+                vec![send(0, false)],
+                all(3),
+                vec![AddDevice { account: 1 }],
+                vec![send(0, false)],
+                all(4),
+                vec![send(4, false)],
+                all(4),
+            ]
+            .concat(),
+        ),
+        (
+            "add-then-remove",
+            [
+                vec![AddDevice { account: 0 }, send(2, false)],
+                vec![deliver(2), deliver(0)],
+                vec![send(2, false)],
+                vec![RemoveDevice { device: 2 }],
+                all(6),
+                vec![Settle, AddDevice { account: 0 }, send(0, true)],
+                all(2),
+            ]
+            .concat(),
+        ),
+        (
+            "replays-and-duplicates",
+            [
+                vec![send(0, false), send(0, true)],
+                vec![Duplicate { index: 0 }, deliver(0)],
+                vec![Replay { index: 0 }],
+                vec![send(3, false)],
+                all(2),
+                vec![
+                    Replay { index: 1 },
+                    Reload { device: 3 },
+                    Replay { index: 0 },
+                ],
+            ]
+            .concat(),
+        ),
+        (
+            "tampering",
+            [
+                vec![send(0, false)],
+                vec![
+                    Tamper {
+                        index: 0,
+                        byte: 5,
+                        mask: 0x01,
+                    },
+                    Tamper {
+                        index: 0,
+                        byte: 200,
+                        mask: 0x40,
+                    },
+                    Tamper {
+                        index: 1,
+                        byte: 30,
+                        mask: 0,
+                    },
+                ],
+                all(3),
+                vec![send(2, false)],
+                vec![Tamper {
+                    index: 0,
+                    byte: 100,
+                    mask: 0x80,
+                }],
+                all(3),
+            ]
+            .concat(),
+        ),
+        (
+            "note-to-self",
+            [vec![send(0, true)], all(1), vec![send(1, true)], all(1)].concat(),
+        ),
+    ];
+    for (name, ops) in runs {
+        add("multi_device", name, &DeviceOp::encode_all(&ops));
+    }
 }
