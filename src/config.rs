@@ -54,19 +54,21 @@ pub struct Config {
     /// Matrix).
     pub sas_timeout_seconds: u64,
     /// Most archived sessions a [`crate::SessionRecord`] keeps per remote device, besides the
-    /// current one; the oldest is dropped first. Default 40 (libsignal's); values above
-    /// [`MAX_ARCHIVED_SESSIONS`] count as that.
+    /// current one; the oldest is dropped first (also when a record is loaded). Default 40
+    /// (libsignal's); values below 1 count as 1, above [`MAX_ARCHIVED_SESSIONS`] as that.
     pub max_archived_sessions: usize,
     /// Most message keys one group message may make us derive on one sender chain (SPEC.md
     /// 15.4). Default 25000 (libsignal's): only a message whose signature verified can make us
     /// walk that far.
     pub max_group_skip: u32,
-    /// Most skipped message keys kept per sender chain of a group; the oldest is evicted first.
-    /// Default 2000; values above [`MAX_STORED_ENTRIES`] count as that.
+    /// Most skipped message keys kept per sender chain of a group; the oldest is evicted first
+    /// (also when a group session is loaded). Default 2000; values above
+    /// [`MAX_STORED_ENTRIES`] count as that.
     pub max_group_skipped_keys: usize,
     /// Most sender-key chains kept per member device of a group (a member's older chains,
-    /// after it rotated); the oldest is dropped first. Default 5 (libsignal's and WhatsApp's);
-    /// values below 1 count as 1, above [`MAX_SENDER_KEY_CHAINS`] as that.
+    /// after it rotated); the oldest is dropped first (also when a group session is loaded).
+    /// Default 5 (libsignal's and WhatsApp's); values below 1 count as 1, above
+    /// [`MAX_SENDER_KEY_CHAINS`] as that.
     pub max_sender_key_chains: usize,
 }
 
@@ -105,7 +107,7 @@ impl Config {
     /// The number of archived sessions a record keeps: `max_archived_sessions`, at most
     /// [`MAX_ARCHIVED_SESSIONS`].
     pub(crate) fn archived_sessions(&self) -> usize {
-        self.max_archived_sessions.min(MAX_ARCHIVED_SESSIONS)
+        self.max_archived_sessions.clamp(1, MAX_ARCHIVED_SESSIONS)
     }
 
     /// The number of skipped keys kept per group sender chain.

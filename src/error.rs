@@ -252,7 +252,8 @@ pub enum Error {
     /// the device list it was checked against; a list given as this device's own is another
     /// account's; or a device-link approval names another account than its list.
     MisaddressedMessage {
-        /// Which: `"recipient"`, `"sender"`, `"own_list"` or `"account"`.
+        /// Which: `"recipient"`, `"sender"`, `"own_list"`, `"recipient_list"`,
+        /// `"sender_list"`, `"member"` (a group member that is ourselves) or `"account"`.
         field: &'static str,
     },
     /// Some devices need a session before a message can be encrypted for them: fetch a bundle

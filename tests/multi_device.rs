@@ -895,6 +895,7 @@ impl Two {
             rng,
             &self.a.identity,
             &mut self.a.prekeys,
+            self.b.identity.public_key(),
             &decode(wire),
             &config(),
         )
@@ -904,6 +905,7 @@ impl Two {
             rng,
             &self.b.identity,
             &mut self.b.prekeys,
+            self.a.identity.public_key(),
             &decode(wire),
             &config(),
         )
@@ -1014,6 +1016,7 @@ fn the_archive_keeps_at_most_the_configured_number_of_sessions() {
                 &mut rng,
                 &s.b.identity,
                 &mut s.b.prekeys,
+                s.a.identity.public_key(),
                 &decode(m),
                 &config,
             )
@@ -1028,6 +1031,7 @@ fn the_archive_keeps_at_most_the_configured_number_of_sessions() {
             &mut rng,
             &s.b.identity,
             &mut s.b.prekeys,
+            s.a.identity.public_key(),
             &decode(&firsts[0]),
             &config
         )
@@ -1037,12 +1041,39 @@ fn the_archive_keeps_at_most_the_configured_number_of_sessions() {
     let stored = s.ra.to_stored();
     let loaded = SessionRecord::from_stored(stored.as_bytes(), &config).unwrap();
     assert_eq!(loaded.archived_len(), 3);
+    // Under a lower limit it loads trimmed to it, the oldest archived session dropped.
     let mut small = config;
     small.max_archived_sessions = 2;
+    let trimmed = SessionRecord::from_stored(stored.as_bytes(), &small).unwrap();
     assert_eq!(
-        SessionRecord::from_stored(stored.as_bytes(), &small).unwrap_err(),
-        Error::InvalidSessionState
+        trimmed.archived_ids().collect::<Vec<_>>(),
+        loaded.archived_ids().take(2).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn a_record_refuses_a_first_message_from_another_identity_before_touching_prekeys() {
+    let mut rng = rng(46);
+    let mut s = two(&mut rng);
+    s.a_starts(&mut rng);
+    let m = s.a_sends(b"1");
+    s.b_gets(&mut rng, &m).unwrap();
+    // Eve starts a session with Bob's bundle, and the server delivers it as from Alice.
+    let eve = IdentityKeyPair::generate(&mut rng);
+    let bundle = s.b.bundle(&mut rng, &config());
+    let mut eve_record = SessionRecord::new();
+    eve_record
+        .initiate(&mut rng, &eve, &bundle, &config())
+        .unwrap();
+    let forged = eve_record.encrypt(b"new phone, send the code").unwrap();
+    let before = s.rb.to_stored().as_bytes().to_vec();
+    let left = s.b.prekeys.one_time_prekeys_left();
+    assert_eq!(
+        s.b_gets(&mut rng, &forged.encode()).unwrap_err(),
+        Error::IdentityMismatch
+    );
+    assert_eq!(s.rb.to_stored().as_bytes(), &before[..]);
+    assert_eq!(s.b.prekeys.one_time_prekeys_left(), left);
 }
 
 #[test]
@@ -1088,6 +1119,7 @@ fn a_record_round_trips_through_its_stored_form() {
                 &mut rng,
                 &s.a.identity,
                 &mut s.a.prekeys,
+                s.b.identity.public_key(),
                 &decode(&r),
                 &config()
             )
@@ -1224,4 +1256,45 @@ fn the_safety_number_is_over_the_account_key_so_a_new_device_does_not_change_it(
     // What changed is the list, which the app shows instead.
     let changes = world.accounts[0].list.changes_since(&old_list);
     assert_eq!(changes.added, vec![DeviceId::new(2).unwrap()]);
+}
+
+#[test]
+fn a_stale_list_of_our_own_account_cannot_bring_back_a_removed_device() {
+    let (mut world, mut rng) = established(39);
+    let v1 = world.accounts[0].list.clone();
+    world.accounts[0].remove_device(2);
+    world.publish(0);
+    let v2 = world.accounts[0].list.clone();
+    let device = world.accounts[0].device(1);
+    // A note to self with the old list as the recipient's.
+    assert_eq!(
+        device
+            .sessions
+            .encrypt_for_account(&v2, &v1, now(), b"x")
+            .unwrap_err(),
+        Error::MisaddressedMessage {
+            field: "recipient_list"
+        }
+    );
+    // A message from another device of ours, checked against an older list of our own account.
+    let config = world.config;
+    world.accounts[0].add_device(&mut rng, &config);
+    world.publish(0);
+    world.connect(&mut rng, 0, 3, 0);
+    let m = world
+        .send(0, 3, 0, b"to my other devices")
+        .unwrap()
+        .remove(0);
+    let own = world.accounts[0].list.clone();
+    let (_, device1) = world.find(m.recipient()).unwrap();
+    assert_eq!(
+        device1.receive(&mut rng, &own, &v1, &m).unwrap_err(),
+        Error::MisaddressedMessage {
+            field: "sender_list"
+        }
+    );
+    assert_eq!(
+        device1.receive(&mut rng, &own, &own, &m).unwrap().plaintext,
+        b"to my other devices"
+    );
 }

@@ -35,8 +35,8 @@ pub struct DeviceSessions {
     records: BTreeMap<DeviceAddress, SessionRecord>,
 }
 
-/// A message that decrypted, who sent it, and what its list versions say.
-#[derive(Debug)]
+/// A message that decrypted, who sent it, and what its list versions say. Its `Debug` leaves
+/// the plaintext out.
 pub struct Received {
     /// The sending device (on its account's current list).
     pub from: DeviceAddress,
@@ -58,6 +58,16 @@ pub struct DeviceConsistency {
     pub sender_saw_older_list_of_ours: bool,
     /// The sender encrypted for a newer list of our account than the one we hold: fetch ours.
     pub our_list_newer_elsewhere: bool,
+}
+
+impl core::fmt::Debug for Received {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Received")
+            .field("from", &self.from)
+            .field("plaintext_len", &self.plaintext.len())
+            .field("consistency", &self.consistency)
+            .finish()
+    }
 }
 
 impl DeviceSessions {
@@ -160,7 +170,8 @@ impl DeviceSessions {
     ///
     /// # Errors
     /// [`Error::MisaddressedMessage`] (`own_list`) if `own` is not this device's account's
-    /// list;
+    /// list, (`recipient_list`) if `recipient` is another list of this device's account than
+    /// `own`;
     /// [`Error::DeviceNotListed`] if this device is not on it (it was removed);
     /// [`Error::DeviceListExpired`] for a list not valid at `now`;
     /// [`Error::SessionsMissing`] naming every device without a session; and
@@ -173,6 +184,11 @@ impl DeviceSessions {
         plaintext: &[u8],
     ) -> Result<Vec<DeviceMessage>, Error> {
         self.check_own_list(own)?;
+        if recipient.account_id() == own.account_id() && recipient.to_bytes() != own.to_bytes() {
+            return Err(Error::MisaddressedMessage {
+                field: "recipient_list",
+            });
+        }
         own.check_valid_at(now, &self.policy)?;
         recipient.check_valid_at(now, &self.policy)?;
         let targets = self.targets(own, recipient);
@@ -213,7 +229,8 @@ impl DeviceSessions {
     /// `prekeys`.
     ///
     /// # Errors
-    /// [`Error::MisaddressedMessage`], [`Error::DeviceListExpired`],
+    /// [`Error::MisaddressedMessage`] (`sender_list` when the sender is of our account and
+    /// `sender_list` is not `own`), [`Error::DeviceListExpired`],
     /// [`Error::DeviceNotListed`], and the record's decryption errors. On any error nothing
     /// changed.
     #[allow(clippy::too_many_arguments)]
@@ -235,6 +252,11 @@ impl DeviceSessions {
         let sender = &message.routing.sender;
         if &sender.account != sender_list.account_id() || *sender == self.local {
             return Err(Error::MisaddressedMessage { field: "sender" });
+        }
+        if sender.account == self.local.account && sender_list.to_bytes() != own.to_bytes() {
+            return Err(Error::MisaddressedMessage {
+                field: "sender_list",
+            });
         }
         own.check_valid_at(now, &self.policy)?;
         sender_list.check_valid_at(now, &self.policy)?;

@@ -2798,10 +2798,14 @@ fn stored_records_with_more_archived_sessions_than_allowed() {
     let stored = record.to_stored().as_bytes().to_vec();
     assert_eq!(record.archived_len(), 3);
     let mut config = config();
+    // Under a lower limit the record loads, trimmed to it (oldest archived sessions first), as
+    // a pairwise session is trimmed on load (SPEC.md 8.4, 14.6).
     config.max_archived_sessions = 2;
+    let trimmed = SessionRecord::from_stored(&stored, &config).unwrap();
+    assert_eq!(trimmed.archived_len(), 2);
     assert_eq!(
-        SessionRecord::from_stored(&stored, &config).unwrap_err(),
-        Error::InvalidSessionState
+        trimmed.archived_ids().collect::<Vec<_>>(),
+        record.archived_ids().take(2).collect::<Vec<_>>()
     );
     config.max_archived_sessions = 3;
     assert!(SessionRecord::from_stored(&stored, &config).is_ok());
@@ -2922,8 +2926,11 @@ fn stored_record_loading_steps_apply_in_order() {
         SessionRecord::from_stored(&bytes, &config).unwrap_err(),
         Error::UnsupportedVersion { found: 2 }
     );
-    // The archive's size before any session loads (a damaged current session).
-    let bytes = edit_record(&stored, |r| r.current.as_mut().unwrap()[3] ^= 1);
+    // The archive's size (over 256) before any session loads (a damaged current session).
+    let bytes = edit_record(&stored, |r| {
+        r.current.as_mut().unwrap()[3] ^= 1;
+        r.archived = vec![vec![0; 40]; MAX_ARCHIVED_SESSIONS + 1];
+    });
     assert_eq!(
         SessionRecord::from_stored(&bytes, &config).unwrap_err(),
         Error::InvalidSessionState

@@ -893,7 +893,7 @@ fn record_loads() -> Vec<(&'static str, Value)> {
     unknown.extend_from_slice(&[0x20, 0x01]);
     vec![
         (
-            "load: a record with a current and an archived session",
+            "load: a record with a current and two archived sessions",
             load(&stored, 40),
         ),
         (
@@ -910,8 +910,12 @@ fn record_loads() -> Vec<(&'static str, Value)> {
             load(&reencode(&|r| r.version = 2), 40),
         ),
         (
-            "load: refused, more archived sessions than max_archived_sessions (0)",
+            "load: trimmed to max_archived_sessions (0 counts as 1; the record has 2: the oldest goes)",
             load(&stored, 0),
+        ),
+        (
+            "load: refused, 257 archived sessions (more than 256 whatever the limit)",
+            load(&reencode(&|r| r.archived = vec![vec![0; 40]; 257]), 40),
         ),
         (
             "load: refused, the current session archived too (a session twice)",
@@ -957,6 +961,7 @@ fn stored_example() -> Vec<u8> {
             ("initiate", "a", ""),
             ("send", "a", "1"),
             ("deliver", "1", ""),
+            ("initiate", "a", ""),
             ("initiate", "a", ""),
         ],
     );
@@ -1709,11 +1714,13 @@ fn record(body: &Value) -> Result<Value, String> {
                     .clone();
                 let to = 1 - from;
                 let envelope = p(Envelope::decode(&bytes, &config))?;
+                let theirs = *keys[from].identity.public_key();
                 let kk = &mut keys[to];
                 let result = records[to].decrypt(
                     &mut kk.rng,
                     &kk.identity,
                     &mut kk.store,
+                    &theirs,
                     &envelope,
                     &config,
                 );

@@ -105,26 +105,35 @@ impl SessionRecord {
             .encrypt_routed(plaintext, routing)
     }
 
-    /// Decrypts an envelope from the remote device (SPEC.md 14.6): a first message goes to
-    /// the session it started, or starts a new one with the prekeys in `prekeys` (the one-time
-    /// prekey is consumed only once decryption succeeded); any other message is tried on the
-    /// current session, then on each archived one.
+    /// Decrypts an envelope from the remote device whose identity key is `theirs` (the key
+    /// the application holds for it: its device-list entry, or its trust record) (SPEC.md
+    /// 14.6): a first message must claim `theirs` ([`Error::IdentityMismatch`] otherwise,
+    /// before any prekey is looked up), and goes to the session it started, or starts a new
+    /// one with the prekeys in `prekeys` (the one-time prekey is consumed only once decryption
+    /// succeeded); any other message is tried on the current session, then on each archived
+    /// one, of those whose remote identity is `theirs`.
     ///
     /// # Errors
     /// On failure the record is exactly as it was. For a RatchetMessage that no session
     /// decrypts: the first error other than [`Error::DecryptionFailed`] in the order the
     /// sessions were tried (a [`Error::DuplicateMessage`], for instance), else
-    /// `DecryptionFailed`. For a PreKeyMessage: the error of the session it belongs to, or
-    /// of accepting it ([`Session::accept_with_store`]).
+    /// `DecryptionFailed`. For a PreKeyMessage: [`Error::IdentityMismatch`], the error of the
+    /// session it belongs to, or of accepting it ([`Session::accept_with_store`]).
     pub fn decrypt<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
         &mut self,
         rng: &mut R,
         ours: &IdentityKeyPair,
         prekeys: &mut S,
+        theirs: &IdentityKey,
         envelope: &Envelope,
         config: &Config,
     ) -> Result<Vec<u8>, Error> {
-        self.decrypt_inner(rng, ours, prekeys, envelope, config, None, None)
+        if let Some(first) = envelope.as_prekey()
+            && first.identity_key() != theirs
+        {
+            return Err(Error::IdentityMismatch);
+        }
+        self.decrypt_inner(rng, ours, prekeys, envelope, config, None, theirs)
     }
 
     /// [`SessionRecord::decrypt`] of a device message: `routing` bound into the associated
@@ -140,15 +149,7 @@ impl SessionRecord {
         routing: &[u8],
         listed: &IdentityKey,
     ) -> Result<Vec<u8>, Error> {
-        self.decrypt_inner(
-            rng,
-            ours,
-            prekeys,
-            envelope,
-            config,
-            Some(routing),
-            Some(listed),
-        )
+        self.decrypt_inner(rng, ours, prekeys, envelope, config, Some(routing), listed)
     }
 
     /// True if the record holds at least one session and every session is with `key`.
@@ -167,9 +168,9 @@ impl SessionRecord {
         envelope: &Envelope,
         config: &Config,
         routing: Option<&[u8]>,
-        listed: Option<&IdentityKey>,
+        theirs: &IdentityKey,
     ) -> Result<Vec<u8>, Error> {
-        let usable = |session: &Session| listed.is_none_or(|key| session.their_identity() == key);
+        let usable = |session: &Session| session.their_identity() == theirs;
         match envelope {
             Envelope::PreKey(first) => {
                 // 1. A repeat of a first message already accepted: its own session.
@@ -233,14 +234,16 @@ impl SessionRecord {
     }
 
     /// Places a session just accepted from a new first message: current, unless the current
-    /// session is one we started, still unanswered, whose base key is smaller (bytewise) than
-    /// the new one's: the tie-break of simultaneous initiation, which the peer applies the
-    /// same way. The session that loses is archived.
+    /// session is one we started with the same peer identity, still unanswered, whose base
+    /// key is smaller (bytewise) than the new one's: the tie-break of simultaneous initiation,
+    /// which the peer applies the same way. The session that loses is archived.
     fn place_accepted(&mut self, session: Session, config: &Config) {
-        let ours_wins = match (
-            self.current.as_ref().and_then(Session::pending_base_key),
-            session.accepted_base_key(),
-        ) {
+        let pending = self
+            .current
+            .as_ref()
+            .filter(|c| c.their_identity() == session.their_identity())
+            .and_then(Session::pending_base_key);
+        let ours_wins = match (pending, session.accepted_base_key()) {
             (Some(ours), Some(theirs)) => ours.as_bytes() < theirs.as_bytes(),
             _ => false,
         };

@@ -52,36 +52,44 @@ impl SessionRecord {
     /// until it fits, so what is written always loads.
     pub fn to_stored(&self) -> StoredSessionRecord {
         let current = self.current.as_ref().map(|s| s.to_stored().into_bytes());
-        let mut archived: Vec<Vec<u8>> = self
+        let archived: Vec<Zeroizing<Vec<u8>>> = self
             .archived
             .iter()
-            .map(|s| s.to_stored().into_bytes().to_vec())
+            .map(|s| s.to_stored().into_bytes())
             .collect();
-        loop {
-            let record = proto::SessionRecord {
-                version: proto::VERSION,
-                current: current.as_ref().map(|c| c.to_vec()),
-                archived: core::mem::take(&mut archived),
-            };
-            let fits = prost::Message::encoded_len(&record).saturating_add(CHECKSUM_LEN)
-                <= MAX_STORED_RECORD_LEN;
-            if fits || record.archived.is_empty() {
-                let mut out = proto::encode_exact_with_room(&record, CHECKSUM_LEN);
-                let checksum = labelled_sha256(LABEL_STORED_RECORD, &[&out]);
-                out.extend_from_slice(&checksum);
-                return StoredSessionRecord(out);
+        // Keep the most recent archived sessions that fit: each field costs its bytes, a tag
+        // byte and a length varint of at most 5 bytes.
+        let field = |len: usize| len.saturating_add(6);
+        let mut budget = MAX_STORED_RECORD_LEN
+            .saturating_sub(CHECKSUM_LEN)
+            .saturating_sub(2) // the version field
+            .saturating_sub(current.as_ref().map_or(0, |c| field(c.len())));
+        let mut keep = 0;
+        for state in &archived {
+            match budget.checked_sub(field(state.len())) {
+                Some(left) => {
+                    budget = left;
+                    keep += 1;
+                }
+                None => break,
             }
-            // Leave out the oldest archived session and try again. The copy goes into the next
-            // `proto::SessionRecord`, which is wiped on drop; the left-out one is wiped here.
-            archived = record.archived.clone();
-            drop(archived.pop().map(Zeroizing::new));
         }
+        let record = proto::SessionRecord {
+            version: proto::VERSION,
+            current: current.as_ref().map(|c| c.to_vec()),
+            archived: archived.iter().take(keep).map(|s| s.to_vec()).collect(),
+        };
+        let mut out = proto::encode_exact_with_room(&record, CHECKSUM_LEN);
+        let checksum = labelled_sha256(LABEL_STORED_RECORD, &[&out]);
+        out.extend_from_slice(&checksum);
+        StoredSessionRecord(out)
     }
 
     /// Restores a record from what [`SessionRecord::to_stored`] wrote, under `config`
     /// (SPEC.md 14.6): the length bound and checksum, the strict decoding, version 1, at most
-    /// [`Config::max_archived_sessions`] archived sessions, each session as
-    /// [`Session::from_stored`] loads it, and no session twice.
+    /// [`crate::MAX_ARCHIVED_SESSIONS`] archived sessions, each session as
+    /// [`Session::from_stored`] loads it, and no session twice; then the oldest archived
+    /// sessions past [`Config::max_archived_sessions`] are dropped.
     ///
     /// # Errors
     /// [`Error::TooLarge`], [`Error::SessionStateCorrupted`], decoding errors,
@@ -95,7 +103,7 @@ impl SessionRecord {
                 found: record.version,
             });
         }
-        if record.archived.len() > config.archived_sessions() {
+        if record.archived.len() > crate::config::MAX_ARCHIVED_SESSIONS {
             return Err(Error::InvalidSessionState);
         }
         let current = record
@@ -118,6 +126,7 @@ impl SessionRecord {
         if ids.len() != count {
             return Err(Error::InvalidSessionState);
         }
+        archived.truncate(config.archived_sessions());
         Ok(Self { current, archived })
     }
 }
