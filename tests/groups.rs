@@ -277,8 +277,8 @@ fn a_group_session_round_trips_through_its_stored_form() {
     let bytes = stored(&s[1]);
     let mut loaded = GroupSession::from_stored(&bytes, &config()).unwrap();
     assert_eq!(stored(&loaded), bytes);
-    for i in 0..3 {
-        assert_eq!(loaded.decrypt(&sent[i]).unwrap(), [i as u8]);
+    for (i, m) in sent.iter().take(3).enumerate() {
+        assert_eq!(loaded.decrypt(m).unwrap(), [i as u8]);
     }
     // Our own chain continues where it was.
     let mut acme = GroupSession::from_stored(&stored(&s[0]), &config()).unwrap();

@@ -115,11 +115,27 @@ fn every_layer_has_negative_cases_with_an_error_kind() {
             .iter()
             .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
         };
+        let group_errors = layer.file == "group.json" && {
+            let text = read(layer.file);
+            [
+                "InvalidGroupId",
+                "WrongGroup",
+                "NotAGroupMember",
+                "UnknownSenderKey",
+                "InvalidSignature",
+                "DuplicateMessage",
+                "TooManySkippedMessages",
+                "InvalidSessionState",
+            ]
+            .iter()
+            .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
+        };
         assert!(
             !errors.is_empty()
                 || transcript_errors
                 || certificate_errors
                 || device_errors
+                || group_errors
                 || layer.file == "kdf.json",
             "{}",
             layer.file
@@ -1520,4 +1536,99 @@ fn second_route_devices() {
     assert_eq!((signed, macs, routed), (3, 2, 2));
     assert!(stored >= 10, "{stored}");
     assert!(messages >= 20, "{messages}");
+}
+
+/// A group sender key from its 68 random bytes (SPEC.md 15.2), its chain advanced `advance`
+/// steps: (chain id, chain key, signing seed).
+fn group_sender_key(random: &[u8], advance: u64) -> (u32, Vec<u8>, [u8; 32]) {
+    let chain_id = u32::from_be_bytes(random[..4].try_into().unwrap());
+    let mut chain = random[4..36].to_vec();
+    for _ in 0..advance {
+        chain = hmac(&chain, &[0x02]);
+    }
+    (chain_id, chain, random[36..68].try_into().unwrap())
+}
+
+#[test]
+fn second_route_group() {
+    let (mut distributions, mut messages) = (0, 0);
+    for case in cases("group.json") {
+        let (input, output) = (&case["input"], &case["output"]);
+        if let Some(i) = input.get("distribution") {
+            let advance = num(&i["advance"]);
+            let (chain_id, chain, seed) = group_sender_key(&hx(&i["sender_key_random"]), advance);
+            let bytes = [
+                pb_uint(1, 1),
+                pb_bytes(2, &hx(&i["group_id"])),
+                pb_uint(3, u64::from(chain_id)),
+                pb_uint(4, advance),
+                pb_bytes(5, &chain),
+                pb_bytes(6, &ed25519_public(&seed)),
+            ]
+            .concat();
+            assert_eq!(hx(&output["bytes"]), bytes, "case {}", case["id"]);
+            distributions += 1;
+        } else if let Some(i) = input.get("encrypt") {
+            let advance = num(&i["advance"]);
+            let (chain_id, chain, seed) = group_sender_key(&hx(&i["sender_key_random"]), advance);
+            let message_key = hmac(&chain, &[0x01]);
+            let okm = hkdf(&[0; 32], &message_key, b"hushwire/v1/group-message-key", 44);
+            let (group, account) = (hx(&i["group_id"]), hx(&i["sender_account"]));
+            let device = num(&i["sender_device"]);
+            let ad = [
+                lp(&group),
+                lp(&account),
+                (device as u32).to_be_bytes().to_vec(),
+                chain_id.to_be_bytes().to_vec(),
+                (advance as u32).to_be_bytes().to_vec(),
+                ed25519_public(&seed).to_vec(),
+            ]
+            .concat();
+            let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32]).unwrap();
+            let nonce = chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap();
+            let ciphertext = cipher
+                .encrypt(
+                    &nonce,
+                    Payload {
+                        msg: &hx(&i["plaintext"]),
+                        aad: &ad,
+                    },
+                )
+                .unwrap();
+            assert_eq!(hx(&output["ciphertext"]), ciphertext);
+            let body = [
+                pb_uint(1, 1),
+                pb_bytes(2, &group),
+                pb_bytes(3, &account),
+                pb_uint(4, device),
+                pb_uint(5, u64::from(chain_id)),
+                pb_uint(6, advance),
+                pb_bytes(7, &ciphertext),
+            ]
+            .concat();
+            assert_eq!(hx(&output["body"]), body);
+            let signature = sign(&seed, &labelled("hushwire/v1/sig/group-message", &body));
+            assert_eq!(hx(&output["signature"]), signature);
+            assert_eq!(
+                hx(&output["message"]),
+                [pb_bytes(1, &body), pb_bytes(2, &signature)].concat()
+            );
+            messages += 1;
+        } else if input.get("scenario").is_some() || input.get("load").is_some() {
+            // Every stored group session ends with its checksum.
+            let states: Vec<Vec<u8>> = output
+                .get("states")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.is_null())
+                .chain(output.get("reencoded"))
+                .map(hx)
+                .collect();
+            for state in states {
+                checked(&state, "hushwire/v1/stored-group-session");
+            }
+        }
+    }
+    assert_eq!((distributions, messages), (2, 3));
 }

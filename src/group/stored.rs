@@ -109,7 +109,8 @@ impl GroupSession {
     }
 
     /// Restores a session from what [`GroupSession::to_stored`] wrote, under `config`
-    /// (SPEC.md 15.6).
+    /// (SPEC.md 15.6); a member's chains past `max_sender_key_chains` (oldest first) and a
+    /// chain's stored keys past `max_group_skipped_keys` (oldest first) are dropped.
     ///
     /// # Errors
     /// [`Error::TooLarge`], [`Error::SessionStateCorrupted`], decoding errors, key errors,
@@ -149,7 +150,7 @@ impl GroupSession {
             if address == local || previous.as_ref().is_some_and(|p| *p >= address) {
                 return Err(Error::InvalidSessionState);
             }
-            if member.chains.len() > config.sender_key_chains() {
+            if member.chains.len() > crate::config::MAX_SENDER_KEY_CHAINS {
                 return Err(Error::InvalidSessionState);
             }
             let mut chains = VecDeque::with_capacity(member.chains.len());
@@ -157,7 +158,7 @@ impl GroupSession {
                 if chains
                     .iter()
                     .any(|held: &ReceiverChain| held.chain_id == c.chain_id)
-                    || c.skipped.len() > config.group_skipped_keys()
+                    || c.skipped.len() > crate::config::MAX_STORED_ENTRIES
                 {
                     return Err(Error::InvalidSessionState);
                 }
@@ -177,6 +178,10 @@ impl GroupSession {
                     let key = key32(&k.message_key, "members.chains.skipped.message_key")?;
                     skipped.push_back((k.iteration, Box::new(MessageKey::new(key))));
                 }
+                // Trim to this configuration's limits, as loading a pairwise session does.
+                while skipped.len() > config.group_skipped_keys() {
+                    skipped.pop_front();
+                }
                 chains.push_back(ReceiverChain {
                     chain_id: c.chain_id,
                     signing_key,
@@ -184,6 +189,7 @@ impl GroupSession {
                     skipped,
                 });
             }
+            chains.truncate(config.sender_key_chains());
             previous = Some(address.clone());
             members.insert(address, chains);
         }

@@ -22,6 +22,7 @@ mod rngs;
 mod certificates;
 mod devices;
 mod envelope;
+mod group;
 mod identity;
 mod kdf;
 mod message;
@@ -521,6 +522,114 @@ pub fn layers() -> Vec<Layer> {
             ],
             compute: |input, _| devices::compute(&devices::DevicesInput::from_json(input)?),
             inputs: devices::inputs,
+        },
+        Layer {
+            file: "group.json",
+            description: "Groups with Sender Keys: sender keys and distributions from their random bytes, group messages, decoding both (every refusal), scenarios of members sending, receiving, rotating, leaving and joining (every decryption refusal), and loading stored group sessions.",
+            fields: &[
+                (
+                    "distribution",
+                    "SPEC.md 15.2 (a sender key's distribution); in scenarios, the encoded distribution sent",
+                ),
+                ("group_id", "SPEC.md 15.1 (hex)"),
+                (
+                    "sender_key_random",
+                    "SPEC.md 15.2 (the 68 bytes a sender key is drawn from)",
+                ),
+                (
+                    "advance",
+                    "test-vectors/README.md (messages encrypted before)",
+                ),
+                ("chain_id", "SPEC.md 15.2; in errors, 8.1"),
+                ("iteration", "SPEC.md 15.2, 15.3"),
+                ("chain_key", "SPEC.md 15.2 field 5"),
+                ("signing_key", "SPEC.md 15.2 field 6"),
+                ("bytes", "SPEC.md 7.1 (an encoded message)"),
+                ("encrypt", "SPEC.md 15.3 (Encryption)"),
+                ("sender_account", "SPEC.md 15.3 field 3 (hex)"),
+                ("sender_device", "SPEC.md 15.3 field 4"),
+                ("plaintext", "SPEC.md 15.3 (hex; UTF-8 text in scenarios)"),
+                ("body", "SPEC.md 15.3 (GroupMessage field 1)"),
+                ("ciphertext", "SPEC.md 15.3 (GroupMessageBody field 7)"),
+                ("signature", "SPEC.md 15.3 (GroupMessage field 2)"),
+                (
+                    "message",
+                    "SPEC.md 15.3 (an encoded GroupMessage); in scripts, a message's index",
+                ),
+                ("decode_distribution", "SPEC.md 15.2 (decoding)"),
+                ("decode_message", "SPEC.md 15.3 (decoding)"),
+                ("max_encoded_len", "SPEC.md 8.4"),
+                ("sender", "SPEC.md 15.3 ([account id hex, device id])"),
+                (
+                    "scenario",
+                    "test-vectors/README.md (group.json scenarios), SPEC.md 15.4, 15.5",
+                ),
+                ("config", "SPEC.md 8.4 (the limits every member applies)"),
+                ("max_sender_key_chains", "SPEC.md 8.4, 15.2"),
+                ("max_group_skip", "SPEC.md 8.4, 15.4"),
+                ("max_group_skipped_keys", "SPEC.md 8.4, 15.4"),
+                (
+                    "members",
+                    "test-vectors/README.md (the scenario's devices); in outputs, the member addresses",
+                ),
+                ("account", "SPEC.md 12.1 (hex)"),
+                (
+                    "device",
+                    "SPEC.md 14.1; in scripts, a member's index; in errors, 8.1",
+                ),
+                (
+                    "rng_seed",
+                    "test-vectors/README.md (ChaCha20 key of the member's RNG)",
+                ),
+                ("script", "test-vectors/README.md"),
+                ("op", "test-vectors/README.md"),
+                (
+                    "member",
+                    "test-vectors/README.md (a member's index, from 0)",
+                ),
+                (
+                    "with",
+                    "test-vectors/README.md (the other members' indexes)",
+                ),
+                ("from", "test-vectors/README.md (a member's index)"),
+                ("to", "test-vectors/README.md (members' indexes)"),
+                ("text", "SPEC.md 15.3 (the plaintext, UTF-8)"),
+                (
+                    "count",
+                    "test-vectors/README.md (messages encrypted and dropped)",
+                ),
+                ("value", "test-vectors/README.md (the edited field's new value, hex)"),
+                ("index", "test-vectors/README.md (from 1)"),
+                (
+                    "outcomes",
+                    "SPEC.md 15.2 (per recipient: added, already_held, or the error)",
+                ),
+                (
+                    "steps",
+                    "test-vectors/README.md (one output per script step)",
+                ),
+                (
+                    "states",
+                    "SPEC.md 15.6 (each member's stored session at the end, or null)",
+                ),
+                ("load", "SPEC.md 15.6 (Loading)"),
+                ("stored", "SPEC.md 15.6"),
+                ("local", "SPEC.md 15.6 ([account id hex, device id])"),
+                (
+                    "reencoded",
+                    "SPEC.md 15.6 (the loaded session stored again)",
+                ),
+                ("error", "SPEC.md 8.1"),
+                ("len", "SPEC.md 8.1"),
+                ("reason", "SPEC.md 8.1"),
+                ("field", "SPEC.md 8.1"),
+                ("expected", "SPEC.md 8.1"),
+                ("found", "SPEC.md 8.1"),
+                ("max", "SPEC.md 8.1"),
+                ("skip", "SPEC.md 8.1"),
+            ],
+            compute: |input, _| group::compute(&group::GroupInput::from_json(input)?),
+            inputs: group::inputs,
         },
         Layer {
             file: "certificates.json",
