@@ -7,7 +7,12 @@
 //! business: Acme Shoes", and refused when revoked, expired or missing after a key change;
 //! last, both go multi-device: device lists signed by an account key (for Acme, the key its
 //! certificate certifies), a support-desk backend linked by QR code, one message fanned out to
-//! every device of both accounts, and a device removed from the list, then refused.
+//! every device of both accounts, and a device removed from the list, then refused; and
+//! finally a group chat with Sender Keys: Acme opens an order-support group with two customers
+//! and a staff member, every member device hands its sender key to every other inside their
+//! pairwise sessions, one message is encrypted once for all, and a customer is removed: the
+//! others rotate their keys, and the removed customer, keeping everything it had, reads nothing
+//! more and is not heard.
 //!
 //! Run with `cargo run --example conversation`. Everything is seeded, so the output is the
 //! same on every run.
@@ -15,12 +20,13 @@
 use hushwire::{
     AccountId, AccountKey, AccountKeyPair, BusinessId, BusinessTemplate, Config, CryptoProvider,
     DEFAULT_DEVICE_LIST_LIFETIME_SECONDS, DeviceAddress, DeviceId, DeviceListIn, DeviceListPolicy,
-    DeviceMessage, DeviceSessions, DisplayName, Envelope, IdentityKeyPair, InMemoryPreKeyStore,
-    InMemoryTrustStore, IssuerKeyPair, IssuerTemplate, KeyChangePolicy, LevelSet, LinkOffer,
-    OneTimePreKeyId, OneTimePreKeyPair, PendingLink, PhoneNumber, PreKeyBundle, PreKeyBundleIn,
-    PreKeyStore, Received, Revocations, RootKeyPair, SafetyNumber, Sas, SasAttempts,
-    SasConfirmation, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse,
-    TrustRoots, Validity, VerificationLevel, VerificationMessage, VerifiedDeviceList, Website,
+    DeviceMessage, DeviceSessions, DisplayName, DistributionOutcome, Envelope, GroupId,
+    GroupSession, IdentityKeyPair, InMemoryPreKeyStore, InMemoryTrustStore, IssuerKeyPair,
+    IssuerTemplate, KeyChangePolicy, LevelSet, LinkOffer, OneTimePreKeyId, OneTimePreKeyPair,
+    PendingLink, PhoneNumber, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Received, Revocations,
+    RootKeyPair, SafetyNumber, Sas, SasAttempts, SasConfirmation, SenderKeyDistribution, Session,
+    SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse, TrustRoots, Validity,
+    VerificationLevel, VerificationMessage, VerifiedDeviceList, Website,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -166,18 +172,19 @@ fn connect(
 }
 
 /// The server hands `message` to the device it is addressed to, which decrypts it with the
-/// lists it holds (`lists`: the current list of each account). Returns that device's index
-/// and what decrypting gave.
+/// lists it holds (`lists`: the current list of every account involved). Returns that
+/// device's index and what decrypting gave.
 fn deliver(
     rng: &mut ChaCha20Rng,
     devices: &mut [Device],
     message: &DeviceMessage,
-    lists: [&VerifiedDeviceList; 2],
+    lists: &[&VerifiedDeviceList],
     now: Timestamp,
 ) -> Result<(usize, Result<Received, hushwire::Error>), hushwire::Error> {
     let list_of = |account: &AccountId| {
         lists
-            .into_iter()
+            .iter()
+            .copied()
             .find(|list| list.account_id() == account)
             .ok_or(hushwire::Error::MisaddressedMessage { field: "account" })
     };
@@ -199,7 +206,7 @@ fn deliver_all(
     rng: &mut ChaCha20Rng,
     devices: &mut [Device],
     messages: &[DeviceMessage],
-    lists: [&VerifiedDeviceList; 2],
+    lists: &[&VerifiedDeviceList],
     now: Timestamp,
 ) -> Result<(), hushwire::Error> {
     for message in messages {
@@ -217,6 +224,113 @@ fn deliver_all(
             text(&received.plaintext)
         );
     }
+    Ok(())
+}
+
+/// A new account with one device (sections 19 to 23): its phone, whose identity key doubles as
+/// the account key, signs the account's device list (valid 30 days from `now`).
+fn one_device_account(
+    rng: &mut ChaCha20Rng,
+    account: &str,
+    name: &'static str,
+    now: Timestamp,
+    config: &Config,
+) -> Result<(VerifiedDeviceList, Device), hushwire::Error> {
+    let account = AccountId::new(account)?;
+    let identity = IdentityKeyPair::generate(rng);
+    let list = AccountKeyPair::from_seed(identity.to_seed().as_bytes()).sign_device_list(
+        &account,
+        1,
+        now,
+        Timestamp::from_unix_seconds(now.as_unix_seconds() + DEFAULT_DEVICE_LIST_LIFETIME_SECONDS),
+        &[(DeviceId::new(1)?, *identity.public_key())],
+    )?;
+    let signed_prekey = SignedPreKeyPair::generate(rng, &identity, SignedPreKeyId(1), now);
+    let device = Device::new(
+        name,
+        DeviceAddress::new(account, DeviceId::new(1)?),
+        identity,
+        signed_prekey,
+        config,
+    );
+    Ok((list, device))
+}
+
+/// A member device of the group (sections 19 to 23): its index in `devices`, and its group
+/// session.
+type Member = (usize, GroupSession);
+
+/// Sends `members[sender]`'s current sender key to every other member device, never in the
+/// clear: the encoded distribution is the plaintext of one pairwise fan-out per other member
+/// account (`lists`: the current list of every member account; each fan-out also reaches the
+/// sender's own other devices), sessions started first where missing. Each receiving device
+/// decodes it and takes it in from the sender its pairwise session authenticated. One line.
+fn distribute(
+    rng: &mut ChaCha20Rng,
+    devices: &mut [Device],
+    members: &mut [Member],
+    sender: usize,
+    lists: &[&VerifiedDeviceList],
+    now: Timestamp,
+) -> Result<(), hushwire::Error> {
+    let from = members[sender].0;
+    let distribution = members[sender].1.distribution();
+    let encoded = distribution.encode();
+    let account = devices[from].sessions.local().account.clone();
+    let own = lists
+        .iter()
+        .copied()
+        .find(|list| list.account_id() == &account)
+        .ok_or(hushwire::Error::MisaddressedMessage { field: "own_list" })?;
+    let (mut started, mut sizes, mut added, mut repeated) = (0, Vec::new(), 0, 0);
+    for recipient in lists.iter().filter(|list| list.account_id() != &account) {
+        started += connect(rng, devices, from, own, recipient, now)?.len();
+        let messages = devices[from]
+            .sessions
+            .encrypt_for_account(own, recipient, now, &encoded)?;
+        for message in &messages {
+            sizes.push(message.encode().len());
+            let (index, received) = deliver(rng, devices, message, lists, now)?;
+            let received = received?;
+            let (_, group) = members
+                .iter_mut()
+                .find(|(device, _)| *device == index)
+                .ok_or(hushwire::Error::NotAGroupMember {
+                    device: message.recipient().device.get(),
+                })?;
+            let arrived = SenderKeyDistribution::decode(&received.plaintext)?;
+            match group.process_distribution(&received.from, &arrived)? {
+                DistributionOutcome::Added => added += 1,
+                DistributionOutcome::AlreadyHeld => repeated += 1,
+            }
+        }
+    }
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let (min, max) = (
+        sizes.iter().min().copied().unwrap_or(0),
+        sizes.iter().max().copied().unwrap_or(0),
+    );
+    println!(
+        "   {}: chain {}, a {}-byte distribution → {} of {} bytes{}; added by {}{}",
+        devices[from].label(),
+        distribution.chain_id(),
+        encoded.len(),
+        plural(sizes.len(), "envelope"),
+        if min == max {
+            min.to_string()
+        } else {
+            format!("{min}–{max}")
+        },
+        match started {
+            0 => String::new(),
+            n => format!(" ({} started)", plural(n, "session")),
+        },
+        plural(added, "device"),
+        match repeated {
+            0 => String::new(),
+            n => format!(", {} to its other device already held", plural(n, "repeat")),
+        }
+    );
     Ok(())
 }
 
@@ -835,7 +949,7 @@ fn main() -> Result<(), hushwire::Error> {
         &mut rng,
         &mut devices,
         &messages,
-        [&acme_v2, &customer_list],
+        &[&acme_v2, &customer_list],
         month,
     )?;
 
@@ -862,7 +976,7 @@ fn main() -> Result<(), hushwire::Error> {
         &mut rng,
         &mut devices,
         &messages,
-        [&acme_v2, &customer_list],
+        &[&acme_v2, &customer_list],
         month,
     )?;
 
@@ -924,7 +1038,7 @@ fn main() -> Result<(), hushwire::Error> {
         &mut rng,
         &mut devices,
         &messages,
-        [&acme_v3, &customer_list],
+        &[&acme_v3, &customer_list],
         next_day,
     )?;
     // The removed backend, still holding list v2 and its sessions, writes anyway.
@@ -944,7 +1058,7 @@ fn main() -> Result<(), hushwire::Error> {
             &mut rng,
             &mut devices,
             message,
-            [&acme_v3, &customer_list],
+            &[&acme_v3, &customer_list],
             next_day,
         )?;
         match received {
@@ -957,6 +1071,173 @@ fn main() -> Result<(), hushwire::Error> {
                 "   {} accepted a removed device's message (this is a bug)",
                 devices[index].label()
             ),
+        }
+    }
+
+    println!("== 19. Acme opens an order-support group with two customers and a staff member");
+    // Two more accounts, one phone each: a second customer, and Lee, of Acme's staff, on her own
+    // account. Every member's app holds the lists of the others' accounts (fetched and
+    // validated as in sections 15 and 16).
+    let (second_list, second_device) = one_device_account(
+        &mut rng,
+        "+14155550188",
+        "2nd customer",
+        next_day,
+        &customer_config,
+    )?;
+    let (staff_list, staff_device) = one_device_account(
+        &mut rng,
+        "+14155550142",
+        "staff",
+        next_day,
+        &business_config,
+    )?;
+    devices.push(second_device);
+    devices.push(staff_device);
+    let (second, staff) = (4, 5);
+    // Membership is Acme's decision (its group server tells every member's app, SPEC.md 15.7);
+    // a member is an account, and every device on its current list is a member device: Acme's
+    // phone (list v3, without the removed backend), the customer's phone and laptop, and one
+    // phone each for the others.
+    let group = GroupId::new("acme-order-1042")?;
+    let indices = [acme_phone, phone, laptop, second, staff];
+    let addresses: Vec<DeviceAddress> = indices
+        .iter()
+        .map(|&index| devices[index].sessions.local().clone())
+        .collect();
+    let mut members = Vec::new();
+    for (&index, local) in indices.iter().zip(&addresses) {
+        let others = addresses.iter().filter(|a| *a != local).cloned();
+        let session = GroupSession::create(
+            &mut rng,
+            group.clone(),
+            local.clone(),
+            others,
+            &devices[index].config,
+        )?;
+        members.push((index, session));
+    }
+    println!(
+        "   group {:?}, {} member devices, each with a sender key of its own (not sent yet):",
+        text(group.as_bytes()),
+        members.len()
+    );
+    for (index, session) in &members {
+        println!(
+            "   {}: chain {}",
+            devices[*index].label(),
+            session.chain_id()
+        );
+    }
+
+    println!("== 20. Sender keys travel to every other member device, inside pairwise sessions");
+    // A distribution reads every later message of its chain: it travels only as the plaintext
+    // of pairwise messages (one fan-out per member account, sessions started where missing),
+    // and is taken in from the sender the pairwise session authenticated.
+    let lists = [&acme_v3, &customer_list, &second_list, &staff_list];
+    for sender in 0..members.len() {
+        distribute(
+            &mut rng,
+            &mut devices,
+            &mut members,
+            sender,
+            &lists,
+            next_day,
+        )?;
+    }
+
+    println!("== 21. Acme writes to the group once: every member device reads it");
+    let message = members[0]
+        .1
+        .encrypt(b"Welcome! This group is for your team order #1042. Lee will help you here.")?;
+    let wire = message.encode();
+    println!(
+        "   one {}-byte group message (chain {}, iteration {}, signed), fanned out by the server:",
+        wire.len(),
+        message.chain_id(),
+        message.iteration()
+    );
+    for (index, session) in members.iter_mut().skip(1) {
+        println!(
+            "   → {}: reads {:?}",
+            devices[*index].label(),
+            text(&session.decrypt_bytes(&wire)?)
+        );
+    }
+
+    println!("== 22. Acme removes the second customer: every remaining member device rotates");
+    // Every remaining member's app learns of the removal and removes the device: its sender
+    // keys are forgotten, and the member's own sender key is replaced. The removed customer's
+    // app keeps everything it had.
+    let removed = devices[second].sessions.local().clone();
+    for (index, session) in members.iter_mut().filter(|(index, _)| *index != second) {
+        let old = session.chain_id();
+        let rotated = session.remove_member(&mut rng, &removed)?;
+        println!(
+            "   {}: removes {}; chain {old} → {}",
+            devices[*index].label(),
+            address(&removed),
+            rotated.chain_id()
+        );
+    }
+    // The new sender keys go to the remaining member devices only, over pairwise sessions.
+    let remaining = [&acme_v3, &customer_list, &staff_list];
+    for sender in 0..members.len() {
+        if members[sender].0 != second {
+            distribute(
+                &mut rng,
+                &mut devices,
+                &mut members,
+                sender,
+                &remaining,
+                next_day,
+            )?;
+        }
+    }
+
+    println!("== 23. The removed customer, who kept everything, can no longer read nor be heard");
+    let message = members[0]
+        .1
+        .encrypt(b"Lee has your sizes: three pairs of 42 and two of 44.")?;
+    let wire = message.encode();
+    println!(
+        "   Acme's next group message ({} bytes, chain {}):",
+        wire.len(),
+        message.chain_id()
+    );
+    for (index, session) in members.iter_mut().skip(1) {
+        let label = devices[*index].label();
+        match (session.decrypt_bytes(&wire), *index == second) {
+            (Ok(plaintext), false) => println!("   → {label}: reads {:?}", text(&plaintext)),
+            (Err(error), true) => println!(
+                "   → {label}, removed: cannot read it, {} ({error})",
+                error.kind()
+            ),
+            (Ok(_), true) => {
+                println!("   {label} read a message after its removal (this is a bug)")
+            }
+            (Err(error), false) => return Err(error),
+        }
+    }
+    let (_, removed_session) = members
+        .iter_mut()
+        .find(|(index, _)| *index == second)
+        .ok_or(hushwire::Error::NotAGroupMember {
+            device: removed.device.get(),
+        })?;
+    let wire = removed_session
+        .encrypt(b"Everyone, the real order page is acme-sh0es.example")?
+        .encode();
+    println!(
+        "   the removed customer writes anyway ({} bytes, on its old chain {}):",
+        wire.len(),
+        removed_session.chain_id()
+    );
+    for (index, session) in members.iter_mut().filter(|(index, _)| *index != second) {
+        let label = devices[*index].label();
+        match session.decrypt_bytes(&wire) {
+            Err(error) => println!("   → {label}: refused, {} ({error})", error.kind()),
+            Ok(_) => println!("   {label} accepted a removed member's message (this is a bug)"),
         }
     }
     Ok(())
