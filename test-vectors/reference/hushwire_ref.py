@@ -64,10 +64,12 @@ ERROR_KINDS = frozenset({
     "InvalidDeviceList", "InvalidDeviceListSignature", "DeviceListExpired",
     "DeviceListLifetimeTooLong", "DeviceListRollback", "DeviceListConflict", "DeviceNotListed",
     "MisaddressedMessage", "SessionsMissing", "NoSession", "LinkAuthenticationFailed",
+    # SPEC.md 15 (groups)
+    "InvalidGroupId", "WrongGroup", "NotAGroupMember", "UnknownSenderKey", "SenderKeyConflict",
 })
 
 # SPEC.md 8.1: the values each error carries (the names in braces of its first column).
-# certificates.json and devices.json record an error with exactly these values
+# certificates.json, devices.json and group.json record an error with exactly these values
 # (test-vectors/README.md).
 ERROR_VALUES = {
     "TooLarge": ("len", "max"),
@@ -101,6 +103,11 @@ ERROR_VALUES = {
     "DeviceNotListed": ("device",),
     "MisaddressedMessage": ("field",),
     "SessionsMissing": ("devices",),  # addresses, as devices.json writes them: [hex, id]
+    # SPEC.md 15; group.json records these too
+    "InvalidGroupId": ("len",),
+    "NotAGroupMember": ("device",),   # a device id (group.json records the id alone)
+    "UnknownSenderKey": ("chain_id",),
+    "SenderKeyConflict": ("chain_id",),
 }
 
 
@@ -3225,11 +3232,12 @@ def record_checksum(record: bytes) -> bytes:
 
 class SessionRecord:
     """SPEC.md 14.6: every session with one remote device: an optional current session and
-    the archived ones, most recent first, at most A = min(max_archived_sessions, 256)."""
+    the archived ones, most recent first, at most A = max_archived_sessions within 1 and 256
+    (8.4: below 1 acts as 1, above 256 as 256)."""
 
     def __init__(self, config: Config):
         self.config = config
-        self.limit = min(config.max_archived_sessions, MAX_ARCHIVED_CEILING)
+        self.limit = min(max(config.max_archived_sessions, 1), MAX_ARCHIVED_CEILING)
         self.current: Optional[Session] = None
         self.archived: list[Session] = []
 
@@ -3272,14 +3280,19 @@ class SessionRecord:
         return self.current.encrypt(plaintext, routing)
 
     def decrypt(self, identity: IdentityKeyPair, store: PreKeyStore, msg, rng: ChaCha20Rng,
-                routing: Optional[bytes] = None, listed_key: Optional[bytes] = None) -> bytes:
-        """SPEC.md 14.6 Decrypt (a PreKeyMessage: steps 1-3; a RatchetMessage: every session
-        in order). Under 14.5 (`listed_key` given) only sessions whose remote identity is
-        the listed key are tried. A failure leaves the record as it was."""
+                expected: bytes, routing: Optional[bytes] = None) -> bytes:
+        """SPEC.md 14.6 Decrypt, with `expected` the remote device's identity key as the
+        application holds it (its device-list entry under 14.5, or its trust record): only
+        sessions with that remote identity are ever used. A PreKeyMessage: steps 0-3; a
+        RatchetMessage: the eligible sessions in order. A failure leaves the record as it
+        was."""
         def eligible(s: Session) -> bool:
-            return listed_key is None or hmac.compare_digest(s.remote.encoded, listed_key)
+            return hmac.compare_digest(s.remote.encoded, expected)
 
         if isinstance(msg, PreKeyMessage):
+            if not hmac.compare_digest(msg.identity_key.encoded, expected):          # 0
+                raise HushwireError("IdentityMismatch")  # before any prekey is looked up
+
             def accepted_this(s: Session) -> bool:  # a responder session that accepted it
                 return (eligible(s) and not s.initiator and s.accepted is not None
                         and hmac.compare_digest(s.accepted.base_key, msg.base_key)
@@ -3295,6 +3308,7 @@ class SessionRecord:
                                             routing)
             cur = self.current
             if (cur is not None and cur.initiator and cur.pending is not None
+                    and hmac.compare_digest(cur.remote.encoded, new.remote.encoded)
                     and cur.pending.base_key < msg.base_key):
                 self.archive(new)           # simultaneous initiation: keep the smaller key
             else:
@@ -3339,7 +3353,7 @@ class SessionRecord:
         value = strict_decode(SESSION_RECORD, data[:-32], MAX_STORED_RECORD_LEN)
         check_version(value)
         record = cls(config)
-        if len(value["archived"]) > record.limit:
+        if len(value["archived"]) > MAX_ARCHIVED_CEILING:  # whatever A is
             raise HushwireError("InvalidSessionState")
         if value["current"] is not None:
             record.current = Session.from_bytes(value["current"], config)
@@ -3347,6 +3361,7 @@ class SessionRecord:
         ids = [s.session_id for s in record.sessions()]
         if len(set(ids)) != len(ids):
             raise HushwireError("InvalidSessionState")
+        del record.archived[record.limit:]  # trimmed to A, the oldest dropped (8.4)
         return record
 
 
@@ -3399,16 +3414,26 @@ class DeviceSessions:
                 and hmac.compare_digest(record.current.remote.encoded, key))
 
     def missing(self, own: DeviceList, recipient: DeviceList) -> list:
-        """SPEC.md 14.5 fan-out steps 3-4: targets without a usable session, in order."""
-        return [(address, key) for address, key, _ in self.targets(own, recipient)
+        """SPEC.md 14.5 fan-out steps 3-4: targets without a usable session, in order, each
+        with the list that names it."""
+        lists = {recipient.account_id: recipient, own.account_id: own}
+        return [(address, lists[address[0]]) for address, key, _ in self.targets(own, recipient)
                 if not self.has_usable_session(address, key)]
 
-    def start_session(self, address: Address, listed_key: bytes, bundle: VerifiedBundle,
-                      rng: ChaCha20Rng) -> Session:
-        """SPEC.md 14.5 start_session: only from a bundle with the listed key; the record
-        initiates (14.6)."""
-        if not hmac.compare_digest(bundle.identity.encoded, listed_key):
+    def start_session(self, address: Address, lst: DeviceList, identity: IdentityKeyPair,
+                      bundle: VerifiedBundle, rng: ChaCha20Rng, now: int) -> Session:
+        """SPEC.md 14.5 start_session, first failure returned: the device's list valid at
+        `now`; the key pair given is this device's; the bundle's identity key is the one the
+        list gives the device; the device is not this one. The record initiates (14.6); a
+        device with no record gets one only if the session starts."""
+        check_device_list_time(lst, now, self.policy.skew)
+        if not hmac.compare_digest(identity.public.encoded, self.identity.public.encoded):
+            raise HushwireError("IdentityMismatch")
+        listed_key = lst.key_of(address[1]) if lst.account_id == address[0] else None
+        if listed_key is None or not hmac.compare_digest(bundle.identity.encoded, listed_key):
             raise HushwireError("DeviceNotListed", device=address[1])
+        if address == self.address:
+            raise HushwireError("MisaddressedMessage", field="recipient")
         record = self.records.setdefault(address, SessionRecord(self.config))
         return record.initiate(self.identity, bundle, rng)
 
@@ -3416,6 +3441,8 @@ class DeviceSessions:
                             plaintext: bytes) -> list:
         """SPEC.md 14.5 fan-out (encrypt_for_account), steps 1-6: [(address, DeviceMessage)]."""
         self.check_own(own)                                                        # 1
+        if recipient.account_id == self.address[0] and recipient.encoded != own.encoded:
+            raise HushwireError("MisaddressedMessage", field="recipient_list")
         check_device_list_time(own, now, self.policy.skew)                         # 2
         check_device_list_time(recipient, now, self.policy.skew)
         targets = self.targets(own, recipient)                                     # 3
@@ -3442,6 +3469,8 @@ class DeviceSessions:
             raise HushwireError("MisaddressedMessage", field="recipient")
         if msg.sender[0] != sender_list.account_id or msg.sender == self.address:  # 3
             raise HushwireError("MisaddressedMessage", field="sender")
+        if msg.sender[0] == self.address[0] and sender_list.encoded != own.encoded:
+            raise HushwireError("MisaddressedMessage", field="sender_list")
         check_device_list_time(own, now, self.policy.skew)                         # 4
         check_device_list_time(sender_list, now, self.policy.skew)
         listed = sender_list.key_of(msg.sender[1])                                 # 5
@@ -3454,8 +3483,8 @@ class DeviceSessions:
         new_record = record is None
         if new_record:
             record = SessionRecord(self.config)
-        plaintext = record.decrypt(self.identity, store, msg.envelope, rng, msg.routing,
-                                   listed)
+        plaintext = record.decrypt(self.identity, store, msg.envelope, rng, listed,
+                                   msg.routing)
         if new_record:  # kept only once something decrypted (nothing changes on failure)
             self.records[msg.sender] = record
         flags = Consistency(
@@ -3478,6 +3507,444 @@ class DeviceSessions:
                 del self.records[address]
                 dropped += 1
         return dropped
+
+
+# =====================================================================================
+# SPEC.md 15 -- groups (Sender Keys)
+# =====================================================================================
+
+# ---- SPEC.md 15.2, 15.3, 15.6 schemas (group.proto) -------------------------------------
+
+SENDER_KEY_DISTRIBUTION = {                                    # SPEC.md 15.2
+    1: ("version", "uint32", "plain"),
+    2: ("group_id", "bytes", "plain"),
+    3: ("chain_id", "uint32", "plain"),
+    4: ("iteration", "uint32", "plain"),
+    5: ("chain_key", "bytes", "plain"),
+    6: ("signing_key", "bytes", "plain"),
+}
+GROUP_MESSAGE_BODY = {                                         # SPEC.md 15.3
+    1: ("version", "uint32", "plain"),
+    2: ("group_id", "bytes", "plain"),
+    3: ("sender_account", "bytes", "plain"),
+    4: ("sender_device", "uint32", "plain"),
+    5: ("chain_id", "uint32", "plain"),
+    6: ("iteration", "uint32", "plain"),
+    7: ("ciphertext", "bytes", "plain"),
+}
+GROUP_MESSAGE = SIGNED_OBJECT                                  # SPEC.md 15.3: body, signature
+GROUP_SKIPPED_KEY = {                                          # SPEC.md 15.6
+    1: ("iteration", "uint32", "plain"),
+    2: ("message_key", "bytes", "plain"),
+}
+GROUP_RECEIVER_CHAIN = {                                       # SPEC.md 15.6
+    1: ("chain_id", "uint32", "plain"),
+    2: ("signing_key", "bytes", "plain"),
+    3: ("chain_key", "bytes", "plain"),
+    4: ("iteration", "uint32", "plain"),
+    5: ("skipped", GROUP_SKIPPED_KEY, "repeated"),
+}
+GROUP_MEMBER_STATE = {                                         # SPEC.md 15.6
+    1: ("account_id", "bytes", "plain"),
+    2: ("device_id", "uint32", "plain"),
+    3: ("chains", GROUP_RECEIVER_CHAIN, "repeated"),
+}
+GROUP_SESSION_STATE = {                                        # SPEC.md 15.6
+    1: ("version", "uint32", "plain"),
+    2: ("group_id", "bytes", "plain"),
+    3: ("local_account", "bytes", "plain"),
+    4: ("local_device", "uint32", "plain"),
+    5: ("chain_id", "uint32", "plain"),
+    6: ("chain_key", "bytes", "plain"),
+    7: ("iteration", "uint32", "plain"),
+    8: ("signing_seed", "bytes", "plain"),
+    9: ("members", GROUP_MEMBER_STATE, "repeated"),
+}
+
+LABEL_GROUP_MESSAGE = b"hushwire/v1/sig/group-message"         # SPEC.md 15.3 (29 bytes)
+INFO_GROUP_MESSAGE_KEY = b"hushwire/v1/group-message-key"      # SPEC.md 15.3 (29 bytes)
+LABEL_STORED_GROUP = b"hushwire/v1/stored-group-session"       # SPEC.md 15.6 (32 bytes)
+MAX_GROUP_ID_LEN = 64                                          # SPEC.md 15.1
+MAX_GROUP_MEMBERS = 4096                                       # SPEC.md 15.1, 15.6
+SENDER_KEY_RANDOM_LEN = 68                                     # SPEC.md 15.2: 4 + 32 + 32
+MAX_DISTRIBUTION_LEN = 256                                     # SPEC.md 15.2
+GROUP_MESSAGE_OVERHEAD = 480                                   # SPEC.md 15.3
+MAX_STORED_GROUP_LEN = 256 * 1024 * 1024                       # SPEC.md 15.6
+MAX_SENDER_KEY_CHAINS_CEILING = 64                             # SPEC.md 8.4, 15.2, 15.6
+MAX_GROUP_SKIPPED_CEILING = 65536                              # SPEC.md 8.4, 15.4, 15.6
+
+assert len(LABEL_GROUP_MESSAGE) == 29 and len(INFO_GROUP_MESSAGE_KEY) == 29
+assert len(LABEL_STORED_GROUP) == 32
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    """SPEC.md 8.4: the group limits (the rest of Config keeps its defaults)."""
+    max_group_skip: int = 25000
+    max_group_skipped_keys: int = 2000
+    max_sender_key_chains: int = 5
+    max_encoded_len: int = 2 * 1024 * 1024
+
+    @property
+    def chain_limit(self) -> int:
+        """SPEC.md 15.2 step 4: C = min(max(max_sender_key_chains, 1), 64)."""
+        return min(max(self.max_sender_key_chains, 1), MAX_SENDER_KEY_CHAINS_CEILING)
+
+    @property
+    def skipped_limit(self) -> int:
+        """SPEC.md 15.4 step 7: K = min(max_group_skipped_keys, 65536)."""
+        return min(self.max_group_skipped_keys, MAX_GROUP_SKIPPED_CEILING)
+
+
+def validate_group_id(group_id: bytes) -> bytes:
+    """SPEC.md 15.1: 1 to 64 bytes, else InvalidGroupId { len }."""
+    if not 1 <= len(group_id) <= MAX_GROUP_ID_LEN:
+        raise HushwireError("InvalidGroupId", len=len(group_id))
+    return group_id
+
+
+def validate_address(address: Address) -> Address:
+    """SPEC.md 14.1: an account id (12.1) and a device id >= 1 (0 is InvalidDeviceList
+    { reason: "device id 0" }, wherever a device id is decoded)."""
+    validate_account_id(address[0])
+    if address[1] == 0:
+        raise invalid_device_list("device id 0")
+    return address
+
+
+@dataclass
+class SenderKey:
+    """SPEC.md 15.2: our own sender key: chain id, chain key at `iteration`, signing seed."""
+    chain_id: int
+    chain_key: bytes
+    iteration: int
+    signing_seed: bytes
+
+    @classmethod
+    def draw(cls, rng) -> "SenderKey":
+        """SPEC.md 15.2: 68 bytes from the RNG: chain id (u32 big-endian), chain key (32),
+        the signing key's Ed25519 seed (32); the chain starts at iteration 0."""
+        r = rng.fill_bytes(SENDER_KEY_RANDOM_LEN)
+        return cls(int.from_bytes(r[0:4], "big"), r[4:36], 0, r[36:68])
+
+    @property
+    def signing_key(self) -> bytes:
+        """SPEC.md 15.2 / 3.1: the Ed25519 public key of the signing seed."""
+        return IdentityKeyPair(self.signing_seed).public.encoded
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """SPEC.md 15.2: a SenderKeyDistribution's fields."""
+    group_id: bytes
+    chain_id: int
+    iteration: int
+    chain_key: bytes
+    signing_key: bytes
+
+    def encode(self) -> bytes:
+        return pb_encode(SENDER_KEY_DISTRIBUTION, {
+            "version": 1, "group_id": self.group_id, "chain_id": self.chain_id,
+            "iteration": self.iteration, "chain_key": self.chain_key,
+            "signing_key": self.signing_key})
+
+
+def decode_distribution(data: bytes) -> Distribution:
+    """SPEC.md 15.2 decoding, first failure returned."""
+    if len(data) > MAX_DISTRIBUTION_LEN:
+        raise HushwireError("TooLarge", len=len(data), max=MAX_DISTRIBUTION_LEN)
+    d = strict_decode(SENDER_KEY_DISTRIBUTION, data, MAX_DISTRIBUTION_LEN)
+    check_version(d)
+    validate_group_id(d["group_id"])
+    require_len(d["chain_key"], 32, "chain_key")
+    validate_identity_key(d["signing_key"], "signing_key")
+    return Distribution(d["group_id"], d["chain_id"], d["iteration"], d["chain_key"],
+                        d["signing_key"])
+
+
+def group_message_key(mk: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 15.3: okm = HKDF(ZERO32, MK, "hushwire/v1/group-message-key", 44);
+    key = okm[0..32], nonce = okm[32..44]."""
+    okm = hkdf(ZERO32, mk, INFO_GROUP_MESSAGE_KEY, 44)
+    return okm[:32], okm[32:44]
+
+
+def group_aead_ad(group_id: bytes, sender: Address, chain_id: int, n: int,
+                  signing_key: bytes) -> bytes:
+    """SPEC.md 15.3: LP(group_id) || LP(sender_account) || u32(sender_device)
+    || u32(chain_id) || u32(n) || signing_key."""
+    return (lp(group_id) + lp(sender[0]) + u32(sender[1]) + u32(chain_id) + u32(n)
+            + signing_key)
+
+
+@dataclass(frozen=True)
+class GroupMessage:
+    """SPEC.md 15.3: a decoded GroupMessage (the body as received, and its fields)."""
+    body: bytes
+    signature: bytes
+    group_id: bytes
+    sender: Address
+    chain_id: int
+    iteration: int
+    ciphertext: bytes
+
+
+def decode_group_message(data: bytes, max_encoded_len: int) -> GroupMessage:
+    """SPEC.md 15.3 decoding (GroupMessage::decode), first failure returned."""
+    outer = strict_decode(GROUP_MESSAGE, data, max_encoded_len)
+    body = strict_decode(GROUP_MESSAGE_BODY, outer["body"], len(outer["body"]))
+    check_version(body)
+    validate_group_id(body["group_id"])
+    validate_account_id(body["sender_account"])
+    if body["sender_device"] == 0:
+        raise invalid_device_list("device id 0")
+    if len(body["ciphertext"]) < 16:
+        raise invalid_length("ciphertext", 16, len(body["ciphertext"]))
+    require_len(outer["signature"], 64, "signature")
+    return GroupMessage(outer["body"], outer["signature"], body["group_id"],
+                        (body["sender_account"], body["sender_device"]), body["chain_id"],
+                        body["iteration"], body["ciphertext"])
+
+
+@dataclass
+class ReceiverChain:
+    """SPEC.md 15.2 / 15.6: a chain of another member's sender key: id, signing key, chain
+    key at iteration Nr, stored keys [(iteration, message key)], oldest first."""
+    chain_id: int
+    signing_key: bytes
+    chain_key: bytes
+    iteration: int
+    skipped: list = field(default_factory=list)
+
+    def value(self) -> dict:
+        return {"chain_id": self.chain_id, "signing_key": self.signing_key,
+                "chain_key": self.chain_key, "iteration": self.iteration,
+                "skipped": [{"iteration": i, "message_key": mk} for i, mk in self.skipped]}
+
+
+def group_stored_checksum(state: bytes) -> bytes:
+    """SPEC.md 15.6: SHA-256(0x20 || "hushwire/v1/stored-group-session" || state)."""
+    return labelled_sha256(LABEL_STORED_GROUP, state)
+
+
+class GroupSession:
+    """SPEC.md 15: one member device's session of a group: our sender key and, per other
+    member device (by address), the chains of its sender keys we hold, most recent first."""
+
+    def __init__(self, group_id: bytes, local: Address, own: SenderKey, config: GroupConfig):
+        self.group_id = group_id
+        self.local = local
+        self.own = own
+        self.config = config
+        self.members: dict[Address, list[ReceiverChain]] = {}
+
+    # ---- SPEC.md 15.5 membership ---------------------------------------------------------
+
+    def _check_new_member(self, address: Address, count: int) -> None:
+        """SPEC.md 15.1: never our own address; at most 4096 other member devices."""
+        if address == self.local:
+            raise HushwireError("MisaddressedMessage", field="member")
+        if address not in self.members and count + 1 > MAX_GROUP_MEMBERS:
+            raise HushwireError("TooLarge", len=count + 1, max=MAX_GROUP_MEMBERS)
+
+    @classmethod
+    def create(cls, group_id: bytes, local: Address, others: list, rng,
+               config: GroupConfig) -> "GroupSession":
+        """SPEC.md 15.5 Create: the group id, our address, the other member devices; our
+        sender key drawn (15.2)."""
+        validate_group_id(group_id)
+        validate_address(local)
+        session = cls(group_id, local, None, config)
+        for address in others:
+            validate_address(address)
+            session._check_new_member(address, len(session.members))
+            session.members.setdefault(address, [])
+        session.own = SenderKey.draw(rng)
+        return session
+
+    def distribution(self) -> Distribution:
+        """SPEC.md 15.2 / 15.5: the distribution of our sender key as it is now."""
+        return Distribution(self.group_id, self.own.chain_id, self.own.iteration,
+                            self.own.chain_key, self.own.signing_key)
+
+    def add(self, address: Address) -> Distribution:
+        """SPEC.md 15.5 Add: the device joins the members with no chains; the distribution
+        of our sender key as it is now goes to it alone."""
+        validate_address(address)
+        self._check_new_member(address, len(self.members))
+        self.members.setdefault(address, [])  # already a member: left as it is
+        return self.distribution()
+
+    def rotate(self, rng) -> Distribution:
+        """SPEC.md 15.5 Rotate: a new sender key (15.2), its distribution for every member."""
+        self.own = SenderKey.draw(rng)
+        return self.distribution()
+
+    def remove(self, address: Address, rng) -> Distribution:
+        """SPEC.md 15.5 Remove: its chains forgotten, our sender key rotated. Not a member:
+        NotAGroupMember, nothing changes (nothing drawn)."""
+        if address not in self.members:
+            raise HushwireError("NotAGroupMember", device=address[1])
+        del self.members[address]
+        return self.rotate(rng)
+
+    # ---- SPEC.md 15.2 taking a distribution in ------------------------------------------
+
+    def process_distribution(self, sender: Address, dist: Distribution) -> str:
+        """SPEC.md 15.2 process_distribution, first failure returned; nothing changes on a
+        failure. Returns "added" or "already_held"."""
+        if dist.group_id != self.group_id:                                         # 1
+            raise HushwireError("WrongGroup")
+        if sender not in self.members:                                             # 2
+            raise HushwireError("NotAGroupMember", device=sender[1])
+        chains = self.members[sender]
+        for chain in chains:                                                       # 3
+            if chain.chain_id == dist.chain_id:
+                if hmac.compare_digest(chain.signing_key, dist.signing_key):
+                    return "already_held"
+                raise HushwireError("SenderKeyConflict", chain_id=dist.chain_id)
+        chains.insert(0, ReceiverChain(dist.chain_id, dist.signing_key, dist.chain_key,  # 4
+                                       dist.iteration, []))
+        del chains[self.config.chain_limit:]
+        return "added"
+
+    # ---- SPEC.md 15.3 encryption -----------------------------------------------------------
+
+    def encrypt(self, plaintext: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+        """SPEC.md 15.3 Encryption: (body, ciphertext, signature, encoded GroupMessage); the
+        chain moves to n + 1. No random bytes are drawn."""
+        if len(plaintext) + GROUP_MESSAGE_OVERHEAD > self.config.max_encoded_len:
+            raise HushwireError("TooLarge", len=len(plaintext) + GROUP_MESSAGE_OVERHEAD,
+                                max=self.config.max_encoded_len)
+        n = self.own.iteration
+        if n == U32_MAX:
+            raise HushwireError("CounterExhausted")
+        mk, next_ck = kdf_ck(self.own.chain_key)                   # 6.3
+        key, nonce = group_message_key(mk)
+        signing_key = self.own.signing_key
+        aead_ad = group_aead_ad(self.group_id, self.local, self.own.chain_id, n, signing_key)
+        ciphertext = aead_seal(key, nonce, aead_ad, plaintext)
+        body = pb_encode(GROUP_MESSAGE_BODY, {
+            "version": 1, "group_id": self.group_id, "sender_account": self.local[0],
+            "sender_device": self.local[1], "chain_id": self.own.chain_id, "iteration": n,
+            "ciphertext": ciphertext})
+        signature = IdentityKeyPair(self.own.signing_seed).sign(
+            signed_message(LABEL_GROUP_MESSAGE, body))
+        message = pb_encode(GROUP_MESSAGE, {"body": body, "signature": signature})
+        self.own.chain_key, self.own.iteration = next_ck, n + 1
+        return body, ciphertext, signature, message
+
+    # ---- SPEC.md 15.4 decryption -----------------------------------------------------------
+
+    def decrypt(self, msg: GroupMessage) -> bytes:
+        """SPEC.md 15.4 steps 1-7, first failure returned; nothing changes before step 7."""
+        if msg.group_id != self.group_id:                                          # 1
+            raise HushwireError("WrongGroup")
+        if msg.sender not in self.members:                                         # 2
+            raise HushwireError("NotAGroupMember", device=msg.sender[1])
+        chain = next((c for c in self.members[msg.sender] if c.chain_id == msg.chain_id),
+                     None)
+        if chain is None:                                                          # 3
+            raise HushwireError("UnknownSenderKey", chain_id=msg.chain_id)
+        ed25519_verify_strict(chain.signing_key,                                   # 4
+                              signed_message(LABEL_GROUP_MESSAGE, msg.body), msg.signature)
+        n = msg.iteration
+        stored = next((i for i, (it, _) in enumerate(chain.skipped) if it == n), None)
+        if stored is not None:                                                     # 5
+            mk, walked = chain.skipped[stored][1], None
+        else:
+            if n < chain.iteration:
+                raise HushwireError("DuplicateMessage")
+            if n == U32_MAX:
+                raise HushwireError("CounterExhausted")
+            if n - chain.iteration > self.config.max_group_skip:
+                raise HushwireError("TooManySkippedMessages", skip=n - chain.iteration,
+                                    max=self.config.max_group_skip)
+            ck, skipped = chain.chain_key, []
+            for i in range(chain.iteration, n):
+                key_i, ck = kdf_ck(ck)
+                skipped.append((i, key_i))
+            mk, ck = kdf_ck(ck)
+            walked = (ck, skipped)
+        key, nonce = group_message_key(mk)                                         # 6
+        aead_ad = group_aead_ad(self.group_id, msg.sender, msg.chain_id, n, chain.signing_key)
+        plaintext = aead_open(key, nonce, aead_ad, msg.ciphertext)
+        if walked is None:                                                         # 7
+            del chain.skipped[stored]
+        else:
+            chain.chain_key, chain.iteration = walked[0], n + 1
+            chain.skipped.extend(walked[1])
+            excess = len(chain.skipped) - self.config.skipped_limit
+            if excess > 0:
+                del chain.skipped[:excess]
+        return plaintext
+
+    # ---- SPEC.md 15.6 stored form ----------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """SPEC.md 15.6: state || checksum, members by increasing address."""
+        state = pb_encode(GROUP_SESSION_STATE, {
+            "version": 1, "group_id": self.group_id, "local_account": self.local[0],
+            "local_device": self.local[1], "chain_id": self.own.chain_id,
+            "chain_key": self.own.chain_key, "iteration": self.own.iteration,
+            "signing_seed": self.own.signing_seed,
+            "members": [{"account_id": a[0], "device_id": a[1],
+                         "chains": [c.value() for c in self.members[a]]}
+                        for a in sorted(self.members)]})
+        return state + group_stored_checksum(state)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, config: GroupConfig) -> "GroupSession":
+        """SPEC.md 15.6 Loading, first failure returned; then trimmed to K and C."""
+        if len(data) > MAX_STORED_GROUP_LEN:
+            raise HushwireError("TooLarge", len=len(data), max=MAX_STORED_GROUP_LEN)
+        if len(data) < 32 or not hmac.compare_digest(group_stored_checksum(data[:-32]),
+                                                     data[-32:]):
+            raise HushwireError("SessionStateCorrupted")
+        v = strict_decode(GROUP_SESSION_STATE, data[:-32], MAX_STORED_GROUP_LEN)
+        check_version(v)
+        validate_group_id(v["group_id"])
+        local = validate_address((v["local_account"], v["local_device"]))
+        require_len(v["chain_key"], 32, "chain_key")
+        require_len(v["signing_seed"], 32, "signing_seed")
+        if len(v["members"]) > MAX_GROUP_MEMBERS:
+            raise HushwireError("InvalidSessionState")
+        session = cls(v["group_id"], local,
+                      SenderKey(v["chain_id"], v["chain_key"], v["iteration"],
+                                v["signing_seed"]), config)
+        previous = None
+        for m in v["members"]:
+            address = validate_address((m["account_id"], m["device_id"]))
+            if address == local or (previous is not None and not address > previous):
+                raise HushwireError("InvalidSessionState")
+            previous = address
+            if len(m["chains"]) > MAX_SENDER_KEY_CHAINS_CEILING:
+                raise HushwireError("InvalidSessionState")
+            chains, ids = [], set()
+            for c in m["chains"]:
+                if c["chain_id"] in ids or len(c["skipped"]) > MAX_GROUP_SKIPPED_CEILING:
+                    raise HushwireError("InvalidSessionState")
+                ids.add(c["chain_id"])
+                validate_identity_key(c["signing_key"], "members.chains.signing_key")
+                require_len(c["chain_key"], 32, "members.chains.chain_key")
+                last = None
+                for k in c["skipped"]:
+                    if not k["iteration"] < c["iteration"] or (
+                            last is not None and not k["iteration"] > last):
+                        raise HushwireError("InvalidSessionState")
+                    last = k["iteration"]
+                    require_len(k["message_key"], 32, "members.chains.skipped.message_key")
+                chains.append(ReceiverChain(c["chain_id"], c["signing_key"], c["chain_key"],
+                                            c["iteration"],
+                                            [(k["iteration"], k["message_key"])
+                                             for k in c["skipped"]]))
+            session.members[address] = chains
+        for chains in session.members.values():  # a lower limit never makes it unloadable
+            for chain in chains:
+                if len(chain.skipped) > config.skipped_limit:
+                    del chain.skipped[:len(chain.skipped) - config.skipped_limit]
+            del chains[config.chain_limit:]
+        return session
 
 
 # =====================================================================================
@@ -4213,9 +4680,9 @@ def run_fan_out(arg: dict) -> dict:
             lists = held[sessions.address]
             own, recipient = lists[accounts[index]["id"]], lists[accounts[op["to"]]["id"]]
             started = []
-            for address, key in sessions.missing(own, recipient):
+            for address, lst in sessions.missing(own, recipient):  # lst: the list naming it
                 bundle = devices[address][0].next_bundle()
-                sessions.start_session(address, key, bundle, device.rng)
+                sessions.start_session(address, lst, device.identity, bundle, device.rng, now)
                 started.append(address_json(address))
             steps.append({"started": started})
         elif kind == "send":
@@ -4315,8 +4782,11 @@ def run_record_scenario(arg: dict) -> dict:
             record, device = records[me], devices[me]
             try:
                 msg = decode_envelope(data, config)
+                # the expected remote identity: the sender's key, as the application holds
+                # it (14.6)
+                expected = devices[sender].identity.public.encoded
                 result = {"plaintext": record.decrypt(device.identity, device.store, msg,
-                                                      device.rng).decode("utf-8")}
+                                                      device.rng, expected).decode("utf-8")}
             except HushwireError as e:
                 result = error_json(e)
             result["current"] = None if record.current is None else h(record.current.session_id)
@@ -4443,6 +4913,219 @@ def _run_devices_op(op: str, arg: dict) -> dict:
                 "reencoded": h(record.to_bytes())}
     raise AssertionError(f"unknown operation {op!r}")
 
+# ---- group.json (SPEC.md 15) ------------------------------------------------------------
+
+GROUP_DEFAULT_SENDER = (b"acme", 1)       # test-vectors/README.md, group.json
+GROUP_OTHER_MEMBER = (b"zz-other", 1)
+
+
+class FixedRng:
+    """group.json: an RNG that returns the given bytes (a sender key's 68 random bytes)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def fill_bytes(self, n: int) -> bytes:
+        if n > len(self.data):
+            raise AssertionError("the RNG was asked for more bytes than the case gives")
+        out, self.data = self.data[:n], self.data[n:]
+        return out
+
+
+def group_session_from_random(group_id: bytes, sender: Address, random: bytes,
+                              advance: int) -> GroupSession:
+    """group.json: "a session with a sender key from bytes R": GroupSession::create for the
+    group, local device `sender`, one other member (zz-other, 1), an RNG returning R; then
+    `advance` empty messages encrypted and dropped."""
+    if len(random) != SENDER_KEY_RANDOM_LEN:
+        raise AssertionError("sender_key_random is not 68 bytes")
+    rng = FixedRng(random)
+    session = GroupSession.create(group_id, sender, [GROUP_OTHER_MEMBER], rng, GroupConfig())
+    if rng.data:
+        raise AssertionError("create drew fewer than 68 bytes")
+    for _ in range(advance):
+        session.encrypt(b"")
+    return session
+
+
+def distribution_json(dist: Distribution) -> dict:
+    """group.json: a distribution's fields and its encoding."""
+    return {"group_id": h(dist.group_id), "chain_id": dist.chain_id,
+            "iteration": dist.iteration, "chain_key": h(dist.chain_key),
+            "signing_key": h(dist.signing_key), "bytes": h(dist.encode())}
+
+
+def run_group_scenario(arg: dict) -> dict:
+    """group.json scenarios (test-vectors/README.md; SPEC.md 15.2-15.6)."""
+    take(arg, ("group_id", "members", "script"), ("config",))
+    limits = take(arg.get("config") or {}, (), ("max_sender_key_chains", "max_group_skip",
+                                                 "max_group_skipped_keys"))
+    config = GroupConfig(**limits)
+    group_id = unhex(arg["group_id"])
+    addresses, rngs = [], []
+    for m in arg["members"]:
+        take(m, ("account", "device", "rng_seed"))
+        addresses.append((unhex(m["account"]), m["device"]))
+        rngs.append(ChaCha20Rng(unhex(m["rng_seed"])))
+    sessions: list[Optional[GroupSession]] = [None] * len(addresses)
+    messages: list[bytes] = []
+    steps = []
+
+    def distribute(sender: int, to: list, dist: Distribution) -> dict:
+        data = dist.encode()
+        outcomes = []
+        for r in to:
+            try:
+                outcomes.append(sessions[r].process_distribution(addresses[sender],
+                                                                 decode_distribution(data)))
+            except HushwireError as e:
+                outcomes.append(error_json(e))
+        return {"distribution": h(data), "outcomes": outcomes}
+
+    for op in arg["script"]:
+        kind = op["op"]
+        if kind == "create":
+            take(op, ("op", "member", "with"))
+            i = op["member"]
+            sessions[i] = GroupSession.create(group_id, addresses[i],
+                                              [addresses[j] for j in op["with"]], rngs[i],
+                                              config)
+            steps.append({"chain_id": sessions[i].own.chain_id})
+        elif kind == "distribute":
+            take(op, ("op", "from", "to"))
+            steps.append(distribute(op["from"], op["to"], sessions[op["from"]].distribution()))
+        elif kind == "distribute_edited":
+            take(op, ("op", "from", "to", "field", "value"))
+            if op["field"] not in ("group_id", "signing_key"):
+                raise AssertionError(f"unknown edited field {op['field']!r}")
+            dist = dataclasses.replace(sessions[op["from"]].distribution(),
+                                       **{op["field"]: unhex(op["value"])})
+            steps.append(distribute(op["from"], op["to"], dist))
+        elif kind == "send":
+            take(op, ("op", "from", "text"))
+            try:
+                message = sessions[op["from"]].encrypt(op["text"].encode("utf-8"))[3]
+            except HushwireError as e:
+                steps.append(error_json(e))
+                continue
+            messages.append(message)
+            steps.append({"index": len(messages), "bytes": h(message)})
+        elif kind == "tamper":
+            take(op, ("op", "message"))
+            outer = pb_parse(GROUP_MESSAGE, messages[op["message"] - 1])
+            body = pb_parse(GROUP_MESSAGE_BODY, outer["body"])
+            ct = body["ciphertext"]
+            body["ciphertext"] = bytes([ct[0] ^ TAMPER_MASK]) + ct[1:]
+            outer["body"] = pb_encode(GROUP_MESSAGE_BODY, body)
+            messages.append(pb_encode(GROUP_MESSAGE, outer))
+            steps.append({"index": len(messages), "bytes": h(messages[-1])})
+        elif kind == "deliver":
+            take(op, ("op", "message", "to"))
+            try:
+                msg = decode_group_message(messages[op["message"] - 1],
+                                           GroupConfig().max_encoded_len)
+                plaintext = sessions[op["to"]].decrypt(msg)
+                steps.append({"plaintext": plaintext.decode("utf-8")})
+            except HushwireError as e:
+                steps.append(error_json(e))
+        elif kind in ("remove", "add"):
+            take(op, ("op", "member", "device"))
+            session = sessions[op["member"]]
+            try:
+                if kind == "remove":
+                    dist = session.remove(addresses[op["device"]], rngs[op["member"]])
+                else:
+                    dist = session.add(addresses[op["device"]])
+                steps.append({"chain_id": dist.chain_id, "iteration": dist.iteration})
+            except HushwireError as e:
+                steps.append(error_json(e))
+        elif kind == "rotate":
+            take(op, ("op", "member"))
+            steps.append({"chain_id": sessions[op["member"]].rotate(rngs[op["member"]]).chain_id})
+        elif kind == "skip":
+            take(op, ("op", "member", "count"))
+            for _ in range(op["count"]):
+                sessions[op["member"]].encrypt(b"")
+            steps.append({})
+        else:
+            raise AssertionError(f"unknown group step {kind!r}")
+    states = []
+    for s in sessions:
+        if s is None:
+            states.append(None)
+            continue
+        data = s.to_bytes()
+        # SPEC.md 15.6: what a session writes loads again (same Config) and re-encodes
+        if GroupSession.from_bytes(data, config).to_bytes() != data:
+            raise AssertionError("15.6: a stored group session does not reload byte for byte")
+        states.append(h(data))
+    return {"steps": steps, "states": states}
+
+
+# group.json `tamper`: "the first byte of its ciphertext flipped". The README does not say
+# which bits; XOR 0x01 (its lowest bit, as verification.json's tampered MAC) reproduces case
+# 22, XOR 0xff (every bit) does not.
+TAMPER_MASK = 0x01
+
+
+def run_group(inp: dict) -> dict:
+    """group.json: SPEC.md 15 (test-vectors/README.md, "### group.json"). Errors are part of
+    the output (error_json), as in devices.json."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    try:
+        return _run_group_op(op, arg)
+    except HushwireError as e:
+        return error_json(e)
+
+
+def _run_group_op(op: str, arg: dict) -> dict:
+    """One group.json operation; a HushwireError is the case's recorded error."""
+    if op == "distribution":                                # 15.2
+        take(arg, ("group_id", "sender_key_random", "advance"))
+        session = group_session_from_random(unhex(arg["group_id"]), GROUP_DEFAULT_SENDER,
+                                            unhex(arg["sender_key_random"]), arg["advance"])
+        dist = session.distribution()
+        if decode_distribution(dist.encode()) != dist:
+            raise AssertionError("15.2: a distribution does not decode to itself")
+        return distribution_json(dist)
+    if op == "encrypt":                                     # 15.3
+        take(arg, ("group_id", "sender_account", "sender_device", "sender_key_random",
+                   "advance", "plaintext"))
+        sender = (unhex(arg["sender_account"]), arg["sender_device"])
+        session = group_session_from_random(unhex(arg["group_id"]), sender,
+                                            unhex(arg["sender_key_random"]), arg["advance"])
+        signing_key = session.own.signing_key
+        body, ciphertext, signature, message = session.encrypt(unhex(arg["plaintext"]))
+        # what was sent decodes back, and its signature verifies (15.3, 15.4 step 4)
+        decoded = decode_group_message(message, GroupConfig().max_encoded_len)
+        if decoded.body != body or decoded.signature != signature:
+            raise AssertionError("15.3: a group message does not decode to itself")
+        ed25519_verify_strict(signing_key, signed_message(LABEL_GROUP_MESSAGE, body),
+                              signature)
+        return {"body": h(body), "ciphertext": h(ciphertext), "signature": h(signature),
+                "message": h(message)}
+    if op == "decode_distribution":                         # 15.2 decoding
+        take(arg, ("bytes",))
+        return distribution_json(decode_distribution(unhex(arg["bytes"])))
+    if op == "decode_message":                              # 15.3 decoding
+        take(arg, ("bytes", "max_encoded_len"))
+        msg = decode_group_message(unhex(arg["bytes"]), arg["max_encoded_len"])
+        return {"group_id": h(msg.group_id), "sender": address_json(msg.sender),
+                "chain_id": msg.chain_id, "iteration": msg.iteration}
+    if op == "scenario":
+        return run_group_scenario(arg)
+    if op == "load":                                        # 15.6 Loading
+        take(arg, ("stored", "max_sender_key_chains"))
+        session = GroupSession.from_bytes(
+            unhex(arg["stored"]), GroupConfig(max_sender_key_chains=arg["max_sender_key_chains"]))
+        return {"group_id": h(session.group_id), "local": address_json(session.local),
+                "members": [address_json(a) for a in sorted(session.members)],
+                "reencoded": h(session.to_bytes())}
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
@@ -4457,6 +5140,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "verification.json": run_verification,
     "certificates.json": run_certificates,
     "devices.json": run_devices,
+    "group.json": run_group,
 }
 
 
