@@ -664,7 +664,7 @@ fn device_inputs_are_meaningful() {
         ("empty-record", Ok(())),
         ("archived-only", Ok(())),
         ("same-session-twice", Err(Error::InvalidSessionState)),
-        ("archived-41-copies", Err(Error::InvalidSessionState)),
+        ("archived-257-entries", Err(Error::InvalidSessionState)),
         ("current-corrupted", Err(Error::SessionStateCorrupted)),
         ("version-2", Err(Error::UnsupportedVersion { found: 2 })),
     ] {

@@ -900,9 +900,10 @@ fn device_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
             "same-session-twice",
             record(Some(current.clone()), vec![current.clone()], 1),
         ),
+        // More archived entries than any record may hold (256), refused before any loads.
         (
-            "archived-41-copies",
-            record(None, vec![current.clone(); 41], 1),
+            "archived-257-entries",
+            record(None, vec![Vec::new(); 257], 1),
         ),
         (
             "current-corrupted",
