@@ -23,6 +23,7 @@ mod decrypt;
 mod device;
 mod encrypt;
 mod envelope;
+mod group;
 mod prekey_message;
 mod ratchet_message;
 mod session_state;
