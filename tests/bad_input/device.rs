@@ -2813,6 +2813,13 @@ fn stored_records_with_more_archived_sessions_than_allowed() {
     // session loads, so 257 entries of garbage are refused for their number, and 256 for
     // the first entry.
     config.max_archived_sessions = usize::MAX;
+    let over = edit_record(&stored, |r| {
+        r.archived = vec![vec![0; 40]; MAX_ARCHIVED_SESSIONS + 1]
+    });
+    assert_eq!(
+        SessionRecord::from_stored(&over, &config).unwrap_err(),
+        Error::InvalidSessionState
+    );
     for (n, expected) in [
         (MAX_ARCHIVED_SESSIONS + 1, Error::InvalidSessionState),
         (MAX_ARCHIVED_SESSIONS, Error::SessionStateCorrupted),
