@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::json::{Fields, h};
+use super::outputs::{address, error, with_checksum};
 use super::pb;
 use super::rngs::FixedRng;
 use super::seed;
@@ -866,17 +867,8 @@ fn record_scenario(max_archived: u64, script: &[(&str, &str, &str)]) -> Value {
 fn record_loads() -> Vec<(&'static str, Value)> {
     let stored = stored_example();
     let load = |bytes: &[u8], max: u64| json!({ "load_record": { "stored": h(bytes), "max_archived_sessions": max } });
-    let with_checksum = |content: Vec<u8>| {
-        use sha2::Digest;
-        let label = b"hushwire/v1/stored-session-record";
-        let mut hash = sha2::Sha256::new();
-        hash.update([label.len() as u8]);
-        hash.update(label);
-        hash.update(&content);
-        let mut out = content;
-        out.extend_from_slice(&hash.finalize());
-        out
-    };
+    let with_checksum =
+        |content: Vec<u8>| with_checksum(b"hushwire/v1/stored-session-record", content);
     let content = stored[..stored.len() - 32].to_vec();
     let record = pb::SessionRecord::decode(content.as_slice()).unwrap();
     let reencode = |edit: &dyn Fn(&mut pb::SessionRecord)| {
@@ -1002,46 +994,6 @@ impl DevicesInput {
 }
 
 // ---- Outputs ----
-
-fn error(e: &Error) -> Value {
-    let mut out = json!({ "error": e.kind() });
-    let extra = match e {
-        Error::InvalidDeviceList { reason } => json!({ "reason": reason }),
-        Error::DeviceListExpired { expires_at } => json!({ "expires_at": expires_at }),
-        Error::DeviceListLifetimeTooLong { lifetime, max } => {
-            json!({ "lifetime": lifetime, "max": max })
-        }
-        Error::DeviceListRollback { held, found } => json!({ "held": held, "found": found }),
-        Error::DeviceListConflict { version } => json!({ "version": version }),
-        Error::DeviceNotListed { device } => json!({ "device": device }),
-        Error::MisaddressedMessage { field } | Error::MissingField { field } => {
-            json!({ "field": field })
-        }
-        Error::SessionsMissing { devices } => {
-            json!({ "devices": devices.iter().map(address).collect::<Vec<_>>() })
-        }
-        Error::InvalidLength {
-            field,
-            expected,
-            found,
-        } => json!({ "field": field, "expected": expected, "found": found }),
-        Error::UnsupportedVersion { found } => json!({ "found": found }),
-        Error::TooLarge { len, max } => json!({ "len": len, "max": max }),
-        Error::InvalidAccountId { len } => json!({ "len": len }),
-        Error::OneTimePreKeyConsumed { id }
-        | Error::UnknownOneTimePreKey { id }
-        | Error::UnknownSignedPreKey { id } => json!({ "id": id }),
-        _ => json!({}),
-    };
-    if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
-        out.extend(extra.clone());
-    }
-    out
-}
-
-fn address(a: &DeviceAddress) -> Value {
-    json!([h(a.account.as_bytes()), a.device.get()])
-}
 
 fn list_json(list: &VerifiedDeviceList) -> Value {
     json!({

@@ -3,6 +3,7 @@
 //! members sending, receiving, joining and leaving, and loading stored group sessions.
 
 use super::json::{Fields, h};
+use super::outputs::{address, error, with_checksum};
 use super::pb;
 use super::rngs::FixedRng;
 use super::seed;
@@ -280,17 +281,8 @@ fn loads() -> Vec<(&'static str, Value)> {
     let sent: Vec<_> = (0..3).map(|_| a.encrypt(b"x").unwrap()).collect();
     b.decrypt(&sent[2]).unwrap();
     let stored = b.to_stored().as_bytes().to_vec();
-    let with_checksum = |content: Vec<u8>| {
-        use sha2::Digest;
-        let label = b"hushwire/v1/stored-group-session";
-        let mut hash = sha2::Sha256::new();
-        hash.update([label.len() as u8]);
-        hash.update(label);
-        hash.update(&content);
-        let mut out = content;
-        out.extend_from_slice(&hash.finalize());
-        out
-    };
+    let with_checksum =
+        |content: Vec<u8>| with_checksum(b"hushwire/v1/stored-group-session", content);
     let state = pb::GroupSessionState::decode(&stored[..stored.len() - 32]).unwrap();
     let edit = |f: &dyn Fn(&mut pb::GroupSessionState)| {
         let mut s = state.clone();
@@ -433,36 +425,6 @@ impl GroupInput {
 }
 
 // ---- Outputs ----
-
-fn error(e: &Error) -> Value {
-    let mut out = json!({ "error": e.kind() });
-    let extra = match e {
-        Error::InvalidGroupId { len } | Error::InvalidAccountId { len } => json!({ "len": len }),
-        Error::NotAGroupMember { device } => json!({ "device": device }),
-        Error::UnknownSenderKey { chain_id } | Error::SenderKeyConflict { chain_id } => {
-            json!({ "chain_id": chain_id })
-        }
-        Error::TooManySkippedMessages { skip, max } => json!({ "skip": skip, "max": max }),
-        Error::InvalidDeviceList { reason } => json!({ "reason": reason }),
-        Error::InvalidLength {
-            field,
-            expected,
-            found,
-        } => json!({ "field": field, "expected": expected, "found": found }),
-        Error::UnsupportedVersion { found } => json!({ "found": found }),
-        Error::TooLarge { len, max } => json!({ "len": len, "max": max }),
-        Error::MisaddressedMessage { field } => json!({ "field": field }),
-        _ => json!({}),
-    };
-    if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
-        out.extend(extra.clone());
-    }
-    out
-}
-
-fn address(a: &DeviceAddress) -> Value {
-    json!([h(a.account.as_bytes()), a.device.get()])
-}
 
 fn distribution_json(d: &SenderKeyDistribution) -> Result<Value, String> {
     let bytes = d.encode();

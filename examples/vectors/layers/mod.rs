@@ -16,6 +16,7 @@
 )]
 
 mod json;
+mod outputs;
 mod pb;
 mod rngs;
 
