@@ -599,7 +599,10 @@ pub fn layers() -> Vec<Layer> {
                     "count",
                     "test-vectors/README.md (messages encrypted and dropped)",
                 ),
-                ("value", "test-vectors/README.md (the edited field's new value, hex)"),
+                (
+                    "value",
+                    "test-vectors/README.md (the edited field's new value, hex)",
+                ),
                 ("index", "test-vectors/README.md (from 1)"),
                 (
                     "outcomes",
