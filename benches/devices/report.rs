@@ -234,9 +234,10 @@ fn peer(out: &mut String) {
          bench's `vodozemac/encrypt` and `decrypt` rows (its fixtures, `olm_pair_on_chain`): 8 \
          pairs, each sender on an existing chain, each encrypting the same 1 KiB; its decrypt \
          is measured as the floor's is (one pair, messages made untimed, decrypted in order). \
-         vodozemac has no \
-         multi-device layer (Matrix clients fan out over Olm sessions themselves, with no \
-         addresses bound into the message), so its row is the 8 encrypts alone.\n"
+         vodozemac has no multi-device layer: a Matrix client encrypts a to-device message \
+         once per device over Olm sessions itself, with no addresses bound into the message \
+         (room messages use Megolm, one group session for every device, not measured here), \
+         so its row is the 8 encrypts alone.\n"
     );
 }
 
