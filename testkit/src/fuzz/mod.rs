@@ -14,9 +14,10 @@
 //! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`]; the
 //! identity-verification targets add a [`VerificationFixture`] built once on top of it, the
 //! business-certificate targets a [`BusinessFixture`] of their own (fixed key seeds), and the
-//! multi-device decoder targets a [`DeviceFixture`] of their own (its own seeded RNG); the
-//! stateful `multi_device` target builds a fresh world of its own for each run
-//! ([`MultiDevice`]).
+//! multi-device decoder targets a [`DeviceFixture`] of their own (its own seeded RNG), the
+//! group decoder targets a [`GroupFixture`] of their own (likewise); the stateful
+//! `multi_device` and `group` targets build a fresh world of their own for each run
+//! ([`MultiDevice`], [`GroupRun`]).
 
 mod accept;
 mod business_fixture;
@@ -30,6 +31,12 @@ mod device_list;
 mod device_message;
 mod envelope;
 mod fixture;
+mod group;
+mod group_distribution;
+mod group_fixture;
+mod group_message;
+mod group_seeds;
+mod group_session;
 mod multi_device;
 mod prekey_bundle;
 mod prekey_message;
@@ -65,6 +72,17 @@ pub use device_list::device_list;
 pub use device_message::device_message;
 pub use envelope::envelope;
 pub use fixture::{FIXTURE_SEED, Fixture, Genuine, fixture};
+pub use group::{
+    GROUP_RUN_SEED, GroupOp, GroupRun, GroupStats, MAX_GROUP_DEVICES, MAX_GROUP_IN_FLIGHT,
+    MAX_GROUP_OPS, MIN_GROUP_MEMBERS, group, run_group_ops,
+};
+pub use group_distribution::group_distribution;
+pub use group_fixture::{
+    GROUP_ID, GROUP_SEED, GroupFixture, GroupGenuine, GroupSent, GroupSigned, OTHER_GROUP_ID,
+    group_fixture, group_state, seal_group, unseal_group,
+};
+pub use group_message::group_message;
+pub use group_session::group_session;
 pub use multi_device::{
     DeviceOp, DeviceStats, MAX_DEVICE_IN_FLIGHT, MAX_DEVICE_OPS, MAX_DEVICE_REMEMBERED,
     MAX_DEVICES_PER_ACCOUNT, MAX_INITIATIONS, MAX_SETTLES, MULTI_DEVICE_SEED, MultiDevice,

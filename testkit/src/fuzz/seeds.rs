@@ -187,6 +187,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     verification_seeds(&mut add);
     business_seeds(&mut add);
     device_seeds(&mut add);
+    super::group_seeds::group_seeds(&mut add);
     seeds
 }
 
