@@ -151,6 +151,26 @@ fn multi_device_corpus() {
     replay("multi_device", targets::multi_device);
 }
 
+#[test]
+fn group_distribution_corpus() {
+    replay("group_distribution", targets::group_distribution);
+}
+
+#[test]
+fn group_message_corpus() {
+    replay("group_message", targets::group_message);
+}
+
+#[test]
+fn group_session_corpus() {
+    replay("group_session", targets::group_session);
+}
+
+#[test]
+fn group_corpus() {
+    replay("group", targets::group);
+}
+
 /// The fixture's genuine inputs take the paths their names promise, so the seeds made from
 /// them are meaningful.
 #[test]
@@ -824,6 +844,448 @@ fn device_ops_round_trip() {
             Settle,
             AddDevice { account: 0 },
         ]
+    );
+}
+
+/// The group seeds take the paths their names promise: every distribution of the group is
+/// added somewhere, held or conflicting where named; the messages in flight decrypt, and the
+/// others and the edited ones are refused for their reasons on the sessions named; every
+/// stored session loads and the edited ones are refused for theirs; and the scripted runs
+/// remove, add, rotate, reload and refuse as named.
+#[test]
+fn group_inputs_are_meaningful() {
+    use hushwire::{DistributionOutcome, Error, GroupMessage, GroupSession, SenderKeyDistribution};
+    let groups = targets::group_fixture();
+    let config = hushwire_testkit::fixtures::config();
+    let read = |target: &str, name: &str| std::fs::read(corpus_dir(target).join(name)).unwrap();
+    let accepted = |yes: bool| {
+        if yes {
+            Outcome::Accepted
+        } else {
+            Outcome::Rejected
+        }
+    };
+    let name_of = |address: &hushwire::DeviceAddress| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(address.account.as_bytes()),
+            address.device.get()
+        )
+    };
+    let session = |name: &str| {
+        let (_, stored) = groups
+            .devices
+            .iter()
+            .find(|(address, _)| name_of(address) == name)
+            .unwrap();
+        GroupSession::from_stored(stored, &config).unwrap()
+    };
+    let address = |name: &str| {
+        groups
+            .addresses()
+            .find(|address| name_of(address) == name)
+            .unwrap()
+            .clone()
+    };
+
+    // group_distribution: every distribution of the group is added somewhere.
+    for sent in &groups.distributions {
+        assert_eq!(
+            targets::group_distribution(&sent.bytes),
+            accepted(sent.name != "other-group-acme1"),
+            "{}",
+            sent.name
+        );
+    }
+    let distribution =
+        |name: &str| SenderKeyDistribution::decode(&read("group_distribution", name));
+    let process = |on: &str, from: &str, name: &str| {
+        session(on).process_distribution(&address(from), &distribution(name).unwrap())
+    };
+    let chain_id = distribution("carol1-rotated").unwrap().chain_id();
+    for (on, from, name, expected) in [
+        (
+            "acme1",
+            "carol1",
+            "carol1-rotated",
+            Ok(DistributionOutcome::AlreadyHeld),
+        ),
+        (
+            "acme1",
+            "carol1",
+            "carol1-rotated-other-signing-key",
+            Err(Error::SenderKeyConflict { chain_id }),
+        ),
+        (
+            "acme1",
+            "carol1",
+            "carol1-rotated-chain-id-bumped",
+            Ok(DistributionOutcome::Added),
+        ),
+        (
+            "acme1",
+            "carol1",
+            "other-group-acme1",
+            Err(Error::WrongGroup),
+        ),
+        (
+            "acme1",
+            "mallory1",
+            "carol1-rotated",
+            Err(Error::NotAGroupMember { device: 1 }),
+        ),
+        (
+            "acme1",
+            "erin1",
+            "erin1-after-removal",
+            Err(Error::NotAGroupMember { device: 1 }),
+        ),
+        (
+            "erin1",
+            "acme1",
+            "acme1-after-removal",
+            Ok(DistributionOutcome::Added),
+        ),
+        (
+            "erin1",
+            "carol1",
+            "carol1-rotated",
+            Ok(DistributionOutcome::Added),
+        ),
+    ] {
+        assert_eq!(
+            process(on, from, name),
+            expected,
+            "{name} from {from} on {on}"
+        );
+    }
+    for (name, error) in [
+        ("version-2", Error::UnsupportedVersion { found: 2 }),
+        ("group-id-empty", Error::InvalidGroupId { len: 0 }),
+        ("group-id-65-bytes", Error::InvalidGroupId { len: 65 }),
+        (
+            "chain-key-31-bytes",
+            Error::InvalidLength {
+                field: "chain_key",
+                expected: 32,
+                found: 31,
+            },
+        ),
+        ("low-order-signing-key", Error::LowOrderPublicKey),
+        ("257-bytes", Error::TooLarge { len: 257, max: 256 }),
+    ] {
+        assert_eq!(distribution(name).err(), Some(error), "{name}");
+    }
+
+    // group_message: what is in flight somewhere decrypts; nothing else does.
+    for message in &groups.messages {
+        assert_eq!(
+            targets::group_message(&message.bytes),
+            accepted(!message.in_flight_for.is_empty()),
+            "{}",
+            message.name
+        );
+    }
+    for signed in &groups.signed {
+        assert_eq!(
+            targets::group_message(&signed.bytes),
+            Outcome::Rejected,
+            "{}",
+            signed.name
+        );
+    }
+    let decrypt = |on: &str, name: &str| session(on).decrypt_bytes(&read("group_message", name));
+    let carol_chain =
+        GroupMessage::decode(&read("group_message", "carol1-before-rotation"), &config)
+            .unwrap()
+            .chain_id();
+    let plaintext = |name: &str| {
+        groups
+            .messages
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap()
+            .plaintext
+            .clone()
+    };
+    for (on, name, expected) in [
+        ("frank1", "dave1-0", Ok(plaintext("dave1-0"))),
+        ("erin1", "carol1-2", Ok(plaintext("carol1-2"))),
+        ("frank1", "dave1-1", Err(Error::DuplicateMessage)),
+        ("acme2", "hello", Err(Error::DuplicateMessage)),
+        (
+            "carol1",
+            "erin1-before-removal",
+            Err(Error::NotAGroupMember { device: 1 }),
+        ),
+        (
+            "acme1",
+            "erin1-before-removal",
+            Err(Error::NotAGroupMember { device: 1 }),
+        ),
+        ("acme1", "other-group-acme1", Err(Error::WrongGroup)),
+        (
+            "acme1",
+            "signed-ciphertext-flipped",
+            Err(Error::DecryptionFailed),
+        ),
+        (
+            "acme1",
+            "signed-next-iteration",
+            Err(Error::DecryptionFailed),
+        ),
+        ("acme1", "signed-tag-cut", Err(Error::DecryptionFailed)),
+        (
+            "acme1",
+            "signed-iteration-25001-ahead",
+            Err(Error::TooManySkippedMessages {
+                skip: 25_001,
+                max: 25_000,
+            }),
+        ),
+        (
+            "acme1",
+            "signed-iteration-max",
+            Err(Error::CounterExhausted),
+        ),
+        ("acme1", "signed-other-group", Err(Error::WrongGroup)),
+        (
+            "acme1",
+            "signed-sender-acme1",
+            Err(Error::NotAGroupMember { device: 1 }),
+        ),
+        (
+            "acme2",
+            "signed-sender-acme1",
+            Err(Error::UnknownSenderKey {
+                chain_id: carol_chain,
+            }),
+        ),
+        (
+            "acme1",
+            "signed-chain-id-bumped",
+            Err(Error::UnknownSenderKey {
+                chain_id: carol_chain.wrapping_add(1),
+            }),
+        ),
+        (
+            "frank1",
+            "signed-as-a-delivered-iteration",
+            Err(Error::DuplicateMessage),
+        ),
+        (
+            "acme1",
+            "signed-as-a-delivered-iteration",
+            Err(Error::DecryptionFailed),
+        ),
+        (
+            "acme1",
+            "unsigned-iteration-bumped",
+            Err(Error::InvalidSignature),
+        ),
+        (
+            "acme1",
+            "unsigned-ciphertext-flipped",
+            Err(Error::InvalidSignature),
+        ),
+        ("acme1", "signature-flipped", Err(Error::InvalidSignature)),
+        (
+            "acme2",
+            "unsigned-sender-device-0",
+            Err(Error::InvalidDeviceList {
+                reason: "device id 0",
+            }),
+        ),
+        (
+            "acme2",
+            "unsigned-ciphertext-15-bytes",
+            Err(Error::InvalidLength {
+                field: "ciphertext",
+                expected: 16,
+                found: 15,
+            }),
+        ),
+        (
+            "acme2",
+            "unsigned-version-2",
+            Err(Error::UnsupportedVersion { found: 2 }),
+        ),
+        (
+            "acme2",
+            "unsigned-group-id-65-bytes",
+            Err(Error::InvalidGroupId { len: 65 }),
+        ),
+        (
+            "acme2",
+            "signature-63-bytes",
+            Err(Error::InvalidLength {
+                field: "signature",
+                expected: 64,
+                found: 63,
+            }),
+        ),
+    ] {
+        assert_eq!(decrypt(on, name), expected, "{name} on {on}");
+    }
+    // Erin 1, removed, reads nothing sent after its removal; Frank 1 nothing sent before it
+    // joined.
+    for name in ["acme2-after-removal", "dave1-0", "carol1-after-rotation"] {
+        assert!(
+            matches!(decrypt("erin1", name), Err(Error::UnknownSenderKey { .. })),
+            "{name}"
+        );
+    }
+    for name in ["carol1-0", "carol1-1", "carol1-2", "acme2-after-removal"] {
+        assert!(
+            matches!(
+                decrypt("frank1", name),
+                Err(Error::UnknownSenderKey { .. } | Error::DuplicateMessage)
+            ),
+            "{name}"
+        );
+    }
+
+    // group_session: every session loads, and the edited ones load or fail as named.
+    for (address, _) in &groups.devices {
+        assert_eq!(
+            targets::group_session(&read("group_session", &name_of(address))),
+            Outcome::Accepted
+        );
+    }
+    let load = |name: &str| {
+        GroupSession::from_stored(&targets::seal_group(&read("group_session", name)), &config)
+    };
+    for name in [
+        "dave1-six-chains-of-carol1",
+        "dave1-iteration-max",
+        "dave1-no-members",
+    ] {
+        assert_eq!(
+            targets::group_session(&read("group_session", name)),
+            Outcome::Accepted,
+            "{name}"
+        );
+    }
+    let six = load("dave1-six-chains-of-carol1").unwrap();
+    let state = targets::group_state(six.to_stored().as_bytes());
+    let carol = state
+        .members
+        .iter()
+        .find(|m| m.account_id == b"carol")
+        .unwrap();
+    assert_eq!(carol.chains.len(), 5, "trimmed to the default 5 chains");
+    assert_eq!(
+        load("dave1-iteration-max").unwrap().encrypt(b"x").err(),
+        Some(Error::CounterExhausted)
+    );
+    for (name, error) in [
+        ("dave1-65-chains-of-carol1", Error::InvalidSessionState),
+        ("dave1-carol1-twice", Error::InvalidSessionState),
+        ("dave1-members-out-of-order", Error::InvalidSessionState),
+        ("dave1-itself-a-member", Error::InvalidSessionState),
+        ("dave1-chain-id-twice", Error::InvalidSessionState),
+        ("dave1-stored-key-at-the-chain", Error::InvalidSessionState),
+        ("dave1-stored-keys-out-of-order", Error::InvalidSessionState),
+        ("dave1-low-order-member-key", Error::LowOrderPublicKey),
+        (
+            "dave1-member-device-0",
+            Error::InvalidDeviceList {
+                reason: "device id 0",
+            },
+        ),
+        (
+            "local-device-0",
+            Error::InvalidDeviceList {
+                reason: "device id 0",
+            },
+        ),
+        ("version-2", Error::UnsupportedVersion { found: 2 }),
+        ("group-id-65-bytes", Error::InvalidGroupId { len: 65 }),
+        (
+            "signing-seed-31-bytes",
+            Error::InvalidLength {
+                field: "signing_seed",
+                expected: 32,
+                found: 31,
+            },
+        ),
+        ("empty", Error::UnsupportedVersion { found: 0 }),
+    ] {
+        assert_eq!(load(name).err(), Some(error), "{name}");
+    }
+
+    // group: what each scripted run does before its end.
+    let stats = |name: &str| {
+        let mut run = targets::GroupRun::new();
+        for op in targets::GroupOp::decode_all(&read("group", name)) {
+            run.apply(op);
+        }
+        let stats = run.stats();
+        run.finish();
+        stats
+    };
+    let s = stats("everyone-talks");
+    assert_eq!((s.sent, s.decrypted), (4, 12));
+    let s = stats("out-of-order-and-drops");
+    assert!(s.decrypted > 0 && s.sent == 4);
+    let s = stats("remove-with-messages-in-flight");
+    assert_eq!(s.removed, 1);
+    assert!(s.from_non_member_refused >= 3 && s.unknown_chain_refused >= 1);
+    let s = stats("add-a-member");
+    assert_eq!((s.added, s.before_joining_refused), (1, 1));
+    let s = stats("rotations");
+    assert_eq!(s.rotated, 5);
+    assert!(
+        s.unknown_chain_refused > 0,
+        "a chain dropped past the limit"
+    );
+    let s = stats("replays-and-duplicates-with-reloads");
+    assert!(s.replays_refused >= 3 && s.reloaded == 2);
+    let s = stats("tampering");
+    assert!(s.tampered_refused > 0);
+    let s = stats("removed-member-reads-only-what-came-before");
+    assert_eq!((s.removed, s.unknown_chain_refused), (1, 2));
+    let s = stats("add-remove-add-and-rotate");
+    assert_eq!((s.added, s.removed, s.rotated), (2, 2, 1));
+    assert!(
+        s.distributions_refused > 0,
+        "a removed device's rotation refused"
+    );
+}
+
+/// The group operation codec round-trips, and a truncated last operation is dropped.
+#[test]
+fn group_ops_round_trip() {
+    use targets::GroupOp::*;
+    let ops = vec![
+        Send { device: 255 },
+        Deliver { index: 200 },
+        Drop { index: 3 },
+        Duplicate { index: 9 },
+        Replay {
+            message: 1,
+            device: 7,
+        },
+        Remove { device: 2 },
+        Add { account: 3 },
+        Rotate { device: 4 },
+        Reload { device: 5 },
+        Tamper {
+            index: 1,
+            byte: 2,
+            mask: 0,
+        },
+    ];
+    let bytes = targets::GroupOp::encode_all(&ops);
+    assert_eq!(targets::GroupOp::decode_all(&bytes), ops);
+    assert_eq!(
+        targets::GroupOp::decode_all(&bytes[..bytes.len() - 1]),
+        ops[..ops.len() - 1]
+    );
+    // Kind bytes are taken modulo 16.
+    assert_eq!(
+        targets::GroupOp::decode_all(&[16, 3, 30, 7, 31, 2, 24, 1]),
+        [Send { device: 3 }, Send { device: 7 }, Deliver { index: 2 },]
     );
 }
 
