@@ -49,6 +49,7 @@ fn pass(c: &mut Criterion, f: &mut Fixtures) -> Paired {
     let mut g = c.benchmark_group("groups_encrypt");
     let Fixtures {
         hush,
+        hush_aws,
         megolm,
         sizes,
         ..
@@ -64,6 +65,13 @@ fn pass(c: &mut Criterion, f: &mut Fixtures) -> Paired {
             b.iter_batched(
                 || (),
                 |()| hush.encrypt(black_box(payload)).unwrap(),
+                batch(len),
+            )
+        });
+        g.bench_function(BenchmarkId::new("encrypt_aws", name), |b| {
+            b.iter_batched(
+                || (),
+                |()| hush_aws.encrypt(black_box(payload)).unwrap(),
                 batch(len),
             )
         });
@@ -103,6 +111,9 @@ fn pass(c: &mut Criterion, f: &mut Fixtures) -> Paired {
         });
         g.bench_function(BenchmarkId::new("decrypt", name), |b| {
             b.iter_custom(|iters| decrypt_in_order(&mut size.hush, iters))
+        });
+        g.bench_function(BenchmarkId::new("decrypt_aws", name), |b| {
+            b.iter_custom(|iters| decrypt_in_order(&mut size.hush_aws, iters))
         });
         g.bench_function(BenchmarkId::new("decode_decrypt", name), |b| {
             b.iter_custom(|iters| decrypt_in_order(&mut Wire(&mut size.hush), iters))

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use hushwire::provider::RUST_CRYPTO;
+use hushwire::provider::{AWS_LC_RS, RUST_CRYPTO};
 use hushwire::{
     AccountId, Config, DeviceAddress, DeviceId, DistributionOutcome, Envelope, GroupId,
     GroupMessage, GroupSession, SenderKeyDistribution, Session,
@@ -241,6 +241,8 @@ pub(crate) struct Size {
     /// The floor's message (for the sign and verify primitives).
     pub(crate) floor_message: FloorMessage,
     pub(crate) hush: HushPair,
+    /// The same on the aws-lc-rs provider (AWS-LC's ChaCha20-Poly1305).
+    pub(crate) hush_aws: HushPair,
     pub(crate) megolm: MegolmPair,
     /// Encoded lengths: a hushwire group message, the bytes it signs, a Megolm message.
     pub(crate) group_message_len: usize,
@@ -455,6 +457,8 @@ impl Pairwise {
 pub(crate) struct Fixtures {
     /// The encrypting senders: hushwire's (its own two-member group) and Megolm's.
     pub(crate) hush: GroupSession,
+    /// hushwire's encrypting sender on the aws-lc-rs provider.
+    pub(crate) hush_aws: GroupSession,
     pub(crate) megolm: MegolmSession,
     pub(crate) sizes: Vec<Size>,
     pub(crate) jump: Jump,
@@ -652,6 +656,9 @@ pub(crate) fn fixtures() -> Fixtures {
     // per sender chain, 5 chains per member.
     let config = Config::default();
     let hush = HushPair::new(&mut r, &config, 0).sender;
+    let mut aws = Config::default();
+    aws.provider = &AWS_LC_RS;
+    let hush_aws = HushPair::new(&mut r, &aws, 0).sender;
     let megolm = MegolmSession::new(SessionConfig::version_1());
     let floor_signing = SigningKey::from_bytes(&draw(&mut r));
     let sender = address(0);
@@ -666,6 +673,9 @@ pub(crate) fn fixtures() -> Fixtures {
     let mut sizes = Vec::new();
     for (name, len) in SIZES {
         let mut hush_pair = HushPair::new(&mut r, &config, len);
+        let mut hush_aws = HushPair::new(&mut r, &aws, len);
+        let message = hush_aws.messages(1).pop().unwrap();
+        assert_eq!(hush_aws.decrypt(message).1, hush_aws.payload);
         let mut megolm_pair = MegolmPair::new(len);
         // Each link's first message decrypts to its payload, on the wire too.
         let message = hush_pair.messages(1).pop().unwrap();
@@ -699,6 +709,7 @@ pub(crate) fn fixtures() -> Fixtures {
             floor_link,
             floor_message,
             hush: hush_pair,
+            hush_aws,
             megolm: megolm_pair,
             group_message_len,
             megolm_message_len,
@@ -722,6 +733,7 @@ pub(crate) fn fixtures() -> Fixtures {
     let pairwise = pairwise(&distributions.create());
     Fixtures {
         hush,
+        hush_aws,
         megolm,
         sizes,
         jump,

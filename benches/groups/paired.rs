@@ -94,6 +94,7 @@ pub(crate) fn pass(f: &mut Fixtures) -> Paired {
     let mut p = Paired::default();
     let Fixtures {
         hush,
+        hush_aws,
         megolm,
         sizes,
         distributions,
@@ -106,6 +107,7 @@ pub(crate) fn pass(f: &mut Fixtures) -> Paired {
             floor,
             floor_link,
             hush: hush_link,
+            hush_aws: aws_link,
             megolm: megolm_link,
             ..
         } = size;
@@ -118,6 +120,13 @@ pub(crate) fn pass(f: &mut Fixtures) -> Paired {
             format!("encrypt_megolm/{name}"),
             ratio_of(
                 || hush.encrypt(payload).unwrap(),
+                || megolm.encrypt(payload),
+            ),
+        );
+        p.push(
+            format!("encrypt_aws_megolm/{name}"),
+            ratio_of(
+                || hush_aws.encrypt(payload).unwrap(),
                 || megolm.encrypt(payload),
             ),
         );
@@ -135,6 +144,10 @@ pub(crate) fn pass(f: &mut Fixtures) -> Paired {
         p.push(
             format!("decrypt_megolm/{name}"),
             ratio_in_order(hush_link, megolm_link),
+        );
+        p.push(
+            format!("decrypt_aws_megolm/{name}"),
+            ratio_in_order(aws_link, megolm_link),
         );
         p.push(
             format!("decode_decrypt_megolm/{name}"),

@@ -37,15 +37,23 @@ const MLS_ADD_MS: f64 = 734.0;
 const REMAINING: usize = GROUP_SIZE - 1;
 
 /// The paired-ratio rows: key prefix and label.
-const PAIRED_ROWS: [(&str, &str); 6] = [
+const PAIRED_ROWS: [(&str, &str); 8] = [
     ("encrypt_floor", "`encrypt` ÷ floor"),
     ("encrypt_megolm", "`encrypt` ÷ Megolm `encrypt`"),
+    (
+        "encrypt_aws_megolm",
+        "`encrypt` on aws-lc-rs ÷ Megolm `encrypt`",
+    ),
     (
         "encrypt_encode_megolm",
         "`encrypt` + `encode` ÷ Megolm `encrypt` + `to_bytes`",
     ),
     ("decrypt_floor", "`decrypt` ÷ floor"),
     ("decrypt_megolm", "`decrypt` ÷ Megolm `decrypt`"),
+    (
+        "decrypt_aws_megolm",
+        "`decrypt` on aws-lc-rs ÷ Megolm `decrypt`",
+    ),
     (
         "decode_decrypt_megolm",
         "`decrypt_bytes` ÷ Megolm `from_bytes` + `decrypt`",
@@ -68,6 +76,15 @@ fn full_command_line() -> String {
 fn autogroup_niceness() -> Option<i64> {
     let group = std::fs::read_to_string("/proc/self/autogroup").ok()?;
     group.split_whitespace().last()?.parse().ok()
+}
+
+/// `a − b` as a time, with its sign.
+fn signed(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if a >= b => time(Some(a - b)),
+        (Some(a), Some(b)) => format!("−{}", time(Some(b - a))),
+        _ => "—".into(),
+    }
 }
 
 /// A long time: in seconds from one second up.
@@ -246,11 +263,98 @@ fn decrypt(out: &mut String, run: &Run, paired: &[Paired]) {
     }
 }
 
+fn aws(out: &mut String, run: &Run, paired: &[Paired]) {
+    let _ = writeln!(
+        out,
+        "\n## On the aws-lc-rs provider\n\n\
+         The same `encrypt` and `decrypt`, on sessions configured with \
+         `hushwire::provider::AWS_LC_RS`: AWS-LC's ChaCha20-Poly1305 (assembly) instead of \
+         RustCrypto's; HMAC, HKDF and Ed25519 are the same crates on both providers.\n\n\
+         | operation | size | aws-lc-rs | RustCrypto | ÷ RustCrypto | Megolm | ÷ Megolm | paired \
+         ÷ Megolm |\n|---|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for (group, ours, rust, megolm, key) in [
+        (
+            "encrypt",
+            "encrypt_aws",
+            "encrypt",
+            "vodozemac_encrypt",
+            "encrypt_aws_megolm",
+        ),
+        (
+            "decrypt",
+            "decrypt_aws",
+            "decrypt",
+            "vodozemac_decrypt",
+            "decrypt_aws_megolm",
+        ),
+    ] {
+        for (size, _) in SIZES {
+            let (a, r, m) = (
+                run.get(&id(group, ours, size)),
+                run.get(&id(group, rust, size)),
+                run.get(&id(group, megolm, size)),
+            );
+            let _ = writeln!(
+                out,
+                "| `{group}` | {size} | {} | {} | {} | {} | {} | {} |",
+                time(a),
+                time(r),
+                ratio(div(a, r)),
+                time(m),
+                ratio(div(a, m)),
+                ratio(over_passes(paired, &format!("{key}/{size}"))),
+            );
+        }
+    }
+}
+
+fn against_megolm(out: &mut String, run: &Run, f: &Fixtures) {
+    let ratios = |group: &str, kind: &str, megolm: &str| -> String {
+        SIZES
+            .iter()
+            .map(|(size, _)| {
+                ratio(div(
+                    run.get(&id(group, kind, size)),
+                    run.get(&id(group, megolm, size)),
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let signed: Vec<String> = f
+        .sizes
+        .iter()
+        .map(|s| format!("{} B against {} B", s.signed_len, s.megolm_message_len - 64))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n**Against Megolm.** Both are one Ed25519 signature over the whole message (or its \
+         `verify_strict`, the same ed25519-dalek) and a symmetric part; hushwire signs a little \
+         more ({}: the label, the group and the sender; at 64 B the same number of SHA-512 \
+         blocks). hushwire's floor alone is {} of Megolm's encrypt at 64 B, 1 KiB and 64 KiB \
+         and {} of its decrypt (criterion medians). Where that ratio is near or above 1, \
+         hushwire cannot be faster than Megolm with these primitives, whatever its protocol \
+         code does. Outside the signature, ChaCha20-Poly1305 costs {} for 64 B (key setup and \
+         the Poly1305 finalization) and {} to open 64 KiB; Megolm's symmetric part is a \
+         ratchet step, HKDF, AES-256-CBC and HMAC-SHA256, the last two on the CPU's AES and \
+         SHA instructions, which RustCrypto's `aes` and `sha2` detect at run time. CBC \
+         encryption is serial and Megolm MACs the ciphertext as well, which is consistent with \
+         its encrypt being the slower at 64 KiB; CBC decryption runs in parallel on the AES \
+         instructions, which is consistent with its decrypt being the faster there.",
+        signed.join(", "),
+        ratios("encrypt", "floor", "vodozemac_encrypt"),
+        ratios("decrypt", "floor", "vodozemac_decrypt"),
+        time(prim(run, "seal/64B")),
+        time(prim(run, "open/64KiB")),
+    );
+}
+
 fn prim(run: &Run, name: &str) -> Option<f64> {
     run.get(&format!("groups_primitive/{name}"))
 }
 
-fn made_of(out: &mut String, run: &Run) {
+fn made_of(out: &mut String, run: &Run, paired: &[Paired]) {
     let _ = writeln!(
         out,
         "\n## What a message costs, primitive by primitive\n\n\
@@ -303,13 +407,10 @@ fn made_of(out: &mut String, run: &Run) {
         SIZES
             .iter()
             .map(|(size, _)| {
-                match (
+                signed(
                     run.get(&id(group, kind, size)),
                     run.get(&id(group, "floor", size)),
-                ) {
-                    (Some(a), Some(b)) => time(Some(a - b)),
-                    _ => "—".into(),
-                }
+                )
             })
             .collect()
     };
@@ -318,21 +419,37 @@ fn made_of(out: &mut String, run: &Run) {
         .map(|(size, _)| time(prim(run, &format!("copy/{size}"))))
         .collect();
     let copy_64k = prim(run, "copy/64KiB");
+    let paired_over: Vec<String> = ["encrypt_floor", "decrypt_floor"]
+        .iter()
+        .map(|key| {
+            SIZES
+                .iter()
+                .map(|(size, _)| ratio(over_passes(paired, &format!("{key}/{size}"))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
     let _ = writeln!(
         out,
         "\n**Above the floor.** hushwire's median less its floor's, at 64 B, 1 KiB and 64 KiB: \
-         encrypt {}; decrypt {}. A copy of n bytes into a new `Vec` costs {} (`copy`). \
-         `encrypt` copies the data three times more than its API needs (the one copy that \
-         becomes the ciphertext): the ciphertext cloned into the body, the body encoded, and \
-         the signed bytes `u8(29) || label || body` built to be signed; three copies of 64 KiB \
-         are {}. `decrypt` builds the signed bytes again to verify them (one copy more than \
-         the one that becomes the plaintext), and a `GroupMessage` holds the ciphertext twice \
-         (as a field and inside the body), so a 64 KiB message is read from two buffers. \
-         `decrypt_bytes` adds the strict decode (SPEC.md 7.1): the message and then its body \
-         decoded, each re-encoded and compared. At 64 B and 1 KiB the difference is the \
-         allocations, the encoding and the associated data.",
+         encrypt {} (paired ratios {}); decrypt {} (paired {}); a difference between two \
+         medians taken in different moments of a busy machine, so the paired ratios are the \
+         figures to read. A copy of n bytes into a new `Vec` costs {} (`copy`, the data in \
+         cache). `encrypt` copies the data three times more than its API needs (the \
+         ciphertext cloned into the body, the body encoded, and the signed bytes `u8(29) || \
+         label || body` built to be signed), `decrypt` once (the signed bytes built again to \
+         verify them), and a `GroupMessage` holds the ciphertext twice (as a field and inside \
+         the body); three copies of 64 KiB are {}, a small part of what hushwire adds at that \
+         size. The rest at 64 KiB is the kernel handing those buffers' pages back and forth: a \
+         `perf record` of `encrypt/64KiB` and of its floor, each alone (outside this run, on \
+         this machine, set-up included), put 14 % of encrypt's samples in the kernel (page \
+         faults first, then unmapping and TLB flushes) against 3 % of the floor's, which \
+         allocates nothing. At 64 B and 1 KiB the difference is the allocations, the encoding \
+         and the associated data.",
         over("encrypt", "encrypt").join(", "),
+        paired_over[0],
         over("decrypt", "decrypt").join(", "),
+        paired_over[1],
         copies.join(", "),
         time(copy_64k.map(|c| 3.0 * c)),
     );
@@ -368,7 +485,11 @@ fn jump(out: &mut String, run: &Run) {
          | hushwire `decrypt`, jump of {JUMP} | {} | {} | {} |\n\
          | Megolm `decrypt` at index {JUMP} | {} | {} | — |\n\n\
          The jump costs {} per skipped message on top of an in-order decrypt ({}): a chain step \
-         (K: {}) and a stored key.",
+         (K: {}) and a stored key. The floor alone is {} × Megolm: on a linear chain (SPEC.md \
+         15.2, as Signal's Sender Keys) reaching iteration n takes n steps, and the skipped keys \
+         are kept (a late message still decrypts) so every step is needed anyway. Matching \
+         Megolm here would take its kind of ratchet, a change to the protocol, and its trade: \
+         a Megolm receiver can decrypt any later message again, its first ratchet being kept.",
         JUMP + 1,
         JUMP + 1,
         time(floor),
@@ -381,6 +502,7 @@ fn jump(out: &mut String, run: &Run) {
         time(per_key),
         time(run.get(&id("decrypt", "decrypt", "64B"))),
         time(prim(run, "kdf_ck")),
+        ratio(div(floor, megolm)),
     );
 }
 
@@ -568,11 +690,7 @@ fn target_row(
     let (a, b) = (run.get(ours), run.get(theirs));
     let r = div(a, b);
     let p = key.and_then(|k| over_passes(paired, k));
-    let difference = match (a, b) {
-        (Some(a), Some(b)) if a >= b => time(Some(a - b)),
-        (Some(a), Some(b)) => format!("−{}", time(Some(b - a))),
-        _ => "—".into(),
-    };
+    let difference = signed(a, b);
     let _ = writeln!(
         out,
         "| {target} | {op} | {} | {} | {difference} | {} |",
@@ -635,6 +753,34 @@ fn targets(out: &mut String, run: &Run, paired: &[Paired]) {
                 paired,
                 "≤ Megolm",
                 &format!("`{op}` {size}"),
+                &id(group, op, size),
+                &id(group, megolm, size),
+                Some(&format!("{key}/{size}")),
+                1.0,
+            );
+        }
+    }
+    for (group, op, megolm, key) in [
+        (
+            "encrypt",
+            "encrypt_aws",
+            "vodozemac_encrypt",
+            "encrypt_aws_megolm",
+        ),
+        (
+            "decrypt",
+            "decrypt_aws",
+            "vodozemac_decrypt",
+            "decrypt_aws_megolm",
+        ),
+    ] {
+        for (size, _) in SIZES {
+            target_row(
+                out,
+                run,
+                paired,
+                "≤ Megolm",
+                &format!("`{op}` (aws-lc-rs provider) {size}"),
                 &id(group, op, size),
                 &id(group, megolm, size),
                 Some(&format!("{key}/{size}")),
@@ -793,6 +939,7 @@ fn benchmarks() -> Vec<String> {
     for kind in [
         "floor",
         "encrypt",
+        "encrypt_aws",
         "encrypt_encode",
         "vodozemac_encrypt",
         "vodozemac_encrypt_encode",
@@ -804,6 +951,7 @@ fn benchmarks() -> Vec<String> {
     for kind in [
         "floor",
         "decrypt",
+        "decrypt_aws",
         "decode_decrypt",
         "vodozemac_decrypt",
         "vodozemac_decode_decrypt",
@@ -885,7 +1033,9 @@ pub(crate) fn print(run: &Run, paired: &[Paired], f: &Fixtures) {
     header(&mut out, run, f);
     encrypt(&mut out, run, paired);
     decrypt(&mut out, run, paired);
-    made_of(&mut out, run);
+    made_of(&mut out, run, paired);
+    against_megolm(&mut out, run, f);
+    aws(&mut out, run, paired);
     jump(&mut out, run);
     distributions(&mut out, run, paired, f);
     membership(&mut out, run, f);
