@@ -22,6 +22,7 @@ impl MessageKey {
 
     /// HKDF-SHA256(salt = 32 zero bytes, ikm = MK, info = "hushwire/v1/message-key"), 44
     /// bytes: the ChaCha20-Poly1305 key, then the nonce.
+    #[cfg(feature = "hazmat")]
     pub(crate) fn key_and_nonce(&self) -> (Zeroizing<[u8; 32]>, [u8; 12]) {
         self.key_and_nonce_for(INFO_MESSAGE_KEY)
     }
