@@ -6,6 +6,8 @@
 //! run: `cargo bench --bench devices`. The method is the `business` bench's (benches/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/alternating.rs"]
+mod alternating;
 #[path = "common/criterion_run.rs"]
 mod criterion_run;
 #[path = "devices/fixtures.rs"]

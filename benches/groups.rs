@@ -6,6 +6,8 @@
 //! (benches/README.md); the report also says why the backlog is not verified in batches.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/alternating.rs"]
+mod alternating;
 #[path = "common/criterion_run.rs"]
 mod criterion_run;
 #[path = "groups/fixtures.rs"]

@@ -5,11 +5,12 @@
 
 use std::fmt::Write as _;
 
+use crate::alternating::ROUNDS;
 use crate::criterion_run::write_report;
 use crate::fixtures::{
     FAN_OUT, Fixtures, LEN, RECIPIENT_ACCOUNT, RECIPIENT_DEVICES, SENDER_ACCOUNT, SENDER_DEVICES,
 };
-use crate::paired::{Paired, Pick, ROUNDS, over_passes};
+use crate::paired::{Paired, Pick, over_passes};
 use crate::run_report::{self, Run, SPREAD_HEADING, command_line, floor_row, spread_row};
 use crate::shared::{div, ratio, time};
 

@@ -6,10 +6,11 @@
 
 use std::fmt::Write as _;
 
+use crate::alternating::ROUNDS;
 use crate::criterion_run::write_report;
 use crate::fixtures::{Fixtures, GROUP_SIZE, JUMP, OTHERS_AFTER, SIZES};
 use crate::floor::BATCH;
-use crate::paired::{Paired, ROUNDS, over_passes};
+use crate::paired::{Paired, over_passes};
 use crate::run_report::{self, Run, SPREAD_HEADING, command_line, spread_row};
 use crate::shared::{div, ratio, sum, time};
 
