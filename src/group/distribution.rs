@@ -69,21 +69,19 @@ impl SenderKeyDistribution {
             });
         }
         let group = GroupId::new(message.group_id.clone())?;
-        let chain: [u8; 32] =
-            message
-                .chain_key
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::InvalidLength {
+        let chain: Zeroizing<[u8; 32]> =
+            Zeroizing::new(message.chain_key.as_slice().try_into().map_err(|_| {
+                Error::InvalidLength {
                     field: "chain_key",
                     expected: 32,
                     found: message.chain_key.len(),
-                })?;
+                }
+            })?);
         let signing_key = IdentityKey::from_field(&message.signing_key, "signing_key")?;
         Ok(Self {
             group,
             chain_id: message.chain_id,
-            chain: ChainKey::new(chain, message.iteration),
+            chain: ChainKey::new(*chain, message.iteration),
             signing_key,
         })
     }
