@@ -292,6 +292,46 @@ pub enum Error {
     /// A device-link approval's MAC does not verify under the link secret: it was not made
     /// by whoever scanned this device's QR code.
     LinkAuthenticationFailed,
+    /// An attachment pointer's field breaks SPEC.md 16.5: a content type that is not
+    /// `type/subtype`, an unsafe file name, a thumbnail or size over its limit.
+    InvalidAttachmentPointer {
+        /// Which rule, in a few words.
+        reason: &'static str,
+    },
+    /// An encrypted file's header names a segment size or padding scheme that SPEC.md 16.2
+    /// does not define.
+    InvalidAttachmentHeader {
+        /// Which field, in a few words.
+        reason: &'static str,
+    },
+    /// The encrypted file was not made with the pointer's file key: its header's key
+    /// commitment does not match (or the header was altered).
+    AttachmentWrongKey,
+    /// The encrypted file ends before the segment it should hold next: cut at a segment
+    /// boundary, inside a segment, or without its final segment.
+    AttachmentTruncated {
+        /// Index of the first segment missing or incomplete (0 for a header cut short).
+        segment: u64,
+    },
+    /// A segment does not authenticate at its position: altered, reordered, duplicated, taken
+    /// from another file, or a final segment where a middle one belongs (or the reverse).
+    AttachmentSegmentInvalid {
+        /// Index of the segment.
+        segment: u64,
+    },
+    /// Bytes follow the encrypted file's final segment.
+    AttachmentTrailingData,
+    /// The padding after the plaintext is not all zero bytes (SPEC.md 16.3).
+    InvalidAttachmentPadding,
+    /// The encrypted file is not the one the pointer names: its SHA-256 differs. Every
+    /// segment authenticated, so someone holding the file key made another file.
+    AttachmentDigestMismatch,
+    /// Reading or writing an attachment's bytes failed (the application's reader, writer or
+    /// file), with the I/O error's kind. Nothing was released for the failed part.
+    Io {
+        /// The kind of the underlying I/O error.
+        kind: std::io::ErrorKind,
+    },
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -345,6 +385,12 @@ pub enum ErrorCategory {
     /// Groups: a message or distribution for another group, from a non-member, naming a
     /// sender key we do not hold, or a distribution that conflicts with one held (SPEC.md 15).
     Group,
+    /// An encrypted file does not open (SPEC.md 16): another version's or a malformed header,
+    /// the wrong key, cut short, a segment altered or moved, trailing bytes, bad padding, or
+    /// not the file the pointer names. Discard whatever was written of it.
+    Attachment,
+    /// The application's reader, writer or file failed; the operation may be retried.
+    Io,
 }
 
 impl Error {
@@ -412,6 +458,15 @@ impl Error {
             Self::NotAGroupMember { .. } => "NotAGroupMember",
             Self::UnknownSenderKey { .. } => "UnknownSenderKey",
             Self::SenderKeyConflict { .. } => "SenderKeyConflict",
+            Self::InvalidAttachmentPointer { .. } => "InvalidAttachmentPointer",
+            Self::InvalidAttachmentHeader { .. } => "InvalidAttachmentHeader",
+            Self::AttachmentWrongKey => "AttachmentWrongKey",
+            Self::AttachmentTruncated { .. } => "AttachmentTruncated",
+            Self::AttachmentSegmentInvalid { .. } => "AttachmentSegmentInvalid",
+            Self::AttachmentTrailingData => "AttachmentTrailingData",
+            Self::InvalidAttachmentPadding => "InvalidAttachmentPadding",
+            Self::AttachmentDigestMismatch => "AttachmentDigestMismatch",
+            Self::Io { .. } => "Io",
         }
     }
 
@@ -428,7 +483,8 @@ impl Error {
             | Self::InvalidCertificate { .. }
             | Self::InvalidDisplayName { .. }
             | Self::InvalidDeviceList { .. }
-            | Self::InvalidGroupId { .. } => ErrorCategory::Decoding,
+            | Self::InvalidGroupId { .. }
+            | Self::InvalidAttachmentPointer { .. } => ErrorCategory::Decoding,
             Self::InvalidPublicKey
             | Self::LowOrderPublicKey
             | Self::NonContributoryKeyAgreement
@@ -477,6 +533,14 @@ impl Error {
             | Self::NotAGroupMember { .. }
             | Self::UnknownSenderKey { .. }
             | Self::SenderKeyConflict { .. } => ErrorCategory::Group,
+            Self::InvalidAttachmentHeader { .. }
+            | Self::AttachmentWrongKey
+            | Self::AttachmentTruncated { .. }
+            | Self::AttachmentSegmentInvalid { .. }
+            | Self::AttachmentTrailingData
+            | Self::InvalidAttachmentPadding
+            | Self::AttachmentDigestMismatch => ErrorCategory::Attachment,
+            Self::Io { .. } => ErrorCategory::Io,
         }
     }
 
@@ -542,6 +606,15 @@ impl Error {
         "NotAGroupMember",
         "UnknownSenderKey",
         "SenderKeyConflict",
+        "InvalidAttachmentPointer",
+        "InvalidAttachmentHeader",
+        "AttachmentWrongKey",
+        "AttachmentTruncated",
+        "AttachmentSegmentInvalid",
+        "AttachmentTrailingData",
+        "InvalidAttachmentPadding",
+        "AttachmentDigestMismatch",
+        "Io",
     ];
 }
 
@@ -783,6 +856,30 @@ impl fmt::Display for Error {
             Self::LinkAuthenticationFailed => {
                 f.write_str("the device-link approval does not authenticate under the link secret")
             }
+            Self::InvalidAttachmentPointer { reason } => {
+                write!(f, "invalid attachment pointer: {reason}")
+            }
+            Self::InvalidAttachmentHeader { reason } => {
+                write!(f, "invalid encrypted-file header: {reason}")
+            }
+            Self::AttachmentWrongKey => {
+                f.write_str("the encrypted file was not made with this pointer's key")
+            }
+            Self::AttachmentTruncated { segment } => {
+                write!(f, "the encrypted file is cut short at segment {segment}")
+            }
+            Self::AttachmentSegmentInvalid { segment } => write!(
+                f,
+                "segment {segment} of the encrypted file does not authenticate at its position"
+            ),
+            Self::AttachmentTrailingData => {
+                f.write_str("bytes follow the encrypted file's final segment")
+            }
+            Self::InvalidAttachmentPadding => f.write_str("the file's padding is not all zeros"),
+            Self::AttachmentDigestMismatch => {
+                f.write_str("the encrypted file's SHA-256 is not the pointer's")
+            }
+            Self::Io { kind } => write!(f, "I/O error: {kind}"),
         }
     }
 }
@@ -793,6 +890,14 @@ impl std::error::Error for Error {
             Self::Store(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    /// Keeps the kind only: an I/O error's message can name paths and other application
+    /// detail, and hushwire's errors are `Clone + Eq`.
+    fn from(error: std::io::Error) -> Self {
+        Self::Io { kind: error.kind() }
     }
 }
 
@@ -883,6 +988,17 @@ mod tests {
             Error::NotAGroupMember { device: 3 },
             Error::UnknownSenderKey { chain_id: 9 },
             Error::SenderKeyConflict { chain_id: 9 },
+            Error::InvalidAttachmentPointer { reason: "x" },
+            Error::InvalidAttachmentHeader { reason: "x" },
+            Error::AttachmentWrongKey,
+            Error::AttachmentTruncated { segment: 3 },
+            Error::AttachmentSegmentInvalid { segment: 2 },
+            Error::AttachmentTrailingData,
+            Error::InvalidAttachmentPadding,
+            Error::AttachmentDigestMismatch,
+            Error::Io {
+                kind: std::io::ErrorKind::UnexpectedEof,
+            },
         ]
     }
 

@@ -9,7 +9,9 @@
 //! and multi-device accounts: signed device lists ([`DeviceListIn`] →
 //! [`VerifiedDeviceList`]), device linking ([`PendingLink`]), session records
 //! ([`SessionRecord`]) and fan-out to every device ([`DeviceSessions`]); and group chats with
-//! Sender Keys ([`GroupSession`]).
+//! Sender Keys ([`GroupSession`]); and attachments: files sealed in constant memory under their
+//! own key, opened as a stream or at random ([`AttachmentSealer`], [`AttachmentOpener`],
+//! [`SeekableAttachment`]), sent as an [`AttachmentPointer`] inside a [`Payload`].
 //!
 //! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
 //!
@@ -26,6 +28,7 @@
 //! - decryption is transactional: after an error the session is exactly as it was;
 //! - secrets are zeroized on drop and never appear in `Debug` output or errors.
 
+mod attachment;
 mod bundle;
 mod business;
 mod chain;
@@ -49,6 +52,22 @@ mod timestamp;
 mod verification;
 mod x3dh;
 
+pub use attachment::MAX_ATTACHMENT_LEN;
+pub use attachment::file_key::{FILE_KEY_LEN, FileKey};
+pub use attachment::header::{ATTACHMENT_HEADER_LEN, ATTACHMENT_VERSION, SegmentSize};
+pub use attachment::metadata::{
+    AttachmentMetadata, ContentType, FileName, MAX_CONTENT_TYPE_LEN, MAX_FILE_NAME_LEN,
+    MAX_THUMBNAIL_LEN, Thumbnail,
+};
+pub use attachment::open::AttachmentOpener;
+pub use attachment::padding::{Padding, padme};
+pub use attachment::payload::Payload;
+pub use attachment::pointer::{
+    ATTACHMENT_DIGEST_LEN, AttachmentPointer, MAX_ATTACHMENT_POINTER_LEN,
+};
+pub use attachment::seal::{AttachmentOptions, AttachmentSealer};
+pub use attachment::seek::SeekableAttachment;
+pub use attachment::whole::{open_bytes, open_to_file, seal_bytes, seal_to_file};
 pub use bundle::{PreKeyBundle, PreKeyBundleIn};
 pub use business::certificate::{
     BusinessCertificateIn, BusinessTemplate, MAX_CERTIFICATE_CHAIN_LEN,

@@ -95,5 +95,7 @@ redacted_debug!(
     GroupSkippedKey,
     GroupReceiverChain,
     GroupMemberState,
-    GroupSessionState
+    GroupSessionState,
+    AttachmentPointer,
+    Payload
 );

@@ -5,6 +5,7 @@ use std::path::Path;
 
 /// The schemas, relative to `proto/`.
 pub const SCHEMAS: &[&str] = &[
+    "hushwire/v1/attachment.proto",
     "hushwire/v1/business.proto",
     "hushwire/v1/device.proto",
     "hushwire/v1/envelope.proto",
@@ -29,6 +30,8 @@ pub const SECRET_MESSAGES: &[&str] = &[
     ".hushwire.v1.GroupReceiverChain",
     ".hushwire.v1.GroupMemberState",
     ".hushwire.v1.GroupSessionState",
+    ".hushwire.v1.AttachmentPointer",
+    ".hushwire.v1.Payload",
 ];
 
 /// Generates the prost code for the crate rooted at `root`, using `scratch` as the output

@@ -1,0 +1,148 @@
+//! Convenience calls over the streaming API: byte slices in memory, and files written
+//! atomically (never a partial output left behind).
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::CryptoRng;
+
+use super::metadata::AttachmentMetadata;
+use super::open::AttachmentOpener;
+use super::pointer::AttachmentPointer;
+use super::read_full::read_full;
+use super::seal::{AttachmentOptions, AttachmentSealer};
+use crate::Error;
+
+/// Seals `plaintext` in memory: the ciphertext and its pointer.
+///
+/// # Errors
+/// [`Error::TooLarge`] over [`crate::MAX_ATTACHMENT_LEN`].
+pub fn seal_bytes<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    plaintext: &[u8],
+    metadata: AttachmentMetadata,
+    options: AttachmentOptions,
+) -> Result<(Vec<u8>, AttachmentPointer), Error> {
+    let layout = super::layout::Layout::new(
+        plaintext.len() as u64,
+        options.segment_size,
+        options.padding,
+    );
+    let capacity = usize::try_from(layout.ciphertext_len()).unwrap_or(0);
+    let mut sealer = AttachmentSealer::new(rng, Vec::with_capacity(capacity), metadata, options)?;
+    sealer.write_chunk(plaintext)?;
+    let (pointer, ciphertext) = sealer.finish()?;
+    Ok((ciphertext, pointer))
+}
+
+/// Opens a whole ciphertext in memory, with every check of [`AttachmentOpener`]: the
+/// plaintext is returned only if the file is exactly the one the pointer names.
+///
+/// # Errors
+/// As [`AttachmentOpener::new`] and [`AttachmentOpener::next_segment`].
+pub fn open_bytes(ciphertext: &[u8], pointer: &AttachmentPointer) -> Result<Vec<u8>, Error> {
+    let mut opener = AttachmentOpener::new(ciphertext, pointer)?;
+    let mut plaintext = Vec::with_capacity(usize::try_from(pointer.size).unwrap_or(0));
+    while let Some(segment) = opener.next_segment()? {
+        plaintext.extend_from_slice(segment);
+    }
+    Ok(plaintext)
+}
+
+/// Seals everything `input` yields into the file `output`, atomically: the ciphertext is
+/// written to a new temporary file beside `output` and renamed over it only once complete and
+/// synced; on any error the temporary file is removed and `output` is untouched.
+///
+/// # Errors
+/// [`Error::Io`] from reading, writing, syncing or renaming; [`Error::TooLarge`].
+pub fn seal_to_file<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    mut input: impl Read,
+    output: &Path,
+    metadata: AttachmentMetadata,
+    options: AttachmentOptions,
+) -> Result<AttachmentPointer, Error> {
+    let mut chunk = vec![0u8; options.segment_size.bytes()];
+    write_atomically(output, |file| {
+        let mut sealer = AttachmentSealer::new(rng, BufWriter::new(file), metadata, options)?;
+        loop {
+            let n = read_full(&mut input, &mut chunk)?;
+            sealer.write_chunk(&chunk[..n])?;
+            if n < chunk.len() {
+                break;
+            }
+        }
+        let (pointer, writer) = sealer.finish()?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
+        Ok((pointer, file))
+    })
+}
+
+/// Opens the ciphertext `input` yields into the file `output`, atomically: the plaintext
+/// goes to a new temporary file beside `output`, which becomes `output` only if every check
+/// passed (the digest included); on any refusal or I/O error it is removed and `output` is
+/// untouched. Returns the plaintext's length.
+///
+/// # Errors
+/// As [`AttachmentOpener`], and [`Error::Io`].
+pub fn open_to_file(
+    input: impl Read,
+    pointer: &AttachmentPointer,
+    output: &Path,
+) -> Result<u64, Error> {
+    let mut opener = AttachmentOpener::new(input, pointer)?;
+    write_atomically(output, |file| {
+        let mut writer = BufWriter::new(file);
+        while let Some(segment) = opener.next_segment()? {
+            writer.write_all(segment)?;
+        }
+        let file = writer
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
+        Ok((pointer.size, file))
+    })
+}
+
+/// Runs `write` on a fresh temporary file beside `output`, then syncs it and renames it to
+/// `output`; removes it on any error.
+fn write_atomically<T>(
+    output: &Path,
+    write: impl FnOnce(File) -> Result<(T, File), Error>,
+) -> Result<T, Error> {
+    let (temporary, file) = create_temporary(output)?;
+    let result = write(file).and_then(|(value, file)| {
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temporary, output)?;
+        Ok(value)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// A new file `.NAME.PID.N.partial` in `output`'s folder, created exclusively.
+fn create_temporary(output: &Path) -> Result<(PathBuf, File), Error> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = output
+        .file_name()
+        .ok_or(Error::Io {
+            kind: std::io::ErrorKind::InvalidInput,
+        })?
+        .to_string_lossy();
+    let folder = output.parent().unwrap_or(Path::new(""));
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = folder.join(format!(".{name}.{}.{n}.partial", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
