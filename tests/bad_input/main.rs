@@ -17,6 +17,7 @@ use hushwire_testkit::pb;
 mod support;
 
 mod accept;
+mod attachment;
 mod bundle;
 mod business;
 mod decrypt;
