@@ -612,20 +612,36 @@ fn a_flipped_bit_anywhere() {
             let mut edited = ciphertext.clone();
             edited[at] ^= bit;
             let error = open_error(&edited, &pointer);
-            let expected = match at {
-                0 => Error::UnsupportedVersion {
-                    found: u32::from(edited[0]),
-                },
-                1 if !(6..=20).contains(&edited[1]) => Error::InvalidAttachmentHeader {
-                    reason: "segment size",
-                },
-                2 if edited[2] > 1 => Error::InvalidAttachmentHeader { reason: "padding" },
-                _ if at < HEADER => Error::AttachmentWrongKey,
-                _ => Error::AttachmentSegmentInvalid {
-                    segment: ((at - HEADER) / (S + TAG)) as u64,
-                },
-            };
-            assert_eq!(error, expected, "byte {at} bit {bit:#x}");
+            let context = format!("byte {at} bit {bit:#x}");
+            match at {
+                0 => assert_eq!(
+                    error,
+                    Error::UnsupportedVersion {
+                        found: u32::from(edited[0])
+                    },
+                    "{context}"
+                ),
+                1 if !(6..=20).contains(&edited[1]) => assert_eq!(
+                    error,
+                    Error::InvalidAttachmentHeader {
+                        reason: "segment size"
+                    },
+                    "{context}"
+                ),
+                2 if edited[2] > 1 => assert_eq!(
+                    error,
+                    Error::InvalidAttachmentHeader { reason: "padding" },
+                    "{context}"
+                ),
+                _ if at < HEADER => assert_eq!(error, Error::AttachmentWrongKey, "{context}"),
+                _ => assert_eq!(
+                    error,
+                    Error::AttachmentSegmentInvalid {
+                        segment: ((at - HEADER) / (S + TAG)) as u64
+                    },
+                    "{context}"
+                ),
+            }
             let category = if at == 0 {
                 ErrorCategory::Decoding
             } else {
