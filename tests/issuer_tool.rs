@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -13,40 +15,10 @@ use hushwire::IdentityKeyPair;
 
 const START: u64 = 1_800_000_000;
 
-/// The example's binary, built once (a no-op when `cargo test` already built the examples)
-/// with the same cargo and profile as this test; cargo's JSON messages say where it is.
+/// The example's binary, built once.
 fn tool() -> &'static Path {
     static TOOL: OnceLock<PathBuf> = OnceLock::new();
-    TOOL.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-            "build",
-            "--quiet",
-            "--example",
-            "issuer",
-            "--message-format=json",
-        ]);
-        let profile_dir = std::env::current_exe()
-            .ok()
-            .and_then(|exe| Some(exe.parent()?.parent()?.file_name()?.to_owned()));
-        if profile_dir.is_some_and(|dir| dir == "release") {
-            cargo.arg("--release");
-        }
-        let output = cargo.output().expect("run cargo build");
-        assert!(
-            output.status.success(),
-            "cargo build --example issuer failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| {
-                message["reason"] == "compiler-artifact" && message["target"]["name"] == "issuer"
-            })
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .expect("cargo names the example's executable")
-    })
+    TOOL.get_or_init(|| common::example_binary("issuer"))
 }
 
 /// Runs the tool in a fresh directory under the system's temp dir (removed when the test

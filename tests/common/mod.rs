@@ -6,3 +6,6 @@ pub use hushwire_testkit::fixtures::{
     ChaCha20Rng, PROVIDER_VAR, Pair, RacingStore, Responder, SeedableRng, config, copy, decode,
     established_pair, initiator, prekey, provider, responder, rng,
 };
+
+mod example;
+pub use example::example_binary;
