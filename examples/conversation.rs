@@ -12,21 +12,26 @@
 //! and a staff member, every member device hands its sender key to every other inside their
 //! pairwise sessions, one message is encrypted once for all, and a customer is removed: the
 //! others rotate their keys, and the removed customer, keeping everything it had, reads nothing
-//! more and is not heard.
+//! more and is not heard; and a file: the customer photographs the damaged parcel, seals the
+//! photo once under its own key, uploads the ciphertext to a blob store that checks it against
+//! its SHA-256, and sends the pointer to the group, where a staff member opens it (streaming,
+//! and at random for a preview) and a tampered download is refused.
 //!
 //! Run with `cargo run --example conversation`. Everything is seeded, so the output is the
 //! same on every run.
 
 use hushwire::{
-    AccountId, AccountKey, AccountKeyPair, BusinessId, BusinessTemplate, Config, CryptoProvider,
+    AccountId, AccountKey, AccountKeyPair, AttachmentMetadata, AttachmentOpener, AttachmentOptions,
+    AttachmentSealer, BusinessId, BusinessTemplate, Config, ContentType, CryptoProvider,
     DEFAULT_DEVICE_LIST_LIFETIME_SECONDS, DeviceAddress, DeviceId, DeviceListIn, DeviceListPolicy,
-    DeviceMessage, DeviceSessions, DisplayName, DistributionOutcome, Envelope, GroupId,
+    DeviceMessage, DeviceSessions, DisplayName, DistributionOutcome, Envelope, FileName, GroupId,
     GroupSession, IdentityKeyPair, InMemoryPreKeyStore, InMemoryTrustStore, IssuerKeyPair,
     IssuerTemplate, KeyChangePolicy, LevelSet, LinkOffer, OneTimePreKeyId, OneTimePreKeyPair,
-    PendingLink, PhoneNumber, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Received, Revocations,
-    RootKeyPair, SafetyNumber, Sas, SasAttempts, SasConfirmation, SenderKeyDistribution, Session,
-    SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustOnFirstUse, TrustRoots, Validity,
-    VerificationLevel, VerificationMessage, VerifiedDeviceList, Website,
+    Payload, PendingLink, PhoneNumber, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Received,
+    Revocations, RootKeyPair, SafetyNumber, Sas, SasAttempts, SasConfirmation, SeekableAttachment,
+    SenderKeyDistribution, Session, SignedPreKeyId, SignedPreKeyPair, Thumbnail, Timestamp,
+    TrustOnFirstUse, TrustRoots, Validity, VerificationLevel, VerificationMessage,
+    VerifiedDeviceList, Website,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -1240,5 +1245,140 @@ fn main() -> Result<(), hushwire::Error> {
             Ok(_) => println!("   {label} accepted a removed member's message (this is a bug)"),
         }
     }
+
+    println!("== 24. The customer photographs the damaged parcel and shares it with the group");
+    // The photo is sealed once, under a file key of its own, in 64 KiB segments: the sealer
+    // holds one segment at a time, whatever the photo's size. The ciphertext goes to a blob
+    // store, the pointer (key, SHA-256 of the ciphertext, size, type, name, thumbnail) into
+    // one group message.
+    let photo = parcel_photo(350_000);
+    let thumbnail = parcel_photo(900);
+    let metadata = AttachmentMetadata::new(ContentType::new("image/jpeg")?)
+        .with_file_name(FileName::new("parcel-1042-damaged.jpg")?)
+        .with_thumbnail(Thumbnail::new(thumbnail)?);
+    let mut sealer =
+        AttachmentSealer::new(&mut rng, Vec::new(), metadata, AttachmentOptions::default())?;
+    for chunk in photo.chunks(16 * 1024) {
+        // As a camera or a file reader hands them over.
+        sealer.write_chunk(chunk)?;
+    }
+    let (pointer, ciphertext) = sealer.finish()?;
+    println!(
+        "   {} bytes of photo sealed into {} bytes (PADMÉ padding hides the exact size)",
+        photo.len(),
+        ciphertext.len()
+    );
+    // The blob store learns only the ciphertext: it checks the upload against the digest the
+    // uploader claims, and keeps it under that digest.
+    let mut blob_store = std::collections::HashMap::new();
+    let digest: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
+        <sha2::Sha256 as sha2::Digest>::new(),
+        &ciphertext,
+    ))
+    .into();
+    if pointer.digest_matches(&digest) {
+        blob_store.insert(digest, ciphertext);
+        println!(
+            "   the blob store checks the upload's SHA-256 {} and keeps it",
+            short(&digest)
+        );
+    }
+    let (phone_index, phone_session) = &mut members[1];
+    let phone_label = devices[*phone_index].label();
+    let message = phone_session.encrypt(&Payload::Attachment(pointer).encode())?;
+    let wire = message.encode();
+    println!(
+        "   {phone_label} sends the pointer in one {}-byte group message",
+        wire.len()
+    );
+
+    println!("== 25. A staff member opens the photo; a tampered download is refused");
+    let mut received = None;
+    for (index, session) in members.iter_mut().filter(|(index, _)| *index != second) {
+        if *index == phone {
+            continue;
+        }
+        let label = devices[*index].label();
+        let Payload::Attachment(pointer) = Payload::decode(&session.decrypt_bytes(&wire)?)? else {
+            println!("   → {label}: not an attachment (this is a bug)");
+            continue;
+        };
+        let name = pointer
+            .metadata()
+            .file_name
+            .as_ref()
+            .map_or("", |n| n.as_str());
+        println!(
+            "   → {label}: a file {name:?}, {} bytes, {}, with a {}-byte thumbnail",
+            pointer.size(),
+            pointer.metadata().content_type.as_str(),
+            pointer
+                .metadata()
+                .thumbnail
+                .as_ref()
+                .map_or(0, |t| t.as_bytes().len())
+        );
+        if *index == staff {
+            received = Some(pointer);
+        }
+    }
+    let pointer = received.ok_or(hushwire::Error::MissingField {
+        field: "attachment",
+    })?;
+    let download = blob_store
+        .get(pointer.ciphertext_sha256())
+        .cloned()
+        .unwrap_or_default();
+    // Lee's app first shows a preview from the middle of the photo: random access decrypts
+    // only the segment that holds it.
+    let mut seekable = SeekableAttachment::new(std::io::Cursor::new(&download), &pointer)?;
+    let mut preview = [0u8; 16];
+    seekable.read_at(200_000, &mut preview)?;
+    println!(
+        "   Lee's app previews bytes 200000.. by random access: {} (the photo has {})",
+        short(&preview),
+        short(&photo[200_000..200_016])
+    );
+    // Then the whole download, streaming: each segment is released once its tag verifies, the
+    // last only once the whole file's SHA-256 matches the pointer's.
+    let mut opened = Vec::new();
+    std::io::Read::read_to_end(
+        &mut AttachmentOpener::new(download.as_slice(), &pointer)?,
+        &mut opened,
+    )?;
+    println!(
+        "   Lee opens the whole photo: {} bytes, {}",
+        opened.len(),
+        if opened == photo {
+            "identical to the customer's"
+        } else {
+            "DIFFERENT (this is a bug)"
+        }
+    );
+    let mut tampered = download.clone();
+    tampered[100_000] ^= 1;
+    match hushwire::open_bytes(&tampered, &pointer) {
+        Err(error) => println!(
+            "   a download with one bit changed is refused: {} ({error})",
+            error.kind()
+        ),
+        Ok(_) => println!("   a tampered download opened (this is a bug)"),
+    }
+    let cut = &download[..download.len() - 1000];
+    match hushwire::open_bytes(cut, &pointer) {
+        Err(error) => println!(
+            "   a download cut short is refused: {} ({error})",
+            error.kind()
+        ),
+        Ok(_) => println!("   a truncated download opened (this is a bug)"),
+    }
     Ok(())
+}
+
+/// A stand-in for a JPEG photo of `len` bytes: the JPEG markers around varied bytes.
+fn parcel_photo(len: usize) -> Vec<u8> {
+    let mut photo = vec![0xff, 0xd8, 0xff, 0xe0];
+    photo.extend((4..len - 2).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    photo.extend_from_slice(&[0xff, 0xd9]);
+    photo
 }

@@ -894,10 +894,16 @@ impl std::error::Error for Error {
 }
 
 impl From<std::io::Error> for Error {
-    /// Keeps the kind only: an I/O error's message can name paths and other application
-    /// detail, and hushwire's errors are `Clone + Eq`.
+    /// Gives back the hushwire error an attachment reader or writer wrapped in an I/O error
+    /// (so `?` on [`std::io::Read`] calls of a [`crate::AttachmentOpener`] yields, say,
+    /// [`Error::AttachmentSegmentInvalid`]); any other I/O error becomes [`Error::Io`] with its
+    /// kind only: its message can name paths and other application detail, and hushwire's
+    /// errors are `Clone + Eq`.
     fn from(error: std::io::Error) -> Self {
-        Self::Io { kind: error.kind() }
+        match error.get_ref().and_then(|e| e.downcast_ref::<Self>()) {
+            Some(inner) => inner.clone(),
+            None => Self::Io { kind: error.kind() },
+        }
     }
 }
 
@@ -1000,6 +1006,27 @@ mod tests {
                 kind: std::io::ErrorKind::UnexpectedEof,
             },
         ]
+    }
+
+    #[test]
+    fn io_errors_give_back_a_wrapped_error_or_keep_their_kind() {
+        let wrapped = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            Error::AttachmentTruncated { segment: 2 },
+        );
+        assert_eq!(
+            Error::from(wrapped),
+            Error::AttachmentTruncated { segment: 2 }
+        );
+        let plain = std::io::Error::new(std::io::ErrorKind::NotFound, "/home/someone/secret.txt");
+        let error = Error::from(plain);
+        assert_eq!(
+            error,
+            Error::Io {
+                kind: std::io::ErrorKind::NotFound
+            }
+        );
+        assert!(!format!("{error:?}{error}").contains("secret"));
     }
 
     #[test]
