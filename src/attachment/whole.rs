@@ -126,7 +126,8 @@ fn write_atomically<T>(
     result
 }
 
-/// A new file `.NAME.PID.N.partial` in `output`'s folder, created exclusively.
+/// A new file `.NAME.N.partial` in `output`'s folder, created exclusively (the first free
+/// N; no process id, which some targets cannot give).
 fn create_temporary(output: &Path) -> Result<(PathBuf, File), Error> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = output
@@ -138,7 +139,7 @@ fn create_temporary(output: &Path) -> Result<(PathBuf, File), Error> {
     let folder = output.parent().unwrap_or(Path::new(""));
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = folder.join(format!(".{name}.{}.{n}.partial", std::process::id()));
+        let path = folder.join(format!(".{name}.{n}.partial"));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
