@@ -44,7 +44,9 @@ pub fn seal_bytes<R: CryptoRng + ?Sized>(
 /// As [`AttachmentOpener::new`] and [`AttachmentOpener::next_segment`].
 pub fn open_bytes(ciphertext: &[u8], pointer: &AttachmentPointer) -> Result<Vec<u8>, Error> {
     let mut opener = AttachmentOpener::new(ciphertext, pointer)?;
-    let mut plaintext = Vec::with_capacity(usize::try_from(pointer.size).unwrap_or(0));
+    // The pointer's size is the sender's claim: never reserve more than the ciphertext holds.
+    let claimed = usize::try_from(pointer.size).unwrap_or(usize::MAX);
+    let mut plaintext = Vec::with_capacity(claimed.min(ciphertext.len()));
     while let Some(segment) = opener.next_segment()? {
         plaintext.extend_from_slice(segment);
     }

@@ -931,3 +931,20 @@ fn attachment_debug_and_errors_show_no_secret() {
     }
     assert!(texts[0].contains(&hex::encode(pointer.ciphertext_sha256())));
 }
+
+#[test]
+fn a_pointer_that_claims_a_huge_file() {
+    // A sender's pointer may claim up to 2^40 bytes; opening a short download with it reserves
+    // nothing in proportion to the claim and is refused as cut short.
+    let (ciphertext, pointer) = five_segments();
+    let huge = AttachmentPointer::decode(&edit_pointer(&pointer, |p| p.size = MAX_ATTACHMENT_LEN))
+        .unwrap();
+    assert_eq!(
+        open_error(&ciphertext, &huge),
+        Error::AttachmentTruncated { segment: 4 }
+    );
+    assert_eq!(
+        SeekableAttachment::new(Cursor::new(ciphertext), &huge).err(),
+        Some(Error::AttachmentTruncated { segment: 4 })
+    );
+}
