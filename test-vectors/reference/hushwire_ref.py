@@ -66,6 +66,10 @@ ERROR_KINDS = frozenset({
     "MisaddressedMessage", "SessionsMissing", "NoSession", "LinkAuthenticationFailed",
     # SPEC.md 15 (groups)
     "InvalidGroupId", "WrongGroup", "NotAGroupMember", "UnknownSenderKey", "SenderKeyConflict",
+    # SPEC.md 16 (attachments)
+    "InvalidAttachmentPointer", "InvalidAttachmentHeader", "AttachmentWrongKey",
+    "AttachmentTruncated", "AttachmentSegmentInvalid", "AttachmentTrailingData",
+    "InvalidAttachmentPadding", "AttachmentDigestMismatch", "Io",
 })
 
 # SPEC.md 8.1: the values each error carries (the names in braces of its first column).
@@ -108,6 +112,12 @@ ERROR_VALUES = {
     "NotAGroupMember": ("device",),   # a device id (group.json records the id alone)
     "UnknownSenderKey": ("chain_id",),
     "SenderKeyConflict": ("chain_id",),
+    # SPEC.md 16 (attachment.json records the kind only)
+    "InvalidAttachmentPointer": ("reason",),
+    "InvalidAttachmentHeader": ("reason",),
+    "AttachmentTruncated": ("segment",),
+    "AttachmentSegmentInvalid": ("segment",),
+    "Io": ("kind",),
 }
 
 
@@ -1074,10 +1084,12 @@ def pb_parse(schema: dict, data: bytes, depth: int = 0) -> dict:
                 if label == "repeated":
                     value[name].append(text)
                 else:
+                    _pb_clear_other_members(schema, value, name, rest)
                     value[name] = text
             elif label == "repeated":
                 value[name].append(chunk)
             else:
+                _pb_clear_other_members(schema, value, name, rest)  # a bytes oneof member
                 value[name] = chunk
         else:
             if wire_type != WT_VARINT:
@@ -3948,6 +3960,350 @@ class GroupSession:
 
 
 # =====================================================================================
+# SPEC.md 16 -- attachments
+# =====================================================================================
+
+INFO_ATTACHMENT = b"hushwire/v1/attachment"                    # SPEC.md 16.2 (22 bytes)
+ATTACHMENT_VERSION = 1                                         # SPEC.md 16.2 header[0]
+ATTACHMENT_HEADER_LEN = 67                                     # SPEC.md 16.2: 3 + 32 + 32
+ATTACHMENT_TAG_LEN = 16                                        # SPEC.md 2.3
+MIN_SEGMENT_LOG2, MAX_SEGMENT_LOG2 = 6, 20                     # SPEC.md 16.2 (k)
+DEFAULT_SEGMENT_LOG2 = 16                                      # SPEC.md 16.2
+PADDING_NONE, PADDING_PADME = 0, 1                             # SPEC.md 16.2 header[2]
+MAX_ATTACHMENT_SIZE = 2**40                                    # SPEC.md 16.5 (size)
+MAX_POINTER_LEN = 17408                                        # SPEC.md 16.5 (max_len)
+MAX_CONTENT_TYPE_LEN = 127                                     # SPEC.md 16.5
+MAX_FILE_NAME_LEN = 255                                        # SPEC.md 16.5
+MAX_THUMBNAIL_LEN = 16384                                      # SPEC.md 16.5
+
+ATTACHMENT_POINTER = {                                         # SPEC.md 16.5
+    1: ("version", "uint32", "plain"),
+    2: ("file_key", "bytes", "plain"),
+    3: ("ciphertext_sha256", "bytes", "plain"),
+    4: ("size", "uint64", "plain"),
+    5: ("content_type", "string", "plain"),
+    6: ("file_name", "string", "optional"),
+    7: ("thumbnail", "bytes", "optional"),
+}
+PAYLOAD = {                                                    # SPEC.md 16.6
+    1: ("application", "bytes", "optional", "content"),
+    2: ("attachment", ATTACHMENT_POINTER, "message", "content"),
+}
+
+
+def padme(length: int) -> int:
+    """SPEC.md 16.3: the PADMÉ length."""
+    if length < 2:
+        return length
+    e = length.bit_length() - 1           # ⌊log2 L⌋
+    s = e.bit_length()                    # ⌊log2 E⌋ + 1 (E ≥ 1)
+    mask = (1 << (e - s)) - 1
+    return (length + mask) & ~mask
+
+
+def padded_length(length: int, padding: int) -> int:
+    """SPEC.md 16.2: P (= L without padding)."""
+    return padme(length) if padding == PADDING_PADME else length
+
+
+def segment_count(padded: int, segment_size: int) -> int:
+    """SPEC.md 16.2: n = max(1, ⌈P / S⌉)."""
+    return max(1, -(-padded // segment_size))
+
+
+def segment_plain_len(i: int, n: int, padded: int, segment_size: int) -> int:
+    """SPEC.md 16.2: S for segments 0 … n − 2, P − (n − 1)·S for the final one."""
+    return segment_size if i < n - 1 else padded - (n - 1) * segment_size
+
+
+def attachment_nonce(i: int, final: bool) -> bytes:
+    """SPEC.md 16.2: nonce_i = 0x000000 || u64(i) || u8(final)."""
+    return b"\x00\x00\x00" + u64(i) + u8(1 if final else 0)
+
+
+def attachment_info(header_prefix: bytes) -> bytes:
+    """SPEC.md 16.2: info = "hushwire/v1/attachment" || header[0..3]."""
+    return INFO_ATTACHMENT + header_prefix
+
+
+def attachment_keys(file_key: bytes, header_prefix: bytes, salt: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 16.2: (payload_key, commitment) = HKDF(salt, K, info, 64) split 32 / 32."""
+    okm = hkdf(salt, file_key, attachment_info(header_prefix), 64)
+    return okm[:32], okm[32:]
+
+
+def encrypted_file_len(padded: int, segment_size: int) -> int:
+    """SPEC.md 16.2: 67 + P + 16·n."""
+    return ATTACHMENT_HEADER_LEN + padded + ATTACHMENT_TAG_LEN * segment_count(padded,
+                                                                               segment_size)
+
+
+# ---- SPEC.md 16.5: the attachment pointer ------------------------------------------------
+
+@dataclass
+class AttachmentPointer:
+    file_key: bytes
+    ciphertext_sha256: bytes
+    size: int
+    content_type: str
+    file_name: Optional[str] = None
+    thumbnail: Optional[bytes] = None
+
+    def value(self) -> dict:
+        return {"version": ATTACHMENT_VERSION, "file_key": self.file_key,
+                "ciphertext_sha256": self.ciphertext_sha256, "size": self.size,
+                "content_type": self.content_type, "file_name": self.file_name,
+                "thumbnail": self.thumbnail}
+
+    def encode(self) -> bytes:
+        """SPEC.md 16.5 (encoding): fields 1 to 7 in order, defaults omitted."""
+        return pb_encode(ATTACHMENT_POINTER, self.value())
+
+
+def invalid_pointer(reason: str) -> HushwireError:
+    return HushwireError("InvalidAttachmentPointer", reason=reason)
+
+
+_RESTRICTED_NAME_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789")
+_RESTRICTED_NAME_CHARS = _RESTRICTED_NAME_FIRST | frozenset("!#$&-^_.+")
+
+
+def _is_restricted_name(part: str) -> bool:
+    """SPEC.md 16.5 / RFC 6838 4.2: restricted-name (an ASCII letter or digit, then ASCII
+    letters, digits and ! # $ & - ^ _ . +)."""
+    return (len(part) >= 1 and part[0] in _RESTRICTED_NAME_FIRST
+            and all(c in _RESTRICTED_NAME_CHARS for c in part[1:]))
+
+
+def check_content_type(content_type: str) -> None:
+    """SPEC.md 16.5: content type, at most 127 bytes, exactly type "/" subtype."""
+    if len(content_type.encode("utf-8")) > MAX_CONTENT_TYPE_LEN:
+        raise invalid_pointer("content type too long")
+    parts = content_type.split("/")
+    if len(parts) != 2 or not all(_is_restricted_name(p) for p in parts):
+        raise invalid_pointer("content type is not type/subtype")
+
+
+_BIDI_CONTROLS = frozenset([0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F),
+                            *range(0x2066, 0x206A)])
+
+
+def check_file_name(name: str) -> None:
+    """SPEC.md 16.5: file name, the checks in the order listed."""
+    if not name:
+        raise invalid_pointer("empty file name")
+    if len(name.encode("utf-8")) > MAX_FILE_NAME_LEN:
+        raise invalid_pointer("file name too long")
+    if name in (".", ".."):
+        raise invalid_pointer("file name is . or ..")
+    if any(c in "/\\:" for c in name):
+        raise invalid_pointer("file name has a path separator")
+    if any(ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F for c in name):
+        raise invalid_pointer("file name has a control character")
+    if any(ord(c) in _BIDI_CONTROLS for c in name):
+        raise invalid_pointer("file name has a bidirectional control")
+
+
+def check_thumbnail(thumbnail: bytes) -> None:
+    """SPEC.md 16.5: thumbnail, not empty, at most 16384 bytes."""
+    if not thumbnail:
+        raise invalid_pointer("empty thumbnail")
+    if len(thumbnail) > MAX_THUMBNAIL_LEN:
+        raise invalid_pointer("thumbnail too large")
+
+
+def check_pointer_value(v: dict) -> AttachmentPointer:
+    """SPEC.md 16.5 decoding, after strict decoding: the checks in order."""
+    check_version(v)
+    require_len(v["file_key"], 32, "file_key")
+    require_len(v["ciphertext_sha256"], 32, "ciphertext_sha256")
+    if v["size"] > MAX_ATTACHMENT_SIZE:
+        raise invalid_pointer("size over 2^40 bytes")
+    if not v["content_type"]:
+        raise HushwireError("MissingField", field="content_type")
+    check_content_type(v["content_type"])
+    if v["file_name"] is not None:
+        check_file_name(v["file_name"])
+    if v["thumbnail"] is not None:
+        check_thumbnail(v["thumbnail"])
+    return AttachmentPointer(v["file_key"], v["ciphertext_sha256"], v["size"],
+                             v["content_type"], v["file_name"], v["thumbnail"])
+
+
+def decode_pointer(data: bytes) -> AttachmentPointer:
+    """SPEC.md 16.5: strict decoding (max_len 17408, constant-time re-encoding comparison),
+    then the checks."""
+    return check_pointer_value(strict_decode(ATTACHMENT_POINTER, data, MAX_POINTER_LEN))
+
+
+# ---- SPEC.md 16.6: payload -------------------------------------------------------------
+
+def encode_payload(application: Optional[bytes] = None,
+                   attachment: Optional[AttachmentPointer] = None) -> bytes:
+    """SPEC.md 16.6: exactly one member, always written (empty application is 0a 00)."""
+    assert (application is None) != (attachment is None)
+    return pb_encode(PAYLOAD, {"application": application,
+                               "attachment": None if attachment is None
+                               else attachment.value()})
+
+
+def decode_payload(data: bytes):
+    """SPEC.md 16.6 decoding: strict decoding without a length limit of its own; `content`
+    set; an attachment's encoding at most 17408 bytes, then 16.5's strict decoding and checks.
+    Returns ("application", bytes) or ("attachment", AttachmentPointer)."""
+    v = strict_decode(PAYLOAD, data, len(data))
+    if v["application"] is not None:
+        return "application", v["application"]
+    if v["attachment"] is None:
+        raise HushwireError("MissingField", field="content")
+    # The pointer's encoding: canonical, since the Payload's re-encoding equalled the input.
+    return "attachment", decode_pointer(pb_encode(ATTACHMENT_POINTER, v["attachment"]))
+
+
+# ---- SPEC.md 16.1, 16.2: sealing ---------------------------------------------------------
+
+@dataclass
+class SealedAttachment:
+    file_key: bytes
+    salt: bytes
+    header: bytes
+    padded_len: int
+    segments: list          # (nonce, plaintext, ciphertext)
+    ciphertext: bytes
+    pointer: AttachmentPointer
+
+
+def seal_attachment(rng_bytes: Callable[[int], bytes], plaintext: bytes, segment_log2: int,
+                    padding: int, content_type: str, file_name: Optional[str],
+                    thumbnail: Optional[bytes]) -> SealedAttachment:
+    """SPEC.md 16.1 / 16.2: K = rng(32), salt = rng(32), the header, the segments, and the
+    pointer (16.5) naming the file. SPEC.md 8.1: more than 2^40 bytes is TooLarge (checked
+    here before anything is drawn; SPEC.md does not say when). The pointer's content rules
+    and k are not checked here: SPEC.md does not say whether sealing checks them (the
+    caller, run_attachment, decodes and opens what was sealed)."""
+    if len(plaintext) > MAX_ATTACHMENT_SIZE:
+        raise HushwireError("TooLarge", len=len(plaintext), max=MAX_ATTACHMENT_SIZE)
+    file_key = rng_bytes(32)                                   # 16.1: K first
+    salt = rng_bytes(32)                                       # then the salt
+    prefix = u8(ATTACHMENT_VERSION) + u8(segment_log2) + u8(padding)
+    payload_key, commitment = attachment_keys(file_key, prefix, salt)
+    header = prefix + salt + commitment
+    segment_size = 1 << segment_log2
+    padded = padded_length(len(plaintext), padding)
+    stream = plaintext + bytes(padded - len(plaintext))
+    n = segment_count(padded, segment_size)
+    segments, out = [], bytearray(header)
+    for i in range(n):
+        start = i * segment_size
+        chunk = stream[start:start + segment_plain_len(i, n, padded, segment_size)]
+        nonce = attachment_nonce(i, i == n - 1)
+        sealed = aead_seal(payload_key, nonce, b"", chunk)
+        segments.append((nonce, chunk, sealed))
+        out += sealed
+    ciphertext = bytes(out)
+    assert len(ciphertext) == encrypted_file_len(padded, segment_size)
+    pointer = AttachmentPointer(file_key, hashlib.sha256(ciphertext).digest(), len(plaintext),
+                                content_type, file_name, thumbnail)
+    return SealedAttachment(file_key, salt, header, padded, segments, ciphertext, pointer)
+
+
+# ---- SPEC.md 16.4: opening --------------------------------------------------------------
+
+def _open_header(pointer: AttachmentPointer, data: bytes) -> tuple[bytes, int, int]:
+    """SPEC.md 16.4 steps 1 to 4 -> (payload_key, segment size S, padding code)."""
+    if len(data) < ATTACHMENT_HEADER_LEN:                                       # 1
+        raise HushwireError("AttachmentTruncated", segment=0)
+    header = data[:ATTACHMENT_HEADER_LEN]
+    if header[0] != ATTACHMENT_VERSION:                                         # 2
+        raise HushwireError("UnsupportedVersion", found=header[0])
+    if not MIN_SEGMENT_LOG2 <= header[1] <= MAX_SEGMENT_LOG2:                   # 3
+        raise HushwireError("InvalidAttachmentHeader", reason="segment size")
+    if header[2] not in (PADDING_NONE, PADDING_PADME):
+        raise HushwireError("InvalidAttachmentHeader", reason="padding")
+    payload_key, commitment = attachment_keys(pointer.file_key, header[0:3],   # 4
+                                              header[3:35])
+    if not hmac.compare_digest(commitment, header[35:67]):
+        raise HushwireError("AttachmentWrongKey")
+    return payload_key, 1 << header[1], header[2]
+
+
+def _open_segment(payload_key: bytes, i: int, n: int, sealed: bytes) -> bytes:
+    """SPEC.md 16.4 step 5b."""
+    try:
+        return ChaCha20Poly1305(payload_key).decrypt(attachment_nonce(i, i == n - 1),
+                                                     sealed, b"")
+    except InvalidTag:
+        raise HushwireError("AttachmentSegmentInvalid", segment=i) from None
+
+
+def _check_padding(plain: bytes, start: int, size: int) -> None:
+    """SPEC.md 16.4 step 5d: plaintext bytes at stream positions ≥ L are zero."""
+    first_padding = max(0, size - start)
+    if any(plain[first_padding:]):
+        raise HushwireError("InvalidAttachmentPadding")
+
+
+def open_attachment(pointer: AttachmentPointer, data: bytes) -> bytes:
+    """SPEC.md 16.4: the streaming opener, steps 1 to 6, first failure returned."""
+    payload_key, segment_size, padding = _open_header(pointer, data)           # 1-4
+    size = pointer.size
+    padded = padded_length(size, padding)                                       # 5
+    n = segment_count(padded, segment_size)
+    digest = hashlib.sha256(data[:ATTACHMENT_HEADER_LEN])
+    pos, stream = ATTACHMENT_HEADER_LEN, bytearray()
+    for i in range(n):
+        final = i == n - 1
+        seg_len = segment_plain_len(i, n, padded, segment_size) + ATTACHMENT_TAG_LEN
+        if len(data) - pos < seg_len:                                           # a
+            raise HushwireError("AttachmentTruncated", segment=i)
+        sealed = data[pos:pos + seg_len]
+        plain = _open_segment(payload_key, i, n, sealed)                        # b
+        pos += seg_len
+        digest.update(sealed)
+        if final and pos != len(data):                                          # c
+            raise HushwireError("AttachmentTrailingData")
+        _check_padding(plain, i * segment_size, size)                           # d
+        if final and not hmac.compare_digest(digest.digest(),                  # e
+                                             pointer.ciphertext_sha256):
+            raise HushwireError("AttachmentDigestMismatch")
+        stream += plain
+    return bytes(stream[:size])                                                 # 6
+
+
+def read_attachment_range(pointer: AttachmentPointer, data: bytes, offset: int,
+                          length: int) -> bytes:
+    """SPEC.md 16.4 "Random access": steps 1 to 4, the total length, then only the segments
+    under [offset, offset + length), each with steps 5b and 5d. No digest (5e).
+    SPEC.md 16.4 does not say what a range past the end reads; attachment.json's `len` is
+    "clamped at the end" (its fields table): the range is cut at L, and an empty range
+    (len 0, or offset ≥ L) reads nothing and decrypts no segment."""
+    payload_key, segment_size, padding = _open_header(pointer, data)
+    size = pointer.size
+    padded = padded_length(size, padding)
+    n = segment_count(padded, segment_size)
+    expected = encrypted_file_len(padded, segment_size)
+    if len(data) < expected:
+        raise HushwireError("AttachmentTruncated",
+                            segment=(len(data) - ATTACHMENT_HEADER_LEN)
+                            // (segment_size + ATTACHMENT_TAG_LEN))
+    if len(data) > expected:
+        raise HushwireError("AttachmentTrailingData")
+    end = min(offset + length, size)
+    if offset >= end:
+        return b""
+    out = bytearray()
+    for i in range(offset // segment_size, (end - 1) // segment_size + 1):
+        start = ATTACHMENT_HEADER_LEN + i * (segment_size + ATTACHMENT_TAG_LEN)
+        seg_len = segment_plain_len(i, n, padded, segment_size) + ATTACHMENT_TAG_LEN
+        plain = _open_segment(payload_key, i, n, data[start:start + seg_len])  # 5b
+        _check_padding(plain, i * segment_size, size)                           # 5d
+        out += plain
+    first = (offset // segment_size) * segment_size
+    return bytes(out[offset - first:end - first])
+
+
+# =====================================================================================
 # Vector runners: one function per file; each returns ("output", dict) or ("error", kind)
 # =====================================================================================
 
@@ -5127,6 +5483,90 @@ def _run_group_op(op: str, arg: dict) -> dict:
 
 
 
+# ---- attachment.json (SPEC.md 16) -------------------------------------------------------
+
+PADDING_NAMES = {"none": PADDING_NONE, "padme": PADDING_PADME}   # test-vectors/README.md
+
+
+def pointer_json(p: AttachmentPointer) -> dict:
+    """attachment.json: a pointer's fields (null when absent)."""
+    return {"file_key": h(p.file_key), "ciphertext_sha256": h(p.ciphertext_sha256),
+            "size": p.size, "content_type": p.content_type, "file_name": p.file_name,
+            "thumbnail": None if p.thumbnail is None else h(p.thumbnail)}
+
+
+def run_attachment(inp: dict) -> dict:
+    """attachment.json: SPEC.md 16 (test-vectors/README.md, "### attachment.json"). Errors
+    are part of the output (error_json), as in devices.json and group.json."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    try:
+        return _run_attachment_op(op, arg)
+    except HushwireError as e:
+        return error_json(e)
+
+
+def _run_attachment_op(op: str, arg) -> dict:
+    """One attachment.json operation; a HushwireError is the case's recorded error."""
+    if op == "padme":                                       # 16.3
+        take(arg, ("lengths",))
+        return {"padded_lengths": [padme(n) for n in arg["lengths"]]}
+    if op == "derive":                                      # 16.2 keys
+        take(arg, ("file_key", "header_prefix", "salt"))
+        file_key = require_len(unhex(arg["file_key"]), 32, "file_key")
+        prefix = require_len(unhex(arg["header_prefix"]), 3, "header_prefix")
+        salt = require_len(unhex(arg["salt"]), 32, "salt")
+        payload_key, commitment = attachment_keys(file_key, prefix, salt)
+        return {"info": h(attachment_info(prefix)), "payload_key": h(payload_key),
+                "commitment": h(commitment)}
+    if op == "seal":                                        # 16.1, 16.2, 16.5, 16.6
+        take(arg, ("random", "segment_log2", "padding", "plaintext", "content_type",
+                   "file_name", "thumbnail"))
+        rng = FixedRng(require_len(unhex(arg["random"]), 64, "random"))
+        plaintext = unhex(arg["plaintext"])
+        sealed = seal_attachment(rng.fill_bytes, plaintext, arg["segment_log2"],
+                                 PADDING_NAMES[arg["padding"]], arg["content_type"],
+                                 arg["file_name"], unhex(arg["thumbnail"]))
+        if rng.data:
+            raise AssertionError("16.1: sealing draws exactly 64 bytes")
+        pointer_bytes = sealed.pointer.encode()
+        payload = encode_payload(attachment=sealed.pointer)
+        # what was sealed decodes, opens and reads back (16.4, 16.5, 16.6)
+        if decode_pointer(pointer_bytes) != sealed.pointer:
+            raise AssertionError("16.5: a pointer does not decode to itself")
+        if decode_payload(payload) != ("attachment", sealed.pointer):
+            raise AssertionError("16.6: a payload does not decode to itself")
+        if open_attachment(sealed.pointer, sealed.ciphertext) != plaintext:
+            raise AssertionError("16.4: a sealed file does not open to its plaintext")
+        if read_attachment_range(sealed.pointer, sealed.ciphertext, 0,
+                                 len(plaintext)) != plaintext:
+            raise AssertionError("16.4: a sealed file does not read back")
+        return {"file_key": h(sealed.file_key), "salt": h(sealed.salt),
+                "header": h(sealed.header), "padded_len": sealed.padded_len,
+                "segments": [{"nonce": h(nonce), "plaintext": h(plain), "ciphertext": h(ct)}
+                             for nonce, plain, ct in sealed.segments],
+                "ciphertext": h(sealed.ciphertext),
+                "ciphertext_sha256": h(sealed.pointer.ciphertext_sha256),
+                "pointer": h(pointer_bytes), "payload": h(payload)}
+    if op == "open":                                        # 16.5 then 16.4
+        take(arg, ("pointer", "ciphertext"))
+        pointer = decode_pointer(unhex(arg["pointer"]))
+        return {"plaintext": h(open_attachment(pointer, unhex(arg["ciphertext"])))}
+    if op == "read_range":                                  # 16.5 then 16.4 random access
+        take(arg, ("pointer", "ciphertext", "offset", "len"))
+        pointer = decode_pointer(unhex(arg["pointer"]))
+        return {"plaintext": h(read_attachment_range(pointer, unhex(arg["ciphertext"]),
+                                                     arg["offset"], arg["len"]))}
+    if op == "pointer":                                     # 16.5 decoding
+        return pointer_json(decode_pointer(unhex(arg)))
+    if op == "payload":                                     # 16.6 decoding
+        kind, content = decode_payload(unhex(arg))
+        return {"application": h(content)} if kind == "application" \
+            else {"attachment": pointer_json(content)}
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
@@ -5141,6 +5581,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "certificates.json": run_certificates,
     "devices.json": run_devices,
     "group.json": run_group,
+    "attachment.json": run_attachment,
 }
 
 
