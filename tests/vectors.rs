@@ -13,7 +13,7 @@ use std::path::Path;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256, Sha512};
 
 fn read(file: &str) -> String {
@@ -130,12 +130,35 @@ fn every_layer_has_negative_cases_with_an_error_kind() {
             .iter()
             .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
         };
+        // attachment.json likewise: every refusal of SPEC.md 16.4, 16.5 and 16.6.
+        let attachment_errors = layer.file == "attachment.json" && {
+            let text = read(layer.file);
+            [
+                "AttachmentTruncated",
+                "UnsupportedVersion",
+                "InvalidAttachmentHeader",
+                "AttachmentWrongKey",
+                "AttachmentSegmentInvalid",
+                "AttachmentTrailingData",
+                "InvalidAttachmentPadding",
+                "AttachmentDigestMismatch",
+                "TooLarge",
+                "MalformedProtobuf",
+                "NonCanonicalEncoding",
+                "InvalidLength",
+                "MissingField",
+                "InvalidAttachmentPointer",
+            ]
+            .iter()
+            .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
+        };
         assert!(
             !errors.is_empty()
                 || transcript_errors
                 || certificate_errors
                 || device_errors
                 || group_errors
+                || attachment_errors
                 || layer.file == "kdf.json",
             "{}",
             layer.file
@@ -1634,4 +1657,506 @@ fn second_route_group() {
         }
     }
     assert_eq!((distributions, messages), (2, 3));
+}
+
+// ---- attachment.json (SPEC.md 16) ----
+
+/// The HKDF info label of SPEC.md 16.2.
+const ATTACHMENT_LABEL: &[u8] = b"hushwire/v1/attachment";
+
+/// PADMÉ (SPEC.md 16.3) by counting: ⌊log2⌋ by repeated halving, then L rounded up to a
+/// multiple of 2^(E − s) by division (hushwire uses leading zeros and a mask).
+fn padme_by_hand(l: u64) -> u64 {
+    if l < 2 {
+        return l;
+    }
+    let log2 = |mut x: u64| {
+        let mut e = 0u32;
+        while x > 1 {
+            x /= 2;
+            e += 1;
+        }
+        e
+    };
+    let e = log2(l);
+    let s = log2(u64::from(e)) + 1;
+    let unit = 2u64.pow(e - s);
+    l.div_ceil(unit) * unit
+}
+
+/// `0x000000 || u64(i) || u8(final)` (SPEC.md 16.2).
+fn segment_nonce(i: u64, last: bool) -> Vec<u8> {
+    [&[0u8; 3][..], &i.to_be_bytes(), &[u8::from(last)]].concat()
+}
+
+fn segment_cipher(payload_key: &[u8]) -> chacha20poly1305::ChaCha20Poly1305 {
+    chacha20poly1305::ChaCha20Poly1305::new_from_slice(payload_key).unwrap()
+}
+
+fn seal_segment_by_hand(payload_key: &[u8], i: u64, last: bool, body: &[u8]) -> Vec<u8> {
+    let nonce = chacha20poly1305::Nonce::try_from(&segment_nonce(i, last)[..]).unwrap();
+    segment_cipher(payload_key)
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: body,
+                aad: &[],
+            },
+        )
+        .unwrap()
+}
+
+fn open_segment_by_hand(payload_key: &[u8], i: u64, last: bool, sealed: &[u8]) -> Option<Vec<u8>> {
+    let nonce = chacha20poly1305::Nonce::try_from(&segment_nonce(i, last)[..]).unwrap();
+    segment_cipher(payload_key)
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: sealed,
+                aad: &[],
+            },
+        )
+        .ok()
+}
+
+/// S, P and n of SPEC.md 16.2 for a size, k and padding code.
+fn attachment_shape(size: u64, k: u8, padding: u8) -> (u64, u64, u64) {
+    let s = 1u64 << k;
+    let p = if padding == 1 {
+        padme_by_hand(size)
+    } else {
+        size
+    };
+    (s, p, p.div_ceil(s).max(1))
+}
+
+/// Steps 1 to 4 of SPEC.md 16.4 by hand: (k, padding code, payload key), or the error as
+/// attachment.json records it.
+fn attachment_header_by_hand(key: &[u8], file: &[u8]) -> Result<(u8, u8, Vec<u8>), Value> {
+    if file.len() < 67 {
+        return Err(json!({ "error": "AttachmentTruncated", "segment": 0 }));
+    }
+    if file[0] != 1 {
+        return Err(json!({ "error": "UnsupportedVersion", "found": file[0] }));
+    }
+    if !(6..=20).contains(&file[1]) {
+        return Err(json!({ "error": "InvalidAttachmentHeader", "reason": "segment size" }));
+    }
+    if file[2] > 1 {
+        return Err(json!({ "error": "InvalidAttachmentHeader", "reason": "padding" }));
+    }
+    let okm = hkdf(
+        &file[3..35],
+        key,
+        &[ATTACHMENT_LABEL, &file[..3]].concat(),
+        64,
+    );
+    if okm[32..] != file[35..67] {
+        return Err(json!({ "error": "AttachmentWrongKey" }));
+    }
+    Ok((file[1], file[2], okm[..32].to_vec()))
+}
+
+/// Whether any byte of segment `i`'s plaintext at a file position ≥ `size` is not zero.
+fn padding_not_zero(body: &[u8], first: u64, size: u64) -> bool {
+    body.iter()
+        .enumerate()
+        .any(|(j, &b)| first + j as u64 >= size && b != 0)
+}
+
+/// SPEC.md 16.4 as a stream, by hand.
+fn open_by_hand(key: &[u8], digest: &[u8], size: u64, file: &[u8]) -> Result<Vec<u8>, Value> {
+    let (k, padding, payload_key) = attachment_header_by_hand(key, file)?;
+    let (s, p, n) = attachment_shape(size, k, padding);
+    let mut at = 67usize;
+    let mut stream = Vec::new();
+    for i in 0..n {
+        let last = i == n - 1;
+        let len = (if last { p - (n - 1) * s } else { s }) as usize + 16;
+        if file.len() - at < len {
+            return Err(json!({ "error": "AttachmentTruncated", "segment": i }));
+        }
+        let body = open_segment_by_hand(&payload_key, i, last, &file[at..at + len])
+            .ok_or_else(|| json!({ "error": "AttachmentSegmentInvalid", "segment": i }))?;
+        at += len;
+        if last && at < file.len() {
+            return Err(json!({ "error": "AttachmentTrailingData" }));
+        }
+        if padding_not_zero(&body, i * s, size) {
+            return Err(json!({ "error": "InvalidAttachmentPadding" }));
+        }
+        if last && Sha256::digest(file).as_slice() != digest {
+            return Err(json!({ "error": "AttachmentDigestMismatch" }));
+        }
+        stream.extend_from_slice(&body);
+    }
+    stream.truncate(size as usize);
+    Ok(stream)
+}
+
+/// SPEC.md 16.4 "Random access", by hand: `len` bytes from `offset`, fewer at the end.
+fn read_range_by_hand(
+    key: &[u8],
+    size: u64,
+    file: &[u8],
+    offset: u64,
+    len: u64,
+) -> Result<Vec<u8>, Value> {
+    let (k, padding, payload_key) = attachment_header_by_hand(key, file)?;
+    let (s, p, n) = attachment_shape(size, k, padding);
+    let (length, expected) = (file.len() as u64, 67 + p + 16 * n);
+    if length < expected {
+        let complete = (length - 67) / (s + 16);
+        return Err(json!({ "error": "AttachmentTruncated", "segment": complete }));
+    }
+    if length > expected {
+        return Err(json!({ "error": "AttachmentTrailingData" }));
+    }
+    let end = offset.saturating_add(len).min(size);
+    let mut out = Vec::new();
+    if offset >= end {
+        return Ok(out);
+    }
+    for i in offset / s..=(end - 1) / s {
+        let last = i == n - 1;
+        let start = (67 + i * (s + 16)) as usize;
+        let body_len = if last { p - (n - 1) * s } else { s };
+        let sealed = &file[start..start + body_len as usize + 16];
+        let body = open_segment_by_hand(&payload_key, i, last, sealed)
+            .ok_or_else(|| json!({ "error": "AttachmentSegmentInvalid", "segment": i }))?;
+        if padding_not_zero(&body, i * s, size) {
+            return Err(json!({ "error": "InvalidAttachmentPadding" }));
+        }
+        let from = offset.max(i * s) - i * s;
+        let to = end.min(i * s + body_len) - i * s;
+        out.extend_from_slice(&body[from as usize..to as usize]);
+    }
+    Ok(out)
+}
+
+/// An AttachmentPointer's fields as parsed: version, key, digest, size, content type, file
+/// name, thumbnail (absent ones as their defaults, or `None`).
+type PointerFields = (
+    u64,
+    Vec<u8>,
+    Vec<u8>,
+    u64,
+    String,
+    Option<String>,
+    Option<Vec<u8>>,
+);
+
+fn pointer_fields(bytes: &[u8]) -> PointerFields {
+    let mut f: PointerFields = (0, vec![], vec![], 0, String::new(), None, None);
+    for (field, value) in pb_fields(bytes) {
+        match field {
+            1 => f.0 = num(&value),
+            2 => f.1 = hx(&value),
+            3 => f.2 = hx(&value),
+            4 => f.3 = num(&value),
+            5 => f.4 = String::from_utf8(hx(&value)).unwrap(),
+            6 => f.5 = Some(String::from_utf8(hx(&value)).unwrap()),
+            7 => f.6 = Some(hx(&value)),
+            other => panic!("pointer field {other}"),
+        }
+    }
+    f
+}
+
+/// The canonical AttachmentPointer (SPEC.md 16.5, 7.1) of these fields, by hand.
+fn pointer_bytes(f: &PointerFields) -> Vec<u8> {
+    let bytes = |field: u64, value: &[u8]| {
+        if value.is_empty() {
+            Vec::new()
+        } else {
+            pb_bytes(field, value)
+        }
+    };
+    [
+        pb_uint(1, f.0),
+        bytes(2, &f.1),
+        bytes(3, &f.2),
+        pb_uint(4, f.3),
+        pb_str(5, &f.4),
+        f.5.as_ref()
+            .map(|n| pb_bytes(6, n.as_bytes()))
+            .unwrap_or_default(),
+        f.6.as_ref().map(|t| pb_bytes(7, t)).unwrap_or_default(),
+    ]
+    .concat()
+}
+
+/// The reason SPEC.md 16.5 gives for a content type, if it is refused.
+fn content_type_refusal(t: &str) -> Option<&'static str> {
+    let restricted = |part: &str| {
+        let b = part.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[1..]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(c))
+    };
+    let parts: Vec<&str> = t.split('/').collect();
+    if t.len() > 127 {
+        Some("content type too long")
+    } else if parts.len() != 2 || !parts.iter().all(|p| restricted(p)) {
+        Some("content type is not type/subtype")
+    } else {
+        None
+    }
+}
+
+/// The reason SPEC.md 16.5 gives for a file name, if it is refused.
+fn file_name_refusal(n: &str) -> Option<&'static str> {
+    let code = |c: char| c as u32;
+    if n.is_empty() {
+        Some("empty file name")
+    } else if n.len() > 255 {
+        Some("file name too long")
+    } else if n == "." || n == ".." {
+        Some("file name is . or ..")
+    } else if n.contains(['/', '\\', ':']) {
+        Some("file name has a path separator")
+    } else if n
+        .chars()
+        .any(|c| code(c) <= 0x1f || (0x7f..=0x9f).contains(&code(c)))
+    {
+        Some("file name has a control character")
+    } else if n
+        .chars()
+        .any(|c| matches!(code(c), 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069))
+    {
+        Some("file name has a bidirectional control")
+    } else {
+        None
+    }
+}
+
+/// SPEC.md 16.5's checks after strict decoding, by hand, on a canonical pointer: its decoded
+/// fields as attachment.json records them, or the error.
+fn pointer_by_hand(bytes: &[u8]) -> Value {
+    let f = pointer_fields(bytes);
+    assert_eq!(pointer_bytes(&f), bytes, "not canonical");
+    let refused = |reason: &str| json!({ "error": "InvalidAttachmentPointer", "reason": reason });
+    if f.0 != 1 {
+        return json!({ "error": "UnsupportedVersion", "found": f.0 });
+    }
+    for (field, value) in [("file_key", &f.1), ("ciphertext_sha256", &f.2)] {
+        if value.len() != 32 {
+            return json!({ "error": "InvalidLength", "field": field, "expected": 32, "found": value.len() });
+        }
+    }
+    if f.3 > 1 << 40 {
+        return refused("size over 2^40 bytes");
+    }
+    if f.4.is_empty() {
+        return json!({ "error": "MissingField", "field": "content_type" });
+    }
+    if let Some(reason) = content_type_refusal(&f.4) {
+        return refused(reason);
+    }
+    if let Some(reason) = f.5.as_deref().and_then(file_name_refusal) {
+        return refused(reason);
+    }
+    match f.6.as_ref().map(Vec::len) {
+        Some(0) => return refused("empty thumbnail"),
+        Some(len) if len > 16384 => return refused("thumbnail too large"),
+        _ => {}
+    }
+    json!({
+        "file_key": hex::encode(&f.1),
+        "ciphertext_sha256": hex::encode(&f.2),
+        "size": f.3,
+        "content_type": f.4,
+        "file_name": f.5,
+        "thumbnail": f.6.map(hex::encode),
+    })
+}
+
+/// What attachment.json records for a plaintext, or an error.
+fn plaintext_or_error(result: Result<Vec<u8>, Value>) -> Value {
+    match result {
+        Ok(plaintext) => json!({ "plaintext": hex::encode(plaintext) }),
+        Err(error) => error,
+    }
+}
+
+/// PADMÉ by another formula; the payload keys and commitments by HKDF; every sealed file
+/// rebuilt from its random bytes (header, every segment's nonce and ChaCha20-Poly1305
+/// ciphertext, the SHA-256, the pointer and payload encoded by hand); every opening and range
+/// read run again by a by-hand opener of SPEC.md 16.4; every pointer check of 16.5 by hand.
+#[test]
+fn second_route_attachment() {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for case in cases("attachment.json") {
+        let (input, output) = (&case["input"], &case["output"]);
+        let id = &case["id"];
+        if let Some(i) = input.get("padme") {
+            let lengths = i["lengths"].as_array().unwrap();
+            let padded = output["padded_lengths"].as_array().unwrap();
+            assert_eq!(lengths.len(), padded.len());
+            for (l, p) in lengths.iter().zip(padded) {
+                let (l, p) = (num(l), num(p));
+                assert_eq!(p, padme_by_hand(l), "padme({l})");
+                // At most 12% more (SPEC.md 16.3).
+                assert!(p >= l && (p - l) * 100 <= 12 * l, "padme({l}) = {p}");
+            }
+            *counts.entry("padme").or_default() += 1;
+        } else if let Some(i) = input.get("derive") {
+            let info = [ATTACHMENT_LABEL, &hx(&i["header_prefix"])].concat();
+            assert_eq!(info.len(), 25);
+            let okm = hkdf(&hx(&i["salt"]), &hx(&i["file_key"]), &info, 64);
+            assert_eq!(hx(&output["info"]), info);
+            assert_eq!(hx(&output["payload_key"]), okm[..32]);
+            assert_eq!(hx(&output["commitment"]), okm[32..]);
+            *counts.entry("derive").or_default() += 1;
+        } else if let Some(i) = input.get("seal") {
+            let random = hx(&i["random"]);
+            let (key, salt) = random.split_at(32);
+            let k = num(&i["segment_log2"]) as u8;
+            let code = u8::from(i["padding"] == "padme");
+            let plaintext = hx(&i["plaintext"]);
+            let size = plaintext.len() as u64;
+            let prefix = [1, k, code];
+            let okm = hkdf(salt, key, &[ATTACHMENT_LABEL, &prefix].concat(), 64);
+            let header = [&prefix[..], salt, &okm[32..]].concat();
+            assert_eq!(hx(&output["file_key"]), key, "case {id}");
+            assert_eq!(hx(&output["salt"]), salt);
+            assert_eq!(hx(&output["header"]), header);
+            let (s, p, n) = attachment_shape(size, k, code);
+            assert_eq!(num(&output["padded_len"]), p);
+            let mut stream = plaintext.clone();
+            stream.resize(p as usize, 0);
+            let segments = output["segments"].as_array().unwrap();
+            assert_eq!(segments.len() as u64, n, "case {id}");
+            let mut file = header.clone();
+            for (i, segment) in (0..n).zip(segments) {
+                let last = i == n - 1;
+                let body = &stream[(i * s) as usize..((i + 1) * s).min(p) as usize];
+                let sealed = seal_segment_by_hand(&okm[..32], i, last, body);
+                assert_eq!(hx(&segment["nonce"]), segment_nonce(i, last));
+                assert_eq!(hx(&segment["plaintext"]), body);
+                assert_eq!(hx(&segment["ciphertext"]), sealed, "case {id} segment {i}");
+                file.extend_from_slice(&sealed);
+            }
+            assert_eq!(file.len() as u64, 67 + p + 16 * n);
+            assert_eq!(hx(&output["ciphertext"]), file);
+            let digest = Sha256::digest(&file).to_vec();
+            assert_eq!(hx(&output["ciphertext_sha256"]), digest);
+            let pointer = pointer_bytes(&(
+                1,
+                key.to_vec(),
+                digest.clone(),
+                size,
+                i["content_type"].as_str().unwrap().to_string(),
+                i["file_name"].as_str().map(str::to_string),
+                i["thumbnail"].as_str().map(|t| hex::decode(t).unwrap()),
+            ));
+            assert_eq!(hx(&output["pointer"]), pointer, "case {id}");
+            assert_eq!(hx(&output["payload"]), pb_bytes(2, &pointer));
+            assert_eq!(open_by_hand(key, &digest, size, &file), Ok(plaintext));
+            *counts.entry("seal").or_default() += 1;
+        } else if let Some(i) = input.get("open").or(input.get("read_range")) {
+            let f = pointer_fields(&hx(&i["pointer"]));
+            let file = hx(&i["ciphertext"]);
+            let expected = if f.0 != 1 {
+                json!({ "error": "UnsupportedVersion", "found": f.0 })
+            } else if input.get("open").is_some() {
+                plaintext_or_error(open_by_hand(&f.1, &f.2, f.3, &file))
+            } else {
+                let (offset, len) = (num(&i["offset"]), num(&i["len"]));
+                plaintext_or_error(read_range_by_hand(&f.1, f.3, &file, offset, len))
+            };
+            assert_eq!(output, &expected, "case {id}");
+            let kind = if input.get("open").is_some() {
+                "open"
+            } else {
+                "read_range"
+            };
+            let outcome = if expected.get("error").is_some() {
+                "refused"
+            } else {
+                "ok"
+            };
+            *counts
+                .entry(if kind == "open" {
+                    if outcome == "ok" {
+                        "open ok"
+                    } else {
+                        "open refused"
+                    }
+                } else if outcome == "ok" {
+                    "read_range ok"
+                } else {
+                    "read_range refused"
+                })
+                .or_default() += 1;
+        } else if let Some(bytes) = input.get("pointer") {
+            let bytes = hx(bytes);
+            match output["error"].as_str() {
+                Some("TooLarge") => {
+                    assert!(bytes.len() > 17408);
+                    assert_eq!(
+                        output,
+                        &json!({ "error": "TooLarge", "len": bytes.len(), "max": 17408 })
+                    );
+                }
+                // The wire rules of SPEC.md 7.1: envelope.json and the Python reference.
+                Some("MalformedProtobuf" | "NonCanonicalEncoding") => continue,
+                _ => assert_eq!(output, &pointer_by_hand(&bytes), "case {id}"),
+            }
+            *counts.entry("pointer").or_default() += 1;
+        } else if let Some(bytes) = input.get("payload") {
+            let bytes = hx(bytes);
+            if matches!(
+                output["error"].as_str(),
+                Some("MalformedProtobuf" | "NonCanonicalEncoding")
+            ) {
+                continue;
+            }
+            let fields = pb_fields(&bytes);
+            let expected = match fields.as_slice() {
+                [] => json!({ "error": "MissingField", "field": "content" }),
+                [(1, application)] => {
+                    assert_eq!(bytes, pb_bytes(1, &hx(application)));
+                    json!({ "application": application })
+                }
+                [(2, pointer)] => {
+                    let pointer = hx(pointer);
+                    assert_eq!(bytes, pb_bytes(2, &pointer));
+                    if pointer.len() > 17408 {
+                        json!({ "error": "TooLarge", "len": pointer.len(), "max": 17408 })
+                    } else {
+                        match pointer_by_hand(&pointer) {
+                            error if error.get("error").is_some() => error,
+                            decoded => json!({ "attachment": decoded }),
+                        }
+                    }
+                }
+                other => panic!("case {id}: {other:?}"),
+            };
+            assert_eq!(output, &expected, "case {id}");
+            *counts.entry("payload").or_default() += 1;
+        } else {
+            panic!("case {id}: unknown operation");
+        }
+    }
+    let count = |k: &str| counts.get(k).copied().unwrap_or(0);
+    assert_eq!(
+        (count("padme"), count("derive"), count("seal")),
+        (2, 3, 10),
+        "{counts:?}"
+    );
+    assert!(
+        count("open ok") >= 8 && count("open refused") >= 35,
+        "{counts:?}"
+    );
+    assert!(
+        count("read_range ok") >= 15 && count("read_range refused") >= 12,
+        "{counts:?}"
+    );
+    assert!(
+        count("pointer") >= 55 && count("payload") >= 10,
+        "{counts:?}"
+    );
 }

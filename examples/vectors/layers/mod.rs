@@ -20,6 +20,7 @@ mod outputs;
 mod pb;
 mod rngs;
 
+mod attachment;
 mod certificates;
 mod devices;
 mod envelope;
@@ -634,6 +635,104 @@ pub fn layers() -> Vec<Layer> {
             ],
             compute: |input, _| group::compute(&group::GroupInput::from_json(input)?),
             inputs: group::inputs,
+        },
+        Layer {
+            file: "attachment.json",
+            description: "Attachments: PADMÉ, the payload key and commitment, files sealed from chosen random bytes (every segment), opening them (one negative case per refusal), random access, and decoding attachment pointers and payloads (one negative case per check).",
+            fields: &[
+                ("padme", "SPEC.md 16.3 (PADMÉ of each length)"),
+                ("lengths", "SPEC.md 16.3 (plaintext lengths L)"),
+                ("padded_lengths", "SPEC.md 16.3 (padme(L) of each)"),
+                ("derive", "SPEC.md 16.2 (the payload key and commitment)"),
+                (
+                    "file_key",
+                    "SPEC.md 16.1 (K, 32 bytes); AttachmentPointer field 2 (16.5)",
+                ),
+                (
+                    "header_prefix",
+                    "SPEC.md 16.2 (header[0..3]: version, k, padding code)",
+                ),
+                ("salt", "SPEC.md 16.2 (header[3..35])"),
+                (
+                    "info",
+                    "SPEC.md 16.2 (\"hushwire/v1/attachment\" || header[0..3])",
+                ),
+                ("payload_key", "SPEC.md 16.2 (okm[0..32])"),
+                ("commitment", "SPEC.md 16.2 (okm[32..64], header[35..67])"),
+                (
+                    "seal",
+                    "SPEC.md 16.1, 16.2, 16.5, 16.6 (sealing a file: seal_bytes)",
+                ),
+                (
+                    "random",
+                    "SPEC.md 16.1 (the 64 bytes drawn: the file key, then the salt)",
+                ),
+                ("segment_log2", "SPEC.md 16.2 (k: segments of 2^k bytes)"),
+                ("padding", "SPEC.md 16.2, 16.3 (\"padme\" or \"none\")"),
+                (
+                    "plaintext",
+                    "SPEC.md 16.2 (hex: the file; in segments, a segment's padded plaintext; in outputs, what opening returns, 16.4 step 6)",
+                ),
+                ("content_type", "SPEC.md 16.5 (AttachmentPointer field 5)"),
+                (
+                    "file_name",
+                    "SPEC.md 16.5 (AttachmentPointer field 6; null when absent)",
+                ),
+                (
+                    "thumbnail",
+                    "SPEC.md 16.5 (AttachmentPointer field 7, hex; null when absent)",
+                ),
+                ("header", "SPEC.md 16.2 (the 67-byte header)"),
+                ("padded_len", "SPEC.md 16.2, 16.3 (P)"),
+                ("segments", "SPEC.md 16.2 (segment 0 to n − 1, in order)"),
+                ("nonce", "SPEC.md 16.2 (nonce_i)"),
+                (
+                    "ciphertext",
+                    "SPEC.md 16.2 (the encrypted file; in segments, segment_i with its tag)",
+                ),
+                (
+                    "ciphertext_sha256",
+                    "SPEC.md 16.5 (D, AttachmentPointer field 3)",
+                ),
+                (
+                    "pointer",
+                    "SPEC.md 16.5 (an encoded AttachmentPointer, hex; as an operation, decoding it)",
+                ),
+                (
+                    "payload",
+                    "SPEC.md 16.6 (an encoded Payload, hex; as an operation, decoding it)",
+                ),
+                ("open", "SPEC.md 16.4 (opening a file as a stream)"),
+                (
+                    "read_range",
+                    "SPEC.md 16.4 (Random access: SeekableAttachment::read_at)",
+                ),
+                (
+                    "offset",
+                    "SPEC.md 16.4 (Random access: the first plaintext byte)",
+                ),
+                (
+                    "len",
+                    "SPEC.md 16.4 (Random access: how many bytes, clamped at the end); in errors, 8.1",
+                ),
+                ("size", "SPEC.md 16.5 (L, AttachmentPointer field 4)"),
+                ("application", "SPEC.md 16.6 (Payload field 1, hex)"),
+                (
+                    "attachment",
+                    "SPEC.md 16.6 (Payload field 2: the decoded pointer)",
+                ),
+                ("error", "SPEC.md 8.1"),
+                ("segment", "SPEC.md 8.1, 16.4"),
+                ("reason", "SPEC.md 8.1, 16.4 step 3, 16.5"),
+                ("field", "SPEC.md 8.1"),
+                ("expected", "SPEC.md 8.1"),
+                ("found", "SPEC.md 8.1"),
+                ("max", "SPEC.md 8.1"),
+            ],
+            compute: |input, p| {
+                attachment::compute(&attachment::AttachmentInput::from_json(input)?, p)
+            },
+            inputs: attachment::inputs,
         },
         Layer {
             file: "certificates.json",
@@ -1282,6 +1381,119 @@ mod tests {
         let mut input = (layer.inputs)().swap_remove(index).1;
         edit(&mut input);
         (layer.compute)(&input, &RUST_CRYPTO)
+    }
+
+    /// attachment.json: the operation's object refuses unknown and missing keys, and edited
+    /// values that would index, allocate or shift out of range give a result (an output, an
+    /// error object or a refusal of the input), never a panic.
+    #[test]
+    fn attachment_inputs_are_checked_without_panicking() {
+        let file = "attachment.json";
+        let inputs = attachment::inputs();
+        let first = |op: &str| {
+            inputs
+                .iter()
+                .position(|(_, input)| input.get(op).is_some())
+                .unwrap()
+        };
+        let (seal, open, range, padme) = (
+            first("seal"),
+            first("open"),
+            first("read_range"),
+            first("padme"),
+        );
+        let refused =
+            |index: usize, edit: &dyn Fn(&mut Value)| edited(file, index, |i| edit(i)).unwrap_err();
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["unexpected"] = json!(1)),
+            "seal: unknown key unexpected"
+        );
+        assert_eq!(
+            refused(open, &|i| {
+                i["open"].as_object_mut().unwrap().remove("ciphertext");
+            }),
+            "open: missing key ciphertext"
+        );
+        assert_eq!(
+            refused(range, &|i| {
+                i["read_range"].as_object_mut().unwrap().remove("len");
+            }),
+            "read_range: missing key len"
+        );
+        assert_eq!(
+            refused(open, &|i| i["padme"] = json!({ "lengths": [] })),
+            "more than one operation: padme, open"
+        );
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["random"] = json!("00")),
+            "random: expected 64 bytes"
+        );
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["segment_log2"] = json!(300)),
+            "segment_log2: expected a number below 256"
+        );
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["padding"] = json!("zip")),
+            "padding: unknown scheme zip"
+        );
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["file_name"] = json!(5)),
+            "file_name: expected a string or null"
+        );
+        assert_eq!(
+            refused(padme, &|i| i["padme"]["lengths"] = json!([1, -1])),
+            "lengths: expected a number"
+        );
+        let error = |index: usize, edit: &dyn Fn(&mut Value)| {
+            edited(file, index, |i| edit(i)).unwrap()["error"].clone()
+        };
+        for log2 in [0, 5, 21, 255] {
+            assert_eq!(
+                error(seal, &|i| i["seal"]["segment_log2"] = json!(log2)),
+                json!("InvalidAttachmentHeader")
+            );
+        }
+        assert_eq!(
+            error(seal, &|i| i["seal"]["content_type"] = json!("text")),
+            json!("InvalidAttachmentPointer")
+        );
+        // A pointer claiming 2^40 bytes for a small file: refused once the file ends, with
+        // nothing allocated for the claimed size.
+        let huge = |i: &mut Value, op: &str| {
+            let bytes = hex::decode(i[op]["pointer"].as_str().unwrap()).unwrap();
+            let mut p = <pb::AttachmentPointer as prost::Message>::decode(&bytes[..]).unwrap();
+            p.size = 1 << 40;
+            i[op]["pointer"] = json!(hex::encode(prost::Message::encode_to_vec(&p)));
+        };
+        assert_eq!(
+            edited(file, open, |i| huge(i, "open")).unwrap(),
+            json!({ "error": "AttachmentTruncated", "segment": 3 })
+        );
+        assert_eq!(
+            error(range, &|i| huge(i, "read_range")),
+            json!("AttachmentTruncated")
+        );
+        for (offset, len) in [(u64::MAX, u64::MAX), (0, u64::MAX), (u64::MAX, 0)] {
+            let out = edited(file, range, |i| {
+                i["read_range"]["offset"] = json!(offset);
+                i["read_range"]["len"] = json!(len);
+            })
+            .unwrap();
+            assert!(out.get("plaintext").is_some(), "{out}");
+        }
+        let out = edited(file, padme, |i| {
+            i["padme"]["lengths"] = json!([u64::MAX, (1u64 << 63) + 1])
+        })
+        .unwrap();
+        assert_eq!(out["padded_lengths"].as_array().unwrap().len(), 2);
+        let derive = first("derive");
+        assert!(
+            edited(file, derive, |i| i["derive"]["header_prefix"] =
+                json!("ffffff"))
+            .unwrap()
+            .get("commitment")
+            .is_some()
+        );
     }
 
     /// The nested objects (`verify`, `kdf_rk`, `kdf_ck`, the script's steps) are checked too.
