@@ -171,6 +171,21 @@ fn group_corpus() {
     replay("group", targets::group);
 }
 
+#[test]
+fn attachment_pointer_corpus() {
+    replay("attachment_pointer", targets::attachment_pointer);
+}
+
+#[test]
+fn attachment_open_corpus() {
+    replay("attachment_open", targets::attachment_open);
+}
+
+#[test]
+fn attachment_seek_corpus() {
+    replay("attachment_seek", targets::attachment_seek);
+}
+
 /// The fixture's genuine inputs take the paths their names promise, so the seeds made from
 /// them are meaningful.
 #[test]
@@ -1294,9 +1309,537 @@ fn group_ops_round_trip() {
 #[test]
 #[ignore = "regenerates the seed corpus"]
 fn regenerate_seed_corpus() {
-    for (target, name, bytes) in targets::seeds() {
+    for (target, name, bytes) in targets::seeds()
+        .into_iter()
+        .chain(targets::attachment_seeds())
+    {
         let dir = corpus_dir(target);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), bytes).unwrap();
     }
+}
+
+/// Every attachment seed is committed, byte for byte: the corpus and the seed functions agree.
+#[test]
+fn attachment_seeds_are_committed() {
+    let mut stale = Vec::new();
+    for (target, name, bytes) in targets::attachment_seeds() {
+        let path = corpus_dir(target).join(&name);
+        if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "seeds missing or different in the corpus: {stale:#?}; regenerate them with \
+         `cargo test --test fuzz_corpus -- --ignored regenerate_seed_corpus`"
+    );
+}
+
+/// An `attachment_open` or `attachment_seek` seed, read from the corpus.
+fn attachment_seed(target: &str, name: &str) -> Vec<u8> {
+    std::fs::read(corpus_dir(target).join(name)).unwrap()
+}
+
+/// The hushwire error an opener's I/O error carries (its kind for the reader's own).
+fn attachment_error(error: &std::io::Error) -> hushwire::Error {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<hushwire::Error>())
+        .cloned()
+        .unwrap_or(hushwire::Error::Io { kind: error.kind() })
+}
+
+/// The attachment pointer seeds decode, or are refused, as named.
+#[test]
+fn attachment_pointer_inputs_are_meaningful() {
+    use hushwire::{AttachmentPointer, Error, MAX_ATTACHMENT_POINTER_LEN, Payload};
+    let fixture = targets::attachment_fixture();
+    let read = |name: &str| attachment_seed("attachment_pointer", name);
+    let pointer = |name: &str| AttachmentPointer::decode(&read(name));
+    let payload = |name: &str| Payload::decode(&read(name));
+    for file in &fixture.files {
+        assert_eq!(
+            pointer(file.name).as_ref(),
+            Ok(&file.pointer),
+            "{}",
+            file.name
+        );
+        assert_eq!(
+            payload(&format!("payload-{}", file.name)),
+            Ok(Payload::Attachment(file.pointer.clone()))
+        );
+        assert_eq!(
+            targets::attachment_pointer(&read(file.name)),
+            Outcome::Accepted
+        );
+    }
+    for name in [
+        "size-2-pow-40",
+        "content-type-127-bytes",
+        "file-name-255-bytes",
+        "no-file-name",
+        "thumbnail-16384-bytes",
+    ] {
+        assert!(pointer(name).is_ok(), "{name}");
+        assert_eq!(targets::attachment_pointer(&read(name)), Outcome::Accepted);
+    }
+    let invalid = |reason| Error::InvalidAttachmentPointer { reason };
+    for (name, error) in [
+        ("version-2", Error::UnsupportedVersion { found: 2 }),
+        ("version-0", Error::UnsupportedVersion { found: 0 }),
+        (
+            "file-key-31-bytes",
+            Error::InvalidLength {
+                field: "file_key",
+                expected: 32,
+                found: 31,
+            },
+        ),
+        (
+            "digest-33-bytes",
+            Error::InvalidLength {
+                field: "ciphertext_sha256",
+                expected: 32,
+                found: 33,
+            },
+        ),
+        ("size-2-pow-40-plus-1", invalid("size over 2^40 bytes")),
+        (
+            "content-type-empty",
+            Error::MissingField {
+                field: "content_type",
+            },
+        ),
+        (
+            "content-type-parameter",
+            invalid("content type is not type/subtype"),
+        ),
+        (
+            "content-type-no-subtype",
+            invalid("content type is not type/subtype"),
+        ),
+        (
+            "content-type-three-parts",
+            invalid("content type is not type/subtype"),
+        ),
+        (
+            "content-type-leading-dash",
+            invalid("content type is not type/subtype"),
+        ),
+        ("content-type-128-bytes", invalid("content type too long")),
+        ("file-name-empty", invalid("empty file name")),
+        ("file-name-dot", invalid("file name is . or ..")),
+        ("file-name-dot-dot", invalid("file name is . or ..")),
+        ("file-name-slash", invalid("file name has a path separator")),
+        (
+            "file-name-backslash",
+            invalid("file name has a path separator"),
+        ),
+        ("file-name-colon", invalid("file name has a path separator")),
+        (
+            "file-name-newline",
+            invalid("file name has a control character"),
+        ),
+        (
+            "file-name-c1-control",
+            invalid("file name has a control character"),
+        ),
+        (
+            "file-name-bidi-override",
+            invalid("file name has a bidirectional control"),
+        ),
+        (
+            "file-name-bidi-isolate",
+            invalid("file name has a bidirectional control"),
+        ),
+        ("file-name-256-bytes", invalid("file name too long")),
+        ("thumbnail-empty", invalid("empty thumbnail")),
+        ("thumbnail-16385-bytes", invalid("thumbnail too large")),
+        ("fields-out-of-order", Error::NonCanonicalEncoding),
+        ("unknown-field", Error::NonCanonicalEncoding),
+        ("size-0-written", Error::NonCanonicalEncoding),
+        ("truncated", Error::MalformedProtobuf),
+        (
+            "17409-bytes",
+            Error::TooLarge {
+                len: 17409,
+                max: MAX_ATTACHMENT_POINTER_LEN,
+            },
+        ),
+        ("no-bytes", Error::UnsupportedVersion { found: 0 }),
+    ] {
+        assert_eq!(pointer(name).err(), Some(error), "{name}");
+        assert_eq!(
+            targets::attachment_pointer(&read(name)),
+            Outcome::Rejected,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        payload("payload-application"),
+        Ok(Payload::Application(b"the parcel arrived damaged".to_vec()))
+    );
+    assert_eq!(read("payload-application-empty"), [0x0a, 0x00]);
+    assert_eq!(
+        payload("payload-application-empty"),
+        Ok(Payload::Application(Vec::new()))
+    );
+    assert!(matches!(
+        payload("payload-pointer-over-17408-bytes"),
+        Err(Error::TooLarge {
+            max: MAX_ATTACHMENT_POINTER_LEN,
+            ..
+        })
+    ));
+    assert_eq!(payload("payload-both"), Err(Error::NonCanonicalEncoding));
+    assert_eq!(
+        payload("payload-empty-pointer"),
+        Err(Error::UnsupportedVersion { found: 0 })
+    );
+    assert_eq!(
+        payload("no-bytes"),
+        Err(Error::MissingField { field: "content" })
+    );
+}
+
+/// The attachment_open seeds open, or fail, as named, through the input's own reader.
+#[test]
+fn attachment_open_inputs_are_meaningful() {
+    use std::io::{ErrorKind, Read};
+
+    use hushwire::{AttachmentOpener, Error};
+    let fixture = targets::attachment_fixture();
+    let files = &fixture.files;
+    let open = |name: &str| {
+        let input = targets::OpenInput::decode(&attachment_seed("attachment_open", name));
+        let stream = input.stream_bytes(fixture);
+        let (pointer, _) = input.pointer(fixture);
+        let mut plaintext = Vec::new();
+        AttachmentOpener::new(input.reader(&stream), &pointer)
+            .map_err(std::io::Error::other)
+            .and_then(|mut opener| opener.read_to_end(&mut plaintext))
+            .map_err(
+                |e| match e.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
+                    Some(inner) => inner.clone(),
+                    None => attachment_error(&e),
+                },
+            )
+            .map(|_| plaintext)
+    };
+    let plain = |i: usize| files[i].plaintext.clone();
+    let with_zeros = |i: usize, zeros: usize| {
+        let mut p = plain(i);
+        p.resize(p.len() + zeros, 0);
+        p
+    };
+    let mut expected: Vec<(String, Result<Vec<u8>, Error>)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.to_owned(), Ok(plain(i))))
+        .collect();
+    let truncated = |segment| Err(Error::AttachmentTruncated { segment });
+    let invalid = |segment| Err(Error::AttachmentSegmentInvalid { segment });
+    let io = |kind| Err(Error::Io { kind });
+    for (name, result) in [
+        (
+            "photo-version-2",
+            Err(Error::UnsupportedVersion { found: 2 }),
+        ),
+        (
+            "photo-segment-size-5",
+            Err(Error::InvalidAttachmentHeader {
+                reason: "segment size",
+            }),
+        ),
+        ("photo-segment-size-7", Err(Error::AttachmentWrongKey)),
+        (
+            "photo-padding-2",
+            Err(Error::InvalidAttachmentHeader { reason: "padding" }),
+        ),
+        ("photo-padding-0", Err(Error::AttachmentWrongKey)),
+        ("photo-salt-flipped", Err(Error::AttachmentWrongKey)),
+        ("photo-commitment-flipped", Err(Error::AttachmentWrongKey)),
+        ("photo-header-cut", truncated(0)),
+        ("photo-header-only", truncated(0)),
+        ("photo-segment-1-flipped", invalid(1)),
+        ("photo-last-tag-flipped", invalid(4)),
+        ("photo-cut-at-boundary", truncated(4)),
+        ("photo-cut-mid-segment", truncated(2)),
+        ("photo-last-byte-cut", truncated(4)),
+        ("photo-trailing-byte", Err(Error::AttachmentTrailingData)),
+        (
+            "photo-segment-0-replayed-at-end",
+            Err(Error::AttachmentTrailingData),
+        ),
+        ("photo-segments-swapped", invalid(0)),
+        ("photo-segment-0-replayed", invalid(1)),
+        ("photo-byte-deleted", invalid(3)),
+        ("photo-other-header", Err(Error::AttachmentWrongKey)),
+        ("photo-flip-undone", Ok(plain(0))),
+        // A pointer whose size is off but has the same padded length opens: see fuzz/README.md,
+        // "Found by fuzzing".
+        ("photo-size-plus-1", Ok(with_zeros(0, 1))),
+        ("photo-size-plus-4", Ok(with_zeros(0, 4))),
+        ("photo-size-plus-5", truncated(4)),
+        ("photo-size-minus-1", Err(Error::InvalidAttachmentPadding)),
+        ("photo-digest-flipped", Err(Error::AttachmentDigestMismatch)),
+        ("photo-other-key", Err(Error::AttachmentWrongKey)),
+        ("empty-tag-flipped", invalid(0)),
+        ("empty-tag-cut", truncated(0)),
+        ("empty-size-plus-1", truncated(0)),
+        ("segment-size-plus-1", invalid(0)),
+        ("note-size-plus-1", truncated(3)),
+        ("note-size-minus-1", invalid(3)),
+        ("note-last-segment-dropped", truncated(3)),
+        ("zeros-tail-size-minus-4", Ok(plain(4)[..100].to_vec())),
+        ("zeros-tail-size-minus-10", invalid(1)),
+        ("zeros-tail-size-plus-7", truncated(1)),
+        ("scan-padding-segment-flipped", invalid(33)),
+        ("scan-padding-segment-dropped", truncated(33)),
+        ("scan-segments-swapped", invalid(10)),
+        ("photo-short-reads", Ok(plain(0))),
+        ("scan-short-reads", Ok(plain(5))),
+        ("note-interrupted-every-read", Ok(plain(3))),
+        ("photo-fails-at-0", io(ErrorKind::ConnectionReset)),
+        ("photo-fails-in-header", io(ErrorKind::UnexpectedEof)),
+        ("photo-fails-mid-file", io(ErrorKind::PermissionDenied)),
+        ("photo-fails-at-end", io(ErrorKind::Other)),
+        ("photo-fails-past-end", Ok(plain(0))),
+        ("photo-fails-after-a-bad-segment", invalid(0)),
+        ("raw-empty", truncated(0)),
+        ("raw-66-bytes", truncated(0)),
+        ("raw-photo", Ok(plain(0))),
+        ("raw-other-file-with-its-key", Ok(plain(1))),
+        ("raw-scan-with-photo-key", Err(Error::AttachmentWrongKey)),
+    ] {
+        expected.push((name.to_owned(), result));
+    }
+    for (name, result) in &expected {
+        assert_eq!(&open(name), result, "{name}");
+        assert_eq!(
+            targets::attachment_open(&attachment_seed("attachment_open", name)),
+            if result.is_ok() {
+                Outcome::Accepted
+            } else {
+                Outcome::Rejected
+            },
+            "{name}"
+        );
+    }
+    // Every seed is named above.
+    let seeds = targets::attachment_seeds();
+    let named = seeds.iter().filter(|(t, _, _)| *t == "attachment_open");
+    for (_, name, _) in named {
+        assert!(
+            expected.iter().any(|(n, _)| n == name),
+            "{name} has no expectation"
+        );
+    }
+}
+
+/// The attachment_seek seeds open, read, fail and verify as named.
+#[test]
+fn attachment_seek_inputs_are_meaningful() {
+    use std::io::{Read, Seek, SeekFrom};
+
+    use hushwire::{Error, SeekableAttachment};
+    let fixture = targets::attachment_fixture();
+    let files = &fixture.files;
+    /// `read_at(offset, len)`, the bytes it wrote.
+    type ReadAt<'a> = dyn FnMut(u64, usize) -> Result<Vec<u8>, Error> + 'a;
+    let run = |name: &str, check: &dyn Fn(&mut ReadAt<'_>)| {
+        let input = targets::SeekInput::decode(&attachment_seed("attachment_seek", name));
+        let stream = input.stream_bytes(fixture);
+        let (pointer, _) = input.pointer(fixture);
+        let mut file = SeekableAttachment::new(input.reader(&stream), &pointer).unwrap();
+        check(&mut |offset, len| {
+            let mut out = vec![0; len];
+            let n = file.read_at(offset, &mut out)?;
+            out.truncate(n);
+            Ok(out)
+        });
+        file.verify_digest()
+    };
+    let opens = |name: &str| {
+        let input = targets::SeekInput::decode(&attachment_seed("attachment_seek", name));
+        let stream = input.stream_bytes(fixture);
+        let (pointer, _) = input.pointer(fixture);
+        SeekableAttachment::new(input.reader(&stream), &pointer).err()
+    };
+    for file in files {
+        let name = format!("{}-whole", file.name);
+        let verified = run(&name, &|read| {
+            assert_eq!(read(0, 4095).as_ref(), Ok(&file.plaintext), "{name}");
+        });
+        assert_eq!(verified, Ok(()));
+        let outcome = targets::attachment_seek(&attachment_seed("attachment_seek", &name));
+        let deepest = if file.plaintext.is_empty() {
+            Outcome::Rejected
+        } else {
+            Outcome::Accepted
+        };
+        assert_eq!(outcome, deepest, "{name}");
+    }
+    let photo = &files[0].plaintext;
+    let invalid = |segment| Err(Error::AttachmentSegmentInvalid { segment });
+    let verified = run("photo-segment-2-flipped", &|read| {
+        assert_eq!(read(0, 64), Ok(photo[..64].to_vec()));
+        assert_eq!(read(64, 64), Ok(photo[64..128].to_vec()));
+        assert_eq!(read(100, 50), invalid(2));
+        assert_eq!(read(130, 10), invalid(2));
+        assert_eq!(read(192, 200), Ok(photo[192..].to_vec()));
+    });
+    assert_eq!(verified, Err(Error::AttachmentDigestMismatch));
+    run("photo-segments-swapped", &|read| {
+        assert_eq!(read(0, 300), invalid(1));
+        assert_eq!(read(130, 60), Ok(photo[130..190].to_vec()));
+    })
+    .unwrap_err();
+    for (name, error) in [
+        ("photo-header-flipped", Error::AttachmentWrongKey),
+        ("photo-version-2", Error::UnsupportedVersion { found: 2 }),
+        (
+            "photo-cut-mid-segment",
+            Error::AttachmentTruncated { segment: 2 },
+        ),
+        (
+            "photo-header-cut",
+            Error::AttachmentTruncated { segment: 0 },
+        ),
+        ("photo-trailing-byte", Error::AttachmentTrailingData),
+        (
+            "photo-size-plus-5",
+            Error::AttachmentTruncated { segment: 4 },
+        ),
+        ("photo-other-key", Error::AttachmentWrongKey),
+    ] {
+        assert_eq!(opens(name), Some(error), "{name}");
+    }
+    // The size-within-padding gap (fuzz/README.md, "Found by fuzzing"): a zero past the end.
+    let verified = run("photo-size-plus-1", &|read| {
+        let mut tail = photo[290..].to_vec();
+        tail.push(0);
+        assert_eq!(read(290, 20), Ok(tail));
+    });
+    assert_eq!(verified, Ok(()));
+    run("photo-size-minus-1", &|read| {
+        assert_eq!(read(290, 20), Err(Error::InvalidAttachmentPadding));
+        assert_eq!(read(0, 10), Ok(photo[..10].to_vec()));
+    })
+    .unwrap();
+    let verified = run("photo-digest-flipped", &|read| {
+        assert_eq!(read(0, 4095), Ok(photo.clone()));
+    });
+    assert_eq!(verified, Err(Error::AttachmentDigestMismatch));
+    run("zeros-tail-size-minus-4", &|read| {
+        assert_eq!(read(60, 100), Ok(files[4].plaintext[60..100].to_vec()));
+    })
+    .unwrap();
+    // Random access never reads the padding-only segment: only the digest sees it changed.
+    let scan = &files[5].plaintext;
+    let verified = run("scan-padding-segment-flipped", &|read| {
+        assert_eq!(read(2040, 100), Ok(scan[2040..].to_vec()));
+    });
+    assert_eq!(verified, Err(Error::AttachmentDigestMismatch));
+    let verified = run("empty-tag-flipped", &|read| {
+        assert_eq!(read(0, 10), Ok(Vec::new()));
+    });
+    assert_eq!(verified, Err(Error::AttachmentDigestMismatch));
+    // Seeking and reading through the traits.
+    let input = targets::SeekInput::decode(&attachment_seed("attachment_seek", "photo-ranges"));
+    let stream = input.stream_bytes(fixture);
+    let (pointer, _) = input.pointer(fixture);
+    let mut file = SeekableAttachment::new(input.reader(&stream), &pointer).unwrap();
+    let mut out = [0u8; 20];
+    assert_eq!(file.seek(SeekFrom::End(-10)).unwrap(), 290);
+    assert_eq!(file.read(&mut out).unwrap(), 10);
+    assert_eq!(out[..10], photo[290..]);
+    assert!(file.seek(SeekFrom::Current(-1000)).is_err());
+    assert_eq!(file.stream_position().unwrap(), 300);
+    for name in [
+        "photo-ranges",
+        "photo-ranges-short-reads",
+        "photo-ranges-interrupted",
+        "photo-segment-2-flipped",
+        "scan-short-reads",
+    ] {
+        assert_eq!(
+            targets::attachment_seek(&attachment_seed("attachment_seek", name)),
+            Outcome::Accepted,
+            "{name}"
+        );
+    }
+}
+
+/// The attachment inputs' codecs round-trip.
+#[test]
+fn attachment_inputs_round_trip() {
+    use targets::{OpenInput, OpenStream, PointerVariant, SeekInput, SeekOp, StreamEdit};
+    let edits = vec![
+        StreamEdit::Flip { at: 513, mask: 7 },
+        StreamEdit::Truncate { at: 65535 },
+        StreamEdit::Append { from: 2, len: 80 },
+        StreamEdit::Delete { at: 9, len: 1 },
+        StreamEdit::Insert {
+            at: 300,
+            byte: 0xff,
+        },
+        StreamEdit::CopySegment { to: 3, from: 200 },
+        StreamEdit::SwapSegments { a: 1, b: 2 },
+        StreamEdit::FromOtherFile { at: 0, len: 67 },
+    ];
+    for variant in [
+        PointerVariant::Genuine,
+        PointerVariant::SizePlus(9),
+        PointerVariant::SizeMinus(255),
+        PointerVariant::DigestFlipped,
+        PointerVariant::OtherFile,
+    ] {
+        let [kind, delta] = variant.encode();
+        assert_eq!(PointerVariant::decode(kind, delta), variant);
+    }
+    let input = OpenInput {
+        file: 5,
+        variant: PointerVariant::SizeMinus(3),
+        interrupts: true,
+        fail: Some((777, 3)),
+        chunks: vec![0, 1, 255],
+        stream: OpenStream::Edited(edits.clone()),
+    };
+    assert_eq!(OpenInput::decode(&input.encode()), input);
+    let raw = OpenInput {
+        stream: OpenStream::Raw(vec![1, 2, 3]),
+        fail: None,
+        ..input
+    };
+    assert_eq!(OpenInput::decode(&raw.encode()), raw);
+    // A partial edit is dropped; an empty input is the first file, its own pointer, unedited.
+    let mut bytes = OpenInput::decode(&[]).encode();
+    assert_eq!(bytes, [0; 7]);
+    bytes.extend_from_slice(&[0, 1, 0]);
+    assert_eq!(
+        OpenInput::decode(&bytes).stream,
+        OpenStream::Edited(Vec::new())
+    );
+    let seek = SeekInput {
+        file: 2,
+        variant: PointerVariant::DigestFlipped,
+        interrupts: true,
+        chunk: 13,
+        edits,
+        ops: vec![
+            SeekOp::ReadAt {
+                offset: 65535,
+                len: 4095,
+            },
+            SeekOp::Start { to: 3, len: 0 },
+            SeekOp::End {
+                delta: -32768,
+                len: 1,
+            },
+            SeekOp::Current { delta: 5, len: 2 },
+        ],
+    };
+    assert_eq!(SeekInput::decode(&seek.encode()), seek);
 }

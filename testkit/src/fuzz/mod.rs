@@ -15,11 +15,17 @@
 //! identity-verification targets add a [`VerificationFixture`] built once on top of it, the
 //! business-certificate targets a [`BusinessFixture`] of their own (fixed key seeds), and the
 //! multi-device decoder targets a [`DeviceFixture`] of their own (its own seeded RNG), the
-//! group decoder targets a [`GroupFixture`] of their own (likewise); the stateful
+//! group decoder targets a [`GroupFixture`] of their own (likewise), the attachment targets an
+//! [`AttachmentFixture`] of their own (sealed files, likewise); the stateful
 //! `multi_device` and `group` targets build a fresh world of their own for each run
 //! ([`MultiDevice`], [`GroupRun`]).
 
 mod accept;
+mod attachment_fixture;
+mod attachment_open;
+mod attachment_pointer;
+mod attachment_seeds;
+mod attachment_seek;
 mod business_fixture;
 mod certificate_chain;
 mod checks;
@@ -53,6 +59,14 @@ mod verification_fixture;
 mod verification_message;
 
 pub use accept::accept;
+pub use attachment_fixture::{
+    ATTACHMENT_SEED, ATTACHMENT_SEGMENT_LOG2, AttachmentFile, AttachmentFixture, ChunkedReader,
+    EDIT_LEN, FAILURE_KINDS, Failure, Model, PointerVariant, StreamEdit, attachment_fixture,
+};
+pub use attachment_open::{MAX_ATTACHMENT_EDITS, OpenInput, OpenStream, attachment_open};
+pub use attachment_pointer::attachment_pointer;
+pub use attachment_seeds::attachment_seeds;
+pub use attachment_seek::{MAX_SEEK_OPS, SeekInput, SeekOp, attachment_seek};
 pub use business_fixture::{
     BUSINESS_NOW, BUSINESS_PREKEY_SEED, BUSINESS_SERIAL, BusinessFixture, EXPIRED_SERIAL,
     ISSUER_SERIAL, REVOKED_SERIAL, ROOT_KEY_ID, ROOT_REVOKED_SERIAL, WIDE_ISSUER_SERIAL,
