@@ -149,7 +149,8 @@ impl<R: Read> AttachmentOpener<R> {
             return Err(Error::AttachmentTruncated { segment: i });
         }
         self.hash.update(&*buf);
-        segment::open(self.crypto, &self.header.key, i, last, buf)?;
+        let size = last.then_some(self.layout.size);
+        segment::open(self.crypto, &self.header.key, i, size, buf)?;
         let data = self.layout.data_len(i) as usize;
         if last {
             let mut probe = [0u8; 1];

@@ -157,7 +157,7 @@ impl<W: Write> AttachmentSealer<W> {
             self.crypto,
             &self.header.key,
             self.next,
-            last,
+            last.then_some(self.size),
             &mut self.buf,
         );
         let result = sealed.and_then(|()| {

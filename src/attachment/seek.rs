@@ -109,7 +109,7 @@ impl<R: Read + Seek> SeekableAttachment<R> {
             self.crypto,
             &self.header.key,
             i,
-            i == self.layout.last(),
+            (i == self.layout.last()).then_some(self.layout.size),
             buf,
         )?;
         let data = self.layout.data_len(i) as usize;

@@ -1,5 +1,6 @@
 //! One segment's encryption (SPEC.md 16.2): ChaCha20-Poly1305 under the payload key with the
-//! nonce `00 00 00 || u64be(i) || last`, no associated data, in place.
+//! nonce `00 00 00 || u64be(i) || last`, in place; the associated data is empty for a middle
+//! segment and the file's size `u64be(L)` for the final one.
 
 use zeroize::Zeroize;
 
@@ -15,7 +16,16 @@ pub(crate) fn nonce(i: u64, last: bool) -> [u8; 12] {
     nonce
 }
 
-/// Seals `in_out` (body || 16 bytes of room) in place.
+/// The associated data of a segment: `u64be(L)` for the final one (`size` given), else empty.
+fn associated_data(size: Option<u64>) -> ([u8; 8], usize) {
+    match size {
+        Some(size) => (size.to_be_bytes(), 8),
+        None => ([0; 8], 0),
+    }
+}
+
+/// Seals `in_out` (body || 16 bytes of room) in place as segment `i`: the final segment when
+/// `size` (the file's plaintext length L) is given.
 ///
 /// # Errors
 /// [`Error::CryptoProviderFailed`] if the provider refuses (the built-in ones never do for a
@@ -24,20 +34,21 @@ pub(crate) fn seal(
     crypto: &CryptoProvider,
     key: &PayloadKey,
     i: u64,
-    last: bool,
+    size: Option<u64>,
     in_out: &mut [u8],
 ) -> Result<(), Error> {
+    let (ad, ad_len) = associated_data(size);
     crypto
         .aead
-        .seal_in_place(&key.0, &nonce(i, last), &[], in_out)
+        .seal_in_place(&key.0, &nonce(i, size.is_some()), &ad[..ad_len], in_out)
         .map_err(|_| {
             in_out.zeroize();
             Error::CryptoProviderFailed
         })
 }
 
-/// Opens `in_out` (ciphertext || tag) in place; on success its first `len − 16` bytes are the
-/// plaintext. On failure it is wiped.
+/// Opens `in_out` (ciphertext || tag) in place as segment `i` (the final one when `size` is
+/// given); on success its first `len − 16` bytes are the plaintext. On failure it is wiped.
 ///
 /// # Errors
 /// [`Error::AttachmentSegmentInvalid`].
@@ -45,12 +56,13 @@ pub(crate) fn open(
     crypto: &CryptoProvider,
     key: &PayloadKey,
     i: u64,
-    last: bool,
+    size: Option<u64>,
     in_out: &mut [u8],
 ) -> Result<(), Error> {
+    let (ad, ad_len) = associated_data(size);
     crypto
         .aead
-        .open_in_place(&key.0, &nonce(i, last), &[], in_out)
+        .open_in_place(&key.0, &nonce(i, size.is_some()), &ad[..ad_len], in_out)
         .map_err(|_| {
             in_out.zeroize();
             Error::AttachmentSegmentInvalid { segment: i }

@@ -4169,7 +4169,7 @@ class SealedAttachment:
     salt: bytes
     header: bytes
     padded_len: int
-    segments: list          # (nonce, plaintext, ciphertext)
+    segments: list          # (nonce, associated data, plaintext, ciphertext)
     ciphertext: bytes
     pointer: AttachmentPointer
 
@@ -4198,8 +4198,9 @@ def seal_attachment(rng_bytes: Callable[[int], bytes], plaintext: bytes, segment
         start = i * segment_size
         chunk = stream[start:start + segment_plain_len(i, n, padded, segment_size)]
         nonce = attachment_nonce(i, i == n - 1)
-        sealed = aead_seal(payload_key, nonce, b"", chunk)
-        segments.append((nonce, chunk, sealed))
+        ad = attachment_ad(i, n, len(plaintext))
+        sealed = aead_seal(payload_key, nonce, ad, chunk)
+        segments.append((nonce, ad, chunk, sealed))
         out += sealed
     ciphertext = bytes(out)
     assert len(ciphertext) == encrypted_file_len(padded, segment_size)
@@ -4228,11 +4229,16 @@ def _open_header(pointer: AttachmentPointer, data: bytes) -> tuple[bytes, int, i
     return payload_key, 1 << header[1], header[2]
 
 
-def _open_segment(payload_key: bytes, i: int, n: int, sealed: bytes) -> bytes:
+def attachment_ad(i: int, n: int, size: int) -> bytes:
+    """SPEC.md 16.2 ad_i: u64(L) for the final segment, empty for the others."""
+    return size.to_bytes(8, "big") if i == n - 1 else b""
+
+
+def _open_segment(payload_key: bytes, i: int, n: int, sealed: bytes, size: int) -> bytes:
     """SPEC.md 16.4 step 5b."""
     try:
         return ChaCha20Poly1305(payload_key).decrypt(attachment_nonce(i, i == n - 1),
-                                                     sealed, b"")
+                                                     sealed, attachment_ad(i, n, size))
     except InvalidTag:
         raise HushwireError("AttachmentSegmentInvalid", segment=i) from None
 
@@ -4258,7 +4264,7 @@ def open_attachment(pointer: AttachmentPointer, data: bytes) -> bytes:
         if len(data) - pos < seg_len:                                           # a
             raise HushwireError("AttachmentTruncated", segment=i)
         sealed = data[pos:pos + seg_len]
-        plain = _open_segment(payload_key, i, n, sealed)                        # b
+        plain = _open_segment(payload_key, i, n, sealed, size)                  # b
         pos += seg_len
         digest.update(sealed)
         if final and pos != len(data):                                          # c
@@ -4296,7 +4302,7 @@ def read_attachment_range(pointer: AttachmentPointer, data: bytes, offset: int,
     for i in range(offset // segment_size, (end - 1) // segment_size + 1):
         start = ATTACHMENT_HEADER_LEN + i * (segment_size + ATTACHMENT_TAG_LEN)
         seg_len = segment_plain_len(i, n, padded, segment_size) + ATTACHMENT_TAG_LEN
-        plain = _open_segment(payload_key, i, n, data[start:start + seg_len])  # 5b
+        plain = _open_segment(payload_key, i, n, data[start:start + seg_len], size)  # 5b
         _check_padding(plain, i * segment_size, size)                           # 5d
         out += plain
     first = (offset // segment_size) * segment_size
@@ -5544,8 +5550,9 @@ def _run_attachment_op(op: str, arg) -> dict:
             raise AssertionError("16.4: a sealed file does not read back")
         return {"file_key": h(sealed.file_key), "salt": h(sealed.salt),
                 "header": h(sealed.header), "padded_len": sealed.padded_len,
-                "segments": [{"nonce": h(nonce), "plaintext": h(plain), "ciphertext": h(ct)}
-                             for nonce, plain, ct in sealed.segments],
+                "segments": [{"nonce": h(nonce), "associated_data": h(ad),
+                              "plaintext": h(plain), "ciphertext": h(ct)}
+                             for nonce, ad, plain, ct in sealed.segments],
                 "ciphertext": h(sealed.ciphertext),
                 "ciphertext_sha256": h(sealed.pointer.ciphertext_sha256),
                 "pointer": h(pointer_bytes), "payload": h(payload)}

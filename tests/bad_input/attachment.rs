@@ -79,14 +79,17 @@ fn payload_key(pointer: &AttachmentPointer, header: &[u8]) -> [u8; 32] {
     okm[..32].try_into().unwrap()
 }
 
-/// Seals `body` as segment `i` with the given final flag, with the raw AEAD.
-fn reseal(key: &[u8; 32], i: u64, last: bool, body: &[u8]) -> Vec<u8> {
+/// Seals `body` as segment `i` with the raw AEAD: as the final segment of a file of `size`
+/// bytes (its associated data `u64be(size)`, SPEC.md 16.2) when `size` is given.
+fn reseal(key: &[u8; 32], i: u64, size: Option<u64>, body: &[u8]) -> Vec<u8> {
     let mut nonce = [0u8; 12];
     nonce[3..11].copy_from_slice(&i.to_be_bytes());
-    nonce[11] = u8::from(last);
+    nonce[11] = u8::from(size.is_some());
+    let ad = size.map(u64::to_be_bytes);
+    let ad: &[u8] = ad.as_ref().map_or(&[], |a| a.as_slice());
     let mut buf = body.to_vec();
     let tag = ChaCha20Poly1305::new(key.into())
-        .encrypt_inout_detached(&Nonce::from(nonce), &[], buf.as_mut_slice().into())
+        .encrypt_inout_detached(&Nonce::from(nonce), ad, buf.as_mut_slice().into())
         .unwrap();
     buf.extend_from_slice(&tag);
     buf
@@ -519,19 +522,24 @@ fn a_final_segment_in_the_middle_or_a_middle_segment_at_the_end() {
     let body = &plaintext(4 * S + 10)[S..2 * S];
     // Segment 1 re-sealed as final, in its place.
     let mut early_final = ciphertext.clone();
-    early_final[segment(&ciphertext, 1)].copy_from_slice(&reseal(&key, 1, true, body));
+    early_final[segment(&ciphertext, 1)].copy_from_slice(&reseal(
+        &key,
+        1,
+        Some(4 * S as u64 + 10),
+        body,
+    ));
     assert_eq!(
         open_error(&early_final, &pointer),
         Error::AttachmentSegmentInvalid { segment: 1 }
     );
     // The same bytes re-sealed with the right flag open: the flag alone made the difference.
     let mut same = ciphertext.clone();
-    same[segment(&ciphertext, 1)].copy_from_slice(&reseal(&key, 1, false, body));
+    same[segment(&ciphertext, 1)].copy_from_slice(&reseal(&key, 1, None, body));
     assert_eq!(same, ciphertext);
     // The final segment re-sealed as not final.
     let last = &plaintext(4 * S + 10)[4 * S..];
     let mut not_final = ciphertext.clone();
-    not_final[segment(&ciphertext, 4)].copy_from_slice(&reseal(&key, 4, false, last));
+    not_final[segment(&ciphertext, 4)].copy_from_slice(&reseal(&key, 4, None, last));
     assert_eq!(
         open_error(&not_final, &pointer),
         Error::AttachmentSegmentInvalid { segment: 4 }
@@ -546,7 +554,7 @@ fn bytes_after_the_final_segment() {
     for extra in [
         vec![0u8],
         ciphertext[segment(&ciphertext, 4)].to_vec(),
-        reseal(&key, 5, true, b"more"),
+        reseal(&key, 5, Some(4 * S as u64 + 14), b"more"),
     ] {
         let mut longer = ciphertext.clone();
         longer.extend_from_slice(&extra);
@@ -563,7 +571,7 @@ fn non_zero_padding() {
     let mut body = plaintext(100)[S..].to_vec();
     body.extend_from_slice(&[0, 0, 1, 0]);
     let mut edited = ciphertext[..segment(&ciphertext, 1).start].to_vec();
-    edited.extend_from_slice(&reseal(&key, 1, true, &body));
+    edited.extend_from_slice(&reseal(&key, 1, Some(100), &body));
     assert_eq!(
         open_error(&edited, &pointer),
         Error::InvalidAttachmentPadding
@@ -672,6 +680,29 @@ fn a_pointer_size_that_disagrees_with_the_file() {
         open_error(&ciphertext, &with_size(3 * S as u64)),
         Error::AttachmentSegmentInvalid { segment: 2 }
     );
+    // Within the padding: 200 bytes pad to 208 (SPEC.md 16.3), so 199 and 201 give the same
+    // layout; the final segment's associated data, u64be(L), still refuses them (without it,
+    // 201 opened as the file plus a zero byte).
+    let (padded, padded_pointer) = sealed(7, 200, Padding::Padme);
+    assert_eq!(hushwire::padme(199), hushwire::padme(201));
+    for size in [199u64, 201, 208] {
+        let claimed =
+            AttachmentPointer::decode(&edit_pointer(&padded_pointer, |p| p.size = size)).unwrap();
+        assert_eq!(
+            open_error(&padded, &claimed),
+            Error::AttachmentSegmentInvalid { segment: 3 },
+            "{size}"
+        );
+        let mut seekable = SeekableAttachment::new(Cursor::new(&padded), &claimed).unwrap();
+        assert_eq!(
+            seekable.read_at(0, &mut [0u8; 200]).unwrap_err(),
+            Error::AttachmentSegmentInvalid { segment: 3 }
+        );
+    }
+    assert_eq!(
+        open_bytes(&padded, &padded_pointer).unwrap(),
+        plaintext(200)
+    );
 }
 
 #[test]
@@ -777,7 +808,7 @@ fn a_stream_that_fails_stays_failed_and_releases_no_bad_segment() {
     forged[HEADER + 2] ^= 1;
     let key = payload_key(&short_pointer, &short_file[..HEADER]);
     forged.truncate(HEADER);
-    forged.extend_from_slice(&reseal(&key, 0, true, &[0x41; 10]));
+    forged.extend_from_slice(&reseal(&key, 0, Some(10), &[0x41; 10]));
     let mut opener = AttachmentOpener::new(forged.as_slice(), &short_pointer).unwrap();
     let mut out = Vec::new();
     let error = opener.read_to_end(&mut out).unwrap_err();

@@ -61,27 +61,35 @@ fn nonce(i: u64, last: bool) -> [u8; 12] {
     n
 }
 
-/// Segment `i` sealed under `key` (ChaCha20-Poly1305, empty associated data).
-fn seal_segment(key: &[u8; 32], i: u64, last: bool, body: &[u8]) -> Vec<u8> {
+/// A segment's associated data (SPEC.md 16.2): `u64(L)` for the final segment of a file of
+/// L bytes (`final_size`), empty for any other.
+fn associated_data(final_size: Option<u64>) -> Vec<u8> {
+    final_size.map_or_else(Vec::new, |size| size.to_be_bytes().to_vec())
+}
+
+/// Segment `i` sealed under `key` (ChaCha20-Poly1305): the final segment of a file of
+/// `final_size` bytes when that is given.
+fn seal_segment(key: &[u8; 32], i: u64, final_size: Option<u64>, body: &[u8]) -> Vec<u8> {
     ChaCha20Poly1305::new(key.into())
         .encrypt(
-            &nonce(i, last).into(),
+            &nonce(i, final_size.is_some()).into(),
             AeadPayload {
                 msg: body,
-                aad: &[],
+                aad: &associated_data(final_size),
             },
         )
         .expect("sealing a segment")
 }
 
-/// Segment `i` opened under `key`, or `None` if its tag does not verify.
-fn open_segment(key: &[u8; 32], i: u64, last: bool, sealed: &[u8]) -> Option<Vec<u8>> {
+/// Segment `i` opened under `key` (as the final segment of a file of `final_size` bytes when
+/// that is given), or `None` if its tag does not verify.
+fn open_segment(key: &[u8; 32], i: u64, final_size: Option<u64>, sealed: &[u8]) -> Option<Vec<u8>> {
     ChaCha20Poly1305::new(key.into())
         .decrypt(
-            &nonce(i, last).into(),
+            &nonce(i, final_size.is_some()).into(),
             AeadPayload {
                 msg: sealed,
-                aad: &[],
+                aad: &associated_data(final_size),
             },
         )
         .ok()
@@ -364,11 +372,13 @@ fn seal(s: &SealInput, p: &'static CryptoProvider) -> Result<Value, String> {
         let sealed = ciphertext
             .get(at..at + body.len() + TAG)
             .ok_or("the ciphertext is shorter than 16.2's layout")?;
-        if open_segment(&payload_key, i, last, sealed).as_deref() != Some(body) {
+        let final_size = last.then_some(size);
+        if open_segment(&payload_key, i, final_size, sealed).as_deref() != Some(body) {
             return Err(format!("segment {i} does not open to its plaintext (16.2)"));
         }
         segments.push(json!({
             "nonce": h(nonce(i, last)),
+            "associated_data": h(associated_data(final_size)),
             "plaintext": h(body),
             "ciphertext": h(sealed),
         }));
@@ -429,7 +439,7 @@ fn derive_case(
             return Err("hushwire's commitment differs".into());
         }
         let sealed = ciphertext.get(67..).unwrap_or_default();
-        if open_segment(&payload_key, 0, true, sealed).is_none() {
+        if open_segment(&payload_key, 0, Some(0), sealed).is_none() {
             return Err("hushwire's payload key differs".into());
         }
     }
@@ -580,6 +590,11 @@ impl File {
             padded,
             segments: (padded.div_ceil(segment).max(1)) as u64,
         }
+    }
+
+    /// The plaintext's length L.
+    fn size(&self) -> u64 {
+        self.plaintext.len() as u64
     }
 
     /// Where segment `i` lies in the ciphertext.
@@ -882,7 +897,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             open_case(&k7.pointer, &k7.ciphertext),
         ),
         (
-            "open: a pointer whose size is one more (201) with the same padded length (208): the padding's first zero byte is returned as the file's last",
+            "open: refused, a pointer whose size is one more (201) with the same padded length (208): the final segment's associated data is u64(200)",
             open_case(&a.pointer_with(|p| p.size = 201), ct),
         ),
         (
@@ -985,14 +1000,24 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             "open: refused, segment 1 re-sealed with the final flag",
             open_case(
                 &a.pointer,
-                &a.with_segment(1, &seal_segment(&a.payload_key, 1, true, &a.body(1))),
+                &a.with_segment(
+                    1,
+                    &seal_segment(&a.payload_key, 1, Some(a.size()), &a.body(1)),
+                ),
+            ),
+        ),
+        (
+            "open: refused, the final segment re-sealed with the associated data of another size (201, the same padded length)",
+            open_case(
+                &a.pointer,
+                &a.with_segment(3, &seal_segment(&a.payload_key, 3, Some(201), &a.body(3))),
             ),
         ),
         (
             "open: refused, the final segment re-sealed without the final flag",
             open_case(
                 &a.pointer,
-                &a.with_segment(3, &seal_segment(&a.payload_key, 3, false, &a.body(3))),
+                &a.with_segment(3, &seal_segment(&a.payload_key, 3, None, &a.body(3))),
             ),
         ),
         (
@@ -1007,7 +1032,11 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             "open: refused, a fifth segment (sealed as segment 4, final) after the final one (step 5c)",
             open_case(
                 &a.pointer,
-                &[&ct[..], &seal_segment(&a.payload_key, 4, true, &[0; 16])].concat(),
+                &[
+                    &ct[..],
+                    &seal_segment(&a.payload_key, 4, Some(a.size()), &[0; 16]),
+                ]
+                .concat(),
             ),
         ),
         (
@@ -1021,7 +1050,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         {
             let mut body = a.body(3);
             body[15] = 0x01;
-            let c = a.with_segment(3, &seal_segment(&a.payload_key, 3, true, &body));
+            let c = a.with_segment(3, &seal_segment(&a.payload_key, 3, Some(a.size()), &body));
             (
                 "open: refused, a non-zero padding byte in the final segment, sealed with the payload key; the pointer names this ciphertext's digest (step 5d)",
                 open_case(&a.pointer_for(&c), &c),
@@ -1030,7 +1059,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         {
             let mut body = whole.body(33);
             body[63] = 0x80;
-            let c = whole.with_segment(33, &seal_segment(&whole.payload_key, 33, true, &body));
+            let c = whole.with_segment(
+                33,
+                &seal_segment(&whole.payload_key, 33, Some(whole.size()), &body),
+            );
             (
                 "open: refused, a non-zero byte in the final segment made only of padding",
                 open_case(&whole.pointer_for(&c), &c),
@@ -1039,7 +1071,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         {
             let mut body = whole.body(32);
             body[10] = 0x20;
-            let c = whole.with_segment(32, &seal_segment(&whole.payload_key, 32, false, &body));
+            let c = whole.with_segment(32, &seal_segment(&whole.payload_key, 32, None, &body));
             (
                 "open: refused, a non-zero padding byte in segment 32, before the final one",
                 open_case(&whole.pointer_for(&c), &c),
@@ -1066,7 +1098,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             open_case(&a.pointer_with(|p| p.size = 300), ct),
         ),
         (
-            "open: refused, a pointer size of 199 with the same padded length (208): byte 199 is data, not zero padding",
+            "open: refused, a pointer size of 199 with the same padded length (208): the final segment's associated data is u64(200)",
             open_case(&a.pointer_with(|p| p.size = 199), ct),
         ),
         (
@@ -1089,7 +1121,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     let bad_padding = {
         let mut body = a.body(3);
         body[12] = 0x01;
-        a.with_segment(3, &seal_segment(&a.payload_key, 3, true, &body))
+        a.with_segment(3, &seal_segment(&a.payload_key, 3, Some(a.size()), &body))
     };
     let swapped = {
         let mut c = a.with_segment(1, &a.sealed(2));
@@ -1175,7 +1207,11 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             "read_range: refused, a segment appended",
             range_case(
                 &a.pointer,
-                &[&ct[..], &seal_segment(&a.payload_key, 4, true, &[0; 16])].concat(),
+                &[
+                    &ct[..],
+                    &seal_segment(&a.payload_key, 4, Some(a.size()), &[0; 16]),
+                ]
+                .concat(),
                 0,
                 10,
             ),
@@ -1208,7 +1244,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             "read_range: refused, the final segment re-sealed without the final flag",
             range_case(
                 &a.pointer,
-                &a.with_segment(3, &seal_segment(&a.payload_key, 3, false, &a.body(3))),
+                &a.with_segment(3, &seal_segment(&a.payload_key, 3, None, &a.body(3))),
                 195,
                 5,
             ),

@@ -687,6 +687,10 @@ pub fn layers() -> Vec<Layer> {
                 ("segments", "SPEC.md 16.2 (segment 0 to n − 1, in order)"),
                 ("nonce", "SPEC.md 16.2 (nonce_i)"),
                 (
+                    "associated_data",
+                    "SPEC.md 16.2 (ad_i: empty, u64(L) for the final segment)",
+                ),
+                (
                     "ciphertext",
                     "SPEC.md 16.2 (the encrypted file; in segments, segment_i with its tag)",
                 ),
