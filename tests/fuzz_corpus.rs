@@ -1528,11 +1528,6 @@ fn attachment_open_inputs_are_meaningful() {
             .map(|_| plaintext)
     };
     let plain = |i: usize| files[i].plaintext.clone();
-    let with_zeros = |i: usize, zeros: usize| {
-        let mut p = plain(i);
-        p.resize(p.len() + zeros, 0);
-        p
-    };
     let mut expected: Vec<(String, Result<Vec<u8>, Error>)> = files
         .iter()
         .enumerate()
@@ -1577,12 +1572,13 @@ fn attachment_open_inputs_are_meaningful() {
         ("photo-byte-deleted", invalid(3)),
         ("photo-other-header", Err(Error::AttachmentWrongKey)),
         ("photo-flip-undone", Ok(plain(0))),
-        // A pointer whose size is off but has the same padded length opens: see fuzz/README.md,
-        // "Found by fuzzing".
-        ("photo-size-plus-1", Ok(with_zeros(0, 1))),
-        ("photo-size-plus-4", Ok(with_zeros(0, 4))),
+        // A pointer whose size is not the one sealed fails at the final segment, even where
+        // PADMÉ gives the same layout (the size is its associated data, SPEC.md 16.2).
+        ("photo-size-plus-1", invalid(4)),
+        ("photo-size-plus-4", invalid(4)),
         ("photo-size-plus-5", truncated(4)),
-        ("photo-size-minus-1", Err(Error::InvalidAttachmentPadding)),
+        ("photo-size-minus-1", invalid(4)),
+        ("photo-size-2-pow-40", truncated(4)),
         ("photo-digest-flipped", Err(Error::AttachmentDigestMismatch)),
         ("photo-other-key", Err(Error::AttachmentWrongKey)),
         ("empty-tag-flipped", invalid(0)),
@@ -1592,7 +1588,7 @@ fn attachment_open_inputs_are_meaningful() {
         ("note-size-plus-1", truncated(3)),
         ("note-size-minus-1", invalid(3)),
         ("note-last-segment-dropped", truncated(3)),
-        ("zeros-tail-size-minus-4", Ok(plain(4)[..100].to_vec())),
+        ("zeros-tail-size-minus-4", invalid(1)),
         ("zeros-tail-size-minus-10", invalid(1)),
         ("zeros-tail-size-plus-7", truncated(1)),
         ("scan-padding-segment-flipped", invalid(33)),
@@ -1712,20 +1708,24 @@ fn attachment_seek_inputs_are_meaningful() {
             "photo-size-plus-5",
             Error::AttachmentTruncated { segment: 4 },
         ),
+        (
+            "photo-size-2-pow-40",
+            Error::AttachmentTruncated { segment: 4 },
+        ),
         ("photo-other-key", Error::AttachmentWrongKey),
     ] {
         assert_eq!(opens(name), Some(error), "{name}");
     }
-    // The size-within-padding gap (fuzz/README.md, "Found by fuzzing"): a zero past the end.
+    // A size other than the one sealed: the final segment fails, the others read; the
+    // ciphertext is still the one the digest names.
     let verified = run("photo-size-plus-1", &|read| {
-        let mut tail = photo[290..].to_vec();
-        tail.push(0);
-        assert_eq!(read(290, 20), Ok(tail));
+        assert_eq!(read(290, 20), invalid(4));
+        assert_eq!(read(0, 10), Ok(photo[..10].to_vec()));
     });
     assert_eq!(verified, Ok(()));
     run("photo-size-minus-1", &|read| {
-        assert_eq!(read(290, 20), Err(Error::InvalidAttachmentPadding));
-        assert_eq!(read(0, 10), Ok(photo[..10].to_vec()));
+        assert_eq!(read(290, 20), invalid(4));
+        assert_eq!(read(250, 6), Ok(photo[250..256].to_vec()));
     })
     .unwrap();
     let verified = run("photo-digest-flipped", &|read| {
@@ -1733,7 +1733,8 @@ fn attachment_seek_inputs_are_meaningful() {
     });
     assert_eq!(verified, Err(Error::AttachmentDigestMismatch));
     run("zeros-tail-size-minus-4", &|read| {
-        assert_eq!(read(60, 100), Ok(files[4].plaintext[60..100].to_vec()));
+        assert_eq!(read(60, 100), invalid(1));
+        assert_eq!(read(60, 4), Ok(files[4].plaintext[60..64].to_vec()));
     })
     .unwrap();
     // Random access never reads the padding-only segment: only the digest sees it changed.
@@ -1795,6 +1796,7 @@ fn attachment_inputs_round_trip() {
         PointerVariant::SizeMinus(255),
         PointerVariant::DigestFlipped,
         PointerVariant::OtherFile,
+        PointerVariant::SizeMax,
     ] {
         let [kind, delta] = variant.encode();
         assert_eq!(PointerVariant::decode(kind, delta), variant);

@@ -88,12 +88,16 @@ pub enum PointerVariant {
     DigestFlipped,
     /// The next fixture file's pointer (another key, digest and size).
     OtherFile,
+    /// Its size set to the largest a pointer may say, 2^40 bytes (a receiver must not trust
+    /// it for anything before the ciphertext bears it out).
+    SizeMax,
 }
 
 impl PointerVariant {
-    /// From a kind byte (modulo 8; 0 to 3 are [`Self::Genuine`]) and a delta byte.
+    /// From a kind byte (modulo 8; 0 to 2 are [`Self::Genuine`]) and a delta byte.
     pub fn decode(kind: u8, delta: u8) -> Self {
         match kind % 8 {
+            3 => Self::SizeMax,
             4 => Self::SizePlus(delta),
             5 => Self::SizeMinus(delta),
             6 => Self::DigestFlipped,
@@ -110,6 +114,7 @@ impl PointerVariant {
             Self::SizeMinus(delta) => [5, delta],
             Self::DigestFlipped => [6, 0],
             Self::OtherFile => [7, 0],
+            Self::SizeMax => [3, 0],
         }
     }
 }
@@ -140,6 +145,10 @@ impl AttachmentFixture {
                 edit_pointer(genuine, |p| {
                     p.size = p.size.saturating_sub(u64::from(delta) + 1);
                 }),
+                file,
+            ),
+            PointerVariant::SizeMax => (
+                edit_pointer(genuine, |p| p.size = hushwire::MAX_ATTACHMENT_LEN),
                 file,
             ),
             PointerVariant::DigestFlipped => (
@@ -175,8 +184,10 @@ fn edit_pointer(
 /// the file whose key the pointer holds (`reference`), the size the pointer says, and whether
 /// its digest is that file's. A segment authenticates exactly when the stream holds, at the
 /// place the pointer's layout reads it, the very bytes sealing wrote for the same segment of
-/// `reference` with the same length and the same final flag (nobody else can make a tag
-/// under its key); likewise a header passes its commitment exactly when it is `reference`'s.
+/// `reference` with the same length and the same final flag, and, for the final segment,
+/// when the pointer's size is the one sealed (its associated data, SPEC.md 16.2): nobody else
+/// can make a tag under its key. Likewise a header passes its commitment exactly when it is
+/// `reference`'s.
 pub struct Model<'a> {
     /// The file whose key the pointer holds.
     pub reference: &'a AttachmentFile,
@@ -226,12 +237,6 @@ impl Model<'_> {
         HEADER + self.padded() + self.segments() * TAG
     }
 
-    /// The plaintext a successful open gives: the reference file's plaintext stream cut (or,
-    /// past its padding, never reached) at the pointer's size.
-    pub fn plaintext(&self) -> &[u8] {
-        &self.reference.padded[..self.len().min(self.reference.padded.len())]
-    }
-
     /// Steps 2 to 4 on a stream of at least 67 bytes.
     fn header(&self, stream: &[u8]) -> Result<(), Error> {
         if stream[0] != 1 {
@@ -261,6 +266,7 @@ impl Model<'_> {
         i < reference.segments()
             && self.body(i) == (reference.padded.len() - i * SEGMENT).min(SEGMENT)
             && last == (i + 1 == reference.segments())
+            && (!last || self.size == reference.plaintext.len() as u64)
             && stream[self.range(i)] == reference.ciphertext[self.range(i)]
     }
 

@@ -149,8 +149,8 @@ impl OpenInput {
 
 /// `attachment_open`: [`AttachmentOpener`] on a fixture file's ciphertext (SPEC.md 16.4),
 /// with the input choosing the file (`photo`, `empty`, `segment`, `note`, `zeros-tail`,
-/// `scan`, all with 64-byte segments), the pointer (its own, its size moved up or down, its
-/// digest flipped, or the next file's), the stream (the ciphertext with edits: flips,
+/// `scan`, all with 64-byte segments), the pointer (its own, its size moved up or down or
+/// set to 2^40, its digest flipped, or the next file's), the stream (the ciphertext with edits: flips,
 /// truncation, appended replays, deletions, insertions, segments copied or swapped, bytes of
 /// the next file spliced in; or raw bytes), and the reader (short reads of chosen sizes,
 /// `Interrupted` errors, a failure for good at a chosen position):
@@ -160,8 +160,8 @@ impl OpenInput {
 ///   length, tag, end, padding, the digest) with its error, or the reader's failure as
 ///   [`Error::Io`] of its kind exactly when the opener asked for a byte at or past it;
 /// - the plaintext released before an error is exactly the segments that passed, and a
-///   success yields exactly the fixture's plaintext (for a pointer of another size, the
-///   plaintext stream cut at that size); a success means the stream is byte for byte the
+///   success yields exactly the fixture's plaintext, and means that the pointer's size is the
+///   one sealed and the stream is byte for byte the
 ///   ciphertext sealing wrote (any edit was a no-op);
 /// - `next_segment` and the `Read` impl (with buffers of other chosen sizes) agree on every
 ///   byte and on the answer; `Read`'s errors are `InvalidData` carrying the same
@@ -203,10 +203,12 @@ pub fn attachment_open(data: &[u8]) -> Outcome {
                 stream == model.reference.ciphertext,
                 "a modified stream opened"
             );
-            assert!(released == model.plaintext());
-            if pointer.size() == model.reference.plaintext.len() as u64 {
-                assert!(released == model.reference.plaintext, "not the sealed file");
-            }
+            assert_eq!(
+                pointer.size(),
+                model.reference.plaintext.len() as u64,
+                "opened under another size"
+            );
+            assert!(released == model.reference.plaintext, "not the sealed file");
             Outcome::Accepted
         }
         Err(error) => {

@@ -291,6 +291,7 @@ fn open_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
         ("photo-size-plus-4", SizePlus(3), vec![]),
         ("photo-size-plus-5", SizePlus(4), vec![]),
         ("photo-size-minus-1", SizeMinus(0), vec![]),
+        ("photo-size-2-pow-40", SizeMax, vec![]),
         ("photo-digest-flipped", DigestFlipped, vec![]),
         ("photo-other-key", OtherFile, vec![]),
     ] {
@@ -556,6 +557,7 @@ fn seek_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
     seek("photo-size-minus-1", input(0, SizeMinus(0), &[], &tail));
     seek("photo-size-plus-5", input(0, SizePlus(4), &[], &tail));
     seek("photo-digest-flipped", input(0, DigestFlipped, &[], &[]));
+    seek("photo-size-2-pow-40", input(0, SizeMax, &[], &[]));
     seek("photo-other-key", input(0, OtherFile, &[], &[]));
     seek(
         "zeros-tail-size-minus-4",
