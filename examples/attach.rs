@@ -8,9 +8,10 @@
 //!
 //! `OUT.pointer` is the encoded `AttachmentPointer`: it holds the file key, so it is created
 //! readable by its owner only; in a real application it travels inside an encrypted message,
-//! never beside the file. `open` writes FILE2 only if every check passes (every segment, the
-//! end of the file, the SHA-256 the pointer names); on any refusal it prints why, leaves no
-//! FILE2 (nor any temporary file) behind, and exits with status 1.
+//! never beside the file. `open` writes FILE2 (readable by its owner only) only if every check
+//! passes (every segment, the end of the file, the SHA-256 the pointer names); on any refusal
+//! it prints why, leaves no FILE2 (nor any temporary file) behind, and exits with status 1.
+//! Neither command replaces an existing file.
 
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
@@ -19,11 +20,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use hushwire::{
-    AttachmentMetadata, AttachmentOptions, AttachmentPointer, ContentType, FileName, open_to_file,
-    seal_to_file,
+    AttachmentMetadata, AttachmentOptions, AttachmentPointer, ContentType, FileName,
+    MAX_ATTACHMENT_POINTER_LEN, open_to_file, seal_to_file,
 };
 use rand::SeedableRng;
 use rand::rngs::{StdRng, SysRng};
+use zeroize::Zeroizing;
 
 const USAGE: &str = "\
 usage:
@@ -57,7 +59,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Refuses to replace an existing file: the command never overwrites (nor seals a file
+/// into itself).
+fn refuse_existing(path: &Path) -> Result<(), String> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(format!("{} exists; choose another name", path.display()));
+    }
+    Ok(())
+}
+
 fn seal(file: &Path, out: &Path, media: Option<&str>) -> Result<(), String> {
+    refuse_existing(out)?;
     let input = File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let total = input.metadata().map(|m| m.len()).unwrap_or(0);
     let content_type = media.map_or_else(|| guess_type(file), str::to_owned);
@@ -72,8 +84,8 @@ fn seal(file: &Path, out: &Path, media: Option<&str>) -> Result<(), String> {
     }
     let mut rng = StdRng::try_from_rng(&mut SysRng)
         .map_err(|e| format!("cannot get randomness from the operating system: {e}"))?;
-    // The pointer file is created first, so that an existing one stops the command before
-    // OUT is replaced; it is removed again if sealing fails.
+    // The pointer file is created first (exclusively), then OUT; if anything fails, both are
+    // removed again, so a refused command leaves nothing behind.
     let pointer_path = pointer_path(out);
     let mut pointer_file = create_secret(&pointer_path)
         .map_err(|e| format!("cannot create {}: {e}", pointer_path.display()))?;
@@ -97,6 +109,7 @@ fn seal(file: &Path, out: &Path, media: Option<&str>) -> Result<(), String> {
         Ok(pointer) => pointer,
         Err(message) => {
             let _ = std::fs::remove_file(&pointer_path);
+            let _ = std::fs::remove_file(out);
             return Err(message);
         }
     };
@@ -115,8 +128,15 @@ fn seal(file: &Path, out: &Path, media: Option<&str>) -> Result<(), String> {
 }
 
 fn open(out: &Path, pointer: &Path, file: &Path) -> Result<(), String> {
-    let bytes =
-        std::fs::read(pointer).map_err(|e| format!("cannot read {}: {e}", pointer.display()))?;
+    refuse_existing(file)?;
+    // At most one byte more than the longest pointer, wiped after use: it holds the key.
+    let mut bytes = Zeroizing::new(Vec::new());
+    File::open(pointer)
+        .and_then(|f| {
+            f.take(MAX_ATTACHMENT_POINTER_LEN as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read {}: {e}", pointer.display()))?;
     let pointer = AttachmentPointer::decode(&bytes)
         .map_err(|e| format!("{} is not an attachment pointer: {e}", pointer.display()))?;
     let input = File::open(out).map_err(|e| format!("cannot read {}: {e}", out.display()))?;

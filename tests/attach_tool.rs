@@ -141,13 +141,46 @@ fn seal_then_open_and_every_refusal() {
             "parcel.jpg"
         ]
     );
-    // An existing pointer file is never overwritten; bad arguments are refused.
+    // No existing file is ever replaced: a sealed file, a plaintext, the input itself.
     let again = run(&dir, &["seal", "parcel.jpg", "parcel.enc"]);
     assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("parcel.enc exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(dir.join("parcel.enc")).unwrap(), ciphertext);
     assert_eq!(
         std::fs::read(dir.join("parcel.enc.pointer")).unwrap(),
         pointer
     );
+    let again = run(
+        &dir,
+        &["open", "parcel.enc", "parcel.enc.pointer", "copy.jpg"],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    let into_itself = run(&dir, &["seal", "parcel.jpg", "parcel.jpg"]);
+    assert_eq!(into_itself.status.code(), Some(1));
+    assert_eq!(std::fs::read(dir.join("parcel.jpg")).unwrap(), photo);
+    // A pointer file next to a new output name stops the command before anything is written.
+    std::fs::write(dir.join("fresh.enc.pointer"), b"someone else's").unwrap();
+    assert_eq!(
+        run(&dir, &["seal", "parcel.jpg", "fresh.enc"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert!(!dir.join("fresh.enc").exists());
+    std::fs::remove_file(dir.join("fresh.enc.pointer")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("copy.jpg"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the plaintext is its owner's only");
+    }
     assert_eq!(run(&dir, &["open", "parcel.enc"]).status.code(), Some(1));
     std::fs::remove_dir_all(&dir).unwrap();
 }

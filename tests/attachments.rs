@@ -221,6 +221,16 @@ fn files_are_written_atomically_and_round_trip() {
         .collect();
     names.sort();
     assert_eq!(names, ["photo.enc", "photo.jpg"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&opened).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the plaintext is its owner's only");
+    }
+    // The longest name a file system takes works: the temporary name does not grow with it.
+    let long = folder.join("p".repeat(250) + ".jpg");
+    open_to_file(std::fs::File::open(&sealed).unwrap(), &pointer, &long).unwrap();
+    assert_eq!(std::fs::read(&long).unwrap(), data);
     std::fs::remove_dir_all(&folder).unwrap();
 }
 

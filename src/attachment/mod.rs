@@ -17,7 +17,8 @@
 //! - Whole values: [`seal_bytes`], [`open_bytes`], and [`seal_to_file`] / [`open_to_file`],
 //!   which never leave a partial output file behind.
 //!
-//! Memory stays at about two segments (64 KiB each by default) whatever the file's size.
+//! Memory stays at one segment buffer (64 KiB + 16 bytes by default) per sealer or opener,
+//! whatever the file's size.
 
 pub(crate) mod file_key;
 pub(crate) mod header;

@@ -49,9 +49,10 @@ pub(crate) fn padding_is_zero(padding: &[u8]) -> bool {
 /// Bytes released before an error were authenticated under the file key, but the file as a
 /// whole was not: discard them on error ([`crate::open_to_file`] does).
 ///
-/// Errors from `read` are I/O errors of kind `InvalidData` carrying the [`Error`] (get it
-/// with `get_ref()` and `downcast_ref::<hushwire::Error>()`), or the reader's own I/O errors.
-/// After an error, every later call returns it again.
+/// Errors from `read` are I/O errors of kind `InvalidData` carrying the [`Error`] (`?` into a
+/// `hushwire::Error` gives it back), or the reader's own I/O errors. After an error, every
+/// later call returns it again: the reader must be a blocking one (a `WouldBlock` from a
+/// non-blocking reader ends the stream for good, since a segment may have been half read).
 pub struct AttachmentOpener<R: Read> {
     reader: R,
     crypto: &'static CryptoProvider,

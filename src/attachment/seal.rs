@@ -48,6 +48,8 @@ impl Default for AttachmentOptions {
 ///
 /// ```
 /// # use hushwire::{AttachmentMetadata, AttachmentOptions, AttachmentSealer, ContentType};
+/// # // Seeded so the example is reproducible; an application passes its operating system's
+/// # // RNG (a fixed seed would draw the same file key and salt every time).
 /// # let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(1);
 /// let metadata = AttachmentMetadata::new(ContentType::new("text/plain")?);
 /// let mut sealer = AttachmentSealer::new(&mut rng, Vec::new(), metadata, AttachmentOptions::default())?;

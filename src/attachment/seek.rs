@@ -4,7 +4,7 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::header::{ATTACHMENT_HEADER_LEN, Header};
 use super::layout::Layout;
@@ -69,7 +69,8 @@ impl<R: Read + Seek> SeekableAttachment<R> {
         let expected = layout.ciphertext_len();
         if len < expected {
             let stride = layout.segment + TAG_LEN as u64;
-            let complete = (len - ATTACHMENT_HEADER_LEN as u64) / stride;
+            // `len` is at least the header's unless the file shrank since it was read.
+            let complete = len.saturating_sub(ATTACHMENT_HEADER_LEN as u64) / stride;
             return Err(Error::AttachmentTruncated { segment: complete });
         }
         if len > expected {
@@ -114,6 +115,7 @@ impl<R: Read + Seek> SeekableAttachment<R> {
         )?;
         let data = self.layout.data_len(i) as usize;
         if !padding_is_zero(&buf[data..len - TAG_LEN]) {
+            buf.zeroize();
             return Err(Error::InvalidAttachmentPadding);
         }
         self.cached = Some(i);

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::CryptoRng;
+use zeroize::Zeroizing;
 
 use super::metadata::AttachmentMetadata;
 use super::open::AttachmentOpener;
@@ -25,13 +26,21 @@ pub fn seal_bytes<R: CryptoRng + ?Sized>(
     metadata: AttachmentMetadata,
     options: AttachmentOptions,
 ) -> Result<(Vec<u8>, AttachmentPointer), Error> {
-    let layout = super::layout::Layout::new(
-        plaintext.len() as u64,
-        options.segment_size,
-        options.padding,
-    );
-    let capacity = usize::try_from(layout.ciphertext_len()).unwrap_or(0);
-    let mut sealer = AttachmentSealer::new(rng, Vec::with_capacity(capacity), metadata, options)?;
+    let size = plaintext.len() as u64;
+    if size > super::MAX_ATTACHMENT_LEN {
+        return Err(Error::TooLarge {
+            len: plaintext.len(),
+            max: usize::try_from(super::MAX_ATTACHMENT_LEN).unwrap_or(usize::MAX),
+        });
+    }
+    let layout = super::layout::Layout::new(size, options.segment_size, options.padding);
+    // Reserved when it can be; otherwise the Vec grows (and a failure to grow is the
+    // allocator's, as for any Vec).
+    let mut out = Vec::new();
+    if let Ok(capacity) = usize::try_from(layout.ciphertext_len()) {
+        let _ = out.try_reserve_exact(capacity);
+    }
+    let mut sealer = AttachmentSealer::new(rng, out, metadata, options)?;
     sealer.write_chunk(plaintext)?;
     let (pointer, ciphertext) = sealer.finish()?;
     Ok((ciphertext, pointer))
@@ -45,12 +54,13 @@ pub fn seal_bytes<R: CryptoRng + ?Sized>(
 pub fn open_bytes(ciphertext: &[u8], pointer: &AttachmentPointer) -> Result<Vec<u8>, Error> {
     let mut opener = AttachmentOpener::new(ciphertext, pointer)?;
     // The pointer's size is the sender's claim: never reserve more than the ciphertext holds.
+    // What was opened before a refusal is wiped, not dropped as it is.
     let claimed = usize::try_from(pointer.size).unwrap_or(usize::MAX);
-    let mut plaintext = Vec::with_capacity(claimed.min(ciphertext.len()));
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(claimed.min(ciphertext.len())));
     while let Some(segment) = opener.next_segment()? {
         plaintext.extend_from_slice(segment);
     }
-    Ok(plaintext)
+    Ok(std::mem::take(&mut *plaintext))
 }
 
 /// Seals everything `input` yields into the file `output`, atomically: the ciphertext is
@@ -66,7 +76,7 @@ pub fn seal_to_file<R: CryptoRng + ?Sized>(
     metadata: AttachmentMetadata,
     options: AttachmentOptions,
 ) -> Result<AttachmentPointer, Error> {
-    let mut chunk = vec![0u8; options.segment_size.bytes()];
+    let mut chunk = Zeroizing::new(vec![0u8; options.segment_size.bytes()]);
     write_atomically(output, |file| {
         let mut sealer = AttachmentSealer::new(rng, BufWriter::new(file), metadata, options)?;
         loop {
@@ -87,7 +97,9 @@ pub fn seal_to_file<R: CryptoRng + ?Sized>(
 /// Opens the ciphertext `input` yields into the file `output`, atomically: the plaintext
 /// goes to a new temporary file beside `output`, which becomes `output` only if every check
 /// passed (the digest included); on any refusal or I/O error it is removed and `output` is
-/// untouched. Returns the plaintext's length.
+/// untouched. On Unix the file is readable and writable by its owner only (mode 0600) from
+/// its creation on: the plaintext is never in a file others can read. An existing `output` is
+/// replaced. Returns the plaintext's length.
 ///
 /// # Errors
 /// As [`AttachmentOpener`], and [`Error::Io`].
@@ -97,20 +109,17 @@ pub fn open_to_file(
     output: &Path,
 ) -> Result<u64, Error> {
     let mut opener = AttachmentOpener::new(input, pointer)?;
-    write_atomically(output, |file| {
-        let mut writer = BufWriter::new(file);
+    write_atomically(output, |mut file| {
+        // Straight to the file, segment by segment: no buffer keeps a copy of the plaintext.
         while let Some(segment) = opener.next_segment()? {
-            writer.write_all(segment)?;
+            file.write_all(segment)?;
         }
-        let file = writer
-            .into_inner()
-            .map_err(|e| Error::from(e.into_error()))?;
         Ok((pointer.size, file))
     })
 }
 
-/// Runs `write` on a fresh temporary file beside `output`, then syncs it and renames it to
-/// `output`; removes it on any error.
+/// Runs `write` on a fresh temporary file beside `output`, then syncs it, renames it to
+/// `output` and syncs the folder (on Unix); removes it on any error.
 fn write_atomically<T>(
     output: &Path,
     write: impl FnOnce(File) -> Result<(T, File), Error>,
@@ -120,6 +129,7 @@ fn write_atomically<T>(
         file.sync_all()?;
         drop(file);
         std::fs::rename(&temporary, output)?;
+        sync_folder(output);
         Ok(value)
     });
     if result.is_err() {
@@ -128,21 +138,40 @@ fn write_atomically<T>(
     result
 }
 
-/// A new file `.NAME.N.partial` in `output`'s folder, created exclusively (the first free
-/// N; no process id, which some targets cannot give).
+/// Makes the rename durable where the platform allows it: on Unix, a folder's entries are
+/// synced through the folder opened as a file. Best effort: the file's own data is synced
+/// already, and a failure here cannot be undone.
+fn sync_folder(output: &Path) {
+    #[cfg(unix)]
+    {
+        let folder = output.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Ok(folder) = File::open(folder.unwrap_or(Path::new("."))) {
+            let _ = folder.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = output;
+}
+
+/// A new file `.hushwire-N.partial` in `output`'s folder, created exclusively (the first free
+/// N; no process id, which some targets cannot give; short, so that any valid output name
+/// works), readable and writable by its owner only on Unix.
 fn create_temporary(output: &Path) -> Result<(PathBuf, File), Error> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = output
-        .file_name()
-        .ok_or(Error::Io {
+    if output.file_name().is_none() {
+        return Err(Error::Io {
             kind: std::io::ErrorKind::InvalidInput,
-        })?
-        .to_string_lossy();
+        });
+    }
     let folder = output.parent().unwrap_or(Path::new(""));
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = folder.join(format!(".{name}.{n}.partial"));
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
+        let path = folder.join(format!(".hushwire-{n}.partial"));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e.into()),
