@@ -1944,19 +1944,75 @@ fn file_name_refusal(n: &str) -> Option<&'static str> {
         Some("file name is . or ..")
     } else if n.contains(['/', '\\', ':']) {
         Some("file name has a path separator")
-    } else if n
-        .chars()
-        .any(|c| code(c) <= 0x1f || (0x7f..=0x9f).contains(&code(c)))
-    {
+    } else if n.chars().any(|c| {
+        code(c) <= 0x1f || (0x7f..=0x9f).contains(&code(c)) || matches!(code(c), 0x2028 | 0x2029)
+    }) {
         Some("file name has a control character")
     } else if n
         .chars()
         .any(|c| matches!(code(c), 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069))
     {
         Some("file name has a bidirectional control")
+    } else if n.chars().any(|c| {
+        INVISIBLE_BY_HAND
+            .iter()
+            .any(|&(lo, hi)| (lo..=hi).contains(&code(c)))
+    }) {
+        Some("file name has an invisible character")
+    } else if n.ends_with(['.', ' ']) {
+        Some("file name ends with a dot or a space")
+    } else if is_device_name_by_hand(n) {
+        Some("file name is a device name")
     } else {
         None
     }
+}
+
+/// SPEC.md 13.3's "zero-width or invisible character" row, copied from its table.
+const INVISIBLE_BY_HAND: [(u32, u32); 27] = [
+    (0x00ad, 0x00ad),
+    (0x034f, 0x034f),
+    (0x0600, 0x0605),
+    (0x06dd, 0x06dd),
+    (0x070f, 0x070f),
+    (0x0890, 0x0891),
+    (0x08e2, 0x08e2),
+    (0x115f, 0x1160),
+    (0x1680, 0x1680),
+    (0x17b4, 0x17b5),
+    (0x180b, 0x180f),
+    (0x200b, 0x200d),
+    (0x2060, 0x2065),
+    (0x206a, 0x206f),
+    (0x2800, 0x2800),
+    (0x3164, 0x3164),
+    (0xfe00, 0xfe0f),
+    (0xfeff, 0xfeff),
+    (0xffa0, 0xffa0),
+    (0xfff0, 0xfffb),
+    (0x110bd, 0x110bd),
+    (0x110cd, 0x110cd),
+    (0x13430, 0x1343f),
+    (0x1bca0, 0x1bca3),
+    (0x1d159, 0x1d159),
+    (0x1d173, 0x1d17a),
+    (0xe0000, 0xe0fff),
+];
+
+/// SPEC.md 16.5's device names: the part before the first '.', ASCII upper-cased.
+fn is_device_name_by_hand(n: &str) -> bool {
+    let stem: Vec<char> = n
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let text: String = stem.iter().collect();
+    ["CON", "PRN", "AUX", "NUL"].contains(&text.as_str())
+        || (stem.len() == 4
+            && ["COM", "LPT"].contains(&stem[..3].iter().collect::<String>().as_str())
+            && (stem[3].is_ascii_digit() || ['\u{b9}', '\u{b2}', '\u{b3}'].contains(&stem[3])))
 }
 
 /// SPEC.md 16.5's checks after strict decoding, by hand, on a canonical pointer: its decoded

@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::Error;
+use crate::business::name::invisible;
 
 /// The longest content type, in bytes.
 pub const MAX_CONTENT_TYPE_LEN: usize = 127;
@@ -54,9 +55,16 @@ fn restricted_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
 }
 
-/// A file name that is safe to show and to save under: 1 to 255 bytes of UTF-8, not `.` or
-/// `..`, with no path separator (`/`, `\`), no `:`, no control character and no
-/// bidirectional override or isolate (which can make `invoice` U+202E `fdp.exe` look like a PDF).
+/// A file name that is safe to show and to save under (SPEC.md 16.5): 1 to 255 bytes of UTF-8,
+/// not `.` or `..`, with no path separator (`/`, `\`), no `:`, no control character, no
+/// bidirectional override or isolate (which can make `invoice` U+202E `fdp.exe` look like a
+/// PDF), no invisible character (13.3's list: a hidden extension), not ending with a dot or a
+/// space (which Windows drops when saving: `evil.exe.` becomes `evil.exe`), and not a Windows
+/// device name (`CON`, `nul.txt`, `COM1`, ...).
+///
+/// What it leaves to the application: look-alike characters, a leading `-` or `.`, and the
+/// characters some file systems refuse (`<>|?*"`), which make a save fail rather than go
+/// astray.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FileName(String);
 
@@ -78,13 +86,25 @@ impl FileName {
         if value.chars().any(|c| matches!(c, '/' | '\\' | ':')) {
             return Err(invalid("file name has a path separator"));
         }
-        if value.chars().any(char::is_control) {
+        if value
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+        {
             return Err(invalid("file name has a control character"));
         }
         if value.chars().any(|c| {
             matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
         }) {
             return Err(invalid("file name has a bidirectional control"));
+        }
+        if value.chars().any(|c| invisible(u32::from(c))) {
+            return Err(invalid("file name has an invisible character"));
+        }
+        if value.ends_with(['.', ' ']) {
+            return Err(invalid("file name ends with a dot or a space"));
+        }
+        if is_device_name(value) {
+            return Err(invalid("file name is a device name"));
         }
         Ok(Self(value.to_owned()))
     }
@@ -93,6 +113,26 @@ impl FileName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether the part of `name` before its first `.` is a Windows device name (any case; the
+/// digit of `COM` and `LPT` may be 0 to 9 or a superscript 1 to 3). Windows opens the device
+/// instead of a file under such a name, whatever its extension.
+fn is_device_name(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    if matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL") {
+        return true;
+    }
+    let mut chars = stem.chars();
+    let prefix: String = chars.by_ref().take(3).collect();
+    let digit = chars.next();
+    (prefix == "COM" || prefix == "LPT")
+        && chars.next().is_none()
+        && digit.is_some_and(|d| d.is_ascii_digit() || matches!(d, '\u{B9}' | '\u{B2}' | '\u{B3}'))
 }
 
 /// A small preview image (1 to 16 KiB), sent inside the pointer and so encrypted by the
@@ -194,10 +234,33 @@ mod tests {
             "a\nb",
             "invoice\u{202E}fdp.exe",
             "x\u{2066}",
+            "a\u{2028}b",
+            "photo\u{200B}.exe",
+            "\u{FEFF}x",
+            "evil.exe.",
+            "evil.exe ",
+            "...",
+            " ",
+            "CON",
+            "nul.txt",
+            "com1",
+            "LPT9.log",
+            "COM\u{B9}",
         ] {
             assert!(FileName::new(bad).is_err(), "{bad:?}");
         }
         assert!(FileName::new(&"a".repeat(255)).is_ok());
+        for good in [
+            "CONSOLE.txt",
+            "com10",
+            "console",
+            ".bashrc",
+            "-rf",
+            "a.b.c",
+            "nul-ify",
+        ] {
+            assert!(FileName::new(good).is_ok(), "{good}");
+        }
         assert!(FileName::new(&"a".repeat(256)).is_err());
         assert!(Thumbnail::new(vec![]).is_err());
         assert!(Thumbnail::new(vec![1; MAX_THUMBNAIL_LEN]).is_ok());

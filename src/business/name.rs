@@ -114,7 +114,7 @@ fn refused(c: char) -> Option<&'static str> {
 /// (variation selectors included), the format characters (general category Cf), and the
 /// characters that render blank without being spaces. Fixed lists, so every implementation
 /// refuses the same ones whatever its Unicode version.
-fn invisible(u: u32) -> bool {
+pub(crate) fn invisible(u: u32) -> bool {
     matches!(
         u,
         0x00ad

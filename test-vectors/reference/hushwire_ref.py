@@ -4099,10 +4099,20 @@ def check_file_name(name: str) -> None:
         raise invalid_pointer("file name is . or ..")
     if any(c in "/\\:" for c in name):
         raise invalid_pointer("file name has a path separator")
-    if any(ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F for c in name):
+    if any(ord(c) <= 0x1F or 0x7F <= ord(c) <= 0x9F or ord(c) in (0x2028, 0x2029)
+           for c in name):
         raise invalid_pointer("file name has a control character")
     if any(ord(c) in _BIDI_CONTROLS for c in name):
         raise invalid_pointer("file name has a bidirectional control")
+    if any(lo <= ord(c) <= hi for c in name for lo, hi in _INVISIBLE_RANGES):
+        raise invalid_pointer("file name has an invisible character")
+    if name.endswith((".", " ")):
+        raise invalid_pointer("file name ends with a dot or a space")
+    stem = "".join(c.upper() if "a" <= c <= "z" else c for c in name.split(".")[0])
+    if stem in ("CON", "PRN", "AUX", "NUL") or (
+            len(stem) == 4 and stem[:3] in ("COM", "LPT")
+            and (stem[3] in "0123456789" or stem[3] in "\u00b9\u00b2\u00b3")):
+        raise invalid_pointer("file name is a device name")
 
 
 def check_thumbnail(thumbnail: bytes) -> None:

@@ -254,6 +254,23 @@ fn pointers_with_unsafe_file_names() {
         ),
         ("a\u{2066}b", "file name has a bidirectional control"),
         ("a\u{200F}b", "file name has a bidirectional control"),
+        ("a\u{2028}b", "file name has a control character"),
+        ("photo\u{200B}.exe", "file name has an invisible character"),
+        (
+            "\u{FEFF}invoice.pdf",
+            "file name has an invisible character",
+        ),
+        (
+            "report.pdf\u{E0041}",
+            "file name has an invisible character",
+        ),
+        ("evil.exe.", "file name ends with a dot or a space"),
+        ("evil.exe ", "file name ends with a dot or a space"),
+        ("...", "file name ends with a dot or a space"),
+        ("CON", "file name is a device name"),
+        ("nul.txt", "file name is a device name"),
+        ("Com1.tar.gz", "file name is a device name"),
+        ("lpt\u{B3}", "file name is a device name"),
     ] {
         let bytes = edit_pointer(&pointer, |p| p.file_name = Some(value.to_owned()));
         assert_eq!(
@@ -263,7 +280,13 @@ fn pointers_with_unsafe_file_names() {
         );
     }
     // 255 bytes of UTF-8, a name with spaces and non-ASCII letters, and no name: accepted.
-    for value in ["é".repeat(127) + "x", "Rechnung März 2026.pdf".to_owned()] {
+    for value in [
+        "é".repeat(127) + "x",
+        "Rechnung März 2026.pdf".to_owned(),
+        "console.log".to_owned(),
+        "COM10".to_owned(),
+        ".bashrc".to_owned(),
+    ] {
         let bytes = edit_pointer(&pointer, |p| p.file_name = Some(value.clone()));
         assert!(AttachmentPointer::decode(&bytes).is_ok(), "{value}");
     }

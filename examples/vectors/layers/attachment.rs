@@ -1317,10 +1317,18 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             name(&format!("{}.txt", "a".repeat(251))),
         ),
         (
-            "pointer: a file name with code points next to the refused ones (U+00A0, U+061B, U+200D, U+2029, U+202F, U+2065, U+206A)",
-            name("Rechnung März\u{a0}\u{61b}\u{200d}\u{2029}\u{202f}\u{2065}\u{206a}.pdf"),
+            "pointer: a file name with code points next to the refused ones (U+00A0, U+061B, U+200A, U+2027, U+202F, U+2070, U+2010)",
+            name("Rechnung März\u{a0}\u{61b}\u{200a}\u{2027}\u{202f}\u{2070}\u{2010}.pdf"),
         ),
-        ("pointer: a file name of three dots", name("...")),
+        (
+            "pointer: the file name console.log (next to the device name CON)",
+            name("console.log"),
+        ),
+        ("pointer: the file name COM10", name("COM10")),
+        (
+            "pointer: the file name nul-report.txt",
+            name("nul-report.txt"),
+        ),
         (
             "pointer: a thumbnail of 16384 bytes",
             edit(&|p| p.thumbnail = Some(picture(16384))),
@@ -1569,6 +1577,53 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         (
             "pointer: refused, a file name with U+2069",
             name("a\u{2069}b"),
+        ),
+        (
+            "pointer: refused, a file name with U+2028 (a control character, as in 13.3)",
+            name("a\u{2028}b"),
+        ),
+        (
+            "pointer: refused, a file name with U+200B (invisible)",
+            name("photo\u{200b}.exe"),
+        ),
+        (
+            "pointer: refused, a file name with U+FEFF (invisible)",
+            name("\u{feff}invoice.pdf"),
+        ),
+        (
+            "pointer: refused, a file name with U+2065 (invisible)",
+            name("a\u{2065}b"),
+        ),
+        (
+            "pointer: refused, a file name with U+E0041 (a tag character, invisible)",
+            name("report.pdf\u{e0041}"),
+        ),
+        (
+            "pointer: refused, a file name ending with a dot",
+            name("evil.exe."),
+        ),
+        (
+            "pointer: refused, a file name ending with a space",
+            name("evil.exe "),
+        ),
+        ("pointer: refused, a file name of three dots", name("...")),
+        ("pointer: refused, the file name CON", name("CON")),
+        ("pointer: refused, the file name nul.txt", name("nul.txt")),
+        (
+            "pointer: refused, the file name Com1.tar.gz",
+            name("Com1.tar.gz"),
+        ),
+        (
+            "pointer: refused, the file name LPT followed by U+00B3",
+            name("LPT\u{b3}"),
+        ),
+        (
+            "pointer: refused, a file name with U+200B and a trailing dot: the invisible character is checked first",
+            name("a\u{200b}b."),
+        ),
+        (
+            "pointer: refused, a file name with U+202E and U+200B: the bidirectional control is checked first",
+            name("a\u{202e}b\u{200b}"),
         ),
         (
             "pointer: refused, a file name with U+202E and U+0000: the control character is checked first",
