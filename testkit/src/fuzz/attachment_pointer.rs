@@ -255,10 +255,9 @@ fn predict_fields(wire: &pb::AttachmentPointer) -> Result<(), Error> {
         if name.contains(['/', '\\', ':']) {
             return invalid("file name has a path separator");
         }
-        if name
-            .chars()
-            .any(|c| matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'))
-        {
+        if name.chars().any(
+            |c| matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}'),
+        ) {
             return invalid("file name has a control character");
         }
         if name.chars().any(|c| {
@@ -272,6 +271,15 @@ fn predict_fields(wire: &pb::AttachmentPointer) -> Result<(), Error> {
             )
         }) {
             return invalid("file name has a bidirectional control");
+        }
+        if name.chars().any(invisible) {
+            return invalid("file name has an invisible character");
+        }
+        if name.ends_with(['.', ' ']) {
+            return invalid("file name ends with a dot or a space");
+        }
+        if device_name(name) {
+            return invalid("file name is a device name");
         }
     }
     if let Some(thumbnail) = &wire.thumbnail {
@@ -296,4 +304,48 @@ pub(crate) fn push_varint(out: &mut Vec<u8>, mut value: u64) {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SPEC.md 13.3's "zero-width or invisible character" code points.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{600}'..='\u{605}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{1680}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2065}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d159}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// SPEC.md 16.5's Windows device names, on the part before the first '.'.
+fn device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let chars: Vec<char> = stem.chars().collect();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (chars.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && (chars[3].is_ascii_digit() || matches!(chars[3], '\u{b9}' | '\u{b2}' | '\u{b3}')))
 }

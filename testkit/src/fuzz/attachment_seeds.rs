@@ -115,6 +115,13 @@ fn pointer_seeds(add: &mut impl FnMut(&'static str, &str, &[u8])) {
         ("file-name-c1-control", name("a\u{85}b")),
         ("file-name-bidi-override", name("invoice\u{202e}fdp.exe")),
         ("file-name-bidi-isolate", name("x\u{2066}")),
+        ("file-name-line-separator", name("a\u{2028}b")),
+        ("file-name-zero-width-space", name("photo\u{200b}.exe")),
+        ("file-name-trailing-dot", name("evil.exe.")),
+        ("file-name-trailing-space", name("evil.exe ")),
+        ("file-name-device", name("nul.txt")),
+        ("file-name-device-superscript", name("COM\u{b9}")),
+        ("file-name-not-a-device", name("console.log")),
         (
             "file-name-255-bytes",
             name(&format!("{}a", "ü".repeat(127))),
