@@ -332,6 +332,22 @@ pub enum Error {
         /// The kind of the underlying I/O error.
         kind: std::io::ErrorKind,
     },
+    /// A compare-and-swap in a store lost (SPEC.md 17.3): the record is no longer at the
+    /// revision it was read at (another worker wrote it in between), or one that had to be new
+    /// exists already. Nothing was written. Load the record again and redo the operation on
+    /// it; [`crate::store::Conversations`] does so itself, a bounded number of times.
+    StoreConflict {
+        /// Which kind of record: `"session_record"`, `"signed_prekey"`, `"one_time_prekey"`,
+        /// `"trust_record"`, `"device_list"` or `"group_session"` (the table, SPEC.md 17.1).
+        record: &'static str,
+    },
+    /// A record read from a sealed store does not open under the storage key (SPEC.md 17.4):
+    /// another key, a damaged value, or a value moved to another record's row or revision
+    /// inside the database. Nothing was loaded.
+    SealedRecordInvalid {
+        /// Which kind of record (the table, as for [`Error::StoreConflict`]).
+        record: &'static str,
+    },
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -361,9 +377,11 @@ pub enum ErrorCategory {
     Decryption,
     /// An input or a session reached a configured or protocol limit.
     Limit,
-    /// Stored session state is inconsistent, damaged or cut short.
+    /// Stored state is inconsistent, damaged or cut short, or a sealed record does not open
+    /// where it is ([`Error::SealedRecordInvalid`]).
     State,
-    /// The application's store failed.
+    /// The application's store failed, or a compare-and-swap in it lost to another writer
+    /// ([`Error::StoreConflict`]: load again and retry).
     Store,
     /// The crypto provider refused an operation (a third-party provider's failure).
     Provider,
@@ -467,6 +485,8 @@ impl Error {
             Self::InvalidAttachmentPadding => "InvalidAttachmentPadding",
             Self::AttachmentDigestMismatch => "AttachmentDigestMismatch",
             Self::Io { .. } => "Io",
+            Self::StoreConflict { .. } => "StoreConflict",
+            Self::SealedRecordInvalid { .. } => "SealedRecordInvalid",
         }
     }
 
@@ -498,10 +518,11 @@ impl Error {
             Self::TooLarge { .. }
             | Self::TooManySkippedMessages { .. }
             | Self::CounterExhausted => ErrorCategory::Limit,
-            Self::InvalidSessionState | Self::SessionStateCorrupted | Self::InvalidTrustRecord => {
-                ErrorCategory::State
-            }
-            Self::Store(_) => ErrorCategory::Store,
+            Self::InvalidSessionState
+            | Self::SessionStateCorrupted
+            | Self::InvalidTrustRecord
+            | Self::SealedRecordInvalid { .. } => ErrorCategory::State,
+            Self::Store(_) | Self::StoreConflict { .. } => ErrorCategory::Store,
             Self::CryptoProviderFailed => ErrorCategory::Provider,
             Self::SafetyNumberMismatch
             | Self::SafetyNumberVersionMismatch { .. }
@@ -615,6 +636,8 @@ impl Error {
         "InvalidAttachmentPadding",
         "AttachmentDigestMismatch",
         "Io",
+        "StoreConflict",
+        "SealedRecordInvalid",
     ];
 }
 
@@ -880,6 +903,14 @@ impl fmt::Display for Error {
                 f.write_str("the encrypted file's SHA-256 is not the pointer's")
             }
             Self::Io { kind } => write!(f, "I/O error: {kind}"),
+            Self::StoreConflict { record } => write!(
+                f,
+                "the {record} changed in the store since it was read: load it again and retry"
+            ),
+            Self::SealedRecordInvalid { record } => write!(
+                f,
+                "a sealed {record} does not open under the storage key at its row and revision"
+            ),
         }
     }
 }
@@ -1004,6 +1035,12 @@ mod tests {
             Error::AttachmentDigestMismatch,
             Error::Io {
                 kind: std::io::ErrorKind::UnexpectedEof,
+            },
+            Error::StoreConflict {
+                record: "session_record",
+            },
+            Error::SealedRecordInvalid {
+                record: "session_record",
             },
         ]
     }

@@ -64,6 +64,11 @@ impl SignedPreKeyPair {
     pub(crate) fn secret(&self) -> &X25519Secret {
         &self.secret
     }
+
+    /// A pair from its parts, as its stored form holds them (SPEC.md 17.2).
+    pub(crate) fn from_parts(secret: X25519Secret, public: SignedPreKey) -> Self {
+        Self { secret, public }
+    }
 }
 
 impl fmt::Debug for SignedPreKeyPair {
@@ -119,6 +124,22 @@ impl SignedPreKey {
         body[4..12].copy_from_slice(&created_at.as_unix_seconds().to_be_bytes());
         body[12..].copy_from_slice(public_key.as_bytes());
         body
+    }
+
+    /// A signed prekey from parts already checked: our own, read back from its stored form
+    /// (SPEC.md 17.2), whose checksum guards the signature.
+    pub(crate) fn from_parts(
+        id: SignedPreKeyId,
+        created_at: Timestamp,
+        public_key: X25519PublicKey,
+        signature: [u8; SIGNATURE_LEN],
+    ) -> Self {
+        Self {
+            id,
+            created_at,
+            public_key,
+            signature,
+        }
     }
 
     /// Builds a signed prekey from parts and verifies its signature under `identity`.
@@ -188,6 +209,11 @@ impl OneTimePreKeyPair {
 
     pub(crate) fn secret(&self) -> &X25519Secret {
         &self.secret
+    }
+
+    /// A pair from its parts, as its stored form holds them (SPEC.md 17.2).
+    pub(crate) fn from_parts(secret: X25519Secret, public: OneTimePreKey) -> Self {
+        Self { secret, public }
     }
 }
 

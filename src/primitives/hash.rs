@@ -16,6 +16,12 @@ pub(crate) const LABEL_STORED_RECORD: &[u8] = b"hushwire/v1/stored-session-recor
 /// Label of the checksum that ends a stored group session (SPEC.md 15.6).
 pub(crate) const LABEL_STORED_GROUP: &[u8] = b"hushwire/v1/stored-group-session";
 
+/// Label of the checksum that ends a stored signed prekey (SPEC.md 17.2).
+pub(crate) const LABEL_STORED_SIGNED_PREKEY: &[u8] = b"hushwire/v1/stored-signed-prekey";
+
+/// Label of the checksum that ends a stored one-time prekey (SPEC.md 17.2).
+pub(crate) const LABEL_STORED_ONE_TIME_PREKEY: &[u8] = b"hushwire/v1/stored-one-time-prekey";
+
 /// SHA-256(len(label) as one byte || label || parts...). Labels are short constants.
 pub(crate) fn labelled_sha256(label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut hash = Sha256::new();
