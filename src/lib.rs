@@ -48,6 +48,8 @@ pub mod provider;
 mod ratchet;
 mod session;
 mod signature;
+#[cfg(feature = "store")]
+pub mod store;
 mod stored_prekey;
 mod timestamp;
 mod verification;

@@ -6,7 +6,7 @@
 //! in [`Zeroizing`](zeroize::Zeroizing) buffers.
 //!
 //! One module per layer; everything but `safety_number` (whose names are Signal's, and
-//! generic) is re-exported here, so `hushwire::hazmat::kdf_rk` and
+//! generic) and `store` (feature `store`) is re-exported here, so `hushwire::hazmat::kdf_rk` and
 //! `hushwire::hazmat::ratchet::kdf_rk` name the same function.
 
 pub mod certificate;
@@ -16,6 +16,8 @@ pub mod primitives;
 pub mod ratchet;
 pub mod safety_number;
 pub mod sas;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod x3dh;
 
 pub use certificate::*;

@@ -152,6 +152,16 @@ impl SessionRecord {
         self.decrypt_inner(rng, ours, prekeys, envelope, config, Some(routing), listed)
     }
 
+    /// True if a session of the record was started by accepting `first` (or a message with
+    /// its X3DH fields): where a repeat of it goes (SPEC.md 14.6).
+    #[cfg(feature = "store")]
+    pub(crate) fn has_session_started_by(&self, first: &crate::message::PreKeyMessage) -> bool {
+        self.current
+            .iter()
+            .chain(self.archived.iter())
+            .any(|session| session.was_started_by(first))
+    }
+
     /// True if the record holds at least one session and every session is with `key`.
     pub(crate) fn only_with(&self, key: Option<&IdentityKey>) -> bool {
         let Some(key) = key else { return false };

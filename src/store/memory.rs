@@ -1,0 +1,287 @@
+//! The store in memory, for tests and small tools.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use zeroize::Zeroizing;
+
+#[cfg(feature = "hazmat")]
+use super::Versioned;
+use super::rows::{Consume, Row, Rows};
+use super::seal::Sealer;
+use super::{Revision, Table};
+use crate::{Error, StoreError};
+
+/// One row: its revision and its value (none for a consumed one-time prekey).
+#[derive(Clone)]
+struct MemoryRow {
+    revision: Revision,
+    value: Option<Zeroizing<Vec<u8>>>,
+}
+
+type Map = HashMap<Vec<u8>, MemoryRow>;
+
+/// Every store trait in memory: a `Mutex<HashMap>` per kind of record, for tests, demos and
+/// small tools. It keeps each value in the stored form a database would hold (sealed, for
+/// [`MemoryStore::sealed`]), so a value that would not load again is caught here too, and it
+/// follows the same rules as the SQLite store, which the same conformance tests check.
+///
+/// Its futures are ready at once: it needs no async runtime.
+pub struct MemoryStore {
+    tables: [Mutex<Map>; 6],
+    sealer: Option<Sealer>,
+}
+
+impl MemoryStore {
+    /// An empty store, values kept unsealed.
+    pub fn new() -> Self {
+        Self {
+            tables: Default::default(),
+            sealer: None,
+        }
+    }
+
+    /// An empty store that seals every value with `sealer` (SPEC.md 17.4).
+    pub fn sealed(sealer: Sealer) -> Self {
+        Self {
+            tables: Default::default(),
+            sealer: Some(sealer),
+        }
+    }
+
+    fn index(table: Table) -> usize {
+        match table {
+            Table::SessionRecords => 0,
+            Table::SignedPreKeys => 1,
+            Table::OneTimePreKeys => 2,
+            Table::TrustRecords => 3,
+            Table::DeviceLists => 4,
+            Table::GroupSessions => 5,
+        }
+    }
+
+    fn lock(&self, table: Table) -> Result<MutexGuard<'_, Map>, Error> {
+        self.tables
+            .get(Self::index(table))
+            .ok_or_else(|| StoreError::new("memory store: no such table"))?
+            .lock()
+            .map_err(|_| Error::Store(StoreError::new("memory store: lock poisoned")))
+    }
+
+    /// The stored row `key` of `table` as it is held: its revision and value (sealed, in a
+    /// sealed store; `None` for a consumed one-time prekey). For tests of what a store holds.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if a lock is poisoned.
+    #[cfg(feature = "hazmat")]
+    pub fn raw_row(
+        &self,
+        table: Table,
+        key: &[u8],
+    ) -> Result<Option<Versioned<Option<Vec<u8>>>>, Error> {
+        Ok(self.lock(table)?.get(key).map(|row| Versioned {
+            revision: row.revision,
+            value: row.value.as_ref().map(|v| v.to_vec()),
+        }))
+    }
+
+    /// Replaces (or inserts) row `key` of `table` as it is held, bypassing every check: for
+    /// tests that tamper with a store, as an attacker with access to the database could.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if a lock is poisoned.
+    #[cfg(feature = "hazmat")]
+    pub fn put_raw_row(
+        &self,
+        table: Table,
+        key: &[u8],
+        revision: Revision,
+        value: Option<Vec<u8>>,
+    ) -> Result<(), Error> {
+        self.lock(table)?.insert(
+            key.to_vec(),
+            MemoryRow {
+                revision,
+                value: value.map(Zeroizing::new),
+            },
+        );
+        Ok(())
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut out = f.debug_struct("MemoryStore");
+        for table in Table::ALL {
+            let rows = self.lock(table).map(|t| t.len()).unwrap_or(0);
+            out.field(table.name(), &rows);
+        }
+        out.field("sealed", &self.sealer.is_some()).finish()
+    }
+}
+
+/// The swap of one row in a locked table.
+fn swap_in(
+    map: &mut Map,
+    table: Table,
+    key: Vec<u8>,
+    expected: Option<Revision>,
+    value: Zeroizing<Vec<u8>>,
+) -> Result<Revision, Error> {
+    let current = map.get(&key).map(|row| row.revision);
+    if current != expected {
+        return Err(table.conflict());
+    }
+    let revision = Revision::after(expected, table.record())?;
+    map.insert(
+        key,
+        MemoryRow {
+            revision,
+            value: Some(value),
+        },
+    );
+    Ok(revision)
+}
+
+/// What consuming row `key` of a locked one-time prekey table finds, without changing it.
+fn consumable(map: &Map, key: &[u8]) -> Consume {
+    match map.get(key) {
+        Some(MemoryRow { value: Some(_), .. }) => Consume::Done,
+        Some(MemoryRow { value: None, .. }) => Consume::AlreadyConsumed,
+        None => Consume::Unknown,
+    }
+}
+
+/// Consumes row `key` of a locked one-time prekey table.
+fn consume_in(map: &mut Map, key: &[u8]) -> Consume {
+    let found = consumable(map, key);
+    if found == Consume::Done
+        && let Some(row) = map.get_mut(key)
+    {
+        row.value = None;
+    }
+    found
+}
+
+impl Rows for MemoryStore {
+    fn sealer(&self) -> Option<&Sealer> {
+        self.sealer.as_ref()
+    }
+
+    async fn get(&self, table: Table, key: Vec<u8>) -> Result<Option<Row>, Error> {
+        Ok(self.lock(table)?.get(&key).map(|row| Row {
+            revision: row.revision,
+            value: row.value.clone(),
+        }))
+    }
+
+    async fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Row)>, Error> {
+        Ok(self
+            .lock(table)?
+            .iter()
+            .filter(|(_, row)| row.value.is_some())
+            .map(|(key, row)| {
+                (
+                    key.clone(),
+                    Row {
+                        revision: row.revision,
+                        value: row.value.clone(),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn swap(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+        value: Zeroizing<Vec<u8>>,
+    ) -> Result<Revision, Error> {
+        let mut map = self.lock(table)?;
+        swap_in(&mut map, table, key, expected, value)
+    }
+
+    async fn delete(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+    ) -> Result<bool, Error> {
+        let mut map = self.lock(table)?;
+        match (map.get(&key).map(|row| row.revision), expected) {
+            (Some(current), Some(expected)) if current != expected => Err(table.conflict()),
+            (None, Some(_)) => Err(table.conflict()),
+            (None, None) => Ok(false),
+            (Some(_), _) => Ok(map.remove(&key).is_some()),
+        }
+    }
+
+    async fn insert_new(
+        &self,
+        table: Table,
+        rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+    ) -> Result<(), Error> {
+        let mut map = self.lock(table)?;
+        let mut keys: Vec<&Vec<u8>> = rows.iter().map(|(key, _)| key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.len() != rows.len() || keys.iter().any(|key| map.contains_key(*key)) {
+            return Err(table.conflict());
+        }
+        for (key, value) in rows {
+            map.insert(
+                key,
+                MemoryRow {
+                    revision: Revision::FIRST,
+                    value: Some(value),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn consume(&self, key: Vec<u8>) -> Result<Consume, Error> {
+        let mut map = self.lock(Table::OneTimePreKeys)?;
+        Ok(consume_in(&mut map, &key))
+    }
+
+    async fn swap_and_consume(
+        &self,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+        value: Zeroizing<Vec<u8>>,
+        consume: Option<Vec<u8>>,
+    ) -> Result<Result<Revision, Consume>, Error> {
+        // Always in this order: session records, then one-time prekeys.
+        let mut sessions = self.lock(Table::SessionRecords)?;
+        let mut prekeys = self.lock(Table::OneTimePreKeys)?;
+        if sessions.get(&key).map(|row| row.revision) != expected {
+            return Err(Table::SessionRecords.conflict());
+        }
+        if let Some(prekey) = &consume {
+            let found = consumable(&prekeys, prekey);
+            if found != Consume::Done {
+                return Ok(Err(found));
+            }
+        }
+        let revision = swap_in(&mut sessions, Table::SessionRecords, key, expected, value)?;
+        if let Some(prekey) = &consume {
+            consume_in(&mut prekeys, prekey);
+        }
+        Ok(Ok(revision))
+    }
+
+    async fn count(&self, table: Table) -> Result<u64, Error> {
+        let map = self.lock(table)?;
+        let live = map.values().filter(|row| row.value.is_some()).count();
+        Ok(u64::try_from(live).unwrap_or(u64::MAX))
+    }
+}

@@ -1,0 +1,179 @@
+//! Stores for backends (SPEC.md 17): one async store trait per kind of record, a
+//! compare-and-swap on a revision for every mutable record, the orchestration that makes
+//! load → operate → swap the only way a session is used ([`Conversations`]), and the
+//! implementations: in memory ([`MemoryStore`]) and, with the `sqlite` cargo feature,
+//! `SqliteStore`. Either can seal every value at rest under an application key ([`Sealer`]).
+//!
+//! # Why compare-and-swap
+//!
+//! A session's state holds its chain keys. Two workers that load the same stored state and
+//! both encrypt use the same message key and nonce, which breaks ChaCha20-Poly1305. So every
+//! write of a mutable record names the [`Revision`] it was read at, and succeeds only if the
+//! record is still at it ([`Error::StoreConflict`] otherwise, nothing written).
+//! [`Conversations`] reloads and redoes the operation on a conflict, and releases a ciphertext
+//! or a plaintext only once its swap succeeded: a message key is used for at most one
+//! released message, whatever the number of workers, threads or processes.
+//!
+//! # The traits
+//!
+//! One trait per kind of record: [`SessionRecords`] (keyed by the peer's
+//! [`DeviceAddress`]), [`PreKeys`] (our own signed and one-time prekeys), [`TrustRecords`]
+//! (keyed by the peer's [`AccountId`]), [`DeviceLists`] (keyed by account) and
+//! [`GroupSessions`] (keyed by [`GroupId`]), and [`AcceptTransaction`], the one operation
+//! that spans two kinds: consume a one-time prekey and store the session it started, in one
+//! transaction. Every trait is `Send + Sync`, takes `&self`, returns owned values, and its
+//! methods return `Send` futures without boxing, so a backend on a multi-threaded tokio
+//! runtime can call them from any task and hold them across `.await`. Values are the crate's
+//! stored forms ([`SessionRecord::to_stored`](crate::SessionRecord::to_stored),
+//! [`TrustRecord::to_bytes`], [`VerifiedDeviceList::to_bytes`],
+//! [`GroupSession::to_stored`](crate::GroupSession::to_stored),
+//! [`SignedPreKeyPair::to_stored`]); a store adds only its revision column, and, sealed, the
+//! envelope of SPEC.md 17.4.
+//!
+//! Session records and group sessions come back in their stored form: loading them needs the
+//! application's [`Config`](crate::Config), which a store does not hold.
+//!
+//! ```
+//! use hushwire::store::{MemoryStore, Revision, SessionRecords};
+//! use hushwire::{AccountId, DeviceAddress, DeviceId, Error, SessionRecord};
+//!
+//! # fn main() -> Result<(), Error> {
+//! # let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(Error::from)?;
+//! # runtime.block_on(async {
+//! let store = MemoryStore::new();
+//! let peer = DeviceAddress::new(AccountId::new("bob")?, DeviceId::new(1)?);
+//! let first = store.store_session_record(&peer, None, &SessionRecord::new().to_stored()).await?;
+//! assert_eq!(first, Revision(1));
+//! // A second writer that also read "no record" loses.
+//! let again = store.store_session_record(&peer, None, &SessionRecord::new().to_stored()).await;
+//! assert_eq!(again, Err(Error::StoreConflict { record: "session_record" }));
+//! # Ok(())
+//! # })
+//! # }
+//! ```
+
+mod conversations;
+pub(crate) mod keys;
+mod memory;
+mod rows;
+pub(crate) mod seal;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod traits;
+
+pub use conversations::{Conversations, DEFAULT_MAX_ATTEMPTS};
+pub use memory::MemoryStore;
+pub use seal::{SEALED_OVERHEAD, STORAGE_KEY_LEN, Sealer, StorageKey};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SCHEMA_VERSION, SqliteOptions, SqliteStore};
+pub use traits::{
+    AcceptTransaction, DeviceLists, GroupSessions, PreKeys, SessionRecords, TrustRecords,
+};
+
+#[cfg(doc)]
+use crate::Error;
+#[cfg(doc)]
+use crate::{AccountId, DeviceAddress, GroupId, SignedPreKeyPair, TrustRecord, VerifiedDeviceList};
+
+/// The revision of a stored record: 1 when it is first written, one more at every write
+/// (SPEC.md 17.3). A write names the revision it read ([`SessionRecords::store_session_record`]'s
+/// `expected`) and succeeds only if the record is still at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Revision(pub u64);
+
+impl Revision {
+    /// The revision of a record's first write.
+    pub const FIRST: Revision = Revision(1);
+
+    /// The revision a write over `expected` gives the record: [`Revision::FIRST`] for a new
+    /// record (`None`), else one more.
+    ///
+    /// # Errors
+    /// [`Error::StoreConflict`] for a record at `u64::MAX` (no write can follow it), with
+    /// `record` naming the table.
+    pub fn after(
+        expected: Option<Revision>,
+        record: &'static str,
+    ) -> Result<Revision, crate::Error> {
+        match expected {
+            None => Ok(Self::FIRST),
+            Some(Revision(n)) => n
+                .checked_add(1)
+                .map(Revision)
+                .ok_or(crate::Error::StoreConflict { record }),
+        }
+    }
+}
+
+/// A value loaded from a store with the revision it is at: pass the revision back as the
+/// `expected` revision of the write that replaces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versioned<T> {
+    /// The record's revision.
+    pub revision: Revision,
+    /// The record.
+    pub value: T,
+}
+
+/// The tables of a store (SPEC.md 17.1): each kind of record, by the name that a
+/// [`Error::StoreConflict`] carries, that SQLite's schema uses, and that a sealed record's
+/// associated data binds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Table {
+    /// Session records, by the peer's device address.
+    SessionRecords,
+    /// Our signed prekeys, by id.
+    SignedPreKeys,
+    /// Our one-time prekeys, by id; a consumed one stays as a row without a value.
+    OneTimePreKeys,
+    /// Trust records, by the peer's account id.
+    TrustRecords,
+    /// Device lists, by account id.
+    DeviceLists,
+    /// Group sessions, by group id.
+    GroupSessions,
+}
+
+impl Table {
+    /// Every table.
+    pub const ALL: [Table; 6] = [
+        Table::SessionRecords,
+        Table::SignedPreKeys,
+        Table::OneTimePreKeys,
+        Table::TrustRecords,
+        Table::DeviceLists,
+        Table::GroupSessions,
+    ];
+
+    /// The table's name (SPEC.md 17.1).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::SessionRecords => "session_records",
+            Table::SignedPreKeys => "signed_prekeys",
+            Table::OneTimePreKeys => "one_time_prekeys",
+            Table::TrustRecords => "trust_records",
+            Table::DeviceLists => "device_lists",
+            Table::GroupSessions => "group_sessions",
+        }
+    }
+
+    /// The name of one record of the table, as [`Error::StoreConflict`] and
+    /// [`Error::SealedRecordInvalid`] carry it.
+    pub fn record(self) -> &'static str {
+        match self {
+            Table::SessionRecords => "session_record",
+            Table::SignedPreKeys => "signed_prekey",
+            Table::OneTimePreKeys => "one_time_prekey",
+            Table::TrustRecords => "trust_record",
+            Table::DeviceLists => "device_list",
+            Table::GroupSessions => "group_session",
+        }
+    }
+
+    pub(crate) fn conflict(self) -> crate::Error {
+        crate::Error::StoreConflict {
+            record: self.record(),
+        }
+    }
+}

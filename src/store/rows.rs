@@ -1,0 +1,585 @@
+//! What every implementation provides: rows of bytes keyed by bytes, with a revision, and the
+//! few atomic operations on them. The typed store traits are implemented once, here, on top
+//! of them, with the sealing of SPEC.md 17.4: an implementation never sees a typed value,
+//! and a sealed store never hands it an unsealed one.
+
+use core::future::Future;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::keys;
+use super::seal::Sealer;
+use super::traits::{
+    AcceptTransaction, DeviceLists, GroupSessions, PreKeys, SessionRecords, TrustRecords,
+};
+use super::{Revision, Table, Versioned};
+use crate::Error;
+use crate::device::address::DeviceAddress;
+use crate::device::list::{DeviceListIn, VerifiedDeviceList};
+use crate::device::record::StoredSessionRecord;
+use crate::group::id::GroupId;
+use crate::group::stored::StoredGroupSession;
+use crate::prekey::{
+    OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
+};
+use crate::verification::account_id::AccountId;
+use crate::verification::trust::record::TrustRecord;
+
+/// A row as stored: its revision and its value (sealed, in a sealed store); no value for a
+/// consumed one-time prekey.
+pub(crate) struct Row {
+    pub(crate) revision: Revision,
+    pub(crate) value: Option<Zeroizing<Vec<u8>>>,
+}
+
+/// What consuming a one-time prekey's row found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Consume {
+    /// It had a value, which is gone now.
+    Done,
+    /// It was consumed before.
+    AlreadyConsumed,
+    /// There is no such row.
+    Unknown,
+}
+
+impl Consume {
+    /// `Ok` for [`Consume::Done`], else the error `accept` reports for prekey `id`.
+    pub(crate) fn into_result(self, id: u32) -> Result<(), Error> {
+        match self {
+            Consume::Done => Ok(()),
+            Consume::AlreadyConsumed => Err(Error::OneTimePreKeyConsumed { id }),
+            Consume::Unknown => Err(Error::UnknownOneTimePreKey { id }),
+        }
+    }
+}
+
+/// The storage of one implementation. Every method is atomic on its own.
+pub(crate) trait Rows: Send + Sync {
+    /// The sealer, if values are sealed.
+    fn sealer(&self) -> Option<&Sealer>;
+
+    /// Row `key` of `table`.
+    fn get(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+    ) -> impl Future<Output = Result<Option<Row>, Error>> + Send;
+
+    /// Every row of `table` that has a value, in no particular order.
+    fn scan(&self, table: Table)
+    -> impl Future<Output = Result<Vec<(Vec<u8>, Row)>, Error>> + Send;
+
+    /// The compare-and-swap: writes `value` as row `key` of `table` if the row is at
+    /// `expected` (`None`: if there is no row), at revision [`Revision::after`] `expected`,
+    /// which it returns. [`Table::conflict`] otherwise.
+    fn swap(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+        value: Zeroizing<Vec<u8>>,
+    ) -> impl Future<Output = Result<Revision, Error>> + Send;
+
+    /// Deletes row `key` of `table` if it is at `expected` ([`Table::conflict`] if not, or
+    /// absent); with `None`, whatever its revision, returning whether there was one.
+    fn delete(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Inserts `rows` at [`Revision::FIRST`], all or none: [`Table::conflict`] if any key has a
+    /// row already (a consumed one-time prekey's included).
+    fn insert_new(
+        &self,
+        table: Table,
+        rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Removes the value of one-time prekey row `key`, keeping the row: the atomic
+    /// delete-if-present.
+    fn consume(&self, key: Vec<u8>) -> impl Future<Output = Result<Consume, Error>> + Send;
+
+    /// [`Rows::swap`] of session record `key` and, if `consume` is given, [`Rows::consume`] of
+    /// that one-time prekey, in one transaction: the swap's conflict is checked first, then
+    /// the prekey; if either fails nothing is written, and a prekey without a value is
+    /// returned as `Ok(Err(what the consume found))`.
+    fn swap_and_consume(
+        &self,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+        value: Zeroizing<Vec<u8>>,
+        consume: Option<Vec<u8>>,
+    ) -> impl Future<Output = Result<Result<Revision, Consume>, Error>> + Send;
+
+    /// How many rows of `table` have a value.
+    fn count(&self, table: Table) -> impl Future<Output = Result<u64, Error>> + Send;
+}
+
+/// The value to write as row `key` of `table` at `revision`: `plain`, sealed if the store
+/// seals.
+fn prepare<R: Rows + ?Sized>(
+    rows: &R,
+    table: Table,
+    key: &[u8],
+    revision: Revision,
+    plain: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    match rows.sealer() {
+        Some(sealer) => sealer.seal(table, key, revision, plain).map(Zeroizing::new),
+        None => Ok(Zeroizing::new(plain.to_vec())),
+    }
+}
+
+/// The plain value of a row read as row `key` of `table`.
+fn open<R: Rows + ?Sized>(
+    rows: &R,
+    table: Table,
+    key: &[u8],
+    revision: Revision,
+    value: Zeroizing<Vec<u8>>,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    match rows.sealer() {
+        Some(sealer) => sealer.open(table, key, revision, &value),
+        None => Ok(value),
+    }
+}
+
+/// The vector inside, moved out without a copy (the stored-form types wipe it in turn).
+fn into_vec(mut value: Zeroizing<Vec<u8>>) -> Vec<u8> {
+    core::mem::take(&mut *value)
+}
+
+/// Row `key` of `table`, opened, if it has a value.
+async fn load<R: Rows + ?Sized>(
+    rows: &R,
+    table: Table,
+    key: Vec<u8>,
+) -> Result<Option<Versioned<Zeroizing<Vec<u8>>>>, Error> {
+    let Some(row) = rows.get(table, key.clone()).await? else {
+        return Ok(None);
+    };
+    let Some(value) = row.value else {
+        return Ok(None);
+    };
+    let value = open(rows, table, &key, row.revision, value)?;
+    Ok(Some(Versioned {
+        revision: row.revision,
+        value,
+    }))
+}
+
+/// Writes `plain` as row `key` of `table` over `expected`.
+async fn swap<R: Rows + ?Sized>(
+    rows: &R,
+    table: Table,
+    key: Vec<u8>,
+    expected: Option<Revision>,
+    plain: &[u8],
+) -> Result<Revision, Error> {
+    let revision = Revision::after(expected, table.record())?;
+    let value = prepare(rows, table, &key, revision, plain)?;
+    rows.swap(table, key, expected, value).await
+}
+
+/// Deletes row `key` of `table` at `expected`.
+async fn delete_at<R: Rows + ?Sized>(
+    rows: &R,
+    table: Table,
+    key: Vec<u8>,
+    expected: Revision,
+) -> Result<(), Error> {
+    rows.delete(table, key, Some(expected)).await.map(|_| ())
+}
+
+impl<R: Rows> SessionRecords for R {
+    async fn load_session_record(
+        &self,
+        peer: &DeviceAddress,
+    ) -> Result<Option<Versioned<StoredSessionRecord>>, Error> {
+        let loaded = load(self, Table::SessionRecords, keys::address(peer)).await?;
+        Ok(loaded.map(|v| Versioned {
+            revision: v.revision,
+            value: StoredSessionRecord::from_vec(into_vec(v.value)),
+        }))
+    }
+
+    async fn store_session_record(
+        &self,
+        peer: &DeviceAddress,
+        expected: Option<Revision>,
+        record: &StoredSessionRecord,
+    ) -> Result<Revision, Error> {
+        swap(
+            self,
+            Table::SessionRecords,
+            keys::address(peer),
+            expected,
+            record.as_bytes(),
+        )
+        .await
+    }
+
+    async fn delete_session_record(
+        &self,
+        peer: &DeviceAddress,
+        expected: Revision,
+    ) -> Result<(), Error> {
+        delete_at(self, Table::SessionRecords, keys::address(peer), expected).await
+    }
+}
+
+impl<R: Rows> AcceptTransaction for R {
+    async fn store_accepted_session(
+        &self,
+        peer: &DeviceAddress,
+        expected: Option<Revision>,
+        record: &StoredSessionRecord,
+        one_time_prekey: Option<OneTimePreKeyId>,
+    ) -> Result<Revision, Error> {
+        let table = Table::SessionRecords;
+        let key = keys::address(peer);
+        let revision = Revision::after(expected, table.record())?;
+        let value = prepare(self, table, &key, revision, record.as_bytes())?;
+        let consume = one_time_prekey.map(|id| keys::prekey(id.0));
+        match self.swap_and_consume(key, expected, value, consume).await? {
+            Ok(revision) => Ok(revision),
+            Err(found) => {
+                found.into_result(one_time_prekey.map_or(0, |id| id.0))?;
+                // `Done` is never reported as a failure; were it, nothing was written.
+                Err(Table::OneTimePreKeys.conflict())
+            }
+        }
+    }
+}
+
+impl<R: Rows> PreKeys for R {
+    async fn load_signed_prekey(
+        &self,
+        id: SignedPreKeyId,
+    ) -> Result<Option<SignedPreKeyPair>, Error> {
+        load(self, Table::SignedPreKeys, keys::prekey(id.0))
+            .await?
+            .map(|v| SignedPreKeyPair::from_stored(&v.value))
+            .transpose()
+    }
+
+    async fn add_signed_prekey(&self, key: &SignedPreKeyPair) -> Result<(), Error> {
+        let table = Table::SignedPreKeys;
+        let row = keys::prekey(key.id().0);
+        let value = prepare(
+            self,
+            table,
+            &row,
+            Revision::FIRST,
+            key.to_stored().as_bytes(),
+        )?;
+        self.insert_new(table, vec![(row, value)]).await
+    }
+
+    async fn remove_signed_prekey(&self, id: SignedPreKeyId) -> Result<bool, Error> {
+        self.delete(Table::SignedPreKeys, keys::prekey(id.0), None)
+            .await
+    }
+
+    async fn signed_prekeys(&self) -> Result<Vec<SignedPreKey>, Error> {
+        let table = Table::SignedPreKeys;
+        let mut out = Vec::new();
+        for (key, row) in self.scan(table).await? {
+            if let Some(value) = row.value {
+                let value = open(self, table, &key, row.revision, value)?;
+                out.push(SignedPreKeyPair::from_stored(&value)?.public().clone());
+            }
+        }
+        out.sort_by_key(SignedPreKey::id);
+        Ok(out)
+    }
+
+    async fn load_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<OneTimePreKeyPair, Error> {
+        let table = Table::OneTimePreKeys;
+        let key = keys::prekey(id.0);
+        let Some(row) = self.get(table, key.clone()).await? else {
+            return Err(Error::UnknownOneTimePreKey { id: id.0 });
+        };
+        let Some(value) = row.value else {
+            return Err(Error::OneTimePreKeyConsumed { id: id.0 });
+        };
+        let value = open(self, table, &key, row.revision, value)?;
+        OneTimePreKeyPair::from_stored(&value)
+    }
+
+    async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
+        let table = Table::OneTimePreKeys;
+        let mut rows = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = keys::prekey(key.id().0);
+            let value = prepare(
+                self,
+                table,
+                &row,
+                Revision::FIRST,
+                key.to_stored().as_bytes(),
+            )?;
+            rows.push((row, value));
+        }
+        self.insert_new(table, rows).await
+    }
+
+    async fn consume_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<(), Error> {
+        self.consume(keys::prekey(id.0)).await?.into_result(id.0)
+    }
+
+    async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
+        self.count(Table::OneTimePreKeys).await
+    }
+}
+
+impl<R: Rows> TrustRecords for R {
+    async fn load_trust_record(
+        &self,
+        peer: &AccountId,
+    ) -> Result<Option<Versioned<TrustRecord>>, Error> {
+        let loaded = load(self, Table::TrustRecords, keys::account(peer)).await?;
+        loaded
+            .map(|v| {
+                Ok(Versioned {
+                    revision: v.revision,
+                    value: TrustRecord::from_bytes(&v.value)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn store_trust_record(
+        &self,
+        peer: &AccountId,
+        expected: Option<Revision>,
+        record: &TrustRecord,
+    ) -> Result<Revision, Error> {
+        let bytes = record.to_bytes();
+        swap(
+            self,
+            Table::TrustRecords,
+            keys::account(peer),
+            expected,
+            &bytes,
+        )
+        .await
+    }
+}
+
+impl<R: Rows> DeviceLists for R {
+    async fn load_device_list(
+        &self,
+        account: &AccountId,
+    ) -> Result<Option<Versioned<DeviceListIn>>, Error> {
+        let loaded = load(self, Table::DeviceLists, keys::account(account)).await?;
+        loaded
+            .map(|v| {
+                Ok(Versioned {
+                    revision: v.revision,
+                    value: DeviceListIn::decode(&v.value)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn store_device_list(
+        &self,
+        expected: Option<Revision>,
+        list: &VerifiedDeviceList,
+    ) -> Result<Revision, Error> {
+        let key = keys::account(list.account_id());
+        swap(self, Table::DeviceLists, key, expected, list.to_bytes()).await
+    }
+}
+
+impl<R: Rows> GroupSessions for R {
+    async fn load_group_session(
+        &self,
+        group: &GroupId,
+    ) -> Result<Option<Versioned<StoredGroupSession>>, Error> {
+        let loaded = load(self, Table::GroupSessions, keys::group(group)).await?;
+        Ok(loaded.map(|v| Versioned {
+            revision: v.revision,
+            value: StoredGroupSession::from_vec(into_vec(v.value)),
+        }))
+    }
+
+    async fn store_group_session(
+        &self,
+        group: &GroupId,
+        expected: Option<Revision>,
+        session: &StoredGroupSession,
+    ) -> Result<Revision, Error> {
+        let key = keys::group(group);
+        swap(
+            self,
+            Table::GroupSessions,
+            key,
+            expected,
+            session.as_bytes(),
+        )
+        .await
+    }
+
+    async fn delete_group_session(&self, group: &GroupId, expected: Revision) -> Result<(), Error> {
+        delete_at(self, Table::GroupSessions, keys::group(group), expected).await
+    }
+}
+
+/// A store behind an [`Arc`] is the same store, so that one can be shared by
+/// [`super::Conversations`] and the rest of an application.
+impl<T: SessionRecords + ?Sized> SessionRecords for Arc<T> {
+    fn load_session_record(
+        &self,
+        peer: &DeviceAddress,
+    ) -> impl Future<Output = Result<Option<Versioned<StoredSessionRecord>>, Error>> + Send {
+        (**self).load_session_record(peer)
+    }
+
+    fn store_session_record(
+        &self,
+        peer: &DeviceAddress,
+        expected: Option<Revision>,
+        record: &StoredSessionRecord,
+    ) -> impl Future<Output = Result<Revision, Error>> + Send {
+        (**self).store_session_record(peer, expected, record)
+    }
+
+    fn delete_session_record(
+        &self,
+        peer: &DeviceAddress,
+        expected: Revision,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).delete_session_record(peer, expected)
+    }
+}
+
+impl<T: AcceptTransaction + ?Sized> AcceptTransaction for Arc<T> {
+    fn store_accepted_session(
+        &self,
+        peer: &DeviceAddress,
+        expected: Option<Revision>,
+        record: &StoredSessionRecord,
+        one_time_prekey: Option<OneTimePreKeyId>,
+    ) -> impl Future<Output = Result<Revision, Error>> + Send {
+        (**self).store_accepted_session(peer, expected, record, one_time_prekey)
+    }
+}
+
+impl<T: PreKeys + ?Sized> PreKeys for Arc<T> {
+    fn load_signed_prekey(
+        &self,
+        id: SignedPreKeyId,
+    ) -> impl Future<Output = Result<Option<SignedPreKeyPair>, Error>> + Send {
+        (**self).load_signed_prekey(id)
+    }
+
+    fn add_signed_prekey(
+        &self,
+        key: &SignedPreKeyPair,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).add_signed_prekey(key)
+    }
+
+    fn remove_signed_prekey(
+        &self,
+        id: SignedPreKeyId,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        (**self).remove_signed_prekey(id)
+    }
+
+    fn signed_prekeys(&self) -> impl Future<Output = Result<Vec<SignedPreKey>, Error>> + Send {
+        (**self).signed_prekeys()
+    }
+
+    fn load_one_time_prekey(
+        &self,
+        id: OneTimePreKeyId,
+    ) -> impl Future<Output = Result<OneTimePreKeyPair, Error>> + Send {
+        (**self).load_one_time_prekey(id)
+    }
+
+    fn add_one_time_prekeys(
+        &self,
+        keys: &[OneTimePreKeyPair],
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).add_one_time_prekeys(keys)
+    }
+
+    fn consume_one_time_prekey(
+        &self,
+        id: OneTimePreKeyId,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).consume_one_time_prekey(id)
+    }
+
+    fn one_time_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send {
+        (**self).one_time_prekeys_left()
+    }
+}
+
+impl<T: TrustRecords + ?Sized> TrustRecords for Arc<T> {
+    fn load_trust_record(
+        &self,
+        peer: &AccountId,
+    ) -> impl Future<Output = Result<Option<Versioned<TrustRecord>>, Error>> + Send {
+        (**self).load_trust_record(peer)
+    }
+
+    fn store_trust_record(
+        &self,
+        peer: &AccountId,
+        expected: Option<Revision>,
+        record: &TrustRecord,
+    ) -> impl Future<Output = Result<Revision, Error>> + Send {
+        (**self).store_trust_record(peer, expected, record)
+    }
+}
+
+impl<T: DeviceLists + ?Sized> DeviceLists for Arc<T> {
+    fn load_device_list(
+        &self,
+        account: &AccountId,
+    ) -> impl Future<Output = Result<Option<Versioned<DeviceListIn>>, Error>> + Send {
+        (**self).load_device_list(account)
+    }
+
+    fn store_device_list(
+        &self,
+        expected: Option<Revision>,
+        list: &VerifiedDeviceList,
+    ) -> impl Future<Output = Result<Revision, Error>> + Send {
+        (**self).store_device_list(expected, list)
+    }
+}
+
+impl<T: GroupSessions + ?Sized> GroupSessions for Arc<T> {
+    fn load_group_session(
+        &self,
+        group: &GroupId,
+    ) -> impl Future<Output = Result<Option<Versioned<StoredGroupSession>>, Error>> + Send {
+        (**self).load_group_session(group)
+    }
+
+    fn store_group_session(
+        &self,
+        group: &GroupId,
+        expected: Option<Revision>,
+        session: &StoredGroupSession,
+    ) -> impl Future<Output = Result<Revision, Error>> + Send {
+        (**self).store_group_session(group, expected, session)
+    }
+
+    fn delete_group_session(
+        &self,
+        group: &GroupId,
+        expected: Revision,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).delete_group_session(group, expected)
+    }
+}

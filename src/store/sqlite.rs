@@ -1,0 +1,523 @@
+//! The store on SQLite (cargo feature `sqlite`): rusqlite with SQLite bundled, WAL mode, one
+//! writer connection behind a lock and a small pool of readers, every blocking call on tokio's
+//! blocking threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use zeroize::Zeroizing;
+
+use super::rows::{Consume, Row, Rows};
+use super::seal::Sealer;
+use super::{Revision, Table};
+use crate::{Error, StoreError};
+
+/// The schema version this build writes and reads (SPEC.md 17.5): the `schema_version` table
+/// holds it. A database at an older version is migrated when it is opened; one at a newer
+/// version is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a [`SqliteStore`] is opened. `SqliteOptions::default()`, then set what differs.
+#[non_exhaustive]
+#[derive(Debug)]
+pub struct SqliteOptions {
+    /// Seal every value at rest with this sealer (SPEC.md 17.4). Default: none. A database
+    /// must always be opened with the same choice and the same storage key: a sealed store
+    /// refuses an unsealed value ([`Error::SealedRecordInvalid`]) and the reverse.
+    pub sealer: Option<Sealer>,
+    /// How many read connections to keep (reads run on them in parallel, beside the one
+    /// writer, as WAL mode allows). Default 4; 0 reads on the writer connection.
+    pub readers: usize,
+    /// How long a connection waits for a lock another process holds before failing with
+    /// [`Error::Store`] (SQLite's `busy_timeout`). Default 5 s.
+    pub busy_timeout: Duration,
+    /// `PRAGMA synchronous = FULL` (the default, `true`): every committed write is on disk
+    /// before the call returns, even across a power cut. `false` gives `NORMAL`: in WAL mode
+    /// it survives a crash of the process but may lose the last writes on a power cut, which
+    /// for session records means a rolled-back state and message keys used again: leave it
+    /// on for anything but tests.
+    pub synchronous_full: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            sealer: None,
+            readers: 4,
+            busy_timeout: Duration::from_secs(5),
+            synchronous_full: true,
+        }
+    }
+}
+
+/// Every store trait on one SQLite database file (SPEC.md 17.5).
+///
+/// - **WAL mode** and a `busy_timeout`: readers never block the writer nor each other.
+/// - **One writer connection** behind a lock, and a small pool of **reader connections**:
+///   writes queue on the lock in this process instead of failing with "database is locked";
+///   other processes on the same file wait up to [`SqliteOptions::busy_timeout`].
+/// - **Compare-and-swap in SQL**: a write is one `UPDATE … WHERE key = ? AND revision = ?`
+///   (or an insert that does nothing if the row exists); the accept transaction is one
+///   `BEGIN IMMEDIATE` transaction. So the rules hold across processes sharing the file too.
+/// - **Off the async runtime**: every call runs on tokio's blocking threads
+///   (`spawn_blocking`); called outside a tokio runtime, it runs on the caller's thread.
+/// - **Versioned schema**: the `schema_version` table; migrations run when the file is
+///   opened ([`SCHEMA_VERSION`]).
+///
+/// If the future of a write is dropped (cancelled) after its statement started, the write
+/// may still commit: a message encrypted on that state is then never released, and its key
+/// is never used again.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    sealer: Option<Sealer>,
+    path: PathBuf,
+}
+
+/// A store error naming what failed, with SQLite's error (codes and SQLite's own message,
+/// which never holds the values bound to a statement).
+fn failed(what: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+    move |error| Error::Store(StoreError::with_source(format!("sqlite: {what}"), error))
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Store(StoreError::new("sqlite: connection lock poisoned"))
+}
+
+fn to_sql(revision: Revision) -> Result<i64, Error> {
+    i64::try_from(revision.0)
+        .map_err(|_| Error::Store(StoreError::new("sqlite: revision too large")))
+}
+
+fn from_sql(revision: i64) -> Result<Revision, Error> {
+    u64::try_from(revision)
+        .map(Revision)
+        .map_err(|_| Error::Store(StoreError::new("sqlite: negative revision")))
+}
+
+/// The schema, one migration per version: migration `i` takes a database from version `i` to
+/// `i + 1`.
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
+    // Version 1: one table per kind of record, all of one shape: the record's key (SPEC.md
+    // 17.1), its revision, its value (sealed or not); a consumed one-time prekey keeps its
+    // row without a value.
+    "CREATE TABLE session_records (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
+     CREATE TABLE signed_prekeys (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
+     CREATE TABLE one_time_prekeys (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
+     CREATE TABLE trust_records (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
+     CREATE TABLE device_lists (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
+     CREATE TABLE group_sessions (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);",
+];
+
+/// Brings the database to [`SCHEMA_VERSION`], in one transaction.
+fn migrate(connection: &mut Connection) -> Result<(), Error> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(failed("begin migration"))?;
+    transaction
+        .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .map_err(failed("create schema_version"))?;
+    let found: Option<i64> = transaction
+        .query_row("SELECT max(version) FROM schema_version", [], |row| {
+            row.get(0)
+        })
+        .map_err(failed("read schema_version"))?;
+    let found = u32::try_from(found.unwrap_or(0))
+        .map_err(|_| Error::Store(StoreError::new("sqlite: invalid schema version")))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::Store(StoreError::new(format!(
+            "sqlite: the database has schema version {found}, newer than this build's \
+             {SCHEMA_VERSION}"
+        ))));
+    }
+    for migration in MIGRATIONS.iter().skip(found as usize) {
+        transaction
+            .execute_batch(migration)
+            .map_err(failed("migrate schema"))?;
+    }
+    if found < SCHEMA_VERSION {
+        transaction
+            .execute("DELETE FROM schema_version", [])
+            .map_err(failed("write schema_version"))?;
+        transaction
+            .execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [i64::from(SCHEMA_VERSION)],
+            )
+            .map_err(failed("write schema_version"))?;
+    }
+    transaction.commit().map_err(failed("commit migration"))
+}
+
+/// The SQL of each statement, per table (the names are constants: nothing is interpolated
+/// from outside).
+fn sql(table: Table, statement: Statement) -> String {
+    let t = table.name();
+    match statement {
+        Statement::Get => format!("SELECT revision, value FROM {t} WHERE key = ?1"),
+        Statement::Scan => {
+            format!("SELECT key, revision, value FROM {t} WHERE value IS NOT NULL")
+        }
+        Statement::Insert => format!(
+            "INSERT INTO {t} (key, revision, value) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO NOTHING"
+        ),
+        Statement::Update => {
+            format!("UPDATE {t} SET revision = ?2, value = ?3 WHERE key = ?1 AND revision = ?4")
+        }
+        Statement::DeleteAt => format!("DELETE FROM {t} WHERE key = ?1 AND revision = ?2"),
+        Statement::Delete => format!("DELETE FROM {t} WHERE key = ?1"),
+        Statement::Consume => {
+            format!("UPDATE {t} SET value = NULL WHERE key = ?1 AND value IS NOT NULL")
+        }
+        Statement::Exists => format!("SELECT 1 FROM {t} WHERE key = ?1"),
+        Statement::Count => format!("SELECT count(*) FROM {t} WHERE value IS NOT NULL"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Statement {
+    Get,
+    Scan,
+    Insert,
+    Update,
+    DeleteAt,
+    Delete,
+    Consume,
+    Exists,
+    Count,
+}
+
+/// The compare-and-swap, on the writer connection (inside a transaction or not).
+fn swap_on(
+    connection: &Connection,
+    table: Table,
+    key: &[u8],
+    expected: Option<Revision>,
+    value: &[u8],
+) -> Result<Revision, Error> {
+    let revision = Revision::after(expected, table.record())?;
+    let new = to_sql(revision)?;
+    let changed = match expected {
+        None => connection
+            .prepare_cached(&sql(table, Statement::Insert))
+            .and_then(|mut s| s.execute(params![key, new, value]))
+            .map_err(failed("insert"))?,
+        Some(expected) => {
+            let expected = to_sql(expected)?;
+            connection
+                .prepare_cached(&sql(table, Statement::Update))
+                .and_then(|mut s| s.execute(params![key, new, value, expected]))
+                .map_err(failed("update"))?
+        }
+    };
+    if changed == 1 {
+        Ok(revision)
+    } else {
+        Err(table.conflict())
+    }
+}
+
+/// The consume, on the writer connection.
+fn consume_on(connection: &Connection, key: &[u8]) -> Result<Consume, Error> {
+    let table = Table::OneTimePreKeys;
+    let changed = connection
+        .prepare_cached(&sql(table, Statement::Consume))
+        .and_then(|mut s| s.execute(params![key]))
+        .map_err(failed("consume"))?;
+    if changed == 1 {
+        return Ok(Consume::Done);
+    }
+    let exists = connection
+        .prepare_cached(&sql(table, Statement::Exists))
+        .and_then(|mut s| s.query_row(params![key], |_| Ok(())).optional())
+        .map_err(failed("consume"))?;
+    Ok(if exists.is_some() {
+        Consume::AlreadyConsumed
+    } else {
+        Consume::Unknown
+    })
+}
+
+fn read_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<(i64, Option<Vec<u8>>)> {
+    Ok((row.get(first)?, row.get(first + 1)?))
+}
+
+fn into_row((revision, value): (i64, Option<Vec<u8>>)) -> Result<Row, Error> {
+    Ok(Row {
+        revision: from_sql(revision)?,
+        value: value.map(Zeroizing::new),
+    })
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path`, migrates it to [`SCHEMA_VERSION`], and
+    /// sets WAL mode, the busy timeout and `synchronous`. It blocks while it does: call it
+    /// when the application starts, or from a blocking thread.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if the file cannot be opened or migrated, or has a newer schema.
+    pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = Connection::open(&path).map_err(failed("open"))?;
+        writer
+            .busy_timeout(options.busy_timeout)
+            .map_err(failed("set busy_timeout"))?;
+        let mode: String = writer
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(failed("set journal_mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Store(StoreError::new(
+                "sqlite: the database does not support WAL mode",
+            )));
+        }
+        let synchronous = if options.synchronous_full {
+            "FULL"
+        } else {
+            "NORMAL"
+        };
+        writer
+            .pragma_update(None, "synchronous", synchronous)
+            .map_err(failed("set synchronous"))?;
+        writer.set_prepared_statement_cache_capacity(64);
+        migrate(&mut writer)?;
+        let mut readers = Vec::with_capacity(options.readers);
+        for _ in 0..options.readers {
+            let reader = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(failed("open reader"))?;
+            reader
+                .busy_timeout(options.busy_timeout)
+                .map_err(failed("set busy_timeout"))?;
+            reader.set_prepared_statement_cache_capacity(64);
+            readers.push(Mutex::new(reader));
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                sealer: options.sealer,
+                path,
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `work` with the store's connections on a blocking thread (the caller's own,
+    /// outside a tokio runtime).
+    async fn blocking<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, Error> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(move || work(&inner))
+                .await
+                .map_err(|e| {
+                    Error::Store(StoreError::with_source("sqlite: blocking task failed", e))
+                })?,
+            Err(_) => work(&inner),
+        }
+    }
+}
+
+impl Inner {
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>, Error> {
+        self.writer.lock().map_err(poisoned)
+    }
+
+    /// A reader connection, taken in turn (the writer if there are none).
+    fn reader(&self) -> Result<MutexGuard<'_, Connection>, Error> {
+        if self.readers.is_empty() {
+            return self.writer();
+        }
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers
+            .get(index)
+            .ok_or_else(|| Error::Store(StoreError::new("sqlite: no reader")))?
+            .lock()
+            .map_err(poisoned)
+    }
+}
+
+impl core::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .field("readers", &self.inner.readers.len())
+            .field("sealed", &self.inner.sealer.is_some())
+            .finish()
+    }
+}
+
+impl Rows for SqliteStore {
+    fn sealer(&self) -> Option<&Sealer> {
+        self.inner.sealer.as_ref()
+    }
+
+    async fn get(&self, table: Table, key: Vec<u8>) -> Result<Option<Row>, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            let found = reader
+                .prepare_cached(&sql(table, Statement::Get))
+                .and_then(|mut s| s.query_row(params![key], |row| read_row(row, 0)).optional())
+                .map_err(failed("read"))?;
+            found.map(into_row).transpose()
+        })
+        .await
+    }
+
+    async fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Row)>, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            let mut statement = reader
+                .prepare_cached(&sql(table, Statement::Scan))
+                .map_err(failed("scan"))?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get::<_, Vec<u8>>(0)?, read_row(row, 1)?)))
+                .map_err(failed("scan"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (key, row) = row.map_err(failed("scan"))?;
+                out.push((key, into_row(row)?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn swap(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+        value: Zeroizing<Vec<u8>>,
+    ) -> Result<Revision, Error> {
+        self.blocking(move |inner| {
+            let writer = inner.writer()?;
+            swap_on(&writer, table, &key, expected, &value)
+        })
+        .await
+    }
+
+    async fn delete(
+        &self,
+        table: Table,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+    ) -> Result<bool, Error> {
+        self.blocking(move |inner| {
+            let writer = inner.writer()?;
+            let changed = match expected {
+                Some(expected) => {
+                    let expected = to_sql(expected)?;
+                    writer
+                        .prepare_cached(&sql(table, Statement::DeleteAt))
+                        .and_then(|mut s| s.execute(params![key, expected]))
+                        .map_err(failed("delete"))?
+                }
+                None => writer
+                    .prepare_cached(&sql(table, Statement::Delete))
+                    .and_then(|mut s| s.execute(params![key]))
+                    .map_err(failed("delete"))?,
+            };
+            match (changed, expected) {
+                (0, Some(_)) => Err(table.conflict()),
+                (changed, _) => Ok(changed > 0),
+            }
+        })
+        .await
+    }
+
+    async fn insert_new(
+        &self,
+        table: Table,
+        rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+    ) -> Result<(), Error> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer()?;
+            let transaction = writer
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(failed("begin insert"))?;
+            for (key, value) in &rows {
+                // Dropping the transaction without a commit rolls it back.
+                swap_on(&transaction, table, key, None, value)?;
+            }
+            transaction.commit().map_err(failed("commit insert"))
+        })
+        .await
+    }
+
+    async fn consume(&self, key: Vec<u8>) -> Result<Consume, Error> {
+        self.blocking(move |inner| {
+            let writer = inner.writer()?;
+            consume_on(&writer, &key)
+        })
+        .await
+    }
+
+    async fn swap_and_consume(
+        &self,
+        key: Vec<u8>,
+        expected: Option<Revision>,
+        value: Zeroizing<Vec<u8>>,
+        consume: Option<Vec<u8>>,
+    ) -> Result<Result<Revision, Consume>, Error> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer()?;
+            let transaction = writer
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(failed("begin accept"))?;
+            let revision = swap_on(&transaction, Table::SessionRecords, &key, expected, &value)?;
+            if let Some(prekey) = &consume {
+                let found = consume_on(&transaction, prekey)?;
+                if found != Consume::Done {
+                    // Rolled back on drop: the record is not written either.
+                    return Ok(Err(found));
+                }
+            }
+            transaction.commit().map_err(failed("commit accept"))?;
+            Ok(Ok(revision))
+        })
+        .await
+    }
+
+    async fn count(&self, table: Table) -> Result<u64, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            let count: i64 = reader
+                .prepare_cached(&sql(table, Statement::Count))
+                .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                .map_err(failed("count"))?;
+            u64::try_from(count)
+                .map_err(|_| Error::Store(StoreError::new("sqlite: negative count")))
+        })
+        .await
+    }
+}

@@ -1,0 +1,1829 @@
+//! One conformance suite for every store (SPEC.md 17), run against each implementation, sealed
+//! and not: the in-memory store and the SQLite store (on a temporary file, removed
+//! afterwards). Each test is written once, generic over a [`Harness`], and instantiated per
+//! implementation by `conformance!` at the bottom.
+//!
+//! - every record kind round-trips, byte for byte;
+//! - a stale revision is a conflict, and writes nothing;
+//! - of many concurrent consumes of one one-time prekey, exactly one wins;
+//! - the accept transaction consumes the prekey and stores the session together, or neither;
+//! - sealed records refuse another storage key, another record's row and an older revision;
+//! - and the concurrency test: threads and tokio tasks encrypt and decrypt on the same
+//!   sessions through `Conversations` at once, and no message key is used twice, no update is
+//!   lost, and every message decrypts exactly once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use hushwire::hazmat::store::{account_key, group_key, prekey_key, session_record_key};
+use hushwire::store::{
+    AcceptTransaction, Conversations, DeviceLists, GroupSessions, MemoryStore, PreKeys, Revision,
+    Sealer, SessionRecords, SqliteOptions, SqliteStore, StorageKey, Table, TrustRecords, Versioned,
+};
+use hushwire::{
+    AccountId, AccountKeyPair, DeviceAddress, DeviceId, DeviceListPolicy, Envelope, Error, GroupId,
+    GroupSession, IdentityKeyPair, Observation, OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle,
+    SessionRecord, SignedPreKeyId, SignedPreKeyPair, StoredSessionRecord, Timestamp,
+    observe_identity,
+};
+use hushwire_testkit::fixtures::{TEST_SIGNED_AT, validated_bundle};
+
+// ---------------------------------------------------------------------------------------------
+// The implementations under test.
+
+/// A store implementation as the suite drives it: a fresh, empty store, and raw access to its
+/// rows as an attacker with the database has it.
+trait Harness: Send + Sync + 'static {
+    /// The store.
+    type Store: AcceptTransaction + TrustRecords + DeviceLists + GroupSessions + 'static;
+
+    /// A new, empty store, sealing with `sealer` if given.
+    fn create(sealer: Option<Sealer>) -> Self;
+
+    /// The store, shareable.
+    fn store(&self) -> &Arc<Self::Store>;
+
+    /// Row `key` of `table` as stored: revision and value (`None`: consumed).
+    fn raw(&self, table: Table, key: &[u8]) -> Option<Versioned<Option<Vec<u8>>>>;
+
+    /// Overwrites (or inserts) row `key` of `table`, bypassing the store.
+    fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>);
+}
+
+struct Memory(Arc<MemoryStore>);
+
+impl Harness for Memory {
+    type Store = MemoryStore;
+
+    fn create(sealer: Option<Sealer>) -> Self {
+        Memory(Arc::new(match sealer {
+            Some(sealer) => MemoryStore::sealed(sealer),
+            None => MemoryStore::new(),
+        }))
+    }
+
+    fn store(&self) -> &Arc<MemoryStore> {
+        &self.0
+    }
+
+    fn raw(&self, table: Table, key: &[u8]) -> Option<Versioned<Option<Vec<u8>>>> {
+        self.0.raw_row(table, key).unwrap()
+    }
+
+    fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>) {
+        self.0.put_raw_row(table, key, revision, value).unwrap();
+    }
+}
+
+/// The SQLite store on a temporary file, removed (with its WAL and shared-memory files) when
+/// the harness is dropped.
+struct Sqlite {
+    store: Arc<SqliteStore>,
+    path: PathBuf,
+}
+
+/// A file name no other test (nor another run at the same time) uses.
+fn temporary_database() -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "hushwire-store-test-{}-{n}.sqlite",
+        std::process::id()
+    ))
+}
+
+impl Harness for Sqlite {
+    type Store = SqliteStore;
+
+    fn create(sealer: Option<Sealer>) -> Self {
+        let path = temporary_database();
+        let mut options = SqliteOptions::default();
+        options.sealer = sealer;
+        options.readers = 2;
+        let store = Arc::new(SqliteStore::open(&path, options).unwrap());
+        Sqlite { store, path }
+    }
+
+    fn store(&self) -> &Arc<SqliteStore> {
+        &self.store
+    }
+
+    fn raw(&self, table: Table, key: &[u8]) -> Option<Versioned<Option<Vec<u8>>>> {
+        let connection = rusqlite::Connection::open(&self.path).unwrap();
+        let sql = format!(
+            "SELECT revision, value FROM {} WHERE key = ?1",
+            table.name()
+        );
+        let mut statement = connection.prepare(&sql).unwrap();
+        let mut rows = statement.query([key]).unwrap();
+        rows.next().unwrap().map(|row| Versioned {
+            revision: Revision(u64::try_from(row.get::<_, i64>(0).unwrap()).unwrap()),
+            value: row.get(1).unwrap(),
+        })
+    }
+
+    fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>) {
+        let connection = rusqlite::Connection::open(&self.path).unwrap();
+        let sql = format!(
+            "INSERT INTO {} (key, revision, value) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO UPDATE SET revision = ?2, value = ?3",
+            table.name()
+        );
+        let revision = i64::try_from(revision.0).unwrap();
+        connection
+            .execute(&sql, rusqlite::params![key, revision, value])
+            .unwrap();
+    }
+}
+
+impl Drop for Sqlite {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.path.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures.
+
+/// A multi-threaded tokio runtime (2 workers: the machine's cores) running `future`.
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// A sealer with storage key `[key; 32]`, its salts from a seeded RNG.
+fn sealer(key: u8, seed: u64) -> Sealer {
+    Sealer::new(StorageKey::from_bytes([key; 32]), rng(seed)).with_provider(config().provider)
+}
+
+/// A sealer for sealed harnesses, none otherwise.
+fn sealer_if(sealed: bool, seed: u64) -> Option<Sealer> {
+    sealed.then(|| sealer(7, seed))
+}
+
+fn address(account: &str, device: u32) -> DeviceAddress {
+    DeviceAddress::new(
+        AccountId::new(account.as_bytes().to_vec()).unwrap(),
+        DeviceId::new(device).unwrap(),
+    )
+}
+
+/// A session record holding one session, the initiator's (so not empty).
+fn some_record(seed: u64) -> StoredSessionRecord {
+    let mut rng = rng(seed);
+    let bob = responder(&mut rng, false);
+    let alice = IdentityKeyPair::generate(&mut rng);
+    let mut record = SessionRecord::new();
+    record
+        .initiate(&mut rng, &alice, &bob.bundle, &config())
+        .unwrap();
+    record.to_stored()
+}
+
+fn at(revision: u64) -> Option<Revision> {
+    Some(Revision(revision))
+}
+
+fn conflict(record: &'static str) -> Error {
+    Error::StoreConflict { record }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips.
+
+fn round_trip_of_every_record_kind<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 1));
+    let store = harness.store();
+    let mut rng = rng(2);
+    let config = config();
+    block_on(async {
+        // Session records: the stored bytes come back unchanged, at revision 1, then 2.
+        let peer = address("bob", 1);
+        assert!(store.load_session_record(&peer).await.unwrap().is_none());
+        let first = some_record(3);
+        assert_eq!(
+            store.store_session_record(&peer, None, &first).await,
+            Ok(Revision(1))
+        );
+        let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
+        assert_eq!(loaded.revision, Revision(1));
+        assert_eq!(loaded.value.as_bytes(), first.as_bytes());
+        SessionRecord::from_stored(loaded.value.as_bytes(), &config).unwrap();
+        let second = some_record(4);
+        assert_eq!(
+            store.store_session_record(&peer, at(1), &second).await,
+            Ok(Revision(2))
+        );
+        let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.revision, loaded.value.as_bytes()),
+            (Revision(2), second.as_bytes())
+        );
+        // Another device of the same account is another record.
+        assert!(
+            store
+                .load_session_record(&address("bob", 2))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // Signed prekeys.
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let created = Timestamp::from_unix_seconds(1_700_000_000);
+        let spk1 = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(1), created);
+        let spk2 = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(2), created);
+        assert!(
+            store
+                .load_signed_prekey(SignedPreKeyId(1))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store.add_signed_prekey(&spk2).await.unwrap();
+        store.add_signed_prekey(&spk1).await.unwrap();
+        let loaded = store
+            .load_signed_prekey(SignedPreKeyId(1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(loaded.to_stored().as_bytes(), spk1.to_stored().as_bytes());
+        assert_eq!(loaded.public(), spk1.public());
+        let listed = store.signed_prekeys().await.unwrap();
+        assert_eq!(listed, vec![spk1.public().clone(), spk2.public().clone()]);
+        assert_eq!(
+            store.remove_signed_prekey(SignedPreKeyId(1)).await,
+            Ok(true)
+        );
+        assert_eq!(
+            store.remove_signed_prekey(SignedPreKeyId(1)).await,
+            Ok(false)
+        );
+        assert!(
+            store
+                .load_signed_prekey(SignedPreKeyId(1))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // One-time prekeys.
+        let otks: Vec<OneTimePreKeyPair> = (1..=3)
+            .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+            .collect();
+        store.add_one_time_prekeys(&otks).await.unwrap();
+        assert_eq!(store.one_time_prekeys_left().await, Ok(3));
+        let loaded = store
+            .load_one_time_prekey(OneTimePreKeyId(2))
+            .await
+            .unwrap();
+        assert_eq!(
+            loaded.to_stored().as_bytes(),
+            otks[1].to_stored().as_bytes()
+        );
+        assert_eq!(loaded.public(), otks[1].public());
+        assert_eq!(
+            store.load_one_time_prekey(OneTimePreKeyId(9)).await.err(),
+            Some(Error::UnknownOneTimePreKey { id: 9 })
+        );
+
+        // Trust records.
+        let alice = AccountId::new("alice").unwrap();
+        let key = IdentityKeyPair::generate(&mut rng);
+        let Observation::New(record) = observe_identity(&alice, None, key.public_key(), created)
+        else {
+            panic!("a first key is new")
+        };
+        assert_eq!(store.load_trust_record(&alice).await, Ok(None));
+        assert_eq!(
+            store.store_trust_record(&alice, None, &record).await,
+            Ok(Revision(1))
+        );
+        let loaded = store.load_trust_record(&alice).await.unwrap().unwrap();
+        assert_eq!((loaded.revision, &loaded.value), (Revision(1), &record));
+        assert_eq!(loaded.value.to_bytes(), record.to_bytes());
+
+        // Device lists: the signed bytes come back, and validate again.
+        let account_key = AccountKeyPair::generate(&mut rng);
+        let devices = [(DeviceId::new(1).unwrap(), *key.public_key())];
+        let list = account_key
+            .sign_device_list(
+                &alice,
+                1,
+                created,
+                Timestamp::from_unix_seconds(1_700_086_400),
+                &devices,
+            )
+            .unwrap();
+        assert_eq!(store.store_device_list(None, &list).await, Ok(Revision(1)));
+        let loaded = store.load_device_list(&alice).await.unwrap().unwrap();
+        assert_eq!(loaded.revision, Revision(1));
+        let validated = loaded
+            .value
+            .validate(
+                account_key.public_key(),
+                Timestamp::from_unix_seconds(1_700_000_100),
+                &DeviceListPolicy::default(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(validated.to_bytes(), list.to_bytes());
+
+        // Group sessions.
+        let group = GroupId::new("family").unwrap();
+        let session = GroupSession::create(
+            &mut rng,
+            group.clone(),
+            address("alice", 1),
+            [address("bob", 1)],
+            &config,
+        )
+        .unwrap();
+        let stored = session.to_stored();
+        assert_eq!(
+            store.store_group_session(&group, None, &stored).await,
+            Ok(Revision(1))
+        );
+        let loaded = store.load_group_session(&group).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.revision, loaded.value.as_bytes()),
+            (Revision(1), stored.as_bytes())
+        );
+        GroupSession::from_stored(loaded.value.as_bytes(), &config).unwrap();
+        assert_eq!(
+            store.delete_group_session(&group, Revision(1)).await,
+            Ok(())
+        );
+        assert!(store.load_group_session(&group).await.unwrap().is_none());
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare-and-swap.
+
+fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 5));
+    let store = harness.store();
+    block_on(async {
+        let peer = address("bob", 1);
+        let (v1, v2, v3) = (some_record(6), some_record(7), some_record(8));
+        assert_eq!(
+            store.store_session_record(&peer, None, &v1).await,
+            Ok(Revision(1))
+        );
+        // "Must not exist" when it does.
+        assert_eq!(
+            store.store_session_record(&peer, None, &v3).await,
+            Err(conflict("session_record"))
+        );
+        assert_eq!(
+            store.store_session_record(&peer, at(1), &v2).await,
+            Ok(Revision(2))
+        );
+        // The revision read before the last write, and one never reached.
+        for stale in [at(1), at(3), at(0)] {
+            assert_eq!(
+                store.store_session_record(&peer, stale, &v3).await,
+                Err(conflict("session_record"))
+            );
+        }
+        // A write to a record that does not exist, naming a revision.
+        assert_eq!(
+            store
+                .store_session_record(&address("bob", 2), at(1), &v3)
+                .await,
+            Err(conflict("session_record"))
+        );
+        assert!(
+            store
+                .load_session_record(&address("bob", 2))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Nothing was written by the refused writes.
+        let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.revision, loaded.value.as_bytes()),
+            (Revision(2), v2.as_bytes())
+        );
+        // A delete at a stale revision is refused too; at the current one it works.
+        assert_eq!(
+            store.delete_session_record(&peer, Revision(1)).await,
+            Err(conflict("session_record"))
+        );
+        assert_eq!(
+            store.delete_session_record(&peer, Revision(2)).await,
+            Ok(())
+        );
+        assert_eq!(
+            store.delete_session_record(&peer, Revision(2)).await,
+            Err(conflict("session_record"))
+        );
+        assert_eq!(
+            store.store_session_record(&peer, None, &v3).await,
+            Ok(Revision(1))
+        );
+
+        // The same rules for the other mutable records.
+        let mut rng = rng(9);
+        let alice = AccountId::new("alice").unwrap();
+        let key = IdentityKeyPair::generate(&mut rng);
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+        let Observation::New(record) = observe_identity(&alice, None, key.public_key(), now) else {
+            panic!("a first key is new")
+        };
+        assert_eq!(
+            store.store_trust_record(&alice, None, &record).await,
+            Ok(Revision(1))
+        );
+        assert_eq!(
+            store.store_trust_record(&alice, None, &record).await,
+            Err(conflict("trust_record"))
+        );
+        assert_eq!(
+            store.store_trust_record(&alice, at(1), &record).await,
+            Ok(Revision(2))
+        );
+        assert_eq!(
+            store.store_trust_record(&alice, at(1), &record).await,
+            Err(conflict("trust_record"))
+        );
+
+        let account_key = AccountKeyPair::generate(&mut rng);
+        let devices = [(DeviceId::new(1).unwrap(), *key.public_key())];
+        let later = Timestamp::from_unix_seconds(1_700_086_400);
+        let list = account_key
+            .sign_device_list(&alice, 1, now, later, &devices)
+            .unwrap();
+        assert_eq!(store.store_device_list(None, &list).await, Ok(Revision(1)));
+        assert_eq!(
+            store.store_device_list(None, &list).await,
+            Err(conflict("device_list"))
+        );
+        assert_eq!(
+            store.store_device_list(at(2), &list).await,
+            Err(conflict("device_list"))
+        );
+
+        let group = GroupId::new("family").unwrap();
+        let session =
+            GroupSession::create(&mut rng, group.clone(), address("alice", 1), [], &config())
+                .unwrap()
+                .to_stored();
+        assert_eq!(
+            store.store_group_session(&group, None, &session).await,
+            Ok(Revision(1))
+        );
+        assert_eq!(
+            store.store_group_session(&group, at(1), &session).await,
+            Ok(Revision(2))
+        );
+        assert_eq!(
+            store.store_group_session(&group, at(1), &session).await,
+            Err(conflict("group_session"))
+        );
+        assert_eq!(
+            store.delete_group_session(&group, Revision(1)).await,
+            Err(conflict("group_session"))
+        );
+
+        // Prekeys are written once: adding an id held (or consumed) is a conflict, and a batch
+        // with one such id adds nothing.
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(1), now);
+        store.add_signed_prekey(&spk).await.unwrap();
+        assert_eq!(
+            store.add_signed_prekey(&spk).await,
+            Err(conflict("signed_prekey"))
+        );
+        let otks: Vec<OneTimePreKeyPair> = (1..=3)
+            .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+            .collect();
+        store.add_one_time_prekeys(&otks[..1]).await.unwrap();
+        store
+            .consume_one_time_prekey(OneTimePreKeyId(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.add_one_time_prekeys(&otks[1..]).await.and(Ok(())),
+            Ok(())
+        );
+        assert_eq!(
+            store.add_one_time_prekeys(&otks[..1]).await,
+            Err(conflict("one_time_prekey"))
+        );
+        let fresh = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(4));
+        assert_eq!(
+            store
+                .add_one_time_prekeys(&[fresh.clone(), otks[2].clone()])
+                .await,
+            Err(conflict("one_time_prekey"))
+        );
+        assert_eq!(
+            store
+                .add_one_time_prekeys(&[fresh.clone(), fresh.clone()])
+                .await,
+            Err(conflict("one_time_prekey"))
+        );
+        assert_eq!(
+            store.load_one_time_prekey(OneTimePreKeyId(4)).await.err(),
+            Some(Error::UnknownOneTimePreKey { id: 4 })
+        );
+        assert_eq!(store.one_time_prekeys_left().await, Ok(2));
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-time prekeys: consumed once.
+
+fn of_concurrent_consumes_exactly_one_wins<H: Harness>(sealed: bool) {
+    const CONSUMERS: usize = 16;
+    let harness = H::create(sealer_if(sealed, 10));
+    let store = Arc::clone(harness.store());
+    let mut rng = rng(11);
+    let otks: Vec<OneTimePreKeyPair> = (1..=4)
+        .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+        .collect();
+    block_on(async {
+        store.add_one_time_prekeys(&otks).await.unwrap();
+        for id in [1, 2, 3] {
+            let id = OneTimePreKeyId(id);
+            let tasks: Vec<_> = (0..CONSUMERS)
+                .map(|_| {
+                    let store = Arc::clone(&store);
+                    tokio::spawn(async move { store.consume_one_time_prekey(id).await })
+                })
+                .collect();
+            // And from plain threads at the same time.
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = Arc::clone(&store);
+                    let handle = tokio::runtime::Handle::current();
+                    std::thread::spawn(move || handle.block_on(store.consume_one_time_prekey(id)))
+                })
+                .collect();
+            let mut results = Vec::new();
+            for task in tasks {
+                results.push(task.await.unwrap());
+            }
+            for thread in threads {
+                results.push(thread.join().unwrap());
+            }
+            let won = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(won, 1, "{results:?}");
+            for result in results.into_iter().filter(Result::is_err) {
+                assert_eq!(result, Err(Error::OneTimePreKeyConsumed { id: id.0 }));
+            }
+            // Consumed for good.
+            assert_eq!(
+                store.load_one_time_prekey(id).await.err(),
+                Some(Error::OneTimePreKeyConsumed { id: id.0 })
+            );
+        }
+        assert_eq!(
+            store.consume_one_time_prekey(OneTimePreKeyId(99)).await,
+            Err(Error::UnknownOneTimePreKey { id: 99 })
+        );
+        assert_eq!(store.one_time_prekeys_left().await, Ok(1));
+        assert!(store.load_one_time_prekey(OneTimePreKeyId(4)).await.is_ok());
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The accept transaction.
+
+/// Bob's device with its store: identity, signed prekey 1 and one-time prekeys 1 to `otks`
+/// in the store, and a conversation on it.
+struct Device<H: Harness> {
+    harness: H,
+    identity_key: hushwire::IdentityKey,
+    conversations: Arc<Conversations<Arc<H::Store>>>,
+    prekeys: (SignedPreKeyPair, Vec<OneTimePreKeyPair>),
+    identity_for_bundles: IdentityKeyPair,
+}
+
+impl<H: Harness> Device<H> {
+    async fn new(rng: &mut ChaCha20Rng, sealer: Option<Sealer>, otks: u32) -> Self {
+        let harness = H::create(sealer);
+        let identity = IdentityKeyPair::generate(rng);
+        let copy = IdentityKeyPair::from_seed(identity.to_seed().as_bytes());
+        let created = Timestamp::from_unix_seconds(TEST_SIGNED_AT);
+        let spk = SignedPreKeyPair::generate(rng, &identity, SignedPreKeyId(1), created);
+        let one_time: Vec<OneTimePreKeyPair> = (1..=otks)
+            .map(|id| OneTimePreKeyPair::generate(rng, OneTimePreKeyId(id)))
+            .collect();
+        let store = Arc::clone(harness.store());
+        store.add_signed_prekey(&spk).await.unwrap();
+        store.add_one_time_prekeys(&one_time).await.unwrap();
+        let identity_key = *identity.public_key();
+        let conversations = Arc::new(Conversations::new(store, identity, config()));
+        Self {
+            harness,
+            identity_key,
+            conversations,
+            prekeys: (spk, one_time),
+            identity_for_bundles: copy,
+        }
+    }
+
+    /// The bundle with one-time prekey `otk` (1-based), as an initiator receives it.
+    fn bundle(&self, otk: Option<usize>) -> PreKeyBundle {
+        validated_bundle(
+            &self.identity_for_bundles,
+            &self.prekeys.0,
+            otk.map(|i| &self.prekeys.1[i - 1]),
+            &config(),
+        )
+    }
+
+    fn store(&self) -> &Arc<H::Store> {
+        self.harness.store()
+    }
+
+    async fn revision(&self, peer: &DeviceAddress) -> Option<Revision> {
+        self.store()
+            .load_session_record(peer)
+            .await
+            .unwrap()
+            .map(|v| v.revision)
+    }
+}
+
+fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed: bool) {
+    let mut rng = rng(12);
+    block_on(async {
+        let bob = Device::<H>::new(&mut rng, sealer_if(sealed, 13), 3).await;
+        let store = bob.store();
+        let (x, y, z) = (address("alice", 1), address("carol", 1), address("dave", 1));
+        let record = some_record(14);
+
+        // Both, or ...
+        let revision = store
+            .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
+            .await;
+        assert_eq!(revision, Ok(Revision(1)));
+        assert_eq!(
+            store.load_one_time_prekey(OneTimePreKeyId(1)).await.err(),
+            Some(Error::OneTimePreKeyConsumed { id: 1 })
+        );
+        assert_eq!(bob.revision(&x).await, Some(Revision(1)));
+
+        // ... neither: the record is not at the revision expected (checked first) ...
+        assert_eq!(
+            store
+                .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(2)))
+                .await,
+            Err(conflict("session_record"))
+        );
+        assert!(store.load_one_time_prekey(OneTimePreKeyId(2)).await.is_ok());
+        assert_eq!(
+            store
+                .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
+                .await,
+            Err(conflict("session_record"))
+        );
+        // ... or the prekey was consumed, or never issued: the record is not written.
+        assert_eq!(
+            store
+                .store_accepted_session(&y, None, &record, Some(OneTimePreKeyId(1)))
+                .await,
+            Err(Error::OneTimePreKeyConsumed { id: 1 })
+        );
+        assert_eq!(
+            store
+                .store_accepted_session(&y, None, &record, Some(OneTimePreKeyId(9)))
+                .await,
+            Err(Error::UnknownOneTimePreKey { id: 9 })
+        );
+        assert_eq!(bob.revision(&y).await, None);
+        // Without a one-time prekey it is a plain compare-and-swap.
+        assert_eq!(
+            store.store_accepted_session(&z, None, &record, None).await,
+            Ok(Revision(1))
+        );
+        assert_eq!(store.one_time_prekeys_left().await, Ok(2));
+    });
+}
+
+/// Through the orchestration: one first message accepted by many workers at once is accepted
+/// once (the others find it already decrypted), and one replayed under two addresses at once
+/// starts one session (the other's prekey consume fails, and its record is not written).
+fn concurrent_accepts_of_one_first_message<H: Harness>(sealed: bool) {
+    const WORKERS: usize = 8;
+    let mut rng = rng(15);
+    block_on(async {
+        let bob = Device::<H>::new(&mut rng, sealer_if(sealed, 16), 2).await;
+        let alice = IdentityKeyPair::generate(&mut rng);
+        let mut alice_record = SessionRecord::new();
+        alice_record
+            .initiate(&mut rng, &alice, &bob.bundle(Some(1)), &config())
+            .unwrap();
+        let first = prekey(alice_record.encrypt(b"hello Bob").unwrap());
+
+        let x = address("alice", 1);
+        let tasks: Vec<_> = (0..WORKERS)
+            .map(|i| {
+                let conversations = Arc::clone(&bob.conversations);
+                let (x, first) = (x.clone(), first.clone());
+                tokio::spawn(async move {
+                    let mut rng = hushwire_testkit::fixtures::rng(100 + i as u64);
+                    conversations.accept(&mut rng, &x, &first).await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        let accepted: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+        assert_eq!(accepted.len(), 1, "{results:?}");
+        assert_eq!(accepted[0].as_deref(), Ok(&b"hello Bob"[..]));
+        for result in results.iter().filter(|r| r.is_err()) {
+            assert_eq!(result, &Err(Error::DuplicateMessage));
+        }
+        assert_eq!(bob.revision(&x).await, Some(Revision(1)));
+
+        // The same first message at two other addresses at once: one session.
+        let mut alice_record = SessionRecord::new();
+        alice_record
+            .initiate(&mut rng, &alice, &bob.bundle(Some(2)), &config())
+            .unwrap();
+        let first = prekey(alice_record.encrypt(b"again").unwrap());
+        let (y, z) = (address("mallory", 1), address("mallory", 2));
+        let accept_at = |at: DeviceAddress, seed: u64| {
+            let (conversations, first) = (Arc::clone(&bob.conversations), first.clone());
+            tokio::spawn(async move {
+                let mut rng = hushwire_testkit::fixtures::rng(seed);
+                conversations.accept(&mut rng, &at, &first).await
+            })
+        };
+        let (task_y, task_z) = (accept_at(y.clone(), 17), accept_at(z.clone(), 18));
+        let (at_y, at_z) = (task_y.await.unwrap(), task_z.await.unwrap());
+        let (won, lost, loser) = match (&at_y, &at_z) {
+            (Ok(_), Err(_)) => (at_y.clone(), at_z.clone(), &z),
+            (Err(_), Ok(_)) => (at_z.clone(), at_y.clone(), &y),
+            _ => panic!("exactly one must win: {at_y:?} {at_z:?}"),
+        };
+        assert_eq!(won.as_deref(), Ok(&b"again"[..]));
+        assert_eq!(lost, Err(Error::OneTimePreKeyConsumed { id: 2 }));
+        assert_eq!(bob.revision(loser).await, None);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sealing at rest.
+
+fn sealed_records_refuse_another_key_row_or_revision<H: Harness>() {
+    let harness = H::create(Some(sealer(7, 20)));
+    let store = harness.store();
+    let (x, y) = (address("alice", 1), address("carol", 1));
+    let (kx, ky) = (session_record_key(&x), session_record_key(&y));
+    let invalid = Error::SealedRecordInvalid {
+        record: "session_record",
+    };
+    let mut rng = rng(21);
+    block_on(async {
+        let (v1, v2) = (some_record(22), some_record(23));
+        store.store_session_record(&x, None, &v1).await.unwrap();
+        let x_at_1 = harness.raw(Table::SessionRecords, &kx).unwrap();
+        store.store_session_record(&x, at(1), &v2).await.unwrap();
+        store.store_session_record(&y, None, &v1).await.unwrap();
+
+        // What the database holds is sealed: not the stored form, longer by the overhead.
+        let x_at_2 = harness.raw(Table::SessionRecords, &kx).unwrap();
+        let sealed_value = x_at_2.value.clone().unwrap();
+        assert_eq!(
+            sealed_value.len(),
+            v2.len() + hushwire::store::SEALED_OVERHEAD
+        );
+        assert!(
+            !sealed_value
+                .windows(32)
+                .any(|w| v2.as_bytes().windows(32).any(|v| v == w))
+        );
+
+        // Another storage key: the same rows, read by a store with another key.
+        let other = H::create(Some(sealer(8, 24)));
+        other.put_raw(
+            Table::SessionRecords,
+            &kx,
+            x_at_2.revision,
+            x_at_2.value.clone(),
+        );
+        assert_eq!(
+            other.store().load_session_record(&x).await.err(),
+            Some(invalid.clone())
+        );
+        // An unsealed store sees only bytes that do not load.
+        let unsealed = H::create(None);
+        unsealed.put_raw(
+            Table::SessionRecords,
+            &kx,
+            x_at_2.revision,
+            x_at_2.value.clone(),
+        );
+        let bytes = unsealed
+            .store()
+            .load_session_record(&x)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(SessionRecord::from_stored(bytes.value.as_bytes(), &config()).is_err());
+
+        // Another record's row: X's value (at its revision) copied into Y's row.
+        harness.put_raw(
+            Table::SessionRecords,
+            &ky,
+            x_at_1.revision,
+            x_at_1.value.clone(),
+        );
+        assert_eq!(
+            store.load_session_record(&y).await.err(),
+            Some(invalid.clone())
+        );
+
+        // An older value under the row's current revision.
+        harness.put_raw(
+            Table::SessionRecords,
+            &kx,
+            Revision(2),
+            x_at_1.value.clone(),
+        );
+        assert_eq!(
+            store.load_session_record(&x).await.err(),
+            Some(invalid.clone())
+        );
+        // Or the current value under another revision.
+        harness.put_raw(
+            Table::SessionRecords,
+            &kx,
+            Revision(3),
+            x_at_2.value.clone(),
+        );
+        assert_eq!(
+            store.load_session_record(&x).await.err(),
+            Some(invalid.clone())
+        );
+        // A damaged value.
+        let mut damaged = x_at_2.value.clone().unwrap();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        harness.put_raw(Table::SessionRecords, &kx, Revision(2), Some(damaged));
+        assert_eq!(
+            store.load_session_record(&x).await.err(),
+            Some(invalid.clone())
+        );
+        // What sealing does not detect (SPEC.md 17.4): the row rolled back whole, its older
+        // value with its older revision. It loads.
+        harness.put_raw(
+            Table::SessionRecords,
+            &kx,
+            Revision(1),
+            x_at_1.value.clone(),
+        );
+        let rolled_back = store.load_session_record(&x).await.unwrap().unwrap();
+        assert_eq!(rolled_back.value.as_bytes(), v1.as_bytes());
+
+        // The same for the other tables: a one-time prekey's value moved to another id, a
+        // signed prekey's too, a trust record moved to another account, a group session to
+        // another group, a value moved to another table.
+        let otks: Vec<OneTimePreKeyPair> = (1..=2)
+            .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+            .collect();
+        store.add_one_time_prekeys(&otks).await.unwrap();
+        let otk1 = harness.raw(Table::OneTimePreKeys, &prekey_key(1)).unwrap();
+        harness.put_raw(
+            Table::OneTimePreKeys,
+            &prekey_key(2),
+            otk1.revision,
+            otk1.value.clone(),
+        );
+        assert_eq!(
+            store.load_one_time_prekey(OneTimePreKeyId(2)).await.err(),
+            Some(Error::SealedRecordInvalid {
+                record: "one_time_prekey"
+            })
+        );
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+        for id in [1, 2] {
+            let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(id), now);
+            store.add_signed_prekey(&spk).await.unwrap();
+        }
+        let spk1 = harness.raw(Table::SignedPreKeys, &prekey_key(1)).unwrap();
+        harness.put_raw(
+            Table::SignedPreKeys,
+            &prekey_key(2),
+            spk1.revision,
+            spk1.value.clone(),
+        );
+        assert_eq!(
+            store.load_signed_prekey(SignedPreKeyId(2)).await.err(),
+            Some(Error::SealedRecordInvalid {
+                record: "signed_prekey"
+            })
+        );
+        assert!(store.signed_prekeys().await.is_err());
+
+        let (alice, carol) = (
+            AccountId::new("alice").unwrap(),
+            AccountId::new("carol").unwrap(),
+        );
+        let key = IdentityKeyPair::generate(&mut rng);
+        let Observation::New(record) = observe_identity(&alice, None, key.public_key(), now) else {
+            panic!("a first key is new")
+        };
+        store
+            .store_trust_record(&alice, None, &record)
+            .await
+            .unwrap();
+        let row = harness
+            .raw(Table::TrustRecords, &account_key(&alice))
+            .unwrap();
+        harness.put_raw(
+            Table::TrustRecords,
+            &account_key(&carol),
+            row.revision,
+            row.value.clone(),
+        );
+        assert_eq!(
+            store.load_trust_record(&carol).await.err(),
+            Some(Error::SealedRecordInvalid {
+                record: "trust_record"
+            })
+        );
+        // The trust record's value in the device-list table, same key and revision.
+        harness.put_raw(
+            Table::DeviceLists,
+            &account_key(&alice),
+            row.revision,
+            row.value.clone(),
+        );
+        assert_eq!(
+            store.load_device_list(&alice).await.err(),
+            Some(Error::SealedRecordInvalid {
+                record: "device_list"
+            })
+        );
+
+        let (family, work) = (
+            GroupId::new("family").unwrap(),
+            GroupId::new("work").unwrap(),
+        );
+        let session = GroupSession::create(&mut rng, family.clone(), x.clone(), [], &config())
+            .unwrap()
+            .to_stored();
+        store
+            .store_group_session(&family, None, &session)
+            .await
+            .unwrap();
+        let row = harness
+            .raw(Table::GroupSessions, &group_key(&family))
+            .unwrap();
+        harness.put_raw(
+            Table::GroupSessions,
+            &group_key(&work),
+            row.revision,
+            row.value.clone(),
+        );
+        assert_eq!(
+            store.load_group_session(&work).await.err(),
+            Some(Error::SealedRecordInvalid {
+                record: "group_session"
+            })
+        );
+    });
+}
+
+/// A sealed store seals with a fresh salt every write: the same value written twice is stored
+/// as two different byte strings.
+fn sealing_draws_a_fresh_salt_per_write<H: Harness>() {
+    let harness = H::create(Some(sealer(7, 25)));
+    let store = harness.store();
+    let (x, y) = (address("alice", 1), address("alice", 2));
+    block_on(async {
+        let value = some_record(26);
+        store.store_session_record(&x, None, &value).await.unwrap();
+        store.store_session_record(&y, None, &value).await.unwrap();
+        let a = harness
+            .raw(Table::SessionRecords, &session_record_key(&x))
+            .unwrap();
+        let b = harness
+            .raw(Table::SessionRecords, &session_record_key(&y))
+            .unwrap();
+        assert_ne!(
+            a.value.as_ref().unwrap()[1..33],
+            b.value.as_ref().unwrap()[1..33]
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The orchestration.
+
+/// A failed operation writes nothing: the record's revision and bytes stay as they were.
+fn a_failed_operation_leaves_the_store_unchanged<H: Harness>(sealed: bool) {
+    let mut rng = rng(30);
+    block_on(async {
+        let bob = Device::<H>::new(&mut rng, sealer_if(sealed, 31), 1).await;
+        let alice = Device::<H>::new(&mut rng, sealer_if(sealed, 32), 0).await;
+        let (at_alice, at_bob) = (address("bob", 1), address("alice", 1));
+        // No session yet: nothing to encrypt with, nothing written.
+        assert_eq!(
+            alice.conversations.encrypt(&at_alice, b"x").await.err(),
+            Some(Error::NoSession)
+        );
+        assert_eq!(alice.revision(&at_alice).await, None);
+
+        alice
+            .conversations
+            .initiate(&mut rng, &at_alice, &bob.bundle(Some(1)))
+            .await
+            .unwrap();
+        let first = alice.conversations.encrypt(&at_alice, b"hi").await.unwrap();
+        let first_wire = first.encode();
+        // A first message from another identity than the one Bob holds for Alice.
+        assert_eq!(
+            bob.conversations
+                .decrypt(&mut rng, &at_bob, &bob.identity_key, &first)
+                .await
+                .err(),
+            Some(Error::IdentityMismatch)
+        );
+        assert_eq!(bob.revision(&at_bob).await, None);
+        // A damaged first message: the prekey stays, no record.
+        let mut damaged = first_wire.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        let damaged = decode(&damaged);
+        assert_eq!(
+            bob.conversations
+                .accept(&mut rng, &at_bob, damaged.as_prekey().unwrap())
+                .await
+                .err(),
+            Some(Error::DecryptionFailed)
+        );
+        assert_eq!(bob.revision(&at_bob).await, None);
+        assert_eq!(bob.store().one_time_prekeys_left().await, Ok(1));
+
+        // The genuine one: accepted, the prekey consumed with it.
+        let accepted = bob
+            .conversations
+            .accept(&mut rng, &at_bob, first.as_prekey().unwrap())
+            .await;
+        assert_eq!(accepted.as_deref(), Ok(&b"hi"[..]));
+        assert_eq!(bob.store().one_time_prekeys_left().await, Ok(0));
+        let before = bob
+            .store()
+            .load_session_record(&at_bob)
+            .await
+            .unwrap()
+            .unwrap();
+        // A replay, and a damaged message on the session: refused, nothing written.
+        assert_eq!(
+            bob.conversations
+                .accept(&mut rng, &at_bob, first.as_prekey().unwrap())
+                .await
+                .err(),
+            Some(Error::DuplicateMessage)
+        );
+        let reply = bob.conversations.encrypt(&at_bob, b"hello").await.unwrap();
+        let before_alice = alice
+            .store()
+            .load_session_record(&at_alice)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut damaged = reply.encode();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        let bob_key = bob.identity_key;
+        assert_eq!(
+            alice
+                .conversations
+                .decrypt(&mut rng, &at_alice, &bob_key, &decode(&damaged))
+                .await
+                .err(),
+            Some(Error::DecryptionFailed)
+        );
+        let after_alice = alice
+            .store()
+            .load_session_record(&at_alice)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after_alice.revision, before_alice.revision);
+        assert_eq!(after_alice.value.as_bytes(), before_alice.value.as_bytes());
+        let after = bob
+            .store()
+            .load_session_record(&at_bob)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            after.revision.0,
+            before.revision.0 + 1,
+            "only the encrypt wrote"
+        );
+        assert_eq!(
+            alice
+                .conversations
+                .decrypt(&mut rng, &at_alice, &bob_key, &reply)
+                .await
+                .as_deref(),
+            Ok(&b"hello"[..])
+        );
+    });
+}
+
+/// A store that makes the first `lose` compare-and-swaps of session records lose, as if
+/// another worker had written in between, and counts the attempts: an implementation of the
+/// traits outside the crate, over another store.
+struct Contended<S> {
+    inner: S,
+    lose: AtomicUsize,
+    attempts: AtomicUsize,
+}
+
+impl<S: SessionRecords> SessionRecords for Contended<S> {
+    async fn load_session_record(
+        &self,
+        peer: &DeviceAddress,
+    ) -> Result<Option<Versioned<StoredSessionRecord>>, Error> {
+        self.inner.load_session_record(peer).await
+    }
+
+    async fn store_session_record(
+        &self,
+        peer: &DeviceAddress,
+        expected: Option<Revision>,
+        record: &StoredSessionRecord,
+    ) -> Result<Revision, Error> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        let lost = self
+            .lose
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lost {
+            return Err(conflict("session_record"));
+        }
+        self.inner
+            .store_session_record(peer, expected, record)
+            .await
+    }
+
+    async fn delete_session_record(
+        &self,
+        peer: &DeviceAddress,
+        expected: Revision,
+    ) -> Result<(), Error> {
+        self.inner.delete_session_record(peer, expected).await
+    }
+}
+
+impl<S: PreKeys> PreKeys for Contended<S> {
+    async fn load_signed_prekey(
+        &self,
+        id: SignedPreKeyId,
+    ) -> Result<Option<SignedPreKeyPair>, Error> {
+        self.inner.load_signed_prekey(id).await
+    }
+    async fn add_signed_prekey(&self, key: &SignedPreKeyPair) -> Result<(), Error> {
+        self.inner.add_signed_prekey(key).await
+    }
+    async fn remove_signed_prekey(&self, id: SignedPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_signed_prekey(id).await
+    }
+    async fn signed_prekeys(&self) -> Result<Vec<hushwire::SignedPreKey>, Error> {
+        self.inner.signed_prekeys().await
+    }
+    async fn load_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<OneTimePreKeyPair, Error> {
+        self.inner.load_one_time_prekey(id).await
+    }
+    async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
+        self.inner.add_one_time_prekeys(keys).await
+    }
+    async fn consume_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<(), Error> {
+        self.inner.consume_one_time_prekey(id).await
+    }
+    async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_prekeys_left().await
+    }
+}
+
+impl<S: AcceptTransaction> AcceptTransaction for Contended<S> {
+    async fn store_accepted_session(
+        &self,
+        peer: &DeviceAddress,
+        expected: Option<Revision>,
+        record: &StoredSessionRecord,
+        one_time_prekey: Option<OneTimePreKeyId>,
+    ) -> Result<Revision, Error> {
+        self.inner
+            .store_accepted_session(peer, expected, record, one_time_prekey)
+            .await
+    }
+}
+
+/// Lost swaps are retried on the state that won, up to the bound; past it the operation fails
+/// with `StoreConflict` and nothing is written or released.
+fn conflicts_are_retried_a_bounded_number_of_times<H: Harness>(sealed: bool) {
+    let mut rng = rng(40);
+    block_on(async {
+        let bob = Device::<H>::new(&mut rng, sealer_if(sealed, 41), 1).await;
+        let alice_store = H::create(sealer_if(sealed, 42));
+        let alice_identity = IdentityKeyPair::generate(&mut rng);
+        let contended = Contended {
+            inner: Arc::clone(alice_store.store()),
+            lose: AtomicUsize::new(0),
+            attempts: AtomicUsize::new(0),
+        };
+        let alice = Conversations::new(contended, alice_identity, config()).with_max_attempts(4);
+        assert_eq!(alice.max_attempts(), 4);
+        let (at_alice, at_bob) = (address("bob", 1), address("alice", 1));
+        alice
+            .initiate(&mut rng, &at_alice, &bob.bundle(Some(1)))
+            .await
+            .unwrap();
+        let first = alice.encrypt(&at_alice, b"first").await.unwrap();
+        assert_eq!(
+            bob.conversations
+                .accept(&mut rng, &at_bob, first.as_prekey().unwrap())
+                .await
+                .as_deref(),
+            Ok(&b"first"[..])
+        );
+
+        // Three lost swaps, then it goes through on the fourth attempt.
+        alice.store().lose.store(3, Ordering::SeqCst);
+        alice.store().attempts.store(0, Ordering::SeqCst);
+        let second = alice.encrypt(&at_alice, b"second").await.unwrap();
+        assert_eq!(alice.store().attempts.load(Ordering::SeqCst), 4);
+        let second_message = second.as_prekey().unwrap().message().header().counter;
+        assert_eq!(second_message, 1, "the released message is the one stored");
+        let bob_side = alice.identity_key();
+        assert_eq!(
+            bob.conversations
+                .decrypt(&mut rng, &at_bob, bob_side, &second)
+                .await
+                .as_deref(),
+            Ok(&b"second"[..])
+        );
+
+        // Four lost swaps: it gives up, nothing is written.
+        let before = alice_store
+            .store()
+            .load_session_record(&at_alice)
+            .await
+            .unwrap()
+            .unwrap();
+        alice.store().lose.store(4, Ordering::SeqCst);
+        alice.store().attempts.store(0, Ordering::SeqCst);
+        assert_eq!(
+            alice.encrypt(&at_alice, b"third").await.err(),
+            Some(conflict("session_record"))
+        );
+        assert_eq!(alice.store().attempts.load(Ordering::SeqCst), 4);
+        let after = alice_store
+            .store()
+            .load_session_record(&at_alice)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.revision, before.revision);
+        assert_eq!(after.value.as_bytes(), before.value.as_bytes());
+        // The next message takes the counter the abandoned one had: it was never released.
+        let fourth = alice.encrypt(&at_alice, b"fourth").await.unwrap();
+        assert_eq!(fourth.as_prekey().unwrap().message().header().counter, 2);
+        assert_eq!(
+            bob.conversations
+                .decrypt(&mut rng, &at_bob, bob_side, &fourth)
+                .await
+                .as_deref(),
+            Ok(&b"fourth"[..])
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The concurrency test.
+
+/// Which way a message goes in a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Way {
+    AliceToBob,
+    BobToAlice,
+}
+
+/// One message as it was released: its pair, its way, the sending chain's ratchet key and its
+/// counter: its message key.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct KeyUse {
+    pair: usize,
+    way: Way,
+    ratchet_key: [u8; 32],
+    counter: u32,
+}
+
+/// Messages in flight one way, with their plaintexts.
+type InFlight = Mutex<VecDeque<(Envelope, Vec<u8>)>>;
+
+struct Pair<H: Harness> {
+    alice: Device<H>,
+    bob: Device<H>,
+    /// Messages in flight, each way, oldest first, with their expected plaintext.
+    queues: [InFlight; 2],
+    /// Successful operations (writes) on Alice's and Bob's records.
+    writes: [AtomicU64; 2],
+}
+
+struct Traffic<H: Harness> {
+    pairs: Vec<Pair<H>>,
+    released: Mutex<Vec<KeyUse>>,
+    /// How many times each plaintext was delivered.
+    delivered: Mutex<BTreeMap<Vec<u8>, usize>>,
+    /// Every envelope delivered, for the replay at the end.
+    envelopes: Mutex<Vec<(usize, Way, Envelope)>>,
+    /// Operations that gave up after their bounded retries (retried by the worker).
+    gave_up: AtomicU64,
+}
+
+/// The two ends of one way of a pair.
+struct Ends<'a, S> {
+    sender: &'a Conversations<S>,
+    receiver: &'a Conversations<S>,
+    /// The receiver, as the sender addresses it.
+    to: DeviceAddress,
+    /// The sender, as the receiver addresses it.
+    from: DeviceAddress,
+    /// The sender's identity key.
+    sender_key: hushwire::IdentityKey,
+    /// 0 if Alice sends, 1 if Bob does.
+    side: usize,
+}
+
+impl<H: Harness> Pair<H> {
+    fn ends(&self, way: Way) -> Ends<'_, Arc<H::Store>> {
+        match way {
+            Way::AliceToBob => Ends {
+                sender: &self.alice.conversations,
+                receiver: &self.bob.conversations,
+                to: address("bob", 1),
+                from: address("alice", 1),
+                sender_key: self.alice.identity_key,
+                side: 0,
+            },
+            Way::BobToAlice => Ends {
+                sender: &self.bob.conversations,
+                receiver: &self.alice.conversations,
+                to: address("alice", 1),
+                from: address("bob", 1),
+                sender_key: self.bob.identity_key,
+                side: 1,
+            },
+        }
+    }
+}
+
+fn key_use(pair: usize, way: Way, envelope: &Envelope) -> KeyUse {
+    let header = envelope.ratchet_message().header();
+    KeyUse {
+        pair,
+        way,
+        ratchet_key: header.ratchet_key.to_bytes(),
+        counter: header.counter,
+    }
+}
+
+impl<H: Harness> Traffic<H> {
+    /// Encrypts a new message `way` in `pair` and queues it, retrying past give-ups.
+    async fn send(&self, pair: usize, way: Way, text: Vec<u8>) {
+        let Ends {
+            sender, to, side, ..
+        } = self.pairs[pair].ends(way);
+        let envelope = loop {
+            match sender.encrypt(&to, &text).await {
+                Ok(envelope) => break envelope,
+                Err(Error::StoreConflict { .. }) => {
+                    self.gave_up.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+                Err(other) => panic!("encrypt failed: {other:?}"),
+            }
+        };
+        self.pairs[pair].writes[side].fetch_add(1, Ordering::Relaxed);
+        self.released
+            .lock()
+            .unwrap()
+            .push(key_use(pair, way, &envelope));
+        let queue = &self.pairs[pair].queues[side];
+        queue.lock().unwrap().push_back((envelope, text));
+    }
+
+    /// Delivers the oldest message in flight `way` in `pair`, if any. False if none.
+    async fn deliver(&self, rng: &mut ChaCha20Rng, pair: usize, way: Way) -> bool {
+        let Ends {
+            receiver,
+            from,
+            sender_key,
+            side,
+            ..
+        } = self.pairs[pair].ends(way);
+        let Some((envelope, text)) = self.pairs[pair].queues[side].lock().unwrap().pop_front()
+        else {
+            return false;
+        };
+        loop {
+            match receiver.decrypt(rng, &from, &sender_key, &envelope).await {
+                Ok(plaintext) => {
+                    assert_eq!(plaintext, text);
+                    break;
+                }
+                Err(Error::StoreConflict { .. }) => {
+                    self.gave_up.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+                Err(other) => panic!(
+                    "decrypt of {:?} failed: {other:?}",
+                    key_use(pair, way, &envelope)
+                ),
+            }
+        }
+        self.pairs[pair].writes[1 - side].fetch_add(1, Ordering::Relaxed);
+        *self.delivered.lock().unwrap().entry(text).or_default() += 1;
+        self.envelopes.lock().unwrap().push((pair, way, envelope));
+        true
+    }
+
+    /// A worker: `rounds` times, send a message one way in some pair and deliver the oldest
+    /// in flight another way.
+    async fn work(self: Arc<Self>, worker: usize, rounds: usize) {
+        let mut rng = rng(1_000 + worker as u64);
+        for round in 0..rounds {
+            let pair = (worker + round) % self.pairs.len();
+            let way = if (worker + round / 3).is_multiple_of(2) {
+                Way::AliceToBob
+            } else {
+                Way::BobToAlice
+            };
+            let text = format!("pair {pair} {way:?} worker {worker} round {round}").into_bytes();
+            self.send(pair, way, text).await;
+            let other = if round % 2 == 0 { way } else { flip(way) };
+            self.deliver(&mut rng, pair, other).await;
+        }
+    }
+}
+
+fn flip(way: Way) -> Way {
+    match way {
+        Way::AliceToBob => Way::BobToAlice,
+        Way::BobToAlice => Way::AliceToBob,
+    }
+}
+
+/// Many workers, std threads and tokio tasks on a multi-threaded runtime, encrypt and decrypt
+/// on the same few sessions at once, through `Conversations` over one store per device.
+/// Afterwards: no message key was used twice (no (pair, way, ratchet key, counter) twice, and
+/// each chain's counters run 0, 1, 2, ... without a gap), no update was lost (each record's
+/// revision is the number of operations that succeeded on it), and every message decrypted
+/// exactly once (each plaintext once; every replay refused).
+fn concurrent_workers_never_reuse_a_message_key<H: Harness>(sealed: bool, rounds: usize) {
+    const PAIRS: usize = 2;
+    const TASKS: usize = 4;
+    const THREADS: usize = 2;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let mut rng = rng(50);
+    let traffic = runtime.block_on(async {
+        let mut pairs = Vec::new();
+        for pair in 0..PAIRS {
+            let seed = 60 + 2 * pair as u64;
+            let alice = Device::<H>::new(&mut rng, sealer_if(sealed, seed), 0).await;
+            let bob = Device::<H>::new(&mut rng, sealer_if(sealed, seed + 1), 1).await;
+            pairs.push(Pair {
+                alice,
+                bob,
+                queues: Default::default(),
+                writes: Default::default(),
+            });
+        }
+        let traffic = Arc::new(Traffic {
+            pairs,
+            released: Mutex::new(Vec::new()),
+            delivered: Mutex::new(BTreeMap::new()),
+            envelopes: Mutex::new(Vec::new()),
+            gave_up: AtomicU64::new(0),
+        });
+        // Each pair: Alice starts, Bob accepts, Bob answers, Alice reads it.
+        for (index, pair) in traffic.pairs.iter().enumerate() {
+            pair.alice
+                .conversations
+                .initiate(&mut rng, &address("bob", 1), &pair.bob.bundle(Some(1)))
+                .await
+                .unwrap();
+            pair.writes[0].fetch_add(1, Ordering::Relaxed);
+            traffic
+                .send(
+                    index,
+                    Way::AliceToBob,
+                    format!("hello {index}").into_bytes(),
+                )
+                .await;
+            assert!(traffic.deliver(&mut rng, index, Way::AliceToBob).await);
+            traffic
+                .send(index, Way::BobToAlice, format!("hi {index}").into_bytes())
+                .await;
+            assert!(traffic.deliver(&mut rng, index, Way::BobToAlice).await);
+        }
+        traffic
+    });
+
+    // The workers, at once.
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|worker| runtime.spawn(Arc::clone(&traffic).work(worker, rounds)))
+        .collect();
+    let threads: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let traffic = Arc::clone(&traffic);
+            let handle = runtime.handle().clone();
+            std::thread::spawn(move || handle.block_on(traffic.work(TASKS + thread, rounds)))
+        })
+        .collect();
+    runtime.block_on(async {
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    for thread in threads {
+        thread.join().unwrap();
+    }
+
+    runtime.block_on(async {
+        // Deliver what is still in flight.
+        for pair in 0..PAIRS {
+            for way in [Way::AliceToBob, Way::BobToAlice] {
+                while traffic.deliver(&mut rng, pair, way).await {}
+            }
+        }
+
+        // No message key used twice, and no gap in any chain.
+        let released = traffic.released.lock().unwrap().clone();
+        let sent = 2 * PAIRS + (TASKS + THREADS) * rounds;
+        assert_eq!(released.len(), sent);
+        let distinct: BTreeSet<&KeyUse> = released.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            released.len(),
+            "a message key was used twice"
+        );
+        let mut chains: BTreeMap<(usize, Way, [u8; 32]), Vec<u32>> = BTreeMap::new();
+        for used in &released {
+            chains
+                .entry((used.pair, used.way, used.ratchet_key))
+                .or_default()
+                .push(used.counter);
+        }
+        for counters in chains.values_mut() {
+            counters.sort_unstable();
+            let expected: Vec<u32> = (0..counters.len() as u32).collect();
+            assert_eq!(*counters, expected, "a chain's counters have a gap");
+        }
+
+        // Every message decrypted exactly once.
+        let delivered = traffic.delivered.lock().unwrap().clone();
+        assert_eq!(delivered.len(), sent);
+        assert!(delivered.values().all(|&n| n == 1));
+
+        // No update lost: each record was written once per successful operation.
+        for (index, pair) in traffic.pairs.iter().enumerate() {
+            let alice = pair.alice.revision(&address("bob", 1)).await.unwrap();
+            let bob = pair.bob.revision(&address("alice", 1)).await.unwrap();
+            assert_eq!(
+                alice.0,
+                pair.writes[0].load(Ordering::Relaxed),
+                "pair {index}"
+            );
+            assert_eq!(
+                bob.0,
+                pair.writes[1].load(Ordering::Relaxed),
+                "pair {index}"
+            );
+        }
+
+        // Replays are refused and change nothing.
+        let envelopes = std::mem::take(&mut *traffic.envelopes.lock().unwrap());
+        for (pair, way, envelope) in envelopes {
+            let Ends {
+                receiver,
+                from,
+                sender_key,
+                ..
+            } = traffic.pairs[pair].ends(way);
+            let result = receiver
+                .decrypt(&mut rng, &from, &sender_key, &envelope)
+                .await;
+            assert!(
+                matches!(
+                    result,
+                    Err(Error::DuplicateMessage | Error::DecryptionFailed)
+                ),
+                "a replay of {:?} gave {result:?}",
+                key_use(pair, way, &envelope)
+            );
+        }
+        for (index, pair) in traffic.pairs.iter().enumerate() {
+            let bob = pair.bob.revision(&address("alice", 1)).await.unwrap();
+            assert_eq!(
+                bob.0,
+                pair.writes[1].load(Ordering::Relaxed),
+                "pair {index}"
+            );
+        }
+        let lost: u64 = traffic
+            .pairs
+            .iter()
+            .map(|p| p.alice.conversations.lost_swaps() + p.bob.conversations.lost_swaps())
+            .sum();
+        eprintln!(
+            "{sent} messages, {} chains, {lost} lost swaps retried, {} operations gave up",
+            chains.len(),
+            traffic.gave_up.load(Ordering::Relaxed)
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every test, for every implementation.
+
+macro_rules! conformance {
+    ($module:ident, $harness:ty, sealed = $sealed:expr, rounds = $rounds:expr) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn round_trip_of_every_record_kind() {
+                super::round_trip_of_every_record_kind::<$harness>($sealed);
+            }
+
+            #[test]
+            fn stale_revision_is_a_conflict() {
+                super::stale_revision_is_a_conflict::<$harness>($sealed);
+            }
+
+            #[test]
+            fn of_concurrent_consumes_exactly_one_wins() {
+                super::of_concurrent_consumes_exactly_one_wins::<$harness>($sealed);
+            }
+
+            #[test]
+            fn accept_consumes_the_prekey_and_stores_the_session_together() {
+                super::accept_consumes_the_prekey_and_stores_the_session_together::<$harness>(
+                    $sealed,
+                );
+            }
+
+            #[test]
+            fn concurrent_accepts_of_one_first_message() {
+                super::concurrent_accepts_of_one_first_message::<$harness>($sealed);
+            }
+
+            #[test]
+            fn a_failed_operation_leaves_the_store_unchanged() {
+                super::a_failed_operation_leaves_the_store_unchanged::<$harness>($sealed);
+            }
+
+            #[test]
+            fn conflicts_are_retried_a_bounded_number_of_times() {
+                super::conflicts_are_retried_a_bounded_number_of_times::<$harness>($sealed);
+            }
+
+            #[test]
+            fn concurrent_workers_never_reuse_a_message_key() {
+                super::concurrent_workers_never_reuse_a_message_key::<$harness>($sealed, $rounds);
+            }
+        }
+    };
+}
+
+conformance!(memory, Memory, sealed = false, rounds = 200);
+conformance!(memory_sealed, Memory, sealed = true, rounds = 150);
+conformance!(sqlite, Sqlite, sealed = false, rounds = 150);
+conformance!(sqlite_sealed, Sqlite, sealed = true, rounds = 150);
+
+#[test]
+fn memory_sealed_records_refuse_another_key_row_or_revision() {
+    sealed_records_refuse_another_key_row_or_revision::<Memory>();
+}
+
+#[test]
+fn sqlite_sealed_records_refuse_another_key_row_or_revision() {
+    sealed_records_refuse_another_key_row_or_revision::<Sqlite>();
+}
+
+#[test]
+fn memory_sealing_draws_a_fresh_salt_per_write() {
+    sealing_draws_a_fresh_salt_per_write::<Memory>();
+}
+
+#[test]
+fn sqlite_sealing_draws_a_fresh_salt_per_write() {
+    sealing_draws_a_fresh_salt_per_write::<Sqlite>();
+}
+
+/// The SQLite store runs outside a tokio runtime too, on the caller's thread.
+#[test]
+fn sqlite_works_without_a_runtime() {
+    let harness = Sqlite::create(None);
+    let peer = address("bob", 1);
+    let record = some_record(70);
+    let future = harness.store().store_session_record(&peer, None, &record);
+    // A minimal executor: the store's futures complete without being woken.
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(result) => assert_eq!(result, Ok(Revision(1))),
+        std::task::Poll::Pending => panic!("outside a runtime the call completes at once"),
+    }
+}
+
+/// Stored prekeys: a damaged or cut row is refused.
+#[test]
+fn stored_prekeys_refuse_damage() {
+    let mut rng = rng(80);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(3), now);
+    let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(4));
+    let stored = spk.to_stored();
+    assert_eq!(stored.len(), 141);
+    assert_eq!(otk.to_stored().len(), 69);
+    let loaded = SignedPreKeyPair::from_stored(stored.as_bytes()).unwrap();
+    assert_eq!(loaded.public(), spk.public());
+    for i in 0..stored.len() {
+        let mut damaged = stored.as_bytes().to_vec();
+        damaged[i] ^= 0x10;
+        assert_eq!(
+            SignedPreKeyPair::from_stored(&damaged).err(),
+            Some(Error::SessionStateCorrupted)
+        );
+    }
+    let short = &stored.as_bytes()[..140];
+    assert_eq!(
+        SignedPreKeyPair::from_stored(short).err(),
+        Some(Error::SessionStateCorrupted)
+    );
+    // A one-time prekey's bytes are not a signed prekey's.
+    assert_eq!(
+        SignedPreKeyPair::from_stored(otk.to_stored().as_bytes()).err(),
+        Some(Error::SessionStateCorrupted)
+    );
+    assert_eq!(
+        OneTimePreKeyPair::from_stored(otk.to_stored().as_bytes())
+            .unwrap()
+            .public(),
+        otk.public()
+    );
+    assert!(format!("{:?}", otk.to_stored()).starts_with("StoredPreKey(69 bytes)"));
+}
+
+/// The SQLite file records its schema version, and a newer one is refused.
+#[test]
+fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {
+    let harness = Sqlite::create(None);
+    let connection = rusqlite::Connection::open(&harness.path).unwrap();
+    let version: i64 = connection
+        .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, i64::from(hushwire::store::SCHEMA_VERSION));
+    // Opening again changes nothing.
+    drop(SqliteStore::open(&harness.path, SqliteOptions::default()).unwrap());
+    let rows: i64 = connection
+        .query_row("SELECT count(*) FROM schema_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+    connection
+        .execute("UPDATE schema_version SET version = 2", [])
+        .unwrap();
+    let error = SqliteStore::open(&harness.path, SqliteOptions::default()).unwrap_err();
+    assert_eq!(error.category(), hushwire::ErrorCategory::Store);
+    assert!(error.to_string().contains("schema version 2"), "{error}");
+}
