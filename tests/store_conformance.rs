@@ -1827,3 +1827,71 @@ fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
     assert!(error.to_string().contains("schema version 2"), "{error}");
 }
+
+/// SPEC.md 17.2 and 17.4's examples, computed independently with Python's `cryptography`
+/// package (HKDF-SHA256, ChaCha20-Poly1305, X25519, SHA-256): the stored one-time prekey and
+/// the sealed value, byte for byte, on every crypto provider.
+#[test]
+fn stored_and_sealed_forms_match_the_spec_examples() {
+    let stored = hex::decode(
+        "0100000007111111111111111111111111111111111111111111111111111111111111111184311c37\
+         76ae3d64652d38e778d7742b5b643a1eee1225237209cb05c5f1607b",
+    )
+    .unwrap();
+    let otk = OneTimePreKeyPair::from_stored(&stored).unwrap();
+    assert_eq!(otk.id(), OneTimePreKeyId(7));
+    assert_eq!(
+        hex::encode(otk.public().public_key().as_bytes()),
+        "7b4e909bbe7ffe44c465a220037d608ee35897d31ef972f07f74892cb0f73f13"
+    );
+    assert_eq!(otk.to_stored().as_bytes(), &stored[..]);
+
+    let key = session_record_key(&address("bob", 1));
+    assert_eq!(hex::encode(&key), "03626f6200000001");
+    let storage_key: [u8; 32] = core::array::from_fn(|i| i as u8);
+    let sealed = hex::decode(
+        "01a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a54190118fc0f76d25\
+         5141d94324018e3934f3e8670a73d4af8042876a7bfdacfa3ea92c3a01",
+    )
+    .unwrap();
+    for provider in hushwire::CryptoProvider::available() {
+        let ours = hushwire::hazmat::store::seal_record(
+            provider,
+            &storage_key,
+            &[0xa5; 32],
+            Table::SessionRecords,
+            &key,
+            2,
+            b"stored session record",
+        )
+        .unwrap();
+        assert_eq!(ours, sealed, "{provider:?}");
+        let open = |table, key: &[u8], revision| {
+            hushwire::hazmat::store::open_record(
+                provider,
+                &storage_key,
+                table,
+                key,
+                revision,
+                &sealed,
+            )
+        };
+        assert_eq!(
+            open(Table::SessionRecords, &key, 2).unwrap().as_slice(),
+            b"stored session record"
+        );
+        assert_eq!(
+            open(Table::SessionRecords, &key, 1).err(),
+            Some(Error::DecryptionFailed)
+        );
+        assert_eq!(
+            open(Table::GroupSessions, &key, 2).err(),
+            Some(Error::DecryptionFailed)
+        );
+        let other = session_record_key(&address("bob", 2));
+        assert_eq!(
+            open(Table::SessionRecords, &other, 2).err(),
+            Some(Error::DecryptionFailed)
+        );
+    }
+}

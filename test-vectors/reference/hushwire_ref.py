@@ -70,6 +70,8 @@ ERROR_KINDS = frozenset({
     "InvalidAttachmentPointer", "InvalidAttachmentHeader", "AttachmentWrongKey",
     "AttachmentTruncated", "AttachmentSegmentInvalid", "AttachmentTrailingData",
     "InvalidAttachmentPadding", "AttachmentDigestMismatch", "Io",
+    # SPEC.md 17 (stores)
+    "StoreConflict", "SealedRecordInvalid",
 })
 
 # SPEC.md 8.1: the values each error carries (the names in braces of its first column).
