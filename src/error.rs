@@ -335,7 +335,7 @@ pub enum Error {
     /// A compare-and-swap in a store lost (SPEC.md 17.3): the record is no longer at the
     /// revision it was read at (another worker wrote it in between), or one that had to be new
     /// exists already. Nothing was written. Load the record again and redo the operation on
-    /// it; [`crate::store::Conversations`] does so itself, a bounded number of times.
+    /// it; `store::Conversations` (feature `store`) does so itself, a bounded number of times.
     StoreConflict {
         /// Which kind of record: `"session_record"`, `"signed_prekey"`, `"one_time_prekey"`,
         /// `"trust_record"`, `"device_list"` or `"group_session"` (the table, SPEC.md 17.1).

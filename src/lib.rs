@@ -11,7 +11,11 @@
 //! ([`SessionRecord`]) and fan-out to every device ([`DeviceSessions`]); and group chats with
 //! Sender Keys ([`GroupSession`]); and attachments: files sealed in constant memory under their
 //! own key, opened as a stream or at random ([`AttachmentSealer`], [`AttachmentOpener`],
-//! [`SeekableAttachment`]), sent as an [`AttachmentPointer`] inside a [`Payload`].
+//! [`SeekableAttachment`]), sent as an [`AttachmentPointer`] inside a [`Payload`]; and, with
+//! the `store` cargo feature, stores for backends (`hushwire::store`, SPEC.md 17): async store
+//! traits whose every write is a compare-and-swap, `Conversations`, which never lets two
+//! workers use one session state, an in-memory store and (feature `sqlite`) a SQLite store,
+//! either sealed at rest.
 //!
 //! The protocol, byte for byte, is in `SPEC.md`. Start with [`Session`].
 //!

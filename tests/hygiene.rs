@@ -158,3 +158,45 @@ fn error_messages_are_plain() {
         "message authentication failed"
     );
 }
+
+/// The stores (SPEC.md 17): the storage key, the sealer, stored prekeys, the stores and the
+/// orchestration show no secret in their `Debug`, and can be shared across threads.
+#[test]
+fn stores_show_no_secret_and_are_shared_across_threads() {
+    use hushwire::store::{Conversations, MemoryStore, Sealer, SqliteStore, StorageKey};
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<MemoryStore>();
+    assert_send_sync::<SqliteStore>();
+    assert_send_sync::<Sealer>();
+    assert_send_sync::<Conversations<MemoryStore>>();
+    assert_send_sync::<Conversations<std::sync::Arc<SqliteStore>>>();
+
+    let key = [0x5au8; 32];
+    let text = format!("{:?}", StorageKey::from_bytes(key));
+    assert_eq!(text, "StorageKey(<redacted>)");
+    let sealer = Sealer::new(StorageKey::from_bytes(key), rng(52));
+    let text = format!("{sealer:?}");
+    assert!(
+        text.contains("<redacted>") && !text.contains("5a5a"),
+        "{text}"
+    );
+
+    let mut rng = rng(53);
+    let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1));
+    assert_eq!(format!("{:?}", otk.to_stored()), "StoredPreKey(69 bytes)");
+
+    let identity = IdentityKeyPair::from_seed(&[0x42; 32]);
+    let store = MemoryStore::sealed(sealer);
+    let text = format!("{store:?}");
+    assert!(
+        text.starts_with("MemoryStore {") && text.contains("sealed: true"),
+        "{text}"
+    );
+    let conversations = Conversations::new(store, identity, config());
+    let text = format!("{conversations:?}");
+    assert!(!text.contains(&hex::encode([0x42u8; 32])), "{text}");
+    assert!(
+        text.starts_with("Conversations {") && !text.contains("5a5a"),
+        "{text}"
+    );
+}

@@ -1765,46 +1765,6 @@ fn sqlite_works_without_a_runtime() {
     }
 }
 
-/// Stored prekeys: a damaged or cut row is refused.
-#[test]
-fn stored_prekeys_refuse_damage() {
-    let mut rng = rng(80);
-    let identity = IdentityKeyPair::generate(&mut rng);
-    let now = Timestamp::from_unix_seconds(1_700_000_000);
-    let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(3), now);
-    let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(4));
-    let stored = spk.to_stored();
-    assert_eq!(stored.len(), 141);
-    assert_eq!(otk.to_stored().len(), 69);
-    let loaded = SignedPreKeyPair::from_stored(stored.as_bytes()).unwrap();
-    assert_eq!(loaded.public(), spk.public());
-    for i in 0..stored.len() {
-        let mut damaged = stored.as_bytes().to_vec();
-        damaged[i] ^= 0x10;
-        assert_eq!(
-            SignedPreKeyPair::from_stored(&damaged).err(),
-            Some(Error::SessionStateCorrupted)
-        );
-    }
-    let short = &stored.as_bytes()[..140];
-    assert_eq!(
-        SignedPreKeyPair::from_stored(short).err(),
-        Some(Error::SessionStateCorrupted)
-    );
-    // A one-time prekey's bytes are not a signed prekey's.
-    assert_eq!(
-        SignedPreKeyPair::from_stored(otk.to_stored().as_bytes()).err(),
-        Some(Error::SessionStateCorrupted)
-    );
-    assert_eq!(
-        OneTimePreKeyPair::from_stored(otk.to_stored().as_bytes())
-            .unwrap()
-            .public(),
-        otk.public()
-    );
-    assert!(format!("{:?}", otk.to_stored()).starts_with("StoredPreKey(69 bytes)"));
-}
-
 /// The SQLite file records its schema version, and a newer one is refused.
 #[test]
 fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {

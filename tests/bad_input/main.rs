@@ -28,4 +28,5 @@ mod group;
 mod prekey_message;
 mod ratchet_message;
 mod session_state;
+mod store;
 mod verification;
