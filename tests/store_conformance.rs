@@ -1765,6 +1765,15 @@ fn sqlite_works_without_a_runtime() {
     }
 }
 
+/// An in-memory SQLite database is refused: its connections would not share it.
+#[test]
+fn sqlite_refuses_an_in_memory_database() {
+    for path in [":memory:", ""] {
+        let error = SqliteStore::open(path, SqliteOptions::default()).unwrap_err();
+        assert_eq!(error.category(), hushwire::ErrorCategory::Store);
+    }
+}
+
 /// The SQLite file records its schema version, and a newer one is refused.
 #[test]
 fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {

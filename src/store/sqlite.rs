@@ -268,12 +268,22 @@ fn into_row((revision, value): (i64, Option<Vec<u8>>)) -> Result<Row, Error> {
 impl SqliteStore {
     /// Opens (or creates) the database file at `path`, migrates it to [`SCHEMA_VERSION`], and
     /// sets WAL mode, the busy timeout and `synchronous`. It blocks while it does: call it
-    /// when the application starts, or from a blocking thread.
+    /// when the application starts, or from a blocking thread. Clones of the store share its
+    /// connections.
     ///
     /// # Errors
-    /// [`Error::Store`] if the file cannot be opened or migrated, or has a newer schema.
+    /// [`Error::Store`] if the file cannot be opened or migrated, has a newer schema, or is
+    /// `:memory:` (each connection would have a database of its own).
     pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
+        // Every connection to ":memory:" (or "") opens a database of its own: the readers would
+        // not see the writer's rows.
+        if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+            return Err(Error::Store(StoreError::new(
+                "sqlite: an in-memory database cannot be shared by the store's connections; \
+                 give a file (or use MemoryStore)",
+            )));
+        }
         let mut writer = Connection::open(&path).map_err(failed("open"))?;
         writer
             .busy_timeout(options.busy_timeout)
