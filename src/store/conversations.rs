@@ -36,7 +36,8 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// 4. on [`Error::StoreConflict`] (another worker wrote the record in between) throws the
 ///    result away and starts again from 1, at most [`Conversations::max_attempts`] times; an
 ///    operation that fails in step 2 is tried again too if the record has moved on since step
-///    1, so that the error returned is the current state's, not a stale one's.
+///    1, so that the error returned is the current state's, not a stale one's (if the last
+///    attempt is used up that way, its error is returned).
 ///
 /// **A ciphertext or plaintext is returned only once its swap succeeded.** A result whose swap
 /// lost is dropped unreleased: its message key was used on a state that no longer exists, and
@@ -155,6 +156,8 @@ impl<S: AcceptTransaction> Conversations<S> {
         theirs: &IdentityKey,
         envelope: &Envelope,
     ) -> Result<Vec<u8>, Error> {
+        // What to return if every attempt is used up: the last one's failure.
+        let mut failure = Table::SessionRecords.conflict();
         for _ in 0..self.max_attempts {
             let (expected, mut record) = self.load(peer).await?;
             let mut prekeys = LoadedPreKeys::default();
@@ -175,7 +178,7 @@ impl<S: AcceptTransaction> Conversations<S> {
             let plaintext = match decrypted {
                 Ok(plaintext) => plaintext,
                 Err(error) if self.moved(peer, expected).await? => {
-                    drop(error);
+                    failure = error;
                     self.lost();
                     continue;
                 }
@@ -197,11 +200,14 @@ impl<S: AcceptTransaction> Conversations<S> {
             };
             match written {
                 Ok(_) => return Ok(plaintext),
-                Err(Error::StoreConflict { .. }) => self.lost(),
+                Err(conflict @ Error::StoreConflict { .. }) => {
+                    failure = conflict;
+                    self.lost();
+                }
                 Err(error) => return Err(error),
             }
         }
-        Err(Table::SessionRecords.conflict())
+        Err(failure)
     }
 
     /// Accepts a first message from `peer` whose identity key the application does not hold
@@ -252,12 +258,13 @@ impl<S: AcceptTransaction> Conversations<S> {
         T: Send,
         F: FnMut(&mut SessionRecord) -> Result<T, Error> + Send,
     {
+        let mut failure = Table::SessionRecords.conflict();
         for _ in 0..self.max_attempts {
             let (expected, mut record) = self.load(peer).await?;
             let out = match operate(&mut record) {
                 Ok(out) => out,
                 Err(error) if self.moved(peer, expected).await? => {
-                    drop(error);
+                    failure = error;
                     self.lost();
                     continue;
                 }
@@ -272,11 +279,14 @@ impl<S: AcceptTransaction> Conversations<S> {
             {
                 Ok(_) => return Ok(out),
                 // `out` is dropped unreleased: its state lost.
-                Err(Error::StoreConflict { .. }) => self.lost(),
+                Err(conflict @ Error::StoreConflict { .. }) => {
+                    failure = conflict;
+                    self.lost();
+                }
                 Err(error) => return Err(error),
             }
         }
-        Err(Table::SessionRecords.conflict())
+        Err(failure)
     }
 
     /// The prekeys a first message names, loaded from the store (again at every attempt). A
