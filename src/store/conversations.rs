@@ -48,7 +48,11 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// transactional, SPEC.md 8.2).
 ///
 /// The futures are `Send`: share one `Conversations` between tasks behind an
-/// [`Arc`](std::sync::Arc), on any runtime the store supports.
+/// [`Arc`](std::sync::Arc), on any runtime the store supports. A future dropped before it
+/// completes (a cancelled task, a timeout) may have stored its new record already: its
+/// message is then lost, never released, and its key is not used again. The guarantee holds
+/// for whatever goes through the store's compare-and-swap; code that loads a record and uses
+/// it without writing it back that way is outside it.
 pub struct Conversations<S> {
     store: S,
     identity: IdentityKeyPair,
