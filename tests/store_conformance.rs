@@ -196,7 +196,17 @@ fn some_record(seed: u64) -> StoredSessionRecord {
 }
 
 fn at(revision: u64) -> Option<Revision> {
-    Some(Revision(revision))
+    Some(rev(revision))
+}
+
+/// Write `n` of a table's first created record (incarnation 1, SPEC.md 17.3).
+fn rev(n: u64) -> Revision {
+    rev_in(1, n)
+}
+
+/// Write `n` of the record created in `incarnation`.
+fn rev_in(incarnation: u64, n: u64) -> Revision {
+    Revision((incarnation << 32) | n)
 }
 
 fn conflict(record: &'static str) -> Error {
@@ -218,21 +228,21 @@ fn round_trip_of_every_record_kind<H: Harness>(sealed: bool) {
         let first = some_record(3);
         assert_eq!(
             store.store_session_record(&peer, None, &first).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
-        assert_eq!(loaded.revision, Revision(1));
+        assert_eq!(loaded.revision, rev(1));
         assert_eq!(loaded.value.as_bytes(), first.as_bytes());
         SessionRecord::from_stored(loaded.value.as_bytes(), &config).unwrap();
         let second = some_record(4);
         assert_eq!(
             store.store_session_record(&peer, at(1), &second).await,
-            Ok(Revision(2))
+            Ok(rev(2))
         );
         let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
         assert_eq!(
             (loaded.revision, loaded.value.as_bytes()),
-            (Revision(2), second.as_bytes())
+            (rev(2), second.as_bytes())
         );
         // Another device of the same account is another record.
         assert!(
@@ -312,10 +322,10 @@ fn round_trip_of_every_record_kind<H: Harness>(sealed: bool) {
         assert_eq!(store.load_trust_record(&alice).await, Ok(None));
         assert_eq!(
             store.store_trust_record(&alice, None, &record).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         let loaded = store.load_trust_record(&alice).await.unwrap().unwrap();
-        assert_eq!((loaded.revision, &loaded.value), (Revision(1), &record));
+        assert_eq!((loaded.revision, &loaded.value), (rev(1), &record));
         assert_eq!(loaded.value.to_bytes(), record.to_bytes());
 
         // Device lists: the signed bytes come back, and validate again.
@@ -330,9 +340,9 @@ fn round_trip_of_every_record_kind<H: Harness>(sealed: bool) {
                 &devices,
             )
             .unwrap();
-        assert_eq!(store.store_device_list(None, &list).await, Ok(Revision(1)));
+        assert_eq!(store.store_device_list(None, &list).await, Ok(rev(1)));
         let loaded = store.load_device_list(&alice).await.unwrap().unwrap();
-        assert_eq!(loaded.revision, Revision(1));
+        assert_eq!(loaded.revision, rev(1));
         let validated = loaded
             .value
             .validate(
@@ -357,18 +367,15 @@ fn round_trip_of_every_record_kind<H: Harness>(sealed: bool) {
         let stored = session.to_stored();
         assert_eq!(
             store.store_group_session(&group, None, &stored).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         let loaded = store.load_group_session(&group).await.unwrap().unwrap();
         assert_eq!(
             (loaded.revision, loaded.value.as_bytes()),
-            (Revision(1), stored.as_bytes())
+            (rev(1), stored.as_bytes())
         );
         GroupSession::from_stored(loaded.value.as_bytes(), &config).unwrap();
-        assert_eq!(
-            store.delete_group_session(&group, Revision(1)).await,
-            Ok(())
-        );
+        assert_eq!(store.delete_group_session(&group, rev(1)).await, Ok(()));
         assert!(store.load_group_session(&group).await.unwrap().is_none());
     });
 }
@@ -384,7 +391,7 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
         let (v1, v2, v3) = (some_record(6), some_record(7), some_record(8));
         assert_eq!(
             store.store_session_record(&peer, None, &v1).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         // "Must not exist" when it does.
         assert_eq!(
@@ -393,7 +400,7 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
         );
         assert_eq!(
             store.store_session_record(&peer, at(1), &v2).await,
-            Ok(Revision(2))
+            Ok(rev(2))
         );
         // The revision read before the last write, and one never reached.
         for stale in [at(1), at(3), at(0)] {
@@ -420,24 +427,38 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
         let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
         assert_eq!(
             (loaded.revision, loaded.value.as_bytes()),
-            (Revision(2), v2.as_bytes())
+            (rev(2), v2.as_bytes())
         );
         // A delete at a stale revision is refused too; at the current one it works.
         assert_eq!(
-            store.delete_session_record(&peer, Revision(1)).await,
+            store.delete_session_record(&peer, rev(1)).await,
             Err(conflict("session_record"))
         );
+        assert_eq!(store.delete_session_record(&peer, rev(2)).await, Ok(()));
         assert_eq!(
-            store.delete_session_record(&peer, Revision(2)).await,
-            Ok(())
-        );
-        assert_eq!(
-            store.delete_session_record(&peer, Revision(2)).await,
+            store.delete_session_record(&peer, rev(2)).await,
             Err(conflict("session_record"))
         );
+        // Created again, the record starts a new incarnation (SPEC.md 17.3): no revision of
+        // the deleted one comes back, so a write that read it can never land on the new one,
+        // however many writes the new one has had (the review's fork: A reads at 2 and
+        // stalls, the record is deleted and written again up to 2, A's swap must fail).
+        let again = store.store_session_record(&peer, None, &v3).await.unwrap();
+        assert!(again.0 >> 32 > 1, "{again:?}");
+        assert_eq!(again.0 & 0xffff_ffff, 1);
+        let second = store
+            .store_session_record(&peer, Some(again), &v1)
+            .await
+            .unwrap();
+        assert_eq!(second.0 & 0xffff_ffff, 2);
         assert_eq!(
-            store.store_session_record(&peer, None, &v3).await,
-            Ok(Revision(1))
+            store.store_session_record(&peer, at(2), &v2).await,
+            Err(conflict("session_record"))
+        );
+        let loaded = store.load_session_record(&peer).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.revision, loaded.value.as_bytes()),
+            (second, v1.as_bytes())
         );
 
         // The same rules for the other mutable records.
@@ -450,7 +471,7 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
         };
         assert_eq!(
             store.store_trust_record(&alice, None, &record).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         assert_eq!(
             store.store_trust_record(&alice, None, &record).await,
@@ -458,7 +479,7 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
         );
         assert_eq!(
             store.store_trust_record(&alice, at(1), &record).await,
-            Ok(Revision(2))
+            Ok(rev(2))
         );
         assert_eq!(
             store.store_trust_record(&alice, at(1), &record).await,
@@ -471,7 +492,7 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
         let list = account_key
             .sign_device_list(&alice, 1, now, later, &devices)
             .unwrap();
-        assert_eq!(store.store_device_list(None, &list).await, Ok(Revision(1)));
+        assert_eq!(store.store_device_list(None, &list).await, Ok(rev(1)));
         assert_eq!(
             store.store_device_list(None, &list).await,
             Err(conflict("device_list"))
@@ -488,18 +509,18 @@ fn stale_revision_is_a_conflict<H: Harness>(sealed: bool) {
                 .to_stored();
         assert_eq!(
             store.store_group_session(&group, None, &session).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         assert_eq!(
             store.store_group_session(&group, at(1), &session).await,
-            Ok(Revision(2))
+            Ok(rev(2))
         );
         assert_eq!(
             store.store_group_session(&group, at(1), &session).await,
             Err(conflict("group_session"))
         );
         assert_eq!(
-            store.delete_group_session(&group, Revision(1)).await,
+            store.delete_group_session(&group, rev(1)).await,
             Err(conflict("group_session"))
         );
 
@@ -677,12 +698,12 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
         let revision = store
             .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
             .await;
-        assert_eq!(revision, Ok(Revision(1)));
+        assert_eq!(revision, Ok(rev(1)));
         assert_eq!(
             store.load_one_time_prekey(OneTimePreKeyId(1)).await.err(),
             Some(Error::OneTimePreKeyConsumed { id: 1 })
         );
-        assert_eq!(bob.revision(&x).await, Some(Revision(1)));
+        assert_eq!(bob.revision(&x).await, Some(rev(1)));
 
         // ... neither: the record is not at the revision expected (checked first) ...
         assert_eq!(
@@ -714,8 +735,11 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
         assert_eq!(bob.revision(&y).await, None);
         // Without a one-time prekey it is a plain compare-and-swap.
         assert_eq!(
-            store.store_accepted_session(&z, None, &record, None).await,
-            Ok(Revision(1))
+            store
+                .store_accepted_session(&z, None, &record, None)
+                .await
+                .map(|r| r.0 & 0xffff_ffff),
+            Ok(1)
         );
         assert_eq!(store.one_time_prekeys_left().await, Ok(2));
     });
@@ -757,7 +781,7 @@ fn concurrent_accepts_of_one_first_message<H: Harness>(sealed: bool) {
         for result in results.iter().filter(|r| r.is_err()) {
             assert_eq!(result, &Err(Error::DuplicateMessage));
         }
-        assert_eq!(bob.revision(&x).await, Some(Revision(1)));
+        assert_eq!(bob.revision(&x).await.map(|r| r.0 & 0xffff_ffff), Some(1));
 
         // The same first message at two other addresses at once: one session.
         let mut alice_record = SessionRecord::new();
@@ -859,23 +883,13 @@ fn sealed_records_refuse_another_key_row_or_revision<H: Harness>() {
         );
 
         // An older value under the row's current revision.
-        harness.put_raw(
-            Table::SessionRecords,
-            &kx,
-            Revision(2),
-            x_at_1.value.clone(),
-        );
+        harness.put_raw(Table::SessionRecords, &kx, rev(2), x_at_1.value.clone());
         assert_eq!(
             store.load_session_record(&x).await.err(),
             Some(invalid.clone())
         );
         // Or the current value under another revision.
-        harness.put_raw(
-            Table::SessionRecords,
-            &kx,
-            Revision(3),
-            x_at_2.value.clone(),
-        );
+        harness.put_raw(Table::SessionRecords, &kx, rev(3), x_at_2.value.clone());
         assert_eq!(
             store.load_session_record(&x).await.err(),
             Some(invalid.clone())
@@ -884,19 +898,14 @@ fn sealed_records_refuse_another_key_row_or_revision<H: Harness>() {
         let mut damaged = x_at_2.value.clone().unwrap();
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
-        harness.put_raw(Table::SessionRecords, &kx, Revision(2), Some(damaged));
+        harness.put_raw(Table::SessionRecords, &kx, rev(2), Some(damaged));
         assert_eq!(
             store.load_session_record(&x).await.err(),
             Some(invalid.clone())
         );
         // What sealing does not detect (SPEC.md 17.4): the row rolled back whole, its older
         // value with its older revision. It loads.
-        harness.put_raw(
-            Table::SessionRecords,
-            &kx,
-            Revision(1),
-            x_at_1.value.clone(),
-        );
+        harness.put_raw(Table::SessionRecords, &kx, rev(1), x_at_1.value.clone());
         let rolled_back = store.load_session_record(&x).await.unwrap().unwrap();
         assert_eq!(rolled_back.value.as_bytes(), v1.as_bytes());
 
@@ -1617,12 +1626,12 @@ fn concurrent_workers_never_reuse_a_message_key<H: Harness>(sealed: bool, rounds
             let alice = pair.alice.revision(&address("bob", 1)).await.unwrap();
             let bob = pair.bob.revision(&address("alice", 1)).await.unwrap();
             assert_eq!(
-                alice.0,
+                alice.0 & 0xffff_ffff,
                 pair.writes[0].load(Ordering::Relaxed),
                 "pair {index}"
             );
             assert_eq!(
-                bob.0,
+                bob.0 & 0xffff_ffff,
                 pair.writes[1].load(Ordering::Relaxed),
                 "pair {index}"
             );
@@ -1652,7 +1661,7 @@ fn concurrent_workers_never_reuse_a_message_key<H: Harness>(sealed: bool, rounds
         for (index, pair) in traffic.pairs.iter().enumerate() {
             let bob = pair.bob.revision(&address("alice", 1)).await.unwrap();
             assert_eq!(
-                bob.0,
+                bob.0 & 0xffff_ffff,
                 pair.writes[1].load(Ordering::Relaxed),
                 "pair {index}"
             );
@@ -1760,7 +1769,7 @@ fn sqlite_works_without_a_runtime() {
     let mut context = std::task::Context::from_waker(waker);
     let mut future = std::pin::pin!(future);
     match future.as_mut().poll(&mut context) {
-        std::task::Poll::Ready(result) => assert_eq!(result, Ok(Revision(1))),
+        std::task::Poll::Ready(result) => assert_eq!(result, Ok(rev(1))),
         std::task::Poll::Pending => panic!("outside a runtime the call completes at once"),
     }
 }

@@ -1,6 +1,7 @@
 //! The store in memory, for tests and small tools.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Mutex, MutexGuard};
 
 use zeroize::Zeroizing;
@@ -29,6 +30,8 @@ type Map = HashMap<Vec<u8>, MemoryRow>;
 /// Its futures are ready at once: it needs no async runtime.
 pub struct MemoryStore {
     tables: [Mutex<Map>; 6],
+    /// Each table's last incarnation (SPEC.md 17.3).
+    incarnations: [AtomicU64; 6],
     sealer: Option<Sealer>,
 }
 
@@ -37,6 +40,7 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self {
             tables: Default::default(),
+            incarnations: Default::default(),
             sealer: None,
         }
     }
@@ -45,6 +49,7 @@ impl MemoryStore {
     pub fn sealed(sealer: Sealer) -> Self {
         Self {
             tables: Default::default(),
+            incarnations: Default::default(),
             sealer: Some(sealer),
         }
     }
@@ -132,13 +137,13 @@ fn swap_in(
     table: Table,
     key: Vec<u8>,
     expected: Option<Revision>,
+    revision: Revision,
     value: Zeroizing<Vec<u8>>,
 ) -> Result<Revision, Error> {
     let current = map.get(&key).map(|row| row.revision);
     if current != expected {
         return Err(table.conflict());
     }
-    let revision = Revision::after(expected, table.record())?;
     map.insert(
         key,
         MemoryRow {
@@ -198,15 +203,20 @@ impl Rows for MemoryStore {
             .collect())
     }
 
+    async fn incarnation(&self, table: Table) -> Result<u64, Error> {
+        Ok(self.incarnations[Self::index(table)].fetch_add(1, AtomicOrdering::Relaxed) + 1)
+    }
+
     async fn swap(
         &self,
         table: Table,
         key: Vec<u8>,
         expected: Option<Revision>,
+        new: Revision,
         value: Zeroizing<Vec<u8>>,
     ) -> Result<Revision, Error> {
         let mut map = self.lock(table)?;
-        swap_in(&mut map, table, key, expected, value)
+        swap_in(&mut map, table, key, expected, new, value)
     }
 
     async fn delete(
@@ -257,6 +267,7 @@ impl Rows for MemoryStore {
         &self,
         key: Vec<u8>,
         expected: Option<Revision>,
+        new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
     ) -> Result<Result<Revision, Consume>, Error> {
@@ -272,7 +283,14 @@ impl Rows for MemoryStore {
                 return Ok(Err(found));
             }
         }
-        let revision = swap_in(&mut sessions, Table::SessionRecords, key, expected, value)?;
+        let revision = swap_in(
+            &mut sessions,
+            Table::SessionRecords,
+            key,
+            expected,
+            new,
+            value,
+        )?;
         if let Some(prekey) = &consume {
             consume_in(&mut prekeys, prekey);
         }

@@ -43,7 +43,9 @@
 //! let store = MemoryStore::new();
 //! let peer = DeviceAddress::new(AccountId::new("bob")?, DeviceId::new(1)?);
 //! let first = store.store_session_record(&peer, None, &SessionRecord::new().to_stored()).await?;
-//! assert_eq!(first, Revision(1));
+//! // A record's first revision: its table's next incarnation (here the first) in the high
+//! // 32 bits, 1 in the low ones (SPEC.md 17.3).
+//! assert_eq!(first, Revision((1 << 32) | 1));
 //! // A second writer that also read "no record" loses.
 //! let again = store.store_session_record(&peer, None, &SessionRecord::new().to_stored()).await;
 //! assert_eq!(again, Err(Error::StoreConflict { record: "session_record" }));
@@ -75,33 +77,44 @@ use crate::Error;
 #[cfg(doc)]
 use crate::{AccountId, DeviceAddress, GroupId, SignedPreKeyPair, TrustRecord, VerifiedDeviceList};
 
-/// The revision of a stored record: 1 when it is first written, one more at every write
-/// (SPEC.md 17.3). A write names the revision it read ([`SessionRecords::store_session_record`]'s
+/// The revision of a stored record (SPEC.md 17.3): a new incarnation of its table in the high
+/// 32 bits and 1 when it is created, one more at every write; never the same twice for a key,
+/// even after a delete. A write names the revision it read ([`SessionRecords::store_session_record`]'s
 /// `expected`) and succeeds only if the record is still at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Revision(pub u64);
 
 impl Revision {
-    /// The revision of a record's first write.
+    /// The revision of a prekey's only write ([`PreKeys`]: prekeys are written once, never
+    /// swapped).
     pub const FIRST: Revision = Revision(1);
 
-    /// The revision a write over `expected` gives the record: [`Revision::FIRST`] for a new
-    /// record (`None`), else one more.
+    /// The first revision of a record created in `incarnation` (SPEC.md 17.3): the
+    /// incarnation in the high 32 bits, 1 in the low ones. Every creation of a record in a
+    /// table takes the next incarnation of that table, so a record that is deleted and created
+    /// again never repeats a revision it had before, and a write that read the old record
+    /// cannot succeed on the new one.
     ///
     /// # Errors
-    /// [`Error::StoreConflict`] for a record at `u64::MAX` (no write can follow it), with
-    /// `record` naming the table.
-    pub fn after(
-        expected: Option<Revision>,
-        record: &'static str,
-    ) -> Result<Revision, crate::Error> {
-        match expected {
-            None => Ok(Self::FIRST),
-            Some(Revision(n)) => n
-                .checked_add(1)
-                .map(Revision)
-                .ok_or(crate::Error::StoreConflict { record }),
+    /// [`Error::StoreConflict`] past incarnation 2^31 − 1 (a revision must fit a signed 64-bit
+    /// database integer), with `record` naming the table.
+    pub fn first_of(incarnation: u64, record: &'static str) -> Result<Revision, crate::Error> {
+        if incarnation == 0 || incarnation >= 1 << 31 {
+            return Err(crate::Error::StoreConflict { record });
         }
+        Ok(Revision((incarnation << 32) | 1))
+    }
+
+    /// The revision of the write after this one: one more in the low 32 bits.
+    ///
+    /// # Errors
+    /// [`Error::StoreConflict`] after 2^32 − 2 writes in one incarnation (the count would run
+    /// into the incarnation's bits), with `record` naming the table.
+    pub fn next(self, record: &'static str) -> Result<Revision, crate::Error> {
+        if self.0 & 0xffff_ffff == 0xffff_ffff {
+            return Err(crate::Error::StoreConflict { record });
+        }
+        Ok(Revision(self.0 + 1))
     }
 }
 

@@ -71,14 +71,18 @@ pub(crate) trait Rows: Send + Sync {
     fn scan(&self, table: Table)
     -> impl Future<Output = Result<Vec<(Vec<u8>, Row)>, Error>> + Send;
 
-    /// The compare-and-swap: writes `value` as row `key` of `table` if the row is at
-    /// `expected` (`None`: if there is no row), at revision [`Revision::after`] `expected`,
-    /// which it returns. [`Table::conflict`] otherwise.
+    /// The next incarnation of `table`: 1, 2, 3, ... for the life of the store, never
+    /// repeated, whatever is deleted (SPEC.md 17.3).
+    fn incarnation(&self, table: Table) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The compare-and-swap: writes `value` as row `key` of `table` at revision `new` if the
+    /// row is at `expected` (`None`: if there is no row). [`Table::conflict`] otherwise.
     fn swap(
         &self,
         table: Table,
         key: Vec<u8>,
         expected: Option<Revision>,
+        new: Revision,
         value: Zeroizing<Vec<u8>>,
     ) -> impl Future<Output = Result<Revision, Error>> + Send;
 
@@ -111,6 +115,7 @@ pub(crate) trait Rows: Send + Sync {
         &self,
         key: Vec<u8>,
         expected: Option<Revision>,
+        new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
     ) -> impl Future<Output = Result<Result<Revision, Consume>, Error>> + Send;
@@ -180,9 +185,22 @@ async fn swap<R: Rows + ?Sized>(
     expected: Option<Revision>,
     plain: &[u8],
 ) -> Result<Revision, Error> {
-    let revision = Revision::after(expected, table.record())?;
+    let revision = new_revision(rows, table, expected).await?;
     let value = prepare(rows, table, &key, revision, plain)?;
-    rows.swap(table, key, expected, value).await
+    rows.swap(table, key, expected, revision, value).await
+}
+
+/// The revision of a write over `expected`: the first of a new incarnation for a record that
+/// does not exist, else the next.
+async fn new_revision<R: Rows + ?Sized>(
+    rows: &R,
+    table: Table,
+    expected: Option<Revision>,
+) -> Result<Revision, Error> {
+    match expected {
+        None => Revision::first_of(rows.incarnation(table).await?, table.record()),
+        Some(revision) => revision.next(table.record()),
+    }
 }
 
 /// Deletes row `key` of `table` at `expected`.
@@ -242,10 +260,13 @@ impl<R: Rows> AcceptTransaction for R {
     ) -> Result<Revision, Error> {
         let table = Table::SessionRecords;
         let key = keys::address(peer);
-        let revision = Revision::after(expected, table.record())?;
+        let revision = new_revision(self, table, expected).await?;
         let value = prepare(self, table, &key, revision, record.as_bytes())?;
         let consume = one_time_prekey.map(|id| keys::prekey(id.0));
-        match self.swap_and_consume(key, expected, value, consume).await? {
+        match self
+            .swap_and_consume(key, expected, revision, value, consume)
+            .await?
+        {
             Ok(revision) => Ok(revision),
             Err(found) => {
                 found.into_result(one_time_prekey.map_or(0, |id| id.0))?;

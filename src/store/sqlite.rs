@@ -121,7 +121,9 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
      CREATE TABLE device_lists (key BLOB PRIMARY KEY NOT NULL, \
          revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
      CREATE TABLE group_sessions (key BLOB PRIMARY KEY NOT NULL, \
-         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);",
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
+     CREATE TABLE incarnations (name TEXT PRIMARY KEY NOT NULL, \
+         next INTEGER NOT NULL CHECK (next >= 1));",
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], in one transaction.
@@ -209,9 +211,9 @@ fn swap_on(
     table: Table,
     key: &[u8],
     expected: Option<Revision>,
+    revision: Revision,
     value: &[u8],
 ) -> Result<Revision, Error> {
-    let revision = Revision::after(expected, table.record())?;
     let new = to_sql(revision)?;
     let changed = match expected {
         None => connection
@@ -427,11 +429,28 @@ impl Rows for SqliteStore {
         table: Table,
         key: Vec<u8>,
         expected: Option<Revision>,
+        new: Revision,
         value: Zeroizing<Vec<u8>>,
     ) -> Result<Revision, Error> {
         self.blocking(move |inner| {
             let writer = inner.writer()?;
-            swap_on(&writer, table, &key, expected, &value)
+            swap_on(&writer, table, &key, expected, new, &value)
+        })
+        .await
+    }
+
+    async fn incarnation(&self, table: Table) -> Result<u64, Error> {
+        self.blocking(move |inner| {
+            let writer = inner.writer()?;
+            let next: i64 = writer
+                .prepare_cached(
+                    "INSERT INTO incarnations (name, next) VALUES (?1, 1) \
+                     ON CONFLICT (name) DO UPDATE SET next = next + 1 RETURNING next",
+                )
+                .and_then(|mut s| s.query_row(params![table.name()], |row| row.get(0)))
+                .map_err(failed("incarnation"))?;
+            u64::try_from(next)
+                .map_err(|_| Error::Store(StoreError::new("sqlite: negative incarnation")))
         })
         .await
     }
@@ -477,7 +496,7 @@ impl Rows for SqliteStore {
                 .map_err(failed("begin insert"))?;
             for (key, value) in &rows {
                 // Dropping the transaction without a commit rolls it back.
-                swap_on(&transaction, table, key, None, value)?;
+                swap_on(&transaction, table, key, None, Revision::FIRST, value)?;
             }
             transaction.commit().map_err(failed("commit insert"))
         })
@@ -496,6 +515,7 @@ impl Rows for SqliteStore {
         &self,
         key: Vec<u8>,
         expected: Option<Revision>,
+        new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
     ) -> Result<Result<Revision, Consume>, Error> {
@@ -504,7 +524,14 @@ impl Rows for SqliteStore {
             let transaction = writer
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(failed("begin accept"))?;
-            let revision = swap_on(&transaction, Table::SessionRecords, &key, expected, &value)?;
+            let revision = swap_on(
+                &transaction,
+                Table::SessionRecords,
+                &key,
+                expected,
+                new,
+                &value,
+            )?;
             if let Some(prekey) = &consume {
                 let found = consume_on(&transaction, prekey)?;
                 if found != Consume::Done {

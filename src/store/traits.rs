@@ -33,7 +33,7 @@ pub trait SessionRecords: Send + Sync {
     ) -> impl Future<Output = Result<Option<Versioned<StoredSessionRecord>>, Error>> + Send;
 
     /// Writes `record` for `peer` if the record there is still at `expected` (`None`: if there
-    /// is none), and returns its new revision ([`Revision::after`] `expected`).
+    /// is none), and returns its new revision (SPEC.md 17.3: [`Revision::next`] of `expected`, or [`Revision::first_of`] a new incarnation).
     ///
     /// # Errors
     /// [`Error::StoreConflict`] if the record is at another revision (or exists, or does not,

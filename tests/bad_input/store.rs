@@ -19,6 +19,16 @@ use hushwire::{
 use sha2::{Digest, Sha256};
 
 /// The in-memory store's futures are ready at once; a current-thread runtime runs them.
+/// Write `n` of a table's first created record (incarnation 1, SPEC.md 17.3).
+fn rev(n: u64) -> Revision {
+    rev_in(1, n)
+}
+
+/// Write `n` of the record created in `incarnation`.
+fn rev_in(incarnation: u64, n: u64) -> Revision {
+    Revision((incarnation << 32) | n)
+}
+
 fn run<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -58,13 +68,13 @@ fn stale_or_duplicate_writes_are_conflicts() {
     run(async {
         assert_eq!(
             store.store_session_record(&peer(1), None, &v1).await,
-            Ok(Revision(1))
+            Ok(rev(1))
         );
         assert_eq!(
             store
-                .store_session_record(&peer(1), Some(Revision(1)), &v2)
+                .store_session_record(&peer(1), Some(rev(1)), &v2)
                 .await,
-            Ok(Revision(2))
+            Ok(rev(2))
         );
         let conflict = Error::StoreConflict {
             record: "session_record",
@@ -73,7 +83,7 @@ fn stale_or_duplicate_writes_are_conflicts() {
         // record that does not exist written at a revision; a delete at a stale revision.
         assert_eq!(
             store
-                .store_session_record(&peer(1), Some(Revision(1)), &v3)
+                .store_session_record(&peer(1), Some(rev(1)), &v3)
                 .await,
             Err(conflict.clone())
         );
@@ -83,19 +93,19 @@ fn stale_or_duplicate_writes_are_conflicts() {
         );
         assert_eq!(
             store
-                .store_session_record(&peer(2), Some(Revision(1)), &v3)
+                .store_session_record(&peer(2), Some(rev(1)), &v3)
                 .await,
             Err(conflict.clone())
         );
         assert_eq!(
-            store.delete_session_record(&peer(1), Revision(1)).await,
+            store.delete_session_record(&peer(1), rev(1)).await,
             Err(conflict)
         );
         // Nothing was written.
         let held = store.load_session_record(&peer(1)).await.unwrap().unwrap();
         assert_eq!(
             (held.revision, held.value.as_bytes()),
-            (Revision(2), v2.as_bytes())
+            (rev(2), v2.as_bytes())
         );
         assert!(store.load_session_record(&peer(2)).await.unwrap().is_none());
         // A signed prekey added twice.
@@ -207,7 +217,7 @@ fn sealed_values_open_only_where_they_were_written() {
             .unwrap();
         let first = store.raw_row(Table::SessionRecords, &k1).unwrap().unwrap();
         store
-            .store_session_record(&peer(1), Some(Revision(1)), &v2)
+            .store_session_record(&peer(1), Some(rev(1)), &v2)
             .await
             .unwrap();
         let second = store.raw_row(Table::SessionRecords, &k1).unwrap().unwrap();
@@ -221,12 +231,7 @@ fn sealed_values_open_only_where_they_were_written() {
         // Another storage key.
         let other = MemoryStore::sealed(sealer(2, 233));
         other
-            .put_raw_row(
-                Table::SessionRecords,
-                &k1,
-                Revision(2),
-                Some(sealed.clone()),
-            )
+            .put_raw_row(Table::SessionRecords, &k1, rev(2), Some(sealed.clone()))
             .unwrap();
         assert_eq!(
             other.load_session_record(&peer(1)).await.err(),
