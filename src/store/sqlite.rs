@@ -298,6 +298,11 @@ impl SqliteStore {
                 "sqlite: the database does not support WAL mode",
             )));
         }
+        // Freed pages (a consumed prekey's secret, a replaced session's chain keys) are
+        // overwritten with zeros rather than left in the file for whoever copies it.
+        writer
+            .pragma_update(None, "secure_delete", "ON")
+            .map_err(failed("set secure_delete"))?;
         let synchronous = if options.synchronous_full {
             "FULL"
         } else {
