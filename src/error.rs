@@ -293,7 +293,7 @@ pub enum Error {
     /// by whoever scanned this device's QR code.
     LinkAuthenticationFailed,
     /// An attachment pointer's field breaks SPEC.md 16.5: a content type that is not
-    /// `type/subtype`, an unsafe file name, a thumbnail or size over its limit.
+    /// `type/subtype`, a file name that is not safe to save, a thumbnail or size over its limit.
     InvalidAttachmentPointer {
         /// Which rule, in a few words.
         reason: &'static str,

@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/invisible.rs"]
+mod invisible;
+
 #[path = "../examples/vectors/layers/mod.rs"]
 mod layers;
 
@@ -1954,7 +1957,7 @@ fn file_name_refusal(n: &str) -> Option<&'static str> {
     {
         Some("file name has a bidirectional control")
     } else if n.chars().any(|c| {
-        INVISIBLE_BY_HAND
+        invisible::INVISIBLE
             .iter()
             .any(|&(lo, hi)| (lo..=hi).contains(&code(c)))
     }) {
@@ -1967,37 +1970,6 @@ fn file_name_refusal(n: &str) -> Option<&'static str> {
         None
     }
 }
-
-/// SPEC.md 13.3's "zero-width or invisible character" row, copied from its table.
-const INVISIBLE_BY_HAND: [(u32, u32); 27] = [
-    (0x00ad, 0x00ad),
-    (0x034f, 0x034f),
-    (0x0600, 0x0605),
-    (0x06dd, 0x06dd),
-    (0x070f, 0x070f),
-    (0x0890, 0x0891),
-    (0x08e2, 0x08e2),
-    (0x115f, 0x1160),
-    (0x1680, 0x1680),
-    (0x17b4, 0x17b5),
-    (0x180b, 0x180f),
-    (0x200b, 0x200d),
-    (0x2060, 0x2065),
-    (0x206a, 0x206f),
-    (0x2800, 0x2800),
-    (0x3164, 0x3164),
-    (0xfe00, 0xfe0f),
-    (0xfeff, 0xfeff),
-    (0xffa0, 0xffa0),
-    (0xfff0, 0xfffb),
-    (0x110bd, 0x110bd),
-    (0x110cd, 0x110cd),
-    (0x13430, 0x1343f),
-    (0x1bca0, 0x1bca3),
-    (0x1d159, 0x1d159),
-    (0x1d173, 0x1d17a),
-    (0xe0000, 0xe0fff),
-];
 
 /// SPEC.md 16.5's device names: the part before the first '.', ASCII upper-cased.
 fn is_device_name_by_hand(n: &str) -> bool {
