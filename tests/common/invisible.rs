@@ -2,7 +2,7 @@
 //! for the tests that check hushwire against it (display names, 13.3; file names, 16.5).
 
 /// The row's code point ranges, both ends included.
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 pub const INVISIBLE: [(u32, u32); 27] = [
     (0x00ad, 0x00ad),
     (0x034f, 0x034f),
