@@ -1,8 +1,10 @@
 //! Stores for backends (SPEC.md 17): one async store trait per kind of record, a
 //! compare-and-swap on a revision for every mutable record, the orchestration that makes
 //! load → operate → swap the only way a session is used ([`Conversations`]), and the
-//! implementations: in memory ([`MemoryStore`]) and, with the `sqlite` cargo feature,
-//! `SqliteStore`. Either can seal every value at rest under an application key ([`Sealer`]).
+//! implementations: in memory ([`MemoryStore`]), with the `sqlite` cargo feature
+//! `SqliteStore` (one file, for one machine), and with the `postgres` cargo feature
+//! `PostgresStore` (one PostgreSQL database shared by backend processes on many hosts,
+//! SPEC.md 17.6). Each can seal every value at rest under an application key ([`Sealer`]).
 //!
 //! # Why compare-and-swap
 //!
@@ -57,6 +59,8 @@
 mod conversations;
 pub(crate) mod keys;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod rows;
 pub(crate) mod seal;
 #[cfg(feature = "sqlite")]
@@ -65,6 +69,8 @@ mod traits;
 
 pub use conversations::{Conversations, DEFAULT_MAX_ATTEMPTS};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStore};
 pub use seal::{SEALED_OVERHEAD, STORAGE_KEY_LEN, Sealer, StorageKey};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SCHEMA_VERSION, SqliteOptions, SqliteStore};
