@@ -1,7 +1,10 @@
 //! One conformance suite for every store (SPEC.md 17), run against each implementation, sealed
-//! and not: the in-memory store and the SQLite store (on a temporary file, removed
-//! afterwards). Each test is written once, generic over a [`Harness`], and instantiated per
-//! implementation by `conformance!` at the bottom.
+//! and not: the in-memory store, the SQLite store (on a temporary file, removed afterwards)
+//! and the PostgreSQL store (on the server `HUSHWIRE_TEST_POSTGRES_URL` names, each test in a
+//! schema of its own, dropped afterwards; without the variable those tests print that they
+//! are skipped and pass: `.ci/postgres run cargo test --test store_conformance` runs them on
+//! a throwaway server). Each test is written once, generic over a [`Harness`], and
+//! instantiated per implementation by `conformance!` at the bottom.
 //!
 //! - every record kind round-trips, byte for byte;
 //! - a stale revision is a conflict, and writes nothing;
@@ -25,8 +28,9 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use hushwire::hazmat::store::{account_key, group_key, prekey_key, session_record_key};
 use hushwire::store::{
-    AcceptTransaction, Conversations, DeviceLists, GroupSessions, MemoryStore, PreKeys, Revision,
-    Sealer, SessionRecords, SqliteOptions, SqliteStore, StorageKey, Table, TrustRecords, Versioned,
+    AcceptTransaction, Conversations, DeviceLists, GroupSessions, MemoryStore, PostgresOptions,
+    PostgresStore, PreKeys, Revision, Sealer, SessionRecords, SqliteOptions, SqliteStore,
+    StorageKey, Table, TrustRecords, Versioned,
 };
 use hushwire::{
     AccountId, AccountKeyPair, DeviceAddress, DeviceId, DeviceListPolicy, Envelope, Error, GroupId,
@@ -56,6 +60,11 @@ trait Harness: Send + Sync + 'static {
 
     /// Overwrites (or inserts) row `key` of `table`, bypassing the store.
     fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>);
+
+    /// Whether the implementation can be tested here (else the test prints why and passes).
+    fn available() -> bool {
+        true
+    }
 }
 
 struct Memory(Arc<MemoryStore>);
@@ -151,6 +160,178 @@ impl Drop for Sqlite {
             path.push(suffix);
             let _ = std::fs::remove_file(path);
         }
+    }
+}
+
+/// The PostgreSQL server the PostgreSQL tests run on, if `HUSHWIRE_TEST_POSTGRES_URL` names
+/// one; otherwise they print that they are skipped.
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("HUSHWIRE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        println!("skipped: HUSHWIRE_TEST_POSTGRES_URL not set");
+    }
+    url
+}
+
+/// A runtime of the harness's own (the store's connections run on it, whatever runtime the
+/// test is on), and a way to run work on it from anywhere, even inside another runtime.
+struct Background(Option<tokio::runtime::Runtime>);
+
+impl Background {
+    fn new() -> Self {
+        Background(Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap(),
+        ))
+    }
+
+    /// Runs `work` on this runtime and waits for it (blocking the calling thread).
+    fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        self.0.as_ref().unwrap().spawn(async move {
+            let _ = sender.send(work.await);
+        });
+        receiver.recv().expect("the harness's task failed")
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Not a blocking shutdown: a harness may be dropped inside a test's runtime.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A schema name no other test (nor another run, on this host or another) uses.
+fn temporary_schema() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("hw_test_{}_{n}_{nanos}", std::process::id())
+}
+
+/// The options of a PostgreSQL store in `schema` on the test server.
+fn postgres_options(url: &str, schema: &str, sealer: Option<Sealer>) -> PostgresOptions {
+    let mut options = PostgresOptions::from_url(url).unwrap();
+    options.schema = schema.to_owned();
+    options.sealer = sealer;
+    options.pool_size = 8;
+    options
+}
+
+/// The PostgreSQL store in a schema of its own on the test server, its connections on a
+/// runtime of its own; the schema is dropped with the harness. Raw access goes straight to
+/// the tables, on a connection of the harness's.
+struct Postgres {
+    store: Arc<PostgresStore>,
+    client: Arc<tokio_postgres::Client>,
+    schema: String,
+    background: Background,
+}
+
+impl Postgres {
+    /// A store and a raw connection on `schema` (created by the store if missing).
+    fn on_schema(schema: &str, sealer: Option<Sealer>) -> Self {
+        let url = postgres_url().expect("HUSHWIRE_TEST_POSTGRES_URL");
+        let background = Background::new();
+        let options = postgres_options(&url, schema, sealer);
+        let store = Arc::new(background.run(PostgresStore::open(options)).unwrap());
+        let client = background.run(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            Arc::new(client)
+        });
+        Postgres {
+            store,
+            client,
+            schema: schema.to_owned(),
+            background,
+        }
+    }
+
+    /// Runs `sql` with `params` on the harness's connection, returning the rows.
+    fn query(
+        &self,
+        sql: String,
+        params: Vec<Option<Vec<u8>>>,
+        int: Option<i64>,
+    ) -> Vec<tokio_postgres::Row> {
+        let client = Arc::clone(&self.client);
+        self.background.run(async move {
+            let mut refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
+            for param in &params {
+                refs.push(param);
+            }
+            if let Some(int) = &int {
+                refs.push(int);
+            }
+            client.query(&sql, &refs).await.unwrap()
+        })
+    }
+
+    /// `table`, qualified by the harness's schema.
+    fn table(&self, table: &str) -> String {
+        format!("\"{}\".{table}", self.schema)
+    }
+}
+
+impl Harness for Postgres {
+    type Store = PostgresStore;
+
+    fn create(sealer: Option<Sealer>) -> Self {
+        Postgres::on_schema(&temporary_schema(), sealer)
+    }
+
+    fn store(&self) -> &Arc<PostgresStore> {
+        &self.store
+    }
+
+    fn raw(&self, table: Table, key: &[u8]) -> Option<Versioned<Option<Vec<u8>>>> {
+        let sql = format!(
+            "SELECT revision, value FROM {} WHERE key = $1",
+            self.table(table.name())
+        );
+        let rows = self.query(sql, vec![Some(key.to_vec())], None);
+        rows.first().map(|row| Versioned {
+            revision: Revision(u64::try_from(row.get::<_, i64>(0)).unwrap()),
+            value: row.get(1),
+        })
+    }
+
+    fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>) {
+        let sql = format!(
+            "INSERT INTO {} (key, value, revision) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET revision = $3, value = $2",
+            self.table(table.name())
+        );
+        let revision = i64::try_from(revision.0).unwrap();
+        self.query(sql, vec![Some(key.to_vec()), value], Some(revision));
+    }
+
+    fn available() -> bool {
+        postgres_url().is_some()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let client = Arc::clone(&self.client);
+        let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
+        self.background.run(async move {
+            let _ = client.batch_execute(&sql).await;
+        });
     }
 }
 
@@ -1689,21 +1870,33 @@ macro_rules! conformance {
 
             #[test]
             fn round_trip_of_every_record_kind() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::round_trip_of_every_record_kind::<$harness>($sealed);
             }
 
             #[test]
             fn stale_revision_is_a_conflict() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::stale_revision_is_a_conflict::<$harness>($sealed);
             }
 
             #[test]
             fn of_concurrent_consumes_exactly_one_wins() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::of_concurrent_consumes_exactly_one_wins::<$harness>($sealed);
             }
 
             #[test]
             fn accept_consumes_the_prekey_and_stores_the_session_together() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::accept_consumes_the_prekey_and_stores_the_session_together::<$harness>(
                     $sealed,
                 );
@@ -1711,21 +1904,33 @@ macro_rules! conformance {
 
             #[test]
             fn concurrent_accepts_of_one_first_message() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::concurrent_accepts_of_one_first_message::<$harness>($sealed);
             }
 
             #[test]
             fn a_failed_operation_leaves_the_store_unchanged() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::a_failed_operation_leaves_the_store_unchanged::<$harness>($sealed);
             }
 
             #[test]
             fn conflicts_are_retried_a_bounded_number_of_times() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::conflicts_are_retried_a_bounded_number_of_times::<$harness>($sealed);
             }
 
             #[test]
             fn concurrent_workers_never_reuse_a_message_key() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
                 super::concurrent_workers_never_reuse_a_message_key::<$harness>($sealed, $rounds);
             }
         }
@@ -1736,6 +1941,8 @@ conformance!(memory, Memory, sealed = false, rounds = 200);
 conformance!(memory_sealed, Memory, sealed = true, rounds = 150);
 conformance!(sqlite, Sqlite, sealed = false, rounds = 150);
 conformance!(sqlite_sealed, Sqlite, sealed = true, rounds = 150);
+conformance!(postgres, Postgres, sealed = false, rounds = 150);
+conformance!(postgres_sealed, Postgres, sealed = true, rounds = 150);
 
 #[test]
 fn memory_sealed_records_refuse_another_key_row_or_revision() {
@@ -1748,6 +1955,13 @@ fn sqlite_sealed_records_refuse_another_key_row_or_revision() {
 }
 
 #[test]
+fn postgres_sealed_records_refuse_another_key_row_or_revision() {
+    if Postgres::available() {
+        sealed_records_refuse_another_key_row_or_revision::<Postgres>();
+    }
+}
+
+#[test]
 fn memory_sealing_draws_a_fresh_salt_per_write() {
     sealing_draws_a_fresh_salt_per_write::<Memory>();
 }
@@ -1755,6 +1969,13 @@ fn memory_sealing_draws_a_fresh_salt_per_write() {
 #[test]
 fn sqlite_sealing_draws_a_fresh_salt_per_write() {
     sealing_draws_a_fresh_salt_per_write::<Sqlite>();
+}
+
+#[test]
+fn postgres_sealing_draws_a_fresh_salt_per_write() {
+    if Postgres::available() {
+        sealing_draws_a_fresh_salt_per_write::<Postgres>();
+    }
 }
 
 /// The SQLite store runs outside a tokio runtime too, on the caller's thread.
@@ -1871,5 +2092,311 @@ fn stored_and_sealed_forms_match_the_spec_examples() {
             open(Table::SessionRecords, &other, 2).err(),
             Some(Error::DecryptionFailed)
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL only: several processes on one database.
+
+/// Two stores on one schema, each with its own pool on its own runtime: two backend
+/// processes sharing the database.
+fn two_processes(sealed: bool) -> (Postgres, Postgres) {
+    let first = Postgres::create(sealer_if(sealed, 80));
+    let second = Postgres::on_schema(&first.schema.clone(), sealer_if(sealed, 81));
+    (first, second)
+}
+
+/// Runs `work(store)` `per_store` times on each of the stores at once, on plain threads (each
+/// on its store's own runtime, as separate processes would), and returns every result.
+fn race<T, F, Fut>(stores: [&Postgres; 2], per_store: usize, work: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(Arc<PostgresStore>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let work = Arc::new(work);
+    let barrier = Arc::new(std::sync::Barrier::new(2 * per_store));
+    let mut threads = Vec::new();
+    for harness in stores {
+        for _ in 0..per_store {
+            let store = Arc::clone(harness.store());
+            let handle = harness.background.0.as_ref().unwrap().handle().clone();
+            let (work, barrier) = (Arc::clone(&work), Arc::clone(&barrier));
+            threads.push(std::thread::spawn(move || {
+                barrier.wait();
+                handle.block_on(work(store))
+            }));
+        }
+    }
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// Two processes racing the same compare-and-swap, the same creation, the same consume and
+/// the same accept transaction: exactly one wins each time, the others see the rule that
+/// stopped them, and nothing the losers wrote is left.
+#[test]
+fn postgres_two_processes_race_one_swap_and_one_consume() {
+    if postgres_url().is_none() {
+        return;
+    }
+    for sealed in [false, true] {
+        let (a, b) = two_processes(sealed);
+        let peer = address("bob", 1);
+        let mut rng = rng(82);
+        let otks: Vec<OneTimePreKeyPair> = (1..=3)
+            .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+            .collect();
+        a.background.run({
+            let store = Arc::clone(a.store());
+            async move { store.add_one_time_prekeys(&otks).await.unwrap() }
+        });
+
+        // Creation: both read "no record".
+        let results = race([&a, &b], 6, {
+            let peer = peer.clone();
+            move |store| {
+                let peer = peer.clone();
+                async move {
+                    store
+                        .store_session_record(&peer, None, &some_record(83))
+                        .await
+                }
+            }
+        });
+        let won: Vec<Revision> = results.iter().filter_map(|r| r.clone().ok()).collect();
+        assert_eq!(won.len(), 1, "{results:?}");
+        for result in results.iter().filter(|r| r.is_err()) {
+            assert_eq!(result, &Err(conflict("session_record")));
+        }
+        let created = won[0];
+
+        // The swap: every writer read `created`.
+        let results = race([&a, &b], 6, {
+            let peer = peer.clone();
+            move |store| {
+                let peer = peer.clone();
+                async move {
+                    store
+                        .store_session_record(&peer, Some(created), &some_record(84))
+                        .await
+                }
+            }
+        });
+        let won: Vec<Revision> = results.iter().filter_map(|r| r.clone().ok()).collect();
+        assert_eq!(won, vec![Revision(created.0 + 1)], "{results:?}");
+        assert!(
+            results
+                .iter()
+                .filter(|r| r.is_err())
+                .all(|r| r == &Err(conflict("session_record")))
+        );
+        // Both processes see the winner's write.
+        for harness in [&a, &b] {
+            let raw = harness.raw(Table::SessionRecords, &session_record_key(&peer));
+            assert_eq!(raw.unwrap().revision, won[0]);
+        }
+
+        // The consume.
+        let results = race([&a, &b], 6, |store| async move {
+            store.consume_one_time_prekey(OneTimePreKeyId(1)).await
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .filter(|r| r.is_err())
+                .all(|r| r == &Err(Error::OneTimePreKeyConsumed { id: 1 }))
+        );
+
+        // The accept transaction: new sessions with different peers, one prekey.
+        let next = Arc::new(AtomicU64::new(0));
+        let results = race([&a, &b], 4, move |store| {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let peer = address("carol", u32::try_from(n + 1).unwrap());
+                let result = store
+                    .store_accepted_session(&peer, None, &some_record(85), Some(OneTimePreKeyId(2)))
+                    .await;
+                (peer, result)
+            }
+        });
+        assert_eq!(
+            results.iter().filter(|(_, r)| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        for (peer, result) in &results {
+            let stored = a.raw(Table::SessionRecords, &session_record_key(peer));
+            match result {
+                Ok(revision) => assert_eq!(stored.unwrap().revision, *revision),
+                Err(error) => {
+                    assert_eq!(error, &Error::OneTimePreKeyConsumed { id: 2 });
+                    assert!(stored.is_none(), "a losing accept left its session");
+                }
+            }
+        }
+        assert_eq!(
+            a.background.run({
+                let store = Arc::clone(b.store());
+                async move { store.one_time_prekeys_left().await }
+            }),
+            Ok(1)
+        );
+        drop(b);
+    }
+}
+
+/// Many stores opening one new schema at once: every one opens, the schema is migrated once
+/// (one version row, one set of tables), and they all share it.
+#[test]
+fn postgres_concurrent_opens_migrate_once() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let schema = temporary_schema();
+    let background = Background::new();
+    let opened = background.run({
+        let (url, schema) = (url.clone(), schema.clone());
+        async move {
+            let opens: Vec<_> = (0..8)
+                .map(|_| {
+                    let options = postgres_options(&url, &schema, None);
+                    tokio::spawn(PostgresStore::open(options))
+                })
+                .collect();
+            let mut stores = Vec::new();
+            for open in opens {
+                stores.push(open.await.unwrap());
+            }
+            stores
+        }
+    });
+    let stores: Vec<PostgresStore> = opened.into_iter().map(Result::unwrap).collect();
+    // The harness on the same schema (a ninth open) reads the version table and drops the
+    // schema afterwards.
+    let harness = Postgres::on_schema(&schema, None);
+    let rows = harness.query(
+        format!("SELECT version FROM {}", harness.table("schema_version")),
+        vec![],
+        None,
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].get::<_, i32>(0),
+        i32::try_from(hushwire::store::POSTGRES_SCHEMA_VERSION).unwrap()
+    );
+    // One store's write is every store's.
+    let peer = address("bob", 1);
+    let revisions = background.run(async move {
+        let first = stores[0]
+            .store_session_record(&peer, None, &some_record(86))
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        for store in &stores {
+            seen.push(
+                store
+                    .load_session_record(&peer)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .revision,
+            );
+        }
+        (first, seen)
+    });
+    assert!(revisions.1.iter().all(|r| *r == revisions.0));
+}
+
+/// A schema with a newer version than the build's is refused, and the refusal says so.
+#[test]
+fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let harness = Postgres::create(None);
+    let version = format!("SELECT version FROM {}", harness.table("schema_version"));
+    assert_eq!(harness.query(version.clone(), vec![], None).len(), 1);
+    // Opening again changes nothing.
+    let options = postgres_options(&url, &harness.schema, None);
+    harness
+        .background
+        .run(PostgresStore::open(options))
+        .unwrap();
+    assert_eq!(harness.query(version, vec![], None).len(), 1);
+    harness.query(
+        format!("UPDATE {} SET version = 2", harness.table("schema_version")),
+        vec![],
+        None,
+    );
+    let options = postgres_options(&url, &harness.schema, None);
+    let error = harness
+        .background
+        .run(PostgresStore::open(options))
+        .unwrap_err();
+    assert_eq!(error.category(), hushwire::ErrorCategory::Store);
+    assert!(error.to_string().contains("schema version 2"), "{error}");
+}
+
+/// Bad options are refused with a store error that repeats no password, with or without a
+/// server: an unparsable connection string, a schema name that is not a plain identifier,
+/// a server that is not there, and a call outside a tokio runtime.
+#[test]
+fn postgres_bad_options_are_refused_without_their_secrets() {
+    let error =
+        PostgresOptions::from_url("postgresql://user:hunter2@localhost:notaport/db").unwrap_err();
+    assert_eq!(error.category(), hushwire::ErrorCategory::Store);
+    assert!(!format!("{error} {error:?}").contains("hunter2"));
+    let options = PostgresOptions::from_url("postgresql://user:hunter2@localhost:5432/db").unwrap();
+    assert!(!format!("{options:?}").contains("hunter2"), "{options:?}");
+
+    let background = Background::new();
+    for schema in [
+        "",
+        "Capital",
+        "1digit",
+        "pg_catalog",
+        "semi;colon",
+        "quo\"te",
+        &"a".repeat(64),
+    ] {
+        let mut options = PostgresOptions::from_url("postgresql://user@127.0.0.1:1/db").unwrap();
+        options.schema = schema.to_owned();
+        let error = background.run(PostgresStore::open(options)).unwrap_err();
+        assert!(
+            error.to_string().contains("invalid schema name"),
+            "{schema}: {error}"
+        );
+    }
+    // Port 1 on loopback: nothing listens, the connection is refused.
+    let mut options =
+        PostgresOptions::from_url("postgresql://user:hunter2@127.0.0.1:1/db").unwrap();
+    options.connect_timeout = std::time::Duration::from_secs(2);
+    let error = background.run(PostgresStore::open(options)).unwrap_err();
+    assert_eq!(error.category(), hushwire::ErrorCategory::Store);
+    let mut chain = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(inner) = source {
+        chain.push_str(&format!(" {inner}"));
+        source = inner.source();
+    }
+    assert!(!chain.contains("hunter2"), "{chain}");
+    // Outside a runtime.
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    let options = PostgresOptions::from_url("postgresql://user@127.0.0.1:1/db").unwrap();
+    let mut open = std::pin::pin!(PostgresStore::open(options));
+    match open.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(result) => {
+            assert_eq!(
+                result.unwrap_err().category(),
+                hushwire::ErrorCategory::Store
+            )
+        }
+        std::task::Poll::Pending => panic!("outside a runtime, open fails at once"),
     }
 }
