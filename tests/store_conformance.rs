@@ -2212,6 +2212,42 @@ fn postgres_two_processes_race_one_swap_and_one_consume() {
                 .all(|r| r == &Err(Error::OneTimePreKeyConsumed { id: 1 }))
         );
 
+        // Batches of the same prekeys, half of them in reverse order: one batch goes in
+        // whole, every other one is refused whole, whatever order it lists the keys in.
+        let batch: Vec<OneTimePreKeyPair> = (100..=140)
+            .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+            .collect();
+        let next = Arc::new(AtomicU64::new(0));
+        let results = race([&a, &b], 4, move |store| {
+            let mut batch: Vec<OneTimePreKeyPair> = batch
+                .iter()
+                .map(|k| OneTimePreKeyPair::from_stored(k.to_stored().as_bytes()).unwrap())
+                .collect();
+            if next.fetch_add(1, Ordering::Relaxed) % 2 == 1 {
+                batch.reverse();
+            }
+            async move { store.add_one_time_prekeys(&batch).await }
+        });
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .filter(|r| r.is_err())
+                .all(|r| r == &Err(conflict("one_time_prekey"))),
+            "{results:?}"
+        );
+        assert_eq!(
+            a.background.run({
+                let store = Arc::clone(b.store());
+                async move { store.one_time_prekeys_left().await }
+            }),
+            Ok(2 + 41)
+        );
+
         // The accept transaction: new sessions with different peers, one prekey.
         let next = Arc::new(AtomicU64::new(0));
         let results = race([&a, &b], 4, move |store| {
@@ -2244,7 +2280,7 @@ fn postgres_two_processes_race_one_swap_and_one_consume() {
                 let store = Arc::clone(b.store());
                 async move { store.one_time_prekeys_left().await }
             }),
-            Ok(1)
+            Ok(1 + 41)
         );
         drop(b);
     }

@@ -374,7 +374,8 @@ fn statements(schema: &str) -> Vec<String> {
             ),
             Kind::InsertMany => format!(
                 "INSERT INTO {t} (key, revision, value) \
-                 SELECT k, $3, v FROM unnest($1::bytea[], $2::bytea[]) AS r (k, v) \
+                 SELECT k, $3, v FROM unnest($1::bytea[], $2::bytea[]) \
+                 WITH ORDINALITY AS r (k, v, n) ORDER BY n \
                  ON CONFLICT (key) DO NOTHING"
             ),
             Kind::Update => {
@@ -742,11 +743,14 @@ impl Rows for PostgresStore {
     async fn insert_new(
         &self,
         table: Table,
-        rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
+        mut rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     ) -> Result<(), Error> {
         if rows.is_empty() {
             return Ok(());
         }
+        // In key order, so that two batches sharing keys lock them in the same order: one
+        // waits for the other instead of deadlocking with it.
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
         let mut connection = self.connection().await?;
         let statement = connection.statement(table, Kind::InsertMany).await?;
         let keys: Vec<&[u8]> = rows.iter().map(|(key, _)| key.as_slice()).collect();
