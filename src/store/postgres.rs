@@ -148,6 +148,18 @@ impl core::fmt::Debug for PostgresOptions {
 /// If the future of a write is dropped (cancelled) after its statement was sent, the write
 /// may still commit: a message encrypted on that state is then never released, and its key
 /// is never used again.
+///
+/// ```no_run
+/// use hushwire::store::{PostgresOptions, PostgresStore, PreKeys};
+///
+/// # async fn serve() -> Result<(), hushwire::Error> {
+/// let mut options = PostgresOptions::from_url("postgresql://hushwire@db.internal/hushwire")?;
+/// options.schema = String::from("device_42");
+/// let store = PostgresStore::open(options).await?;
+/// println!("{} one-time prekeys left", store.one_time_prekeys_left().await?);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct PostgresStore {
     inner: Arc<Inner>,
