@@ -2406,8 +2406,18 @@ fn postgres_bad_options_are_refused_without_their_secrets() {
         PostgresOptions::from_url("postgresql://user:hunter2@localhost:notaport/db").unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
     assert!(!format!("{error} {error:?}").contains("hunter2"));
-    let options = PostgresOptions::from_url("postgresql://user:hunter2@localhost:5432/db").unwrap();
-    assert!(!format!("{options:?}").contains("hunter2"), "{options:?}");
+    let mut options =
+        PostgresOptions::from_url("postgresql://user:hunter2@localhost:5432/db").unwrap();
+    options.sealer = Some(sealer(0x5a, 1));
+    let text = format!("{options:?}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("5a5a") && !text.contains("90, 90"),
+        "{text}"
+    );
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<PostgresStore>();
+    assert_send_sync::<PostgresOptions>();
+    assert_send_sync::<Conversations<Arc<PostgresStore>>>();
 
     let background = Background::new();
     for schema in [
