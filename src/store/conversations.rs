@@ -6,6 +6,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use rand::CryptoRng;
 
 use super::traits::AcceptTransaction;
+use super::upkeep::{PreKeyPolicy, PreKeyUpkeep, upkeep_prekeys};
 use super::{Revision, Table};
 use crate::Error;
 use crate::bundle::PreKeyBundle;
@@ -17,6 +18,7 @@ use crate::message::{Envelope, PreKeyMessage};
 use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
 use crate::prekey_store::PreKeyStore;
 use crate::session::SessionId;
+use crate::timestamp::Timestamp;
 
 /// How many times [`Conversations`] tries an operation that keeps losing its compare-and-swap
 /// before it gives up with [`Error::StoreConflict`]: 8.
@@ -230,6 +232,20 @@ impl<S: AcceptTransaction> Conversations<S> {
         let envelope = Envelope::PreKey(first.clone());
         self.decrypt(rng, peer, first.identity_key(), &envelope)
             .await
+    }
+
+    /// Keeps this device's prekeys in the store, signed with its identity:
+    /// [`upkeep_prekeys`] with this device's identity key. Publish what it returns.
+    ///
+    /// # Errors
+    /// As [`upkeep_prekeys`].
+    pub async fn upkeep_prekeys<R: CryptoRng + Send + ?Sized>(
+        &self,
+        rng: &mut R,
+        now: Timestamp,
+        policy: &PreKeyPolicy,
+    ) -> Result<PreKeyUpkeep, Error> {
+        upkeep_prekeys(&self.store, rng, &self.identity, now, policy).await
     }
 
     /// `peer`'s record and its revision; an empty record, at no revision, if there is none.

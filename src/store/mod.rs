@@ -62,6 +62,7 @@ pub(crate) mod seal;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod traits;
+mod upkeep;
 
 pub use conversations::{Conversations, DEFAULT_MAX_ATTEMPTS};
 pub use memory::MemoryStore;
@@ -71,6 +72,7 @@ pub use sqlite::{SCHEMA_VERSION, SqliteOptions, SqliteStore};
 pub use traits::{
     AcceptTransaction, DeviceLists, GroupSessions, PreKeys, SessionRecords, TrustRecords,
 };
+pub use upkeep::{PreKeyPolicy, PreKeyUpkeep, upkeep_prekeys};
 
 #[cfg(doc)]
 use crate::Error;

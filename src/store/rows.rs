@@ -14,7 +14,6 @@ use super::traits::{
     AcceptTransaction, DeviceLists, GroupSessions, PreKeys, SessionRecords, TrustRecords,
 };
 use super::{Revision, Table, Versioned};
-use crate::Error;
 use crate::device::address::DeviceAddress;
 use crate::device::list::{DeviceListIn, VerifiedDeviceList};
 use crate::device::record::StoredSessionRecord;
@@ -25,6 +24,7 @@ use crate::prekey::{
 };
 use crate::verification::account_id::AccountId;
 use crate::verification::trust::record::TrustRecord;
+use crate::{Error, StoreError};
 
 /// A row as stored: its revision and its value (sealed, in a sealed store); no value for a
 /// consumed one-time prekey.
@@ -122,6 +122,10 @@ pub(crate) trait Rows: Send + Sync {
 
     /// How many rows of `table` have a value.
     fn count(&self, table: Table) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The greatest key of `table` (bytewise), rows without a value included.
+    fn last_key(&self, table: Table)
+    -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 }
 
 /// The value to write as row `key` of `table` at `revision`: `plain`, sealed if the store
@@ -356,6 +360,18 @@ impl<R: Rows> PreKeys for R {
     async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
         self.count(Table::OneTimePreKeys).await
     }
+
+    async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
+        let Some(key) = self.last_key(Table::OneTimePreKeys).await? else {
+            return Ok(None);
+        };
+        // Keys are u32(id) (SPEC.md 17.1), so the greatest key is the greatest id.
+        let id: [u8; 4] = key
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::new("one-time prekey row whose key is not 4 bytes"))?;
+        Ok(Some(OneTimePreKeyId(u32::from_be_bytes(id))))
+    }
 }
 
 impl<R: Rows> TrustRecords for R {
@@ -541,6 +557,12 @@ impl<T: PreKeys + ?Sized> PreKeys for Arc<T> {
 
     fn one_time_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send {
         (**self).one_time_prekeys_left()
+    }
+
+    fn last_one_time_prekey_id(
+        &self,
+    ) -> impl Future<Output = Result<Option<OneTimePreKeyId>, Error>> + Send {
+        (**self).last_one_time_prekey_id()
     }
 }
 

@@ -189,6 +189,8 @@ fn sql(table: Table, statement: Statement) -> String {
         }
         Statement::Exists => format!("SELECT 1 FROM {t} WHERE key = ?1"),
         Statement::Count => format!("SELECT count(*) FROM {t} WHERE value IS NOT NULL"),
+        // BLOBs compare bytewise (memcmp, then length).
+        Statement::LastKey => format!("SELECT max(key) FROM {t}"),
     }
 }
 
@@ -203,6 +205,7 @@ enum Statement {
     Consume,
     Exists,
     Count,
+    LastKey,
 }
 
 /// The compare-and-swap, on the writer connection (inside a transaction or not).
@@ -559,6 +562,17 @@ impl Rows for SqliteStore {
                 .map_err(failed("count"))?;
             u64::try_from(count)
                 .map_err(|_| Error::Store(StoreError::new("sqlite: negative count")))
+        })
+        .await
+    }
+
+    async fn last_key(&self, table: Table) -> Result<Option<Vec<u8>>, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            reader
+                .prepare_cached(&sql(table, Statement::LastKey))
+                .and_then(|mut s| s.query_row([], |row| row.get::<_, Option<Vec<u8>>>(0)))
+                .map_err(failed("last key"))
         })
         .await
     }

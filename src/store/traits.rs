@@ -141,6 +141,15 @@ pub trait PreKeys: Send + Sync {
     /// # Errors
     /// [`Error::Store`].
     fn one_time_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The highest one-time prekey id ever added, consumed ones included, if any: new keys
+    /// take the ids after it ([`super::upkeep_prekeys`]), so that an id is never issued twice.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    fn last_one_time_prekey_id(
+        &self,
+    ) -> impl Future<Output = Result<Option<OneTimePreKeyId>, Error>> + Send;
 }
 
 /// The one store operation that spans two kinds of record: accepting a first message consumes
