@@ -411,3 +411,89 @@ fn stored_prekeys_damaged_cut_or_of_another_version() {
     assert_eq!(loaded.public(), spk.public());
     assert_eq!(loaded.to_stored().as_bytes(), stored.as_bytes());
 }
+
+/// Group operations through a store: a message, distribution or operation for a group the
+/// store does not hold, and a group message delivered twice (to two workers), are refused,
+/// and nothing is written.
+#[test]
+fn group_operations_on_a_missing_group_or_a_message_twice() {
+    use hushwire::store::{GroupSessions, Groups};
+    use hushwire::{GroupId, GroupMessage};
+    run(async {
+        let mut rng = rng(60);
+        let order = GroupId::new(b"order-1".to_vec()).unwrap();
+        let other = GroupId::new(b"order-2".to_vec()).unwrap();
+        let acme = Groups::new(MemoryStore::new(), config());
+        let carol = Groups::new(MemoryStore::new(), config());
+        let acme_at = peer(1);
+        let carol_at = peer(2);
+        let to_carol = acme
+            .create(
+                &mut rng,
+                order.clone(),
+                acme_at.clone(),
+                vec![carol_at.clone()],
+            )
+            .await
+            .unwrap();
+        // Carol holds no session of the group yet: its distribution and messages are refused.
+        assert_eq!(
+            carol.process_distribution(&acme_at, &to_carol).await,
+            Err(Error::NoGroupSession)
+        );
+        let message: GroupMessage = acme.encrypt(&order, b"your parcel").await.unwrap();
+        assert_eq!(carol.decrypt(&message).await, Err(Error::NoGroupSession));
+        assert!(
+            carol
+                .store()
+                .load_group_session(&order)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Operations on a group that was never created.
+        assert_eq!(
+            acme.encrypt(&other, b"x").await.unwrap_err(),
+            Error::NoGroupSession
+        );
+        assert_eq!(
+            acme.add_member(&other, carol_at.clone()).await.unwrap_err(),
+            Error::NoGroupSession
+        );
+        assert_eq!(
+            acme.rotate(&mut rng, &other).await.unwrap_err(),
+            Error::NoGroupSession
+        );
+        // Once joined, the message decrypts once; delivered again, it is a duplicate and the
+        // session is not written.
+        carol
+            .create(
+                &mut rng,
+                order.clone(),
+                carol_at.clone(),
+                vec![acme_at.clone()],
+            )
+            .await
+            .unwrap();
+        carol
+            .process_distribution(&acme_at, &to_carol)
+            .await
+            .unwrap();
+        assert_eq!(carol.decrypt(&message).await.unwrap(), b"your parcel");
+        let before = carol
+            .store()
+            .load_group_session(&order)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(carol.decrypt(&message).await, Err(Error::DuplicateMessage));
+        let after = carol
+            .store()
+            .load_group_session(&order)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.revision, before.revision);
+        assert_eq!(after.value.as_bytes(), before.value.as_bytes());
+    });
+}
