@@ -633,3 +633,140 @@ fn concurrent_runs_on_sqlite_leave_one_batch() {
         });
     }
 }
+
+#[test]
+fn a_run_that_loses_a_rotation_with_rotation_zero_does_not_rotate_again() {
+    block_on(async {
+        let mut rng = rng(11);
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let theirs = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(1), at(T0));
+        let store = Raced {
+            inner: MemoryStore::new(),
+            theirs: theirs.clone(),
+            signed_raced: AtomicBool::new(false),
+            batch_raced: AtomicBool::new(true),
+        };
+        let mut policy = PreKeyPolicy::default();
+        policy.signed_rotation = 0;
+        let run = upkeep_prekeys(&store, &mut rng, &identity, at(T0), &policy)
+            .await
+            .unwrap();
+        // The other worker's key is this race's rotation: due at once under rotation 0, but
+        // not rotated again, so both workers publish the same key.
+        assert!(!run.rotated);
+        assert_eq!(&run.signed_prekey, theirs.public());
+        let held: Vec<u32> = store
+            .signed_prekeys()
+            .await
+            .unwrap()
+            .iter()
+            .map(|k| k.id().0)
+            .collect();
+        assert_eq!(held, vec![1]);
+    });
+}
+
+/// A store on which another worker runs a whole upkeep right before this run's first read of
+/// the last one-time prekey id: its batch lands between this run's two reads if they are
+/// made in the wrong order (count, then last id).
+struct ToppedUpInBetween {
+    inner: Arc<MemoryStore>,
+    raced: AtomicBool,
+}
+
+impl PreKeys for ToppedUpInBetween {
+    async fn load_signed_prekey(
+        &self,
+        id: SignedPreKeyId,
+    ) -> Result<Option<SignedPreKeyPair>, Error> {
+        self.inner.load_signed_prekey(id).await
+    }
+    async fn add_signed_prekey(&self, key: &SignedPreKeyPair) -> Result<(), Error> {
+        self.inner.add_signed_prekey(key).await
+    }
+    async fn remove_signed_prekey(&self, id: SignedPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_signed_prekey(id).await
+    }
+    async fn signed_prekeys(&self) -> Result<Vec<SignedPreKey>, Error> {
+        self.inner.signed_prekeys().await
+    }
+    async fn load_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<OneTimePreKeyPair, Error> {
+        self.inner.load_one_time_prekey(id).await
+    }
+    async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
+        self.inner.add_one_time_prekeys(keys).await
+    }
+    async fn consume_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<(), Error> {
+        self.inner.consume_one_time_prekey(id).await
+    }
+    async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_prekeys_left().await
+    }
+    async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
+        if !self.raced.swap(true, Ordering::SeqCst) {
+            let mut rng = common::rng(98);
+            let other = IdentityKeyPair::generate(&mut rng);
+            upkeep_prekeys(
+                &*self.inner,
+                &mut rng,
+                &other,
+                at(T0),
+                &PreKeyPolicy::default(),
+            )
+            .await
+            .unwrap();
+        }
+        self.inner.last_one_time_prekey_id().await
+    }
+}
+
+#[test]
+fn a_batch_added_between_the_two_reads_is_not_doubled() {
+    block_on(async {
+        let mut rng = rng(12);
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let inner = Arc::new(MemoryStore::new());
+        let store = ToppedUpInBetween {
+            inner: Arc::clone(&inner),
+            raced: AtomicBool::new(false),
+        };
+        let run = upkeep_prekeys(
+            &store,
+            &mut rng,
+            &identity,
+            at(T0),
+            &PreKeyPolicy::default(),
+        )
+        .await
+        .unwrap();
+        assert!(run.added.is_empty(), "a second batch was added");
+        assert_eq!(inner.one_time_prekeys_left().await.unwrap(), 100);
+    });
+}
+
+#[test]
+fn a_signed_prekey_of_another_identity_is_replaced() {
+    block_on(async {
+        let mut rng = rng(13);
+        let before = IdentityKeyPair::generate(&mut rng);
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let store = MemoryStore::new();
+        // A store kept across an identity change: its fresh signed prekey is the old
+        // identity's, which no bundle of the new one can carry.
+        let old = SignedPreKeyPair::generate(&mut rng, &before, SignedPreKeyId(1), at(T0));
+        store.add_signed_prekey(&old).await.unwrap();
+        let run = upkeep_prekeys(
+            &store,
+            &mut rng,
+            &identity,
+            at(T0 + 1),
+            &PreKeyPolicy::default(),
+        )
+        .await
+        .unwrap();
+        assert!(run.rotated);
+        signed_by(&identity, &run.signed_prekey, 2, T0 + 1);
+        hushwire::PreKeyBundle::from_public(identity.public_key(), &run.signed_prekey, None)
+            .unwrap();
+    });
+}

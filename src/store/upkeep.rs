@@ -65,14 +65,20 @@ pub struct PreKeyUpkeep {
 /// Keeps this device's prekeys in `store` (SPEC.md 17.7), as of `now`:
 ///
 /// 1. **Signed prekey.** If there is none, or the newest was created `signed_rotation` or
-///    more before `now`, generates one with the next id, signed by `identity`, and adds it.
-///    If another worker added one with that id first, uses theirs.
+///    more before `now`, or was not signed by `identity` (a store kept across an identity
+///    change), generates one with the next id, signed by `identity`, and adds it. If another
+///    worker added one with that id first, uses theirs (without asking again whether it is
+///    due, so a `signed_rotation` of 0 still rotates once per race, not once per worker).
 /// 2. **Grace period.** Removes every signed prekey but the newest whose successor (the next
-///    id held) was created `signed_grace` or more before `now`.
-/// 3. **One-time prekeys.** If fewer than `one_time_minimum` are left, generates enough to
-///    leave `one_time_target`, with the ids after the highest ever added
-///    ([`PreKeys::last_one_time_prekey_id`]: an id is never issued twice), and adds them,
-///    all or none. If another worker added keys in between, counts again.
+///    id held) was created `signed_grace` or more before `now`. A `signed_grace` of 0 removes
+///    the previous key at once: first messages built on a bundle fetched before the rotation
+///    then fail with [`Error::UnknownSignedPreKey`].
+/// 3. **One-time prekeys.** Reads the highest id ever added
+///    ([`PreKeys::last_one_time_prekey_id`]), then counts those left; if fewer than
+///    `one_time_minimum`, generates enough to leave `one_time_target` with the ids after that
+///    highest one (an id is never issued twice), and adds them, all or none. If another
+///    worker added keys since the read, they take the same ids: the add fails, and it counts
+///    again.
 ///
 /// Run it at start-up and then periodically (hourly, or when the server says the published
 /// one-time prekeys run low); concurrent runs on one store are safe: each step is atomic and
@@ -84,8 +90,8 @@ pub struct PreKeyUpkeep {
 /// # Errors
 /// [`Error::StoreConflict`] if a step lost `max_attempts` times; [`Error::CounterExhausted`]
 /// if the ids run out (signed prekey id 2^32 − 1 is held, or a top-up would pass one-time
-/// prekey id 2^32 − 1); the store's errors. Each step is atomic, so an error leaves the
-/// steps before it done and the failing one undone.
+/// prekey id 2^32 − 1); the store's errors. Each write is atomic (a rotation, one removal, a
+/// batch), so an error leaves the writes before it done and the failing one undone.
 pub async fn upkeep_prekeys<S, R>(
     store: &S,
     rng: &mut R,
@@ -125,12 +131,23 @@ where
     S: PreKeys + ?Sized,
     R: CryptoRng + Send + ?Sized,
 {
+    // The id this run tried to add and lost (another worker rotated first): once a key with
+    // that id or a later one is held, it is the rotation, and it is not due again.
+    let mut lost: Option<u32> = None;
     for _ in 0..attempts {
         let held = store.signed_prekeys().await?;
         let id = match held.last() {
-            Some(newest) if !due(newest.created_at(), now, policy.signed_rotation) => {
+            Some(newest) if lost.is_some_and(|tried| newest.id().0 >= tried) => {
                 return Ok((newest.clone(), false, held));
             }
+            Some(newest)
+                if signed_by(identity, newest)
+                    && !due(newest.created_at(), now, policy.signed_rotation) =>
+            {
+                return Ok((newest.clone(), false, held));
+            }
+            // Due, or signed by another identity (a store kept across an identity change):
+            // a new key.
             Some(newest) => newest
                 .id()
                 .0
@@ -147,11 +164,23 @@ where
                 return Ok((public, true, held));
             }
             // Another worker rotated first: look again, and use theirs.
-            Err(Error::StoreConflict { .. }) => continue,
+            Err(Error::StoreConflict { .. }) => lost = Some(id),
             Err(error) => return Err(error),
         }
     }
     Err(Table::SignedPreKeys.conflict())
+}
+
+/// True if `identity` signed `key` (SPEC.md 4.1).
+fn signed_by(identity: &IdentityKeyPair, key: &SignedPreKey) -> bool {
+    SignedPreKey::verified(
+        identity.public_key(),
+        key.id(),
+        key.created_at(),
+        *key.public_key(),
+        key.signature(),
+    )
+    .is_ok()
 }
 
 /// True once `seconds` have passed since `since`, as of `now`.
@@ -198,14 +227,18 @@ where
     let minimum = u64::from(policy.one_time_minimum);
     let target = u64::from(policy.one_time_target).max(minimum);
     for _ in 0..attempts {
-        let left = store.one_time_prekeys_left().await?;
-        if left >= minimum {
-            return Ok((Vec::new(), left));
-        }
+        // The last id first, then the count: a batch another worker adds after the first
+        // read starts at `last + 1` too, so ours collides with it and we count again; one
+        // added before the count is counted. Read the other way round, a batch landing in
+        // between would be neither, and both would be added.
         let first = match store.last_one_time_prekey_id().await? {
             Some(last) => u64::from(last.0) + 1,
             None => 1,
         };
+        let left = store.one_time_prekeys_left().await?;
+        if left >= minimum {
+            return Ok((Vec::new(), left));
+        }
         let count = target - left;
         let keys = (first..first + count)
             .map(|id| {
