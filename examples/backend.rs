@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example backend                         # 2,000 customers, SQLite
 //! cargo run --release --example backend -- --customers 10000 --rounds 5 --sealed
-//! cargo run --release --example backend -- --db business.sqlite  # keep the database
+//! cargo run --release --example backend -- --db business.sqlite  # keep the database file
 //! ```
 //!
 //! The business device keeps every session and its prekeys in one store (SPEC.md 17) and
@@ -48,7 +48,8 @@ usage: backend [--customers N] [--rounds R] [--lanes L] [--workers W] [--db PATH
   --rounds R     rounds of two messages each way per customer (default 3)
   --lanes L      customers served at once (default 64)
   --workers W    tokio worker threads (default 2)
-  --db PATH      the SQLite file (default: a temporary file, removed afterwards)
+  --db PATH      write the SQLite file there and keep it (it must not exist yet; default:
+                 a temporary file, removed afterwards)
   --sealed       seal every stored value with a random storage key (SPEC.md 17.4)
 ";
 
@@ -128,16 +129,26 @@ impl Drop for Temporary {
 
 fn run(args: &Args) -> Result<(), String> {
     let mut rng = os_rng()?;
-    let (path, _temporary) = match &args.db {
-        Some(path) => (path.clone(), None),
-        None => {
-            let path = std::env::temp_dir()
-                .join(format!("hushwire-backend-{}.sqlite", std::process::id()));
-            (path.clone(), Some(Temporary(path)))
-        }
-    };
+    let path = args.db.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("hushwire-backend-{}.sqlite", std::process::id()))
+    });
+    // A new file of this run's own (the business's identity is new each run): never a
+    // database that exists, nor one someone else put at the temporary path.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e} (the database must not exist yet)", path.display()))?;
+    // Only a file this run created is removed.
+    let _temporary = args.db.is_none().then(|| Temporary(path.clone()));
     let mut options = SqliteOptions::default();
     if args.sealed {
+        if args.db.is_some() {
+            eprintln!(
+                "backend: note: the storage key is random and not kept, so the sealed file \
+                 cannot be opened again; a real backend takes it from its key store"
+            );
+        }
         let mut key = [0u8; 32];
         rand::Rng::fill_bytes(&mut rng, &mut key);
         options.sealer = Some(Sealer::new(StorageKey::from_bytes(key), os_rng()?));

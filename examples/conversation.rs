@@ -1395,6 +1395,11 @@ fn backend() -> Result<(), hushwire::Error> {
     let file = std::env::temp_dir().join(format!("hushwire-demo-{}.sqlite", std::process::id()));
     let result = runtime.block_on(async {
         println!("== 26. Acme's backend keeps every session in SQLite, and keeps its prekeys");
+        // A new file of this run's own: never a database someone else put there.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)?;
         let store = SqliteStore::open(&file, SqliteOptions::default())?;
         let acme = Arc::new(Conversations::new(store, IdentityKeyPair::generate(&mut rng), config));
         let now = Timestamp::from_unix_seconds(1_800_000_000);
@@ -1434,6 +1439,9 @@ fn backend() -> Result<(), hushwire::Error> {
             .enumerate()
             .map(|(worker, envelope)| {
                 let (acme, sam_at) = (Arc::clone(&acme), sam_at.clone());
+                // Seeded so that the demo prints the same keys on every run. A real backend
+                // seeds each worker's generator from the OS (see `os_rng` in
+                // examples/backend.rs): a fixed seed gives every session the same keys.
                 let mut rng = ChaCha20Rng::seed_from_u64(270 + worker as u64);
                 tokio::spawn(async move {
                     let plaintext = acme.decrypt(&mut rng, &sam_at, &sam_key, &envelope).await?;

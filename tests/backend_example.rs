@@ -85,6 +85,20 @@ fn the_backend_refuses_bad_arguments() {
         .output()
         .unwrap();
     assert!(!output.status.success());
+    // An existing database is never opened (the business's identity is new each run).
+    let existing =
+        std::env::temp_dir().join(format!("hushwire-backend-existing-{}", std::process::id()));
+    std::fs::write(&existing, b"someone else's file").unwrap();
+    let refused = Command::new(common::example_binary("backend"))
+        .args(["--customers", "2", "--db"])
+        .arg(&existing)
+        .output()
+        .unwrap();
+    let kept = std::fs::read(&existing).unwrap();
+    std::fs::remove_file(&existing).unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("must not exist yet"));
+    assert_eq!(kept, b"someone else's file");
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("--customers needs a positive number")
     );

@@ -230,7 +230,7 @@ fn a_missing_or_existing_group_is_refused<S: GroupSessions + 'static>(
             snapshot(groups.store().load_group_session(&group()).await.unwrap()),
             before
         );
-        // A failed operation writes nothing: a message for a non-member.
+        // A failed operation writes nothing: removing a device that is not a member.
         assert_eq!(
             groups
                 .remove_member(&mut rng, &group(), &address("mallory", 1))
@@ -435,5 +435,170 @@ fn a_lost_swap_encrypts_again_on_what_won() {
                 record: "group_session"
             }
         );
+    });
+}
+
+/// A store that hands this worker a stale copy of the group session on its first load: just
+/// before, another worker stored the sender's distribution, which the stale copy lacks.
+struct StaleFirstLoad {
+    inner: Arc<MemoryStore>,
+    other: Groups<Arc<MemoryStore>>,
+    pending: std::sync::Mutex<Option<(DeviceAddress, hushwire::SenderKeyDistribution)>>,
+}
+
+impl GroupSessions for StaleFirstLoad {
+    async fn load_group_session(
+        &self,
+        group: &GroupId,
+    ) -> Result<Option<hushwire::store::Versioned<hushwire::StoredGroupSession>>, Error> {
+        let stale = self.inner.load_group_session(group).await?;
+        let pending = self.pending.lock().unwrap().take();
+        if let Some((from, distribution)) = pending {
+            self.other
+                .process_distribution(&from, &distribution)
+                .await
+                .unwrap();
+            return Ok(stale);
+        }
+        self.inner.load_group_session(group).await
+    }
+
+    async fn store_group_session(
+        &self,
+        group: &GroupId,
+        expected: Option<hushwire::store::Revision>,
+        session: &hushwire::StoredGroupSession,
+    ) -> Result<hushwire::store::Revision, Error> {
+        self.inner
+            .store_group_session(group, expected, session)
+            .await
+    }
+
+    async fn delete_group_session(
+        &self,
+        group: &GroupId,
+        expected: hushwire::store::Revision,
+    ) -> Result<(), Error> {
+        self.inner.delete_group_session(group, expected).await
+    }
+}
+
+#[test]
+fn an_error_on_a_state_that_moved_is_retried_and_a_current_one_is_not() {
+    block_on(async {
+        let mut rng = rng(6);
+        let acme = Groups::new(MemoryStore::new(), config());
+        let to_carol = acme
+            .create(
+                &mut rng,
+                group(),
+                address("acme", 1),
+                vec![address("carol", 1)],
+            )
+            .await
+            .unwrap();
+        let message = acme.encrypt(&group(), b"the parcel left").await.unwrap();
+        let inner = Arc::new(MemoryStore::new());
+        let carol = Groups::new(
+            StaleFirstLoad {
+                inner: Arc::clone(&inner),
+                other: Groups::new(Arc::clone(&inner), config()),
+                pending: std::sync::Mutex::new(None),
+            },
+            config(),
+        );
+        carol
+            .create(
+                &mut rng,
+                group(),
+                address("carol", 1),
+                vec![address("acme", 1)],
+            )
+            .await
+            .unwrap();
+        // The first attempt decrypts on a copy without acme's chain (UnknownSenderKey), but
+        // the session has moved on: tried again on the current one, it decrypts.
+        *carol.store().pending.lock().unwrap() = Some((address("acme", 1), to_carol));
+        assert_eq!(carol.decrypt(&message).await.unwrap(), b"the parcel left");
+        assert_eq!(carol.lost_swaps(), 1);
+        // An error on the current state is returned at once, not retried.
+        let from_nobody = Groups::new(MemoryStore::new(), config());
+        from_nobody
+            .create(
+                &mut rng,
+                group(),
+                address("acme", 2),
+                vec![address("carol", 1)],
+            )
+            .await
+            .unwrap();
+        let unknown = from_nobody.encrypt(&group(), b"?").await.unwrap();
+        assert_eq!(
+            carol.decrypt(&unknown).await.unwrap_err(),
+            Error::NotAGroupMember { device: 2 }
+        );
+        assert_eq!(
+            carol.lost_swaps(),
+            1,
+            "an error on the current state was retried"
+        );
+    });
+}
+
+/// A store on which another device stores a first key for the peer just before this
+/// worker's first write of a trust record lands.
+struct FirstSightingRace {
+    inner: MemoryStore,
+    theirs: std::sync::Mutex<Option<hushwire::IdentityKey>>,
+}
+
+impl TrustRecords for FirstSightingRace {
+    async fn load_trust_record(
+        &self,
+        peer: &AccountId,
+    ) -> Result<Option<hushwire::store::Versioned<hushwire::TrustRecord>>, Error> {
+        self.inner.load_trust_record(peer).await
+    }
+
+    async fn store_trust_record(
+        &self,
+        peer: &AccountId,
+        expected: Option<hushwire::store::Revision>,
+        record: &hushwire::TrustRecord,
+    ) -> Result<hushwire::store::Revision, Error> {
+        let theirs = self.theirs.lock().unwrap().take();
+        if let Some(key) = theirs {
+            let now = Timestamp::from_unix_seconds(1_799_999_999);
+            observe_identity_stored(&self.inner, peer, &key, None, now)
+                .await
+                .unwrap();
+        }
+        self.inner.store_trust_record(peer, expected, record).await
+    }
+}
+
+#[test]
+fn a_first_sighting_that_loses_its_race_becomes_a_change() {
+    block_on(async {
+        let mut rng = rng(7);
+        let theirs = IdentityKeyPair::generate(&mut rng);
+        let ours = IdentityKeyPair::generate(&mut rng);
+        let peer = AccountId::new(b"carol".to_vec()).unwrap();
+        let store = FirstSightingRace {
+            inner: MemoryStore::new(),
+            theirs: std::sync::Mutex::new(Some(*theirs.public_key())),
+        };
+        let now = Timestamp::from_unix_seconds(1_800_000_000);
+        // This worker decides "first use" on no record, but another device stored a first key
+        // before its write: decided again, it is a change against that key.
+        let observation = observe_identity_stored(&store, &peer, ours.public_key(), None, now)
+            .await
+            .unwrap();
+        let Observation::Changed { record, .. } = &observation else {
+            panic!("expected a change, got {observation:?}");
+        };
+        assert_eq!(record.identity(), ours.public_key());
+        let stored = store.inner.load_trust_record(&peer).await.unwrap().unwrap();
+        assert_eq!(&stored.value, record);
     });
 }

@@ -28,6 +28,12 @@ use crate::group::session::{DistributionOutcome, GroupSession};
 /// distribution is returned only once its swap succeeded**, so a message key encrypts at
 /// most one released message and a group message is decrypted at most once, however many
 /// workers share the store. A failed operation writes nothing.
+///
+/// An operation that fails on a state that has moved on since it was loaded (a message whose
+/// sender's distribution another worker was just storing) is tried again on the current
+/// state, and counted in [`Groups::lost_swaps`]; if that uses up the last attempt, the last
+/// attempt's error is returned, as [`super::Conversations`] does: under heavy contention an
+/// error may then be one a retry would not give.
 pub struct Groups<S> {
     store: S,
     config: Config,

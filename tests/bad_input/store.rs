@@ -424,7 +424,10 @@ fn group_operations_on_a_missing_group_or_a_message_twice() {
         let order = GroupId::new(b"order-1".to_vec()).unwrap();
         let other = GroupId::new(b"order-2".to_vec()).unwrap();
         let acme = Groups::new(MemoryStore::new(), config());
-        let carol = Groups::new(MemoryStore::new(), config());
+        let carol_store = std::sync::Arc::new(MemoryStore::new());
+        let carol = Groups::new(std::sync::Arc::clone(&carol_store), config());
+        // A second worker of Carol's device, on the same store.
+        let carol_worker = Groups::new(std::sync::Arc::clone(&carol_store), config());
         let acme_at = peer(1);
         let carol_at = peer(2);
         let to_carol = acme
@@ -487,6 +490,10 @@ fn group_operations_on_a_missing_group_or_a_message_twice() {
             .unwrap()
             .unwrap();
         assert_eq!(carol.decrypt(&message).await, Err(Error::DuplicateMessage));
+        assert_eq!(
+            carol_worker.decrypt(&message).await,
+            Err(Error::DuplicateMessage)
+        );
         let after = carol
             .store()
             .load_group_session(&order)
