@@ -27,14 +27,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use rand::Rng;
 use hushwire::store::{Conversations, PreKeys, SessionRecords, SqliteOptions, SqliteStore};
 use hushwire::{
     AccountId, DeviceAddress, DeviceId, Envelope, Error, IdentityKey, IdentityKeyPair,
-    OneTimePreKeyId, OneTimePreKeyPair, SessionRecord, SignedPreKeyId, SignedPreKeyPair,
-    Timestamp,
+    OneTimePreKeyId, OneTimePreKeyPair, SessionRecord, SignedPreKeyId, SignedPreKeyPair, Timestamp,
 };
 use hushwire_testkit::fixtures::{TEST_SIGNED_AT, validated_bundle};
+use rand::Rng;
 
 /// Set in the child's environment: the folder of its database files.
 const CHILD_VAR: &str = "HUSHWIRE_STORE_CRASH_CHILD";
@@ -114,7 +113,8 @@ fn open(dir: &Path, who: Who) -> Conversations<SqliteStore> {
 fn hub_prekeys() -> (SignedPreKeyPair, Vec<OneTimePreKeyPair>) {
     let mut rng = rng(16_000);
     let created = Timestamp::from_unix_seconds(TEST_SIGNED_AT);
-    let spk = SignedPreKeyPair::generate(&mut rng, &Who::Hub.identity(), SignedPreKeyId(1), created);
+    let spk =
+        SignedPreKeyPair::generate(&mut rng, &Who::Hub.identity(), SignedPreKeyId(1), created);
     let otks = (1..=CLIENTS)
         .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
         .collect();
@@ -177,8 +177,15 @@ impl Line {
     /// A log line; `None` for anything else the test harness prints.
     fn parse(line: &str) -> Option<Line> {
         let fields: Vec<&str> = line.split(' ').collect();
-        let [kind @ ("SENT" | "RECV"), from, to, key, counter, plaintext, envelope] =
-            fields.as_slice()
+        let [
+            kind @ ("SENT" | "RECV"),
+            from,
+            to,
+            key,
+            counter,
+            plaintext,
+            envelope,
+        ] = fields.as_slice()
         else {
             return None;
         };
@@ -244,7 +251,7 @@ fn writer_child_process() {
             }
             let text = format!("round {seed} step {step}").into_bytes();
             // Out of order now and then: the newest rather than the oldest in flight.
-            let newest = (roll >> 8) % 5 == 0;
+            let newest = (roll >> 8).is_multiple_of(5);
             match (roll >> 4) % 4 {
                 0 => {
                     let envelope = conversations

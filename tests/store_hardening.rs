@@ -91,7 +91,9 @@ impl Drop for TempDb {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 fn run<F: std::future::Future>(future: F) -> F::Output {
@@ -147,7 +149,10 @@ fn consumed_one_time_prekey_secrets_are_in_neither_file() {
     run(async {
         store.add_one_time_prekeys(&keys).await.unwrap();
         for key in &keys {
-            assert!(db.holds(&secret_of(key)), "the search finds a stored secret");
+            assert!(
+                db.holds(&secret_of(key)),
+                "the search finds a stored secret"
+            );
         }
         store
             .consume_one_time_prekey(OneTimePreKeyId(2))
@@ -204,12 +209,18 @@ fn without_the_automatic_checkpoint_the_secret_waits_for_checkpoint() {
 }
 
 /// `secure_delete`: a session record replaced by a newer one leaves nothing of its old value
-/// (its chain keys) in the database file once checkpointed, nor in the WAL.
+/// (its chain keys) in the database file once checkpointed, nor in the WAL. Replaced by one
+/// of the same length SQLite overwrites the cell in place; by one of another length (here an
+/// empty record) the old cell is freed, and only `secure_delete` zeroes it.
 #[test]
 fn a_replaced_session_record_is_wiped_from_the_file() {
+    replaced_session_record_is_wiped(some_record(4_153), some_record(4_154));
+    replaced_session_record_is_wiped(some_record(4_155), SessionRecord::new().to_stored());
+}
+
+fn replaced_session_record_is_wiped(old: StoredSessionRecord, new: StoredSessionRecord) {
     let db = TempDb::new("replace");
     let store = db.open(|_| {});
-    let (old, new) = (some_record(4_153), some_record(4_154));
     // 32-byte pieces of the old value that the new one does not contain.
     let pieces: Vec<&[u8]> = old
         .as_bytes()
@@ -222,14 +233,22 @@ fn a_replaced_session_record_is_wiped_from_the_file() {
         let peer = address("bob", 1);
         let first = store.store_session_record(&peer, None, &old).await.unwrap();
         assert_eq!(store.checkpoint().await, Ok(true));
-        assert!(pieces.iter().all(|piece| db.holds(piece)), "the old value is there");
+        assert!(
+            pieces.iter().all(|piece| db.holds(piece)),
+            "the old value is there"
+        );
         store
             .store_session_record(&peer, Some(first), &new)
             .await
             .unwrap();
         assert_eq!(store.checkpoint().await, Ok(true));
         let left: Vec<_> = pieces.iter().filter(|piece| db.holds(piece)).collect();
-        assert!(left.is_empty(), "{} pieces of the old value left", left.len());
+        assert!(
+            left.is_empty(),
+            "{} of {} pieces of the old value left",
+            left.len(),
+            pieces.len()
+        );
         assert!(contains(&db.files()[0], new.as_bytes()));
     });
 }
@@ -442,7 +461,9 @@ where
         let alice = IdentityKeyPair::generate(&mut rng);
         let mut record = SessionRecord::new();
         let bundle = validated_bundle(&identity, &spks[0], Some(&keys[0]), &config());
-        record.initiate(&mut rng, &alice, &bundle, &config()).unwrap();
+        record
+            .initiate(&mut rng, &alice, &bundle, &config())
+            .unwrap();
         let first = prekey(record.encrypt(b"hello").unwrap());
         let conversations = Conversations::new(
             Arc::clone(store),

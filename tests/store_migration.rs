@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::*;
+use hushwire::store::Versioned;
 use hushwire::store::{
     AcceptTransaction, Conversations, DeviceLists, GroupSessions, MemoryStore, PreKeys, Revision,
     SCHEMA_VERSION, Sealer, SessionRecords, SqliteOptions, SqliteStore, StorageKey, TrustRecords,
@@ -34,7 +35,6 @@ use hushwire::{
     SignedPreKeyId, SignedPreKeyPair, StoredSessionRecord, Timestamp, TrustRecord,
     VerifiedDeviceList, observe_identity,
 };
-use hushwire::store::Versioned;
 use hushwire_testkit::fixtures::{TEST_SIGNED_AT, validated_bundle};
 
 /// The unsealed fixture.
@@ -113,7 +113,7 @@ where
     let conversations = Conversations::new(
         Arc::clone(&store),
         IdentityKeyPair::from_seed(bob.to_seed().as_bytes()),
-        config.clone(),
+        config,
     );
     let alice_identity = IdentityKeyPair::generate(&mut rng);
     let (alice_at, bob_at) = (address("alice", 1), address("bob", 1));
@@ -164,7 +164,10 @@ where
         )
         .await
         .unwrap();
-    conversations.encrypt(&carol_at, b"hello Carol").await.unwrap();
+    conversations
+        .encrypt(&carol_at, b"hello Carol")
+        .await
+        .unwrap();
 
     // Dave's record, created and deleted.
     let dave_at = address("dave", 1);
@@ -404,21 +407,13 @@ fn revisions_go_on_and_the_session_works(store: SqliteStore, mut written: Writte
             .max()
             .unwrap();
         let new = store
-            .store_session_record(
-                &address("erin", 1),
-                None,
-                &SessionRecord::new().to_stored(),
-            )
+            .store_session_record(&address("erin", 1), None, &SessionRecord::new().to_stored())
             .await
             .unwrap();
         assert!(incarnation(new) > used, "{new:?} after {used}");
         // The deleted record, written again, too.
         let again = store
-            .store_session_record(
-                &address("dave", 1),
-                None,
-                &SessionRecord::new().to_stored(),
-            )
+            .store_session_record(&address("dave", 1), None, &SessionRecord::new().to_stored())
             .await
             .unwrap();
         assert!(incarnation(again) > incarnation(new));
@@ -445,7 +440,10 @@ fn revisions_go_on_and_the_session_works(store: SqliteStore, mut written: Writte
             .unwrap()
             .unwrap()
             .revision;
-        let envelope = bob.encrypt(&alice_at, b"after the migration").await.unwrap();
+        let envelope = bob
+            .encrypt(&alice_at, b"after the migration")
+            .await
+            .unwrap();
         let mut rng = rng(SEED + 2);
         let mut no_prekeys = hushwire::InMemoryPreKeyStore::new();
         let got = written

@@ -44,9 +44,10 @@ pub struct SqliteOptions {
     /// ([`SqliteStore::checkpoint`]) after every write that consumed a one-time prekey (the
     /// default, `true`), so that the consumed secret is gone from both files once the call
     /// returns (SPEC.md 17.5). It costs a checkpoint (a few page writes and an `fsync`) per
-    /// accepted first message. With `false`, call [`SqliteStore::checkpoint`] at times of
-    /// your choosing; until then the secret stays in the WAL file, and the old page in the
-    /// database file.
+    /// accepted first message. It does not wait: while a connection of another process reads
+    /// an older snapshot, the checkpoint stops short and the secret stays until a later one
+    /// finishes. With `false`, call [`SqliteStore::checkpoint`] at times of your choosing;
+    /// until then the secret stays in the WAL file, and the old page in the database file.
     pub checkpoint_after_consume: bool,
 }
 
@@ -78,7 +79,13 @@ impl Default for SqliteOptions {
 ///   is done, including up to [`SqliteOptions::busy_timeout`] waiting for another process's
 ///   lock: the future is ready the first time it is polled, and never returns `Pending`.
 /// - **Versioned schema**: the `schema_version` table; migrations run when the file is
-///   opened ([`SCHEMA_VERSION`]).
+///   opened ([`SCHEMA_VERSION`]), each in one transaction.
+/// - **Secrets out of the files**: `secure_delete` zeroes what a write frees, and a WAL
+///   checkpoint after every consume ([`SqliteOptions::checkpoint_after_consume`],
+///   [`SqliteStore::checkpoint`]) puts that into the database file and empties the WAL;
+///   closing the store (its last clone dropped) removes the WAL.
+/// - **A panic does not disable it**: a connection whose lock a panicking thread held is
+///   used again, after rolling back any transaction left open.
 ///
 /// If the future of a write is dropped (cancelled) after its statement started, the write
 /// may still commit: a message encrypted on that state is then never released, and its key
@@ -95,6 +102,7 @@ struct Inner {
     readers: Vec<Mutex<Connection>>,
     writer: Mutex<Connection>,
     checkpoint_after_consume: bool,
+    busy_timeout: Duration,
     next_reader: AtomicUsize,
     sealer: Option<Sealer>,
     path: PathBuf,
@@ -388,6 +396,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 checkpoint_after_consume: options.checkpoint_after_consume,
+                busy_timeout: options.busy_timeout,
                 readers,
                 next_reader: AtomicUsize::new(0),
                 sealer: options.sealer,
@@ -462,10 +471,14 @@ impl Inner {
 
     /// After a write that consumed a one-time prekey: the checkpoint, if the options ask for
     /// it. Best effort: the write is committed, so a checkpoint that cannot finish (another
-    /// process reading) or fails does not make it fail; the next one finishes the job.
+    /// process reading) or fails does not make it fail; the next one finishes the job. It
+    /// does not wait for other processes' readers (busy timeout 0 for its duration), so that
+    /// it never holds the writer for the length of a busy timeout.
     fn after_consume(&self, writer: &Connection) {
         if self.checkpoint_after_consume {
+            let _ = writer.busy_timeout(Duration::ZERO);
             let _ = Self::checkpoint_on(writer);
+            let _ = writer.busy_timeout(self.busy_timeout);
         }
     }
 
