@@ -157,11 +157,11 @@ impl Line {
         }
     }
 
+    /// One `write` of the whole line (well under `PIPE_BUF`, so a pipe takes it whole or not
+    /// at all, even with a kill in the middle).
     fn print(&self) {
-        let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "{} {} {} {} {} {} {}",
+        let line = format!(
+            "{} {} {} {} {} {} {}\n",
             self.kind,
             self.from.name(),
             self.to.name(),
@@ -169,8 +169,10 @@ impl Line {
             self.counter,
             hex::encode(&self.plaintext),
             hex::encode(&self.envelope)
-        )
-        .unwrap();
+        );
+        assert!(line.len() < 4_096);
+        let mut out = std::io::stdout().lock();
+        out.write_all(line.as_bytes()).unwrap();
         out.flush().unwrap();
     }
 
@@ -196,6 +198,7 @@ impl Line {
             ratchet_key: hex::decode(key).unwrap().try_into().unwrap(),
             counter: counter.parse().unwrap(),
             plaintext: hex::decode(plaintext).unwrap(),
+            // Whole lines only (see `print`): a line cut short is a failure, not skipped.
             envelope: hex::decode(envelope).unwrap(),
         })
     }

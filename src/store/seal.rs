@@ -121,6 +121,9 @@ impl Sealer {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
         let mut salt = [0u8; SALT_LEN];
+        // Unlike the SQLite connections, a poisoned RNG lock is not recovered: an RNG that
+        // panicked while drawing is in a state nothing vouches for (it could repeat a salt),
+        // so the sealer refuses to write rather than risk it.
         self.rng
             .lock()
             .map_err(|_| crate::StoreError::new("sealer RNG lock poisoned"))?
