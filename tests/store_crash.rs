@@ -14,7 +14,9 @@
 //!   write and its print, may have been received already).
 //!
 //! The child is this test binary run again with `CHILD_VAR` set (only
-//! [`writer_child_process`] does anything then); its stdout is the log.
+//! [`writer_child_process`] does anything then); its stdout is the log. That the checks can
+//! fail is shown by [`the_checks_catch_a_database_rolled_back_to_an_older_copy`]: the same
+//! run with the hub's file replaced by an earlier copy fails them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -333,6 +335,18 @@ fn temporary_folder(round: u64) -> PathBuf {
 /// messages; returns every message it released (those printed after the count was reached
 /// included: they were released before the kill landed).
 fn run_and_kill(dir: &Path, seed: u64, kill_after: usize) -> Vec<Line> {
+    run_and_kill_with_backup(dir, seed, kill_after, None)
+}
+
+/// [`run_and_kill`], also copying the hub's database (`VACUUM INTO`, a consistent snapshot
+/// taken beside the running child) to `hub-backup.sqlite` once `backup_after` messages are
+/// released, if given.
+fn run_and_kill_with_backup(
+    dir: &Path,
+    seed: u64,
+    kill_after: usize,
+    backup_after: Option<usize>,
+) -> Vec<Line> {
     let stderr = std::fs::File::create(dir.join("child.stderr")).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
@@ -358,6 +372,13 @@ fn run_and_kill(dir: &Path, seed: u64, kill_after: usize) -> Vec<Line> {
             ready = true;
         } else if let Some(parsed) = Line::parse(&line) {
             lines.push(parsed);
+            if backup_after == Some(lines.len()) {
+                let connection = rusqlite::Connection::open(Who::Hub.database(dir)).unwrap();
+                let backup = dir.join("hub-backup.sqlite");
+                connection
+                    .execute("VACUUM INTO ?1", [backup.to_str().unwrap()])
+                    .unwrap();
+            }
         }
         if ready && !killed && lines.len() >= kill_after {
             // A little later, by a different amount each round, to land at other points of
@@ -563,4 +584,28 @@ fn sqlite_survives_sigkill_mid_write() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+/// The checks can fail: the same run, but the hub's database is then replaced by a copy taken
+/// earlier, after 20 of the 90 released messages (the restore of an old backup that SPEC.md
+/// 17.4 says nothing in the database can detect). The hub's state is behind what it released:
+/// messages it received since are accepted again, and its next messages reuse released keys,
+/// so the checks after the kill must fail.
+#[test]
+fn the_checks_catch_a_database_rolled_back_to_an_older_copy() {
+    let seed = 16_200;
+    let dir = temporary_folder(seed);
+    let lines = run_and_kill_with_backup(&dir, seed, 90, Some(20));
+    let hub = Who::Hub.database(&dir);
+    for suffix in ["-wal", "-shm"] {
+        let mut side = hub.clone().into_os_string();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    std::fs::rename(dir.join("hub-backup.sqlite"), &hub).unwrap();
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check_after_kill(&dir, &lines, seed)
+    }));
+    assert!(checked.is_err(), "a rolled-back hub went unnoticed");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
