@@ -49,6 +49,19 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// A failed operation writes nothing: after an error the store is as it was (the core is
 /// transactional, SPEC.md 8.2).
 ///
+/// **"Decrypted at most once", exactly.** One envelope delivered any number of times to
+/// [`Conversations::decrypt`] (or [`Conversations::accept`]) on one store, for the same peer
+/// address, one after the other or at the same moment from several workers, returns its
+/// plaintext to exactly one call; every other returns [`Error::DuplicateMessage`] (a delivery
+/// whose swap lost to the one that decrypted it is tried again on the new state, where the
+/// message key is used up). A first message delivered as coming from two addresses at once
+/// decrypts at one of them: the other gets [`Error::OneTimePreKeyConsumed`] if it names a
+/// one-time prekey. Outside it: a first message that names no one-time prekey, accepted
+/// again at another peer address (each address has a record of its own) or after its session
+/// left the record (SPEC.md 10 and 14.7: X3DH without a one-time prekey cannot tell a replay);
+/// a store restored from an older copy, or a state written back by code that does not go
+/// through the compare-and-swap; and two stores (two devices), each decrypting its own copy.
+///
 /// The futures are `Send`: share one `Conversations` between tasks behind an
 /// [`Arc`](std::sync::Arc), on any runtime the store supports. A future dropped before it
 /// completes (a cancelled task, a timeout) may have stored its new record already: its

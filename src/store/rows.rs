@@ -207,6 +207,19 @@ async fn new_revision<R: Rows + ?Sized>(
     }
 }
 
+/// `value`, a prekey whose stored form says id `stored`, read from the row of id `row`: the
+/// two must agree (SPEC.md 17.4). A value in another id's row (moved there in an unsealed
+/// database, where no associated data binds it) is [`Error::InvalidSessionState`]: used, it
+/// would answer for a prekey it is not (consumed under one id, its secret still loadable
+/// under another).
+fn in_its_row<T>(stored: u32, row: u32, value: T) -> Result<T, Error> {
+    if stored == row {
+        Ok(value)
+    } else {
+        Err(Error::InvalidSessionState)
+    }
+}
+
 /// Deletes row `key` of `table` at `expected`.
 async fn delete_at<R: Rows + ?Sized>(
     rows: &R,
@@ -289,6 +302,8 @@ impl<R: Rows> PreKeys for R {
         load(self, Table::SignedPreKeys, keys::prekey(id.0))
             .await?
             .map(|v| SignedPreKeyPair::from_stored(&v.value))
+            .transpose()?
+            .map(|key| in_its_row(key.id().0, id.0, key))
             .transpose()
     }
 
@@ -316,7 +331,11 @@ impl<R: Rows> PreKeys for R {
         for (key, row) in self.scan(table).await? {
             if let Some(value) = row.value {
                 let value = open(self, table, &key, row.revision, value)?;
-                out.push(SignedPreKeyPair::from_stored(&value)?.public().clone());
+                let pair = SignedPreKeyPair::from_stored(&value)?;
+                if keys::prekey(pair.id().0) != key {
+                    return Err(Error::InvalidSessionState);
+                }
+                out.push(pair.public().clone());
             }
         }
         out.sort_by_key(SignedPreKey::id);
@@ -333,7 +352,8 @@ impl<R: Rows> PreKeys for R {
             return Err(Error::OneTimePreKeyConsumed { id: id.0 });
         };
         let value = open(self, table, &key, row.revision, value)?;
-        OneTimePreKeyPair::from_stored(&value)
+        let pair = OneTimePreKeyPair::from_stored(&value)?;
+        in_its_row(pair.id().0, id.0, pair)
     }
 
     async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
@@ -416,9 +436,13 @@ impl<R: Rows> DeviceLists for R {
         let loaded = load(self, Table::DeviceLists, keys::account(account)).await?;
         loaded
             .map(|v| {
+                let list = DeviceListIn::decode(&v.value)?;
+                if list.account_id() != account {
+                    return Err(Error::InvalidSessionState);
+                }
                 Ok(Versioned {
                     revision: v.revision,
-                    value: DeviceListIn::decode(&v.value)?,
+                    value: list,
                 })
             })
             .transpose()
