@@ -770,13 +770,16 @@ pub fn layers() -> Vec<Layer> {
                     "secret",
                     "SPEC.md 4.1, 17.2 (the X25519 secret as generated)",
                 ),
-                (
-                    "public_key",
-                    "SPEC.md 17.2 (X25519(secret, 9))",
-                ),
+                ("public_key", "SPEC.md 17.2 (X25519(secret, 9))"),
                 ("signature", "SPEC.md 3.2, 4.1, 17.2"),
-                ("content", "SPEC.md 17.2 (the stored form before its checksum)"),
-                ("checksum", "SPEC.md 17.2 (SHA-256 over the label and the content)"),
+                (
+                    "content",
+                    "SPEC.md 17.2 (the stored form before its checksum)",
+                ),
+                (
+                    "checksum",
+                    "SPEC.md 17.2 (SHA-256 over the label and the content)",
+                ),
                 ("stored", "SPEC.md 17.2 (content || checksum)"),
                 (
                     "store_one_time_prekey",

@@ -223,11 +223,7 @@ impl StoreInput {
                 Self::RecordKey(key_of)
             }
             "store_signed_prekey" => {
-                let f = root.object(
-                    kind,
-                    &["identity_seed", "id", "created_at", "secret"],
-                    &[],
-                )?;
+                let f = root.object(kind, &["identity_seed", "id", "created_at", "secret"], &[])?;
                 Self::StoreSignedPreKey {
                     identity_seed: f.b32("identity_seed").map_err(prefixed)?,
                     id: f.u32("id").map_err(prefixed)?,
@@ -321,7 +317,9 @@ fn record_key(key_of: &KeyOf) -> Result<(Table, Vec<u8>), Error> {
             )),
         ),
         KeyOf::PreKey { table, id } => (*table, prekey_key(*id)),
-        KeyOf::Account { table, account } => (*table, account_key(&AccountId::new(account.clone())?)),
+        KeyOf::Account { table, account } => {
+            (*table, account_key(&AccountId::new(account.clone())?))
+        }
         KeyOf::Group { group_id } => (
             Table::GroupSessions,
             group_key(&GroupId::new(group_id.clone())?),
@@ -453,7 +451,15 @@ pub(super) fn compute(input: &StoreInput, p: &'static CryptoProvider) -> Result<
             let sealed =
                 sealer_seal(&s, *table, record_key, *revision, value).map_err(|e| e.to_string())?;
             // What hushwire wrote, checked against SPEC.md 17.4 with the raw crates.
-            if sealed != seal_by_hand(storage_key, salt, table.name(), record_key, *revision, value)
+            if sealed
+                != seal_by_hand(
+                    storage_key,
+                    salt,
+                    table.name(),
+                    record_key,
+                    *revision,
+                    value,
+                )
             {
                 return Err("the sealed value is not SPEC.md 17.4's".into());
             }
@@ -507,7 +513,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     // 17.1: record keys, one per table, then the bounds of the ids.
     out.push((
         "record key: session record of device 1 of account bob (SPEC.md 17.1's example)",
-        rk("session_records", json!({ "account": h(b"bob"), "device": 1 })),
+        rk(
+            "session_records",
+            json!({ "account": h(b"bob"), "device": 1 }),
+        ),
     ));
     out.push((
         "record key: session record, 255-byte account id, largest device id",
@@ -526,7 +535,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ));
     out.push((
         "record key: trust record of account alice@example.org",
-        rk("trust_records", json!({ "account": h(b"alice@example.org") })),
+        rk(
+            "trust_records",
+            json!({ "account": h(b"alice@example.org") }),
+        ),
     ));
     out.push((
         "record key: device list of account bob",
@@ -546,11 +558,17 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ));
     out.push((
         "record key: a 256-byte account id is refused (12.1)",
-        rk("session_records", json!({ "account": h([0x61u8; 256]), "device": 1 })),
+        rk(
+            "session_records",
+            json!({ "account": h([0x61u8; 256]), "device": 1 }),
+        ),
     ));
     out.push((
         "record key: device id 0 is refused (14.1)",
-        rk("session_records", json!({ "account": h(b"bob"), "device": 0 })),
+        rk(
+            "session_records",
+            json!({ "account": h(b"bob"), "device": 0 }),
+        ),
     ));
     out.push((
         "record key: a 65-byte group id is refused (15.1)",
@@ -657,7 +675,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
         "load signed prekey: a stored one-time prekey",
         load_s(&one_time),
     ));
-    out.push(("load one-time prekey: genuine (SPEC.md 17.2's example)", load_o(&one_time)));
+    out.push((
+        "load one-time prekey: genuine (SPEC.md 17.2's example)",
+        load_o(&one_time),
+    ));
     out.push((
         "load one-time prekey: 68 bytes (the last one cut)",
         load_o(&one_time[..68]),
@@ -684,9 +705,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ));
 
     // 17.3 rule 1: revisions.
-    let first = |incarnation: u64| {
-        json!({ "first_of": { "table": "session_records", "incarnation": incarnation } })
-    };
+    let first = |incarnation: u64| json!({ "first_of": { "table": "session_records", "incarnation": incarnation } });
     let next = |t: &str, revision: u64| json!({ "next": { "table": t, "revision": revision } });
     out.push(("first revision of incarnation 1", first(1)));
     out.push(("first revision of incarnation 2", first(2)));
@@ -741,11 +760,25 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ));
     out.push((
         "seal: a signed prekey (revision 1)",
-        seal(seed(50), seed(51), "signed_prekeys", &[0, 0, 0, 1], 1, &signed),
+        seal(
+            seed(50),
+            seed(51),
+            "signed_prekeys",
+            &[0, 0, 0, 1],
+            1,
+            &signed,
+        ),
     ));
     out.push((
         "seal: a one-time prekey (revision 1)",
-        seal(seed(50), seed(52), "one_time_prekeys", &[0, 0, 0, 7], 1, &one_time),
+        seal(
+            seed(50),
+            seed(52),
+            "one_time_prekeys",
+            &[0, 0, 0, 7],
+            1,
+            &one_time,
+        ),
     ));
     out.push((
         "seal: a trust record's first write (incarnation 1)",
@@ -822,7 +855,13 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     ));
     out.push((
         "open: the same count in another incarnation (2^32 + 2)",
-        open(example_key, "session_records", &bob_1, (1 << 32) + 2, &sealed),
+        open(
+            example_key,
+            "session_records",
+            &bob_1,
+            (1 << 32) + 2,
+            &sealed,
+        ),
     ));
     out.push((
         "open: the last byte cut",
@@ -877,7 +916,14 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             "one_time_prekeys",
             &[0, 0, 0, 8],
             1,
-            &seal_by_hand(&seed(50), &seed(52), "one_time_prekeys", &[0, 0, 0, 7], 1, &one_time),
+            &seal_by_hand(
+                &seed(50),
+                &seed(52),
+                "one_time_prekeys",
+                &[0, 0, 0, 7],
+                1,
+                &one_time,
+            ),
         ),
     ));
     out
