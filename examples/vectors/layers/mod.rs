@@ -1583,6 +1583,77 @@ mod tests {
         );
     }
 
+    /// store.json: the operation's object refuses unknown and missing keys (which depend on
+    /// the table for `record_key`) and unknown tables; edited values at the edges give an
+    /// output or an error object, never a panic.
+    #[test]
+    fn store_inputs_are_checked_without_panicking() {
+        let file = "store.json";
+        let inputs = store::inputs();
+        let first = |op: &str| {
+            inputs
+                .iter()
+                .position(|(_, input)| input.get(op).is_some())
+                .unwrap()
+        };
+        let (key, seal, open, next, first_of) = (
+            first("record_key"),
+            first("seal"),
+            first("open"),
+            first("next"),
+            first("first_of"),
+        );
+        let refused =
+            |index: usize, edit: &dyn Fn(&mut Value)| edited(file, index, |i| edit(i)).unwrap_err();
+        assert_eq!(
+            refused(key, &|i| i["record_key"]["id"] = json!(1)),
+            "record_key: unknown key id"
+        );
+        assert_eq!(
+            refused(key, &|i| i["record_key"]["table"] = json!("signed_prekeys")),
+            "record_key: missing key id"
+        );
+        assert_eq!(
+            refused(key, &|i| i["record_key"]["table"] = json!("sessions")),
+            "record_key: table: unknown table sessions"
+        );
+        assert_eq!(
+            refused(seal, &|i| {
+                i["seal"].as_object_mut().unwrap().remove("salt");
+            }),
+            "seal: missing key salt"
+        );
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["salt"] = json!("00")),
+            "seal: salt: expected 32 bytes"
+        );
+        assert_eq!(
+            refused(open, &|i| i["open"]["unexpected"] = json!(1)),
+            "open: unknown key unexpected"
+        );
+        assert_eq!(
+            refused(open, &|i| i["seal"] = i["open"].clone()),
+            "more than one operation: seal, open"
+        );
+        let output =
+            |index: usize, edit: &dyn Fn(&mut Value)| edited(file, index, |i| edit(i)).unwrap();
+        assert_eq!(
+            output(next, &|i| i["next"]["revision"] = json!(u64::MAX)),
+            json!({ "error": "StoreConflict", "record": "session_record" })
+        );
+        assert_eq!(
+            output(first_of, &|i| i["first_of"]["incarnation"] =
+                json!(u64::MAX)),
+            json!({ "error": "StoreConflict", "record": "session_record" })
+        );
+        assert_eq!(
+            output(open, &|i| i["open"]["revision"] = json!(u64::MAX)),
+            json!({ "error": "SealedRecordInvalid", "record": "session_record" })
+        );
+        let sealed = output(seal, &|i| i["seal"]["value"] = json!(""));
+        assert_eq!(sealed["sealed"].as_str().unwrap().len(), 2 * 49);
+    }
+
     /// The nested objects (`verify`, `kdf_rk`, `kdf_ck`, the script's steps) are checked too.
     #[test]
     fn nested_objects_refuse_unknown_and_missing_keys() {
