@@ -504,3 +504,49 @@ fn group_operations_on_a_missing_group_or_a_message_twice() {
         assert_eq!(after.value.as_bytes(), before.value.as_bytes());
     });
 }
+
+/// A stored prekey's content at its form's own length, checksummed under the other form's
+/// label (SPEC.md 17.2: each form has its own), is damaged; under its own label with version
+/// byte 0 it is of another version.
+#[test]
+fn stored_prekeys_checksummed_under_the_other_kinds_label() {
+    let mut rng = rng(241);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let created = Timestamp::from_unix_seconds(1_700_000_000);
+    let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(5), created);
+    let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(6));
+    let signed_label: &[u8] = b"hushwire/v1/stored-signed-prekey";
+    let one_time_label: &[u8] = b"hushwire/v1/stored-one-time-prekey";
+    let sum = |label: &[u8], content: &[u8]| {
+        let mut hash = Sha256::new();
+        hash.update([label.len() as u8]);
+        hash.update(label);
+        hash.update(content);
+        [content, &hash.finalize()[..]].concat()
+    };
+    let signed = spk.to_stored().as_bytes()[..109].to_vec();
+    let one_time = otk.to_stored().as_bytes()[..37].to_vec();
+    // By hand, the genuine forms: the labels are SPEC.md 17.2's.
+    assert_eq!(sum(signed_label, &signed), spk.to_stored().as_bytes());
+    assert_eq!(sum(one_time_label, &one_time), otk.to_stored().as_bytes());
+    assert_eq!(
+        SignedPreKeyPair::from_stored(&sum(one_time_label, &signed)).err(),
+        Some(Error::SessionStateCorrupted)
+    );
+    assert_eq!(
+        OneTimePreKeyPair::from_stored(&sum(signed_label, &one_time)).err(),
+        Some(Error::SessionStateCorrupted)
+    );
+    let mut version_0 = signed.clone();
+    version_0[0] = 0;
+    assert_eq!(
+        SignedPreKeyPair::from_stored(&sum(signed_label, &version_0)).err(),
+        Some(Error::UnsupportedVersion { found: 0 })
+    );
+    let mut version_0 = one_time.clone();
+    version_0[0] = 0;
+    assert_eq!(
+        OneTimePreKeyPair::from_stored(&sum(one_time_label, &version_0)).err(),
+        Some(Error::UnsupportedVersion { found: 0 })
+    );
+}
