@@ -15,10 +15,13 @@
 //! more and is not heard; and a file: the customer photographs the damaged parcel, seals the
 //! photo once under its own key, uploads the ciphertext to a blob store that checks it against
 //! its SHA-256, and sends the pointer to the group, where a staff member opens it (streaming,
-//! and at random for a preview) and a tampered download is refused.
+//! and at random for a preview) and a tampered download is refused; and last, Acme's backend
+//! keeps its sessions and prekeys in SQLite, where two workers serve one customer's session at
+//! once through compare-and-swap and a stale write is refused.
 //!
 //! Run with `cargo run --example conversation`. Everything is seeded, so the output is the
-//! same on every run.
+//! same on every run, except in section 27, where two workers race: which of them wins each
+//! swap, and how many swaps are lost, varies.
 
 use hushwire::{
     AccountId, AccountKey, AccountKeyPair, AttachmentMetadata, AttachmentOpener, AttachmentOptions,
@@ -1372,7 +1375,124 @@ fn main() -> Result<(), hushwire::Error> {
         ),
         Ok(_) => println!("   a truncated download opened (this is a bug)"),
     }
-    Ok(())
+    backend()
+}
+
+/// Sections 26 and 27: Acme's backend keeps its sessions in a store, and many workers serve
+/// them at once without ever using one state twice.
+fn backend() -> Result<(), hushwire::Error> {
+    use hushwire::store::{
+        Conversations, PreKeyPolicy, SessionRecords, SqliteOptions, SqliteStore,
+    };
+    use std::sync::Arc;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .map_err(hushwire::Error::from)?;
+    let mut rng = ChaCha20Rng::seed_from_u64(26);
+    let config = Config::default();
+    let file = std::env::temp_dir().join(format!("hushwire-demo-{}.sqlite", std::process::id()));
+    let result = runtime.block_on(async {
+        println!("== 26. Acme's backend keeps every session in SQLite, and keeps its prekeys");
+        // A new file of this run's own: never a database someone else put there.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)?;
+        let store = SqliteStore::open(&file, SqliteOptions::default())?;
+        let acme = Arc::new(Conversations::new(store, IdentityKeyPair::generate(&mut rng), config));
+        let now = Timestamp::from_unix_seconds(1_800_000_000);
+        let upkeep = acme.upkeep_prekeys(&mut rng, now, &PreKeyPolicy::default()).await?;
+        println!(
+            "   prekey upkeep: signed prekey {} and {} one-time prekeys, published to the server",
+            upkeep.signed_prekey.id().0,
+            upkeep.added.len()
+        );
+        let acme_at = DeviceAddress::new(AccountId::new("acme")?, DeviceId::new(7)?);
+        let sam_at = DeviceAddress::new(AccountId::new("sam")?, DeviceId::new(1)?);
+        let sam = Conversations::new(
+            hushwire::store::MemoryStore::new(),
+            IdentityKeyPair::generate(&mut rng),
+            config,
+        );
+        let bundle =
+            PreKeyBundle::from_public(acme.identity_key(), &upkeep.signed_prekey, Some(upkeep.added[0]))?;
+        sam.initiate(&mut rng, &acme_at, &bundle).await?;
+        let first = sam.encrypt(&acme_at, b"Hi, where is order 4711?").await?;
+        let text_in = acme.accept(&mut rng, &sam_at, &first.into_prekey()?).await?;
+        println!(
+            "   a new customer, Sam, writes: {:?}; the backend accepts it, consuming one-time \
+             prekey {} in the transaction that stores the session",
+            text(&text_in),
+            upkeep.added[0].id().0
+        );
+
+        println!("== 27. Two workers pick up Sam's session at once; neither reuses a key");
+        let mut envelopes = Vec::new();
+        for line in ["Still nothing.", "Can you check?"] {
+            envelopes.push(sam.encrypt(&acme_at, line.as_bytes()).await?);
+        }
+        let sam_key = *sam.identity_key();
+        let workers: Vec<_> = envelopes
+            .into_iter()
+            .enumerate()
+            .map(|(worker, envelope)| {
+                let (acme, sam_at) = (Arc::clone(&acme), sam_at.clone());
+                // Seeded so that the demo prints the same keys on every run. A real backend
+                // seeds each worker's generator from the OS (see `os_rng` in
+                // examples/backend.rs): a fixed seed gives every session the same keys.
+                let mut rng = ChaCha20Rng::seed_from_u64(270 + worker as u64);
+                tokio::spawn(async move {
+                    let plaintext = acme.decrypt(&mut rng, &sam_at, &sam_key, &envelope).await?;
+                    let answer = format!("worker {worker} on it: {}", text(&plaintext));
+                    let reply = acme.encrypt(&sam_at, answer.as_bytes()).await?;
+                    Ok::<_, hushwire::Error>((worker, plaintext, reply))
+                })
+            })
+            .collect();
+        let acme_key = *acme.identity_key();
+        for worker in workers {
+            let (worker, plaintext, reply) = worker
+                .await
+                .map_err(|_| hushwire::Error::Store(hushwire::StoreError::new("worker panicked")))??;
+            let counter = match &reply {
+                Envelope::Ratchet(message) => message.header().counter,
+                Envelope::PreKey(message) => message.message().header().counter,
+                _ => u32::MAX,
+            };
+            let answer = sam.decrypt(&mut rng, &acme_at, &acme_key, &reply).await?;
+            println!(
+                "   worker {worker} decrypts {:?} and answers on message key {counter}: Sam reads {:?}",
+                text(&plaintext),
+                text(&answer)
+            );
+        }
+        println!(
+            "   the workers lost {} compare-and-swaps to each other and redid that work on the \
+             state that won: nothing is released before its swap, so no key serves two messages",
+            acme.lost_swaps()
+        );
+        // A worker that read the record before those writes cannot write its stale copy back.
+        let stale = acme.store().load_session_record(&sam_at).await?;
+        acme.encrypt(&sam_at, b"Found it: it ships today.").await?;
+        if let Some(stale) = stale {
+            match acme.store().store_session_record(&sam_at, Some(stale.revision), &stale.value).await {
+                Err(error) => println!(
+                    "   a worker writing back a state read before the last message is refused: {} ({error})",
+                    error.kind()
+                ),
+                Ok(_) => println!("   a stale write was accepted (this is a bug)"),
+            }
+        }
+        Ok::<_, hushwire::Error>(())
+    });
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    result
 }
 
 /// A stand-in for a JPEG photo of `len` bytes: the JPEG markers around varied bytes.

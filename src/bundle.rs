@@ -164,16 +164,35 @@ impl PreKeyBundle {
         signed_prekey: &SignedPreKeyPair,
         one_time_prekey: Option<OneTimePreKey>,
     ) -> Result<Self, Error> {
-        let public = signed_prekey.public();
-        let signed_prekey = SignedPreKey::verified(
+        Self::from_public(
             identity.public_key(),
-            public.id(),
-            public.created_at(),
-            *public.public_key(),
-            public.signature(),
+            signed_prekey.public(),
+            one_time_prekey,
+        )
+    }
+
+    /// The bundle of `identity` from the public halves of its prekeys, as a device publishes
+    /// them after prekey upkeep (`store::upkeep_prekeys`, SPEC.md 17.7) or a server assembles them
+    /// (a signed prekey and one of the one-time prekeys it holds for the device). The signed
+    /// prekey's signature is verified under `identity`, as [`PreKeyBundleIn::validate`]
+    /// would.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`] if `identity` did not sign `signed_prekey`.
+    pub fn from_public(
+        identity: &IdentityKey,
+        signed_prekey: &SignedPreKey,
+        one_time_prekey: Option<OneTimePreKey>,
+    ) -> Result<Self, Error> {
+        let signed_prekey = SignedPreKey::verified(
+            identity,
+            signed_prekey.id(),
+            signed_prekey.created_at(),
+            *signed_prekey.public_key(),
+            signed_prekey.signature(),
         )?;
         Ok(Self {
-            identity_key: *identity.public_key(),
+            identity_key: *identity,
             signed_prekey,
             one_time_prekey,
             business_certificate: None,

@@ -348,6 +348,9 @@ pub enum Error {
         /// Which kind of record (the table, as for [`Error::StoreConflict`]).
         record: &'static str,
     },
+    /// The store holds no group session for the group named (never created or joined here,
+    /// or left): create it, or process the group's distributions after joining.
+    NoGroupSession,
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -487,6 +490,7 @@ impl Error {
             Self::Io { .. } => "Io",
             Self::StoreConflict { .. } => "StoreConflict",
             Self::SealedRecordInvalid { .. } => "SealedRecordInvalid",
+            Self::NoGroupSession => "NoGroupSession",
         }
     }
 
@@ -553,7 +557,8 @@ impl Error {
             Self::WrongGroup
             | Self::NotAGroupMember { .. }
             | Self::UnknownSenderKey { .. }
-            | Self::SenderKeyConflict { .. } => ErrorCategory::Group,
+            | Self::SenderKeyConflict { .. }
+            | Self::NoGroupSession => ErrorCategory::Group,
             Self::InvalidAttachmentHeader { .. }
             | Self::AttachmentWrongKey
             | Self::AttachmentTruncated { .. }
@@ -638,6 +643,7 @@ impl Error {
         "Io",
         "StoreConflict",
         "SealedRecordInvalid",
+        "NoGroupSession",
     ];
 }
 
@@ -911,6 +917,7 @@ impl fmt::Display for Error {
                 f,
                 "a sealed {record} does not open under the storage key at its row and revision"
             ),
+            Self::NoGroupSession => write!(f, "no session of this group is stored"),
         }
     }
 }
@@ -1042,6 +1049,7 @@ mod tests {
             Error::SealedRecordInvalid {
                 record: "session_record",
             },
+            Error::NoGroupSession,
         ]
     }
 

@@ -172,6 +172,16 @@ fn group_corpus() {
 }
 
 #[test]
+fn stored_prekey_corpus() {
+    replay("stored_prekey", targets::stored_prekey);
+}
+
+#[test]
+fn sealed_value_corpus() {
+    replay("sealed_value", targets::sealed_value);
+}
+
+#[test]
 fn attachment_pointer_corpus() {
     replay("attachment_pointer", targets::attachment_pointer);
 }
@@ -1312,10 +1322,52 @@ fn regenerate_seed_corpus() {
     for (target, name, bytes) in targets::seeds()
         .into_iter()
         .chain(targets::attachment_seeds())
+        .chain(targets::store_seeds())
     {
         let dir = corpus_dir(target);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+/// Every store seed is committed byte for byte, and reaches what its name says: the genuine
+/// stored prekeys (as they are, or as content checksummed by the target) load, the genuine
+/// seals open; the damaged ones are refused.
+#[test]
+fn store_seeds_are_committed_and_meaningful() {
+    let seeds = targets::store_seeds();
+    assert_eq!(seeds.len(), 13);
+    for (target, name, bytes) in seeds {
+        let path = corpus_dir(target).join(&name);
+        assert_eq!(
+            std::fs::read(&path).ok().as_deref(),
+            Some(bytes.as_slice()),
+            "{} missing or different; regenerate the seeds",
+            path.display()
+        );
+        let run = match target {
+            "stored_prekey" => targets::stored_prekey,
+            "sealed_value" => targets::sealed_value,
+            other => panic!("{other}"),
+        };
+        let accepted = matches!(
+            name.as_str(),
+            "signed"
+                | "one-time"
+                | "signed-content"
+                | "one-time-content"
+                | "genuine"
+                | "genuine-empty"
+        );
+        assert_eq!(
+            run(&bytes),
+            if accepted {
+                Outcome::Accepted
+            } else {
+                Outcome::Rejected
+            },
+            "{target}/{name}"
+        );
     }
 }
 

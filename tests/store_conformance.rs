@@ -1427,6 +1427,9 @@ impl<S: PreKeys> PreKeys for Contended<S> {
     async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
         self.inner.one_time_prekeys_left().await
     }
+    async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
+        self.inner.last_one_time_prekey_id().await
+    }
 }
 
 impl<S: AcceptTransaction> AcceptTransaction for Contended<S> {

@@ -155,8 +155,25 @@ fn every_layer_has_negative_cases_with_an_error_kind() {
             .iter()
             .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
         };
+        // store.json likewise: every refusal of SPEC.md 17 (and of the ids its keys are made
+        // from).
+        let store_errors = layer.file == "store.json" && {
+            let text = read(layer.file);
+            [
+                "InvalidAccountId",
+                "InvalidDeviceList",
+                "InvalidGroupId",
+                "SessionStateCorrupted",
+                "UnsupportedVersion",
+                "StoreConflict",
+                "SealedRecordInvalid",
+            ]
+            .iter()
+            .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
+        };
         assert!(
             !errors.is_empty()
+                || store_errors
                 || transcript_errors
                 || certificate_errors
                 || device_errors
@@ -2216,6 +2233,315 @@ fn second_route_attachment() {
     );
     assert!(
         count("pointer") >= 55 && count("payload") >= 10,
+        "{counts:?}"
+    );
+}
+
+// ---- store.json (SPEC.md 17) ----
+
+/// SPEC.md 17.1's table names and the record names its errors carry.
+const STORE_TABLES: [(&str, &str); 6] = [
+    ("session_records", "session_record"),
+    ("signed_prekeys", "signed_prekey"),
+    ("one_time_prekeys", "one_time_prekey"),
+    ("trust_records", "trust_record"),
+    ("device_lists", "device_list"),
+    ("group_sessions", "group_session"),
+];
+
+fn store_record(table: &str) -> &'static str {
+    STORE_TABLES.iter().find(|(t, _)| *t == table).unwrap().1
+}
+
+/// A record key of SPEC.md 17.1 by hand, or the error of the id it is made from (12.1, 14.1,
+/// 15.1) as store.json records it.
+fn record_key_by_hand(arg: &Value) -> Value {
+    let table = arg["table"].as_str().unwrap();
+    let short = |bytes: &[u8], max: usize, error: &str| {
+        if bytes.is_empty() || bytes.len() > max {
+            Err(json!({ "error": error, "len": bytes.len() }))
+        } else {
+            Ok([&[bytes.len() as u8][..], bytes].concat())
+        }
+    };
+    let key = match table {
+        "session_records" => {
+            short(&hx(&arg["account"]), 255, "InvalidAccountId").and_then(|account| {
+                match num(&arg["device"]) {
+                    0 => Err(json!({ "error": "InvalidDeviceList", "reason": "device id 0" })),
+                    device => Ok([account, (device as u32).to_be_bytes().to_vec()].concat()),
+                }
+            })
+        }
+        "signed_prekeys" | "one_time_prekeys" => {
+            Ok((num(&arg["id"]) as u32).to_be_bytes().to_vec())
+        }
+        "trust_records" | "device_lists" => short(&hx(&arg["account"]), 255, "InvalidAccountId"),
+        "group_sessions" => short(&hx(&arg["group_id"]), 64, "InvalidGroupId"),
+        other => panic!("table {other}"),
+    };
+    match key {
+        Ok(key) => json!({ "record": store_record(table), "key": hex::encode(key) }),
+        Err(error) => error,
+    }
+}
+
+/// SPEC.md 17.2 Loading by hand: the content after the version byte, or the error.
+fn stored_prekey_by_hand(data: &[u8], len: usize, label: &str) -> Result<Vec<u8>, Value> {
+    if data.len() != len
+        || Sha256::digest(labelled(label, &data[..len - 32])).as_slice() != &data[len - 32..]
+    {
+        return Err(json!({ "error": "SessionStateCorrupted" }));
+    }
+    if data[0] != 1 {
+        return Err(json!({ "error": "UnsupportedVersion", "found": data[0] }));
+    }
+    Ok(data[1..len - 32].to_vec())
+}
+
+/// `ad` of SPEC.md 17.4 by hand.
+fn sealed_ad(table: &str, record_key: &[u8], revision: u64) -> Vec<u8> {
+    [
+        labelled("hushwire/v1/sealed-record", &[]),
+        labelled(table, &[]),
+        lp(record_key),
+        revision.to_be_bytes().to_vec(),
+    ]
+    .concat()
+}
+
+/// SPEC.md 17.4 Opening by hand: the value, or the error as store.json records it.
+fn open_sealed_by_hand(arg: &Value) -> Value {
+    let table = arg["table"].as_str().unwrap();
+    let sealed = hx(&arg["sealed"]);
+    let refused = json!({ "error": "SealedRecordInvalid", "record": store_record(table) });
+    if sealed.len() < 49 || sealed[0] != 1 {
+        return refused;
+    }
+    let okm = hkdf(
+        &sealed[1..33],
+        &hx(&arg["storage_key"]),
+        b"hushwire/v1/sealed-record",
+        44,
+    );
+    let ad = sealed_ad(table, &hx(&arg["record_key"]), num(&arg["revision"]));
+    match chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32])
+        .unwrap()
+        .decrypt(
+            &chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap(),
+            Payload {
+                msg: &sealed[33..],
+                aad: &ad,
+            },
+        ) {
+        Ok(value) => json!({ "value": hex::encode(value) }),
+        Err(_) => refused,
+    }
+}
+
+/// Every record key, stored prekey, loading, revision, seal and opening of store.json
+/// recomputed from SPEC.md 17 by hand: the layouts, the checksums with sha2, the public keys
+/// with x25519-dalek, the signatures with ed25519-dalek, the sealed values with hkdf and
+/// chacha20poly1305, and the load and open refusals in 17.2's and 17.4's order.
+#[test]
+fn second_route_store() {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for case in cases("store.json") {
+        let id = &case["id"];
+        let input = &case["input"];
+        let output = &case["output"];
+        let (op, arg) = input.as_object().unwrap().iter().next().unwrap();
+        let expected = match op.as_str() {
+            "record_key" => record_key_by_hand(arg),
+            "store_signed_prekey" => {
+                let secret = a32(&arg["secret"]);
+                let public = x25519_dalek::x25519(secret, BASE_POINT);
+                let (spk_id, created_at) = (num(&arg["id"]), num(&arg["created_at"]));
+                let signature = sign(
+                    &a32(&arg["identity_seed"]),
+                    &signed_prekey_message(spk_id, created_at, &public),
+                );
+                let content = [
+                    &[1u8][..],
+                    &(spk_id as u32).to_be_bytes(),
+                    &created_at.to_be_bytes(),
+                    &secret,
+                    &signature,
+                ]
+                .concat();
+                let checksum =
+                    Sha256::digest(labelled("hushwire/v1/stored-signed-prekey", &content));
+                assert_eq!(content.len() + checksum.len(), 141);
+                json!({
+                    "public_key": hex::encode(public),
+                    "signature": hex::encode(&signature),
+                    "content": hex::encode(&content),
+                    "checksum": hex::encode(checksum),
+                    "stored": hex::encode([&content[..], &checksum].concat()),
+                })
+            }
+            "store_one_time_prekey" => {
+                let secret = a32(&arg["secret"]);
+                let content =
+                    [&[1u8][..], &(num(&arg["id"]) as u32).to_be_bytes(), &secret].concat();
+                let checksum =
+                    Sha256::digest(labelled("hushwire/v1/stored-one-time-prekey", &content));
+                assert_eq!(content.len() + checksum.len(), 69);
+                json!({
+                    "public_key": hex::encode(x25519_dalek::x25519(secret, BASE_POINT)),
+                    "content": hex::encode(&content),
+                    "checksum": hex::encode(checksum),
+                    "stored": hex::encode([&content[..], &checksum].concat()),
+                })
+            }
+            "load_signed_prekey" => {
+                match stored_prekey_by_hand(&hx(arg), 141, "hushwire/v1/stored-signed-prekey") {
+                    Ok(body) => json!({
+                        "id": u32::from_be_bytes(body[..4].try_into().unwrap()),
+                        "created_at": u64::from_be_bytes(body[4..12].try_into().unwrap()),
+                        "public_key": hex::encode(x25519_dalek::x25519(
+                            body[12..44].try_into().unwrap(),
+                            BASE_POINT
+                        )),
+                        "signature": hex::encode(&body[44..108]),
+                    }),
+                    Err(error) => error,
+                }
+            }
+            "load_one_time_prekey" => {
+                match stored_prekey_by_hand(&hx(arg), 69, "hushwire/v1/stored-one-time-prekey") {
+                    Ok(body) => json!({
+                        "id": u32::from_be_bytes(body[..4].try_into().unwrap()),
+                        "public_key": hex::encode(x25519_dalek::x25519(
+                            body[4..36].try_into().unwrap(),
+                            BASE_POINT
+                        )),
+                    }),
+                    Err(error) => error,
+                }
+            }
+            "first_of" => {
+                let c = num(&arg["incarnation"]);
+                assert!(c >= 1, "case {id}");
+                if c > (1 << 31) - 1 {
+                    json!({ "error": "StoreConflict", "record": store_record(arg["table"].as_str().unwrap()) })
+                } else {
+                    json!({ "revision": c * (1u64 << 32) + 1 })
+                }
+            }
+            "next" => {
+                let r = num(&arg["revision"]);
+                if r % (1 << 32) == (1 << 32) - 1 {
+                    json!({ "error": "StoreConflict", "record": store_record(arg["table"].as_str().unwrap()) })
+                } else {
+                    json!({ "revision": r + 1 })
+                }
+            }
+            "seal" => {
+                let table = arg["table"].as_str().unwrap();
+                let salt = hx(&arg["salt"]);
+                let value = hx(&arg["value"]);
+                let okm = hkdf(
+                    &salt,
+                    &hx(&arg["storage_key"]),
+                    b"hushwire/v1/sealed-record",
+                    44,
+                );
+                let ad = sealed_ad(table, &hx(&arg["record_key"]), num(&arg["revision"]));
+                let ciphertext = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&okm[..32])
+                    .unwrap()
+                    .encrypt(
+                        &chacha20poly1305::Nonce::try_from(&okm[32..]).unwrap(),
+                        Payload {
+                            msg: &value,
+                            aad: &ad,
+                        },
+                    )
+                    .unwrap();
+                let sealed = [&[1u8][..], &salt, &ciphertext].concat();
+                assert_eq!(sealed.len(), value.len() + 49);
+                // What was sealed opens where it was written.
+                let mut at = arg.clone();
+                at["sealed"] = json!(hex::encode(&sealed));
+                assert_eq!(
+                    open_sealed_by_hand(&at),
+                    json!({ "value": hex::encode(&value) })
+                );
+                json!({
+                    "okm": hex::encode(&okm),
+                    "aead_key": hex::encode(&okm[..32]),
+                    "aead_nonce": hex::encode(&okm[32..]),
+                    "associated_data": hex::encode(&ad),
+                    "sealed": hex::encode(&sealed),
+                })
+            }
+            "open" => open_sealed_by_hand(arg),
+            other => panic!("case {id}: unknown operation {other}"),
+        };
+        assert_eq!(output, &expected, "case {id}");
+        let refused = expected.get("error").is_some();
+        *counts
+            .entry(match (op.as_str(), refused) {
+                ("record_key", false) => "record_key ok",
+                ("record_key", true) => "record_key refused",
+                ("load_signed_prekey" | "load_one_time_prekey", false) => "load ok",
+                ("load_signed_prekey" | "load_one_time_prekey", true) => "load refused",
+                ("first_of" | "next", _) => "revision",
+                ("open", false) => "open ok",
+                ("open", true) => "open refused",
+                (op, _) => match op {
+                    "seal" => "seal",
+                    _ => "store",
+                },
+            })
+            .or_default() += 1;
+    }
+    // SPEC.md 17's own examples.
+    let all = cases("store.json");
+    assert_eq!(all[0]["output"]["key"], "03626f6200000001");
+    let example = all
+        .iter()
+        .find(|c| {
+            c["comment"]
+                .as_str()
+                .unwrap()
+                .starts_with("seal: SPEC.md 17.4")
+        })
+        .unwrap();
+    assert_eq!(
+        example["output"]["sealed"],
+        "01a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5\
+         4190118fc0f76d255141d94324018e3934f3e8670a73d4af8042876a7bfdacfa3ea92c3a01"
+    );
+    assert_eq!(
+        example["output"]["okm"],
+        "46beb88de734c80a80490aa5f68222ca50352d85ae6875f968d60dc1ec1ce4168c5dc7419e5f91f552c96582"
+    );
+    let otk = all
+        .iter()
+        .find(|c| c["input"].get("store_one_time_prekey").is_some())
+        .unwrap();
+    assert_eq!(
+        otk["output"]["checksum"],
+        "84311c3776ae3d64652d38e778d7742b5b643a1eee1225237209cb05c5f1607b"
+    );
+    assert_eq!(
+        otk["output"]["public_key"],
+        "7b4e909bbe7ffe44c465a220037d608ee35897d31ef972f07f74892cb0f73f13"
+    );
+    let count = |k: &str| counts.get(k).copied().unwrap_or(0);
+    assert!(
+        count("record_key ok") >= 6 && count("record_key refused") >= 4,
+        "{counts:?}"
+    );
+    assert!(count("store") >= 4 && count("seal") >= 6, "{counts:?}");
+    assert!(
+        count("load ok") >= 4 && count("load refused") >= 14,
+        "{counts:?}"
+    );
+    assert!(count("revision") >= 9, "{counts:?}");
+    assert!(
+        count("open ok") >= 2 && count("open refused") >= 15,
         "{counts:?}"
     );
 }

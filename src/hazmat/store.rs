@@ -3,7 +3,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::store::{Revision, Table};
+use crate::store::{Revision, Sealer, Table};
 use crate::{AccountId, CryptoProvider, DeviceAddress, Error, GroupId};
 
 /// A session record's key: `u8(len(account)) || account || u32(device)` (SPEC.md 17.1).
@@ -72,4 +72,36 @@ pub fn open_record(
         Revision(revision),
         sealed,
     )
+}
+
+/// Seals `plaintext` with `sealer` exactly as a sealed store writes it (SPEC.md 17.4): the salt
+/// is the next 32 bytes of the sealer's RNG.
+///
+/// # Errors
+/// [`Error::CryptoProviderFailed`] if the provider refuses, [`Error::Store`] if the RNG's lock
+/// is poisoned.
+pub fn sealer_seal(
+    sealer: &Sealer,
+    table: Table,
+    key: &[u8],
+    revision: u64,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    sealer.seal(table, key, Revision(revision), plaintext)
+}
+
+/// Opens `sealed` with `sealer` exactly as a sealed store reads row `key` of `table` at
+/// `revision` (SPEC.md 17.4).
+///
+/// # Errors
+/// [`Error::SealedRecordInvalid`] (with the table's record name) for every refusal: a version
+/// byte other than 1, fewer than 49 bytes, or a tag that does not verify there.
+pub fn sealer_open(
+    sealer: &Sealer,
+    table: Table,
+    key: &[u8],
+    revision: u64,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    sealer.open(table, key, Revision(revision), sealed)
 }

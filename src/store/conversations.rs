@@ -6,6 +6,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use rand::CryptoRng;
 
 use super::traits::AcceptTransaction;
+use super::upkeep::{PreKeyPolicy, PreKeyUpkeep, upkeep_prekeys};
 use super::{Revision, Table};
 use crate::Error;
 use crate::bundle::PreKeyBundle;
@@ -17,6 +18,7 @@ use crate::message::{Envelope, PreKeyMessage};
 use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
 use crate::prekey_store::PreKeyStore;
 use crate::session::SessionId;
+use crate::timestamp::Timestamp;
 
 /// How many times [`Conversations`] tries an operation that keeps losing its compare-and-swap
 /// before it gives up with [`Error::StoreConflict`]: 8.
@@ -46,6 +48,19 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// message key encrypts at most one released message, and a message is decrypted at most once.
 /// A failed operation writes nothing: after an error the store is as it was (the core is
 /// transactional, SPEC.md 8.2).
+///
+/// **"Decrypted at most once", exactly.** One envelope delivered any number of times to
+/// [`Conversations::decrypt`] (or [`Conversations::accept`]) on one store, for the same peer
+/// address, one after the other or at the same moment from several workers, returns its
+/// plaintext to exactly one call; every other returns [`Error::DuplicateMessage`] (a delivery
+/// whose swap lost to the one that decrypted it is tried again on the new state, where the
+/// message key is used up). A first message delivered as coming from two addresses at once
+/// decrypts at one of them: the other gets [`Error::OneTimePreKeyConsumed`] if it names a
+/// one-time prekey. Outside it: a first message that names no one-time prekey, accepted
+/// again at another peer address (each address has a record of its own) or after its session
+/// left the record (SPEC.md 10 and 14.7: X3DH without a one-time prekey cannot tell a replay);
+/// a store restored from an older copy, or a state written back by code that does not go
+/// through the compare-and-swap; and two stores (two devices), each decrypting its own copy.
 ///
 /// The futures are `Send`: share one `Conversations` between tasks behind an
 /// [`Arc`](std::sync::Arc), on any runtime the store supports. A future dropped before it
@@ -230,6 +245,20 @@ impl<S: AcceptTransaction> Conversations<S> {
         let envelope = Envelope::PreKey(first.clone());
         self.decrypt(rng, peer, first.identity_key(), &envelope)
             .await
+    }
+
+    /// Keeps this device's prekeys in the store, signed with its identity:
+    /// [`upkeep_prekeys`] with this device's identity key. Publish what it returns.
+    ///
+    /// # Errors
+    /// As [`upkeep_prekeys`].
+    pub async fn upkeep_prekeys<R: CryptoRng + Send + ?Sized>(
+        &self,
+        rng: &mut R,
+        now: Timestamp,
+        policy: &PreKeyPolicy,
+    ) -> Result<PreKeyUpkeep, Error> {
+        upkeep_prekeys(&self.store, rng, &self.identity, now, policy).await
     }
 
     /// `peer`'s record and its revision; an empty record, at no revision, if there is none.

@@ -302,4 +302,8 @@ impl Rows for MemoryStore {
         let live = map.values().filter(|row| row.value.is_some()).count();
         Ok(u64::try_from(live).unwrap_or(u64::MAX))
     }
+
+    async fn last_key(&self, table: Table) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.lock(table)?.keys().max().cloned())
+    }
 }

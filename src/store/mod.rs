@@ -32,6 +32,13 @@
 //! [`SignedPreKeyPair::to_stored`]); a store adds only its revision column, and, sealed, the
 //! envelope of SPEC.md 17.4.
 //!
+//! # The orchestration
+//!
+//! [`Conversations`] for pairwise sessions and [`Groups`] for group sessions do load →
+//! operate → compare-and-swap, retry on a conflict, and release nothing before its swap;
+//! [`observe_identity_stored`] does trust on first use the same way, and [`upkeep_prekeys`]
+//! keeps a device's prekeys (rotation, grace period, top-up) safely from many workers.
+//!
 //! Session records and group sessions come back in their stored form: loading them needs the
 //! application's [`Config`](crate::Config), which a store does not hold.
 //!
@@ -57,6 +64,7 @@
 //! ```
 
 mod conversations;
+mod groups;
 pub(crate) mod keys;
 mod memory;
 #[cfg(feature = "postgres")]
@@ -66,8 +74,11 @@ pub(crate) mod seal;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod traits;
+mod trust;
+mod upkeep;
 
 pub use conversations::{Conversations, DEFAULT_MAX_ATTEMPTS};
+pub use groups::Groups;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStore};
@@ -77,6 +88,8 @@ pub use sqlite::{SCHEMA_VERSION, SqliteOptions, SqliteStore};
 pub use traits::{
     AcceptTransaction, DeviceLists, GroupSessions, PreKeys, SessionRecords, TrustRecords,
 };
+pub use trust::observe_identity_stored;
+pub use upkeep::{PreKeyPolicy, PreKeyUpkeep, upkeep_prekeys};
 
 #[cfg(doc)]
 use crate::Error;

@@ -353,9 +353,10 @@ enum Kind {
     Exists,
     Count,
     Incarnation,
+    LastKey,
 }
 
-const KINDS: usize = 11;
+const KINDS: usize = 12;
 
 /// The index of a statement in [`Manager::sql`] and a connection's prepared statements.
 fn slot(table: Table, kind: Kind) -> usize {
@@ -401,6 +402,8 @@ fn statements(schema: &str) -> Vec<String> {
             Kind::Exists => format!("SELECT 1 FROM {t} WHERE key = $1"),
             Kind::Count => format!("SELECT count(*) FROM {t} WHERE value IS NOT NULL"),
             Kind::Incarnation => format!("SELECT nextval('\"{schema}\".{name}_incarnation')"),
+            // bytea sorts bytewise; the primary key's index answers it.
+            Kind::LastKey => format!("SELECT key FROM {t} ORDER BY key DESC LIMIT 1"),
         };
         for kind in [
             Kind::Get,
@@ -414,6 +417,7 @@ fn statements(schema: &str) -> Vec<String> {
             Kind::Exists,
             Kind::Count,
             Kind::Incarnation,
+            Kind::LastKey,
         ] {
             if let Some(entry) = out.get_mut(slot(table, kind)) {
                 *entry = sql(kind);
@@ -858,5 +862,18 @@ impl Rows for PostgresStore {
             .and_then(|row| row.try_get(0))
             .map_err(failed("count"))?;
         u64::try_from(count).map_err(|_| Error::Store(StoreError::new("postgres: negative count")))
+    }
+
+    async fn last_key(&self, table: Table) -> Result<Option<Vec<u8>>, Error> {
+        let mut connection = self.connection().await?;
+        let statement = connection.statement(table, Kind::LastKey).await?;
+        let found = connection
+            .client
+            .query_opt(&statement, &[])
+            .await
+            .map_err(failed("last key"))?;
+        found
+            .map(|row| row.try_get(0).map_err(failed("last key")))
+            .transpose()
     }
 }

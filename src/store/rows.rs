@@ -14,7 +14,6 @@ use super::traits::{
     AcceptTransaction, DeviceLists, GroupSessions, PreKeys, SessionRecords, TrustRecords,
 };
 use super::{Revision, Table, Versioned};
-use crate::Error;
 use crate::device::address::DeviceAddress;
 use crate::device::list::{DeviceListIn, VerifiedDeviceList};
 use crate::device::record::StoredSessionRecord;
@@ -25,6 +24,7 @@ use crate::prekey::{
 };
 use crate::verification::account_id::AccountId;
 use crate::verification::trust::record::TrustRecord;
+use crate::{Error, StoreError};
 
 /// A row as stored: its revision and its value (sealed, in a sealed store); no value for a
 /// consumed one-time prekey.
@@ -122,6 +122,10 @@ pub(crate) trait Rows: Send + Sync {
 
     /// How many rows of `table` have a value.
     fn count(&self, table: Table) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The greatest key of `table` (bytewise), rows without a value included.
+    fn last_key(&self, table: Table)
+    -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 }
 
 /// The value to write as row `key` of `table` at `revision`: `plain`, sealed if the store
@@ -200,6 +204,19 @@ async fn new_revision<R: Rows + ?Sized>(
     match expected {
         None => Revision::first_of(rows.incarnation(table).await?, table.record()),
         Some(revision) => revision.next(table.record()),
+    }
+}
+
+/// `value`, a prekey whose stored form says id `stored`, read from the row of id `row`: the
+/// two must agree (SPEC.md 17.4). A value in another id's row (moved there in an unsealed
+/// database, where no associated data binds it) is [`Error::InvalidSessionState`]: used, it
+/// would answer for a prekey it is not (consumed under one id, its secret still loadable
+/// under another).
+fn in_its_row<T>(stored: u32, row: u32, value: T) -> Result<T, Error> {
+    if stored == row {
+        Ok(value)
+    } else {
+        Err(Error::InvalidSessionState)
     }
 }
 
@@ -285,6 +302,8 @@ impl<R: Rows> PreKeys for R {
         load(self, Table::SignedPreKeys, keys::prekey(id.0))
             .await?
             .map(|v| SignedPreKeyPair::from_stored(&v.value))
+            .transpose()?
+            .map(|key| in_its_row(key.id().0, id.0, key))
             .transpose()
     }
 
@@ -312,7 +331,11 @@ impl<R: Rows> PreKeys for R {
         for (key, row) in self.scan(table).await? {
             if let Some(value) = row.value {
                 let value = open(self, table, &key, row.revision, value)?;
-                out.push(SignedPreKeyPair::from_stored(&value)?.public().clone());
+                let pair = SignedPreKeyPair::from_stored(&value)?;
+                if keys::prekey(pair.id().0) != key {
+                    return Err(Error::InvalidSessionState);
+                }
+                out.push(pair.public().clone());
             }
         }
         out.sort_by_key(SignedPreKey::id);
@@ -329,7 +352,8 @@ impl<R: Rows> PreKeys for R {
             return Err(Error::OneTimePreKeyConsumed { id: id.0 });
         };
         let value = open(self, table, &key, row.revision, value)?;
-        OneTimePreKeyPair::from_stored(&value)
+        let pair = OneTimePreKeyPair::from_stored(&value)?;
+        in_its_row(pair.id().0, id.0, pair)
     }
 
     async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
@@ -355,6 +379,18 @@ impl<R: Rows> PreKeys for R {
 
     async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
         self.count(Table::OneTimePreKeys).await
+    }
+
+    async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
+        let Some(key) = self.last_key(Table::OneTimePreKeys).await? else {
+            return Ok(None);
+        };
+        // Keys are u32(id) (SPEC.md 17.1), so the greatest key is the greatest id.
+        let id: [u8; 4] = key
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::new("one-time prekey row whose key is not 4 bytes"))?;
+        Ok(Some(OneTimePreKeyId(u32::from_be_bytes(id))))
     }
 }
 
@@ -400,9 +436,13 @@ impl<R: Rows> DeviceLists for R {
         let loaded = load(self, Table::DeviceLists, keys::account(account)).await?;
         loaded
             .map(|v| {
+                let list = DeviceListIn::decode(&v.value)?;
+                if list.account_id() != account {
+                    return Err(Error::InvalidSessionState);
+                }
                 Ok(Versioned {
                     revision: v.revision,
-                    value: DeviceListIn::decode(&v.value)?,
+                    value: list,
                 })
             })
             .transpose()
@@ -541,6 +581,12 @@ impl<T: PreKeys + ?Sized> PreKeys for Arc<T> {
 
     fn one_time_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send {
         (**self).one_time_prekeys_left()
+    }
+
+    fn last_one_time_prekey_id(
+        &self,
+    ) -> impl Future<Output = Result<Option<OneTimePreKeyId>, Error>> + Send {
+        (**self).last_one_time_prekey_id()
     }
 }
 

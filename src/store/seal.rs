@@ -59,7 +59,8 @@ impl fmt::Debug for StorageKey {
 /// - **Fresh key and nonce for every write.** Each write draws a 32-byte salt from the RNG
 ///   given here; HKDF-SHA256 of the storage key under that salt gives the ChaCha20-Poly1305 key
 ///   and nonce. Two writes share a nonce under one key only if they draw the same 256-bit
-///   salt, so there is no nonce budget to track and no counter to lose: a database restored
+///   salt (from an RNG whose state was copied, see [`Sealer::new`]: the same key and nonce
+///   for two values), so there is no nonce budget to track and no counter to lose: a database restored
 ///   from a backup, a second process with the same key, or a write that lost its
 ///   compare-and-swap cannot repeat a nonce, as a nonce derived from the revision could. (A
 ///   random 96-bit nonce under the storage key itself would allow about 2^32 writes per key.)
@@ -82,8 +83,20 @@ pub struct Sealer {
 }
 
 impl Sealer {
-    /// A sealer with `key`, drawing each write's salt from `rng` (a CSPRNG seeded from the
-    /// operating system; a seeded one in tests), with the default crypto provider.
+    /// A sealer with `key`, drawing each write's salt from `rng`, with the default crypto
+    /// provider.
+    ///
+    /// **`rng` must be a CSPRNG seeded from the operating system** (rand's `SysRng`, or a
+    /// generator seeded and reseeded from it), **and its state must never be duplicated**: not a seeded generator outside tests, not one copied into a forked
+    /// process, a cloned value or a virtual machine snapshot resumed twice. The salt is all
+    /// that a sealed value's ChaCha20-Poly1305 key and nonce depend on (the storage key being
+    /// the same): two writes that draw the same salt are sealed under the same key and nonce,
+    /// whatever their rows. An attacker holding both sealed values then has the XOR of the two
+    /// values (one keystream for both; a value partly known, such as a stored form's fixed
+    /// fields, reveals the other's bytes at those places) and the shared Poly1305 key can be
+    /// solved for, which lets them forge values under that salt for any row and revision.
+    /// Salts drawn by a CSPRNG never repeat in practice (256 bits). The RNG is a parameter,
+    /// as everywhere in hushwire, so that tests and vectors are reproducible (SPEC.md 17.4).
     pub fn new<R: CryptoRng + Send + 'static>(key: StorageKey, rng: R) -> Self {
         Self {
             key,
@@ -108,6 +121,9 @@ impl Sealer {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Error> {
         let mut salt = [0u8; SALT_LEN];
+        // Unlike the SQLite connections, a poisoned RNG lock is not recovered: an RNG that
+        // panicked while drawing is in a state nothing vouches for (it could repeat a salt),
+        // so the sealer refuses to write rather than risk it.
         self.rng
             .lock()
             .map_err(|_| crate::StoreError::new("sealer RNG lock poisoned"))?

@@ -40,6 +40,15 @@ pub struct SqliteOptions {
     /// for session records means a rolled-back state and message keys used again: leave it
     /// on for anything but tests.
     pub synchronous_full: bool,
+    /// Checkpoint the WAL into the database file and truncate it
+    /// ([`SqliteStore::checkpoint`]) after every write that consumed a one-time prekey (the
+    /// default, `true`), so that the consumed secret is gone from both files once the call
+    /// returns (SPEC.md 17.5). It costs a checkpoint (a few page writes and an `fsync`) per
+    /// accepted first message. It does not wait: while a connection of another process reads
+    /// an older snapshot, the checkpoint stops short and the secret stays until a later one
+    /// finishes. With `false`, call [`SqliteStore::checkpoint`] at times of your choosing;
+    /// until then the secret stays in the WAL file, and the old page in the database file.
+    pub checkpoint_after_consume: bool,
 }
 
 impl Default for SqliteOptions {
@@ -49,6 +58,7 @@ impl Default for SqliteOptions {
             readers: 4,
             busy_timeout: Duration::from_secs(5),
             synchronous_full: true,
+            checkpoint_after_consume: true,
         }
     }
 }
@@ -62,10 +72,20 @@ impl Default for SqliteOptions {
 /// - **Compare-and-swap in SQL**: a write is one `UPDATE … WHERE key = ? AND revision = ?`
 ///   (or an insert that does nothing if the row exists); the accept transaction is one
 ///   `BEGIN IMMEDIATE` transaction. So the rules hold across processes sharing the file too.
-/// - **Off the async runtime**: every call runs on tokio's blocking threads
-///   (`spawn_blocking`); called outside a tokio runtime, it runs on the caller's thread.
+/// - **Off the async runtime**: inside a tokio runtime (multi-threaded or current-thread)
+///   every call runs on the runtime's blocking threads (`spawn_blocking`), so the runtime's
+///   own threads never wait on SQLite. **Outside a tokio runtime** (another executor, or a
+///   future polled by hand) the call runs on the caller's thread and blocks it until SQLite
+///   is done, including up to [`SqliteOptions::busy_timeout`] waiting for another process's
+///   lock: the future is ready the first time it is polled, and never returns `Pending`.
 /// - **Versioned schema**: the `schema_version` table; migrations run when the file is
-///   opened ([`SCHEMA_VERSION`]).
+///   opened ([`SCHEMA_VERSION`]), each in one transaction.
+/// - **Secrets out of the files**: `secure_delete` zeroes what a write frees, and a WAL
+///   checkpoint after every consume ([`SqliteOptions::checkpoint_after_consume`],
+///   [`SqliteStore::checkpoint`]) puts that into the database file and empties the WAL;
+///   closing the store (its last clone dropped) removes the WAL.
+/// - **A panic does not disable it**: a connection whose lock a panicking thread held is
+///   used again, after rolling back any transaction left open.
 ///
 /// If the future of a write is dropped (cancelled) after its statement started, the write
 /// may still commit: a message encrypted on that state is then never released, and its key
@@ -76,8 +96,13 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    writer: Mutex<Connection>,
+    // Fields drop in order: the readers first, so that the writer is the last connection to
+    // close, and SQLite then checkpoints the WAL into the file and deletes it (a read-only
+    // connection closing last leaves the WAL behind, with whatever its frames hold).
     readers: Vec<Mutex<Connection>>,
+    writer: Mutex<Connection>,
+    checkpoint_after_consume: bool,
+    busy_timeout: Duration,
     next_reader: AtomicUsize,
     sealer: Option<Sealer>,
     path: PathBuf,
@@ -89,8 +114,26 @@ fn failed(what: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
     move |error| Error::Store(StoreError::with_source(format!("sqlite: {what}"), error))
 }
 
-fn poisoned<T>(_: T) -> Error {
-    Error::Store(StoreError::new("sqlite: connection lock poisoned"))
+/// Takes a connection's lock, also after a thread panicked while holding it (SPEC.md 17.5).
+/// Recovering is safe: every write runs in a single statement (atomic) or in a
+/// `rusqlite::Transaction`, which rolls back when it is dropped, unwinding included; in case
+/// a transaction is open all the same (a panic with the connection in an unexpected state),
+/// it is rolled back here before the connection is used again. Nothing half done is ever
+/// committed, and the store does not fail forever because of one panic.
+fn lock(connection: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, Error> {
+    match connection.lock() {
+        Ok(guard) => Ok(guard),
+        Err(poisoned) => {
+            let guard = poisoned.into_inner();
+            if !guard.is_autocommit() {
+                guard
+                    .execute_batch("ROLLBACK")
+                    .map_err(failed("roll back after a panic"))?;
+            }
+            connection.clear_poison();
+            Ok(guard)
+        }
+    }
 }
 
 fn to_sql(revision: Revision) -> Result<i64, Error> {
@@ -189,6 +232,8 @@ fn sql(table: Table, statement: Statement) -> String {
         }
         Statement::Exists => format!("SELECT 1 FROM {t} WHERE key = ?1"),
         Statement::Count => format!("SELECT count(*) FROM {t} WHERE value IS NOT NULL"),
+        // BLOBs compare bytewise (memcmp, then length).
+        Statement::LastKey => format!("SELECT max(key) FROM {t}"),
     }
 }
 
@@ -203,6 +248,7 @@ enum Statement {
     Consume,
     Exists,
     Count,
+    LastKey,
 }
 
 /// The compare-and-swap, on the writer connection (inside a transaction or not).
@@ -274,8 +320,10 @@ impl SqliteStore {
     /// connections.
     ///
     /// # Errors
-    /// [`Error::Store`] if the file cannot be opened or migrated, has a newer schema, or is
-    /// `:memory:` (each connection would have a database of its own).
+    /// [`Error::Store`] if the file cannot be opened or migrated, has a newer schema, is
+    /// `:memory:` or empty (each connection would have a database of its own), or is a URI
+    /// (`file:` and parameters: `path` is always a plain file path), or does not take WAL
+    /// mode (a database in memory, however named).
     pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
         // Every connection to ":memory:" (or "") opens a database of its own: the readers would
@@ -286,7 +334,28 @@ impl SqliteStore {
                  give a file (or use MemoryStore)",
             )));
         }
-        let mut writer = Connection::open(&path).map_err(failed("open"))?;
+        // The file is opened without SQLITE_OPEN_URI, so "file:..." would be a plain file of
+        // that name; refused instead, since it was surely meant as a URI, whose parameters
+        // could ask for a database in memory (`mode=memory`), without locking (`nolock=1`,
+        // `vfs=unix-none`: compare-and-swap across processes gone) or read as never
+        // changing (`immutable=1`).
+        if path
+            .as_os_str()
+            .as_encoded_bytes()
+            .get(..5)
+            .is_some_and(|start| start.eq_ignore_ascii_case(b"file:"))
+        {
+            return Err(Error::Store(StoreError::new(
+                "sqlite: a URI (\"file:...\") is not accepted; give a plain path",
+            )));
+        }
+        let mut writer = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(failed("open"))?;
         writer
             .busy_timeout(options.busy_timeout)
             .map_err(failed("set busy_timeout"))?;
@@ -317,9 +386,7 @@ impl SqliteStore {
         for _ in 0..options.readers {
             let reader = Connection::open_with_flags(
                 &path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                    | OpenFlags::SQLITE_OPEN_URI,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(failed("open reader"))?;
             reader
@@ -331,6 +398,8 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
+                checkpoint_after_consume: options.checkpoint_after_consume,
+                busy_timeout: options.busy_timeout,
                 readers,
                 next_reader: AtomicUsize::new(0),
                 sealer: options.sealer,
@@ -342,6 +411,28 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Copies every write still in the WAL file into the database file and truncates the WAL
+    /// to nothing (`PRAGMA wal_checkpoint(TRUNCATE)`, on the writer). With `secure_delete`
+    /// (always on), the pages a write freed or rewrote are then zeroed in the database file
+    /// too: after this returns `Ok(true)`, a consumed one-time prekey's secret and a replaced
+    /// record's old value are in neither file (SPEC.md 17.5). What the file system or the
+    /// disk keeps of blocks it once held is beyond SQLite's reach.
+    ///
+    /// The store does this by itself after every consume
+    /// ([`SqliteOptions::checkpoint_after_consume`]); SQLite's own automatic checkpoints
+    /// (every 1000 pages) copy the WAL into the file but leave the WAL's old frames in place.
+    ///
+    /// Returns `Ok(false)` if the checkpoint could not finish because a connection of another
+    /// process was reading an older snapshot (it waits up to the busy timeout first): call it
+    /// again later.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if SQLite fails.
+    pub async fn checkpoint(&self) -> Result<bool, Error> {
+        self.blocking(|inner| Inner::checkpoint_on(&*inner.writer()?))
+            .await
     }
 
     /// Runs `work` with the store's connections on a blocking thread (the caller's own,
@@ -366,7 +457,32 @@ impl SqliteStore {
 
 impl Inner {
     fn writer(&self) -> Result<MutexGuard<'_, Connection>, Error> {
-        self.writer.lock().map_err(poisoned)
+        lock(&self.writer)
+    }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` on the writer: true if every frame of the WAL is in
+    /// the database file and the WAL is truncated to nothing, false if a reader (of another
+    /// process) kept it from finishing.
+    fn checkpoint_on(writer: &Connection) -> Result<bool, Error> {
+        let (busy, log, done): (i64, i64, i64) = writer
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .map_err(failed("checkpoint"))?;
+        Ok(busy == 0 && log == done)
+    }
+
+    /// After a write that consumed a one-time prekey: the checkpoint, if the options ask for
+    /// it. Best effort: the write is committed, so a checkpoint that cannot finish (another
+    /// process reading) or fails does not make it fail; the next one finishes the job. It
+    /// does not wait for other processes' readers (busy timeout 0 for its duration), so that
+    /// it never holds the writer for the length of a busy timeout.
+    fn after_consume(&self, writer: &Connection) {
+        if self.checkpoint_after_consume {
+            let _ = writer.busy_timeout(Duration::ZERO);
+            let _ = Self::checkpoint_on(writer);
+            let _ = writer.busy_timeout(self.busy_timeout);
+        }
     }
 
     /// A reader connection, taken in turn (the writer if there are none).
@@ -375,11 +491,11 @@ impl Inner {
             return self.writer();
         }
         let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        self.readers
-            .get(index)
-            .ok_or_else(|| Error::Store(StoreError::new("sqlite: no reader")))?
-            .lock()
-            .map_err(poisoned)
+        lock(
+            self.readers
+                .get(index)
+                .ok_or_else(|| Error::Store(StoreError::new("sqlite: no reader")))?,
+        )
     }
 }
 
@@ -511,7 +627,11 @@ impl Rows for SqliteStore {
     async fn consume(&self, key: Vec<u8>) -> Result<Consume, Error> {
         self.blocking(move |inner| {
             let writer = inner.writer()?;
-            consume_on(&writer, &key)
+            let found = consume_on(&writer, &key)?;
+            if found == Consume::Done {
+                inner.after_consume(&writer);
+            }
+            Ok(found)
         })
         .await
     }
@@ -545,6 +665,9 @@ impl Rows for SqliteStore {
                 }
             }
             transaction.commit().map_err(failed("commit accept"))?;
+            if consume.is_some() {
+                inner.after_consume(&writer);
+            }
             Ok(Ok(revision))
         })
         .await
@@ -561,5 +684,87 @@ impl Rows for SqliteStore {
                 .map_err(|_| Error::Store(StoreError::new("sqlite: negative count")))
         })
         .await
+    }
+
+    async fn last_key(&self, table: Table) -> Result<Option<Vec<u8>>, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            reader
+                .prepare_cached(&sql(table, Statement::LastKey))
+                .and_then(|mut s| s.query_row([], |row| row.get::<_, Option<Vec<u8>>>(0)))
+                .map_err(failed("last key"))
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thread that panics while it holds the writer, in the middle of a transaction, leaves
+    /// no write behind and does not stop the store: the next write takes the lock again, the
+    /// open transaction is rolled back first, and the store keeps working (the first version
+    /// failed with "connection lock poisoned" forever).
+    #[test]
+    fn a_panic_holding_the_writer_is_rolled_back_and_the_store_recovers() {
+        let path = std::env::temp_dir().join(format!(
+            "hushwire-store-poison-{}.sqlite",
+            std::process::id()
+        ));
+        let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+        let inner = Arc::clone(&store.inner);
+        let panicked = std::thread::spawn(move || {
+            let writer = inner.writer.lock().unwrap();
+            // A transaction opened by hand (no guard to roll it back on unwind), a row
+            // written in it, then the panic.
+            writer
+                .execute_batch(
+                    "BEGIN IMMEDIATE; INSERT INTO trust_records (key, revision, value) \
+                     VALUES (x'01', 1, x'02');",
+                )
+                .unwrap();
+            panic!("a bug while holding the writer");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(store.inner.writer.is_poisoned());
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let revision = Revision::first_of(1, "trust_record").unwrap();
+            assert_eq!(
+                store
+                    .swap(
+                        Table::TrustRecords,
+                        vec![3],
+                        None,
+                        revision,
+                        Zeroizing::new(vec![4])
+                    )
+                    .await,
+                Ok(revision)
+            );
+            // Committed (a reader sees it: it did not land inside the transaction left
+            // open), and the half-done transaction was rolled back: no row 1.
+            let row = store.get(Table::TrustRecords, vec![3]).await.unwrap();
+            assert_eq!(row.map(|r| r.revision), Some(revision));
+            assert!(
+                store
+                    .get(Table::TrustRecords, vec![1])
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        });
+        assert!(!store.inner.writer.is_poisoned());
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
     }
 }

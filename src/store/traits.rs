@@ -68,8 +68,9 @@ pub trait PreKeys: Send + Sync {
     /// The signed prekey with `id`, if we hold it.
     ///
     /// # Errors
-    /// [`Error::Store`], [`Error::SealedRecordInvalid`], and the errors of
-    /// [`SignedPreKeyPair::from_stored`] for a damaged row.
+    /// [`Error::Store`], [`Error::SealedRecordInvalid`], the errors of
+    /// [`SignedPreKeyPair::from_stored`] for a damaged row, and [`Error::InvalidSessionState`]
+    /// for a stored prekey whose own id is not its row's (SPEC.md 17.4).
     fn load_signed_prekey(
         &self,
         id: SignedPreKeyId,
@@ -105,8 +106,9 @@ pub trait PreKeys: Send + Sync {
     ///
     /// # Errors
     /// [`Error::OneTimePreKeyConsumed`] if it was consumed, [`Error::UnknownOneTimePreKey`] if
-    /// it was never added; [`Error::Store`], [`Error::SealedRecordInvalid`], and the errors of
-    /// [`OneTimePreKeyPair::from_stored`].
+    /// it was never added; [`Error::Store`], [`Error::SealedRecordInvalid`], the errors of
+    /// [`OneTimePreKeyPair::from_stored`], and [`Error::InvalidSessionState`] for a stored
+    /// prekey whose own id is not `id` (SPEC.md 17.4).
     fn load_one_time_prekey(
         &self,
         id: OneTimePreKeyId,
@@ -141,6 +143,15 @@ pub trait PreKeys: Send + Sync {
     /// # Errors
     /// [`Error::Store`].
     fn one_time_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The highest one-time prekey id ever added, consumed ones included, if any: new keys
+    /// take the ids after it ([`super::upkeep_prekeys`]), so that an id is never issued twice.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    fn last_one_time_prekey_id(
+        &self,
+    ) -> impl Future<Output = Result<Option<OneTimePreKeyId>, Error>> + Send;
 }
 
 /// The one store operation that spans two kinds of record: accepting a first message consumes
@@ -203,8 +214,9 @@ pub trait DeviceLists: Send + Sync {
     /// The list stored for `account`, with its revision, if there is one.
     ///
     /// # Errors
-    /// [`Error::Store`], [`Error::SealedRecordInvalid`], and [`DeviceListIn::decode`]'s
-    /// errors for a damaged row.
+    /// [`Error::Store`], [`Error::SealedRecordInvalid`], [`DeviceListIn::decode`]'s
+    /// errors for a damaged row, and [`Error::InvalidSessionState`] for a list of another
+    /// account than `account` (SPEC.md 17.4).
     fn load_device_list(
         &self,
         account: &AccountId,

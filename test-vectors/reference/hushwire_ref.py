@@ -120,6 +120,9 @@ ERROR_VALUES = {
     "AttachmentTruncated": ("segment",),
     "AttachmentSegmentInvalid": ("segment",),
     "Io": ("kind",),
+    # SPEC.md 17 (store.json records these)
+    "StoreConflict": ("record",),
+    "SealedRecordInvalid": ("record",),
 }
 
 
@@ -5586,6 +5589,259 @@ def _run_attachment_op(op: str, arg) -> dict:
     raise AssertionError(f"unknown operation {op!r}")
 
 
+# ---- store.json (SPEC.md 17) ------------------------------------------------------------
+
+# SPEC.md 17.1: each table's name, and the name of one of its records (in errors).
+STORE_TABLES = {
+    "session_records": "session_record",
+    "signed_prekeys": "signed_prekey",
+    "one_time_prekeys": "one_time_prekey",
+    "trust_records": "trust_record",
+    "device_lists": "device_list",
+    "group_sessions": "group_session",
+}
+
+
+def short_id(data: bytes) -> bytes:
+    """SPEC.md 17.1: u8(len(id)) || id (account ids are at most 255 bytes, group ids 64)."""
+    return u8(len(data)) + data
+
+
+def record_key_of(table: str, arg: dict) -> bytes:
+    """SPEC.md 17.1: the key of a record in `table`, from the fields that name it. The ids
+    are validated as where they come from: account ids by 12.1, device ids by 14.1 (0 is
+    InvalidDeviceList "device id 0"), group ids by 15.1."""
+    if table == "session_records":
+        take(arg, ("table", "account", "device"))
+        account = validate_account_id(unhex(arg["account"]))
+        if arg["device"] == 0:
+            raise invalid_device_list("device id 0")
+        return short_id(account) + u32(arg["device"])
+    if table in ("signed_prekeys", "one_time_prekeys"):
+        take(arg, ("table", "id"))
+        return u32(arg["id"])
+    if table in ("trust_records", "device_lists"):
+        take(arg, ("table", "account"))
+        return short_id(validate_account_id(unhex(arg["account"])))
+    if table == "group_sessions":
+        take(arg, ("table", "group_id"))
+        return short_id(validate_group_id(unhex(arg["group_id"])))
+    raise AssertionError(f"unknown table {table!r}")
+
+
+# SPEC.md 17.2: stored prekeys.
+LABEL_STORED_SIGNED_PREKEY = b"hushwire/v1/stored-signed-prekey"        # 32 bytes
+LABEL_STORED_ONE_TIME_PREKEY = b"hushwire/v1/stored-one-time-prekey"    # 34 bytes
+STORED_PREKEY_VERSION = 1
+STORED_SIGNED_PREKEY_LEN = 141
+STORED_ONE_TIME_PREKEY_LEN = 69
+
+
+def stored_prekey_checksum(label: bytes, content: bytes) -> bytes:
+    """SPEC.md 17.2: SHA-256(u8(len(label)) || label || content)."""
+    return hashlib.sha256(u8(len(label)) + label + content).digest()
+
+
+def stored_signed_prekey_content(secret: bytes, spk: SignedPreKey) -> bytes:
+    """SPEC.md 17.2: u8(1) || u32(id) || u64(created_at) || secret || signature."""
+    return (u8(STORED_PREKEY_VERSION) + u32(spk.id) + u64(spk.created_at)
+            + require_len(secret, 32, "secret") + require_len(spk.signature, 64, "signature"))
+
+
+def stored_one_time_prekey_content(otk_id: int, secret: bytes) -> bytes:
+    """SPEC.md 17.2: u8(1) || u32(id) || secret."""
+    return u8(STORED_PREKEY_VERSION) + u32(otk_id) + require_len(secret, 32, "secret")
+
+
+def _load_stored_prekey(data: bytes, length: int, label: bytes) -> bytes:
+    """SPEC.md 17.2 Loading, first failure returned: the exact length and a matching checksum
+    (SessionStateCorrupted), then the version byte 1 (UnsupportedVersion { found }). Returns
+    the content after the version byte."""
+    if len(data) != length or stored_prekey_checksum(label, data[:-32]) != data[-32:]:
+        raise HushwireError("SessionStateCorrupted")
+    if data[0] != STORED_PREKEY_VERSION:
+        raise HushwireError("UnsupportedVersion", found=data[0])
+    return data[1:-32]
+
+
+def load_stored_signed_prekey(data: bytes) -> tuple[bytes, SignedPreKey]:
+    """SPEC.md 17.2: (secret, SignedPreKey); the public key is X25519(secret, 9) again, the
+    signature is taken as stored."""
+    body = _load_stored_prekey(data, STORED_SIGNED_PREKEY_LEN, LABEL_STORED_SIGNED_PREKEY)
+    spk_id, created_at = struct.unpack(">IQ", body[:12])
+    secret, signature = body[12:44], body[44:108]
+    return secret, SignedPreKey(spk_id, created_at, x25519_public(secret), signature)
+
+
+def load_stored_one_time_prekey(data: bytes) -> tuple[int, bytes, bytes]:
+    """SPEC.md 17.2: (id, secret, public key)."""
+    body = _load_stored_prekey(data, STORED_ONE_TIME_PREKEY_LEN, LABEL_STORED_ONE_TIME_PREKEY)
+    (otk_id,) = struct.unpack(">I", body[:4])
+    secret = body[4:36]
+    return otk_id, secret, x25519_public(secret)
+
+
+# SPEC.md 17.3 rule 1: revisions.
+MAX_INCARNATION = 2**31 - 1
+
+
+def first_revision(incarnation: int, record: str) -> int:
+    """SPEC.md 17.3 rule 1: c * 2^32 + 1; incarnations count from 1 and stop at 2^31 - 1
+    (StoreConflict { record } beyond)."""
+    if incarnation < 1:
+        raise AssertionError("17.3: incarnations count from 1")
+    if incarnation > MAX_INCARNATION:
+        raise HushwireError("StoreConflict", record=record)
+    return incarnation * 2**32 + 1
+
+
+def next_revision(revision: int, record: str) -> int:
+    """SPEC.md 17.3 rule 1: one more; a record at c * 2^32 + 2^32 - 1 takes no more writes
+    (StoreConflict { record })."""
+    if revision % 2**32 == 2**32 - 1:
+        raise HushwireError("StoreConflict", record=record)
+    return revision + 1
+
+
+# SPEC.md 17.4: sealed values.
+LABEL_SEALED_RECORD = b"hushwire/v1/sealed-record"    # 25 bytes
+SEALED_VERSION = 1
+SEALED_OVERHEAD = 49                                   # version, salt, tag
+
+
+def sealed_okm(storage_key: bytes, salt: bytes) -> bytes:
+    """SPEC.md 17.4: HKDF(salt, storage_key, label, 44): key = okm[0..32], nonce = [32..44]."""
+    return hkdf(require_len(salt, 32, "salt"), require_len(storage_key, 32, "storage_key"),
+                LABEL_SEALED_RECORD, 44)
+
+
+def sealed_ad(table: str, record_key: bytes, revision: int) -> bytes:
+    """SPEC.md 17.4: u8(25) || label || u8(len(table)) || table || LP(record key) ||
+    u64(revision)."""
+    name = table.encode("ascii")
+    return (u8(len(LABEL_SEALED_RECORD)) + LABEL_SEALED_RECORD + u8(len(name)) + name
+            + lp(record_key) + u64(revision))
+
+
+def seal_value(storage_key: bytes, salt: bytes, table: str, record_key: bytes, revision: int,
+               value: bytes) -> bytes:
+    """SPEC.md 17.4: u8(1) || salt || ChaCha20-Poly1305-Encrypt(key, nonce, ad, value)."""
+    okm = sealed_okm(storage_key, salt)
+    return (u8(SEALED_VERSION) + salt
+            + aead_seal(okm[:32], okm[32:], sealed_ad(table, record_key, revision), value))
+
+
+def open_value(storage_key: bytes, table: str, record_key: bytes, revision: int,
+               sealed: bytes) -> bytes:
+    """SPEC.md 17.4 Opening: another version byte, fewer than 49 bytes or a tag that does not
+    verify with this row's ad are all SealedRecordInvalid { record } (17.1's record name)."""
+    invalid = HushwireError("SealedRecordInvalid", record=STORE_TABLES[table])
+    if len(sealed) < SEALED_OVERHEAD or sealed[0] != SEALED_VERSION:
+        raise invalid
+    salt = sealed[1:33]
+    okm = sealed_okm(storage_key, salt)
+    try:
+        return aead_open(okm[:32], okm[32:], sealed_ad(table, record_key, revision),
+                         sealed[33:])
+    except HushwireError:
+        raise invalid from None
+
+
+def store_table(name: str) -> str:
+    """store.json: a table named as in SPEC.md 17.1."""
+    if name not in STORE_TABLES:
+        raise AssertionError(f"unknown table {name!r}")
+    return name
+
+
+def run_store(inp: dict) -> dict:
+    """store.json: SPEC.md 17 (test-vectors/README.md, "### store.json"). Errors are part of
+    the output (error_json), as in attachment.json."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    try:
+        return _run_store_op(op, arg)
+    except HushwireError as e:
+        return error_json(e)
+
+
+def _run_store_op(op: str, arg) -> dict:
+    """One store.json operation; a HushwireError is the case's recorded error."""
+    if op == "record_key":                                  # 17.1
+        table = store_table(arg["table"])
+        return {"record": STORE_TABLES[table], "key": h(record_key_of(table, arg))}
+    if op == "store_signed_prekey":                         # 4.1, 17.2
+        take(arg, ("identity_seed", "id", "created_at", "secret"))
+        identity = IdentityKeyPair(require_len(unhex(arg["identity_seed"]), 32, "seed"))
+        secret = require_len(unhex(arg["secret"]), 32, "secret")
+        public = x25519_public(secret)
+        _, signature = sign_signed_prekey(identity, arg["id"], arg["created_at"], public)
+        spk = SignedPreKey(arg["id"], arg["created_at"], public, signature)
+        content = stored_signed_prekey_content(secret, spk)
+        checksum = stored_prekey_checksum(LABEL_STORED_SIGNED_PREKEY, content)
+        stored = content + checksum
+        if len(stored) != STORED_SIGNED_PREKEY_LEN \
+                or load_stored_signed_prekey(stored) != (secret, spk):
+            raise AssertionError("17.2: a stored signed prekey does not load to itself")
+        return {"public_key": h(public), "signature": h(signature), "content": h(content),
+                "checksum": h(checksum), "stored": h(stored)}
+    if op == "store_one_time_prekey":                       # 17.2
+        take(arg, ("id", "secret"))
+        secret = require_len(unhex(arg["secret"]), 32, "secret")
+        content = stored_one_time_prekey_content(arg["id"], secret)
+        checksum = stored_prekey_checksum(LABEL_STORED_ONE_TIME_PREKEY, content)
+        stored = content + checksum
+        public = x25519_public(secret)
+        if len(stored) != STORED_ONE_TIME_PREKEY_LEN \
+                or load_stored_one_time_prekey(stored) != (arg["id"], secret, public):
+            raise AssertionError("17.2: a stored one-time prekey does not load to itself")
+        return {"public_key": h(public), "content": h(content), "checksum": h(checksum),
+                "stored": h(stored)}
+    if op == "load_signed_prekey":                          # 17.2 Loading
+        data = unhex(arg)
+        secret, spk = load_stored_signed_prekey(data)
+        content = stored_signed_prekey_content(secret, spk)
+        if content + stored_prekey_checksum(LABEL_STORED_SIGNED_PREKEY, content) != data:
+            raise AssertionError("17.2: a loaded signed prekey does not re-encode to itself")
+        return {"id": spk.id, "created_at": spk.created_at, "public_key": h(spk.public_key),
+                "signature": h(spk.signature)}
+    if op == "load_one_time_prekey":                        # 17.2 Loading
+        data = unhex(arg)
+        otk_id, secret, public = load_stored_one_time_prekey(data)
+        content = stored_one_time_prekey_content(otk_id, secret)
+        if content + stored_prekey_checksum(LABEL_STORED_ONE_TIME_PREKEY, content) != data:
+            raise AssertionError("17.2: a loaded one-time prekey does not re-encode to itself")
+        return {"id": otk_id, "public_key": h(public)}
+    if op == "first_of":                                    # 17.3 rule 1
+        take(arg, ("table", "incarnation"))
+        record = STORE_TABLES[store_table(arg["table"])]
+        return {"revision": first_revision(arg["incarnation"], record)}
+    if op == "next":                                        # 17.3 rule 1
+        take(arg, ("table", "revision"))
+        record = STORE_TABLES[store_table(arg["table"])]
+        return {"revision": next_revision(arg["revision"], record)}
+    if op == "seal":                                        # 17.4
+        take(arg, ("storage_key", "salt", "table", "record_key", "revision", "value"))
+        storage_key, salt = unhex(arg["storage_key"]), unhex(arg["salt"])
+        table, record_key = store_table(arg["table"]), unhex(arg["record_key"])
+        value = unhex(arg["value"])
+        okm = sealed_okm(storage_key, salt)
+        sealed = seal_value(storage_key, salt, table, record_key, arg["revision"], value)
+        if len(sealed) != len(value) + SEALED_OVERHEAD or \
+                open_value(storage_key, table, record_key, arg["revision"], sealed) != value:
+            raise AssertionError("17.4: a sealed value does not open where it was written")
+        return {"okm": h(okm), "aead_key": h(okm[:32]), "aead_nonce": h(okm[32:]),
+                "associated_data": h(sealed_ad(table, record_key, arg["revision"])),
+                "sealed": h(sealed)}
+    if op == "open":                                        # 17.4 Opening
+        take(arg, ("storage_key", "table", "record_key", "revision", "sealed"))
+        return {"value": h(open_value(unhex(arg["storage_key"]), store_table(arg["table"]),
+                                      unhex(arg["record_key"]), arg["revision"],
+                                      unhex(arg["sealed"])))}
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
@@ -5601,6 +5857,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "devices.json": run_devices,
     "group.json": run_group,
     "attachment.json": run_attachment,
+    "store.json": run_store,
 }
 
 

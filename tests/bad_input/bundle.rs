@@ -240,4 +240,10 @@ fn a_bundle_from_a_prekey_another_identity_signed_is_refused() {
         hushwire::Timestamp::default(),
     );
     assert!(PreKeyBundle::new(&bob, &signed_by_bob, None).is_ok());
+    // The same from the public halves, as a server assembles a bundle.
+    assert_eq!(
+        PreKeyBundle::from_public(bob.public_key(), signed_by_mallory.public(), None),
+        Err(Error::InvalidSignature)
+    );
+    assert!(PreKeyBundle::from_public(bob.public_key(), signed_by_bob.public(), None).is_ok());
 }

@@ -411,3 +411,142 @@ fn stored_prekeys_damaged_cut_or_of_another_version() {
     assert_eq!(loaded.public(), spk.public());
     assert_eq!(loaded.to_stored().as_bytes(), stored.as_bytes());
 }
+
+/// Group operations through a store: a message, distribution or operation for a group the
+/// store does not hold, and a group message delivered twice (to two workers), are refused,
+/// and nothing is written.
+#[test]
+fn group_operations_on_a_missing_group_or_a_message_twice() {
+    use hushwire::store::{GroupSessions, Groups};
+    use hushwire::{GroupId, GroupMessage};
+    run(async {
+        let mut rng = rng(60);
+        let order = GroupId::new(b"order-1".to_vec()).unwrap();
+        let other = GroupId::new(b"order-2".to_vec()).unwrap();
+        let acme = Groups::new(MemoryStore::new(), config());
+        let carol_store = std::sync::Arc::new(MemoryStore::new());
+        let carol = Groups::new(std::sync::Arc::clone(&carol_store), config());
+        // A second worker of Carol's device, on the same store.
+        let carol_worker = Groups::new(std::sync::Arc::clone(&carol_store), config());
+        let acme_at = peer(1);
+        let carol_at = peer(2);
+        let to_carol = acme
+            .create(
+                &mut rng,
+                order.clone(),
+                acme_at.clone(),
+                vec![carol_at.clone()],
+            )
+            .await
+            .unwrap();
+        // Carol holds no session of the group yet: its distribution and messages are refused.
+        assert_eq!(
+            carol.process_distribution(&acme_at, &to_carol).await,
+            Err(Error::NoGroupSession)
+        );
+        let message: GroupMessage = acme.encrypt(&order, b"your parcel").await.unwrap();
+        assert_eq!(carol.decrypt(&message).await, Err(Error::NoGroupSession));
+        assert!(
+            carol
+                .store()
+                .load_group_session(&order)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Operations on a group that was never created.
+        assert_eq!(
+            acme.encrypt(&other, b"x").await.unwrap_err(),
+            Error::NoGroupSession
+        );
+        assert_eq!(
+            acme.add_member(&other, carol_at.clone()).await.unwrap_err(),
+            Error::NoGroupSession
+        );
+        assert_eq!(
+            acme.rotate(&mut rng, &other).await.unwrap_err(),
+            Error::NoGroupSession
+        );
+        // Once joined, the message decrypts once; delivered again, it is a duplicate and the
+        // session is not written.
+        carol
+            .create(
+                &mut rng,
+                order.clone(),
+                carol_at.clone(),
+                vec![acme_at.clone()],
+            )
+            .await
+            .unwrap();
+        carol
+            .process_distribution(&acme_at, &to_carol)
+            .await
+            .unwrap();
+        assert_eq!(carol.decrypt(&message).await.unwrap(), b"your parcel");
+        let before = carol
+            .store()
+            .load_group_session(&order)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(carol.decrypt(&message).await, Err(Error::DuplicateMessage));
+        assert_eq!(
+            carol_worker.decrypt(&message).await,
+            Err(Error::DuplicateMessage)
+        );
+        let after = carol
+            .store()
+            .load_group_session(&order)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.revision, before.revision);
+        assert_eq!(after.value.as_bytes(), before.value.as_bytes());
+    });
+}
+
+/// A stored prekey's content at its form's own length, checksummed under the other form's
+/// label (SPEC.md 17.2: each form has its own), is damaged; under its own label with version
+/// byte 0 it is of another version.
+#[test]
+fn stored_prekeys_checksummed_under_the_other_kinds_label() {
+    let mut rng = rng(241);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let created = Timestamp::from_unix_seconds(1_700_000_000);
+    let spk = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(5), created);
+    let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(6));
+    let signed_label: &[u8] = b"hushwire/v1/stored-signed-prekey";
+    let one_time_label: &[u8] = b"hushwire/v1/stored-one-time-prekey";
+    let sum = |label: &[u8], content: &[u8]| {
+        let mut hash = Sha256::new();
+        hash.update([label.len() as u8]);
+        hash.update(label);
+        hash.update(content);
+        [content, &hash.finalize()[..]].concat()
+    };
+    let signed = spk.to_stored().as_bytes()[..109].to_vec();
+    let one_time = otk.to_stored().as_bytes()[..37].to_vec();
+    // By hand, the genuine forms: the labels are SPEC.md 17.2's.
+    assert_eq!(sum(signed_label, &signed), spk.to_stored().as_bytes());
+    assert_eq!(sum(one_time_label, &one_time), otk.to_stored().as_bytes());
+    assert_eq!(
+        SignedPreKeyPair::from_stored(&sum(one_time_label, &signed)).err(),
+        Some(Error::SessionStateCorrupted)
+    );
+    assert_eq!(
+        OneTimePreKeyPair::from_stored(&sum(signed_label, &one_time)).err(),
+        Some(Error::SessionStateCorrupted)
+    );
+    let mut version_0 = signed.clone();
+    version_0[0] = 0;
+    assert_eq!(
+        SignedPreKeyPair::from_stored(&sum(signed_label, &version_0)).err(),
+        Some(Error::UnsupportedVersion { found: 0 })
+    );
+    let mut version_0 = one_time.clone();
+    version_0[0] = 0;
+    assert_eq!(
+        OneTimePreKeyPair::from_stored(&sum(one_time_label, &version_0)).err(),
+        Some(Error::UnsupportedVersion { found: 0 })
+    );
+}

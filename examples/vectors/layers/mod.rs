@@ -31,6 +31,7 @@ mod message;
 mod prekey_bundle;
 mod session_state;
 mod signed_prekey;
+mod store;
 mod transcript;
 mod verification;
 mod x3dh;
@@ -737,6 +738,88 @@ pub fn layers() -> Vec<Layer> {
                 attachment::compute(&attachment::AttachmentInput::from_json(input)?, p)
             },
             inputs: attachment::inputs,
+        },
+        Layer {
+            file: "store.json",
+            description: "Stores: the key of a record in each table, our prekeys' stored forms written and loaded (one negative case per refusal), revision arithmetic with its bounds, and sealed values (every intermediate of a seal; opening, one negative case per way a value fails to open).",
+            fields: &[
+                (
+                    "record_key",
+                    "SPEC.md 17.1 (as an operation: the key of a record; in seal and open, the row's key, hex)",
+                ),
+                ("table", "SPEC.md 17.1 (the table's name)"),
+                ("account", "SPEC.md 12.1, 17.1 (an account id, hex)"),
+                ("device", "SPEC.md 14.1, 17.1 (a device id)"),
+                (
+                    "id",
+                    "SPEC.md 4.1, 17.1, 17.2 (a prekey id; u32(id) is its key)",
+                ),
+                ("group_id", "SPEC.md 15.1, 17.1 (a group id, hex)"),
+                ("record", "SPEC.md 17.1 (the record's name in errors), 8.1"),
+                ("key", "SPEC.md 17.1 (the record's key)"),
+                (
+                    "store_signed_prekey",
+                    "SPEC.md 17.2 (writing a signed prekey's stored form)",
+                ),
+                (
+                    "identity_seed",
+                    "SPEC.md 3.1 (the identity that signs the prekey, 4.1)",
+                ),
+                ("created_at", "SPEC.md 4.1, 17.2"),
+                (
+                    "secret",
+                    "SPEC.md 4.1, 17.2 (the X25519 secret as generated)",
+                ),
+                ("public_key", "SPEC.md 17.2 (X25519(secret, 9))"),
+                ("signature", "SPEC.md 3.2, 4.1, 17.2"),
+                (
+                    "content",
+                    "SPEC.md 17.2 (the stored form before its checksum)",
+                ),
+                (
+                    "checksum",
+                    "SPEC.md 17.2 (SHA-256 over the label and the content)",
+                ),
+                ("stored", "SPEC.md 17.2 (content || checksum)"),
+                (
+                    "store_one_time_prekey",
+                    "SPEC.md 17.2 (writing a one-time prekey's stored form)",
+                ),
+                (
+                    "load_signed_prekey",
+                    "SPEC.md 17.2 (Loading a stored signed prekey, hex)",
+                ),
+                (
+                    "load_one_time_prekey",
+                    "SPEC.md 17.2 (Loading a stored one-time prekey, hex)",
+                ),
+                (
+                    "first_of",
+                    "SPEC.md 17.3 rule 1 (a record's first revision in an incarnation)",
+                ),
+                ("incarnation", "SPEC.md 17.3 rule 1 (c)"),
+                (
+                    "next",
+                    "SPEC.md 17.3 rule 1 (the revision of the write after one)",
+                ),
+                ("revision", "SPEC.md 17.3 (a row's revision), 17.4"),
+                ("seal", "SPEC.md 17.4 (sealing a value)"),
+                ("storage_key", "SPEC.md 17.4 (32 bytes)"),
+                ("salt", "SPEC.md 17.4 (rng(32), the write's draw)"),
+                ("value", "SPEC.md 17.4 (the value, hex)"),
+                ("okm", "SPEC.md 17.4 (HKDF, 44 bytes)"),
+                ("aead_key", "SPEC.md 17.4 (okm[0..32])"),
+                ("aead_nonce", "SPEC.md 17.4 (okm[32..44])"),
+                ("associated_data", "SPEC.md 17.4 (ad)"),
+                ("sealed", "SPEC.md 17.4 (the sealed value)"),
+                ("open", "SPEC.md 17.4 (Opening a value read from a row)"),
+                ("error", "SPEC.md 8.1"),
+                ("len", "SPEC.md 8.1"),
+                ("reason", "SPEC.md 8.1"),
+                ("found", "SPEC.md 8.1"),
+            ],
+            compute: |input, p| store::compute(&store::StoreInput::from_json(input)?, p),
+            inputs: store::inputs,
         },
         Layer {
             file: "certificates.json",
@@ -1498,6 +1581,77 @@ mod tests {
             .get("commitment")
             .is_some()
         );
+    }
+
+    /// store.json: the operation's object refuses unknown and missing keys (which depend on
+    /// the table for `record_key`) and unknown tables; edited values at the edges give an
+    /// output or an error object, never a panic.
+    #[test]
+    fn store_inputs_are_checked_without_panicking() {
+        let file = "store.json";
+        let inputs = store::inputs();
+        let first = |op: &str| {
+            inputs
+                .iter()
+                .position(|(_, input)| input.get(op).is_some())
+                .unwrap()
+        };
+        let (key, seal, open, next, first_of) = (
+            first("record_key"),
+            first("seal"),
+            first("open"),
+            first("next"),
+            first("first_of"),
+        );
+        let refused =
+            |index: usize, edit: &dyn Fn(&mut Value)| edited(file, index, |i| edit(i)).unwrap_err();
+        assert_eq!(
+            refused(key, &|i| i["record_key"]["id"] = json!(1)),
+            "record_key: unknown key id"
+        );
+        assert_eq!(
+            refused(key, &|i| i["record_key"]["table"] = json!("signed_prekeys")),
+            "record_key: missing key id"
+        );
+        assert_eq!(
+            refused(key, &|i| i["record_key"]["table"] = json!("sessions")),
+            "record_key: table: unknown table sessions"
+        );
+        assert_eq!(
+            refused(seal, &|i| {
+                i["seal"].as_object_mut().unwrap().remove("salt");
+            }),
+            "seal: missing key salt"
+        );
+        assert_eq!(
+            refused(seal, &|i| i["seal"]["salt"] = json!("00")),
+            "seal: salt: expected 32 bytes"
+        );
+        assert_eq!(
+            refused(open, &|i| i["open"]["unexpected"] = json!(1)),
+            "open: unknown key unexpected"
+        );
+        assert_eq!(
+            refused(open, &|i| i["seal"] = i["open"].clone()),
+            "more than one operation: seal, open"
+        );
+        let output =
+            |index: usize, edit: &dyn Fn(&mut Value)| edited(file, index, |i| edit(i)).unwrap();
+        assert_eq!(
+            output(next, &|i| i["next"]["revision"] = json!(u64::MAX)),
+            json!({ "error": "StoreConflict", "record": "session_record" })
+        );
+        assert_eq!(
+            output(first_of, &|i| i["first_of"]["incarnation"] =
+                json!(u64::MAX)),
+            json!({ "error": "StoreConflict", "record": "session_record" })
+        );
+        assert_eq!(
+            output(open, &|i| i["open"]["revision"] = json!(u64::MAX)),
+            json!({ "error": "SealedRecordInvalid", "record": "session_record" })
+        );
+        let sealed = output(seal, &|i| i["seal"]["value"] = json!(""));
+        assert_eq!(sealed["sealed"].as_str().unwrap().len(), 2 * 49);
     }
 
     /// The nested objects (`verify`, `kdf_rk`, `kdf_ck`, the script's steps) are checked too.

@@ -51,9 +51,12 @@ mod ratchet_message;
 mod revocation_list;
 mod sas;
 mod scanned_safety_number;
+mod sealed_value;
 mod seeds;
 mod session_record;
 mod session_state;
+mod store_seeds;
+mod stored_prekey;
 mod trust_record;
 mod verification_fixture;
 mod verification_message;
@@ -109,9 +112,16 @@ pub use ratchet_message::ratchet_message;
 pub use revocation_list::revocation_list;
 pub use sas::{MAX_SAS_OPS, SasOp, run_sas, sas};
 pub use scanned_safety_number::scanned_safety_number;
+pub use sealed_value::{
+    SEALED_RECORD_KEY, SEALED_REVISION, SEALED_STORAGE_KEY, sealed_value, sealed_value_with_salt,
+};
 pub use seeds::seeds;
 pub use session_record::{seal_record, session_record, unseal_record};
 pub use session_state::session_state;
+pub use store_seeds::store_seeds;
+pub use stored_prekey::{
+    STORED_ONE_TIME_PREKEY_LEN, STORED_SIGNED_PREKEY_LEN, stored_prekey, stored_prekey_form,
+};
 pub use trust_record::trust_record;
 pub use verification_fixture::{
     HonestExchange, VERIFICATION_NOW, VerificationFixture, verification_fixture,
