@@ -2468,3 +2468,51 @@ fn postgres_bad_options_are_refused_without_their_secrets() {
         std::task::Poll::Pending => panic!("outside a runtime, open fails at once"),
     }
 }
+
+/// The greatest one-time prekey id ever added (SPEC.md 17.7's `last`), on PostgreSQL as in
+/// memory: none at first, then the numerically greatest (keys are big-endian, bytea compares
+/// bytewise), consumed ones included.
+#[test]
+fn postgres_last_one_time_prekey_id_counts_consumed_ones() {
+    if postgres_url().is_none() {
+        return;
+    }
+    let postgres = Postgres::create(None);
+    let memory = Memory::create(None);
+    let mut rng = rng(87);
+    let otks: Vec<OneTimePreKeyPair> = [3, 300, 70_000, 255]
+        .into_iter()
+        .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+        .collect();
+    let store = Arc::clone(postgres.store());
+    let memory = Arc::clone(memory.store());
+    let (pg, mem) = postgres.background.run(async move {
+        let mut seen = (Vec::new(), Vec::new());
+        seen.0.push(store.last_one_time_prekey_id().await.unwrap());
+        seen.1.push(memory.last_one_time_prekey_id().await.unwrap());
+        store.add_one_time_prekeys(&otks[..2]).await.unwrap();
+        memory.add_one_time_prekeys(&otks[..2]).await.unwrap();
+        seen.0.push(store.last_one_time_prekey_id().await.unwrap());
+        seen.1.push(memory.last_one_time_prekey_id().await.unwrap());
+        store.add_one_time_prekeys(&otks[2..]).await.unwrap();
+        memory.add_one_time_prekeys(&otks[2..]).await.unwrap();
+        store
+            .consume_one_time_prekey(OneTimePreKeyId(70_000))
+            .await
+            .unwrap();
+        memory
+            .consume_one_time_prekey(OneTimePreKeyId(70_000))
+            .await
+            .unwrap();
+        seen.0.push(store.last_one_time_prekey_id().await.unwrap());
+        seen.1.push(memory.last_one_time_prekey_id().await.unwrap());
+        seen
+    });
+    let expected = vec![
+        None,
+        Some(OneTimePreKeyId(300)),
+        Some(OneTimePreKeyId(70_000)),
+    ];
+    assert_eq!(pg, expected);
+    assert_eq!(mem, expected);
+}
