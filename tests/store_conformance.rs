@@ -2516,3 +2516,74 @@ fn postgres_last_one_time_prekey_id_counts_consumed_ones() {
     assert_eq!(pg, expected);
     assert_eq!(mem, expected);
 }
+
+/// Prekey upkeep (SPEC.md 17.7) run at once by workers of two processes on one PostgreSQL
+/// schema, round after round: one rotation per round, one batch of one-time prekeys (the
+/// target left, every id added once), what every worker publishes is held.
+#[test]
+fn postgres_concurrent_upkeep_from_two_processes_leaves_one_batch() {
+    use hushwire::store::{PreKeyPolicy, upkeep_prekeys};
+    if postgres_url().is_none() {
+        return;
+    }
+    const DAY: u64 = 86_400;
+    let (a, b) = two_processes(true);
+    let seed = [0x33u8; 32];
+    let next = Arc::new(AtomicU64::new(0));
+    for round in 0..3u64 {
+        let now = Timestamp::from_unix_seconds(1_800_000_000 + round * 8 * DAY);
+        let next = Arc::clone(&next);
+        let runs = race([&a, &b], 2, move |store| {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let identity = IdentityKeyPair::from_seed(&seed);
+                let mut rng = rng(200 + n);
+                upkeep_prekeys(&*store, &mut rng, &identity, now, &PreKeyPolicy::default()).await
+            }
+        });
+        let runs: Vec<_> = runs.into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            runs.iter().filter(|run| run.rotated).count(),
+            1,
+            "round {round}"
+        );
+        let store = Arc::clone(b.store());
+        let (signed, left, consumable) = a.background.run({
+            let added: Vec<OneTimePreKeyId> = runs
+                .iter()
+                .flat_map(|run| run.added.iter().map(|key| key.id()))
+                .collect();
+            async move {
+                let signed = store.signed_prekeys().await.unwrap();
+                let left = store.one_time_prekeys_left().await.unwrap();
+                let mut consumable = 0;
+                for id in &added {
+                    if store.load_one_time_prekey(*id).await.is_ok() {
+                        consumable += 1;
+                    }
+                }
+                (signed, left, (added.len(), consumable))
+            }
+        });
+        let newest = signed.last().unwrap();
+        assert!(runs.iter().all(|run| &run.signed_prekey == newest));
+        assert_eq!(
+            newest.id(),
+            SignedPreKeyId(u32::try_from(round).unwrap() + 1)
+        );
+        assert_eq!(left, 100, "round {round}");
+        // Every id published is held (none published twice: the batch had 100 new ids).
+        assert_eq!(consumable.0, consumable.1, "round {round}");
+        // Use 80 of the newest, leaving 20 (under the minimum): the next round tops up.
+        let store = Arc::clone(a.store());
+        a.background.run(async move {
+            let last = store.last_one_time_prekey_id().await.unwrap().unwrap();
+            for id in (last.0 - 79)..=last.0 {
+                store
+                    .consume_one_time_prekey(OneTimePreKeyId(id))
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+}
