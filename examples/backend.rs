@@ -5,6 +5,8 @@
 //! cargo run --release --example backend                         # 2,000 customers, SQLite
 //! cargo run --release --example backend -- --customers 10000 --rounds 5 --sealed
 //! cargo run --release --example backend -- --db business.sqlite  # keep the database file
+//! cargo run --release --example backend -- --postgres postgresql://user@localhost/db
+//! .ci/postgres run sh -c 'cargo run --release --example backend -- --postgres "$HUSHWIRE_TEST_POSTGRES_URL"'
 //! ```
 //!
 //! The business device keeps every session and its prekeys in one store (SPEC.md 17) and
@@ -33,8 +35,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hushwire::store::{
-    AcceptTransaction, Conversations, MemoryStore, PreKeyPolicy, Sealer, SqliteOptions,
-    SqliteStore, StorageKey,
+    AcceptTransaction, Conversations, MemoryStore, PostgresOptions, PostgresStore, PreKeyPolicy,
+    Sealer, SqliteOptions, SqliteStore, StorageKey,
 };
 use hushwire::{
     AccountId, Config, DeviceAddress, DeviceId, Envelope, IdentityKeyPair, PreKeyBundle, Timestamp,
@@ -50,6 +52,9 @@ usage: backend [--customers N] [--rounds R] [--lanes L] [--workers W] [--db PATH
   --workers W    tokio worker threads (default 2)
   --db PATH      write the SQLite file there and keep it (it must not exist yet; default:
                  a temporary file, removed afterwards)
+  --postgres URL use PostgreSQL instead (postgresql://user@host:port/db or libpq's
+                 key=value form), in a new schema of this run's own, one connection per lane
+                 (at most 64)
   --sealed       seal every stored value with a random storage key (SPEC.md 17.4)
 ";
 
@@ -59,6 +64,7 @@ struct Args {
     lanes: usize,
     workers: usize,
     db: Option<PathBuf>,
+    postgres: Option<String>,
     sealed: bool,
 }
 
@@ -69,6 +75,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         lanes: 64,
         workers: 2,
         db: None,
+        postgres: None,
         sealed: false,
     };
     let mut args = args.iter();
@@ -87,6 +94,12 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--db" => {
                 let path = args.next().ok_or(format!("--db needs a path\n{USAGE}"))?;
                 parsed.db = Some(PathBuf::from(path));
+            }
+            "--postgres" => {
+                let url = args
+                    .next()
+                    .ok_or(format!("--postgres needs a connection string\n{USAGE}"))?;
+                parsed.postgres = Some(url.clone());
             }
             "--sealed" => parsed.sealed = true,
             "--help" | "-h" => return Err(USAGE.to_owned()),
@@ -129,6 +142,50 @@ impl Drop for Temporary {
 
 fn run(args: &Args) -> Result<(), String> {
     let mut rng = os_rng()?;
+    let sealer = if args.sealed {
+        if args.db.is_some() || args.postgres.is_some() {
+            eprintln!(
+                "backend: note: the storage key is random and not kept, so the sealed store \
+                 cannot be opened again; a real backend takes it from its key store"
+            );
+        }
+        let mut key = [0u8; 32];
+        rand::Rng::fill_bytes(&mut rng, &mut key);
+        Some(Sealer::new(StorageKey::from_bytes(key), os_rng()?))
+    } else {
+        None
+    };
+    let sealed = if args.sealed { ", sealed" } else { "" };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.workers)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    if let Some(url) = &args.postgres {
+        // A schema of this run's own (the business's identity is new each run).
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?
+            .as_secs();
+        let schema = format!("hushwire_backend_{}_{seconds}", std::process::id());
+        let mut options = PostgresOptions::from_url(url).map_err(|e| e.to_string())?;
+        options.schema = schema.clone();
+        options.sealer = sealer;
+        options.pool_size = args.lanes.clamp(1, 64);
+        println!(
+            "backend: {} customers, {} rounds, {} lanes, {} tokio workers, PostgreSQL schema {schema} \
+             ({} connections){sealed}",
+            args.customers, args.rounds, args.lanes, args.workers, options.pool_size,
+        );
+        runtime.block_on(async {
+            let store = PostgresStore::open(options)
+                .await
+                .map_err(|e| e.to_string())?;
+            serve(store, args, &mut rng).await
+        })?;
+        println!("the schema stays: DROP SCHEMA {schema} CASCADE removes it");
+        return Ok(());
+    }
     let path = args.db.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("hushwire-backend-{}.sqlite", std::process::id()))
     });
@@ -142,31 +199,16 @@ fn run(args: &Args) -> Result<(), String> {
     // Only a file this run created is removed.
     let _temporary = args.db.is_none().then(|| Temporary(path.clone()));
     let mut options = SqliteOptions::default();
-    if args.sealed {
-        if args.db.is_some() {
-            eprintln!(
-                "backend: note: the storage key is random and not kept, so the sealed file \
-                 cannot be opened again; a real backend takes it from its key store"
-            );
-        }
-        let mut key = [0u8; 32];
-        rand::Rng::fill_bytes(&mut rng, &mut key);
-        options.sealer = Some(Sealer::new(StorageKey::from_bytes(key), os_rng()?));
-    }
+    options.sealer = sealer;
     let store = SqliteStore::open(&path, options).map_err(|e| e.to_string())?;
     println!(
-        "backend: {} customers, {} rounds, {} lanes, {} tokio workers, SQLite at {}{}",
+        "backend: {} customers, {} rounds, {} lanes, {} tokio workers, SQLite at {}{sealed}",
         args.customers,
         args.rounds,
         args.lanes,
         args.workers,
         path.display(),
-        if args.sealed { ", sealed" } else { "" }
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.workers)
-        .build()
-        .map_err(|e| e.to_string())?;
     runtime.block_on(serve(store, args, &mut rng))?;
     if let Ok(metadata) = std::fs::metadata(&path) {
         println!(
