@@ -5,7 +5,9 @@
 //!
 //! One run: `cargo bench --bench stores` (`STORES_PASSES`, default 2; `STORES_SCALE`, the
 //! session counts of the scaling rows, default `1000,10000,100000,1000000`; `STORES_DIR`, where
-//! the database files go, default the temporary folder). Each figure is the time per message
+//! the database files go, default the temporary folder; `STORES_POSTGRES_URL` or
+//! `HUSHWIRE_TEST_POSTGRES_URL`, a PostgreSQL server for its rows: `.ci/postgres run cargo
+//! bench --bench stores`). Each figure is the time per message
 //! (wall time over the messages of all workers), so with 2 workers it is the inverse of the
 //! throughput of both together. The method is the other targets' (benches/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -40,6 +42,8 @@ use shared::{div, ratio, time};
 const SESSIONS: usize = 1000;
 const WORKERS: [usize; 2] = [1, 2];
 const OPS: [&str; 3] = ["encrypt", "decrypt", "floor"];
+/// The connections (and concurrent tasks) of the PostgreSQL scaling rows.
+const CONNECTIONS: [usize; 5] = [1, 2, 4, 8, 16];
 
 /// `iters` operations of kind `op` on `workers` tasks at once, each on its own share of the
 /// sessions; the wall time.
@@ -148,6 +152,31 @@ fn group<S: AcceptTransaction + 'static>(
     g.finish();
 }
 
+/// The PostgreSQL rows: encrypt, decrypt and the floor on 1 and 2 workers (one connection
+/// each), then encrypt and the floor with 1 to 16 connections and as many tasks at once on
+/// 2 tokio worker threads.
+fn postgres(c: &mut Criterion, url: &str) {
+    for workers in WORKERS {
+        let runtime = fixtures::runtime(workers);
+        let store = fixtures::postgres(&runtime, url, workers);
+        let business = fixtures::business(&runtime, store, SESSIONS);
+        group(c, "postgres", workers, &runtime, &business);
+    }
+    let runtime = fixtures::runtime(2);
+    for connections in CONNECTIONS {
+        let store = fixtures::postgres(&runtime, url, connections);
+        let business = fixtures::business(&runtime, store, SESSIONS);
+        let mut g = c.benchmark_group("stores_postgres_connections");
+        g.throughput(Throughput::Elements(1));
+        for op in ["encrypt", "floor"] {
+            g.bench_function(BenchmarkId::new(op, connections), |b| {
+                b.iter_custom(|iters| timed(&runtime, &business, op, connections, iters));
+            });
+        }
+        g.finish();
+    }
+}
+
 /// The scaling rows: SQLite (FULL) with `n` sessions, encrypt on a session drawn at random
 /// from all of them, and its floor, on 1 worker.
 fn scaling(c: &mut Criterion, sizes: &[usize], record: &[u8]) {
@@ -220,6 +249,7 @@ fn main() {
     let passes = criterion_run::passes("STORES_PASSES");
     let run = Run::start(passes);
     let sizes = scale_sizes();
+    let postgres_url = fixtures::postgres_url();
     let record = fixtures::one_record(&fixtures::runtime(1));
     let mut c = criterion_run::criterion();
     for _ in 0..passes {
@@ -227,9 +257,12 @@ fn main() {
             per_store(&mut c, kind);
         }
         scaling(&mut c, &sizes, &record);
+        if let Some(url) = &postgres_url {
+            postgres(&mut c, url);
+        }
     }
     c.final_summary();
-    report(&run, &sizes);
+    report(&run, &sizes, postgres_url.is_some());
 }
 
 /// Messages per second for a time per message in nanoseconds.
@@ -237,7 +270,7 @@ fn rate(ns: Option<f64>) -> String {
     ns.map_or_else(|| "—".into(), |ns| format!("{:.0}", 1e9 / ns))
 }
 
-fn report(run: &Run, sizes: &[usize]) {
+fn report(run: &Run, sizes: &[usize], with_postgres: bool) {
     let mut out = String::new();
     header(
         &mut out,
@@ -259,9 +292,13 @@ fn report(run: &Run, sizes: &[usize]) {
         "| store | workers | encrypt | msg/s | decrypt | msg/s | floor (load + swap) | msg/s | encrypt ÷ floor | decrypt ÷ floor |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let mut ids = Vec::new();
-    for kind in Kind::ALL {
+    let mut names: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
+    if with_postgres {
+        names.push("postgres");
+    }
+    for name in names {
         for workers in WORKERS {
-            let id = |op: &str| format!("stores_{}/{op}/{workers}w", kind.name());
+            let id = |op: &str| format!("stores_{name}/{op}/{workers}w");
             let (e, d, f) = (
                 run.get(&id("encrypt")),
                 run.get(&id("decrypt")),
@@ -269,8 +306,7 @@ fn report(run: &Run, sizes: &[usize]) {
             );
             let _ = writeln!(
                 out,
-                "| {} | {workers} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                kind.name(),
+                "| {name} | {workers} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 time(e),
                 rate(e),
                 time(d),
@@ -305,6 +341,33 @@ fn report(run: &Run, sizes: &[usize]) {
         );
         ids.push(format!("stores_scale/encrypt/{n}"));
         ids.push(format!("stores_scale/floor/{n}"));
+    }
+    if with_postgres {
+        let _ = writeln!(
+            out,
+            "\n## PostgreSQL as the connections grow\n\nThe store with N connections and N \
+             tasks at once on 2 tokio worker threads, each task on its own share of the \
+             {SESSIONS} sessions; the server on the same machine (`.ci/postgres`: loopback, \
+             `fsync = off`, so no disk flush, unlike the SQLite FULL rows).\n\n| connections | \
+             encrypt | msg/s | floor | msg/s | encrypt ÷ floor |\n|---:|---:|---:|---:|---:|---:|"
+        );
+        for n in CONNECTIONS {
+            let (e, f) = (
+                run.get(&format!("stores_postgres_connections/encrypt/{n}")),
+                run.get(&format!("stores_postgres_connections/floor/{n}")),
+            );
+            let _ = writeln!(
+                out,
+                "| {n} | {} | {} | {} | {} | {} |",
+                time(e),
+                rate(e),
+                time(f),
+                rate(f),
+                ratio(div(e, f))
+            );
+            ids.push(format!("stores_postgres_connections/encrypt/{n}"));
+            ids.push(format!("stores_postgres_connections/floor/{n}"));
+        }
     }
     let _ = writeln!(out, "{SPREAD_HEADING}");
     for id in &ids {

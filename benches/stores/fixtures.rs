@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hushwire::hazmat::store::session_record_key;
 use hushwire::store::{
-    AcceptTransaction, Conversations, MemoryStore, PreKeyPolicy, Revision, Sealer, SessionRecords,
-    SqliteOptions, SqliteStore, StorageKey,
+    AcceptTransaction, Conversations, MemoryStore, PostgresOptions, PostgresStore, PreKeyPolicy,
+    Revision, Sealer, SessionRecords, SqliteOptions, SqliteStore, StorageKey,
 };
 use hushwire::{
     AccountId, Config, DeviceAddress, DeviceId, Envelope, IdentityKeyPair, PreKeyBundle, Timestamp,
@@ -37,6 +37,7 @@ fn address(account: &str) -> DeviceAddress {
 pub(crate) fn runtime(workers: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
+        .enable_all()
         .build()
         .expect("a tokio runtime")
 }
@@ -277,4 +278,29 @@ pub(crate) fn one_record(runtime: &tokio::runtime::Runtime) -> Vec<u8> {
             .as_bytes()
             .to_vec()
     })
+}
+
+/// The PostgreSQL server of this run, if `STORES_POSTGRES_URL` (or the test suite's
+/// `HUSHWIRE_TEST_POSTGRES_URL`) names one.
+pub(crate) fn postgres_url() -> Option<String> {
+    std::env::var("STORES_POSTGRES_URL")
+        .or_else(|_| std::env::var("HUSHWIRE_TEST_POSTGRES_URL"))
+        .ok()
+}
+
+/// A PostgreSQL store in a new schema of its own, with `connections` connections, opened on
+/// `runtime`.
+pub(crate) fn postgres(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    connections: usize,
+) -> PostgresStore {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut options = PostgresOptions::from_url(url).expect("a connection string");
+    options.schema = format!("bench_{}_{n}", std::process::id());
+    options.pool_size = connections;
+    runtime
+        .block_on(PostgresStore::open(options))
+        .expect("open the PostgreSQL store")
 }
