@@ -8,10 +8,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use common::store::{TempDb, block_on};
 use common::*;
 use hushwire::store::{
     GroupSessions, Groups, MemoryStore, Sealer, SqliteOptions, SqliteStore, StorageKey,
@@ -21,37 +21,6 @@ use hushwire::{
     AccountId, DeviceAddress, DeviceId, DistributionOutcome, Error, GroupId, IdentityKeyPair,
     Observation, Timestamp,
 };
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        TempDb(std::env::temp_dir().join(format!(
-            "hushwire-store-groups-test-{}-{n}.sqlite",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
 
 fn sealer(seed: u64) -> Sealer {
     Sealer::new(StorageKey::from_bytes([3; 32]), rng(seed)).with_provider(config().provider)
@@ -66,13 +35,13 @@ macro_rules! on_every_store {
         });
         let files = std::sync::Mutex::new(Vec::new());
         $test("sqlite", &|| {
-            let file = TempDb::new();
+            let file = TempDb::new("store-groups-test");
             let store = SqliteStore::open(&file.0, SqliteOptions::default()).unwrap();
             files.lock().unwrap().push(file);
             Arc::new(store)
         });
         $test("sqlite sealed", &|| {
-            let file = TempDb::new();
+            let file = TempDb::new("store-groups-test");
             let mut options = SqliteOptions::default();
             options.sealer = Some(sealer(2));
             let store = SqliteStore::open(&file.0, options).unwrap();

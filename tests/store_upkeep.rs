@@ -9,10 +9,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use common::store::{TempDb, block_on};
 use common::*;
 use hushwire::store::{
     Conversations, MemoryStore, PreKeyPolicy, PreKeys, Sealer, SqliteOptions, SqliteStore,
@@ -31,38 +31,6 @@ fn at(seconds: u64) -> Timestamp {
     Timestamp::from_unix_seconds(seconds)
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-/// A database file no other test uses, removed with its WAL files on drop.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        TempDb(std::env::temp_dir().join(format!(
-            "hushwire-upkeep-test-{}-{n}.sqlite",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
 fn sealer() -> Sealer {
     Sealer::new(StorageKey::from_bytes([9; 32]), rng(77)).with_provider(config().provider)
 }
@@ -72,12 +40,12 @@ macro_rules! on_every_store {
     ($test:ident) => {{
         $test("memory", Arc::new(MemoryStore::new()));
         $test("memory sealed", Arc::new(MemoryStore::sealed(sealer())));
-        let file = TempDb::new();
+        let file = TempDb::new("upkeep-test");
         $test(
             "sqlite",
             Arc::new(SqliteStore::open(&file.0, SqliteOptions::default()).unwrap()),
         );
-        let sealed_file = TempDb::new();
+        let sealed_file = TempDb::new("upkeep-test");
         let mut options = SqliteOptions::default();
         options.sealer = Some(sealer());
         $test(
@@ -383,18 +351,38 @@ fn exhausted_ids_are_refused_and_nothing_is_added_everywhere() {
     on_every_store!(exhausted_ids_are_refused_and_nothing_is_added);
 }
 
-/// A store on which another worker wins the first race of each step: just before this run's
-/// first signed prekey is added, another worker adds its own with the same id; just before
-/// this run's first batch of one-time prekeys is added, another worker adds a full batch with
-/// the same ids.
-struct Raced {
-    inner: MemoryStore,
-    theirs: SignedPreKeyPair,
-    signed_raced: AtomicBool,
-    batch_raced: AtomicBool,
+/// A store on which other workers act at chosen moments (each once):
+///
+/// - `theirs`: just before this run's first signed prekey is added, another worker adds its
+///   own, with the same id;
+/// - `race_batch`: just before this run's first batch of one-time prekeys is added, another
+///   worker adds a full batch with the same ids;
+/// - `upkeep_before_last`: just before this run's first read of the last one-time prekey id,
+///   another worker runs a whole upkeep (its batch lands between this run's two reads if they
+///   are made in the wrong order: count, then last id);
+/// - `last_lies`: the last one-time prekey id always reads as none, so every top-up collides
+///   with id 1.
+struct Scripted {
+    inner: Arc<MemoryStore>,
+    theirs: std::sync::Mutex<Option<SignedPreKeyPair>>,
+    race_batch: AtomicBool,
+    upkeep_before_last: AtomicBool,
+    last_lies: bool,
 }
 
-impl PreKeys for Raced {
+impl Scripted {
+    fn on(inner: Arc<MemoryStore>) -> Self {
+        Scripted {
+            inner,
+            theirs: std::sync::Mutex::new(None),
+            race_batch: AtomicBool::new(false),
+            upkeep_before_last: AtomicBool::new(false),
+            last_lies: false,
+        }
+    }
+}
+
+impl PreKeys for Scripted {
     async fn load_signed_prekey(
         &self,
         id: SignedPreKeyId,
@@ -403,9 +391,10 @@ impl PreKeys for Raced {
     }
 
     async fn add_signed_prekey(&self, key: &SignedPreKeyPair) -> Result<(), Error> {
-        if !self.signed_raced.swap(true, Ordering::SeqCst) {
-            assert_eq!(self.theirs.id(), key.id());
-            self.inner.add_signed_prekey(&self.theirs).await.unwrap();
+        let theirs = self.theirs.lock().unwrap().take();
+        if let Some(theirs) = theirs {
+            assert_eq!(theirs.id(), key.id());
+            self.inner.add_signed_prekey(&theirs).await.unwrap();
         }
         self.inner.add_signed_prekey(key).await
     }
@@ -423,7 +412,7 @@ impl PreKeys for Raced {
     }
 
     async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
-        if !self.batch_raced.swap(true, Ordering::SeqCst) {
+        if self.race_batch.swap(false, Ordering::SeqCst) {
             let mut rng = rng(99);
             let theirs: Vec<_> = keys
                 .iter()
@@ -443,6 +432,22 @@ impl PreKeys for Raced {
     }
 
     async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
+        if self.last_lies {
+            return Ok(None);
+        }
+        if self.upkeep_before_last.swap(false, Ordering::SeqCst) {
+            let mut rng = common::rng(98);
+            let other = IdentityKeyPair::generate(&mut rng);
+            upkeep_prekeys(
+                &*self.inner,
+                &mut rng,
+                &other,
+                at(T0),
+                &PreKeyPolicy::default(),
+            )
+            .await
+            .unwrap();
+        }
         self.inner.last_one_time_prekey_id().await
     }
 }
@@ -453,12 +458,9 @@ fn a_run_that_loses_a_race_uses_what_won() {
         let mut rng = rng(7);
         let identity = IdentityKeyPair::generate(&mut rng);
         let theirs = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(1), at(T0 - 5));
-        let store = Raced {
-            inner: MemoryStore::new(),
-            theirs: theirs.clone(),
-            signed_raced: AtomicBool::new(false),
-            batch_raced: AtomicBool::new(false),
-        };
+        let store = Scripted::on(Arc::new(MemoryStore::new()));
+        *store.theirs.lock().unwrap() = Some(theirs.clone());
+        store.race_batch.store(true, Ordering::SeqCst);
         let run = upkeep_prekeys(
             &store,
             &mut rng,
@@ -505,44 +507,9 @@ fn a_run_that_always_loses_gives_up_with_a_conflict() {
                 .await
                 .unwrap();
         }
-        // A store that lies about the last id (always 0) makes every top-up collide with id 1.
-        struct Lying(MemoryStore);
-        impl PreKeys for Lying {
-            async fn load_signed_prekey(
-                &self,
-                id: SignedPreKeyId,
-            ) -> Result<Option<SignedPreKeyPair>, Error> {
-                self.0.load_signed_prekey(id).await
-            }
-            async fn add_signed_prekey(&self, key: &SignedPreKeyPair) -> Result<(), Error> {
-                self.0.add_signed_prekey(key).await
-            }
-            async fn remove_signed_prekey(&self, id: SignedPreKeyId) -> Result<bool, Error> {
-                self.0.remove_signed_prekey(id).await
-            }
-            async fn signed_prekeys(&self) -> Result<Vec<SignedPreKey>, Error> {
-                self.0.signed_prekeys().await
-            }
-            async fn load_one_time_prekey(
-                &self,
-                id: OneTimePreKeyId,
-            ) -> Result<OneTimePreKeyPair, Error> {
-                self.0.load_one_time_prekey(id).await
-            }
-            async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
-                self.0.add_one_time_prekeys(keys).await
-            }
-            async fn consume_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<(), Error> {
-                self.0.consume_one_time_prekey(id).await
-            }
-            async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
-                self.0.one_time_prekeys_left().await
-            }
-            async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
-                Ok(None)
-            }
-        }
-        let lying = Lying(store);
+        // A store that lies about the last id (always none) makes every top-up collide with id 1.
+        let mut lying = Scripted::on(Arc::new(store));
+        lying.last_lies = true;
         let mut policy = PreKeyPolicy::default();
         policy.max_attempts = 3;
         let result = upkeep_prekeys(&lying, &mut rng, &identity, at(T0), &policy).await;
@@ -552,7 +519,7 @@ fn a_run_that_always_loses_gives_up_with_a_conflict() {
                 record: "one_time_prekey"
             })
         );
-        assert_eq!(lying.0.one_time_prekeys_left().await.unwrap(), 0);
+        assert_eq!(lying.inner.one_time_prekeys_left().await.unwrap(), 0);
     });
 }
 
@@ -560,7 +527,7 @@ fn a_run_that_always_loses_gives_up_with_a_conflict() {
 fn concurrent_runs_on_sqlite_leave_one_batch() {
     // Real threads, each with its own runtime and store handle on one database file: the
     // store's atomic steps are all that keeps them from adding a batch each.
-    let file = TempDb::new();
+    let file = TempDb::new("upkeep-test");
     let mut options = SqliteOptions::default();
     options.sealer = Some(sealer());
     let store = Arc::new(SqliteStore::open(&file.0, options).unwrap());
@@ -640,12 +607,8 @@ fn a_run_that_loses_a_rotation_with_rotation_zero_does_not_rotate_again() {
         let mut rng = rng(11);
         let identity = IdentityKeyPair::generate(&mut rng);
         let theirs = SignedPreKeyPair::generate(&mut rng, &identity, SignedPreKeyId(1), at(T0));
-        let store = Raced {
-            inner: MemoryStore::new(),
-            theirs: theirs.clone(),
-            signed_raced: AtomicBool::new(false),
-            batch_raced: AtomicBool::new(true),
-        };
+        let store = Scripted::on(Arc::new(MemoryStore::new()));
+        *store.theirs.lock().unwrap() = Some(theirs.clone());
         let mut policy = PreKeyPolicy::default();
         policy.signed_rotation = 0;
         let run = upkeep_prekeys(&store, &mut rng, &identity, at(T0), &policy)
@@ -666,70 +629,14 @@ fn a_run_that_loses_a_rotation_with_rotation_zero_does_not_rotate_again() {
     });
 }
 
-/// A store on which another worker runs a whole upkeep right before this run's first read of
-/// the last one-time prekey id: its batch lands between this run's two reads if they are
-/// made in the wrong order (count, then last id).
-struct ToppedUpInBetween {
-    inner: Arc<MemoryStore>,
-    raced: AtomicBool,
-}
-
-impl PreKeys for ToppedUpInBetween {
-    async fn load_signed_prekey(
-        &self,
-        id: SignedPreKeyId,
-    ) -> Result<Option<SignedPreKeyPair>, Error> {
-        self.inner.load_signed_prekey(id).await
-    }
-    async fn add_signed_prekey(&self, key: &SignedPreKeyPair) -> Result<(), Error> {
-        self.inner.add_signed_prekey(key).await
-    }
-    async fn remove_signed_prekey(&self, id: SignedPreKeyId) -> Result<bool, Error> {
-        self.inner.remove_signed_prekey(id).await
-    }
-    async fn signed_prekeys(&self) -> Result<Vec<SignedPreKey>, Error> {
-        self.inner.signed_prekeys().await
-    }
-    async fn load_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<OneTimePreKeyPair, Error> {
-        self.inner.load_one_time_prekey(id).await
-    }
-    async fn add_one_time_prekeys(&self, keys: &[OneTimePreKeyPair]) -> Result<(), Error> {
-        self.inner.add_one_time_prekeys(keys).await
-    }
-    async fn consume_one_time_prekey(&self, id: OneTimePreKeyId) -> Result<(), Error> {
-        self.inner.consume_one_time_prekey(id).await
-    }
-    async fn one_time_prekeys_left(&self) -> Result<u64, Error> {
-        self.inner.one_time_prekeys_left().await
-    }
-    async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
-        if !self.raced.swap(true, Ordering::SeqCst) {
-            let mut rng = common::rng(98);
-            let other = IdentityKeyPair::generate(&mut rng);
-            upkeep_prekeys(
-                &*self.inner,
-                &mut rng,
-                &other,
-                at(T0),
-                &PreKeyPolicy::default(),
-            )
-            .await
-            .unwrap();
-        }
-        self.inner.last_one_time_prekey_id().await
-    }
-}
-
 #[test]
 fn a_batch_added_between_the_two_reads_is_not_doubled() {
     block_on(async {
         let mut rng = rng(12);
         let identity = IdentityKeyPair::generate(&mut rng);
         let inner = Arc::new(MemoryStore::new());
-        let store = ToppedUpInBetween {
-            inner: Arc::clone(&inner),
-            raced: AtomicBool::new(false),
-        };
+        let store = Scripted::on(Arc::clone(&inner));
+        store.upkeep_before_last.store(true, Ordering::SeqCst);
         let run = upkeep_prekeys(
             &store,
             &mut rng,

@@ -10,3 +10,4 @@ pub use hushwire_testkit::fixtures::{
 mod example;
 pub use example::example_binary;
 pub mod invisible;
+pub mod store;
