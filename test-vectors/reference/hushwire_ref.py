@@ -54,7 +54,7 @@ ERROR_KINDS = frozenset({
     "InvalidSessionState", "SessionStateCorrupted", "NotAPreKeyMessage", "Store",
     "CryptoProviderFailed", "InvalidAccountId", "SafetyNumberMismatch",
     "SafetyNumberVersionMismatch", "VerificationCancelled", "IdentityChanged",
-    "IdentityMismatch", "InvalidTrustRecord",
+    "IdentityMismatch", "InvalidTrustRecord", "VerificationInProgress", "VerificationLockedOut",
     # SPEC.md 13 (verified business accounts)
     "InvalidCertificate", "InvalidDisplayName", "UnknownTrustRoot",
     "InvalidCertificateSignature", "CertificateNotYetValid", "CertificateExpired",
@@ -71,7 +71,7 @@ ERROR_KINDS = frozenset({
     "AttachmentTruncated", "AttachmentSegmentInvalid", "AttachmentTrailingData",
     "InvalidAttachmentPadding", "AttachmentDigestMismatch", "Io",
     # SPEC.md 17 (stores)
-    "StoreConflict", "SealedRecordInvalid",
+    "StoreConflict", "SealedRecordInvalid", "NoGroupSession",
 })
 
 # SPEC.md 8.1: the values each error carries (the names in braces of its first column).
