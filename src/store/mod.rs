@@ -137,6 +137,23 @@ impl Revision {
     }
 }
 
+/// A revision as a database's signed 64-bit integer (SPEC.md 17.3 keeps every revision below
+/// 2^63); `db` names the database in the error.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn revision_to_db(revision: Revision, db: &'static str) -> Result<i64, crate::Error> {
+    i64::try_from(revision.0).map_err(|_| {
+        crate::Error::Store(crate::StoreError::new(format!("{db}: revision too large")))
+    })
+}
+
+/// A revision read back from a database's signed 64-bit integer.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn revision_from_db(revision: i64, db: &'static str) -> Result<Revision, crate::Error> {
+    u64::try_from(revision).map(Revision).map_err(|_| {
+        crate::Error::Store(crate::StoreError::new(format!("{db}: negative revision")))
+    })
+}
+
 /// A value loaded from a store with the revision it is at: pass the revision back as the
 /// `expected` revision of the write that replaces it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -156,7 +156,8 @@ impl core::fmt::Debug for PostgresOptions {
 /// let mut options = PostgresOptions::from_url("postgresql://hushwire@db.internal/hushwire")?;
 /// options.schema = String::from("device_42");
 /// let store = PostgresStore::open(options).await?;
-/// println!("{} one-time prekeys left", store.one_time_prekeys_left().await?);
+/// let left = store.one_time_prekeys_left().await?;
+/// # let _ = left;
 /// # Ok(())
 /// # }
 /// ```
@@ -225,14 +226,11 @@ fn pool_failed(error: PoolError<Failure>) -> Error {
 }
 
 fn to_sql(revision: Revision) -> Result<i64, Error> {
-    i64::try_from(revision.0)
-        .map_err(|_| Error::Store(StoreError::new("postgres: revision too large")))
+    super::revision_to_db(revision, "postgres")
 }
 
 fn from_sql(revision: i64) -> Result<Revision, Error> {
-    u64::try_from(revision)
-        .map(Revision)
-        .map_err(|_| Error::Store(StoreError::new("postgres: negative revision")))
+    super::revision_from_db(revision, "postgres")
 }
 
 /// The schema, one migration per version: migration `i` takes a database from version `i` to

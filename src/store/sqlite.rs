@@ -137,14 +137,11 @@ fn lock(connection: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, Er
 }
 
 fn to_sql(revision: Revision) -> Result<i64, Error> {
-    i64::try_from(revision.0)
-        .map_err(|_| Error::Store(StoreError::new("sqlite: revision too large")))
+    super::revision_to_db(revision, "sqlite")
 }
 
 fn from_sql(revision: i64) -> Result<Revision, Error> {
-    u64::try_from(revision)
-        .map(Revision)
-        .map_err(|_| Error::Store(StoreError::new("sqlite: negative revision")))
+    super::revision_from_db(revision, "sqlite")
 }
 
 /// The schema, one migration per version: migration `i` takes a database from version `i` to
