@@ -351,6 +351,25 @@ pub enum Error {
     /// The store holds no group session for the group named (never created or joined here,
     /// or left): create it, or process the group's distributions after joining.
     NoGroupSession,
+    /// A PreKeyMessage names a KEM prekey that we never issued (or have since removed).
+    UnknownKemPreKey {
+        /// The id from the message.
+        id: u32,
+    },
+    /// A PreKeyMessage names a one-time KEM prekey that an earlier session already consumed.
+    KemPreKeyConsumed {
+        /// The id from the message.
+        id: u32,
+    },
+    /// A PreKeyMessage uses our last-resort KEM prekey with a base key that already started a
+    /// session with it: a replayed first message.
+    KemPreKeyReused {
+        /// The id of the last-resort KEM prekey.
+        id: u32,
+    },
+    /// The configuration requires the post-quantum hybrid set-up (`Config::post_quantum`), and
+    /// a bundle has no KEM prekey or a first message carries no KEM ciphertext.
+    PostQuantumRequired,
 }
 
 /// What kind of failure an [`Error`] is, for a caller deciding what to do with it.
@@ -491,6 +510,10 @@ impl Error {
             Self::StoreConflict { .. } => "StoreConflict",
             Self::SealedRecordInvalid { .. } => "SealedRecordInvalid",
             Self::NoGroupSession => "NoGroupSession",
+            Self::UnknownKemPreKey { .. } => "UnknownKemPreKey",
+            Self::KemPreKeyConsumed { .. } => "KemPreKeyConsumed",
+            Self::KemPreKeyReused { .. } => "KemPreKeyReused",
+            Self::PostQuantumRequired => "PostQuantumRequired",
         }
     }
 
@@ -515,7 +538,11 @@ impl Error {
             | Self::InvalidSignature => ErrorCategory::Key,
             Self::UnknownSignedPreKey { .. }
             | Self::UnknownOneTimePreKey { .. }
-            | Self::OneTimePreKeyConsumed { .. } => ErrorCategory::PreKey,
+            | Self::OneTimePreKeyConsumed { .. }
+            | Self::UnknownKemPreKey { .. }
+            | Self::KemPreKeyConsumed { .. }
+            | Self::KemPreKeyReused { .. }
+            | Self::PostQuantumRequired => ErrorCategory::PreKey,
             Self::PreKeyMessageMismatch | Self::DecryptionFailed | Self::DuplicateMessage => {
                 ErrorCategory::Decryption
             }
@@ -644,6 +671,10 @@ impl Error {
         "StoreConflict",
         "SealedRecordInvalid",
         "NoGroupSession",
+        "UnknownKemPreKey",
+        "KemPreKeyConsumed",
+        "KemPreKeyReused",
+        "PostQuantumRequired",
     ];
 }
 
@@ -918,6 +949,17 @@ impl fmt::Display for Error {
                 "a sealed {record} does not open under the storage key at its row and revision"
             ),
             Self::NoGroupSession => write!(f, "no session of this group is stored"),
+            Self::UnknownKemPreKey { id } => write!(f, "unknown KEM prekey {id}"),
+            Self::KemPreKeyConsumed { id } => {
+                write!(f, "one-time KEM prekey {id} was already consumed")
+            }
+            Self::KemPreKeyReused { id } => write!(
+                f,
+                "last-resort KEM prekey {id} was already used with this base key"
+            ),
+            Self::PostQuantumRequired => {
+                f.write_str("the post-quantum hybrid set-up is required and missing")
+            }
         }
     }
 }
@@ -1050,6 +1092,10 @@ mod tests {
                 record: "session_record",
             },
             Error::NoGroupSession,
+            Error::UnknownKemPreKey { id: 1 },
+            Error::KemPreKeyConsumed { id: 1 },
+            Error::KemPreKeyReused { id: 1 },
+            Error::PostQuantumRequired,
         ]
     }
 

@@ -43,6 +43,7 @@ mod group;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 mod identity;
+mod kem;
 mod message;
 mod prekey;
 mod prekey_store;
@@ -113,6 +114,11 @@ pub use group::message::{GroupMessage, MAX_GROUP_MESSAGE_OVERHEAD};
 pub use group::session::{DistributionOutcome, GroupSession, MAX_GROUP_MEMBERS};
 pub use group::stored::{MAX_STORED_GROUP_LEN, StoredGroupSession};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
+pub use kem::ml_kem::{
+    KEM_CIPHERTEXT_LEN, KEM_PUBLIC_KEY_LEN, KEM_SECRET_KEY_LEN, KEM_SHARED_SECRET_LEN,
+    KemCiphertext, KemPublicKey,
+};
+pub use kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};
 pub use prekey::{
     OneTimePreKey, OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId,

@@ -19,6 +19,8 @@ pub(crate) enum SignatureContext {
     DeviceList,
     /// A group message, signed by its sender key's signing key (SPEC.md 15.3).
     GroupMessage,
+    /// A KEM prekey, signed by an identity key (SPEC.md 18.1).
+    KemPreKey,
 }
 
 impl SignatureContext {
@@ -31,6 +33,7 @@ impl SignatureContext {
             Self::RevocationList => b"hushwire/v1/sig/revocation-list",
             Self::DeviceList => b"hushwire/v1/sig/device-list",
             Self::GroupMessage => b"hushwire/v1/sig/group-message",
+            Self::KemPreKey => b"hushwire/v1/sig/kem-prekey",
         }
     }
 
