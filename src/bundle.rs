@@ -7,6 +7,8 @@ use crate::business::revocation::state::Revocations;
 use crate::business::root::TrustRoots;
 use crate::config::Config;
 use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::kem::ml_kem::KemPublicKey;
+use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind};
 use crate::prekey::{
     OneTimePreKey, OneTimePreKeyId, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
 };
@@ -25,6 +27,52 @@ pub struct PreKeyBundleIn {
     signature: Vec<u8>,
     one_time_prekey: Option<OneTimePreKey>,
     business_certificate: Option<BusinessCertificateIn>,
+    kem_prekey: Option<KemPreKeyIn>,
+}
+
+/// A bundle's KEM prekey as it arrives: key checked (FIPS 203 7.2), signature not yet.
+#[derive(Clone, Debug)]
+struct KemPreKeyIn {
+    id: KemPreKeyId,
+    kind: KemPreKeyKind,
+    created_at: Timestamp,
+    public_key: KemPublicKey,
+    signature: Vec<u8>,
+}
+
+impl KemPreKeyIn {
+    fn from_proto(kem: proto::KemPreKey) -> Result<Self, Error> {
+        let public_key = KemPublicKey::from_field(&kem.public_key, "kem_prekey.public_key")?;
+        if kem.signature.len() != crate::signature::SIGNATURE_LEN {
+            return Err(Error::InvalidLength {
+                field: "kem_prekey.signature",
+                expected: crate::signature::SIGNATURE_LEN,
+                found: kem.signature.len(),
+            });
+        }
+        Ok(Self {
+            id: KemPreKeyId(kem.id),
+            kind: if kem.last_resort {
+                KemPreKeyKind::LastResort
+            } else {
+                KemPreKeyKind::OneTime
+            },
+            created_at: Timestamp::from_unix_seconds(kem.created_at),
+            public_key,
+            signature: kem.signature,
+        })
+    }
+
+    fn validate(self, identity: &IdentityKey) -> Result<KemPreKey, Error> {
+        KemPreKey::verified(
+            identity,
+            self.id,
+            self.kind,
+            self.created_at,
+            self.public_key,
+            &self.signature,
+        )
+    }
 }
 
 impl PreKeyBundleIn {
@@ -73,6 +121,10 @@ impl PreKeyBundleIn {
                 BusinessCertificateIn::from_proto(chain)
             })
             .transpose()?;
+        let kem_prekey = bundle
+            .kem_prekey
+            .map(KemPreKeyIn::from_proto)
+            .transpose()?;
         Ok(Self {
             identity_key,
             signed_prekey_id: SignedPreKeyId(spk.id),
@@ -81,6 +133,7 @@ impl PreKeyBundleIn {
             signature: spk.signature,
             one_time_prekey,
             business_certificate,
+            kem_prekey,
         })
     }
 
@@ -93,6 +146,9 @@ impl PreKeyBundleIn {
     /// but not validated: [`PreKeyBundle::business`] is `None`. To start a session with a
     /// business, use [`validate_business`](Self::validate_business).
     ///
+    /// The KEM prekey's signature, if the bundle has one, is verified too (after the signed
+    /// prekey's): a bundle is verified whole or not at all.
+    ///
     /// # Errors
     /// [`Error::InvalidSignature`].
     pub fn validate(self) -> Result<PreKeyBundle, Error> {
@@ -103,12 +159,17 @@ impl PreKeyBundleIn {
             self.signed_prekey,
             &self.signature,
         )?;
+        let kem_prekey = self
+            .kem_prekey
+            .map(|kem| kem.validate(&self.identity_key))
+            .transpose()?;
         Ok(PreKeyBundle {
             identity_key: self.identity_key,
             signed_prekey,
             one_time_prekey: self.one_time_prekey,
             business_certificate: self.business_certificate,
             business: None,
+            kem_prekey,
         })
     }
 
@@ -149,6 +210,7 @@ pub struct PreKeyBundle {
     one_time_prekey: Option<OneTimePreKey>,
     business_certificate: Option<BusinessCertificateIn>,
     business: Option<VerifiedBusiness>,
+    kem_prekey: Option<KemPreKey>,
 }
 
 impl PreKeyBundle {
@@ -197,7 +259,52 @@ impl PreKeyBundle {
             one_time_prekey,
             business_certificate: None,
             business: None,
+            kem_prekey: None,
         })
+    }
+
+    /// The bundle with a KEM prekey for the hybrid set-up (SPEC.md 18.1): a one-time KEM
+    /// prekey while the owner has some left, else its last-resort one. Its signature is
+    /// verified under the bundle's identity key, as [`PreKeyBundleIn::validate`] would.
+    ///
+    /// ```
+    /// # use hushwire::*;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
+    /// # use rand::SeedableRng;
+    /// let bob = IdentityKeyPair::generate(&mut rng);
+    /// let created = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let spk = SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), created);
+    /// let kem = KemPreKeyPair::generate(&mut rng, &bob, KemPreKeyId(1), KemPreKeyKind::LastResort, created);
+    /// let bundle = PreKeyBundle::new(&bob, &spk, None)?.with_kem_prekey(kem.public())?;
+    /// assert_eq!(bundle.kem_prekey().map(|k| k.id()), Some(KemPreKeyId(1)));
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`] if the bundle's identity did not sign `kem_prekey`.
+    pub fn with_kem_prekey(mut self, kem_prekey: &KemPreKey) -> Result<Self, Error> {
+        let kem_prekey = KemPreKey::verified(
+            &self.identity_key,
+            kem_prekey.id(),
+            kem_prekey.kind(),
+            kem_prekey.created_at(),
+            kem_prekey.public_key().clone(),
+            kem_prekey.signature(),
+        )?;
+        self.kem_prekey = Some(kem_prekey);
+        Ok(self)
+    }
+
+    /// The bundle without its KEM prekey: what a server stripping it hands out, for tests
+    /// of the downgrade policy (`Config::post_quantum`).
+    pub fn without_kem_prekey(mut self) -> Self {
+        self.kem_prekey = None;
+        self
+    }
+
+    /// The verified KEM prekey, if the bundle has one.
+    pub fn kem_prekey(&self) -> Option<&KemPreKey> {
+        self.kem_prekey.as_ref()
     }
 
     /// The bundle with a business's certificate chain attached, as a verified business
@@ -262,6 +369,13 @@ impl PreKeyBundle {
                 .business_certificate
                 .as_ref()
                 .map(BusinessCertificateIn::to_proto),
+            kem_prekey: self.kem_prekey.as_ref().map(|kem| proto::KemPreKey {
+                id: kem.id().0,
+                created_at: kem.created_at().as_unix_seconds(),
+                last_resort: kem.kind() == KemPreKeyKind::LastResort,
+                public_key: kem.public_key().as_bytes().to_vec(),
+                signature: kem.signature().to_vec(),
+            }),
         };
         prost::Message::encode_to_vec(&message)
     }

@@ -1,5 +1,6 @@
 //! Limits that bound what a peer can make us store or compute, and the crypto provider.
 
+use crate::kem::policy::PostQuantumPolicy;
 use crate::provider::CryptoProvider;
 
 /// Limits applied when decoding and decrypting, and the crypto provider. SPEC.md section 8.4 lists what each one bounds
@@ -70,6 +71,10 @@ pub struct Config {
     /// Default 5 (libsignal's and WhatsApp's); values below 1 count as 1, above
     /// [`MAX_SENDER_KEY_CHAINS`] as that.
     pub max_sender_key_chains: usize,
+    /// Whether new sessions must use the post-quantum hybrid set-up (SPEC.md 18.4). Default
+    /// [`PostQuantumPolicy::Required`]: a bundle without a KEM prekey, or a first message
+    /// without a KEM ciphertext, is refused with [`crate::Error::PostQuantumRequired`].
+    pub post_quantum: PostQuantumPolicy,
 }
 
 /// The most sender-key chains per member a stored group session may hold (SPEC.md 15.6).
@@ -141,6 +146,7 @@ impl Default for Config {
             max_group_skip: 25_000,
             max_group_skipped_keys: 2000,
             max_sender_key_chains: 5,
+            post_quantum: PostQuantumPolicy::Required,
         }
     }
 }

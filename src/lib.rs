@@ -114,10 +114,12 @@ pub use group::message::{GroupMessage, MAX_GROUP_MESSAGE_OVERHEAD};
 pub use group::session::{DistributionOutcome, GroupSession, MAX_GROUP_MEMBERS};
 pub use group::stored::{MAX_STORED_GROUP_LEN, StoredGroupSession};
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair, IdentitySeed};
+pub use kem::encapsulation::KemEncapsulation;
 pub use kem::ml_kem::{
     KEM_CIPHERTEXT_LEN, KEM_PUBLIC_KEY_LEN, KEM_SECRET_KEY_LEN, KEM_SHARED_SECRET_LEN,
     KemCiphertext, KemPublicKey,
 };
+pub use kem::policy::PostQuantumPolicy;
 pub use kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 pub use message::{Envelope, PreKeyMessage, RatchetMessage};
 pub use prekey::{
@@ -128,7 +130,9 @@ pub use prekey_store::{InMemoryPreKeyStore, PreKeyStore};
 pub use primitives::x25519::{X25519_LEN, X25519PublicKey};
 pub use provider::CryptoProvider;
 pub use ratchet::header::Header;
-pub use session::{Acceptance, SESSION_ID_LEN, Session, SessionId, StoredSession};
+pub use session::{
+    Acceptance, KemPreKeyUse, PreKeyUses, SESSION_ID_LEN, Session, SessionId, StoredSession,
+};
 pub use signature::SIGNATURE_LEN;
 pub use stored_prekey::StoredPreKey;
 pub use timestamp::Timestamp;

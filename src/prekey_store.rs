@@ -3,16 +3,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Error;
+use crate::kem::prekey::{KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
+use crate::primitives::x25519::X25519PublicKey;
+use crate::session::{KemPreKeyUse, PreKeyUses};
 
 /// The responder's prekey secrets, as [`crate::Session::accept_with_store`] needs them.
 ///
 /// `accept` looks keys up, runs X3DH, decrypts the first message, and only if that succeeds
-/// calls [`PreKeyStore::consume_one_time_prekey`]; if that call fails, `accept` fails with its
-/// error and returns no session. A store shared by several workers (a database) must make the
-/// consume an atomic delete-if-present, so that of two concurrent `accept`s of the same first
-/// message exactly one succeeds. After a consume, the store must refuse that one-time prekey
-/// forever, with [`Error::OneTimePreKeyConsumed`].
+/// calls [`PreKeyStore::use_prekeys`]; if that call fails, `accept` fails with its error and
+/// returns no session. A store shared by several workers (a database) must make it atomic, so
+/// that of two concurrent `accept`s of the same first message exactly one succeeds. After a
+/// consume, the store must refuse that one-time prekey forever, with
+/// [`Error::OneTimePreKeyConsumed`] (or [`Error::KemPreKeyConsumed`]).
 pub trait PreKeyStore {
     /// The signed prekey with `id`, if we have it.
     fn signed_prekey(&self, id: SignedPreKeyId) -> Option<&SignedPreKeyPair>;
@@ -31,6 +34,24 @@ pub trait PreKeyStore {
     /// [`Error::OneTimePreKeyConsumed`] if it was already consumed (for instance by a
     /// concurrent `accept`), [`Error::UnknownOneTimePreKey`] if it never existed.
     fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error>;
+
+    /// The KEM prekey with `id`, one-time or last resort.
+    ///
+    /// # Errors
+    /// [`Error::KemPreKeyConsumed`] if it was a one-time KEM prekey a session already used,
+    /// and [`Error::UnknownKemPreKey`] if it was never issued (or was removed).
+    fn kem_prekey(&self, id: KemPreKeyId) -> Result<&KemPreKeyPair, Error>;
+
+    /// Applies what an accepted first message used (SPEC.md 5.4 step 6, 18.4), all or nothing:
+    /// consumes the one-time prekey and a one-time KEM prekey, and records a last-resort KEM
+    /// prekey's id with the base key.
+    ///
+    /// # Errors
+    /// [`Error::OneTimePreKeyConsumed`], [`Error::UnknownOneTimePreKey`],
+    /// [`Error::KemPreKeyConsumed`], [`Error::UnknownKemPreKey`], and
+    /// [`Error::KemPreKeyReused`] if the last-resort KEM prekey was already used with this
+    /// base key. On error nothing changed.
+    fn use_prekeys(&mut self, uses: &PreKeyUses) -> Result<(), Error>;
 }
 
 /// A [`PreKeyStore`] in memory. It remembers the ids of consumed one-time prekeys so that a
@@ -40,6 +61,10 @@ pub struct InMemoryPreKeyStore {
     signed: BTreeMap<SignedPreKeyId, SignedPreKeyPair>,
     one_time: BTreeMap<OneTimePreKeyId, OneTimePreKeyPair>,
     consumed: BTreeSet<OneTimePreKeyId>,
+    kem: BTreeMap<KemPreKeyId, KemPreKeyPair>,
+    kem_consumed: BTreeSet<KemPreKeyId>,
+    /// (last-resort KEM prekey, base key) pairs that started a session.
+    kem_base_keys: BTreeSet<(KemPreKeyId, [u8; 32])>,
 }
 
 impl InMemoryPreKeyStore {
@@ -74,6 +99,51 @@ impl InMemoryPreKeyStore {
     pub fn one_time_prekeys_left(&self) -> usize {
         self.one_time.len()
     }
+
+    /// Adds a KEM prekey, one-time or last resort. A one-time id that was consumed before stays
+    /// consumed: the key is not added and `false` is returned. Replacing a last-resort KEM
+    /// prekey under its id forgets the base keys recorded with it.
+    pub fn add_kem_prekey(&mut self, key: KemPreKeyPair) -> bool {
+        if self.kem_consumed.contains(&key.id()) {
+            return false;
+        }
+        let id = key.id();
+        self.kem_base_keys.retain(|(used, _)| *used != id);
+        self.kem.insert(id, key);
+        true
+    }
+
+    /// Removes the KEM prekey with `id` (a last-resort one after its replacement and a grace
+    /// period), returning it if it was there, and forgets the base keys recorded with it.
+    pub fn remove_kem_prekey(&mut self, id: KemPreKeyId) -> Option<KemPreKeyPair> {
+        self.kem_base_keys.retain(|(used, _)| *used != id);
+        self.kem.remove(&id)
+    }
+
+    /// How many unconsumed one-time KEM prekeys remain.
+    pub fn one_time_kem_prekeys_left(&self) -> usize {
+        self.kem
+            .values()
+            .filter(|key| key.kind() == KemPreKeyKind::OneTime)
+            .count()
+    }
+
+    /// The check of [`PreKeyStore::use_prekeys`] for one KEM prekey use, changing nothing.
+    fn check_kem_use(&self, used: &KemPreKeyUse) -> Result<(), Error> {
+        let key = self.kem_prekey(used.id)?;
+        if key.kind() == KemPreKeyKind::LastResort
+            && self
+                .kem_base_keys
+                .contains(&(used.id, base_key_bytes(&used.base_key)))
+        {
+            return Err(Error::KemPreKeyReused { id: used.id.0 });
+        }
+        Ok(())
+    }
+}
+
+fn base_key_bytes(key: &X25519PublicKey) -> [u8; 32] {
+    key.to_bytes()
 }
 
 impl PreKeyStore for InMemoryPreKeyStore {
@@ -98,5 +168,40 @@ impl PreKeyStore for InMemoryPreKeyStore {
             None if self.consumed.contains(&id) => Err(Error::OneTimePreKeyConsumed { id: id.0 }),
             None => Err(Error::UnknownOneTimePreKey { id: id.0 }),
         }
+    }
+
+    fn kem_prekey(&self, id: KemPreKeyId) -> Result<&KemPreKeyPair, Error> {
+        match self.kem.get(&id) {
+            Some(key) => Ok(key),
+            None if self.kem_consumed.contains(&id) => Err(Error::KemPreKeyConsumed { id: id.0 }),
+            None => Err(Error::UnknownKemPreKey { id: id.0 }),
+        }
+    }
+
+    fn use_prekeys(&mut self, uses: &PreKeyUses) -> Result<(), Error> {
+        // Every check first, so that a failure changes nothing.
+        if let Some(id) = uses.one_time_prekey {
+            self.one_time_prekey(id)?;
+        }
+        if let Some(used) = &uses.kem_prekey {
+            self.check_kem_use(used)?;
+        }
+        if let Some(id) = uses.one_time_prekey {
+            self.consume_one_time_prekey(id)?;
+        }
+        if let Some(used) = &uses.kem_prekey {
+            // The key's kind as stored decides, not the use's.
+            match self.kem_prekey(used.id)?.kind() {
+                KemPreKeyKind::OneTime => {
+                    self.kem.remove(&used.id);
+                    self.kem_consumed.insert(used.id);
+                }
+                KemPreKeyKind::LastResort => {
+                    self.kem_base_keys
+                        .insert((used.id, base_key_bytes(&used.base_key)));
+                }
+            }
+        }
+        Ok(())
     }
 }

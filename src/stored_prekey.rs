@@ -7,12 +7,15 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::Error;
+use crate::kem::ml_kem::{KEM_SECRET_KEY_LEN, KemSecretKey};
+use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 use crate::prekey::{
     OneTimePreKey, OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId,
     SignedPreKeyPair,
 };
 use crate::primitives::hash::{
-    LABEL_STORED_ONE_TIME_PREKEY, LABEL_STORED_SIGNED_PREKEY, labelled_sha256,
+    LABEL_STORED_KEM_PREKEY, LABEL_STORED_ONE_TIME_PREKEY, LABEL_STORED_SIGNED_PREKEY,
+    labelled_sha256,
 };
 use crate::primitives::x25519::{X25519_LEN, X25519Secret};
 use crate::signature::SIGNATURE_LEN;
@@ -27,6 +30,10 @@ pub(crate) const STORED_SIGNED_PREKEY_LEN: usize =
     1 + 4 + 8 + X25519_LEN + SIGNATURE_LEN + CHECKSUM_LEN;
 /// A stored one-time prekey: version, id, secret, checksum.
 pub(crate) const STORED_ONE_TIME_PREKEY_LEN: usize = 1 + 4 + X25519_LEN + CHECKSUM_LEN;
+/// A stored KEM prekey: version, id, created_at, kind, decapsulation key, signature,
+/// checksum (SPEC.md 18.6).
+pub(crate) const STORED_KEM_PREKEY_LEN: usize =
+    1 + 4 + 8 + 1 + KEM_SECRET_KEY_LEN + SIGNATURE_LEN + CHECKSUM_LEN;
 
 /// A prekey pair's stored form (SPEC.md 17.2): fixed-length bytes ending in a checksum.
 /// **Secret**: it holds the private key. Wiped on drop; `Debug` shows only its length.
@@ -155,6 +162,55 @@ impl OneTimePreKeyPair {
         let id = OneTimePreKeyId(u32::from_be_bytes(array(id)?));
         let secret = X25519Secret::from_array(array(secret)?);
         let public = OneTimePreKey::new(id, secret.builtin_public_key());
+        Ok(Self::from_parts(secret, public))
+    }
+}
+
+impl KemPreKeyPair {
+    /// The stored form (SPEC.md 18.6): `0x01 || id (u32 BE) || created_at (u64 BE) ||
+    /// kind (1) || decapsulation key (3168) || signature (64) || checksum (32)`, 3278 bytes.
+    /// Secret.
+    pub fn to_stored(&self) -> StoredPreKey {
+        let public = self.public();
+        let mut content = Zeroizing::new(Vec::with_capacity(STORED_KEM_PREKEY_LEN));
+        content.push(STORED_PREKEY_VERSION);
+        content.extend_from_slice(&public.id().0.to_be_bytes());
+        content.extend_from_slice(&public.created_at().as_unix_seconds().to_be_bytes());
+        content.push(public.kind().to_byte());
+        content.extend_from_slice(self.secret().as_bytes());
+        content.extend_from_slice(public.signature());
+        with_checksum(content, LABEL_STORED_KEM_PREKEY)
+    }
+
+    /// Restores a KEM prekey pair from [`KemPreKeyPair::to_stored`]'s bytes. The
+    /// decapsulation key passes FIPS 203's input check (its `H(ek)` matches, and `ek` passes the
+    /// modulus check); the public key is the `ek` inside it. The signature is kept as stored.
+    ///
+    /// # Errors
+    /// [`Error::SessionStateCorrupted`] for bytes of another length, whose checksum does not
+    /// match, with a kind byte other than 1 or 2, or whose key fails FIPS 203's check;
+    /// [`Error::UnsupportedVersion`] for a version byte other than 1.
+    pub fn from_stored(bytes: &[u8]) -> Result<Self, Error> {
+        let content = checked(bytes, STORED_KEM_PREKEY_LEN, LABEL_STORED_KEM_PREKEY)?;
+        let (id, rest) = content.split_at(4);
+        let (created_at, rest) = rest.split_at(8);
+        let (kind, rest) = rest.split_at(1);
+        let (secret, signature) = rest.split_at(KEM_SECRET_KEY_LEN);
+        let kind = kind
+            .first()
+            .copied()
+            .and_then(KemPreKeyKind::from_byte)
+            .ok_or(Error::SessionStateCorrupted)?;
+        let secret = Zeroizing::new(array::<KEM_SECRET_KEY_LEN>(secret)?);
+        let secret = KemSecretKey::from_bytes(&secret).ok_or(Error::SessionStateCorrupted)?;
+        let public_key = secret.public_key().ok_or(Error::SessionStateCorrupted)?;
+        let public = KemPreKey::from_parts(
+            KemPreKeyId(u32::from_be_bytes(array(id)?)),
+            kind,
+            Timestamp::from_unix_seconds(u64::from_be_bytes(array(created_at)?)),
+            public_key,
+            array(signature)?,
+        );
         Ok(Self::from_parts(secret, public))
     }
 }

@@ -7,8 +7,11 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::Error;
 use crate::bundle::PreKeyBundle;
 use crate::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
+use crate::kem::encapsulation::KemEncapsulation;
+use crate::kem::ml_kem::{KemCiphertext, KemSharedSecret};
+use crate::kem::prekey::KemPreKeyPair;
 use crate::prekey::{OneTimePreKeyPair, SignedPreKeyPair};
-use crate::primitives::kdf::{INFO_X3DH, hkdf_sha256};
+use crate::primitives::kdf::{INFO_PQXDH, INFO_X3DH, hkdf_sha256};
 use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};
 use crate::provider::CryptoProvider;
 
@@ -36,9 +39,12 @@ pub(crate) struct SharedKey(pub(crate) [u8; 32]);
 pub(crate) struct InitiatorAgreement {
     pub(crate) shared_key: SharedKey,
     pub(crate) base_key: X25519PublicKey,
+    /// The hybrid set-up's encapsulation, when the bundle had a KEM prekey.
+    pub(crate) kem: Option<KemEncapsulation>,
 }
 
-/// The initiator (Alice) side: draws EK_A from `rng` and computes SK against `bundle`.
+/// The initiator (Alice) side: draws EK_A from `rng`, then, if the bundle has a KEM prekey,
+/// encapsulates to it (drawing `m`), and computes SK against `bundle` (SPEC.md 5.2, 18.3).
 pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     rng: &mut R,
     crypto: &CryptoProvider,
@@ -54,9 +60,24 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
         bundle.signed_prekey().public_key(),
         bundle.one_time_prekey().map(|otk| otk.public_key()),
     )?;
+    let encapsulated = bundle.kem_prekey().map(|kem| {
+        let (ciphertext, secret) = kem.public_key().encapsulate(rng);
+        (
+            KemEncapsulation {
+                prekey_id: kem.id(),
+                ciphertext,
+            },
+            secret,
+        )
+    });
+    let (kem, kem_secret) = match encapsulated {
+        Some((kem, secret)) => (Some(kem), Some(secret)),
+        None => (None, None),
+    };
     Ok(InitiatorAgreement {
-        shared_key: derive_shared_key(&dh),
+        shared_key: derive_shared_key(&dh, kem_secret.as_ref()),
         base_key,
+        kem,
     })
 }
 
@@ -91,12 +112,14 @@ pub(crate) fn initiator_dh(
     Ok((dh, base_key))
 }
 
-/// The responder (Bob) side: SK from our keys and the initiator's identity and base key.
+/// The responder (Bob) side: SK from our keys and the initiator's identity and base key, and
+/// for a hybrid set-up the decapsulated KEM secret.
 pub(crate) fn respond(
     crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
     signed_prekey: &SignedPreKeyPair,
     one_time_prekey: Option<&OneTimePreKeyPair>,
+    kem: Option<(&KemPreKeyPair, &KemCiphertext)>,
     their_identity: &IdentityKey,
     their_base_key: &X25519PublicKey,
 ) -> Result<SharedKey, Error> {
@@ -108,7 +131,8 @@ pub(crate) fn respond(
         their_identity,
         their_base_key,
     )?;
-    Ok(derive_shared_key(&dh))
+    let kem_secret = kem.map(|(pair, ciphertext)| pair.secret().decapsulate(ciphertext));
+    Ok(derive_shared_key(&dh, kem_secret.as_ref()))
 }
 
 /// DH1..DH3 [DH4] as the responder computes them (SPEC.md 5.3).
@@ -133,14 +157,25 @@ pub(crate) fn responder_dh(
 }
 
 /// SK = HKDF-SHA256(salt = 32 zero bytes, ikm = F || DH1 || DH2 || DH3 [|| DH4],
-/// info = "hushwire/v1/x3dh"), 32 bytes, with F = 32 bytes of 0xFF.
-pub(crate) fn derive_shared_key(dh_outputs: &[SharedSecret]) -> SharedKey {
-    let mut ikm = Zeroizing::new(Vec::with_capacity(5 * 32));
+/// info = "hushwire/v1/x3dh"), 32 bytes, with F = 32 bytes of 0xFF; for the hybrid set-up
+/// the KEM shared secret ends `ikm` and info is "hushwire/v1/pqxdh-ml-kem-1024" (SPEC.md 18.3).
+pub(crate) fn derive_shared_key(
+    dh_outputs: &[SharedSecret],
+    kem_secret: Option<&KemSharedSecret>,
+) -> SharedKey {
+    let mut ikm = Zeroizing::new(Vec::with_capacity(6 * 32));
     ikm.extend_from_slice(&[0xFF; 32]);
     for dh in dh_outputs {
         ikm.extend_from_slice(dh.as_bytes());
     }
+    let info = match kem_secret {
+        Some(secret) => {
+            ikm.extend_from_slice(secret.as_bytes());
+            INFO_PQXDH
+        }
+        None => INFO_X3DH,
+    };
     let mut sk = SharedKey([0u8; 32]);
-    hkdf_sha256(&[0u8; 32], &ikm, INFO_X3DH, &mut sk.0);
+    hkdf_sha256(&[0u8; 32], &ikm, info, &mut sk.0);
     sk
 }

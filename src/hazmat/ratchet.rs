@@ -63,7 +63,7 @@ pub fn aead_associated_data(
     };
     let context = MessageContext {
         ad: AssociatedData(*x3dh_ad),
-        prekey: prekey_info.copied(),
+        prekey: prekey_info.map(|info| &info[..]),
         routing: None,
     };
     Ok(header.aead_associated_data(&context))
@@ -89,7 +89,7 @@ pub fn routed_aead_associated_data(
     };
     let context = MessageContext {
         ad: AssociatedData(*x3dh_ad),
-        prekey: prekey_info.copied(),
+        prekey: prekey_info.map(|info| &info[..]),
         routing: Some(routing),
     };
     Ok(header.aead_associated_data(&context))

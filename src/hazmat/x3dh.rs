@@ -44,7 +44,7 @@ pub fn x3dh_initiator(
         &X25519PublicKey::from_bytes(their_signed_prekey)?,
         otk.as_ref(),
     )?;
-    let shared_key = x3dh::derive_shared_key(&dh);
+    let shared_key = x3dh::derive_shared_key(&dh, None);
     Ok(X3dhOutputs {
         dh: dh.iter().map(|d| Zeroizing::new(*d.as_bytes())).collect(),
         shared_key: Zeroizing::new(shared_key.0),
@@ -75,7 +75,7 @@ pub fn x3dh_responder(
         &their_identity,
         &X25519PublicKey::from_bytes(their_base_key)?,
     )?;
-    let shared_key = x3dh::derive_shared_key(&dh);
+    let shared_key = x3dh::derive_shared_key(&dh, None);
     Ok(X3dhOutputs {
         dh: dh.iter().map(|d| Zeroizing::new(*d.as_bytes())).collect(),
         shared_key: Zeroizing::new(shared_key.0),

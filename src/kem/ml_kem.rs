@@ -11,7 +11,6 @@ use libcrux_ml_kem::mlkem1024::{
     self, MlKem1024Ciphertext, MlKem1024PrivateKey, MlKem1024PublicKey,
 };
 use rand::CryptoRng;
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::Error;
@@ -220,11 +219,6 @@ impl KemSecretKey {
         let mut raw: [u8; KEM_SECRET_KEY_LEN] = core::mem::take(&mut key).into();
         raw.zeroize();
         shared
-    }
-
-    /// Constant-time equality of two secret keys (stored prekeys compared in tests and loads).
-    pub(crate) fn ct_eq(&self, other: &Self) -> bool {
-        bool::from(self.0.as_slice().ct_eq(other.0.as_slice()))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::identity::IdentityKey;
+use crate::kem::encapsulation::KemEncapsulation;
 use crate::message::RatchetMessage;
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
 use crate::primitives::x25519::X25519PublicKey;
@@ -19,6 +20,7 @@ pub struct PreKeyMessage {
     pub(crate) signed_prekey_id: SignedPreKeyId,
     pub(crate) one_time_prekey_id: Option<OneTimePreKeyId>,
     pub(crate) message: RatchetMessage,
+    pub(crate) kem: Option<KemEncapsulation>,
 }
 
 impl PreKeyMessage {
@@ -42,6 +44,12 @@ impl PreKeyMessage {
         self.one_time_prekey_id
     }
 
+    /// The KEM prekey id and ciphertext of a hybrid set-up (SPEC.md 18); `None` for a
+    /// classic X3DH one.
+    pub fn kem(&self) -> Option<&KemEncapsulation> {
+        self.kem.as_ref()
+    }
+
     /// The inner ratchet message.
     pub fn message(&self) -> &RatchetMessage {
         &self.message
@@ -59,6 +67,7 @@ impl PreKeyMessage {
             signed_prekey_id: SignedPreKeyId(message.signed_prekey_id),
             one_time_prekey_id: message.one_time_prekey_id.map(OneTimePreKeyId),
             message: RatchetMessage::from_proto(inner)?,
+            kem: message.kem.map(KemEncapsulation::from_proto).transpose()?,
         })
     }
 
@@ -69,6 +78,7 @@ impl PreKeyMessage {
             signed_prekey_id: self.signed_prekey_id.0,
             one_time_prekey_id: self.one_time_prekey_id.map(|id| id.0),
             message: Some(self.message.to_proto()),
+            kem: self.kem.as_ref().map(KemEncapsulation::to_proto),
         }
     }
 }

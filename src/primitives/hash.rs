@@ -21,6 +21,8 @@ pub(crate) const LABEL_STORED_SIGNED_PREKEY: &[u8] = b"hushwire/v1/stored-signed
 
 /// Label of the checksum that ends a stored one-time prekey (SPEC.md 17.2).
 pub(crate) const LABEL_STORED_ONE_TIME_PREKEY: &[u8] = b"hushwire/v1/stored-one-time-prekey";
+/// Checksum label of a stored KEM prekey (SPEC.md 18.6).
+pub(crate) const LABEL_STORED_KEM_PREKEY: &[u8] = b"hushwire/v1/stored-kem-prekey";
 
 /// SHA-256(len(label) as one byte || label || parts...). Labels are short constants.
 pub(crate) fn labelled_sha256(label: &[u8], parts: &[&[u8]]) -> [u8; 32] {

@@ -6,6 +6,8 @@ use sha2::Sha256;
 
 /// HKDF info for the X3DH shared key SK (SPEC.md 5.3).
 pub(crate) const INFO_X3DH: &[u8] = b"hushwire/v1/x3dh";
+/// HKDF info for SK of the hybrid set-up (SPEC.md 18.3).
+pub(crate) const INFO_PQXDH: &[u8] = b"hushwire/v1/pqxdh-ml-kem-1024";
 /// HKDF info for KDF_RK (SPEC.md 6.2).
 pub(crate) const INFO_ROOT: &[u8] = b"hushwire/v1/root";
 /// HKDF info for expanding a message key into an AEAD key and nonce (SPEC.md 6.4).

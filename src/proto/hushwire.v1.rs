@@ -263,6 +263,19 @@ pub struct PreKeyMessage {
     /// The first ratchet message.
     #[prost(message, optional, tag = "5")]
     pub message: ::core::option::Option<RatchetMessage>,
+    /// The hybrid set-up's encapsulation (SPEC.md 18); absent in a classic X3DH one.
+    #[prost(message, optional, tag = "6")]
+    pub kem: ::core::option::Option<KemEncapsulation>,
+}
+/// What the initiator encapsulated to the responder's KEM prekey (SPEC.md 18.3).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct KemEncapsulation {
+    /// Id of the responder's KEM prekey that was used.
+    #[prost(uint32, tag = "1")]
+    pub prekey_id: u32,
+    /// ML-KEM-1024 ciphertext (1568 bytes).
+    #[prost(bytes = "vec", tag = "2")]
+    pub ciphertext: ::prost::alloc::vec::Vec<u8>,
 }
 /// One device on an account's list.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -519,6 +532,25 @@ pub struct OneTimePreKey {
     #[prost(bytes = "vec", tag = "2")]
     pub public_key: ::prost::alloc::vec::Vec<u8>,
 }
+/// The public half of a KEM prekey (ML-KEM-1024) with its signature (SPEC.md 18.1).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct KemPreKey {
+    #[prost(uint32, tag = "1")]
+    pub id: u32,
+    /// Creation time, seconds since the Unix epoch (covered by the signature).
+    #[prost(uint64, tag = "2")]
+    pub created_at: u64,
+    /// True for the last-resort KEM prekey, false for a one-time one (covered by the
+    /// signature).
+    #[prost(bool, tag = "3")]
+    pub last_resort: bool,
+    /// ML-KEM-1024 encapsulation key (1568 bytes).
+    #[prost(bytes = "vec", tag = "4")]
+    pub public_key: ::prost::alloc::vec::Vec<u8>,
+    /// Ed25519 signature by the identity key (64 bytes), see SPEC.md 3.2 and 18.1.
+    #[prost(bytes = "vec", tag = "5")]
+    pub signature: ::prost::alloc::vec::Vec<u8>,
+}
 /// Everything an initiator needs to start a session. `version` must be 1.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PreKeyBundle {
@@ -536,6 +568,10 @@ pub struct PreKeyBundle {
     /// absent for everyone else.
     #[prost(message, optional, tag = "5")]
     pub business_certificate: ::core::option::Option<CertificateChain>,
+    /// The KEM prekey for the hybrid set-up (SPEC.md 18): a one-time one while the
+    /// server has some, else the last-resort one. Absent from a classic-only bundle.
+    #[prost(message, optional, tag = "6")]
+    pub kem_prekey: ::core::option::Option<KemPreKey>,
 }
 /// Our current sending chain.
 #[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
@@ -600,6 +636,12 @@ pub struct PreKeyInfo {
     pub signed_prekey_id: u32,
     #[prost(uint32, optional, tag = "3")]
     pub one_time_prekey_id: ::core::option::Option<u32>,
+    /// Hybrid set-up only (SPEC.md 18.5): the KEM prekey's id and SHA-256 of the
+    /// KEM ciphertext (32 bytes); both absent for a classic set-up.
+    #[prost(uint32, optional, tag = "4")]
+    pub kem_prekey_id: ::core::option::Option<u32>,
+    #[prost(bytes = "vec", tag = "5")]
+    pub kem_ciphertext_hash: ::prost::alloc::vec::Vec<u8>,
 }
 /// The whole session. `version` must be 1.
 #[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
@@ -646,6 +688,10 @@ pub struct SessionState {
     /// the bundle (SPEC.md 13.5); absent otherwise.
     #[prost(message, optional, tag = "13")]
     pub peer_business: ::core::option::Option<BusinessIdentity>,
+    /// Initiator of a hybrid set-up only, while `pending_prekey` is present: the
+    /// KEM ciphertext (1568 bytes) every PreKeyMessage repeats (SPEC.md 18.5).
+    #[prost(bytes = "vec", tag = "14")]
+    pub pending_kem_ciphertext: ::prost::alloc::vec::Vec<u8>,
 }
 /// One party's half of a scannable safety number: the first 32 bytes of its
 /// fingerprint digest (SPEC.md 12.2). The schema is Signal's, field for field.

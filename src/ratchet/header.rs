@@ -40,14 +40,15 @@ impl Header {
     pub(crate) fn aead_associated_data(&self, context: &MessageContext) -> Vec<u8> {
         let header = self.encode();
         let routing_len = context.routing.map_or(0, |r| 8 + r.len());
-        let mut out = Vec::with_capacity(AEAD_AD_LEN + 4 + PREKEY_INFO_LEN + routing_len);
+        let mut out =
+            Vec::with_capacity(AEAD_AD_LEN + 4 + HYBRID_PREKEY_INFO_LEN + routing_len);
         push_length_prefixed(&mut out, &context.ad.0);
         push_length_prefixed(&mut out, &header);
         match (&context.prekey, context.routing) {
             (Some(prekey), None) => push_length_prefixed(&mut out, prekey),
             (None, None) => {}
             (prekey, Some(routing)) => {
-                push_length_prefixed(&mut out, prekey.as_ref().map_or(&[][..], |p| &p[..]));
+                push_length_prefixed(&mut out, prekey.unwrap_or(&[]));
                 push_length_prefixed(&mut out, routing);
             }
         }
@@ -65,11 +66,15 @@ fn push_length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
 /// prekey id, one-time prekey presence byte and id.
 pub(crate) const PREKEY_INFO_LEN: usize = X25519_LEN + 4 + 1 + 4;
 
+/// Length of the encoded fields of a hybrid PreKeyMessage (SPEC.md 18.5): the classic 41
+/// bytes, the KEM prekey id and SHA-256 of the KEM ciphertext.
+pub(crate) const HYBRID_PREKEY_INFO_LEN: usize = PREKEY_INFO_LEN + 4 + 32;
+
 /// What a message's AEAD associated data binds besides its header: the X3DH AD, for a
 /// message carried in a PreKeyMessage that message's X3DH fields, and for a device message its
 /// routing (SPEC.md 14.5).
 pub(crate) struct MessageContext<'a> {
     pub(crate) ad: AssociatedData,
-    pub(crate) prekey: Option<[u8; PREKEY_INFO_LEN]>,
+    pub(crate) prekey: Option<&'a [u8]>,
     pub(crate) routing: Option<&'a [u8]>,
 }

@@ -5,7 +5,34 @@ use core::fmt;
 use super::{Session, SessionId, StoredSession};
 use crate::Error;
 use crate::identity::IdentityKey;
+use crate::kem::prekey::{KemPreKeyId, KemPreKeyKind};
 use crate::prekey::OneTimePreKeyId;
+use crate::primitives::x25519::X25519PublicKey;
+
+/// The prekeys a first message used, which its acceptance must apply to the prekey store in
+/// the same transaction as it stores the session (SPEC.md 5.4 step 6, 18.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PreKeyUses {
+    /// The one-time prekey to delete, if the message used one.
+    pub one_time_prekey: Option<OneTimePreKeyId>,
+    /// The KEM prekey of a hybrid set-up: delete it if it is one-time; record the base key
+    /// with it if it is the last resort.
+    pub kem_prekey: Option<KemPreKeyUse>,
+}
+
+/// How a hybrid first message used one of our KEM prekeys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KemPreKeyUse {
+    /// The KEM prekey's id.
+    pub id: KemPreKeyId,
+    /// Its kind, as our own prekey says (not as the message claims: it claims nothing).
+    pub kind: KemPreKeyKind,
+    /// The message's base key EK_A. A last-resort KEM prekey must refuse a second use with the
+    /// same base key ([`Error::KemPreKeyReused`]): that is a replayed first message.
+    pub base_key: X25519PublicKey,
+}
 
 /// A first message that decrypted, with the session it starts, held until the caller has
 /// deleted the one-time prekey it used ([`Session::accept`]).
@@ -19,26 +46,27 @@ use crate::prekey::OneTimePreKeyId;
 pub struct Acceptance {
     session: Session,
     plaintext: Vec<u8>,
-    one_time_prekey: Option<OneTimePreKeyId>,
+    uses: PreKeyUses,
 }
 
 impl Acceptance {
-    pub(super) fn new(
-        session: Session,
-        plaintext: Vec<u8>,
-        one_time_prekey: Option<OneTimePreKeyId>,
-    ) -> Self {
+    pub(super) fn new(session: Session, plaintext: Vec<u8>, uses: PreKeyUses) -> Self {
         Self {
             session,
             plaintext,
-            one_time_prekey,
+            uses,
         }
     }
 
     /// The one-time prekey the message used, which must now be deleted; `None` if it used
     /// none.
     pub fn one_time_prekey_id(&self) -> Option<OneTimePreKeyId> {
-        self.one_time_prekey
+        self.uses.one_time_prekey
+    }
+
+    /// Every prekey the message used: what `complete`'s commit step must apply.
+    pub fn prekey_uses(&self) -> &PreKeyUses {
+        &self.uses
     }
 
     /// The new session's id.
@@ -51,23 +79,27 @@ impl Acceptance {
         self.session.their_identity()
     }
 
-    /// Runs `commit` with [`Acceptance::one_time_prekey_id`] and the new session's stored
-    /// form, and returns the session and the plaintext if it succeeds. `commit` must delete
-    /// that one-time prekey atomically (a delete-if-present that succeeds for exactly one
-    /// caller, so that of two concurrent acceptances of one first message only one completes),
+    /// Runs `commit` with [`Acceptance::prekey_uses`] and the new session's stored form, and
+    /// returns the session and the plaintext if it succeeds. `commit` must, atomically and all
+    /// or nothing:
+    /// - delete the one-time prekey, if one was used (a delete-if-present that succeeds for
+    ///   exactly one caller, so that of two concurrent acceptances of one first message only
+    ///   one completes; else [`Error::OneTimePreKeyConsumed`]);
+    /// - delete a one-time KEM prekey likewise (else [`Error::KemPreKeyConsumed`]), or, for the
+    ///   last-resort KEM prekey, insert its id with the base key into a set that refuses a
+    ///   second insert (else [`Error::KemPreKeyReused`]);
+    ///
     /// and is the place to store the session in the same transaction, keyed by
-    /// [`Acceptance::session_id`] (a unique key there also refuses a replayed first message that
-    /// used no one-time prekey). It is called, with `None`, when no one-time prekey was used
-    /// too.
+    /// [`Acceptance::session_id`]. It is called when nothing needs consuming too.
     ///
     /// # Errors
-    /// Whatever `commit` returns, typically [`Error::OneTimePreKeyConsumed`] or
-    /// [`Error::Store`]; the session and plaintext are then discarded.
+    /// Whatever `commit` returns, typically one of the above or [`Error::Store`]; the session
+    /// and plaintext are then discarded.
     pub fn complete(
         self,
-        commit: impl FnOnce(Option<OneTimePreKeyId>, StoredSession) -> Result<(), Error>,
+        commit: impl FnOnce(&PreKeyUses, StoredSession) -> Result<(), Error>,
     ) -> Result<(Session, Vec<u8>), Error> {
-        commit(self.one_time_prekey, self.session.to_stored())?;
+        commit(&self.uses, self.session.to_stored())?;
         Ok((self.session, self.plaintext))
     }
 }
@@ -76,7 +108,7 @@ impl fmt::Debug for Acceptance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acceptance")
             .field("session", &self.session)
-            .field("one_time_prekey", &self.one_time_prekey)
+            .field("uses", &self.uses)
             .finish_non_exhaustive()
     }
 }

@@ -9,7 +9,7 @@ use core::fmt;
 
 use rand::CryptoRng;
 
-pub use acceptance::Acceptance;
+pub use acceptance::{Acceptance, KemPreKeyUse, PreKeyUses};
 pub use id::{SESSION_ID_LEN, SessionId};
 pub use stored::StoredSession;
 
@@ -18,12 +18,14 @@ use crate::bundle::PreKeyBundle;
 use crate::business::identity::VerifiedBusiness;
 use crate::config::Config;
 use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::kem::encapsulation::KemEncapsulation;
+use crate::kem::prekey::{KemPreKeyId, KemPreKeyPair};
 use crate::message::{Envelope, PreKeyMessage};
 use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
 use crate::prekey_store::PreKeyStore;
 use crate::primitives::x25519::X25519PublicKey;
 use crate::ratchet::DoubleRatchet;
-use crate::ratchet::header::{MessageContext, PREKEY_INFO_LEN};
+use crate::ratchet::header::{HYBRID_PREKEY_INFO_LEN, MessageContext, PREKEY_INFO_LEN};
 use crate::x3dh::{self, AssociatedData};
 
 /// An upper bound on what an envelope adds to its plaintext. A PreKeyMessage with every field
@@ -39,20 +41,61 @@ struct PreKeyInfo {
     base_key: X25519PublicKey,
     signed_prekey_id: SignedPreKeyId,
     one_time_prekey_id: Option<OneTimePreKeyId>,
+    /// The hybrid set-up's KEM fields; `None` for classic X3DH.
+    kem: Option<KemInfo>,
+}
+
+/// What the session remembers of a hybrid set-up's encapsulation (SPEC.md 18.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct KemInfo {
+    prekey_id: KemPreKeyId,
+    /// SHA-256 of the KEM ciphertext.
+    ciphertext_hash: [u8; 32],
+}
+
+impl KemInfo {
+    fn of(kem: &KemEncapsulation) -> Self {
+        Self {
+            prekey_id: kem.prekey_id,
+            ciphertext_hash: kem.ciphertext_hash(),
+        }
+    }
+}
+
+/// An encoded [`PreKeyInfo`]: 41 bytes for classic X3DH, 77 for the hybrid set-up.
+struct EncodedPreKeyInfo {
+    bytes: [u8; HYBRID_PREKEY_INFO_LEN],
+    len: usize,
+}
+
+impl EncodedPreKeyInfo {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 impl PreKeyInfo {
     /// `base_key || signed_prekey_id (u32 BE) || has_one_time (0x00 or 0x01) ||
-    /// one_time_prekey_id (u32 BE, 0 when absent)` (SPEC.md 6.5).
-    fn encode(&self) -> [u8; PREKEY_INFO_LEN] {
-        let mut out = [0u8; PREKEY_INFO_LEN];
+    /// one_time_prekey_id (u32 BE, 0 when absent)` (SPEC.md 6.5), followed for the hybrid
+    /// set-up by `kem_prekey_id (u32 BE) || SHA-256(kem_ciphertext)` (SPEC.md 18.5).
+    fn encode(&self) -> EncodedPreKeyInfo {
+        let mut out = [0u8; HYBRID_PREKEY_INFO_LEN];
         out[..32].copy_from_slice(self.base_key.as_bytes());
         out[32..36].copy_from_slice(&self.signed_prekey_id.0.to_be_bytes());
         if let Some(id) = self.one_time_prekey_id {
             out[36] = 1;
-            out[37..].copy_from_slice(&id.0.to_be_bytes());
+            out[37..PREKEY_INFO_LEN].copy_from_slice(&id.0.to_be_bytes());
         }
-        out
+        let len = match &self.kem {
+            Some(kem) => {
+                out[PREKEY_INFO_LEN..PREKEY_INFO_LEN + 4]
+                    .copy_from_slice(&kem.prekey_id.0.to_be_bytes());
+                out[PREKEY_INFO_LEN + 4..].copy_from_slice(&kem.ciphertext_hash);
+                HYBRID_PREKEY_INFO_LEN
+            }
+            None => PREKEY_INFO_LEN,
+        };
+        EncodedPreKeyInfo { bytes: out, len }
     }
 
     fn of(message: &PreKeyMessage) -> Self {
@@ -60,6 +103,7 @@ impl PreKeyInfo {
             base_key: message.base_key,
             signed_prekey_id: message.signed_prekey_id,
             one_time_prekey_id: message.one_time_prekey_id,
+            kem: message.kem.as_ref().map(KemInfo::of),
         }
     }
 }
@@ -108,7 +152,7 @@ enum Role {
 ///
 /// // Bob accepts the first message with the prekeys it names: nothing is consumed yet.
 /// let first = Envelope::decode(&wire, &config)?.into_prekey()?;
-/// let accepted = Session::accept(&mut rng, &bob, &spk, Some(&otk), &first, &config)?;
+/// let accepted = Session::accept(&mut rng, &bob, &spk, Some(&otk), Some(&kem), &first, &config)?;
 /// assert_eq!(accepted.one_time_prekey_id(), Some(OneTimePreKeyId(1)));
 /// // Only now, after decryption succeeded, is the one-time prekey deleted.
 /// let (mut bob_session, plaintext) = accepted.complete(|_otk, _stored| {
@@ -135,6 +179,9 @@ pub struct Session {
     their_identity: IdentityKey,
     their_business: Option<VerifiedBusiness>,
     role: Role,
+    /// Initiator of a hybrid set-up, until the first reply: the encapsulation every
+    /// PreKeyMessage repeats.
+    pending_kem: Option<KemEncapsulation>,
     ratchet: DoubleRatchet,
 }
 
@@ -152,12 +199,19 @@ const _: fn() = || {
 };
 
 impl Session {
-    /// Starts a session as the initiator (Alice) from a verified bundle. Draws 64 bytes from
-    /// `rng`: the X3DH base key, then the first ratchet key (SPEC.md 5.2, 6.1).
+    /// Starts a session as the initiator (Alice) from a verified bundle. Draws from `rng` the
+    /// X3DH base key (32 bytes), then, if the bundle has a KEM prekey, the ML-KEM
+    /// encapsulation's `m` (32 bytes), then the first ratchet key (32 bytes) (SPEC.md 5.2,
+    /// 6.1, 18.3).
+    ///
+    /// With a KEM prekey in the bundle the set-up is the post-quantum hybrid (SPEC.md 18): the
+    /// session key depends on the X25519 agreements and the ML-KEM-1024 shared secret.
     ///
     /// Messages encrypted before the first reply arrives are [`Envelope::PreKey`].
     ///
     /// # Errors
+    /// [`Error::PostQuantumRequired`] if the bundle has no KEM prekey and
+    /// `config.post_quantum` requires one (the default);
     /// [`Error::NonContributoryKeyAgreement`] if a Diffie-Hellman output is zero (not possible
     /// with a validated bundle, but checked).
     pub fn initiate<R: CryptoRng + ?Sized>(
@@ -166,6 +220,9 @@ impl Session {
         bundle: &PreKeyBundle,
         config: &Config,
     ) -> Result<Self, Error> {
+        if bundle.kem_prekey().is_none() && config.post_quantum.required() {
+            return Err(Error::PostQuantumRequired);
+        }
         let agreement = x3dh::initiate(rng, config.provider, ours, bundle)?;
         let ratchet = DoubleRatchet::initiator(
             rng,
@@ -188,16 +245,20 @@ impl Session {
                     base_key: agreement.base_key,
                     signed_prekey_id: bundle.signed_prekey().id(),
                     one_time_prekey_id: bundle.one_time_prekey().map(|otk| otk.id()),
+                    kem: agreement.kem.as_ref().map(KemInfo::of),
                 }),
             },
+            pending_kem: agreement.kem,
             ratchet,
         })
     }
 
     /// Accepts a first message as the responder (Bob), with the prekey secrets it names
-    /// ([`PreKeyMessage::signed_prekey_id`], [`PreKeyMessage::one_time_prekey_id`]): runs X3DH,
+    /// ([`PreKeyMessage::signed_prekey_id`], [`PreKeyMessage::one_time_prekey_id`], and for a
+    /// hybrid set-up the KEM prekey of [`PreKeyMessage::kem`]): runs X3DH (and decapsulates),
     /// decrypts the message, and returns an [`Acceptance`]. Nothing is consumed and no storage
-    /// is touched: the caller deletes the one-time prekey the acceptance names, and only then
+    /// is touched: the caller applies the [`PreKeyUses`] the acceptance names (deletes the
+    /// one-time prekeys, records the base key of a last-resort KEM prekey), and only then
     /// takes the session and plaintext with [`Acceptance::complete`]. Looking keys up first and
     /// deleting only after decryption means a forged first message cannot burn one-time
     /// prekeys.
@@ -206,20 +267,25 @@ impl Session {
     ///
     /// The session's [`Session::their_identity`] is the key the message claims; decryption
     /// proves the sender holds it, not who that is. Check it (identity verification) before
-    /// trusting the conversation. A `one_time_prekey` given for a message that names none is
-    /// ignored.
+    /// trusting the conversation. A `one_time_prekey` or `kem_prekey` given for a message that
+    /// names none is ignored.
     ///
     /// [`Session::accept_with_store`] does the look-up and the delete for a [`PreKeyStore`].
     ///
     /// # Errors
+    /// [`Error::PostQuantumRequired`] if the message carries no KEM ciphertext and
+    /// `config.post_quantum` requires one (the default),
     /// [`Error::UnknownSignedPreKey`] if `signed_prekey` is not the one the message names,
     /// [`Error::UnknownOneTimePreKey`] if the message names a one-time prekey and
-    /// `one_time_prekey` is not it, and any key-agreement or decryption error.
+    /// `one_time_prekey` is not it, [`Error::UnknownKemPreKey`] if it names a KEM prekey and
+    /// `kem_prekey` is not it, and any key-agreement or decryption error (a KEM ciphertext
+    /// made for another key fails as [`Error::DecryptionFailed`]).
     pub fn accept<R: CryptoRng + ?Sized>(
         rng: &mut R,
         ours: &IdentityKeyPair,
         signed_prekey: &SignedPreKeyPair,
         one_time_prekey: Option<&OneTimePreKeyPair>,
+        kem_prekey: Option<&KemPreKeyPair>,
         message: &PreKeyMessage,
         config: &Config,
     ) -> Result<Acceptance, Error> {
@@ -228,6 +294,7 @@ impl Session {
             ours,
             signed_prekey,
             one_time_prekey,
+            kem_prekey,
             message,
             config,
             None,
@@ -236,15 +303,20 @@ impl Session {
 
     /// [`Session::accept`], the message's associated data also binding `routing` (a device
     /// message's, SPEC.md 14.5).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn accept_routed<R: CryptoRng + ?Sized>(
         rng: &mut R,
         ours: &IdentityKeyPair,
         signed_prekey: &SignedPreKeyPair,
         one_time_prekey: Option<&OneTimePreKeyPair>,
+        kem_prekey: Option<&KemPreKeyPair>,
         message: &PreKeyMessage,
         config: &Config,
         routing: Option<&[u8]>,
     ) -> Result<Acceptance, Error> {
+        if message.kem.is_none() && config.post_quantum.required() {
+            return Err(Error::PostQuantumRequired);
+        }
         if signed_prekey.id() != message.signed_prekey_id {
             return Err(Error::UnknownSignedPreKey {
                 id: message.signed_prekey_id.0,
@@ -257,17 +329,31 @@ impl Session {
             },
             None => None,
         };
+        let kem = match &message.kem {
+            Some(kem) => match kem_prekey {
+                Some(key) if key.id() == kem.prekey_id => Some((key, &kem.ciphertext)),
+                _ => {
+                    return Err(Error::UnknownKemPreKey {
+                        id: kem.prekey_id.0,
+                    });
+                }
+            },
+            None => None,
+        };
         let shared_key = x3dh::respond(
             config.provider,
             ours,
             signed_prekey,
             one_time_prekey,
+            kem,
             &message.identity_key,
             &message.base_key,
         )?;
+        let info = PreKeyInfo::of(message);
+        let encoded = info.encode();
         let context = MessageContext {
             ad: AssociatedData::new(&message.identity_key, ours.public_key()),
-            prekey: Some(PreKeyInfo::of(message).encode()),
+            prekey: Some(encoded.as_slice()),
             routing,
         };
         let (ratchet, plaintext) = DoubleRatchet::responder(
@@ -284,25 +370,30 @@ impl Session {
             our_identity: *ours.public_key(),
             their_identity: message.identity_key,
             their_business: None,
-            role: Role::Responder {
-                accepted: PreKeyInfo::of(message),
-            },
+            role: Role::Responder { accepted: info },
+            pending_kem: None,
             ratchet,
         };
-        Ok(Acceptance::new(
-            session,
-            plaintext,
-            message.one_time_prekey_id,
-        ))
+        let uses = PreKeyUses {
+            one_time_prekey: message.one_time_prekey_id,
+            kem_prekey: kem.map(|(key, _)| KemPreKeyUse {
+                id: key.id(),
+                kind: key.kind(),
+                base_key: message.base_key,
+            }),
+        };
+        Ok(Acceptance::new(session, plaintext, uses))
     }
 
-    /// [`Session::accept`] with the prekeys looked up in `store`, and the one-time prekey
-    /// consumed there once decryption has succeeded: the one-call path for simple users.
+    /// [`Session::accept`] with the prekeys looked up in `store`, and the one-time prekeys
+    /// consumed there (and a last-resort KEM prekey's base key recorded) once decryption has
+    /// succeeded: the one-call path for simple users.
     ///
     /// # Errors
-    /// [`Error::UnknownSignedPreKey`], [`Error::UnknownOneTimePreKey`],
-    /// [`Error::OneTimePreKeyConsumed`] (also when a concurrent `accept` consumed it between
-    /// the look-up and the consume), and any decryption error. On error the store is unchanged.
+    /// [`Error::PostQuantumRequired`], [`Error::UnknownSignedPreKey`],
+    /// [`Error::UnknownOneTimePreKey`], [`Error::OneTimePreKeyConsumed`],
+    /// [`Error::UnknownKemPreKey`], [`Error::KemPreKeyConsumed`], [`Error::KemPreKeyReused`],
+    /// and any decryption error. On error the store is unchanged.
     pub fn accept_with_store<R: CryptoRng + ?Sized, S: PreKeyStore + ?Sized>(
         rng: &mut R,
         ours: &IdentityKeyPair,
@@ -332,19 +423,22 @@ impl Session {
             .one_time_prekey_id
             .map(|id| store.one_time_prekey(id))
             .transpose()?;
+        let kem_prekey = message
+            .kem
+            .as_ref()
+            .map(|kem| store.kem_prekey(kem.prekey_id))
+            .transpose()?;
         let acceptance = Self::accept_routed(
             rng,
             ours,
             signed_prekey,
             one_time_prekey,
+            kem_prekey,
             message,
             config,
             routing,
         )?;
-        acceptance.complete(|id, _| match id {
-            Some(id) => store.consume_one_time_prekey(id),
-            None => Ok(()),
-        })
+        acceptance.complete(|uses, _| store.use_prekeys(uses))
     }
 
     /// Encrypts `plaintext` for the peer.
@@ -369,9 +463,10 @@ impl Session {
             Role::Initiator { pending } => pending,
             Role::Responder { .. } => None,
         };
+        let encoded = pending.map(|p| p.encode());
         let context = MessageContext {
             ad: self.associated_data(),
-            prekey: pending.map(|p| p.encode()),
+            prekey: encoded.as_ref().map(EncodedPreKeyInfo::as_slice),
             routing,
         };
         let message = self
@@ -386,6 +481,7 @@ impl Session {
                 signed_prekey_id: pending.signed_prekey_id,
                 one_time_prekey_id: pending.one_time_prekey_id,
                 message,
+                kem: self.pending_kem.clone(),
             }),
             _ => Envelope::Ratchet(message),
         })
@@ -430,12 +526,13 @@ impl Session {
         };
         let context = MessageContext {
             ad: self.associated_data(),
-            prekey,
+            prekey: prekey.as_ref().map(EncodedPreKeyInfo::as_slice),
             routing,
         };
         let plaintext = self.ratchet.decrypt(rng, &context, message, &self.config)?;
         if let Role::Initiator { pending } = &mut self.role {
             *pending = None;
+            self.pending_kem = None;
         }
         Ok(plaintext)
     }

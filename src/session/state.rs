@@ -4,7 +4,7 @@ use subtle::ConstantTimeEq;
 
 use super::id::{SESSION_ID_LEN, SessionId};
 use super::stored::StoredSession;
-use super::{PreKeyInfo, Role, Session};
+use super::{KemInfo, PreKeyInfo, Role, Session};
 use crate::Error;
 use crate::business::identity::VerifiedBusiness;
 use crate::chain::chain_key::ChainKey;
@@ -12,6 +12,9 @@ use crate::chain::message_key::MessageKey;
 use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
 use crate::config::{Config, MAX_STORED_ENTRIES, MAX_STORED_STATE_LEN};
 use crate::identity::IdentityKey;
+use crate::kem::encapsulation::KemEncapsulation;
+use crate::kem::ml_kem::KemCiphertext;
+use crate::kem::prekey::KemPreKeyId;
 use crate::prekey::{OneTimePreKeyId, SignedPreKeyId};
 use crate::primitives::hash::{LABEL_STORED_SESSION, labelled_sha256};
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
@@ -73,6 +76,11 @@ pub(super) fn encode(session: &Session) -> StoredSession {
             .their_business
             .as_ref()
             .map(VerifiedBusiness::to_proto),
+        pending_kem_ciphertext: session
+            .pending_kem
+            .as_ref()
+            .map(|kem| kem.ciphertext.as_bytes().to_vec())
+            .unwrap_or_default(),
     };
     // `state` is ZeroizeOnDrop: its copies of the secrets are wiped when it goes out of scope.
     let mut out = proto::encode_exact_with_room(&state, CHECKSUM_LEN);
@@ -266,6 +274,37 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         }
         (Some(_), Role::Responder { .. }) => return Err(Error::InvalidSessionState),
     };
+    // Step 20: the KEM ciphertext a hybrid initiator repeats, present exactly while its
+    // pending fields name a KEM prekey, and hashing to what they bind (SPEC.md 18.5).
+    let pending_kem = match (&role, state.pending_kem_ciphertext.is_empty()) {
+        (
+            Role::Initiator {
+                pending: Some(PreKeyInfo { kem: Some(kem), .. }),
+            },
+            false,
+        ) => {
+            let ciphertext = KemCiphertext::from_field(
+                &state.pending_kem_ciphertext,
+                "pending_kem_ciphertext",
+            )?;
+            let encapsulation = KemEncapsulation {
+                prekey_id: kem.prekey_id,
+                ciphertext,
+            };
+            if encapsulation.ciphertext_hash() != kem.ciphertext_hash {
+                return Err(Error::InvalidSessionState);
+            }
+            Some(encapsulation)
+        }
+        (
+            Role::Initiator {
+                pending: Some(PreKeyInfo { kem: Some(_), .. }),
+            },
+            true,
+        ) => return Err(Error::InvalidSessionState),
+        (_, true) => None,
+        (_, false) => return Err(Error::InvalidSessionState),
+    };
     ratchet.apply_limits(&config);
     Ok(Session {
         id,
@@ -274,6 +313,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         their_identity: remote_identity,
         their_business,
         role,
+        pending_kem,
         ratchet,
     })
 }
@@ -319,6 +359,11 @@ fn info_to_proto(info: PreKeyInfo) -> proto::PreKeyInfo {
         base_key: info.base_key.to_bytes().to_vec(),
         signed_prekey_id: info.signed_prekey_id.0,
         one_time_prekey_id: info.one_time_prekey_id.map(|id| id.0),
+        kem_prekey_id: info.kem.map(|kem| kem.prekey_id.0),
+        kem_ciphertext_hash: info
+            .kem
+            .map(|kem| kem.ciphertext_hash.to_vec())
+            .unwrap_or_default(),
     }
 }
 
@@ -327,5 +372,16 @@ fn info_from_proto(info: proto::PreKeyInfo) -> Result<PreKeyInfo, Error> {
         base_key: X25519PublicKey::from_field(&info.base_key, "prekey_info.base_key")?,
         signed_prekey_id: SignedPreKeyId(info.signed_prekey_id),
         one_time_prekey_id: info.one_time_prekey_id.map(OneTimePreKeyId),
+        kem: match (info.kem_prekey_id, info.kem_ciphertext_hash.is_empty()) {
+            (Some(id), false) => Some(KemInfo {
+                prekey_id: KemPreKeyId(id),
+                ciphertext_hash: key32(
+                    &info.kem_ciphertext_hash,
+                    "prekey_info.kem_ciphertext_hash",
+                )?,
+            }),
+            (None, true) => None,
+            _ => return Err(Error::InvalidSessionState),
+        },
     })
 }

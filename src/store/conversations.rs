@@ -14,10 +14,11 @@ use crate::config::Config;
 use crate::device::address::DeviceAddress;
 use crate::device::record::SessionRecord;
 use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::kem::prekey::{KemPreKeyId, KemPreKeyPair};
 use crate::message::{Envelope, PreKeyMessage};
 use crate::prekey::{OneTimePreKeyId, OneTimePreKeyPair, SignedPreKeyId, SignedPreKeyPair};
 use crate::prekey_store::PreKeyStore;
-use crate::session::SessionId;
+use crate::session::{PreKeyUses, SessionId};
 use crate::timestamp::Timestamp;
 
 /// How many times [`Conversations`] tries an operation that keeps losing its compare-and-swap
@@ -205,7 +206,7 @@ impl<S: AcceptTransaction> Conversations<S> {
             };
             let stored = record.to_stored();
             drop(record);
-            let written = match prekeys.consumed {
+            let written = match prekeys.consumed.and_then(|uses| uses.one_time_prekey) {
                 Some(id) => {
                     self.store
                         .store_accepted_session(peer, expected, &stored, Some(id))
@@ -366,7 +367,7 @@ impl<S> fmt::Debug for Conversations<S> {
 struct LoadedPreKeys {
     signed: Option<SignedPreKeyPair>,
     one_time: Option<Result<OneTimePreKeyPair, Error>>,
-    consumed: Option<OneTimePreKeyId>,
+    consumed: Option<PreKeyUses>,
 }
 
 impl PreKeyStore for LoadedPreKeys {
@@ -383,7 +384,19 @@ impl PreKeyStore for LoadedPreKeys {
     }
 
     fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
-        self.consumed = Some(id);
+        self.consumed = Some(PreKeyUses {
+            one_time_prekey: Some(id),
+            kem_prekey: None,
+        });
+        Ok(())
+    }
+
+    fn kem_prekey(&self, id: KemPreKeyId) -> Result<&KemPreKeyPair, Error> {
+        Err(Error::UnknownKemPreKey { id: id.0 })
+    }
+
+    fn use_prekeys(&mut self, uses: &PreKeyUses) -> Result<(), Error> {
+        self.consumed = Some(*uses);
         Ok(())
     }
 }
