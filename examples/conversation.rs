@@ -29,12 +29,12 @@ use hushwire::{
     DEFAULT_DEVICE_LIST_LIFETIME_SECONDS, DeviceAddress, DeviceId, DeviceListIn, DeviceListPolicy,
     DeviceMessage, DeviceSessions, DisplayName, DistributionOutcome, Envelope, FileName, GroupId,
     GroupSession, IdentityKeyPair, InMemoryPreKeyStore, InMemoryTrustStore, IssuerKeyPair,
-    IssuerTemplate, KeyChangePolicy, LevelSet, LinkOffer, OneTimePreKeyId, OneTimePreKeyPair,
-    Payload, PendingLink, PhoneNumber, PreKeyBundle, PreKeyBundleIn, PreKeyStore, Received,
-    Revocations, RootKeyPair, SafetyNumber, Sas, SasAttempts, SasConfirmation, SeekableAttachment,
-    SenderKeyDistribution, Session, SignedPreKeyId, SignedPreKeyPair, Thumbnail, Timestamp,
-    TrustOnFirstUse, TrustRoots, Validity, VerificationLevel, VerificationMessage,
-    VerifiedDeviceList, Website,
+    IssuerTemplate, KemPreKeyId, KemPreKeyKind, KemPreKeyPair, KeyChangePolicy, LevelSet,
+    LinkOffer, OneTimePreKeyId, OneTimePreKeyPair, Payload, PendingLink, PhoneNumber, PreKeyBundle,
+    PreKeyBundleIn, PreKeyStore, Received, Revocations, RootKeyPair, SafetyNumber, Sas,
+    SasAttempts, SasConfirmation, SeekableAttachment, SenderKeyDistribution, Session,
+    SignedPreKeyId, SignedPreKeyPair, Thumbnail, Timestamp, TrustOnFirstUse, TrustRoots, Validity,
+    VerificationLevel, VerificationMessage, VerifiedDeviceList, Website,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -368,15 +368,42 @@ fn main() -> Result<(), hushwire::Error> {
         one_time.push(*key.public());
         store.add_one_time_prekey(key);
     }
-    let bundle_bytes = PreKeyBundle::new(&business, &spk, one_time.first().copied())?.encode();
+    // The post-quantum half (SPEC.md 18): a last-resort ML-KEM-1024 prekey that stays, and
+    // one-time KEM prekeys the server hands out first.
+    let last_resort = KemPreKeyPair::generate(
+        &mut rng,
+        &business,
+        KemPreKeyId(1000),
+        KemPreKeyKind::LastResort,
+        created,
+    );
+    let mut one_time_kem = Vec::new();
+    for id in 1..=3 {
+        let key = KemPreKeyPair::generate(
+            &mut rng,
+            &business,
+            KemPreKeyId(id),
+            KemPreKeyKind::OneTime,
+            created,
+        );
+        one_time_kem.push(key.public().clone());
+        store.add_kem_prekey(key);
+    }
+    store.add_kem_prekey(last_resort.clone());
+    let bundle_bytes = PreKeyBundle::new(&business, &spk, one_time.first().copied())?
+        .with_kem_prekey(&one_time_kem[0])?
+        .encode();
+    let classic_bytes = PreKeyBundle::new(&business, &spk, one_time.first().copied())?.encode();
     store.add_signed_prekey(spk);
     println!(
         "   identity key   {}",
         short(&business.public_key().to_bytes())
     );
     println!(
-        "   bundle         {} bytes on the server, 3 one-time prekeys in the store",
-        bundle_bytes.len()
+        "   bundle         {} bytes on the server ({} without its ML-KEM-1024 prekey); 3 \
+         one-time prekeys, 3 one-time KEM prekeys and a last-resort KEM prekey in the store",
+        bundle_bytes.len(),
+        classic_bytes.len()
     );
 
     println!("== 2. The customer fetches and verifies the bundle, then runs X3DH");
@@ -388,9 +415,17 @@ fn main() -> Result<(), hushwire::Error> {
     let now = Timestamp::from_unix_seconds(1_764_000_600);
     let bundle = PreKeyBundleIn::decode(&bundle_bytes, &customer_config)?.validate()?;
     println!(
-        "   signed prekey signature verified (prekey id {})",
-        bundle.signed_prekey().id().0
+        "   signed prekey and KEM prekey signatures verified (prekey id {}, KEM prekey id {})",
+        bundle.signed_prekey().id().0,
+        bundle.kem_prekey().map_or(0, |kem| kem.id().0)
     );
+    // A server that strips the KEM prekey cannot downgrade the session: the default policy
+    // requires the hybrid set-up.
+    let stripped = PreKeyBundleIn::decode(&classic_bytes, &customer_config)?.validate()?;
+    match Session::initiate(&mut rng, &customer, &stripped, &customer_config) {
+        Err(error) => println!("   the same bundle without its KEM prekey: refused ({error})"),
+        Ok(_) => println!("   a bundle without a KEM prekey was used (this is a bug)"),
+    }
     // The customer's app remembers the first key it sees for each account (trust on first use)
     // and, by default, holds sending when it changes.
     let customer_trust =
@@ -423,25 +458,33 @@ fn main() -> Result<(), hushwire::Error> {
         .one_time_prekey_id()
         .map(|id| store.one_time_prekey(id))
         .transpose()?;
+    let kem_prekey = first_message
+        .kem()
+        .map(|kem| store.kem_prekey(kem.prekey_id()))
+        .transpose()?;
     let acceptance = Session::accept(
         &mut rng,
         &business,
         signed_prekey,
         one_time_prekey,
+        kem_prekey,
         &first_message,
         &business_config,
     )?;
     println!(
-        "   decrypted (session {}…); now delete one-time prekey {}",
+        "   X25519 + ML-KEM-1024 set-up, decrypted (session {}…); now delete one-time prekey {} \
+         and one-time KEM prekey {}",
         &acceptance.session_id().to_string()[..16],
         acceptance
             .one_time_prekey_id()
-            .map_or("none".to_string(), |id| id.0.to_string())
+            .map_or("none".to_string(), |id| id.0.to_string()),
+        acceptance
+            .prekey_uses()
+            .kem_prekey
+            .map_or("none".to_string(), |kem| kem.id.0.to_string())
     );
-    let (mut business_session, plaintext) = acceptance.complete(|id, _stored| match id {
-        Some(id) => store.consume_one_time_prekey(id),
-        None => Ok(()),
-    })?;
+    let (mut business_session, plaintext) =
+        acceptance.complete(|uses, _stored| store.use_prekeys(uses))?;
     println!("   customer: {:?}", text(&plaintext));
     let business_trust =
         TrustOnFirstUse::new(InMemoryTrustStore::new(), KeyChangePolicy::default());

@@ -121,10 +121,7 @@ impl PreKeyBundleIn {
                 BusinessCertificateIn::from_proto(chain)
             })
             .transpose()?;
-        let kem_prekey = bundle
-            .kem_prekey
-            .map(KemPreKeyIn::from_proto)
-            .transpose()?;
+        let kem_prekey = bundle.kem_prekey.map(KemPreKeyIn::from_proto).transpose()?;
         Ok(Self {
             identity_key,
             signed_prekey_id: SignedPreKeyId(spk.id),

@@ -23,7 +23,7 @@ fn first_message(seed: u64) -> (Responder, hushwire::PreKeyMessage) {
 fn accept(bob: &Responder, first: &hushwire::PreKeyMessage, rng: &mut ChaCha20Rng) -> Acceptance {
     let spk = bob.store.signed_prekey(SignedPreKeyId(1)).unwrap();
     let otk = bob.store.one_time_prekey(OneTimePreKeyId(7)).unwrap();
-    Session::accept(rng, &bob.identity, spk, Some(otk), first, &config()).unwrap()
+    Session::accept(rng, &bob.identity, spk, Some(otk), None, first, &config()).unwrap()
 }
 
 #[test]
@@ -36,10 +36,14 @@ fn accept_touches_no_store_and_complete_runs_the_commit_once() {
     let mut calls = Vec::new();
     let mut kept = None;
     let (session, plaintext) = acceptance
-        .complete(|id, stored| {
-            calls.push(id);
+        .complete(|uses, stored| {
+            calls.push(uses.one_time_prekey);
+            assert_eq!(
+                uses.kem_prekey, None,
+                "a classic first message used no KEM prekey"
+            );
             kept = Some(stored);
-            bob.store.consume_one_time_prekey(id.unwrap())
+            bob.store.use_prekeys(uses)
         })
         .unwrap();
     assert_eq!(plaintext, b"first");

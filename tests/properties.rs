@@ -165,6 +165,7 @@ proptest! {
                     counter,
                     ciphertext,
                 }),
+                kem: None,
             })),
         }
         .encode_to_vec();

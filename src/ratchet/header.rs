@@ -40,8 +40,7 @@ impl Header {
     pub(crate) fn aead_associated_data(&self, context: &MessageContext) -> Vec<u8> {
         let header = self.encode();
         let routing_len = context.routing.map_or(0, |r| 8 + r.len());
-        let mut out =
-            Vec::with_capacity(AEAD_AD_LEN + 4 + HYBRID_PREKEY_INFO_LEN + routing_len);
+        let mut out = Vec::with_capacity(AEAD_AD_LEN + 4 + HYBRID_PREKEY_INFO_LEN + routing_len);
         push_length_prefixed(&mut out, &context.ad.0);
         push_length_prefixed(&mut out, &header);
         match (&context.prekey, context.routing) {

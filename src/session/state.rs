@@ -283,10 +283,8 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
             },
             false,
         ) => {
-            let ciphertext = KemCiphertext::from_field(
-                &state.pending_kem_ciphertext,
-                "pending_kem_ciphertext",
-            )?;
+            let ciphertext =
+                KemCiphertext::from_field(&state.pending_kem_ciphertext, "pending_kem_ciphertext")?;
             let encapsulation = KemEncapsulation {
                 prekey_id: kem.prekey_id,
                 ciphertext,

@@ -187,6 +187,7 @@ fn accept_refuses_prekeys_the_message_does_not_name() {
             &bob.identity,
             &other_spk,
             Some(otk),
+            None,
             &first,
             &config
         )),
@@ -197,6 +198,7 @@ fn accept_refuses_prekeys_the_message_does_not_name() {
             &mut rng,
             &bob.identity,
             spk,
+            None,
             None,
             &first,
             &config
@@ -209,6 +211,7 @@ fn accept_refuses_prekeys_the_message_does_not_name() {
             &bob.identity,
             spk,
             Some(&other_otk),
+            None,
             &first,
             &config
         )),

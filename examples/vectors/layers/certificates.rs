@@ -907,6 +907,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             }),
             one_time_prekey: None,
             business_certificate: chain,
+            kem_prekey: None,
         }
         .encode_to_vec()
     };

@@ -40,6 +40,7 @@ fn bundle(otk: Option<u32>) -> pb::PreKeyBundle {
                 .to_vec(),
         }),
         business_certificate: None,
+        kem_prekey: None,
     }
 }
 

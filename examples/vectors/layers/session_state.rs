@@ -156,6 +156,8 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         base_key,
         signed_prekey_id: 1,
         one_time_prekey_id: None,
+        kem_prekey_id: None,
+        kem_ciphertext_hash: Vec::new(),
     };
     // `initiator` (field 4) is the varint after version (2 bytes) and the two identities (34
     // bytes each): written as 2 instead of 1.

@@ -814,7 +814,7 @@ fn sessions(input: &SasInput, provider: &'static CryptoProvider) -> (Session, Se
     let mut rng = FixedRng(seed(71).repeat(4));
     let mut ours = Session::initiate(&mut rng, &starter, &bundle, &config).unwrap();
     let first = ours.encrypt(b"hello").unwrap().into_prekey().unwrap();
-    let (theirs, _) = Session::accept(&mut rng, &responder, &prekey, None, &first, &config)
+    let (theirs, _) = Session::accept(&mut rng, &responder, &prekey, None, None, &first, &config)
         .unwrap()
         .complete(|_, _| Ok(()))
         .unwrap();

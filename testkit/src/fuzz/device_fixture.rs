@@ -13,9 +13,9 @@ use std::sync::OnceLock;
 
 use hushwire::{
     AccountId, Config, DeviceAddress, DeviceId, DeviceListPolicy, DeviceMessage, DeviceSessions,
-    Error, IdentityKeyPair, InMemoryPreKeyStore, LinkOffer, OneTimePreKeyId, OneTimePreKeyPair,
-    PendingLink, PreKeyStore, SessionRecord, SignedPreKeyId, SignedPreKeyPair, Timestamp,
-    VerifiedDeviceList,
+    Error, IdentityKeyPair, InMemoryPreKeyStore, KemPreKeyId, KemPreKeyKind, KemPreKeyPair,
+    LinkOffer, OneTimePreKeyId, OneTimePreKeyPair, PendingLink, PreKeyStore, PreKeyUses,
+    SessionRecord, SignedPreKeyId, SignedPreKeyPair, Timestamp, VerifiedDeviceList,
 };
 use prost::Message;
 use rand::SeedableRng;
@@ -510,6 +510,8 @@ pub fn device_fixture() -> &'static DeviceFixture {
 pub struct OverlayStore<'a> {
     base: &'a InMemoryPreKeyStore,
     consumed: BTreeSet<OneTimePreKeyId>,
+    kem_consumed: BTreeSet<KemPreKeyId>,
+    kem_base_keys: BTreeSet<(KemPreKeyId, [u8; 32])>,
 }
 
 impl<'a> OverlayStore<'a> {
@@ -518,6 +520,8 @@ impl<'a> OverlayStore<'a> {
         Self {
             base,
             consumed: BTreeSet::new(),
+            kem_consumed: BTreeSet::new(),
+            kem_base_keys: BTreeSet::new(),
         }
     }
 
@@ -542,6 +546,41 @@ impl PreKeyStore for OverlayStore<'_> {
     fn consume_one_time_prekey(&mut self, id: OneTimePreKeyId) -> Result<(), Error> {
         self.one_time_prekey(id)?;
         self.consumed.insert(id);
+        Ok(())
+    }
+
+    fn kem_prekey(&self, id: KemPreKeyId) -> Result<&KemPreKeyPair, Error> {
+        if self.kem_consumed.contains(&id) {
+            return Err(Error::KemPreKeyConsumed { id: id.0 });
+        }
+        self.base.kem_prekey(id)
+    }
+
+    fn use_prekeys(&mut self, uses: &PreKeyUses) -> Result<(), Error> {
+        if let Some(id) = uses.one_time_prekey {
+            self.one_time_prekey(id)?;
+        }
+        if let Some(used) = uses.kem_prekey {
+            let key = self.kem_prekey(used.id)?;
+            let base_key = (used.id, used.base_key.to_bytes());
+            if key.kind() == KemPreKeyKind::LastResort && self.kem_base_keys.contains(&base_key) {
+                return Err(Error::KemPreKeyReused { id: used.id.0 });
+            }
+        }
+        if let Some(id) = uses.one_time_prekey {
+            self.consumed.insert(id);
+        }
+        if let Some(used) = uses.kem_prekey {
+            match self.kem_prekey(used.id)?.kind() {
+                KemPreKeyKind::OneTime => {
+                    self.kem_consumed.insert(used.id);
+                }
+                KemPreKeyKind::LastResort => {
+                    self.kem_base_keys
+                        .insert((used.id, used.base_key.to_bytes()));
+                }
+            }
+        }
         Ok(())
     }
 }
