@@ -98,6 +98,7 @@ impl Bob {
                 one_time_prekey: with_otk,
                 signed_at: SIGNED_AT,
                 config: config(&RUST_CRYPTO),
+                kem: None,
             },
         ))
     }

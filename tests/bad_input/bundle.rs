@@ -128,7 +128,7 @@ fn truncated_and_padded_bundles() {
         Error::MalformedProtobuf
     );
     let mut padded = good.clone();
-    padded.extend_from_slice(&[0x30, 0x00]); // field 6, varint 0
+    padded.extend_from_slice(&[0x38, 0x00]); // field 7 (unknown), varint 0
     assert_eq!(bundle_error(&padded), Error::NonCanonicalEncoding);
 }
 

@@ -66,7 +66,7 @@ fn oversized_state() {
 fn unknown_field_in_state() {
     let (pair, _) = ratchet_wire(203);
     let mut state = hushwire_testkit::stored::unseal(pair.bob.to_stored().as_bytes()).to_vec();
-    state.extend_from_slice(&[0x70, 0x01]); // field 14, varint 1
+    state.extend_from_slice(&[0x78, 0x01]); // field 15 (unknown), varint 1
     let bytes = hushwire_testkit::stored::seal(&state);
     assert_eq!(load_error(&bytes), Error::NonCanonicalEncoding);
 }
