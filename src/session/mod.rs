@@ -130,8 +130,9 @@ enum Role {
 /// public values.
 ///
 /// ```
-/// use hushwire::{Config, Envelope, IdentityKeyPair, OneTimePreKeyId, OneTimePreKeyPair,
-///                PreKeyBundle, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp};
+/// use hushwire::{Config, Envelope, IdentityKeyPair, KemPreKeyId, KemPreKeyKind, KemPreKeyPair,
+///                OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle, Session, SignedPreKeyId,
+///                SignedPreKeyPair, Timestamp};
 /// use rand::SeedableRng;
 ///
 /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
@@ -142,7 +143,9 @@ enum Role {
 /// let created = Timestamp::from_unix_seconds(1_700_000_000);
 /// let spk = SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), created);
 /// let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1));
-/// let bundle = PreKeyBundle::new(&bob, &spk, Some(*otk.public()))?;
+/// // The post-quantum half: an ML-KEM-1024 prekey, required by default.
+/// let kem = KemPreKeyPair::generate(&mut rng, &bob, KemPreKeyId(1), KemPreKeyKind::OneTime, created);
+/// let bundle = PreKeyBundle::new(&bob, &spk, Some(*otk.public()))?.with_kem_prekey(kem.public())?;
 ///
 /// // Alice fetches and verifies it, then starts a session.
 /// let bundle = hushwire::PreKeyBundleIn::decode(&bundle.encode(), &config)?.validate()?;
@@ -154,9 +157,9 @@ enum Role {
 /// let first = Envelope::decode(&wire, &config)?.into_prekey()?;
 /// let accepted = Session::accept(&mut rng, &bob, &spk, Some(&otk), Some(&kem), &first, &config)?;
 /// assert_eq!(accepted.one_time_prekey_id(), Some(OneTimePreKeyId(1)));
-/// // Only now, after decryption succeeded, is the one-time prekey deleted.
-/// let (mut bob_session, plaintext) = accepted.complete(|_otk, _stored| {
-///     // delete the one-time prekey from the store here, and store the session, atomically
+/// // Only now, after decryption succeeded, are the one-time prekeys deleted.
+/// let (mut bob_session, plaintext) = accepted.complete(|_uses, _stored| {
+///     // delete the one-time prekeys from the store here, and store the session, atomically
 ///     Ok(())
 /// })?;
 /// assert_eq!(plaintext, b"hello Bob");

@@ -7,11 +7,11 @@ use super::pb;
 use super::seed;
 use hushwire::hazmat::certificate::{SignedObject, sign_certificate_body};
 use hushwire::{
-    AccountId, BusinessCertificateIn, BusinessId, BusinessTemplate, CertificatePolicy, Config,
-    DisplayName, Error, IdentityKey, IdentityKeyPair, IssuerCertificate, IssuerKeyPair,
-    IssuerTemplate, LevelSet, Observation, PhoneNumber, PreKeyBundleIn, RevocationList,
-    RevocationUpdate, Revocations, RootKeyPair, Timestamp, TrustRecord, TrustRoot, TrustRoots,
-    Validity, VerificationLevel, VerifiedBusiness, Website, observe_business_identity,
+    AccountId, BusinessCertificateIn, BusinessId, BusinessTemplate, CertificatePolicy, DisplayName,
+    Error, IdentityKey, IdentityKeyPair, IssuerCertificate, IssuerKeyPair, IssuerTemplate,
+    LevelSet, Observation, PhoneNumber, PreKeyBundleIn, RevocationList, RevocationUpdate,
+    Revocations, RootKeyPair, Timestamp, TrustRecord, TrustRoot, TrustRoots, Validity,
+    VerificationLevel, VerifiedBusiness, Website, observe_business_identity,
 };
 use prost::Message;
 use serde_json::{Value, json};
@@ -1482,9 +1482,10 @@ pub(super) fn compute(input: &CertificatesInput) -> Result<Value, String> {
         }
         CertificatesInput::Bundle(context, bundle) => {
             let (revocations, updates) = context.hold();
-            let result = PreKeyBundleIn::decode(bundle, &Config::default()).and_then(|bundle| {
-                bundle.validate_business(&context.roots, context.now, &revocations)
-            });
+            let result =
+                PreKeyBundleIn::decode(bundle, &super::classic_config()).and_then(|bundle| {
+                    bundle.validate_business(&context.roots, context.now, &revocations)
+                });
             let result = match result {
                 Ok(bundle) => match bundle.business() {
                     Some(b) => json!({ "business": business_json(b) }),

@@ -11,7 +11,7 @@ use super::rngs::FixedRng;
 use super::seed;
 use hushwire::hazmat::certificate::{SignedObject, sign_certificate_body};
 use hushwire::{
-    AccountId, AccountKeyPair, Config, DeviceAddress, DeviceId, DeviceListIn, DeviceListPolicy,
+    AccountId, AccountKeyPair, DeviceAddress, DeviceId, DeviceListIn, DeviceListPolicy,
     DeviceMessage, DeviceSessions, Envelope, Error, IdentityKeyPair, InMemoryPreKeyStore,
     LinkOffer, OneTimePreKeyId, OneTimePreKeyPair, PendingLink, PreKeyBundle, PreKeyBundleIn,
     SessionRecord, SignedPreKeyId, SignedPreKeyPair, Timestamp, VerifiedDeviceList,
@@ -1245,7 +1245,7 @@ pub(super) fn compute(input: &DevicesInput) -> Result<Value, String> {
         }
         "decode_message" => {
             let f = Fields::of(body, &["bytes", "max_encoded_len"], &[])?;
-            let mut config = Config::default();
+            let mut config = super::classic_config();
             config.max_encoded_len = f.usize("max_encoded_len")?;
             match DeviceMessage::decode(&f.bytes("bytes")?, &config) {
                 Ok(m) => json!({
@@ -1260,7 +1260,7 @@ pub(super) fn compute(input: &DevicesInput) -> Result<Value, String> {
         "record" => record(body)?,
         "load_record" => {
             let f = Fields::of(body, &["stored", "max_archived_sessions"], &[])?;
-            let mut config = Config::default();
+            let mut config = super::classic_config();
             config.max_archived_sessions = f.usize("max_archived_sessions")?;
             let stored = f.bytes("stored")?;
             match SessionRecord::from_stored(&stored, &config) {
@@ -1346,7 +1346,10 @@ impl Keys {
             &self.signed_prekey,
             Some(*otk.public()),
         ))?;
-        p(PreKeyBundleIn::decode(&bundle.encode(), &Config::default()).and_then(|b| b.validate()))
+        p(
+            PreKeyBundleIn::decode(&bundle.encode(), &super::classic_config())
+                .and_then(|b| b.validate()),
+        )
     }
 }
 
@@ -1391,7 +1394,7 @@ fn consistency(c: &hushwire::DeviceConsistency) -> Value {
 fn fan_out(body: &Value) -> Result<Value, String> {
     let f = Fields::of(body, &["now", "accounts", "script"], &[])?;
     let now = t(f.u64("now")?);
-    let config = Config::default();
+    let config = super::classic_config();
     let mut accounts = Vec::new();
     for a in f.value("accounts")?.as_array().ok_or("accounts")? {
         let a = Fields::of(
@@ -1627,7 +1630,7 @@ fn fan_out(body: &Value) -> Result<Value, String> {
 
 fn record(body: &Value) -> Result<Value, String> {
     let f = Fields::of(body, &["max_archived_sessions", "a", "b", "script"], &[])?;
-    let mut config = Config::default();
+    let mut config = super::classic_config();
     config.max_archived_sessions = f.usize("max_archived_sessions")?;
     let mut keys = [
         Keys::from_json(f.value("a")?)?,

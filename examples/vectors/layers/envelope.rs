@@ -2,7 +2,7 @@
 
 use super::json::{Fields, bytes, h, kind};
 use super::pb;
-use hushwire::{Config, Envelope};
+use hushwire::Envelope;
 use serde_json::{Value, json};
 
 use super::transcript::{self, TranscriptInput};
@@ -232,7 +232,7 @@ impl EnvelopeInput {
 
 /// The fields of the decoded envelope.
 pub(super) fn compute(input: &EnvelopeInput) -> Result<Value, String> {
-    let mut config = Config::default();
+    let mut config = super::classic_config();
     config.max_encoded_len = input.max_encoded_len;
     let decoded = Envelope::decode(&input.bytes, &config).map_err(kind)?;
     let ratchet = |m: &hushwire::RatchetMessage| {

@@ -49,7 +49,7 @@ fn session_with(
         p(GroupId::new(group.to_vec()))?,
         sender.clone(),
         [other],
-        &Config::default(),
+        &super::classic_config(),
     ))?;
     for _ in 0..advance {
         p(s.encrypt(b""))?;
@@ -266,7 +266,7 @@ fn loads() -> Vec<(&'static str, Value)> {
         GroupId::new(b"g".to_vec()).unwrap(),
         sender.clone(),
         [other.clone()],
-        &Config::default(),
+        &super::classic_config(),
     ))
     .unwrap();
     let mut b = p(GroupSession::create(
@@ -274,7 +274,7 @@ fn loads() -> Vec<(&'static str, Value)> {
         GroupId::new(b"g".to_vec()).unwrap(),
         other.clone(),
         [sender.clone()],
-        &Config::default(),
+        &super::classic_config(),
     ))
     .unwrap();
     b.process_distribution(&sender, &a.distribution()).unwrap();
@@ -436,7 +436,7 @@ fn distribution_json(d: &SenderKeyDistribution) -> Result<Value, String> {
 }
 
 fn config(f: &Fields<'_>) -> Result<Config, String> {
-    let mut config = Config::default();
+    let mut config = super::classic_config();
     if f.get("config").is_none() {
         return Ok(config);
     }
@@ -514,7 +514,7 @@ pub(super) fn compute(input: &GroupInput) -> Result<Value, String> {
         }
         "decode_message" => {
             let f = Fields::of(body, &["bytes", "max_encoded_len"], &[])?;
-            let mut config = Config::default();
+            let mut config = super::classic_config();
             config.max_encoded_len = f.usize("max_encoded_len")?;
             match GroupMessage::decode(&f.bytes("bytes")?, &config) {
                 Ok(m) => {
@@ -526,7 +526,7 @@ pub(super) fn compute(input: &GroupInput) -> Result<Value, String> {
         "scenario" => scenario(body)?,
         "load" => {
             let f = Fields::of(body, &["stored", "max_sender_key_chains"], &[])?;
-            let mut config = Config::default();
+            let mut config = super::classic_config();
             config.max_sender_key_chains = f.usize("max_sender_key_chains")?;
             match GroupSession::from_stored(&f.bytes("stored")?, &config) {
                 Ok(s) => {

@@ -135,7 +135,7 @@ pub(super) const CONFIG_KEYS: [&str; 5] = [
 /// The optional object `key` of `fields` as a `Config` (SPEC.md 8.4): the default, with
 /// each limit it names replaced.
 pub(super) fn config(fields: &Fields<'_>, key: &str) -> Result<hushwire::Config, String> {
-    let mut config = hushwire::Config::default();
+    let mut config = super::classic_config();
     if fields.get(key).is_none() {
         return Ok(config);
     }

@@ -1369,6 +1369,15 @@ pub fn verify(layer: &Layer, text: &str, p: &'static CryptoProvider) -> Report {
 }
 
 /// The 32-byte seed number `n` of the generated inputs.
+/// The configuration of every layer but the hybrid one: `Config::default()` with the classic
+/// set-up allowed (`PostQuantumPolicy::Optional`, SPEC.md 18.4), since those layers' sessions
+/// are X3DH-only (SPEC.md 5) and their vectors predate the hybrid set-up.
+pub(crate) fn classic_config() -> hushwire::Config {
+    let mut config = hushwire::Config::default();
+    config.post_quantum = hushwire::PostQuantumPolicy::Optional;
+    config
+}
+
 fn seed(n: u8) -> [u8; 32] {
     let mut s = [0u8; 32];
     for (i, b) in s.iter_mut().enumerate() {

@@ -5,8 +5,8 @@ use super::json::{Fields, h, kind};
 use super::rngs::FixedRng;
 use super::{pb, seed};
 use hushwire::{
-    Config, IdentityKeyPair, OneTimePreKey, OneTimePreKeyId, PreKeyBundle, PreKeyBundleIn,
-    SignedPreKeyId, SignedPreKeyPair, Timestamp, X25519PublicKey, hazmat,
+    IdentityKeyPair, OneTimePreKey, OneTimePreKeyId, PreKeyBundle, PreKeyBundleIn, SignedPreKeyId,
+    SignedPreKeyPair, Timestamp, X25519PublicKey, hazmat,
 };
 use serde_json::{Value, json};
 
@@ -194,11 +194,11 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             decode(&out_of_order),
         ),
         (
-            "decode: unknown field 6 appended (field 5 is the business certificate chain, 13.5)",
+            "decode: unknown field 7 appended (field 5 is the business certificate chain, 13.5; field 6 the KEM prekey, 18.1)",
             decode(
                 &[
                     prost::Message::encode_to_vec(&bundle(None)),
-                    vec![0x30, 0x01],
+                    vec![0x38, 0x01],
                 ]
                 .concat(),
             ),
@@ -316,7 +316,7 @@ pub(super) fn compute(input: &BundleInput) -> Result<Value, String> {
             bytes,
             max_encoded_len,
         } => {
-            let mut config = Config::default();
+            let mut config = super::classic_config();
             config.max_encoded_len = *max_encoded_len;
             let bundle = PreKeyBundleIn::decode(bytes, &config)
                 .and_then(PreKeyBundleIn::validate)

@@ -6,7 +6,7 @@ use super::rngs::FixedRng;
 use super::seed;
 use hushwire::hazmat::safety_number as fp;
 use hushwire::{
-    AccountId, CancelReason, Config, CryptoProvider, IdentityKey, IdentityKeyPair, KeyChangePolicy,
+    AccountId, CancelReason, CryptoProvider, IdentityKey, IdentityKeyPair, KeyChangePolicy,
     Observation, PreKeyBundle, SafetyNumber, Sas, SasCancelled, SasConfirmation, Session,
     SignedPreKeyId, SignedPreKeyPair, Timestamp, TrustLevel, TrustRecord, VerificationContent,
     VerificationMessage, hazmat, observe_identity,
@@ -800,7 +800,7 @@ fn record_json(record: &TrustRecord) -> Value {
 /// The starter's and the responder's sessions: the starter initiates to a bundle of the
 /// responder's (its signed prekey from a fixed secret), the responder accepts.
 fn sessions(input: &SasInput, provider: &'static CryptoProvider) -> (Session, Session) {
-    let mut config = Config::default();
+    let mut config = super::classic_config();
     config.provider = provider;
     let starter = IdentityKeyPair::from_seed(&input.starter_seed);
     let responder = IdentityKeyPair::from_seed(&input.responder_seed);
