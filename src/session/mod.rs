@@ -34,6 +34,10 @@ use crate::x3dh::{self, AssociatedData};
 /// length 1 + 5, AEAD tag 16: 162 bytes, with 5-byte length varints (up to 32 GiB).
 const MAX_ENVELOPE_OVERHEAD: usize = 176;
 
+/// What the `kem` field of a hybrid PreKeyMessage adds at most (SPEC.md 18.7): tag and 2-byte
+/// length, the id with its tag (6), the ciphertext with its tag and 2-byte length (1571).
+const MAX_KEM_FIELD_LEN: usize = 1 + 2 + 6 + 1571;
+
 /// The X3DH fields of a PreKeyMessage (SPEC.md 5.4): what the initiator repeats in every
 /// message until the first reply, and what the responder accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -448,7 +452,8 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::TooLarge`] if `plaintext.len()` plus the largest envelope overhead
-    /// (176 bytes, SPEC.md 8.4) exceeds `Config::max_encoded_len`, and
+    /// (176 bytes, SPEC.md 8.4; 1756 while a hybrid initiator still sends PreKeyMessages,
+    /// 18.7) exceeds `Config::max_encoded_len`, and
     /// [`Error::CounterExhausted`] after `u32::MAX` messages on one sending chain. Neither
     /// changes the session.
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, Error> {
@@ -593,7 +598,11 @@ impl Session {
     /// every session before encrypting on any (SPEC.md 14.5).
     pub(crate) fn check_can_encrypt(&self, plaintext_len: usize) -> Result<(), Error> {
         // Refuse what the peer's decoder would refuse, before the chain advances.
-        let len = plaintext_len.saturating_add(MAX_ENVELOPE_OVERHEAD);
+        let overhead = match self.pending_kem {
+            Some(_) => MAX_ENVELOPE_OVERHEAD + MAX_KEM_FIELD_LEN,
+            None => MAX_ENVELOPE_OVERHEAD,
+        };
+        let len = plaintext_len.saturating_add(overhead);
         if len > self.config.max_encoded_len {
             return Err(Error::TooLarge {
                 len,
