@@ -12,6 +12,7 @@
 pub mod certificate;
 pub mod device;
 pub mod identity;
+pub mod pqxdh;
 pub mod primitives;
 pub mod ratchet;
 pub mod safety_number;
@@ -23,6 +24,7 @@ pub mod x3dh;
 pub use certificate::*;
 pub use device::*;
 pub use identity::*;
+pub use pqxdh::*;
 pub use primitives::*;
 pub use ratchet::*;
 pub use sas::*;
