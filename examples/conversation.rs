@@ -548,7 +548,7 @@ fn main() -> Result<(), hushwire::Error> {
         );
     }
 
-    println!("== 6. A replayed message is refused, and the session is unchanged");
+    println!("== 6. Replays and a swapped KEM ciphertext are refused, and change nothing");
     let before = customer_session.to_stored();
     match customer_session.decrypt_bytes(&mut rng, &replies[1]) {
         Err(error) => println!("   replay of #1: {error}"),
@@ -557,6 +557,72 @@ fn main() -> Result<(), hushwire::Error> {
     println!(
         "   state unchanged: {}",
         customer_session.to_stored().as_bytes() == before.as_bytes()
+    );
+    // The customer's first message, replayed to the business: its prekeys are used up.
+    let left = |store: &InMemoryPreKeyStore| {
+        (
+            store.one_time_prekeys_left(),
+            store.one_time_kem_prekeys_left(),
+        )
+    };
+    let prekeys_before = left(&store);
+    let replayed = Envelope::decode(&first, &business_config)?.into_prekey()?;
+    match Session::accept_with_store(&mut rng, &business, &mut store, &replayed, &business_config) {
+        Err(error) => println!("   the first message replayed to the business: refused ({error})"),
+        Ok(_) => println!("   a replayed first message started a session (this is a bug)"),
+    }
+    // Another customer writes first, to the next bundle the server hands out; on the way, its
+    // ML-KEM ciphertext is swapped for another one made for the same KEM prekey.
+    let signed_prekey = store
+        .signed_prekey(SignedPreKeyId(1))
+        .ok_or(hushwire::Error::UnknownSignedPreKey { id: 1 })?;
+    let next_bundle = PreKeyBundle::new(&business, signed_prekey, one_time.get(1).copied())?
+        .with_kem_prekey(&one_time_kem[1])?;
+    let another = IdentityKeyPair::generate(&mut rng);
+    let genuine = Session::initiate(&mut rng, &another, &next_bundle, &customer_config)?
+        .encrypt(b"Do you ship to Canada?")?;
+    let other =
+        Session::initiate(&mut rng, &another, &next_bundle, &customer_config)?.encrypt(b"Hello")?;
+    let ciphertext = |envelope: &Envelope| {
+        envelope
+            .as_prekey()
+            .and_then(|message| message.kem())
+            .map(|kem| kem.ciphertext().as_bytes().to_vec())
+            .ok_or(hushwire::Error::MissingField { field: "kem" })
+    };
+    let (ours, theirs) = (ciphertext(&genuine)?, ciphertext(&other)?);
+    let mut swapped = genuine.encode();
+    let at = swapped
+        .windows(ours.len())
+        .position(|window| window == ours.as_slice())
+        .ok_or(hushwire::Error::MissingField {
+            field: "kem.ciphertext",
+        })?;
+    swapped[at..at + ours.len()].copy_from_slice(&theirs);
+    let swapped = Envelope::decode(&swapped, &business_config)?.into_prekey()?;
+    match Session::accept_with_store(&mut rng, &business, &mut store, &swapped, &business_config) {
+        Err(error) => println!(
+            "   another customer's first message, KEM ciphertext swapped: refused, {} ({error})",
+            error.kind()
+        ),
+        Ok(_) => println!("   a swapped KEM ciphertext was accepted (this is a bug)"),
+    }
+    println!(
+        "   prekeys unchanged: {} ({} one-time and {} one-time KEM prekeys left)",
+        left(&store) == prekeys_before,
+        left(&store).0,
+        left(&store).1
+    );
+    let (_, plaintext) = Session::accept_with_store(
+        &mut rng,
+        &business,
+        &mut store,
+        &genuine.into_prekey()?,
+        &business_config,
+    )?;
+    println!(
+        "   the genuine message still goes through: {:?}",
+        text(&plaintext)
     );
 
     println!("== 7. Both sides store their sessions and restore them");
