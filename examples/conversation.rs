@@ -69,8 +69,25 @@ fn device_ids(list: &VerifiedDeviceList) -> String {
         .join(", ")
 }
 
+/// A last-resort ML-KEM-1024 prekey (id 1000), signed by `identity`: the KEM prekey a bundle
+/// carries when there is no one-time KEM prekey to hand out (SPEC.md 18).
+fn last_resort_kem(
+    rng: &mut ChaCha20Rng,
+    identity: &IdentityKeyPair,
+    created: Timestamp,
+) -> KemPreKeyPair {
+    KemPreKeyPair::generate(
+        rng,
+        identity,
+        KemPreKeyId(1000),
+        KemPreKeyKind::LastResort,
+        created,
+    )
+}
+
 /// One device of an account (sections 14 to 18): its identity key, its prekeys (a signed
-/// prekey, and the one-time prekeys its bundles hand out) and its sessions with other devices.
+/// prekey, a last-resort KEM prekey, and the one-time prekeys and one-time KEM prekeys its
+/// bundles hand out) and its sessions with other devices.
 struct Device {
     name: &'static str,
     identity: IdentityKeyPair,
@@ -87,10 +104,12 @@ impl Device {
         at: DeviceAddress,
         identity: IdentityKeyPair,
         signed_prekey: SignedPreKeyPair,
+        last_resort: KemPreKeyPair,
         config: &Config,
     ) -> Self {
         let mut prekeys = InMemoryPreKeyStore::new();
         prekeys.add_signed_prekey(signed_prekey.clone());
+        prekeys.add_kem_prekey(last_resort);
         let sessions = DeviceSessions::new(
             at,
             *identity.public_key(),
@@ -112,12 +131,22 @@ impl Device {
         format!("{} ({})", address(self.sessions.local()), self.name)
     }
 
-    /// The bundle the server hands out for this device: each with a fresh one-time prekey.
+    /// The bundle the server hands out for this device: each with a fresh one-time prekey and
+    /// a fresh one-time KEM prekey.
     fn bundle(&mut self, rng: &mut ChaCha20Rng) -> Result<Vec<u8>, hushwire::Error> {
         let key = OneTimePreKeyPair::generate(rng, OneTimePreKeyId(self.next_one_time));
+        let kem = KemPreKeyPair::generate(
+            rng,
+            &self.identity,
+            KemPreKeyId(self.next_one_time),
+            KemPreKeyKind::OneTime,
+            self.signed_prekey.public().created_at(),
+        );
         self.next_one_time += 1;
-        let bundle = PreKeyBundle::new(&self.identity, &self.signed_prekey, Some(*key.public()))?;
+        let bundle = PreKeyBundle::new(&self.identity, &self.signed_prekey, Some(*key.public()))?
+            .with_kem_prekey(kem.public())?;
         self.prekeys.add_one_time_prekey(key);
+        self.prekeys.add_kem_prekey(kem);
         Ok(bundle.encode())
     }
 
@@ -254,11 +283,13 @@ fn one_device_account(
         &[(DeviceId::new(1)?, *identity.public_key())],
     )?;
     let signed_prekey = SignedPreKeyPair::generate(rng, &identity, SignedPreKeyId(1), now);
+    let last_resort = last_resort_kem(rng, &identity, now);
     let device = Device::new(
         name,
         DeviceAddress::new(account, DeviceId::new(1)?),
         identity,
         signed_prekey,
+        last_resort,
         config,
     );
     Ok((list, device))
@@ -517,7 +548,7 @@ fn main() -> Result<(), hushwire::Error> {
         );
     }
 
-    println!("== 6. A replayed message is refused, and the session is unchanged");
+    println!("== 6. Replays and a swapped KEM ciphertext are refused, and change nothing");
     let before = customer_session.to_stored();
     match customer_session.decrypt_bytes(&mut rng, &replies[1]) {
         Err(error) => println!("   replay of #1: {error}"),
@@ -526,6 +557,72 @@ fn main() -> Result<(), hushwire::Error> {
     println!(
         "   state unchanged: {}",
         customer_session.to_stored().as_bytes() == before.as_bytes()
+    );
+    // The customer's first message, replayed to the business: its prekeys are used up.
+    let left = |store: &InMemoryPreKeyStore| {
+        (
+            store.one_time_prekeys_left(),
+            store.one_time_kem_prekeys_left(),
+        )
+    };
+    let prekeys_before = left(&store);
+    let replayed = Envelope::decode(&first, &business_config)?.into_prekey()?;
+    match Session::accept_with_store(&mut rng, &business, &mut store, &replayed, &business_config) {
+        Err(error) => println!("   the first message replayed to the business: refused ({error})"),
+        Ok(_) => println!("   a replayed first message started a session (this is a bug)"),
+    }
+    // Another customer writes first, to the next bundle the server hands out; on the way, its
+    // ML-KEM ciphertext is swapped for another one made for the same KEM prekey.
+    let signed_prekey = store
+        .signed_prekey(SignedPreKeyId(1))
+        .ok_or(hushwire::Error::UnknownSignedPreKey { id: 1 })?;
+    let next_bundle = PreKeyBundle::new(&business, signed_prekey, one_time.get(1).copied())?
+        .with_kem_prekey(&one_time_kem[1])?;
+    let another = IdentityKeyPair::generate(&mut rng);
+    let genuine = Session::initiate(&mut rng, &another, &next_bundle, &customer_config)?
+        .encrypt(b"Do you ship to Canada?")?;
+    let other =
+        Session::initiate(&mut rng, &another, &next_bundle, &customer_config)?.encrypt(b"Hello")?;
+    let ciphertext = |envelope: &Envelope| {
+        envelope
+            .as_prekey()
+            .and_then(|message| message.kem())
+            .map(|kem| kem.ciphertext().as_bytes().to_vec())
+            .ok_or(hushwire::Error::MissingField { field: "kem" })
+    };
+    let (ours, theirs) = (ciphertext(&genuine)?, ciphertext(&other)?);
+    let mut swapped = genuine.encode();
+    let at = swapped
+        .windows(ours.len())
+        .position(|window| window == ours.as_slice())
+        .ok_or(hushwire::Error::MissingField {
+            field: "kem.ciphertext",
+        })?;
+    swapped[at..at + ours.len()].copy_from_slice(&theirs);
+    let swapped = Envelope::decode(&swapped, &business_config)?.into_prekey()?;
+    match Session::accept_with_store(&mut rng, &business, &mut store, &swapped, &business_config) {
+        Err(error) => println!(
+            "   another customer's first message, KEM ciphertext swapped: refused, {} ({error})",
+            error.kind()
+        ),
+        Ok(_) => println!("   a swapped KEM ciphertext was accepted (this is a bug)"),
+    }
+    println!(
+        "   prekeys unchanged: {} ({} one-time and {} one-time KEM prekeys left)",
+        left(&store) == prekeys_before,
+        left(&store).0,
+        left(&store).1
+    );
+    let (_, plaintext) = Session::accept_with_store(
+        &mut rng,
+        &business,
+        &mut store,
+        &genuine.into_prekey()?,
+        &business_config,
+    )?;
+    println!(
+        "   the genuine message still goes through: {:?}",
+        text(&plaintext)
     );
 
     println!("== 7. Both sides store their sessions and restore them");
@@ -657,8 +754,15 @@ fn main() -> Result<(), hushwire::Error> {
     // and a new bundle.
     let new_business = IdentityKeyPair::generate(&mut rng);
     let new_spk = SignedPreKeyPair::generate(&mut rng, &new_business, SignedPreKeyId(2), now);
+    // No one-time prekeys yet: the bundle carries the last-resort KEM prekey.
+    let new_kem = last_resort_kem(&mut rng, &new_business, now);
+    let mut new_store = InMemoryPreKeyStore::new();
+    new_store.add_signed_prekey(new_spk.clone());
+    new_store.add_kem_prekey(new_kem.clone());
     let new_bundle = PreKeyBundleIn::decode(
-        &PreKeyBundle::new(&new_business, &new_spk, None)?.encode(),
+        &PreKeyBundle::new(&new_business, &new_spk, None)?
+            .with_kem_prekey(new_kem.public())?
+            .encode(),
         &customer_config,
     )?
     .validate()?;
@@ -681,6 +785,18 @@ fn main() -> Result<(), hushwire::Error> {
         } else {
             "unverified until checked again"
         }
+    );
+    let (_, plaintext) = Session::accept_with_store(
+        &mut rng,
+        &new_business,
+        &mut new_store,
+        &Envelope::decode(&wire, &business_config)?.into_prekey()?,
+        &business_config,
+    )?;
+    println!(
+        "   the business, on its new key, reads {:?} (X25519 + last-resort KEM prekey {})",
+        text(&plaintext),
+        new_kem.id().0
     );
 
     println!("== 12. Acme Shoes becomes a verified business");
@@ -719,6 +835,7 @@ fn main() -> Result<(), hushwire::Error> {
         Validity::days_from(later, 30)?,
     )?)?;
     let published = PreKeyBundle::new(&new_business, &new_spk, None)?
+        .with_kem_prekey(new_kem.public())?
         .with_business_certificate(chain)?
         .encode();
     println!(
@@ -803,10 +920,12 @@ fn main() -> Result<(), hushwire::Error> {
     // Acme moves to a new key with a new certificate: an ordinary, announced key change.
     let moved = IdentityKeyPair::generate(&mut rng);
     let moved_spk = SignedPreKeyPair::generate(&mut rng, &moved, SignedPreKeyId(3), month);
+    let moved_kem = last_resort_kem(&mut rng, &moved, month);
     let renewed_chain =
         issuer.certify_business(&acme_template(8, &moved, Validity::days_from(month, 30)?)?)?;
     let moved_bundle = PreKeyBundleIn::decode(
         &PreKeyBundle::new(&moved, &moved_spk, None)?
+            .with_kem_prekey(moved_kem.public())?
             .with_business_certificate(renewed_chain)?
             .encode(),
         &customer_config,
@@ -858,6 +977,7 @@ fn main() -> Result<(), hushwire::Error> {
         DeviceAddress::new(acme.clone(), DeviceId::new(1)?),
         moved,
         moved_spk,
+        moved_kem,
         &business_config,
     )];
     // The backend shows a QR code: its identity key and a one-time secret. The secret never
@@ -891,11 +1011,13 @@ fn main() -> Result<(), hushwire::Error> {
         linked.list.list_version()
     );
     let desk_spk = SignedPreKeyPair::generate(&mut rng, &desk_identity, SignedPreKeyId(1), month);
+    let desk_kem = last_resort_kem(&mut rng, &desk_identity, month);
     devices.push(Device::new(
         "support desk",
         linked.address,
         desk_identity,
         desk_spk,
+        desk_kem,
         &business_config,
     ));
 
@@ -923,11 +1045,16 @@ fn main() -> Result<(), hushwire::Error> {
     let customer_spk = SignedPreKeyPair::generate(&mut rng, &customer, SignedPreKeyId(1), month);
     let laptop_spk =
         SignedPreKeyPair::generate(&mut rng, &laptop_identity, SignedPreKeyId(1), month);
+    let (customer_kem, laptop_kem) = (
+        last_resort_kem(&mut rng, &customer, month),
+        last_resort_kem(&mut rng, &laptop_identity, month),
+    );
     devices.push(Device::new(
         "phone",
         DeviceAddress::new(customer_id.clone(), DeviceId::new(1)?),
         customer,
         customer_spk,
+        customer_kem,
         &customer_config,
     ));
     devices.push(Device::new(
@@ -935,6 +1062,7 @@ fn main() -> Result<(), hushwire::Error> {
         DeviceAddress::new(customer_id.clone(), DeviceId::new(2)?),
         laptop_identity,
         laptop_spk,
+        laptop_kem,
         &customer_config,
     ));
     let (acme_phone, desk, phone, laptop) = (0, 1, 2, 3);
