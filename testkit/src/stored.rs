@@ -12,10 +12,16 @@ const LABEL: &[u8] = b"hushwire/v1/stored-session";
 
 /// SHA-256(len(label) || label || state).
 pub fn checksum(state: &[u8]) -> [u8; CHECKSUM_LEN] {
+    labelled_checksum(LABEL, state)
+}
+
+/// SHA-256(len(label) || label || content): the checksum of every stored form (SPEC.md 9.1,
+/// 17.2, 18.6) under its own label.
+pub fn labelled_checksum(label: &[u8], content: &[u8]) -> [u8; CHECKSUM_LEN] {
     let mut hash = Sha256::new();
-    hash.update([LABEL.len() as u8]);
-    hash.update(LABEL);
-    hash.update(state);
+    hash.update([label.len() as u8]);
+    hash.update(label);
+    hash.update(content);
     hash.finalize().into()
 }
 

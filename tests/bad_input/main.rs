@@ -25,6 +25,7 @@ mod device;
 mod encrypt;
 mod envelope;
 mod group;
+mod hybrid;
 mod prekey_message;
 mod ratchet_message;
 mod session_state;

@@ -109,6 +109,23 @@ pub(crate) fn first_message(seed: u64, config: Config) -> First {
     }
 }
 
+/// A [`First`] from `seed` to a hybrid Bob (SPEC.md 18): his bundle carries one-time KEM
+/// prekey 1 if `one_time` (with one-time prekey 7), else his last-resort KEM prekey 100 (and
+/// no one-time prekey); both sides use the default configuration (the hybrid required).
+pub(crate) fn hybrid_first_message(seed: u64, one_time: bool) -> First {
+    let mut rng = rng(seed);
+    let bob = hybrid_responder(&mut rng, one_time);
+    let alice_identity = IdentityKeyPair::generate(&mut rng);
+    let mut alice = Session::initiate(&mut rng, &alice_identity, &bob.bundle, &bob.config).unwrap();
+    let wire = alice.encrypt(b"first").unwrap().encode();
+    First {
+        rng,
+        bob,
+        alice,
+        wire,
+    }
+}
+
 /// Re-encodes `wire` (a PreKeyMessage envelope) after `edit` changed it.
 pub(crate) fn edit_prekey(wire: &[u8], edit: impl FnOnce(&mut pb::PreKeyMessage)) -> Vec<u8> {
     let mut envelope = envelope_pb(wire);
@@ -131,7 +148,7 @@ pub(crate) fn accept_refused(first: &mut First, wire: &[u8], expected: Error) {
             &first.bob.identity,
             &mut first.bob.store,
             &message,
-            &config(),
+            &first.bob.config,
         )
         .map(|_| ()),
         _ => panic!("not a PreKeyMessage"),
@@ -156,7 +173,7 @@ pub(crate) fn accepted(first: &mut First) -> Session {
         &first.bob.identity,
         &mut first.bob.store,
         &message,
-        &config(),
+        &first.bob.config,
     )
     .unwrap()
     .0

@@ -3,8 +3,9 @@
 #![allow(unused_imports, unreachable_pub)]
 
 pub use hushwire_testkit::fixtures::{
-    ChaCha20Rng, PROVIDER_VAR, Pair, RacingStore, Responder, SeedableRng, config, copy, decode,
-    established_pair, initiator, prekey, provider, responder, rng,
+    ChaCha20Rng, LAST_RESORT_KEM_ID, ONE_TIME_KEM_ID, PROVIDER_VAR, Pair, RacingStore, Responder,
+    ResponderOptions, SeedableRng, config, copy, decode, established_hybrid_pair, established_pair,
+    hybrid_config, hybrid_responder, initiator, prekey, provider, responder, rng,
 };
 
 mod example;
