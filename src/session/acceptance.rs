@@ -35,14 +35,15 @@ pub struct KemPreKeyUse {
 }
 
 /// A first message that decrypted, with the session it starts, held until the caller has
-/// deleted the one-time prekey it used ([`Session::accept`]).
+/// applied the prekeys it used ([`PreKeyUses`]: deleted its one-time prekeys, recorded its
+/// base key with a last-resort KEM prekey) ([`Session::accept`]).
 ///
 /// The session and plaintext come out only through [`Acceptance::complete`], which runs the
 /// caller's commit step (delete the one-time prekey, and store the session, in one
 /// transaction) and releases them only if it succeeds. The session is not reachable before
 /// that, not even to store it: `complete` hands the commit step the stored form. Dropping an
 /// acceptance discards the session and the plaintext: the one-time prekey then stays usable.
-#[must_use = "delete the one-time prekey it names, then take the session with `complete`"]
+#[must_use = "apply the prekey uses it names, then take the session with `complete`"]
 pub struct Acceptance {
     session: Session,
     plaintext: Vec<u8>,
