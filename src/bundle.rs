@@ -293,7 +293,8 @@ impl PreKeyBundle {
     }
 
     /// The bundle without its KEM prekey: what a server stripping it hands out, for tests
-    /// of the downgrade policy (`Config::post_quantum`).
+    /// of the downgrade policy (`Config::post_quantum`). Only with the `test-util` feature.
+    #[cfg(feature = "test-util")]
     pub fn without_kem_prekey(mut self) -> Self {
         self.kem_prekey = None;
         self

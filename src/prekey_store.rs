@@ -44,7 +44,9 @@ pub trait PreKeyStore {
 
     /// Applies what an accepted first message used (SPEC.md 5.4 step 6, 18.4), all or nothing:
     /// consumes the one-time prekey and a one-time KEM prekey, and records a last-resort KEM
-    /// prekey's id with the base key.
+    /// prekey's id with the base key. Apply the kind **your store holds** for the KEM prekey,
+    /// not `KemPreKeyUse::kind` (they agree unless the store changed in between), and apply
+    /// every field of [`PreKeyUses`].
     ///
     /// # Errors
     /// [`Error::OneTimePreKeyConsumed`], [`Error::UnknownOneTimePreKey`],
@@ -101,14 +103,27 @@ impl InMemoryPreKeyStore {
     }
 
     /// Adds a KEM prekey, one-time or last resort. A one-time id that was consumed before stays
-    /// consumed: the key is not added and `false` is returned. Replacing a last-resort KEM
-    /// prekey under its id forgets the base keys recorded with it.
+    /// consumed: the key is not added and `false` is returned. Adding the same key again keeps
+    /// the base keys recorded with it; another key under the same id replaces it and forgets
+    /// them (they were the old key's).
+    ///
+    /// The base keys recorded with a last-resort KEM prekey live in this value only: a store
+    /// rebuilt from the prekeys alone (after a restart) no longer refuses a replayed first
+    /// message to that key. Keep prekeys in a persistent store (`hushwire::store`, which
+    /// records them in the accept transaction), or also refuse a session id you already
+    /// hold.
     pub fn add_kem_prekey(&mut self, key: KemPreKeyPair) -> bool {
         if self.kem_consumed.contains(&key.id()) {
             return false;
         }
         let id = key.id();
-        self.kem_base_keys.retain(|(used, _)| *used != id);
+        let same = self
+            .kem
+            .get(&id)
+            .is_some_and(|held| held.public() == key.public());
+        if !same {
+            self.kem_base_keys.retain(|(used, _)| *used != id);
+        }
         self.kem.insert(id, key);
         true
     }

@@ -155,14 +155,14 @@ impl KemSharedSecret {
     }
 }
 
-/// An ML-KEM-1024 decapsulation key in FIPS 203's expanded form. Zeroized on drop, never
-/// printed; it holds its encapsulation key.
-#[derive(Clone)]
-pub(crate) struct KemSecretKey(Box<Zeroizing<[u8; KEM_SECRET_KEY_LEN]>>);
+/// An ML-KEM-1024 decapsulation key in FIPS 203's expanded form, on the heap, in the one
+/// value libcrux decapsulates from (no copy per decapsulation). Wiped on drop (libcrux's type
+/// is not), never printed; it holds its encapsulation key.
+pub(crate) struct KemSecretKey(Box<MlKem1024PrivateKey>);
 
 impl KemSecretKey {
-    /// Generates a key pair: draws `d` then `z` (32 bytes each) from `rng` (FIPS 203
-    /// ML-KEM.KeyGen).
+    /// Generates a key pair: draws `d` then `z` (32 bytes each, one `rng(64)`) from `rng`
+    /// (FIPS 203 ML-KEM.KeyGen).
     pub(crate) fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> (Self, KemPublicKey) {
         let mut seed = Zeroizing::new([0u8; 64]);
         rng.fill_bytes(seed.as_mut());
@@ -171,37 +171,33 @@ impl KemSecretKey {
 
     /// Key generation from `d || z` (the hazmat known-answer route).
     pub(crate) fn from_seed(seed: &[u8; 64]) -> (Self, KemPublicKey) {
-        let pair = mlkem1024::generate_key_pair(*seed);
+        let mut randomness = *seed;
+        let pair = mlkem1024::generate_key_pair(randomness);
+        randomness.zeroize();
         let (secret, public) = pair.into_parts();
-        let mut raw: [u8; KEM_SECRET_KEY_LEN] = secret.into();
-        let secret = Self(Box::new(Zeroizing::new(raw)));
-        raw.zeroize();
-        (secret, KemPublicKey(Box::new(public)))
+        (Self(Box::new(secret)), KemPublicKey(Box::new(public)))
     }
 
     /// Reads an expanded decapsulation key back, with FIPS 203's input check (7.3): the
     /// stored `H(ek)` matches `ek`. The encapsulation key inside is checked as in 7.2 too.
     pub(crate) fn from_bytes(bytes: &[u8; KEM_SECRET_KEY_LEN]) -> Option<Self> {
-        let mut key = MlKem1024PrivateKey::from(bytes);
-        let ok = mlkem1024::portable::validate_private_key_only(&key);
-        let mut raw: [u8; KEM_SECRET_KEY_LEN] = core::mem::take(&mut key).into();
-        raw.zeroize();
-        if !ok {
+        // Built in place, so a refused key is wiped by `Drop` too.
+        let key = Self(Box::new(MlKem1024PrivateKey::from(bytes)));
+        if !mlkem1024::portable::validate_private_key_only(&key.0) {
             return None;
         }
-        let secret = Self(Box::new(Zeroizing::new(*bytes)));
-        KemPublicKey::from_bytes(secret.public_key_bytes()).ok()?;
-        Some(secret)
+        KemPublicKey::from_bytes(key.public_key_bytes()).ok()?;
+        Some(key)
     }
 
     /// The expanded key's bytes, for its stored form.
     pub(crate) fn as_bytes(&self) -> &[u8; KEM_SECRET_KEY_LEN] {
-        &self.0
+        self.0.as_slice()
     }
 
     /// The encapsulation key held inside the decapsulation key.
     fn public_key_bytes(&self) -> &[u8] {
-        &self.0[EK_OFFSET..EK_OFFSET + KEM_PUBLIC_KEY_LEN]
+        &self.as_bytes()[EK_OFFSET..EK_OFFSET + KEM_PUBLIC_KEY_LEN]
     }
 
     /// The encapsulation key, as checked when this key was made or read.
@@ -212,13 +208,25 @@ impl KemSecretKey {
     /// FIPS 203 ML-KEM.Decaps: the shared secret, or the implicit-rejection secret for a
     /// ciphertext not made for this key. Infallible for a ciphertext of the right length.
     pub(crate) fn decapsulate(&self, ciphertext: &KemCiphertext) -> KemSharedSecret {
-        let mut key = MlKem1024PrivateKey::from(&**self.0);
-        let mut ss = mlkem1024::decapsulate(&key, &ciphertext.0);
+        let mut ss = mlkem1024::decapsulate(&self.0, &ciphertext.0);
         let shared = KemSharedSecret(ss);
         ss.zeroize();
-        let mut raw: [u8; KEM_SECRET_KEY_LEN] = core::mem::take(&mut key).into();
-        raw.zeroize();
         shared
+    }
+}
+
+impl Clone for KemSecretKey {
+    fn clone(&self) -> Self {
+        Self(Box::new(MlKem1024PrivateKey::from(self.as_bytes())))
+    }
+}
+
+impl Drop for KemSecretKey {
+    fn drop(&mut self) {
+        // libcrux's key type has no Zeroize: take its bytes out (leaving zeros on the heap)
+        // and wipe them.
+        let mut raw: [u8; KEM_SECRET_KEY_LEN] = core::mem::take(&mut *self.0).into();
+        raw.zeroize();
     }
 }
 

@@ -59,8 +59,8 @@ impl Acceptance {
         }
     }
 
-    /// The one-time prekey the message used, which must now be deleted; `None` if it used
-    /// none.
+    /// The one-time prekey the message used; `None` if it used none. It is one of the
+    /// [`Acceptance::prekey_uses`], which must all be applied, not only this one.
     pub fn one_time_prekey_id(&self) -> Option<OneTimePreKeyId> {
         self.uses.one_time_prekey
     }
@@ -91,7 +91,9 @@ impl Acceptance {
     ///   second insert (else [`Error::KemPreKeyReused`]);
     ///
     /// and is the place to store the session in the same transaction, keyed by
-    /// [`Acceptance::session_id`]. It is called when nothing needs consuming too.
+    /// [`Acceptance::session_id`] (insert-if-absent: a unique key there also refuses a replayed
+    /// first message that used no one-time key of either kind). It is called when nothing needs
+    /// consuming too.
     ///
     /// # Errors
     /// Whatever `commit` returns, typically one of the above or [`Error::Store`]; the session

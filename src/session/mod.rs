@@ -162,8 +162,10 @@ enum Role {
 /// let accepted = Session::accept(&mut rng, &bob, &spk, Some(&otk), Some(&kem), &first, &config)?;
 /// assert_eq!(accepted.one_time_prekey_id(), Some(OneTimePreKeyId(1)));
 /// // Only now, after decryption succeeded, are the one-time prekeys deleted.
-/// let (mut bob_session, plaintext) = accepted.complete(|_uses, _stored| {
-///     // delete the one-time prekeys from the store here, and store the session, atomically
+/// let (mut bob_session, plaintext) = accepted.complete(|uses, _stored| {
+///     // Here, in one transaction: delete `uses.one_time_prekey` and a one-time
+///     // `uses.kem_prekey`, or record a last-resort one's base key; store the session.
+///     assert_eq!(uses.kem_prekey.map(|kem| kem.id), Some(KemPreKeyId(1)));
 ///     Ok(())
 /// })?;
 /// assert_eq!(plaintext, b"hello Bob");
@@ -420,6 +422,10 @@ impl Session {
         config: &Config,
         routing: Option<&[u8]>,
     ) -> Result<(Self, Vec<u8>), Error> {
+        // Step 0 of SPEC.md 18.4 before any look-up, as `accept` orders it.
+        if message.kem.is_none() && config.post_quantum.required() {
+            return Err(Error::PostQuantumRequired);
+        }
         let signed_prekey =
             store
                 .signed_prekey(message.signed_prekey_id)

@@ -141,6 +141,13 @@ fn classic_first_message_under_the_default_policy() {
     let mut first = hybrid_first_message(606, true);
     let bad = edit_prekey(&first.wire, |m| m.kem = None);
     accept_refused(&mut first, &bad, Error::PostQuantumRequired);
+    // The policy is checked first (SPEC.md 18.4 step 0): before the prekeys are looked up.
+    let unknown = edit_prekey(&first.wire, |m| {
+        m.kem = None;
+        m.signed_prekey_id = 9;
+        m.one_time_prekey_id = Some(9);
+    });
+    accept_refused(&mut first, &unknown, Error::PostQuantumRequired);
 }
 
 #[test]
@@ -240,6 +247,9 @@ fn replayed_first_message_to_the_last_resort_kem_prekey() {
     let mut first = hybrid_first_message(610, false);
     assert!(first.bob.bundle.one_time_prekey().is_none());
     let _ = accepted(&mut first);
+    // Adding the same last-resort key again (a restart's re-add, an upkeep) keeps its record.
+    let last_resort = first.bob.last_resort_kem.clone().unwrap();
+    assert!(first.bob.store.add_kem_prekey(last_resort));
     let before = format!("{:?}", first.bob.store);
     let message = prekey(decode(&first.wire));
     let result = Session::accept_with_store(
