@@ -15,7 +15,7 @@ use crate::conversation::Side;
 use crate::fixtures::{LAST_RESORT_KEM_ID, ONE_TIME_KEM_ID, rng};
 
 /// The seed of the hybrid additions' RNG.
-pub const HYBRID_SEED: u64 = FIXTURE_SEED ^ 0x4b45_4d;
+pub const HYBRID_SEED: u64 = FIXTURE_SEED ^ 0x004b_454d;
 /// The id of a KEM prekey Bob signed but never put in a store.
 pub const UNSTORED_KEM_ID: u32 = 3;
 /// When Bob's KEM prekeys were made.
