@@ -36,6 +36,45 @@ fn memory() -> String {
     let (accepted, _) =
         hushwire::Session::accept_with_store(&mut r, &bob.identity, &mut bob.store(), &first, &cfg)
             .unwrap();
+    // Wire sizes of the set-up, classic and hybrid (one-time prekey in both; the hybrid bundle
+    // with its one-time KEM prekey), from real encodings; the first message carries 64 bytes.
+    let hybrid_cfg = fixtures::hybrid_config(fixtures::RUST.provider);
+    let hybrid_bob = fixtures::Bob::hybrid(&mut r, true);
+    let mut hybrid_alice =
+        hushwire::Session::initiate(&mut r, &alice_id, &hybrid_bob.bundle, &hybrid_cfg).unwrap();
+    let hybrid_initiated = hybrid_alice.to_stored().len();
+    let mut classic_alice =
+        hushwire::Session::initiate(&mut r, &alice_id, &bob.bundle, &cfg).unwrap();
+    let classic_first = classic_alice.encrypt(&[0u8; 64]).unwrap().encode().len();
+    let hybrid_first = hybrid_alice.encrypt(&[0u8; 64]).unwrap().encode().len();
+    let _ = writeln!(
+        out,
+        "| wire | classic bytes | hybrid bytes | hybrid − classic |\n|---|---:|---:|---:|"
+    );
+    for (what, classic, hybrid) in [
+        (
+            "prekey bundle (with one-time prekey)",
+            bob.bundle_bytes.len(),
+            hybrid_bob.bundle_bytes.len(),
+        ),
+        (
+            "first message (64-byte payload)",
+            classic_first,
+            hybrid_first,
+        ),
+        (
+            "initiator state right after initiate",
+            initiated,
+            hybrid_initiated,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "| {what} | {classic} | {hybrid} | {} |",
+            hybrid - classic
+        );
+    }
+    let _ = writeln!(out);
     let p = fixtures::pair_on_chain(41, fixtures::RUST.provider);
     let _ = writeln!(
         out,
@@ -107,17 +146,22 @@ fn pass(c: &mut Criterion) {
     for col in COLUMNS {
         floor::fixed_primitives(c, col);
     }
+    floor::kem_primitives(c);
     for col in COLUMNS {
         ops::setup_initiate(c, col);
         floor::setup_initiate(c, Set::of(col));
     }
     floor::setup_initiate(c, Set::Limit);
+    ops::setup_hybrid(c, "initiate");
+    floor::setup_hybrid(c, "initiate");
     olm::outbound(c);
     for col in COLUMNS {
         ops::setup_accept(c, col);
         floor::setup_accept(c, Set::of(col));
     }
     floor::setup_accept(c, Set::Limit);
+    ops::setup_hybrid(c, "accept");
+    floor::setup_hybrid(c, "accept");
     olm::inbound(c);
     for (name, len) in fixtures::SIZES {
         for col in COLUMNS {
@@ -160,6 +204,8 @@ fn pass(c: &mut Criterion) {
         floor::handshake(c, Set::of(col));
     }
     floor::handshake(c, Set::Limit);
+    ops::setup_hybrid(c, "handshake");
+    floor::setup_hybrid(c, "handshake");
     olm::handshake(c);
 }
 

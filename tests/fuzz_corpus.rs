@@ -177,6 +177,11 @@ fn stored_prekey_corpus() {
 }
 
 #[test]
+fn stored_kem_prekey_corpus() {
+    replay("stored_kem_prekey", targets::stored_kem_prekey);
+}
+
+#[test]
 fn sealed_value_corpus() {
     replay("sealed_value", targets::sealed_value);
 }
@@ -240,6 +245,51 @@ fn fixture_inputs_are_meaningful() {
         };
         assert_eq!(targets::prekey_bundle(bytes), expected, "{name}");
     }
+}
+
+/// The hybrid additions take the paths their names promise: hybrid first messages are accepted
+/// (and their replays refused, inside the target) unless they name a KEM prekey Bob never
+/// stored; hybrid bundles start sessions unless the KEM prekey's signature is broken; a
+/// leading byte of 0xC0 to 0xFF chooses the conversation's set-up.
+#[test]
+fn hybrid_inputs_are_meaningful() {
+    let hybrid = targets::hybrid_fixture();
+    assert_eq!(hybrid.first_messages.len(), 5);
+    for message in &hybrid.first_messages {
+        let decoded = hushwire::Envelope::decode(&message.bytes, &targets::fixture().config);
+        let Ok(hushwire::Envelope::PreKey(first)) = decoded else {
+            panic!("{}: not a PreKeyMessage", message.name)
+        };
+        assert!(first.kem().is_some(), "{}", message.name);
+        let expected = if message.name.contains("unknown") {
+            Outcome::Rejected
+        } else {
+            Outcome::Accepted
+        };
+        assert_eq!(
+            targets::accept(&message.bytes),
+            expected,
+            "{}",
+            message.name
+        );
+    }
+    for (name, bytes) in &hybrid.bundles {
+        let expected = if name.contains("bad") {
+            Outcome::Rejected
+        } else {
+            Outcome::Accepted
+        };
+        assert_eq!(targets::prekey_bundle(bytes), expected, "{name}");
+    }
+    use targets::Setup;
+    for setup in Setup::ALL {
+        assert_eq!(Setup::split(&[setup.byte(), 7]), (setup, &[7u8][..]));
+    }
+    assert_eq!(Setup::split(&[0x3f, 7]), (Setup::Classic, &[0x3f, 7][..]));
+    assert_eq!(Setup::split(&[]), (Setup::Classic, &[][..]));
+    // A hybrid run: Alice's first message accepted, then a reply.
+    let ping_pong = [Setup::HybridOneTimeKem.byte(), 0, 7, 1, 4, 7, 0];
+    assert_eq!(targets::conversation(&ping_pong), Outcome::Accepted);
 }
 
 /// The hand-written operation codec round-trips (indexes below 128), and a truncated last
@@ -1336,7 +1386,7 @@ fn regenerate_seed_corpus() {
 #[test]
 fn store_seeds_are_committed_and_meaningful() {
     let seeds = targets::store_seeds();
-    assert_eq!(seeds.len(), 13);
+    assert_eq!(seeds.len(), 23);
     for (target, name, bytes) in seeds {
         let path = corpus_dir(target).join(&name);
         assert_eq!(
@@ -1347,6 +1397,7 @@ fn store_seeds_are_committed_and_meaningful() {
         );
         let run = match target {
             "stored_prekey" => targets::stored_prekey,
+            "stored_kem_prekey" => targets::stored_kem_prekey,
             "sealed_value" => targets::sealed_value,
             other => panic!("{other}"),
         };
@@ -1356,6 +1407,9 @@ fn store_seeds_are_committed_and_meaningful() {
                 | "one-time"
                 | "signed-content"
                 | "one-time-content"
+                | "last-resort"
+                | "content"
+                | "content-kind-one-time"
                 | "genuine"
                 | "genuine-empty"
         );

@@ -3,7 +3,9 @@
 use criterion::BatchSize;
 use hushwire::provider::{AWS_LC_RS, CryptoProvider, RUST_CRYPTO};
 use hushwire::{Config, InMemoryPreKeyStore, Session};
-use hushwire_testkit::fixtures::{ChaCha20Rng, Pair as Established, Responder, ResponderOptions};
+use hushwire_testkit::fixtures::{
+    ChaCha20Rng, KemOptions, Pair as Established, Responder, ResponderOptions,
+};
 use vodozemac::olm::{Account, OlmMessage, Session as OlmSession, SessionConfig};
 
 /// The payload sizes every per-message operation is measured at.
@@ -73,8 +75,18 @@ pub(crate) const AWS: Column = Column {
 pub(crate) const COLUMNS: [Column; 2] = [RUST, AWS];
 
 /// Default limits on `provider`, with `max_encoded_len` raised so a 1 MiB payload (plus the
-/// 176-byte envelope bound) is accepted by `encrypt` and by the decoders.
+/// 176-byte envelope bound) is accepted by `encrypt` and by the decoders, and the classic
+/// set-up allowed (`PostQuantumPolicy::Optional`): every row but the hybrid ones measures
+/// classic X3DH sessions, as every earlier report did (the default policy refuses a bundle
+/// without a KEM prekey).
 pub(crate) fn config(provider: &'static CryptoProvider) -> Config {
+    let mut config = hybrid_config(provider);
+    config.post_quantum = hushwire::PostQuantumPolicy::Optional;
+    config
+}
+
+/// [`config`] with the default policy, which requires the hybrid set-up: the hybrid rows.
+pub(crate) fn hybrid_config(provider: &'static CryptoProvider) -> Config {
     let mut config = Config::default();
     config.max_encoded_len = 4 * 1024 * 1024;
     config.provider = provider;
@@ -99,6 +111,23 @@ impl Bob {
                 signed_at: SIGNED_AT,
                 config: config(&RUST_CRYPTO),
                 kem: None,
+            },
+        ))
+    }
+
+    /// A hybrid Bob: signed prekey 1, one-time prekey 7, and a KEM prekey in his bundle: the
+    /// one-time KEM prekey (id 1) if `one_time_kem`, else the last-resort one (id 100); his
+    /// bundle is decoded under [`hybrid_config`].
+    pub(crate) fn hybrid(rng: &mut ChaCha20Rng, one_time_kem: bool) -> Self {
+        Self(Responder::generate(
+            rng,
+            &ResponderOptions {
+                one_time_prekey: true,
+                signed_at: SIGNED_AT,
+                config: hybrid_config(&RUST_CRYPTO),
+                kem: Some(KemOptions {
+                    one_time: one_time_kem,
+                }),
             },
         ))
     }

@@ -1002,3 +1002,204 @@ pub(crate) fn handshake(c: &mut Criterion, set: Set) {
     });
     g.finish();
 }
+
+// ---------------------------------------------------------------------------------------------
+// The hybrid set-up (SPEC.md 18): the classic floors above plus ML-KEM-1024 from
+// `libcrux-ml-kem`, called directly (a dependency of the hushwire package, as aws-lc-rs is),
+// the SHA-256 of the ciphertext the PreKeyMessage's associated data binds, the longer HKDF
+// input (the KEM secret after the DHs), and for a bundle's bytes the KEM prekey's Ed25519
+// signature and FIPS 203's check of its encapsulation key. Default provider (RustCrypto) only.
+//
+// E = ML-KEM-1024 encapsulation, X = decapsulation, C = the encapsulation-key check,
+// S = SHA-256 over the 1568-byte ciphertext, V' = Ed25519 verify over the KEM prekey's
+// 1608 signed bytes (1 + 26-byte label + 1581-byte body).
+
+use libcrux_ml_kem::mlkem1024::{
+    self, MlKem1024Ciphertext, MlKem1024PrivateKey, MlKem1024PublicKey,
+};
+
+/// The bytes Ed25519 signs for a KEM prekey: 1 + 26-byte label + id, time, kind and `ek`.
+const KEM_PREKEY_MESSAGE: usize = 1 + 26 + 4 + 8 + 1 + 1568;
+
+/// An ML-KEM-1024 key pair, a ciphertext made for it, and a signed KEM prekey body.
+pub(crate) struct KemKeys {
+    pk: MlKem1024PublicKey,
+    sk: MlKem1024PrivateKey,
+    ct: MlKem1024Ciphertext,
+    signed: Vec<u8>,
+    signature: Signature,
+    ed_key: [u8; 32],
+}
+
+pub(crate) fn kem_keys() -> KemKeys {
+    let (sk, pk) = mlkem1024::generate_key_pair([9u8; 64]).into_parts();
+    let (ct, _) = mlkem1024::encapsulate(&pk, [5u8; 32]);
+    let signing = SigningKey::from_bytes(&[8u8; 32]);
+    let signed = vec![0x24u8; KEM_PREKEY_MESSAGE];
+    let signature = signing.sign(&signed);
+    KemKeys {
+        pk,
+        sk,
+        ct,
+        signed,
+        signature,
+        ed_key: signing.verifying_key().to_bytes(),
+    }
+}
+
+/// S: SHA-256 of the ciphertext (`prekey_info` binds it, SPEC.md 18.5).
+fn ciphertext_hash(ct: &MlKem1024Ciphertext) -> [u8; 32] {
+    use sha2::Digest;
+    Sha256::digest(ct.as_slice()).into()
+}
+
+/// The hybrid SK: H32 over F || DH1..DH4 || ss, info "hushwire/v1/pqxdh-ml-kem-1024".
+fn hybrid_sk(dhs: &[Key], ss: &[u8; 32]) -> Key {
+    let mut ikm = [0xFFu8; 192];
+    for (i, d) in dhs.iter().enumerate() {
+        ikm[32 * (i + 1)..32 * (i + 2)].copy_from_slice(d);
+    }
+    let end = 32 * (dhs.len() + 1);
+    ikm[end..end + 32].copy_from_slice(ss);
+    let mut sk = [0u8; 32];
+    hkdf(
+        &[0u8; 32],
+        &ikm[..end + 32],
+        b"hushwire/v1/pqxdh-ml-kem-1024",
+        &mut sk,
+    );
+    sk
+}
+
+/// Hybrid initiator, OTK: draw ek, DH1..DH4, draw m, E, S, H32 (with ss), P(ek); then the
+/// first ratchet key as in [`initiate`]. 2 B + 5 D + E + S + H32 + H64.
+fn initiate_hybrid(p: &Prims, k: &Keys, kk: &KemKeys, r: &mut ChaCha20Rng) -> [u8; 64] {
+    let ek = draw(r);
+    let (ek_pub, by_ek) = (p.agree)(&ek, true, &[k.ik_b_pub, k.spk_pub, k.otk_pub]);
+    let mut dhs = vec![(p.dh)(&k.ik_a, &k.spk_pub)];
+    dhs.extend(by_ek);
+    let m = draw(r);
+    let (ct, ss) = mlkem1024::encapsulate(&kk.pk, m);
+    black_box(ciphertext_hash(&ct));
+    let sk = hybrid_sk(&dhs, &ss);
+    black_box(ek_pub);
+    let s = draw(r);
+    let (s_pub, by_s) = (p.agree)(&s, true, &[k.spk_pub]);
+    let out = kdf_rk(&sk, &by_s[0]);
+    black_box(s_pub);
+    out
+}
+
+/// The hybrid initiator from a bundle's bytes: V (signed prekey) + V' (KEM prekey) + C, then
+/// [`initiate_hybrid`].
+fn initiate_hybrid_from_bundle(p: &Prims, k: &Keys, kk: &KemKeys, r: &mut ChaCha20Rng) -> [u8; 64] {
+    let key = VerifyingKey::from_bytes(&k.ed_key).unwrap();
+    key.verify_strict(&k.signed, &k.signature).unwrap();
+    let key = VerifyingKey::from_bytes(&kk.ed_key).unwrap();
+    key.verify_strict(&kk.signed, &kk.signature).unwrap();
+    assert!(mlkem1024::validate_public_key(&kk.pk));
+    initiate_hybrid(p, k, kk, r)
+}
+
+/// Hybrid responder, OTK: DH1..DH4, X, S, H32 (with ss), then the first message with a new
+/// ratchet key as in [`decrypt_ratchet`]. 6 D + X + S + B + H32 + 2 H64 + K + H44 + A(64).
+fn accept_hybrid(
+    p: &Prims,
+    k: &Keys,
+    kk: &KemKeys,
+    r: &mut ChaCha20Rng,
+    ad: &[u8],
+    buf: &mut [u8],
+) -> [u8; 64] {
+    let (_, by_spk) = (p.agree)(&k.spk, false, &[k.ik_a_pub, k.ek_pub]);
+    let dhs = [
+        by_spk[0],
+        (p.dh)(&k.ik_b, &k.ek_pub),
+        by_spk[1],
+        (p.dh)(&k.otk, &k.ek_pub),
+    ];
+    let ss = mlkem1024::decapsulate(&kk.sk, &kk.ct);
+    black_box(ciphertext_hash(&kk.ct));
+    black_box(hybrid_sk(&dhs, &ss));
+    decrypt_ratchet(p, k, r, ad, buf)
+}
+
+/// The raw ML-KEM-1024 primitives (`primitive/*`), RustCrypto column only.
+pub(crate) fn kem_primitives(c: &mut Criterion) {
+    let mut g = c.benchmark_group(RUST.primitive);
+    let kk = kem_keys();
+    let mut r = rng(7);
+    g.bench_function("ml_kem1024_encapsulate", |b| {
+        b.iter(|| mlkem1024::encapsulate(black_box(&kk.pk), draw(&mut r)))
+    });
+    g.bench_function("ml_kem1024_decapsulate", |b| {
+        b.iter(|| mlkem1024::decapsulate(black_box(&kk.sk), black_box(&kk.ct)))
+    });
+    g.bench_function("ml_kem1024_validate_public_key", |b| {
+        b.iter(|| mlkem1024::validate_public_key(black_box(&kk.pk)))
+    });
+    g.bench_function("sha256_1568B", |b| {
+        b.iter(|| ciphertext_hash(black_box(&kk.ct)))
+    });
+    let key = VerifyingKey::from_bytes(&kk.ed_key).unwrap();
+    g.bench_function("ed25519_verify_kem_prekey", |b| {
+        b.iter(|| {
+            key.verify_strict(black_box(&kk.signed), &kk.signature)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// Floors of the hybrid set-up rows (RustCrypto set): initiate, from the bundle's bytes,
+/// accept, handshake, each with the one-time prekey and a KEM prekey.
+pub(crate) fn setup_hybrid(c: &mut Criterion, op: &str) {
+    let mut g = c.benchmark_group(Set::Rust.group());
+    let p = Set::Rust.prims(64);
+    let mut r = rng(8);
+    let k = keys();
+    let kk = kem_keys();
+    let ck = ratchet_chain_key(&k);
+    let ad = [3u8; AD_RATCHET];
+    let ad_prekey = [3u8; AD_PREKEY + 36];
+    let chain = [4u8; 32];
+    let first = sealed(&ck, &ad_prekey, 64);
+    let msg = sealed(&ck, &ad, 64);
+    match op {
+        "initiate" => {
+            g.bench_function(BenchmarkId::new("initiate", "hybrid_otk"), |b| {
+                b.iter(|| initiate_hybrid(&p, &k, &kk, &mut r))
+            });
+            g.bench_function(
+                BenchmarkId::new("initiate_from_bundle", "hybrid_otk"),
+                |b| b.iter(|| initiate_hybrid_from_bundle(&p, &k, &kk, &mut r)),
+            );
+        }
+        "accept" => {
+            g.bench_function(BenchmarkId::new("accept", "hybrid_otk"), |b| {
+                b.iter_batched_ref(
+                    || first.clone(),
+                    |buf| accept_hybrid(&p, &k, &kk, &mut r, &ad_prekey, buf),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        _ => {
+            g.measurement_time(ROUND_TRIP_TIME);
+            g.bench_function(BenchmarkId::new("handshake", "hybrid_64B"), |b| {
+                b.iter_batched_ref(
+                    || (plaintext(64), first.clone(), plaintext(64), msg.clone()),
+                    |(out1, in1, out2, in2)| {
+                        initiate_hybrid(&p, &k, &kk, &mut r);
+                        encrypt(&p, &chain, &ad_prekey, out1);
+                        accept_hybrid(&p, &k, &kk, &mut r, &ad_prekey, in1);
+                        encrypt(&p, &chain, &ad, out2);
+                        decrypt_ratchet(&p, &k, &mut r, &ad, in2)
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+    }
+    g.finish();
+}

@@ -18,8 +18,8 @@ use hushwire::{Envelope, IdentityKeyPair, PreKeyBundleIn, Session, X25519PublicK
 use std::hint::black_box;
 
 use crate::fixtures::{
-    Bob, Column, ROUND_TRIP_TIME, RUST, batch, config, pair, pair_on_chain, pair_with_skipped,
-    payload, prekey, rng,
+    Bob, Column, ROUND_TRIP_TIME, RUST, batch, config, hybrid_config, pair, pair_on_chain,
+    pair_with_skipped, payload, prekey, rng,
 };
 
 /// Skipped keys stored in the "many skipped keys" states: the default `max_skipped_keys`.
@@ -288,5 +288,75 @@ pub(crate) fn handshake(c: &mut Criterion, col: Column) {
             BatchSize::SmallInput,
         )
     });
+    g.finish();
+}
+
+/// The hybrid set-up (SPEC.md 18) on the default provider, mirroring the classic rows with a
+/// one-time prekey: `initiate/hybrid_otk` (verified bundle with one-time prekey 7 and one-time
+/// KEM prekey 1), `initiate_from_bundle/hybrid_otk` (decode, verify both signatures, check the
+/// KEM key, initiate), `accept/hybrid_otk` (fresh store each iteration: both one-time prekeys
+/// are consumed), `handshake/hybrid_64B` (initiate, first message, accept, reply, decrypt the
+/// reply). Every session runs under the default policy (hybrid required).
+pub(crate) fn setup_hybrid(c: &mut Criterion, op: &str) {
+    let mut g = c.benchmark_group(RUST.hushwire);
+    let mut r = rng(21);
+    let cfg = hybrid_config(RUST.provider);
+    let alice_identity = IdentityKeyPair::generate(&mut r);
+    let bob = Bob::hybrid(&mut r, true);
+    let small = payload(64);
+    match op {
+        "initiate" => {
+            g.bench_function(BenchmarkId::new("initiate", "hybrid_otk"), |b| {
+                b.iter(|| Session::initiate(&mut r, &alice_identity, &bob.bundle, &cfg).unwrap())
+            });
+            g.bench_function(
+                BenchmarkId::new("initiate_from_bundle", "hybrid_otk"),
+                |b| {
+                    b.iter(|| {
+                        let bundle = PreKeyBundleIn::decode(black_box(&bob.bundle_bytes), &cfg)
+                            .unwrap()
+                            .validate()
+                            .unwrap();
+                        Session::initiate(&mut r, &alice_identity, &bundle, &cfg).unwrap()
+                    })
+                },
+            );
+        }
+        "accept" => {
+            let mut alice = Session::initiate(&mut r, &alice_identity, &bob.bundle, &cfg).unwrap();
+            let first = prekey(alice.encrypt(&small).unwrap());
+            assert!(first.kem().is_some());
+            g.bench_function(BenchmarkId::new("accept", "hybrid_otk"), |b| {
+                b.iter_batched_ref(
+                    || bob.store(),
+                    |store| {
+                        Session::accept_with_store(&mut r, &bob.identity, store, &first, &cfg)
+                            .unwrap()
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        _ => {
+            g.measurement_time(ROUND_TRIP_TIME);
+            g.bench_function(BenchmarkId::new("handshake", "hybrid_64B"), |b| {
+                b.iter_batched_ref(
+                    || bob.store(),
+                    |store| {
+                        let mut alice =
+                            Session::initiate(&mut r, &alice_identity, &bob.bundle, &cfg).unwrap();
+                        let first = prekey(alice.encrypt(&small).unwrap());
+                        let (mut bob_session, _) =
+                            Session::accept_with_store(&mut r, &bob.identity, store, &first, &cfg)
+                                .unwrap();
+                        let reply = bob_session.encrypt(&small).unwrap();
+                        alice.decrypt(&mut r, &reply).unwrap();
+                        (alice, bob_session)
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+    }
     g.finish();
 }

@@ -105,6 +105,16 @@ fn rows() -> Vec<Row> {
             Some("vodozemac/inbound"),
         ),
     ];
+    for (label, bench, floor, olm) in HYBRID_ROWS {
+        let (op, param) = floor.split_once('/').unwrap_or((floor, ""));
+        let op = match op {
+            "initiate" => "initiate",
+            "initiate_from_bundle" => "initiate_from_bundle",
+            "accept" => "accept",
+            _ => "handshake",
+        };
+        rows.push(row(label, bench, false, Some((op, param, 64)), olm));
+    }
     for op in ["encrypt", "decrypt", "decrypt_ratchet"] {
         for (size, len) in SIZES {
             rows.push(Row {
@@ -221,6 +231,113 @@ fn rows() -> Vec<Row> {
         }
     }
     rows
+}
+
+/// The hybrid set-up rows (default provider): label, hushwire benchmark, floor benchmark (both
+/// without their group), vodozemac benchmark.
+const HYBRID_ROWS: [(&str, &str, &str, Option<&str>); 4] = [
+    (
+        "initiate, hybrid (OTK + one-time KEM prekey)",
+        "initiate/hybrid_otk",
+        "initiate/hybrid_otk",
+        Some("vodozemac/outbound"),
+    ),
+    (
+        "initiate from bundle bytes, hybrid",
+        "initiate_from_bundle/hybrid_otk",
+        "initiate_from_bundle/hybrid_otk",
+        None,
+    ),
+    (
+        "accept first message (64 B), hybrid",
+        "accept/hybrid_otk",
+        "accept/hybrid_otk",
+        Some("vodozemac/inbound"),
+    ),
+    (
+        "handshake, hybrid",
+        "handshake/hybrid_64B",
+        "handshake/hybrid_64B",
+        Some("vodozemac/handshake/64B"),
+    ),
+];
+
+/// The classic row each hybrid row is compared with.
+const HYBRID_VS_CLASSIC: [(&str, &str, &str); 4] = [
+    ("initiate (OTK)", "initiate/otk", "initiate/hybrid_otk"),
+    (
+        "initiate from bundle bytes (OTK)",
+        "initiate_from_bundle/otk",
+        "initiate_from_bundle/hybrid_otk",
+    ),
+    ("accept (OTK, 64 B)", "accept/otk", "accept/hybrid_otk"),
+    ("handshake (64 B)", "handshake/64B", "handshake/hybrid_64B"),
+];
+
+/// The hybrid set-up against the classic one, on the default provider: each with its floor,
+/// the ratios, and vodozemac (whose Olm set-up is classic, 3DH).
+fn hybrid_table(out: &mut String, m: &Medians) {
+    let get = |id: String| m.get(&id);
+    let _ = writeln!(
+        out,
+        "\n## Hybrid set-up (ML-KEM-1024) against classic X3DH (rust-crypto)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| operation | classic | classic floor | ÷ floor | hybrid | hybrid floor | ÷ floor \
+         | hybrid ÷ classic | floor hybrid ÷ classic | vodozemac | classic ÷ Olm | hybrid ÷ Olm |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let olm_of = |classic: &str| match classic.split('/').next() {
+        Some("initiate") => Some("vodozemac/outbound".to_string()),
+        Some("accept") => Some("vodozemac/inbound".to_string()),
+        Some("handshake") => Some("vodozemac/handshake/64B".to_string()),
+        _ => None,
+    };
+    for (label, classic, hybrid) in HYBRID_VS_CLASSIC {
+        let hc = get(format!("{}/{classic}", RUST.hushwire));
+        let fc = get(format!("{}/{classic}", RUST.floor));
+        let hh = get(format!("{}/{hybrid}", RUST.hushwire));
+        let fh = get(format!("{}/{hybrid}", RUST.floor));
+        let olm = olm_of(classic).and_then(|id| m.get(&id));
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            time(hc),
+            time(fc),
+            ratio(div(hc, fc)),
+            time(hh),
+            time(fh),
+            ratio(div(hh, fh)),
+            ratio(div(hh, hc)),
+            ratio(div(fh, fc)),
+            time(olm),
+            ratio(div(hc, olm)),
+            ratio(div(hh, olm)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n| ML-KEM-1024 and the hybrid's other primitives | median |\n|---|---:|"
+    );
+    for id in [
+        "ml_kem1024_encapsulate",
+        "ml_kem1024_decapsulate",
+        "ml_kem1024_validate_public_key",
+        "sha256_1568B",
+        "ed25519_verify_kem_prekey",
+        "ed25519_verify_74B",
+        "x25519_dh",
+    ] {
+        let _ = writeln!(
+            out,
+            "| {id} | {} |",
+            time(get(format!("{}/{id}", RUST.primitive)))
+        );
+    }
 }
 
 /// The primitives table: (benchmark without its group, measured in RustCrypto, in aws-lc-rs,
@@ -476,6 +593,8 @@ pub(crate) fn print(m: &Medians, cpu: Option<CpuTimes>, preamble: &str) {
             ratio(div(ha, olm)),
         );
     }
+
+    hybrid_table(&mut out, m);
 
     let _ = writeln!(out, "\n## Primitives (medians)\n");
     let _ = writeln!(

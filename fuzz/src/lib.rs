@@ -1,7 +1,8 @@
 //! Fuzz targets for hushwire. The logic of every target is in `hushwire_testkit::fuzz`
 //! (re-exported here as [`targets`]), which `tests/fuzz_corpus.rs` in the main crate also
 //! calls, to replay the committed corpus on stable Rust. This crate adds what needs the `arbitrary` crate:
-//! [`ArbitraryOp`], the derived twin of [`Op`] for the `conversation_arbitrary` target.
+//! [`ArbitraryOp`], the derived twin of [`Op`], and [`ArbitrarySetup`], of the set-up, for the
+//! `conversation_arbitrary` target.
 
 use arbitrary::Arbitrary;
 
@@ -103,6 +104,31 @@ impl From<ArbitraryOp> for Op {
                 byte,
                 mask,
             },
+        }
+    }
+}
+
+/// [`targets::Setup`] with a derived [`Arbitrary`]: the `conversation_arbitrary` target's
+/// choice of classic or hybrid set-up (last-resort or one-time KEM prekey).
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum ArbitrarySetup {
+    /// [`targets::Setup::Classic`].
+    Classic,
+    /// [`targets::Setup::HybridLastResort`].
+    HybridLastResort,
+    /// [`targets::Setup::HybridOneTimeKem`].
+    HybridOneTimeKem,
+    /// [`targets::Setup::HybridLastResortNoOtk`].
+    HybridLastResortNoOtk,
+}
+
+impl From<ArbitrarySetup> for targets::Setup {
+    fn from(setup: ArbitrarySetup) -> Self {
+        match setup {
+            ArbitrarySetup::Classic => Self::Classic,
+            ArbitrarySetup::HybridLastResort => Self::HybridLastResort,
+            ArbitrarySetup::HybridOneTimeKem => Self::HybridOneTimeKem,
+            ArbitrarySetup::HybridLastResortNoOtk => Self::HybridLastResortNoOtk,
         }
     }
 }

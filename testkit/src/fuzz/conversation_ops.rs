@@ -5,6 +5,7 @@ use rand_chacha::ChaCha20Rng;
 
 use super::Outcome;
 use super::fixture::{FIXTURE_SEED, fixture};
+use super::hybrid_fixture::{Setup, hybrid_fixture};
 use crate::conversation::{Conversation, Limits, Op, Side};
 
 impl Op {
@@ -101,14 +102,38 @@ pub const LIMITS: Limits = Limits {
 
 /// Runs `ops` (at most [`MAX_OPS`]) on a fresh Alice (the fixture's, before she sent) and Bob
 /// (his fixture store; a session once he accepts her first message), checking after each that
-/// the invariants hold, then delivers everything left.
+/// the invariants hold, then delivers everything left: the classic set-up.
 pub fn run_ops(ops: impl IntoIterator<Item = Op>) -> Outcome {
+    run_ops_with(Setup::Classic, ops)
+}
+
+/// [`run_ops`] with the set-up `setup`. A hybrid Alice (the hybrid fixture's, initiated to a
+/// bundle with a KEM prekey, last-resort or one-time as `setup` says) talks to Bob with his
+/// KEM prekeys in his store ([`super::HybridFixture::store`]); both sides run on the default
+/// policy, which requires the hybrid set-up, so Bob's accept, every decode and every reload
+/// runs under it. The simulator's invariants hold alike: every genuine message decrypts once,
+/// replays and tampered copies are refused with the state, or before Bob's accept his store,
+/// unchanged. (`Tamper` reaches the first 256 bytes of a message: of a hybrid first message
+/// the identity and base keys, the ids and the inner message, not the KEM ciphertext after
+/// them, which the `accept` target's inputs reach.)
+pub fn run_ops_with(setup: Setup, ops: impl IntoIterator<Item = Op>) -> Outcome {
     let fixture = fixture();
+    let (store, config) = match setup {
+        Setup::Classic => (fixture.store(), fixture.config),
+        _ => {
+            let hybrid = hybrid_fixture();
+            (hybrid.store(), hybrid.config)
+        }
+    };
+    let alice = match setup {
+        Setup::Classic => crate::fixtures::copy(&fixture.alice_initial),
+        _ => hybrid_fixture().alice(setup),
+    };
     let mut conversation = Conversation::new(
-        crate::fixtures::copy(&fixture.alice_initial),
+        alice,
         &fixture.bob_keys.identity,
-        fixture.store(),
-        fixture.config,
+        store,
+        config,
         ChaCha20Rng::seed_from_u64(FIXTURE_SEED ^ 2),
         LIMITS,
     );
@@ -123,7 +148,10 @@ pub fn run_ops(ops: impl IntoIterator<Item = Op>) -> Outcome {
     }
 }
 
-/// `conversation`: operations decoded with [`Op::decode_all`], run by [`run_ops`].
+/// `conversation`: a first byte of 0xC0 to 0xFF chooses the set-up ([`Setup::split`]: classic,
+/// or hybrid with a last-resort or a one-time KEM prekey), any other input is a classic run;
+/// the operations are decoded with [`Op::decode_all`] and run by [`run_ops_with`].
 pub fn conversation(data: &[u8]) -> Outcome {
-    run_ops(Op::decode_all(data))
+    let (setup, ops) = Setup::split(data);
+    run_ops_with(setup, Op::decode_all(ops))
 }

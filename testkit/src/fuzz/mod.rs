@@ -11,7 +11,9 @@
 //! [`Outcome`] says how deep the input got, so the corpus test can check that the seeds still
 //! reach the interesting paths.
 //!
-//! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`]; the
+//! Everything runs against one deterministic [`Fixture`], built once from [`FIXTURE_SEED`], and
+//! its hybrid additions ([`HybridFixture`]: KEM prekeys, hybrid bundles, first messages and
+//! Alices, from an RNG of their own, [`HYBRID_SEED`]); the
 //! identity-verification targets add a [`VerificationFixture`] built once on top of it, the
 //! business-certificate targets a [`BusinessFixture`] of their own (fixed key seeds), and the
 //! multi-device decoder targets a [`DeviceFixture`] of their own (its own seeded RNG), the
@@ -43,6 +45,7 @@ mod group_fixture;
 mod group_message;
 mod group_seeds;
 mod group_session;
+mod hybrid_fixture;
 mod multi_device;
 mod prekey_bundle;
 mod prekey_message;
@@ -56,6 +59,7 @@ mod seeds;
 mod session_record;
 mod session_state;
 mod store_seeds;
+mod stored_kem_prekey;
 mod stored_prekey;
 mod trust_record;
 mod verification_fixture;
@@ -78,6 +82,7 @@ pub use business_fixture::{
 pub use certificate_chain::certificate_chain;
 pub use conversation_ops::{
     LIMITS, MAX_IN_FLIGHT, MAX_OPS, MAX_REMEMBERED, MAX_SENT_PER_SIDE, conversation, run_ops,
+    run_ops_with,
 };
 pub use decrypt::decrypt;
 pub use device_fixture::{
@@ -100,6 +105,7 @@ pub use group_fixture::{
 };
 pub use group_message::group_message;
 pub use group_session::group_session;
+pub use hybrid_fixture::{HYBRID_SEED, HybridFixture, Setup, UNSTORED_KEM_ID, hybrid_fixture};
 pub use multi_device::{
     DeviceOp, DeviceStats, MAX_DEVICE_IN_FLIGHT, MAX_DEVICE_OPS, MAX_DEVICE_REMEMBERED,
     MAX_DEVICES_PER_ACCOUNT, MAX_INITIATIONS, MAX_SETTLES, MULTI_DEVICE_SEED, MultiDevice,
@@ -119,6 +125,10 @@ pub use seeds::seeds;
 pub use session_record::{seal_record, session_record, unseal_record};
 pub use session_state::session_state;
 pub use store_seeds::store_seeds;
+pub use stored_kem_prekey::{
+    STORED_KEM_PREKEY_LEN, STORED_KEM_SEED, genuine_kem_prekeys, stored_kem_prekey,
+    stored_kem_prekey_form,
+};
 pub use stored_prekey::{
     STORED_ONE_TIME_PREKEY_LEN, STORED_SIGNED_PREKEY_LEN, stored_prekey, stored_prekey_form,
 };

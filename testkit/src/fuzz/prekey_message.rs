@@ -1,6 +1,6 @@
 //! The `prekey_message` target: PreKeyMessages on both sides.
 
-use hushwire::{Envelope, Error, IdentityKey, X25519PublicKey};
+use hushwire::{Envelope, Error, IdentityKey, KemCiphertext, X25519PublicKey};
 
 use super::Outcome;
 use super::checks::{decrypt_checked, rng};
@@ -28,6 +28,12 @@ pub fn prekey_message(data: &[u8]) -> Outcome {
         X25519PublicKey::from_bytes(message.base_key().as_bytes()).as_ref(),
         Ok(message.base_key())
     );
+    if let Some(kem) = message.kem() {
+        assert_eq!(
+            KemCiphertext::from_bytes(kem.ciphertext().as_bytes()).as_ref(),
+            Ok(kem.ciphertext())
+        );
+    }
     let inner = message.message();
     assert_eq!(
         X25519PublicKey::from_bytes(inner.header().ratchet_key.as_bytes()).as_ref(),

@@ -6,6 +6,7 @@ use prost::Message;
 use super::business_fixture::business_fixture;
 use super::device_fixture::{address, device_fixture};
 use super::fixture::fixture;
+use super::hybrid_fixture::{Setup, hybrid_fixture};
 use super::multi_device::DeviceOp;
 use super::sas::SasOp;
 use super::verification_fixture::verification_fixture;
@@ -38,9 +39,13 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             add("decrypt", message.name, &message.bytes);
         }
     }
-    for message in &fixture.first_messages {
+    let hybrid = hybrid_fixture();
+    for message in fixture.first_messages.iter().chain(&hybrid.first_messages) {
         add("accept", message.name, &message.bytes);
         add("prekey_message", message.name, &message.bytes);
+    }
+    for message in &hybrid.first_messages {
+        add("envelope", message.name, &message.bytes);
     }
     for (name, bytes) in [
         ("empty", &b""[..]),
@@ -50,7 +55,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     ] {
         add("envelope", name, bytes);
     }
-    for (name, bytes) in &fixture.bundles {
+    for (name, bytes) in fixture.bundles.iter().chain(&hybrid.bundles) {
         add("prekey_bundle", name, bytes);
     }
     for (name, session) in [
@@ -181,8 +186,19 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             ],
         ),
     ];
-    for (name, ops) in conversations {
-        add("conversation", name, &Op::encode_all(&ops));
+    for (name, ops) in &conversations {
+        add("conversation", name, &Op::encode_all(ops));
+    }
+    // The same operations on the hybrid set-ups: a leading byte chooses it (`Setup::split`).
+    for (setup, prefix) in [
+        (Setup::HybridLastResort, "hybrid-last-resort"),
+        (Setup::HybridOneTimeKem, "hybrid-one-time-kem"),
+        (Setup::HybridLastResortNoOtk, "hybrid-last-resort-no-otk"),
+    ] {
+        for (name, ops) in &conversations {
+            let bytes = [&[setup.byte()][..], &Op::encode_all(ops)].concat();
+            add("conversation", &format!("{prefix}-{name}"), &bytes);
+        }
     }
     verification_seeds(&mut add);
     business_seeds(&mut add);

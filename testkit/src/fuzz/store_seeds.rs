@@ -8,8 +8,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 use super::sealed_value::sealed_value_with_salt;
+use super::stored_kem_prekey::genuine_kem_prekeys;
 
-/// The seed corpus of `stored_prekey` and `sealed_value`: `(target, file name, bytes)`.
+/// The seed corpus of `stored_prekey`, `stored_kem_prekey` and `sealed_value`: `(target,
+/// file name, bytes)`.
 /// `tests/fuzz_corpus.rs` writes them with the other targets' seeds.
 pub fn store_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut seeds: Vec<(&'static str, String, Vec<u8>)> = Vec::new();
@@ -71,6 +73,60 @@ pub fn store_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         "stored_prekey",
         "one-time-content-version-0",
         [&[2u8, 0][..], &content_o[1..]].concat(),
+    );
+
+    // stored_kem_prekey. Mode 0: the bytes as they are; mode 1: the content, checksummed by
+    // the target.
+    let [last_resort, one_time] = genuine_kem_prekeys();
+    let last_resort = last_resort.to_stored().as_bytes().to_vec();
+    let one_time = one_time.to_stored().as_bytes().to_vec();
+    add(
+        "stored_kem_prekey",
+        "last-resort",
+        [&[0u8][..], &last_resort].concat(),
+    );
+    add(
+        "stored_kem_prekey",
+        "one-time",
+        [&[0u8][..], &one_time].concat(),
+    );
+    add(
+        "stored_kem_prekey",
+        "truncated",
+        [&[0u8][..], &one_time[..one_time.len() - 1]].concat(),
+    );
+    let mut flipped = one_time.clone();
+    flipped[40] ^= 0x01;
+    add(
+        "stored_kem_prekey",
+        "checksum-mismatch",
+        [&[0u8][..], &flipped].concat(),
+    );
+    add("stored_kem_prekey", "empty", vec![0]);
+    let content = &last_resort[..last_resort.len() - 32];
+    add(
+        "stored_kem_prekey",
+        "content",
+        [&[1u8][..], content].concat(),
+    );
+    add(
+        "stored_kem_prekey",
+        "content-version-2",
+        [&[1u8, 2][..], &content[1..]].concat(),
+    );
+    let edited = |at: usize, value: u8| {
+        let mut content = content.to_vec();
+        content[at] = value;
+        [&[1u8][..], &content].concat()
+    };
+    add("stored_kem_prekey", "content-kind-3", edited(13, 3));
+    add("stored_kem_prekey", "content-kind-one-time", edited(13, 2));
+    // H(ek) inside the decapsulation key (FIPS 203 7.3): a byte of it changed.
+    let h_ek = 14 + 384 * 4 + hushwire::KEM_PUBLIC_KEY_LEN;
+    add(
+        "stored_kem_prekey",
+        "content-bad-ek-hash",
+        edited(h_ek, content[h_ek] ^ 0x80),
     );
 
     let value = b"stored session record";
