@@ -94,7 +94,11 @@ fn the_last_resort_kem_prekey_serves_many_initiators() {
 #[test]
 fn hybrid_sessions_across_providers() {
     let providers = hushwire::provider::CryptoProvider::available();
-    assert_eq!(providers.len(), 2, "both providers are compiled into the tests");
+    assert_eq!(
+        providers.len(),
+        2,
+        "both providers are compiled into the tests"
+    );
     for &a in providers {
         for &b in providers {
             let mut rng = rng(702);
