@@ -3164,11 +3164,12 @@ fn second_route_pqxdh_stored() {
             Err(error) => error,
             Ok(body) => {
                 let dk: [u8; 3168] = body[13..3181].try_into().unwrap();
-                if !matches!(body[12], 1 | 2) {
-                    json!({ "error": "SessionStateCorrupted" })
-                } else if !mlkem1024::portable::validate_private_key_only(
-                    &mlkem1024::MlKem1024PrivateKey::from(&dk),
-                ) || !ek_modulus_ok(&dk[1536..3104])
+                // The kind byte, then the dk check: the same error either way.
+                if !matches!(body[12], 1 | 2)
+                    || !mlkem1024::portable::validate_private_key_only(
+                        &mlkem1024::MlKem1024PrivateKey::from(&dk),
+                    )
+                    || !ek_modulus_ok(&dk[1536..3104])
                 {
                     json!({ "error": "SessionStateCorrupted" })
                 } else {
