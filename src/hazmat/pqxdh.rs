@@ -191,6 +191,7 @@ pub fn pqxdh_initiator(
 /// # Errors
 /// Key validation errors, the decapsulation key's and the ciphertext's (as
 /// [`ml_kem_decapsulate`]), and [`Error::NonContributoryKeyAgreement`].
+#[allow(clippy::too_many_arguments)]
 pub fn pqxdh_responder(
     provider: &CryptoProvider,
     identity_seed: &[u8; 32],
