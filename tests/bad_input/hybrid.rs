@@ -20,6 +20,9 @@ fn edit_kem_prekey(seed: u64, edit: impl FnOnce(&mut crate::pb::KemPreKey)) -> V
     bundle.encode_to_vec()
 }
 
+/// An edit of a bundle's KEM prekey.
+type KemEdit = Box<dyn Fn(&mut crate::pb::KemPreKey)>;
+
 /// The error of decoding then validating `bytes` under the default configuration.
 fn hybrid_bundle_error(bytes: &[u8]) -> Error {
     PreKeyBundleIn::decode(bytes, &hybrid_config())
@@ -72,7 +75,7 @@ fn kem_prekey_with_a_bad_signature() {
     let mut rng = rng(603);
     let bob = hybrid_responder(&mut rng, true);
     let spk_signature = bob.signed_prekey.public().signature().to_vec();
-    let edits: [Box<dyn Fn(&mut crate::pb::KemPreKey)>; 5] = [
+    let edits: [KemEdit; 5] = [
         Box::new(|k| k.signature[0] ^= 1),
         Box::new(|k| k.id += 1),
         Box::new(|k| k.last_resort = !k.last_resort),
