@@ -206,10 +206,15 @@ impl<S: AcceptTransaction> Conversations<S> {
             };
             let stored = record.to_stored();
             drop(record);
-            let written = match prekeys.consumed.and_then(|uses| uses.one_time_prekey) {
-                Some(id) => {
+            // Whenever the first message used a prekey that must be applied: a one-time prekey,
+            // a one-time KEM prekey, or the last-resort KEM prekey (its base key recorded).
+            let uses = prekeys
+                .consumed
+                .filter(|uses| uses.one_time_prekey.is_some() || uses.kem_prekey.is_some());
+            let written = match uses {
+                Some(uses) => {
                     self.store
-                        .store_accepted_session(peer, expected, &stored, Some(id))
+                        .store_accepted_session(peer, expected, &stored, &uses)
                         .await
                 }
                 None => {
@@ -324,8 +329,8 @@ impl<S: AcceptTransaction> Conversations<S> {
     }
 
     /// The prekeys a first message names, loaded from the store (again at every attempt). A
-    /// one-time prekey that is consumed or unknown is kept as that error, which accepting the
-    /// message reports.
+    /// one-time prekey or KEM prekey that is consumed or unknown is kept as that error, which
+    /// accepting the message reports.
     async fn load_prekeys(&self, first: &PreKeyMessage) -> Result<LoadedPreKeys, Error> {
         let signed = self
             .store
@@ -342,9 +347,20 @@ impl<S: AcceptTransaction> Conversations<S> {
                 Err(error) => return Err(error),
             },
         };
+        let kem = match first.kem() {
+            None => None,
+            Some(kem) => match self.store.load_kem_prekey(kem.prekey_id()).await {
+                Ok(key) => Some(Ok(key)),
+                Err(error @ (Error::KemPreKeyConsumed { .. } | Error::UnknownKemPreKey { .. })) => {
+                    Some(Err(error))
+                }
+                Err(error) => return Err(error),
+            },
+        };
         Ok(LoadedPreKeys {
             signed,
             one_time,
+            kem,
             consumed: None,
         })
     }
@@ -361,12 +377,13 @@ impl<S> fmt::Debug for Conversations<S> {
 }
 
 /// The prekeys of one first message, loaded before the synchronous core runs, and the
-/// one-time prekey it consumed, noted rather than deleted: the consume happens in the
-/// transaction that stores the session ([`AcceptTransaction::store_accepted_session`]).
+/// prekeys it used, noted rather than applied: they are applied in the transaction that
+/// stores the session ([`AcceptTransaction::store_accepted_session`]).
 #[derive(Default)]
 struct LoadedPreKeys {
     signed: Option<SignedPreKeyPair>,
     one_time: Option<Result<OneTimePreKeyPair, Error>>,
+    kem: Option<Result<KemPreKeyPair, Error>>,
     consumed: Option<PreKeyUses>,
 }
 
@@ -392,7 +409,11 @@ impl PreKeyStore for LoadedPreKeys {
     }
 
     fn kem_prekey(&self, id: KemPreKeyId) -> Result<&KemPreKeyPair, Error> {
-        Err(Error::UnknownKemPreKey { id: id.0 })
+        match &self.kem {
+            Some(Ok(key)) if key.id() == id => Ok(key),
+            Some(Err(error)) => Err(error.clone()),
+            _ => Err(Error::UnknownKemPreKey { id: id.0 }),
+        }
     }
 
     fn use_prekeys(&mut self, uses: &PreKeyUses) -> Result<(), Error> {

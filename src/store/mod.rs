@@ -182,17 +182,21 @@ pub enum Table {
     DeviceLists,
     /// Group sessions, by group id.
     GroupSessions,
+    /// Our KEM prekeys (last resort and one-time), by id; a consumed one-time KEM prekey's
+    /// row is deleted and its id kept in `consumed_kem_prekeys` (SPEC.md 17.1).
+    KemPreKeys,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::SessionRecords,
         Table::SignedPreKeys,
         Table::OneTimePreKeys,
         Table::TrustRecords,
         Table::DeviceLists,
         Table::GroupSessions,
+        Table::KemPreKeys,
     ];
 
     /// The table's name (SPEC.md 17.1).
@@ -204,6 +208,7 @@ impl Table {
             Table::TrustRecords => "trust_records",
             Table::DeviceLists => "device_lists",
             Table::GroupSessions => "group_sessions",
+            Table::KemPreKeys => "kem_prekeys",
         }
     }
 
@@ -217,6 +222,7 @@ impl Table {
             Table::TrustRecords => "trust_record",
             Table::DeviceLists => "device_list",
             Table::GroupSessions => "group_session",
+            Table::KemPreKeys => "kem_prekey",
         }
     }
 
