@@ -889,7 +889,12 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
 
         // Both, or ...
         let revision = store
-            .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
+            .store_accepted_session(
+                &x,
+                None,
+                &record,
+                &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None),
+            )
             .await;
         assert_eq!(revision, Ok(rev(1)));
         assert_eq!(
@@ -901,27 +906,47 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
         // ... neither: the record is not at the revision expected (checked first) ...
         assert_eq!(
             store
-                .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(2)))
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(2)), None)
+                )
                 .await,
             Err(conflict("session_record"))
         );
         assert!(store.load_one_time_prekey(OneTimePreKeyId(2)).await.is_ok());
         assert_eq!(
             store
-                .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None)
+                )
                 .await,
             Err(conflict("session_record"))
         );
         // ... or the prekey was consumed, or never issued: the record is not written.
         assert_eq!(
             store
-                .store_accepted_session(&y, None, &record, Some(OneTimePreKeyId(1)))
+                .store_accepted_session(
+                    &y,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None)
+                )
                 .await,
             Err(Error::OneTimePreKeyConsumed { id: 1 })
         );
         assert_eq!(
             store
-                .store_accepted_session(&y, None, &record, Some(OneTimePreKeyId(9)))
+                .store_accepted_session(
+                    &y,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(9)), None)
+                )
                 .await,
             Err(Error::UnknownOneTimePreKey { id: 9 })
         );
@@ -929,7 +954,7 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
         // Without a one-time prekey it is a plain compare-and-swap.
         assert_eq!(
             store
-                .store_accepted_session(&z, None, &record, None)
+                .store_accepted_session(&z, None, &record, &hushwire::PreKeyUses::new(None, None))
                 .await
                 .map(|r| r.0 & 0xffff_ffff),
             Ok(1)
@@ -1430,6 +1455,27 @@ impl<S: PreKeys> PreKeys for Contended<S> {
     async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
         self.inner.last_one_time_prekey_id().await
     }
+    async fn load_kem_prekey(
+        &self,
+        id: hushwire::KemPreKeyId,
+    ) -> Result<hushwire::KemPreKeyPair, Error> {
+        self.inner.load_kem_prekey(id).await
+    }
+    async fn add_kem_prekeys(&self, keys: &[hushwire::KemPreKeyPair]) -> Result<(), Error> {
+        self.inner.add_kem_prekeys(keys).await
+    }
+    async fn remove_kem_prekey(&self, id: hushwire::KemPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_kem_prekey(id).await
+    }
+    async fn kem_prekeys(&self) -> Result<Vec<hushwire::KemPreKey>, Error> {
+        self.inner.kem_prekeys().await
+    }
+    async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_kem_prekeys_left().await
+    }
+    async fn last_kem_prekey_id(&self) -> Result<Option<hushwire::KemPreKeyId>, Error> {
+        self.inner.last_kem_prekey_id().await
+    }
 }
 
 impl<S: AcceptTransaction> AcceptTransaction for Contended<S> {
@@ -1438,10 +1484,10 @@ impl<S: AcceptTransaction> AcceptTransaction for Contended<S> {
         peer: &DeviceAddress,
         expected: Option<Revision>,
         record: &StoredSessionRecord,
-        one_time_prekey: Option<OneTimePreKeyId>,
+        uses: &hushwire::PreKeyUses,
     ) -> Result<Revision, Error> {
         self.inner
-            .store_accepted_session(peer, expected, record, one_time_prekey)
+            .store_accepted_session(peer, expected, record, uses)
             .await
     }
 }
@@ -2277,7 +2323,12 @@ fn postgres_two_processes_race_one_swap_and_one_consume() {
             async move {
                 let peer = address("carol", u32::try_from(n + 1).unwrap());
                 let result = store
-                    .store_accepted_session(&peer, None, &some_record(85), Some(OneTimePreKeyId(2)))
+                    .store_accepted_session(
+                        &peer,
+                        None,
+                        &some_record(85),
+                        &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(2)), None),
+                    )
                     .await;
                 (peer, result)
             }

@@ -450,6 +450,27 @@ impl PreKeys for Scripted {
         }
         self.inner.last_one_time_prekey_id().await
     }
+    async fn load_kem_prekey(
+        &self,
+        id: hushwire::KemPreKeyId,
+    ) -> Result<hushwire::KemPreKeyPair, Error> {
+        self.inner.load_kem_prekey(id).await
+    }
+    async fn add_kem_prekeys(&self, keys: &[hushwire::KemPreKeyPair]) -> Result<(), Error> {
+        self.inner.add_kem_prekeys(keys).await
+    }
+    async fn remove_kem_prekey(&self, id: hushwire::KemPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_kem_prekey(id).await
+    }
+    async fn kem_prekeys(&self) -> Result<Vec<hushwire::KemPreKey>, Error> {
+        self.inner.kem_prekeys().await
+    }
+    async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_kem_prekeys_left().await
+    }
+    async fn last_kem_prekey_id(&self) -> Result<Option<hushwire::KemPreKeyId>, Error> {
+        self.inner.last_kem_prekey_id().await
+    }
 }
 
 #[test]
