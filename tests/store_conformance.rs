@@ -335,11 +335,19 @@ impl Harness for Postgres {
     }
 
     fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>) {
-        let sql = format!(
-            "INSERT INTO {} (key, value, revision) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET revision = $3, value = $2",
-            self.table(table.name())
-        );
+        // A KEM prekey row (with its `one_time` column) is replaced in place.
+        let sql = if table == Table::KemPreKeys {
+            format!(
+                "UPDATE {} SET revision = $3, value = $2 WHERE key = $1",
+                self.table(table.name())
+            )
+        } else {
+            format!(
+                "INSERT INTO {} (key, value, revision) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key) DO UPDATE SET revision = $3, value = $2",
+                self.table(table.name())
+            )
+        };
         let revision = i64::try_from(revision.0).unwrap();
         self.query(sql, vec![Some(key.to_vec()), value], Some(revision));
     }
@@ -2690,11 +2698,11 @@ fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {
         .unwrap();
     assert_eq!(rows, 1);
     connection
-        .execute("UPDATE schema_version SET version = 2", [])
+        .execute("UPDATE schema_version SET version = 3", [])
         .unwrap();
     let error = SqliteStore::open(&harness.path, SqliteOptions::default()).unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
-    assert!(error.to_string().contains("schema version 2"), "{error}");
+    assert!(error.to_string().contains("schema version 3"), "{error}");
 }
 
 /// SPEC.md 17.2 and 17.4's examples, computed independently with Python's `cryptography`
@@ -3047,7 +3055,7 @@ fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
         .unwrap();
     assert_eq!(harness.query(version, vec![], None).len(), 1);
     harness.query(
-        format!("UPDATE {} SET version = 2", harness.table("schema_version")),
+        format!("UPDATE {} SET version = 3", harness.table("schema_version")),
         vec![],
         None,
     );
@@ -3057,7 +3065,7 @@ fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
         .run(PostgresStore::open(options))
         .unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
-    assert!(error.to_string().contains("schema version 2"), "{error}");
+    assert!(error.to_string().contains("schema version 3"), "{error}");
 }
 
 /// Bad options are refused with a store error that repeats no password, with or without a
