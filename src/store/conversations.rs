@@ -34,8 +34,9 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// 1. loads the record and its [`Revision`] from the store;
 /// 2. runs the operation on it: the synchronous, store-free core ([`SessionRecord`]);
 /// 3. writes the new record back with a compare-and-swap on that revision (a first message
-///    that starts a session also consumes its one-time prekey, in the same transaction:
-///    [`AcceptTransaction::store_accepted_session`]);
+///    that starts a session also applies the prekeys it used, in the same transaction: its
+///    one-time prekey and one-time KEM prekey consumed, or its base key recorded with the
+///    last-resort KEM prekey: [`AcceptTransaction::store_accepted_session`]);
 /// 4. on [`Error::StoreConflict`] (another worker wrote the record in between) throws the
 ///    result away and starts again from 1, at most [`Conversations::max_attempts`] times; an
 ///    operation that fails in step 2 is tried again too if the record has moved on since step
@@ -166,8 +167,11 @@ impl<S: AcceptTransaction> Conversations<S> {
     /// # Errors
     /// [`SessionRecord::decrypt`]'s errors ([`Error::IdentityMismatch`] for a first message
     /// from another identity than `theirs`, [`Error::DuplicateMessage`] for a message already
-    /// decrypted, ...), [`Error::OneTimePreKeyConsumed`] if another session used the
-    /// one-time prekey, [`Error::StoreConflict`] after [`Conversations::max_attempts`] lost
+    /// decrypted, ...), [`Error::OneTimePreKeyConsumed`] or [`Error::KemPreKeyConsumed`] if
+    /// another session used the one-time prekey or one-time KEM prekey,
+    /// [`Error::KemPreKeyReused`] for a hybrid first message accepted before on the
+    /// last-resort KEM prekey (a replay, at another address or after its session left the
+    /// record), [`Error::StoreConflict`] after [`Conversations::max_attempts`] lost
     /// swaps, the store's and the loading errors. Nothing is written then.
     pub async fn decrypt<R: CryptoRng + Send + ?Sized>(
         &self,

@@ -22,8 +22,9 @@
 //! [`DeviceAddress`]), [`PreKeys`] (our own signed and one-time prekeys), [`TrustRecords`]
 //! (keyed by the peer's [`AccountId`]), [`DeviceLists`] (keyed by account) and
 //! [`GroupSessions`] (keyed by [`GroupId`]), and [`AcceptTransaction`], the one operation
-//! that spans two kinds: consume a one-time prekey and store the session it started, in one
-//! transaction. Every trait is `Send + Sync`, takes `&self`, returns owned values, and its
+//! that spans several kinds: apply the prekeys a first message used (consume a one-time
+//! prekey and a one-time KEM prekey, or record the base key with the last-resort KEM prekey)
+//! and store the session it started, in one transaction. Every trait is `Send + Sync`, takes `&self`, returns owned values, and its
 //! methods return `Send` futures without boxing, so a backend on a multi-threaded tokio
 //! runtime can call them from any task and hold them across `.await`. Values are the crate's
 //! stored forms ([`SessionRecord::to_stored`](crate::SessionRecord::to_stored),
