@@ -13,11 +13,15 @@
 //! serves them through [`Conversations`]: every operation loads the customer's record, runs,
 //! and swaps it back, and nothing is released before its swap succeeded.
 //!
-//! 1. **Prekeys.** `upkeep_prekeys` gives the business a signed prekey and one one-time
-//!    prekey per customer; the "server" hands each customer a bundle with one of them.
+//! 1. **Prekeys.** `upkeep_prekeys` gives the business a signed prekey, one one-time prekey
+//!    per customer, a last-resort KEM prekey and one-time KEM prekeys for half the customers
+//!    (the default configuration requires the post-quantum hybrid set-up, SPEC.md 18); the
+//!    "server" hands each customer a bundle with a one-time prekey and a one-time KEM prekey
+//!    while they last, then the last-resort KEM prekey.
 //! 2. **First messages.** Every customer starts a session and sends a first message; the
 //!    business accepts them all, `--lanes` at a time (each accept consumes its one-time
-//!    prekey in the transaction that stores the session).
+//!    prekey and its one-time KEM prekey, or records its base key with the last-resort KEM
+//!    prekey, in the transaction that stores the session).
 //! 3. **Rounds.** In each round every customer sends two messages, which the business
 //!    decrypts in two tasks at once (two workers that picked up messages of one session),
 //!    then answers each, again in two tasks at once. The two tasks contend for the same
@@ -290,19 +294,25 @@ async fn serve<S: AcceptTransaction + 'static>(
         config,
     ));
 
-    // 1. Prekeys: one one-time prekey per customer.
+    // 1. Prekeys: one one-time prekey per customer; one-time KEM prekeys for half of them,
+    // the last-resort KEM prekey for the rest.
     let started = Instant::now();
     let mut policy = PreKeyPolicy::default();
     policy.one_time_minimum = u32::try_from(args.customers).map_err(|e| e.to_string())?;
     policy.one_time_target = policy.one_time_minimum;
+    policy.kem_one_time_minimum = policy.one_time_minimum / 2;
+    policy.kem_one_time_target = policy.kem_one_time_minimum;
     let upkeep = business
         .upkeep_prekeys(rng, now, &policy)
         .await
         .map_err(|e| format!("prekey upkeep: {e}"))?;
     println!(
-        "prekeys: signed prekey {} and {} one-time prekeys stored in {:.2} s",
+        "prekeys: signed prekey {}, {} one-time prekeys, last-resort KEM prekey {} and {} \
+         one-time KEM prekeys stored in {:.2} s",
         upkeep.signed_prekey.id().0,
         upkeep.added.len(),
+        upkeep.kem_last_resort.id().0,
+        upkeep.kem_added.len(),
         started.elapsed().as_secs_f64()
     );
 
@@ -315,11 +325,13 @@ async fn serve<S: AcceptTransaction + 'static>(
     );
     for (i, one_time) in upkeep.added.iter().enumerate() {
         let device = Conversations::new(MemoryStore::new(), IdentityKeyPair::generate(rng), config);
+        let kem = upkeep.kem_added.get(i).unwrap_or(&upkeep.kem_last_resort);
         let bundle = PreKeyBundle::from_public(
             business.identity_key(),
             &upkeep.signed_prekey,
             Some(*one_time),
         )
+        .and_then(|bundle| bundle.with_kem_prekey(kem))
         .map_err(|e| e.to_string())?;
         device
             .initiate(rng, &business_at, &bundle)

@@ -29,14 +29,17 @@ use common::*;
 use hushwire::hazmat::store::{account_key, group_key, prekey_key, session_record_key};
 use hushwire::store::{
     AcceptTransaction, Conversations, DeviceLists, GroupSessions, MemoryStore, PostgresOptions,
-    PostgresStore, PreKeys, Revision, Sealer, SessionRecords, SqliteOptions, SqliteStore,
-    StorageKey, Table, TrustRecords, Versioned,
+    PostgresStore, PreKeyPolicy, PreKeys, Revision, Sealer, SessionRecords, SqliteOptions,
+    SqliteStore, StorageKey, Table, TrustRecords, Versioned,
 };
 use hushwire::{
     AccountId, AccountKeyPair, DeviceAddress, DeviceId, DeviceListPolicy, Envelope, Error, GroupId,
     GroupSession, IdentityKeyPair, Observation, OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle,
     SessionRecord, SignedPreKeyId, SignedPreKeyPair, StoredSessionRecord, Timestamp,
     observe_identity,
+};
+use hushwire::{
+    KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair, KemPreKeyUse, PreKeyUses, X25519PublicKey,
 };
 use hushwire_testkit::fixtures::{TEST_SIGNED_AT, validated_bundle};
 
@@ -141,11 +144,20 @@ impl Harness for Sqlite {
 
     fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>) {
         let connection = rusqlite::Connection::open(&self.path).unwrap();
-        let sql = format!(
-            "INSERT INTO {} (key, revision, value) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key) DO UPDATE SET revision = ?2, value = ?3",
-            table.name()
-        );
+        // A KEM prekey row has a `one_time` column too, which an insert would need: replaced
+        // in place, keeping it.
+        let sql = if table == Table::KemPreKeys {
+            format!(
+                "UPDATE {} SET revision = ?2, value = ?3 WHERE key = ?1",
+                table.name()
+            )
+        } else {
+            format!(
+                "INSERT INTO {} (key, revision, value) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (key) DO UPDATE SET revision = ?2, value = ?3",
+                table.name()
+            )
+        };
         let revision = i64::try_from(revision.0).unwrap();
         connection
             .execute(&sql, rusqlite::params![key, revision, value])
@@ -323,11 +335,19 @@ impl Harness for Postgres {
     }
 
     fn put_raw(&self, table: Table, key: &[u8], revision: Revision, value: Option<Vec<u8>>) {
-        let sql = format!(
-            "INSERT INTO {} (key, value, revision) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET revision = $3, value = $2",
-            self.table(table.name())
-        );
+        // A KEM prekey row (with its `one_time` column) is replaced in place.
+        let sql = if table == Table::KemPreKeys {
+            format!(
+                "UPDATE {} SET revision = $3, value = $2 WHERE key = $1",
+                self.table(table.name())
+            )
+        } else {
+            format!(
+                "INSERT INTO {} (key, value, revision) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key) DO UPDATE SET revision = $3, value = $2",
+                self.table(table.name())
+            )
+        };
         let revision = i64::try_from(revision.0).unwrap();
         self.query(sql, vec![Some(key.to_vec()), value], Some(revision));
     }
@@ -889,7 +909,12 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
 
         // Both, or ...
         let revision = store
-            .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
+            .store_accepted_session(
+                &x,
+                None,
+                &record,
+                &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None),
+            )
             .await;
         assert_eq!(revision, Ok(rev(1)));
         assert_eq!(
@@ -901,27 +926,47 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
         // ... neither: the record is not at the revision expected (checked first) ...
         assert_eq!(
             store
-                .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(2)))
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(2)), None)
+                )
                 .await,
             Err(conflict("session_record"))
         );
         assert!(store.load_one_time_prekey(OneTimePreKeyId(2)).await.is_ok());
         assert_eq!(
             store
-                .store_accepted_session(&x, None, &record, Some(OneTimePreKeyId(1)))
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None)
+                )
                 .await,
             Err(conflict("session_record"))
         );
         // ... or the prekey was consumed, or never issued: the record is not written.
         assert_eq!(
             store
-                .store_accepted_session(&y, None, &record, Some(OneTimePreKeyId(1)))
+                .store_accepted_session(
+                    &y,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None)
+                )
                 .await,
             Err(Error::OneTimePreKeyConsumed { id: 1 })
         );
         assert_eq!(
             store
-                .store_accepted_session(&y, None, &record, Some(OneTimePreKeyId(9)))
+                .store_accepted_session(
+                    &y,
+                    None,
+                    &record,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(9)), None)
+                )
                 .await,
             Err(Error::UnknownOneTimePreKey { id: 9 })
         );
@@ -929,7 +974,7 @@ fn accept_consumes_the_prekey_and_stores_the_session_together<H: Harness>(sealed
         // Without a one-time prekey it is a plain compare-and-swap.
         assert_eq!(
             store
-                .store_accepted_session(&z, None, &record, None)
+                .store_accepted_session(&z, None, &record, &hushwire::PreKeyUses::new(None, None))
                 .await
                 .map(|r| r.0 & 0xffff_ffff),
             Ok(1)
@@ -1430,6 +1475,27 @@ impl<S: PreKeys> PreKeys for Contended<S> {
     async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
         self.inner.last_one_time_prekey_id().await
     }
+    async fn load_kem_prekey(
+        &self,
+        id: hushwire::KemPreKeyId,
+    ) -> Result<hushwire::KemPreKeyPair, Error> {
+        self.inner.load_kem_prekey(id).await
+    }
+    async fn add_kem_prekeys(&self, keys: &[hushwire::KemPreKeyPair]) -> Result<(), Error> {
+        self.inner.add_kem_prekeys(keys).await
+    }
+    async fn remove_kem_prekey(&self, id: hushwire::KemPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_kem_prekey(id).await
+    }
+    async fn kem_prekeys(&self) -> Result<Vec<hushwire::KemPreKey>, Error> {
+        self.inner.kem_prekeys().await
+    }
+    async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_kem_prekeys_left().await
+    }
+    async fn last_kem_prekey_id(&self) -> Result<Option<hushwire::KemPreKeyId>, Error> {
+        self.inner.last_kem_prekey_id().await
+    }
 }
 
 impl<S: AcceptTransaction> AcceptTransaction for Contended<S> {
@@ -1438,10 +1504,10 @@ impl<S: AcceptTransaction> AcceptTransaction for Contended<S> {
         peer: &DeviceAddress,
         expected: Option<Revision>,
         record: &StoredSessionRecord,
-        one_time_prekey: Option<OneTimePreKeyId>,
+        uses: &hushwire::PreKeyUses,
     ) -> Result<Revision, Error> {
         self.inner
-            .store_accepted_session(peer, expected, record, one_time_prekey)
+            .store_accepted_session(peer, expected, record, uses)
             .await
     }
 }
@@ -1876,6 +1942,563 @@ fn concurrent_workers_never_reuse_a_message_key<H: Harness>(sealed: bool, rounds
 }
 
 // ---------------------------------------------------------------------------------------------
+// KEM prekeys (the hybrid set-up): added, loaded, removed; a one-time one consumed once; the
+// last-resort one refuses a base key twice; the accept transaction all or nothing.
+
+fn kem_prekey(
+    rng: &mut ChaCha20Rng,
+    identity: &IdentityKeyPair,
+    id: u32,
+    kind: KemPreKeyKind,
+) -> KemPreKeyPair {
+    KemPreKeyPair::generate(
+        rng,
+        identity,
+        KemPreKeyId(id),
+        kind,
+        Timestamp::from_unix_seconds(TEST_SIGNED_AT),
+    )
+}
+
+/// A base key EK_A, as a first message carries it.
+fn base_key(rng: &mut ChaCha20Rng) -> X25519PublicKey {
+    *OneTimePreKeyPair::generate(rng, OneTimePreKeyId(1))
+        .public()
+        .public_key()
+}
+
+fn kem_use(id: u32, kind: KemPreKeyKind, base: X25519PublicKey) -> PreKeyUses {
+    PreKeyUses::new(None, Some(KemPreKeyUse::new(KemPreKeyId(id), kind, base)))
+}
+
+fn kem_prekeys_are_added_loaded_and_removed<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 30));
+    let store = harness.store();
+    let mut rng = rng(31);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let last_resort = kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::LastResort);
+    let one_time: Vec<KemPreKeyPair> = (2..=4)
+        .map(|id| kem_prekey(&mut rng, &identity, id, KemPreKeyKind::OneTime))
+        .collect();
+    block_on(async {
+        assert_eq!(store.last_kem_prekey_id().await, Ok(None));
+        assert_eq!(store.kem_prekeys().await, Ok(Vec::new()));
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(0));
+        store
+            .add_kem_prekeys(core::slice::from_ref(&last_resort))
+            .await
+            .unwrap();
+        store.add_kem_prekeys(&one_time).await.unwrap();
+        // Loaded back whole: the same stored form, kind, public half.
+        for key in one_time.iter().chain([&last_resort]) {
+            let loaded = store.load_kem_prekey(key.id()).await.unwrap();
+            assert_eq!(loaded.to_stored().as_bytes(), key.to_stored().as_bytes());
+            assert_eq!(loaded.kind(), key.kind());
+        }
+        let publics: Vec<KemPreKey> = store.kem_prekeys().await.unwrap();
+        assert_eq!(
+            publics,
+            [&last_resort]
+                .into_iter()
+                .chain(&one_time)
+                .map(|k| k.public().clone())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(3));
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(4))));
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(9)).await.err(),
+            Some(Error::UnknownKemPreKey { id: 9 })
+        );
+        // All or none: one id held (of either kind) or repeated refuses the batch.
+        let clash = vec![
+            kem_prekey(&mut rng, &identity, 5, KemPreKeyKind::OneTime),
+            kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::OneTime),
+        ];
+        assert_eq!(
+            store.add_kem_prekeys(&clash).await,
+            Err(conflict("kem_prekey"))
+        );
+        let twice = vec![
+            kem_prekey(&mut rng, &identity, 6, KemPreKeyKind::OneTime),
+            kem_prekey(&mut rng, &identity, 6, KemPreKeyKind::LastResort),
+        ];
+        assert_eq!(
+            store.add_kem_prekeys(&twice).await,
+            Err(conflict("kem_prekey"))
+        );
+        for id in [5, 6] {
+            assert_eq!(
+                store.load_kem_prekey(KemPreKeyId(id)).await.err(),
+                Some(Error::UnknownKemPreKey { id })
+            );
+        }
+        // Consumed (through the accept transaction): gone, the id kept and never reissued.
+        let peer = address("alice", 1);
+        let base = base_key(&mut rng);
+        store
+            .store_accepted_session(
+                &peer,
+                None,
+                &some_record(32),
+                &kem_use(4, KemPreKeyKind::OneTime, base),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(4)).await.err(),
+            Some(Error::KemPreKeyConsumed { id: 4 })
+        );
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(2));
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(4))));
+        let again = kem_prekey(&mut rng, &identity, 4, KemPreKeyKind::OneTime);
+        assert_eq!(
+            store.add_kem_prekeys(core::slice::from_ref(&again)).await,
+            Err(conflict("kem_prekey"))
+        );
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(4)).await.err(),
+            Some(Error::KemPreKeyConsumed { id: 4 })
+        );
+        // Removed: unknown, and its base keys forgotten (a key added again under a fresh id
+        // is unaffected; the removal reports whether it held the key).
+        let other = address("carol", 1);
+        store
+            .store_accepted_session(
+                &other,
+                None,
+                &some_record(33),
+                &kem_use(1, KemPreKeyKind::LastResort, base),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.remove_kem_prekey(KemPreKeyId(1)).await, Ok(true));
+        assert_eq!(store.remove_kem_prekey(KemPreKeyId(1)).await, Ok(false));
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(1)).await.err(),
+            Some(Error::UnknownKemPreKey { id: 1 })
+        );
+        let third = address("dave", 1);
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &third,
+                    None,
+                    &some_record(34),
+                    &kem_use(1, KemPreKeyKind::LastResort, base)
+                )
+                .await,
+            Err(Error::UnknownKemPreKey { id: 1 })
+        );
+        // Re-added under the same id (an application's choice, not upkeep's): its base-key
+        // set starts empty.
+        store
+            .add_kem_prekeys(core::slice::from_ref(&last_resort))
+            .await
+            .unwrap();
+        store
+            .store_accepted_session(
+                &third,
+                None,
+                &some_record(34),
+                &kem_use(1, KemPreKeyKind::LastResort, base),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(2));
+    });
+}
+
+/// Many accepts at once name one one-time KEM prekey (each for a peer of its own, so the
+/// session records do not conflict): exactly one writes its record, the others get
+/// `KemPreKeyConsumed` and write nothing. The last-resort one likewise with one base key:
+/// exactly one wins, the others get `KemPreKeyReused`; with distinct base keys all win.
+fn concurrent_kem_uses_apply_once<H: Harness>(sealed: bool) {
+    const WORKERS: usize = 8;
+    let harness = H::create(sealer_if(sealed, 35));
+    let store = Arc::clone(harness.store());
+    let mut rng = rng(36);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let keys = vec![
+        kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::LastResort),
+        kem_prekey(&mut rng, &identity, 2, KemPreKeyKind::OneTime),
+    ];
+    let record = some_record(37);
+    block_on(async {
+        store.add_kem_prekeys(&keys).await.unwrap();
+        let same_base = base_key(&mut rng);
+        for (round, (id, kind)) in [(2, KemPreKeyKind::OneTime), (1, KemPreKeyKind::LastResort)]
+            .into_iter()
+            .enumerate()
+        {
+            let tasks: Vec<_> = (0..WORKERS)
+                .map(|i| {
+                    let (store, record) = (
+                        Arc::clone(&store),
+                        StoredSessionRecord::from_vec(record.as_bytes().to_vec()),
+                    );
+                    let peer = address(&format!("peer{round}"), i as u32 + 1);
+                    tokio::spawn(async move {
+                        let result = store
+                            .store_accepted_session(
+                                &peer,
+                                None,
+                                &record,
+                                &kem_use(id, kind, same_base),
+                            )
+                            .await;
+                        (peer, result)
+                    })
+                })
+                .collect();
+            let mut won = 0;
+            for task in tasks {
+                let (peer, result) = task.await.unwrap();
+                match result {
+                    Ok(_) => won += 1,
+                    Err(error) => {
+                        let expected = match kind {
+                            KemPreKeyKind::OneTime => Error::KemPreKeyConsumed { id },
+                            KemPreKeyKind::LastResort => Error::KemPreKeyReused { id },
+                        };
+                        assert_eq!(error, expected);
+                        assert!(store.load_session_record(&peer).await.unwrap().is_none());
+                    }
+                }
+            }
+            assert_eq!(won, 1, "{kind:?}");
+        }
+        // Distinct base keys: every one starts a session on the last-resort key.
+        let tasks: Vec<_> = (0..WORKERS)
+            .map(|i| {
+                let (store, record) = (
+                    Arc::clone(&store),
+                    StoredSessionRecord::from_vec(record.as_bytes().to_vec()),
+                );
+                let base = base_key(&mut rng);
+                tokio::spawn(async move {
+                    store
+                        .store_accepted_session(
+                            &address("fresh", i as u32 + 1),
+                            None,
+                            &record,
+                            &kem_use(1, KemPreKeyKind::LastResort, base),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.unwrap().is_ok());
+        }
+        assert!(store.load_kem_prekey(KemPreKeyId(1)).await.is_ok());
+    });
+}
+
+/// The accept transaction with a one-time prekey and a KEM prekey: any part that fails
+/// leaves everything as it was (the one-time prekey unconsumed, no base key recorded, no
+/// record); the kind applied is the stored key's, not the use's.
+fn kem_accept_is_all_or_nothing<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 38));
+    let store = harness.store();
+    let mut rng = rng(39);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let otks: Vec<OneTimePreKeyPair> = (1..=3)
+        .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+        .collect();
+    let kems = vec![
+        kem_prekey(&mut rng, &identity, 10, KemPreKeyKind::LastResort),
+        kem_prekey(&mut rng, &identity, 11, KemPreKeyKind::OneTime),
+    ];
+    let record = some_record(40);
+    let (x, y) = (address("alice", 1), address("bob", 1));
+    let both = |otk: u32, kem: u32, kind, base| {
+        PreKeyUses::new(
+            Some(OneTimePreKeyId(otk)),
+            Some(KemPreKeyUse::new(KemPreKeyId(kem), kind, base)),
+        )
+    };
+    block_on(async {
+        store.add_one_time_prekeys(&otks).await.unwrap();
+        store.add_kem_prekeys(&kems).await.unwrap();
+        let base = base_key(&mut rng);
+        // An unknown KEM prekey: the one-time prekey stays, no record.
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &both(1, 12, KemPreKeyKind::OneTime, base)
+                )
+                .await,
+            Err(Error::UnknownKemPreKey { id: 12 })
+        );
+        assert!(store.load_one_time_prekey(OneTimePreKeyId(1)).await.is_ok());
+        assert!(store.load_session_record(&x).await.unwrap().is_none());
+        // The last-resort key used with `base`, claimed one-time: applied as the last resort
+        // (the key stays).
+        store
+            .store_accepted_session(
+                &x,
+                None,
+                &record,
+                &both(1, 10, KemPreKeyKind::OneTime, base),
+            )
+            .await
+            .unwrap();
+        assert!(store.load_kem_prekey(KemPreKeyId(10)).await.is_ok());
+        // The same base key again, with a fresh one-time prekey: refused, and that one-time
+        // prekey is not consumed.
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &y,
+                    None,
+                    &record,
+                    &both(2, 10, KemPreKeyKind::LastResort, base)
+                )
+                .await,
+            Err(Error::KemPreKeyReused { id: 10 })
+        );
+        assert!(store.load_one_time_prekey(OneTimePreKeyId(2)).await.is_ok());
+        assert!(store.load_session_record(&y).await.unwrap().is_none());
+        // A consumed one-time prekey with a good one-time KEM prekey: the KEM prekey stays.
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &y,
+                    None,
+                    &record,
+                    &both(1, 11, KemPreKeyKind::OneTime, base)
+                )
+                .await,
+            Err(Error::OneTimePreKeyConsumed { id: 1 })
+        );
+        assert!(store.load_kem_prekey(KemPreKeyId(11)).await.is_ok());
+        // A stale record (checked first): nothing consumed, no base key recorded.
+        let fresh = base_key(&mut rng);
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &both(2, 10, KemPreKeyKind::LastResort, fresh)
+                )
+                .await,
+            Err(conflict("session_record"))
+        );
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &x,
+                    None,
+                    &record,
+                    &both(2, 11, KemPreKeyKind::OneTime, fresh)
+                )
+                .await,
+            Err(conflict("session_record"))
+        );
+        assert!(store.load_one_time_prekey(OneTimePreKeyId(2)).await.is_ok());
+        assert!(store.load_kem_prekey(KemPreKeyId(11)).await.is_ok());
+        // The one-time KEM prekey claimed last-resort: consumed as the one-time key it is.
+        store
+            .store_accepted_session(
+                &y,
+                None,
+                &record,
+                &both(2, 11, KemPreKeyKind::LastResort, fresh),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(11)).await.err(),
+            Some(Error::KemPreKeyConsumed { id: 11 })
+        );
+        // `fresh` was never recorded with the last resort by the refused attempts.
+        store
+            .store_accepted_session(
+                &address("carol", 1),
+                None,
+                &record,
+                &kem_use(10, KemPreKeyKind::LastResort, fresh),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.one_time_prekeys_left().await, Ok(1));
+    });
+}
+
+/// A KEM prekey's stored value moved into another KEM prekey's row: refused when loaded,
+/// `SealedRecordInvalid` in a sealed store (the row's key is bound), `InvalidSessionState`
+/// in an unsealed one (its own id is not the row's); both for `load_kem_prekey` and
+/// `kem_prekeys`.
+fn kem_rows_moved_are_refused<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 41));
+    let store = harness.store();
+    let mut rng = rng(42);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let kems = vec![
+        kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::OneTime),
+        kem_prekey(&mut rng, &identity, 2, KemPreKeyKind::OneTime),
+    ];
+    block_on(async {
+        store.add_kem_prekeys(&kems).await.unwrap();
+        let one = harness.raw(Table::KemPreKeys, &prekey_key(1)).unwrap();
+        assert_ne!(
+            one.value.as_deref(),
+            Some(kems[0].to_stored().as_bytes()).filter(|_| sealed)
+        );
+        harness.put_raw(Table::KemPreKeys, &prekey_key(2), one.revision, one.value);
+        let expected = if sealed {
+            Error::SealedRecordInvalid {
+                record: "kem_prekey",
+            }
+        } else {
+            Error::InvalidSessionState
+        };
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(2)).await.err(),
+            Some(expected.clone())
+        );
+        assert_eq!(store.kem_prekeys().await.err(), Some(expected));
+        assert!(store.load_kem_prekey(KemPreKeyId(1)).await.is_ok());
+    });
+}
+
+/// A hybrid conversation through `Conversations` (the default configuration: the hybrid
+/// set-up required): Bob's prekeys come from upkeep, Alice's first message uses the one-time
+/// KEM prekey, a second Alice the last-resort one once the one-time ones are gone; a
+/// replay of a first message on the last resort at another address is refused.
+fn hybrid_conversation_through_conversations<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 43));
+    let store = Arc::clone(harness.store());
+    let mut rng = rng(44);
+    let hybrid = hushwire_testkit::fixtures::hybrid_config();
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let bob_identity = *identity.public_key();
+    let bob = Conversations::new(Arc::clone(&store), identity, hybrid);
+    let now = Timestamp::from_unix_seconds(TEST_SIGNED_AT);
+    let mut policy = PreKeyPolicy::default();
+    policy.one_time_target = 2;
+    policy.one_time_minimum = 1;
+    policy.kem_one_time_target = 1;
+    policy.kem_one_time_minimum = 1;
+    block_on(async {
+        let upkeep = bob.upkeep_prekeys(&mut rng, now, &policy).await.unwrap();
+        assert_eq!(upkeep.kem_added.len(), 1);
+        assert!(upkeep.kem_rotated);
+        let one_time_kem = upkeep.kem_added[0].clone();
+        let bundle = |otk: Option<usize>, kem: &KemPreKey| {
+            PreKeyBundle::from_public(
+                &bob_identity,
+                &upkeep.signed_prekey,
+                otk.map(|i| upkeep.added[i]),
+            )
+            .unwrap()
+            .with_kem_prekey(kem)
+            .unwrap()
+        };
+        // A classic bundle is refused under the default configuration.
+        let alice = IdentityKeyPair::generate(&mut rng);
+        let mut classic = SessionRecord::new();
+        let classic_bundle =
+            PreKeyBundle::from_public(&bob_identity, &upkeep.signed_prekey, None).unwrap();
+        assert_eq!(
+            classic
+                .initiate(&mut rng, &alice, &classic_bundle, &hybrid)
+                .err(),
+            Some(Error::PostQuantumRequired)
+        );
+        // Alice: the one-time prekey and the one-time KEM prekey.
+        let mut alice_record = SessionRecord::new();
+        alice_record
+            .initiate(&mut rng, &alice, &bundle(Some(0), &one_time_kem), &hybrid)
+            .unwrap();
+        let first = prekey(alice_record.encrypt(b"hello hybrid Bob").unwrap());
+        let a = address("alice", 1);
+        assert_eq!(
+            bob.accept(&mut rng, &a, &first).await.unwrap(),
+            b"hello hybrid Bob"
+        );
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(0));
+        assert_eq!(
+            store.load_kem_prekey(one_time_kem.id()).await.err(),
+            Some(Error::KemPreKeyConsumed {
+                id: one_time_kem.id().0
+            })
+        );
+        let reply = bob.encrypt(&a, b"hello Alice").await.unwrap();
+        assert_eq!(
+            alice_record
+                .decrypt(
+                    &mut rng,
+                    &alice,
+                    &mut hushwire::InMemoryPreKeyStore::new(),
+                    &bob_identity,
+                    &reply,
+                    &hybrid
+                )
+                .unwrap(),
+            b"hello Alice"
+        );
+        // The same first message at another address: the one-time prekeys are used up.
+        let a2 = address("alice", 2);
+        assert_eq!(
+            bob.accept(&mut rng, &a2, &first).await.err(),
+            Some(Error::OneTimePreKeyConsumed {
+                id: upkeep.added[0].id().0
+            })
+        );
+        // Carol: no one-time prekey, the last-resort KEM prekey.
+        let carol = IdentityKeyPair::generate(&mut rng);
+        let mut carol_record = SessionRecord::new();
+        carol_record
+            .initiate(
+                &mut rng,
+                &carol,
+                &bundle(None, &upkeep.kem_last_resort),
+                &hybrid,
+            )
+            .unwrap();
+        let first = prekey(carol_record.encrypt(b"hello from Carol").unwrap());
+        let c = address("carol", 1);
+        assert_eq!(
+            bob.accept(&mut rng, &c, &first).await.unwrap(),
+            b"hello from Carol"
+        );
+        // Replayed at another address: the last resort refuses the base key a second time.
+        let c2 = address("carol", 2);
+        assert_eq!(
+            bob.accept(&mut rng, &c2, &first).await.err(),
+            Some(Error::KemPreKeyReused {
+                id: upkeep.kem_last_resort.id().0
+            })
+        );
+        assert!(store.load_session_record(&c2).await.unwrap().is_none());
+        // Dave, on the last resort too with a base key of his own: accepted.
+        let dave = IdentityKeyPair::generate(&mut rng);
+        let mut dave_record = SessionRecord::new();
+        dave_record
+            .initiate(
+                &mut rng,
+                &dave,
+                &bundle(None, &upkeep.kem_last_resort),
+                &hybrid,
+            )
+            .unwrap();
+        let first = prekey(dave_record.encrypt(b"hello from Dave").unwrap());
+        assert_eq!(
+            bob.accept(&mut rng, &address("dave", 1), &first)
+                .await
+                .unwrap(),
+            b"hello from Dave"
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Every test, for every implementation.
 
 macro_rules! conformance {
@@ -1939,6 +2562,46 @@ macro_rules! conformance {
                     return;
                 }
                 super::conflicts_are_retried_a_bounded_number_of_times::<$harness>($sealed);
+            }
+
+            #[test]
+            fn kem_prekeys_are_added_loaded_and_removed() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::kem_prekeys_are_added_loaded_and_removed::<$harness>($sealed);
+            }
+
+            #[test]
+            fn concurrent_kem_uses_apply_once() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::concurrent_kem_uses_apply_once::<$harness>($sealed);
+            }
+
+            #[test]
+            fn kem_accept_is_all_or_nothing() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::kem_accept_is_all_or_nothing::<$harness>($sealed);
+            }
+
+            #[test]
+            fn kem_rows_moved_are_refused() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::kem_rows_moved_are_refused::<$harness>($sealed);
+            }
+
+            #[test]
+            fn hybrid_conversation_through_conversations() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::hybrid_conversation_through_conversations::<$harness>($sealed);
             }
 
             #[test]
@@ -2035,11 +2698,11 @@ fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {
         .unwrap();
     assert_eq!(rows, 1);
     connection
-        .execute("UPDATE schema_version SET version = 2", [])
+        .execute("UPDATE schema_version SET version = 3", [])
         .unwrap();
     let error = SqliteStore::open(&harness.path, SqliteOptions::default()).unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
-    assert!(error.to_string().contains("schema version 2"), "{error}");
+    assert!(error.to_string().contains("schema version 3"), "{error}");
 }
 
 /// SPEC.md 17.2 and 17.4's examples, computed independently with Python's `cryptography`
@@ -2277,7 +2940,12 @@ fn postgres_two_processes_race_one_swap_and_one_consume() {
             async move {
                 let peer = address("carol", u32::try_from(n + 1).unwrap());
                 let result = store
-                    .store_accepted_session(&peer, None, &some_record(85), Some(OneTimePreKeyId(2)))
+                    .store_accepted_session(
+                        &peer,
+                        None,
+                        &some_record(85),
+                        &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(2)), None),
+                    )
                     .await;
                 (peer, result)
             }
@@ -2387,7 +3055,7 @@ fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
         .unwrap();
     assert_eq!(harness.query(version, vec![], None).len(), 1);
     harness.query(
-        format!("UPDATE {} SET version = 2", harness.table("schema_version")),
+        format!("UPDATE {} SET version = 3", harness.table("schema_version")),
         vec![],
         None,
     );
@@ -2397,7 +3065,7 @@ fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
         .run(PostgresStore::open(options))
         .unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
-    assert!(error.to_string().contains("schema version 2"), "{error}");
+    assert!(error.to_string().contains("schema version 3"), "{error}");
 }
 
 /// Bad options are refused with a store error that repeats no password, with or without a

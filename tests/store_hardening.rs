@@ -164,7 +164,7 @@ fn consumed_one_time_prekey_secrets_are_in_neither_file() {
                 &address("alice", 1),
                 None,
                 &some_record(4_151),
-                Some(OneTimePreKeyId(3)),
+                &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(3)), None),
             )
             .await
             .unwrap();
@@ -673,6 +673,27 @@ impl<S: PreKeys> PreKeys for Gated<S> {
     async fn last_one_time_prekey_id(&self) -> Result<Option<OneTimePreKeyId>, Error> {
         self.inner.last_one_time_prekey_id().await
     }
+    async fn load_kem_prekey(
+        &self,
+        id: hushwire::KemPreKeyId,
+    ) -> Result<hushwire::KemPreKeyPair, Error> {
+        self.inner.load_kem_prekey(id).await
+    }
+    async fn add_kem_prekeys(&self, keys: &[hushwire::KemPreKeyPair]) -> Result<(), Error> {
+        self.inner.add_kem_prekeys(keys).await
+    }
+    async fn remove_kem_prekey(&self, id: hushwire::KemPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_kem_prekey(id).await
+    }
+    async fn kem_prekeys(&self) -> Result<Vec<hushwire::KemPreKey>, Error> {
+        self.inner.kem_prekeys().await
+    }
+    async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_kem_prekeys_left().await
+    }
+    async fn last_kem_prekey_id(&self) -> Result<Option<hushwire::KemPreKeyId>, Error> {
+        self.inner.last_kem_prekey_id().await
+    }
 }
 
 impl<S: AcceptTransaction> AcceptTransaction for Gated<S> {
@@ -681,10 +702,10 @@ impl<S: AcceptTransaction> AcceptTransaction for Gated<S> {
         peer: &DeviceAddress,
         expected: Option<Revision>,
         record: &StoredSessionRecord,
-        one_time_prekey: Option<OneTimePreKeyId>,
+        uses: &hushwire::PreKeyUses,
     ) -> Result<Revision, Error> {
         self.inner
-            .store_accepted_session(peer, expected, record, one_time_prekey)
+            .store_accepted_session(peer, expected, record, uses)
             .await
     }
 }

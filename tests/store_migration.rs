@@ -493,13 +493,86 @@ fn a_schema_v1_database_opens_with_nothing_lost(name: &str, sealed: bool) {
     let written = expected();
     let store = SqliteStore::open(&copy.0, options(sealed)).unwrap();
     every_record_reads_back(&store, &written);
-    revisions_go_on_and_the_session_works(store, written);
+    revisions_go_on_and_the_session_works(store, expected());
     // And it is at the current version now.
     let connection = rusqlite::Connection::open(&copy.0).unwrap();
     let version: i64 = connection
         .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(version, i64::from(SCHEMA_VERSION));
+    // Version 2's tables are there, empty, and take the hybrid set-up.
+    for table in ["kem_prekeys", "consumed_kem_prekeys", "kem_base_keys"] {
+        let rows: i64 = connection
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(rows, 0, "{table}");
+    }
+    drop(connection);
+    let store = SqliteStore::open(&copy.0, options(sealed)).unwrap();
+    a_hybrid_first_message_is_accepted_on_the_migrated_store(store, &written);
+}
+
+/// On a migrated store: upkeep adds the KEM prekeys (the fixture's signed prekey and
+/// one-time prekeys kept), and a hybrid first message (the default configuration) is
+/// accepted once, its one-time KEM prekey consumed.
+fn a_hybrid_first_message_is_accepted_on_the_migrated_store(store: SqliteStore, written: &Written) {
+    runtime().block_on(async {
+        let mut rng = rng(SEED + 3);
+        let hybrid = hushwire_testkit::fixtures::hybrid_config();
+        let bob_identity = *written.bob.public_key();
+        let bob = Conversations::new(
+            store,
+            IdentityKeyPair::from_seed(written.bob.to_seed().as_bytes()),
+            hybrid,
+        );
+        let mut policy = hushwire::store::PreKeyPolicy::default();
+        policy.kem_one_time_target = 2;
+        policy.kem_one_time_minimum = 1;
+        let last_one_time = bob.store().last_one_time_prekey_id().await.unwrap();
+        let upkeep = bob
+            .upkeep_prekeys(
+                &mut rng,
+                hushwire::Timestamp::from_unix_seconds(1_900_000_000),
+                &policy,
+            )
+            .await
+            .unwrap();
+        assert!(upkeep.kem_rotated);
+        assert_eq!(upkeep.kem_added.len(), 2);
+        // No one-time prekey id of the fixture issued again.
+        if let (Some(first), Some(last)) = (upkeep.added.first(), last_one_time) {
+            assert!(first.id() > last);
+        }
+        let one_time = upkeep.added.first().copied();
+        let bundle =
+            hushwire::PreKeyBundle::from_public(&bob_identity, &upkeep.signed_prekey, one_time)
+                .unwrap()
+                .with_kem_prekey(&upkeep.kem_added[0])
+                .unwrap();
+        let erin = IdentityKeyPair::generate(&mut rng);
+        let mut record = SessionRecord::new();
+        record.initiate(&mut rng, &erin, &bundle, &hybrid).unwrap();
+        let first = hushwire_testkit::fixtures::prekey(
+            record.encrypt(b"hybrid after the migration").unwrap(),
+        );
+        let erin_at = address("erin", 7);
+        assert_eq!(
+            bob.accept(&mut rng, &erin_at, &first).await.unwrap(),
+            b"hybrid after the migration"
+        );
+        assert_eq!(
+            bob.store()
+                .load_kem_prekey(upkeep.kem_added[0].id())
+                .await
+                .err(),
+            Some(hushwire::Error::KemPreKeyConsumed {
+                id: upkeep.kem_added[0].id().0
+            })
+        );
+        assert_eq!(bob.store().one_time_kem_prekeys_left().await, Ok(1));
+    });
 }
 
 #[test]

@@ -19,8 +19,8 @@ use hushwire::store::{
     StorageKey, upkeep_prekeys,
 };
 use hushwire::{
-    Error, IdentityKeyPair, OneTimePreKey, OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey,
-    SignedPreKeyId, SignedPreKeyPair, Timestamp,
+    Error, IdentityKeyPair, KemPreKeyId, KemPreKeyKind, OneTimePreKey, OneTimePreKeyId,
+    OneTimePreKeyPair, SignedPreKey, SignedPreKeyId, SignedPreKeyPair, Timestamp,
 };
 
 const DAY: u64 = 24 * 60 * 60;
@@ -450,6 +450,27 @@ impl PreKeys for Scripted {
         }
         self.inner.last_one_time_prekey_id().await
     }
+    async fn load_kem_prekey(
+        &self,
+        id: hushwire::KemPreKeyId,
+    ) -> Result<hushwire::KemPreKeyPair, Error> {
+        self.inner.load_kem_prekey(id).await
+    }
+    async fn add_kem_prekeys(&self, keys: &[hushwire::KemPreKeyPair]) -> Result<(), Error> {
+        self.inner.add_kem_prekeys(keys).await
+    }
+    async fn remove_kem_prekey(&self, id: hushwire::KemPreKeyId) -> Result<bool, Error> {
+        self.inner.remove_kem_prekey(id).await
+    }
+    async fn kem_prekeys(&self) -> Result<Vec<hushwire::KemPreKey>, Error> {
+        self.inner.kem_prekeys().await
+    }
+    async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
+        self.inner.one_time_kem_prekeys_left().await
+    }
+    async fn last_kem_prekey_id(&self) -> Result<Option<hushwire::KemPreKeyId>, Error> {
+        self.inner.last_kem_prekey_id().await
+    }
 }
 
 #[test]
@@ -675,5 +696,220 @@ fn a_signed_prekey_of_another_identity_is_replaced() {
         signed_by(&identity, &run.signed_prekey, 2, T0 + 1);
         hushwire::PreKeyBundle::from_public(identity.public_key(), &run.signed_prekey, None)
             .unwrap();
+    });
+}
+
+/// One accept that uses one-time KEM prekey `id` (its own peer, so nothing else conflicts).
+async fn consume_kem<S: hushwire::store::AcceptTransaction>(store: &S, id: u32, n: u32) {
+    let mut rng = rng(5_000 + u64::from(n));
+    let base = *OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1))
+        .public()
+        .public_key();
+    let peer = hushwire::DeviceAddress::new(
+        hushwire::AccountId::new(format!("peer{n}").into_bytes()).unwrap(),
+        hushwire::DeviceId::new(1).unwrap(),
+    );
+    let uses = hushwire::PreKeyUses::new(
+        None,
+        Some(hushwire::KemPreKeyUse::new(
+            KemPreKeyId(id),
+            KemPreKeyKind::OneTime,
+            base,
+        )),
+    );
+    store
+        .store_accepted_session(
+            &peer,
+            None,
+            &hushwire::SessionRecord::new().to_stored(),
+            &uses,
+        )
+        .await
+        .unwrap();
+}
+
+/// The KEM prekeys (SPEC.md 17.7 steps 4 to 6): the first run adds last-resort KEM prekey 1
+/// and one-time KEM prekeys 2 to 41 (default target 40), all signed by the identity and
+/// publishable in a bundle; the last resort rotates with the signed prekey's period (not a
+/// second early), the superseded one stays for the grace period (not a second less) and the
+/// newest is never removed; the one-time ones are topped up below the minimum of 10 (not at
+/// it), with ids after the greatest ever added (consumed ones included).
+fn kem_rotation_grace_and_top_up_at_their_boundaries<S>(name: &str, store: Arc<S>)
+where
+    S: hushwire::store::AcceptTransaction + 'static,
+{
+    block_on(async {
+        let mut rng = rng(6);
+        let identity = IdentityKeyPair::generate(&mut rng);
+        let policy = PreKeyPolicy::default();
+        assert_eq!(
+            (policy.kem_one_time_minimum, policy.kem_one_time_target),
+            (10, 40)
+        );
+        let (rotation, grace) = (policy.signed_rotation, policy.signed_grace);
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(T0), &policy)
+            .await
+            .unwrap();
+        assert!(run.kem_rotated, "{name}");
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(1));
+        assert_eq!(run.kem_last_resort.kind(), KemPreKeyKind::LastResort);
+        let added: Vec<u32> = run.kem_added.iter().map(|k| k.id().0).collect();
+        assert_eq!(added, (2..=41).collect::<Vec<_>>(), "{name}");
+        assert!(
+            run.kem_added
+                .iter()
+                .all(|k| k.kind() == KemPreKeyKind::OneTime)
+        );
+        assert_eq!(run.one_time_kem_left, 40);
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(40));
+        // Publishable: the bundle checks every signature.
+        for kem in run.kem_added.iter().chain([&run.kem_last_resort]) {
+            hushwire::PreKeyBundle::from_public(identity.public_key(), &run.signed_prekey, None)
+                .unwrap()
+                .with_kem_prekey(kem)
+                .unwrap();
+        }
+        // One second early: nothing.
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(T0 + rotation - 1), &policy)
+            .await
+            .unwrap();
+        assert!(!run.kem_rotated && run.kem_added.is_empty() && run.kem_removed.is_empty());
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(1));
+        // Due: the next id after the one-time ones; id 1 stays.
+        let t1 = T0 + rotation;
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(t1), &policy)
+            .await
+            .unwrap();
+        assert!(run.kem_rotated, "{name}");
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(42));
+        assert_eq!(run.kem_last_resort.created_at(), at(t1));
+        assert!(run.kem_removed.is_empty());
+        assert!(store.load_kem_prekey(KemPreKeyId(1)).await.is_ok());
+        // A second before id 42 is `grace` old: id 1 kept (and 43 rotated in).
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(t1 + grace - 1), &policy)
+            .await
+            .unwrap();
+        assert!(run.kem_removed.is_empty(), "{name}: removed a second early");
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(43));
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(t1 + grace), &policy)
+            .await
+            .unwrap();
+        assert_eq!(run.kem_removed, vec![KemPreKeyId(1)], "{name}");
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(1)).await.err(),
+            Some(Error::UnknownKemPreKey { id: 1 })
+        );
+        // Long after: 44 rotates in; 42 goes (43 is `grace` old), 43 stays for the grace
+        // period of 44, the newest.
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(t1 + 10 * grace), &policy)
+            .await
+            .unwrap();
+        assert_eq!(run.kem_removed, vec![KemPreKeyId(42)], "{name}");
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(44));
+        assert!(store.load_kem_prekey(KemPreKeyId(43)).await.is_ok());
+        assert!(store.load_kem_prekey(KemPreKeyId(44)).await.is_ok());
+        let now = t1 + 10 * grace;
+        // Top-up at its boundary: 10 left is enough, 9 is not.
+        for (n, id) in (2..=31).enumerate() {
+            consume_kem(&*store, id, n as u32).await;
+        }
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(now), &policy)
+            .await
+            .unwrap();
+        assert!(run.kem_added.is_empty(), "{name}");
+        assert_eq!(run.one_time_kem_left, 10);
+        consume_kem(&*store, 32, 100).await;
+        let run = upkeep_prekeys(&*store, &mut rng, &identity, at(now), &policy)
+            .await
+            .unwrap();
+        let added: Vec<u32> = run.kem_added.iter().map(|k| k.id().0).collect();
+        assert_eq!(added, (45..=75).collect::<Vec<_>>(), "{name}");
+        assert_eq!(run.one_time_kem_left, 40);
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(40));
+        // Consumed ids stay consumed.
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(2)).await.err(),
+            Some(Error::KemPreKeyConsumed { id: 2 })
+        );
+    });
+}
+
+#[test]
+fn kem_rotation_grace_and_top_up_at_their_boundaries_everywhere() {
+    on_every_store!(kem_rotation_grace_and_top_up_at_their_boundaries);
+}
+
+/// A last-resort KEM prekey signed by another identity (a store kept across an identity
+/// change) is replaced at once, whatever its age.
+#[test]
+fn a_last_resort_kem_prekey_of_another_identity_is_replaced() {
+    block_on(async {
+        let mut rng = rng(8);
+        let store = MemoryStore::new();
+        let old = IdentityKeyPair::generate(&mut rng);
+        let new = IdentityKeyPair::generate(&mut rng);
+        let policy = PreKeyPolicy::default();
+        let run = upkeep_prekeys(&store, &mut rng, &old, at(T0), &policy)
+            .await
+            .unwrap();
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(1));
+        let run = upkeep_prekeys(&store, &mut rng, &old, at(T0 + 1), &policy)
+            .await
+            .unwrap();
+        assert!(!run.kem_rotated);
+        let run = upkeep_prekeys(&store, &mut rng, &new, at(T0 + 1), &policy)
+            .await
+            .unwrap();
+        assert!(run.kem_rotated);
+        assert_eq!(run.kem_last_resort.id(), KemPreKeyId(42));
+        hushwire::PreKeyBundle::from_public(new.public_key(), &run.signed_prekey, None)
+            .unwrap()
+            .with_kem_prekey(&run.kem_last_resort)
+            .unwrap();
+    });
+}
+
+/// Two workers run upkeep on one SQLite store at once, from threads: one last-resort KEM
+/// prekey and one batch of 40 one-time KEM prekeys, not one per worker.
+#[test]
+fn concurrent_runs_leave_one_last_resort_kem_prekey_and_one_batch() {
+    let file = TempDb::new("upkeep-kem-race");
+    let store = Arc::new(SqliteStore::open(&file.0, SqliteOptions::default()).unwrap());
+    let mut seed_rng = rng(9);
+    let identity = Arc::new(IdentityKeyPair::generate(&mut seed_rng));
+    let threads: Vec<_> = (0..2)
+        .map(|i| {
+            let (store, identity) = (Arc::clone(&store), Arc::clone(&identity));
+            std::thread::spawn(move || {
+                block_on(async {
+                    let mut rng = rng(200 + i);
+                    upkeep_prekeys(
+                        &*store,
+                        &mut rng,
+                        &identity,
+                        at(T0),
+                        &PreKeyPolicy::default(),
+                    )
+                    .await
+                    .unwrap()
+                })
+            })
+        })
+        .collect();
+    let runs: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    block_on(async {
+        let held = store.kem_prekeys().await.unwrap();
+        let last_resort: Vec<_> = held
+            .iter()
+            .filter(|k| k.kind() == KemPreKeyKind::LastResort)
+            .collect();
+        assert_eq!(last_resort.len(), 1, "{held:?}");
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(40));
+        // Both report the one held; what they added is what is held.
+        for run in &runs {
+            assert_eq!(&run.kem_last_resort, last_resort[0]);
+        }
+        let added: usize = runs.iter().map(|run| run.kem_added.len()).sum();
+        assert_eq!(added, 40);
     });
 }

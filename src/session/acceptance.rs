@@ -21,6 +21,18 @@ pub struct PreKeyUses {
     pub kem_prekey: Option<KemPreKeyUse>,
 }
 
+impl PreKeyUses {
+    /// The uses of a one-time prekey and a KEM prekey, each if any: what an accept yields
+    /// ([`Acceptance::prekey_uses`]), built by hand for a store's own tests or to apply the
+    /// uses of an accept again in a store of one's own.
+    pub fn new(one_time_prekey: Option<OneTimePreKeyId>, kem_prekey: Option<KemPreKeyUse>) -> Self {
+        Self {
+            one_time_prekey,
+            kem_prekey,
+        }
+    }
+}
+
 /// How a hybrid first message used one of our KEM prekeys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -32,6 +44,13 @@ pub struct KemPreKeyUse {
     /// The message's base key EK_A. A last-resort KEM prekey must refuse a second use with the
     /// same base key ([`Error::KemPreKeyReused`]): that is a replayed first message.
     pub base_key: X25519PublicKey,
+}
+
+impl KemPreKeyUse {
+    /// The use of KEM prekey `id` of `kind` by a first message whose base key is `base_key`.
+    pub fn new(id: KemPreKeyId, kind: KemPreKeyKind, base_key: X25519PublicKey) -> Self {
+        Self { id, kind, base_key }
+    }
 }
 
 /// A first message that decrypted, with the session it starts, held until the caller has

@@ -34,8 +34,9 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// 1. loads the record and its [`Revision`] from the store;
 /// 2. runs the operation on it: the synchronous, store-free core ([`SessionRecord`]);
 /// 3. writes the new record back with a compare-and-swap on that revision (a first message
-///    that starts a session also consumes its one-time prekey, in the same transaction:
-///    [`AcceptTransaction::store_accepted_session`]);
+///    that starts a session also applies the prekeys it used, in the same transaction: its
+///    one-time prekey and one-time KEM prekey consumed, or its base key recorded with the
+///    last-resort KEM prekey: [`AcceptTransaction::store_accepted_session`]);
 /// 4. on [`Error::StoreConflict`] (another worker wrote the record in between) throws the
 ///    result away and starts again from 1, at most [`Conversations::max_attempts`] times; an
 ///    operation that fails in step 2 is tried again too if the record has moved on since step
@@ -166,8 +167,11 @@ impl<S: AcceptTransaction> Conversations<S> {
     /// # Errors
     /// [`SessionRecord::decrypt`]'s errors ([`Error::IdentityMismatch`] for a first message
     /// from another identity than `theirs`, [`Error::DuplicateMessage`] for a message already
-    /// decrypted, ...), [`Error::OneTimePreKeyConsumed`] if another session used the
-    /// one-time prekey, [`Error::StoreConflict`] after [`Conversations::max_attempts`] lost
+    /// decrypted, ...), [`Error::OneTimePreKeyConsumed`] or [`Error::KemPreKeyConsumed`] if
+    /// another session used the one-time prekey or one-time KEM prekey,
+    /// [`Error::KemPreKeyReused`] for a hybrid first message accepted before on the
+    /// last-resort KEM prekey (a replay, at another address or after its session left the
+    /// record), [`Error::StoreConflict`] after [`Conversations::max_attempts`] lost
     /// swaps, the store's and the loading errors. Nothing is written then.
     pub async fn decrypt<R: CryptoRng + Send + ?Sized>(
         &self,
@@ -206,10 +210,15 @@ impl<S: AcceptTransaction> Conversations<S> {
             };
             let stored = record.to_stored();
             drop(record);
-            let written = match prekeys.consumed.and_then(|uses| uses.one_time_prekey) {
-                Some(id) => {
+            // Whenever the first message used a prekey that must be applied: a one-time prekey,
+            // a one-time KEM prekey, or the last-resort KEM prekey (its base key recorded).
+            let uses = prekeys
+                .consumed
+                .filter(|uses| uses.one_time_prekey.is_some() || uses.kem_prekey.is_some());
+            let written = match uses {
+                Some(uses) => {
                     self.store
-                        .store_accepted_session(peer, expected, &stored, Some(id))
+                        .store_accepted_session(peer, expected, &stored, &uses)
                         .await
                 }
                 None => {
@@ -324,8 +333,8 @@ impl<S: AcceptTransaction> Conversations<S> {
     }
 
     /// The prekeys a first message names, loaded from the store (again at every attempt). A
-    /// one-time prekey that is consumed or unknown is kept as that error, which accepting the
-    /// message reports.
+    /// one-time prekey or KEM prekey that is consumed or unknown is kept as that error, which
+    /// accepting the message reports.
     async fn load_prekeys(&self, first: &PreKeyMessage) -> Result<LoadedPreKeys, Error> {
         let signed = self
             .store
@@ -342,9 +351,20 @@ impl<S: AcceptTransaction> Conversations<S> {
                 Err(error) => return Err(error),
             },
         };
+        let kem = match first.kem() {
+            None => None,
+            Some(kem) => match self.store.load_kem_prekey(kem.prekey_id()).await {
+                Ok(key) => Some(Ok(key)),
+                Err(error @ (Error::KemPreKeyConsumed { .. } | Error::UnknownKemPreKey { .. })) => {
+                    Some(Err(error))
+                }
+                Err(error) => return Err(error),
+            },
+        };
         Ok(LoadedPreKeys {
             signed,
             one_time,
+            kem,
             consumed: None,
         })
     }
@@ -361,12 +381,13 @@ impl<S> fmt::Debug for Conversations<S> {
 }
 
 /// The prekeys of one first message, loaded before the synchronous core runs, and the
-/// one-time prekey it consumed, noted rather than deleted: the consume happens in the
-/// transaction that stores the session ([`AcceptTransaction::store_accepted_session`]).
+/// prekeys it used, noted rather than applied: they are applied in the transaction that
+/// stores the session ([`AcceptTransaction::store_accepted_session`]).
 #[derive(Default)]
 struct LoadedPreKeys {
     signed: Option<SignedPreKeyPair>,
     one_time: Option<Result<OneTimePreKeyPair, Error>>,
+    kem: Option<Result<KemPreKeyPair, Error>>,
     consumed: Option<PreKeyUses>,
 }
 
@@ -392,7 +413,11 @@ impl PreKeyStore for LoadedPreKeys {
     }
 
     fn kem_prekey(&self, id: KemPreKeyId) -> Result<&KemPreKeyPair, Error> {
-        Err(Error::UnknownKemPreKey { id: id.0 })
+        match &self.kem {
+            Some(Ok(key)) if key.id() == id => Ok(key),
+            Some(Err(error)) => Err(error.clone()),
+            _ => Err(Error::UnknownKemPreKey { id: id.0 }),
+        }
     }
 
     fn use_prekeys(&mut self, uses: &PreKeyUses) -> Result<(), Error> {

@@ -1,6 +1,6 @@
 //! The store in memory, for tests and small tools.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -8,19 +8,29 @@ use zeroize::Zeroizing;
 
 #[cfg(feature = "hazmat")]
 use super::Versioned;
-use super::rows::{Consume, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
 
-/// One row: its revision and its value (none for a consumed one-time prekey).
+/// One row: its revision and its value (none for a consumed one-time prekey); for a KEM
+/// prekey, whether it is one-time.
 #[derive(Clone)]
 struct MemoryRow {
     revision: Revision,
     value: Option<Zeroizing<Vec<u8>>>,
+    one_time: bool,
 }
 
 type Map = HashMap<Vec<u8>, MemoryRow>;
+
+/// What the KEM prekeys leave behind: the keys of consumed one-time KEM prekeys, and the
+/// (last-resort KEM prekey key, base key) pairs that started a session.
+#[derive(Default)]
+struct KemSpent {
+    consumed: HashSet<Vec<u8>>,
+    base_keys: HashSet<(Vec<u8>, [u8; 32])>,
+}
 
 /// Every store trait in memory: a `Mutex<HashMap>` per kind of record, for tests, demos and
 /// small tools. It keeps each value in the stored form a database would hold (sealed, for
@@ -29,9 +39,11 @@ type Map = HashMap<Vec<u8>, MemoryRow>;
 ///
 /// Its futures are ready at once: it needs no async runtime.
 pub struct MemoryStore {
-    tables: [Mutex<Map>; 6],
+    tables: [Mutex<Map>; 7],
     /// Each table's last incarnation (SPEC.md 17.3).
-    incarnations: [AtomicU64; 6],
+    incarnations: [AtomicU64; 7],
+    /// Locked after [`Table::KemPreKeys`], never before it.
+    kem_spent: Mutex<KemSpent>,
     sealer: Option<Sealer>,
 }
 
@@ -41,6 +53,7 @@ impl MemoryStore {
         Self {
             tables: Default::default(),
             incarnations: Default::default(),
+            kem_spent: Mutex::default(),
             sealer: None,
         }
     }
@@ -50,6 +63,7 @@ impl MemoryStore {
         Self {
             tables: Default::default(),
             incarnations: Default::default(),
+            kem_spent: Mutex::default(),
             sealer: Some(sealer),
         }
     }
@@ -62,7 +76,14 @@ impl MemoryStore {
             Table::TrustRecords => 3,
             Table::DeviceLists => 4,
             Table::GroupSessions => 5,
+            Table::KemPreKeys => 6,
         }
+    }
+
+    fn lock_kem_spent(&self) -> Result<MutexGuard<'_, KemSpent>, Error> {
+        self.kem_spent
+            .lock()
+            .map_err(|_| Error::Store(StoreError::new("memory store: lock poisoned")))
     }
 
     fn lock(&self, table: Table) -> Result<MutexGuard<'_, Map>, Error> {
@@ -91,7 +112,8 @@ impl MemoryStore {
     }
 
     /// Replaces (or inserts) row `key` of `table` as it is held, bypassing every check: for
-    /// tests that tamper with a store, as an attacker with access to the database could.
+    /// tests that tamper with a store, as an attacker with access to the database could. A
+    /// KEM prekey row replaced keeps its kind column; one inserted is a last-resort one.
     ///
     /// # Errors
     /// [`Error::Store`] if a lock is poisoned.
@@ -103,11 +125,14 @@ impl MemoryStore {
         revision: Revision,
         value: Option<Vec<u8>>,
     ) -> Result<(), Error> {
-        self.lock(table)?.insert(
+        let mut map = self.lock(table)?;
+        let one_time = map.get(key).is_some_and(|row| row.one_time);
+        map.insert(
             key.to_vec(),
             MemoryRow {
                 revision,
                 value: value.map(Zeroizing::new),
+                one_time,
             },
         );
         Ok(())
@@ -149,6 +174,7 @@ fn swap_in(
         MemoryRow {
             revision,
             value: Some(value),
+            one_time: false,
         },
     );
     Ok(revision)
@@ -252,6 +278,7 @@ impl Rows for MemoryStore {
                 MemoryRow {
                     revision: Revision::FIRST,
                     value: Some(value),
+                    one_time: false,
                 },
             );
         }
@@ -270,17 +297,35 @@ impl Rows for MemoryStore {
         new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
-    ) -> Result<Result<Revision, Consume>, Error> {
-        // Always in this order: session records, then one-time prekeys.
+        kem: Option<KemUse>,
+    ) -> Result<Result<Revision, Refusal>, Error> {
+        // Always in this order: session records, one-time prekeys, KEM prekeys, KEM leftovers.
         let mut sessions = self.lock(Table::SessionRecords)?;
         let mut prekeys = self.lock(Table::OneTimePreKeys)?;
+        let mut kem_rows = self.lock(Table::KemPreKeys)?;
+        let mut spent = self.lock_kem_spent()?;
         if sessions.get(&key).map(|row| row.revision) != expected {
             return Err(Table::SessionRecords.conflict());
         }
         if let Some(prekey) = &consume {
             let found = consumable(&prekeys, prekey);
             if found != Consume::Done {
-                return Ok(Err(found));
+                return Ok(Err(Refusal::OneTime(found)));
+            }
+        }
+        if let Some((kem_key, base_key)) = &kem {
+            // The stored key's kind decides.
+            match kem_rows.get(kem_key).map(|row| row.one_time) {
+                Some(true) => {}
+                Some(false) => {
+                    if spent.base_keys.contains(&(kem_key.clone(), *base_key)) {
+                        return Ok(Err(Refusal::KemReused));
+                    }
+                }
+                None if spent.consumed.contains(kem_key) => {
+                    return Ok(Err(Refusal::KemConsumed));
+                }
+                None => return Ok(Err(Refusal::KemUnknown)),
             }
         }
         let revision = swap_in(
@@ -294,7 +339,101 @@ impl Rows for MemoryStore {
         if let Some(prekey) = &consume {
             consume_in(&mut prekeys, prekey);
         }
+        if let Some((kem_key, base_key)) = kem {
+            if kem_rows.get(&kem_key).is_some_and(|row| row.one_time) {
+                kem_rows.remove(&kem_key);
+                spent.consumed.insert(kem_key);
+            } else {
+                spent.base_keys.insert((kem_key, base_key));
+            }
+        }
         Ok(Ok(revision))
+    }
+
+    async fn get_kem(&self, key: Vec<u8>) -> Result<KemLookup, Error> {
+        let rows = self.lock(Table::KemPreKeys)?;
+        let spent = self.lock_kem_spent()?;
+        Ok(match rows.get(&key) {
+            Some(MemoryRow {
+                revision,
+                value: Some(value),
+                one_time,
+            }) => KemLookup::Held(KemRow {
+                revision: *revision,
+                one_time: *one_time,
+                value: value.clone(),
+            }),
+            _ if spent.consumed.contains(&key) => KemLookup::Consumed,
+            _ => KemLookup::Unknown,
+        })
+    }
+
+    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+        Ok(self
+            .lock(Table::KemPreKeys)?
+            .iter()
+            .filter_map(|(key, row)| {
+                row.value.as_ref().map(|value| {
+                    (
+                        key.clone(),
+                        KemRow {
+                            revision: row.revision,
+                            one_time: row.one_time,
+                            value: value.clone(),
+                        },
+                    )
+                })
+            })
+            .collect())
+    }
+
+    async fn insert_kem(
+        &self,
+        rows: Vec<(Vec<u8>, bool, Zeroizing<Vec<u8>>)>,
+    ) -> Result<(), Error> {
+        let table = Table::KemPreKeys;
+        let mut map = self.lock(table)?;
+        let spent = self.lock_kem_spent()?;
+        let mut keys: Vec<&Vec<u8>> = rows.iter().map(|(key, _, _)| key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.len() != rows.len()
+            || keys
+                .iter()
+                .any(|key| map.contains_key(*key) || spent.consumed.contains(*key))
+        {
+            return Err(table.conflict());
+        }
+        for (key, one_time, value) in rows {
+            map.insert(
+                key,
+                MemoryRow {
+                    revision: Revision::FIRST,
+                    value: Some(value),
+                    one_time,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn remove_kem(&self, key: Vec<u8>) -> Result<bool, Error> {
+        let mut map = self.lock(Table::KemPreKeys)?;
+        let mut spent = self.lock_kem_spent()?;
+        spent.base_keys.retain(|(used, _)| *used != key);
+        Ok(map.remove(&key).is_some())
+    }
+
+    async fn count_one_time_kem(&self) -> Result<u64, Error> {
+        let map = self.lock(Table::KemPreKeys)?;
+        let live = map.values().filter(|row| row.one_time).count();
+        Ok(u64::try_from(live).unwrap_or(u64::MAX))
+    }
+
+    async fn last_kem_key(&self) -> Result<Option<Vec<u8>>, Error> {
+        let map = self.lock(Table::KemPreKeys)?;
+        let spent = self.lock_kem_spent()?;
+        Ok(map.keys().chain(spent.consumed.iter()).max().cloned())
     }
 
     async fn count(&self, table: Table) -> Result<u64, Error> {

@@ -22,8 +22,9 @@
 //! [`DeviceAddress`]), [`PreKeys`] (our own signed and one-time prekeys), [`TrustRecords`]
 //! (keyed by the peer's [`AccountId`]), [`DeviceLists`] (keyed by account) and
 //! [`GroupSessions`] (keyed by [`GroupId`]), and [`AcceptTransaction`], the one operation
-//! that spans two kinds: consume a one-time prekey and store the session it started, in one
-//! transaction. Every trait is `Send + Sync`, takes `&self`, returns owned values, and its
+//! that spans several kinds: apply the prekeys a first message used (consume a one-time
+//! prekey and a one-time KEM prekey, or record the base key with the last-resort KEM prekey)
+//! and store the session it started, in one transaction. Every trait is `Send + Sync`, takes `&self`, returns owned values, and its
 //! methods return `Send` futures without boxing, so a backend on a multi-threaded tokio
 //! runtime can call them from any task and hold them across `.await`. Values are the crate's
 //! stored forms ([`SessionRecord::to_stored`](crate::SessionRecord::to_stored),
@@ -182,17 +183,21 @@ pub enum Table {
     DeviceLists,
     /// Group sessions, by group id.
     GroupSessions,
+    /// Our KEM prekeys (last resort and one-time), by id; a consumed one-time KEM prekey's
+    /// row is deleted and its id kept in `consumed_kem_prekeys` (SPEC.md 17.1).
+    KemPreKeys,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::SessionRecords,
         Table::SignedPreKeys,
         Table::OneTimePreKeys,
         Table::TrustRecords,
         Table::DeviceLists,
         Table::GroupSessions,
+        Table::KemPreKeys,
     ];
 
     /// The table's name (SPEC.md 17.1).
@@ -204,6 +209,7 @@ impl Table {
             Table::TrustRecords => "trust_records",
             Table::DeviceLists => "device_lists",
             Table::GroupSessions => "group_sessions",
+            Table::KemPreKeys => "kem_prekeys",
         }
     }
 
@@ -217,6 +223,7 @@ impl Table {
             Table::TrustRecords => "trust_record",
             Table::DeviceLists => "device_list",
             Table::GroupSessions => "group_session",
+            Table::KemPreKeys => "kem_prekey",
         }
     }
 

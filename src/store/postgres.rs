@@ -35,7 +35,7 @@ use tokio::runtime::Handle;
 use tokio_postgres::{Client, GenericClient, IsolationLevel, NoTls, Statement};
 use zeroize::Zeroizing;
 
-use super::rows::{Consume, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -43,7 +43,7 @@ use crate::{Error, StoreError};
 /// The schema version this build writes and reads (SPEC.md 17.6): the `schema_version` table
 /// of the store's PostgreSQL schema holds it. A database at an older version is migrated when
 /// a store opens it; one at a newer version is refused.
-pub const POSTGRES_SCHEMA_VERSION: u32 = 1;
+pub const POSTGRES_SCHEMA_VERSION: u32 = 2;
 
 /// The advisory lock that serializes the migrations of every store opening one database
 /// (`pg_advisory_xact_lock`, SPEC.md 17.6): the ASCII bytes of "hushwire".
@@ -256,6 +256,15 @@ const MIGRATIONS: [&str; POSTGRES_SCHEMA_VERSION as usize] = [
      CREATE SEQUENCE {s}.trust_records_incarnation AS BIGINT MINVALUE 1 NO CYCLE;
      CREATE SEQUENCE {s}.device_lists_incarnation AS BIGINT MINVALUE 1 NO CYCLE;
      CREATE SEQUENCE {s}.group_sessions_incarnation AS BIGINT MINVALUE 1 NO CYCLE;",
+    // Version 2: the KEM prekeys of the hybrid set-up (as SQLite's version 2, SPEC.md 17.5):
+    // their rows with a `one_time` flag, the keys of consumed one-time KEM prekeys, and the
+    // base keys each last-resort KEM prekey accepted, each pair once.
+    "CREATE TABLE {s}.kem_prekeys (key BYTEA PRIMARY KEY, \
+         revision BIGINT NOT NULL CHECK (revision >= 1), value BYTEA NOT NULL, \
+         one_time BOOLEAN NOT NULL);
+     CREATE TABLE {s}.consumed_kem_prekeys (key BYTEA PRIMARY KEY);
+     CREATE TABLE {s}.kem_base_keys (key BYTEA NOT NULL, \
+         base_key BYTEA NOT NULL CHECK (length(base_key) = 32), PRIMARY KEY (key, base_key));",
 ];
 
 /// Whether `schema` is a name the store accepts (it is written into statements, so only
@@ -356,6 +365,38 @@ enum Kind {
 
 const KINDS: usize = 12;
 
+/// The statements on the KEM prekey tables, after every table's [`Kind`]s.
+#[derive(Clone, Copy)]
+enum KemKind {
+    Get,
+    Consumed,
+    Scan,
+    InsertMany,
+    DeleteBaseKeys,
+    Delete,
+    CountOneTime,
+    LastKey,
+    TakeOneTime,
+    LastResort,
+    MarkConsumed,
+    AddBaseKey,
+}
+
+const KEM_KINDS: [KemKind; 12] = [
+    KemKind::Get,
+    KemKind::Consumed,
+    KemKind::Scan,
+    KemKind::InsertMany,
+    KemKind::DeleteBaseKeys,
+    KemKind::Delete,
+    KemKind::CountOneTime,
+    KemKind::LastKey,
+    KemKind::TakeOneTime,
+    KemKind::LastResort,
+    KemKind::MarkConsumed,
+    KemKind::AddBaseKey,
+];
+
 /// The index of a statement in [`Manager::sql`] and a connection's prepared statements.
 fn slot(table: Table, kind: Kind) -> usize {
     let table = match table {
@@ -365,14 +406,64 @@ fn slot(table: Table, kind: Kind) -> usize {
         Table::TrustRecords => 3,
         Table::DeviceLists => 4,
         Table::GroupSessions => 5,
+        Table::KemPreKeys => 6,
     };
     table * KINDS + kind as usize
+}
+
+/// The index of a KEM statement.
+fn kem_slot(kind: KemKind) -> usize {
+    Table::ALL.len() * KINDS + kind as usize
+}
+
+/// The SQL of a KEM statement in `schema`.
+fn kem_statement(schema: &str, kind: KemKind) -> String {
+    let k = format!("\"{schema}\".kem_prekeys");
+    let c = format!("\"{schema}\".consumed_kem_prekeys");
+    let b = format!("\"{schema}\".kem_base_keys");
+    match kind {
+        KemKind::Get => format!("SELECT revision, one_time, value FROM {k} WHERE key = $1"),
+        KemKind::Consumed => format!("SELECT 1 FROM {c} WHERE key = $1"),
+        KemKind::Scan => format!("SELECT key, revision, one_time, value FROM {k}"),
+        // A key consumed before is left out, so the count falls short and nothing is kept.
+        KemKind::InsertMany => format!(
+            "INSERT INTO {k} (key, revision, one_time, value) \
+             SELECT r.k, $4, r.o, r.v FROM unnest($1::bytea[], $2::bool[], $3::bytea[]) \
+             WITH ORDINALITY AS r (k, o, v, n) \
+             WHERE NOT EXISTS (SELECT 1 FROM {c} WHERE {c}.key = r.k) ORDER BY r.n \
+             ON CONFLICT (key) DO NOTHING"
+        ),
+        KemKind::DeleteBaseKeys => format!("DELETE FROM {b} WHERE key = $1"),
+        KemKind::Delete => format!("DELETE FROM {k} WHERE key = $1"),
+        KemKind::CountOneTime => format!("SELECT count(*) FROM {k} WHERE one_time"),
+        KemKind::LastKey => format!(
+            "SELECT key FROM (SELECT key FROM {k} UNION ALL SELECT key FROM {c}) AS keys \
+             ORDER BY key DESC LIMIT 1"
+        ),
+        // Row-locking: of two accepts at once, the second waits, then deletes nothing.
+        KemKind::TakeOneTime => format!("DELETE FROM {k} WHERE key = $1 AND one_time"),
+        // FOR SHARE: the key cannot be removed under the accept that records a base key.
+        KemKind::LastResort => {
+            format!("SELECT 1 FROM {k} WHERE key = $1 AND NOT one_time FOR SHARE")
+        }
+        KemKind::MarkConsumed => format!("INSERT INTO {c} (key) VALUES ($1)"),
+        // The primary key refuses a pair twice: a concurrent insert of the same pair waits
+        // for the first to commit, then inserts nothing.
+        KemKind::AddBaseKey => {
+            format!("INSERT INTO {b} (key, base_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        }
+    }
 }
 
 /// The SQL of every statement of every table in `schema` (the names are the crate's constants
 /// and a checked schema name: nothing else is interpolated).
 fn statements(schema: &str) -> Vec<String> {
-    let mut out = vec![String::new(); Table::ALL.len() * KINDS];
+    let mut out = vec![String::new(); Table::ALL.len() * KINDS + KEM_KINDS.len()];
+    for kind in KEM_KINDS {
+        if let Some(entry) = out.get_mut(kem_slot(kind)) {
+            *entry = kem_statement(schema, kind);
+        }
+    }
     for table in Table::ALL {
         let name = table.name();
         let t = format!("\"{schema}\".{name}");
@@ -435,7 +526,16 @@ struct Connection {
 impl Connection {
     /// Statement `kind` of `table`, prepared on this connection the first time.
     async fn statement(&mut self, table: Table, kind: Kind) -> Result<Statement, Error> {
-        let index = slot(table, kind);
+        self.prepared_at(slot(table, kind)).await
+    }
+
+    /// KEM statement `kind`, prepared on this connection the first time.
+    async fn kem(&mut self, kind: KemKind) -> Result<Statement, Error> {
+        self.prepared_at(kem_slot(kind)).await
+    }
+
+    /// The statement at `index`, prepared on this connection the first time.
+    async fn prepared_at(&mut self, index: usize) -> Result<Statement, Error> {
         if let Some(Some(statement)) = self.prepared.get(index) {
             return Ok(statement.clone());
         }
@@ -558,6 +658,74 @@ async fn consume_on(
         Consume::AlreadyConsumed
     } else {
         Consume::Unknown
+    })
+}
+
+/// The statements of a KEM prekey's use in the accept transaction.
+struct KemUseStatements {
+    take: Statement,
+    mark: Statement,
+    last_resort: Statement,
+    add_base_key: Statement,
+    consumed: Statement,
+}
+
+/// The use of a KEM prekey inside the accept transaction, by the stored key's kind: a
+/// one-time one is deleted and its key marked consumed; the last-resort one records the base
+/// key, once.
+async fn use_kem_on(
+    client: &impl GenericClient,
+    statements: &KemUseStatements,
+    key: &[u8],
+    base_key: &[u8; 32],
+) -> Result<Result<(), Refusal>, Error> {
+    let taken = client
+        .execute(&statements.take, &[&key])
+        .await
+        .map_err(failed("consume KEM prekey"))?;
+    if taken == 1 {
+        client
+            .execute(&statements.mark, &[&key])
+            .await
+            .map_err(failed("consume KEM prekey"))?;
+        return Ok(Ok(()));
+    }
+    let last_resort = client
+        .query_opt(&statements.last_resort, &[&key])
+        .await
+        .map_err(failed("use KEM prekey"))?;
+    if last_resort.is_some() {
+        let base_key: &[u8] = base_key;
+        let added = client
+            .execute(&statements.add_base_key, &[&key, &base_key])
+            .await
+            .map_err(failed("record base key"))?;
+        return Ok(if added == 1 {
+            Ok(())
+        } else {
+            Err(Refusal::KemReused)
+        });
+    }
+    let consumed = client
+        .query_opt(&statements.consumed, &[&key])
+        .await
+        .map_err(failed("use KEM prekey"))?;
+    Ok(Err(if consumed.is_some() {
+        Refusal::KemConsumed
+    } else {
+        Refusal::KemUnknown
+    }))
+}
+
+/// A KEM prekey row of columns `revision, one_time, value` from `first`.
+fn read_kem_row(row: &tokio_postgres::Row, first: usize) -> Result<KemRow, Error> {
+    let revision: i64 = row.try_get(first).map_err(failed("read"))?;
+    let one_time: bool = row.try_get(first + 1).map_err(failed("read"))?;
+    let value: Vec<u8> = row.try_get(first + 2).map_err(failed("read"))?;
+    Ok(KemRow {
+        revision: from_sql(revision)?,
+        one_time,
+        value: Zeroizing::new(value),
     })
 }
 
@@ -804,7 +972,8 @@ impl Rows for PostgresStore {
         new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
-    ) -> Result<Result<Revision, Consume>, Error> {
+        kem: Option<KemUse>,
+    ) -> Result<Result<Revision, Refusal>, Error> {
         let mut connection = self.connection().await?;
         let kind = if expected.is_some() {
             Kind::Update
@@ -819,6 +988,16 @@ impl Rows for PostgresStore {
         let exists = connection
             .statement(Table::OneTimePreKeys, Kind::Exists)
             .await?;
+        let kem_statements = match kem {
+            Some(_) => Some(KemUseStatements {
+                take: connection.kem(KemKind::TakeOneTime).await?,
+                mark: connection.kem(KemKind::MarkConsumed).await?,
+                last_resort: connection.kem(KemKind::LastResort).await?,
+                add_base_key: connection.kem(KemKind::AddBaseKey).await?,
+                consumed: connection.kem(KemKind::Consumed).await?,
+            }),
+            None => None,
+        };
         let transaction = connection
             .client
             .build_transaction()
@@ -840,14 +1019,144 @@ impl Rows for PostgresStore {
         if let Some(prekey) = &consume {
             let found = consume_on(&transaction, &take, &exists, prekey).await?;
             if found != Consume::Done {
-                return Ok(Err(found));
+                return Ok(Err(Refusal::OneTime(found)));
             }
+        }
+        if let (Some((kem_key, base_key)), Some(statements)) = (&kem, &kem_statements)
+            && let Err(refusal) = use_kem_on(&transaction, statements, kem_key, base_key).await?
+        {
+            return Ok(Err(refusal));
         }
         transaction
             .commit()
             .await
             .map_err(failed("commit accept"))?;
         Ok(Ok(revision))
+    }
+
+    async fn get_kem(&self, key: Vec<u8>) -> Result<KemLookup, Error> {
+        let mut connection = self.connection().await?;
+        let get = connection.kem(KemKind::Get).await?;
+        let found = connection
+            .client
+            .query_opt(&get, &[&key])
+            .await
+            .map_err(failed("read KEM prekey"))?;
+        if let Some(row) = found {
+            return Ok(KemLookup::Held(read_kem_row(&row, 0)?));
+        }
+        let consumed = connection.kem(KemKind::Consumed).await?;
+        let found = connection
+            .client
+            .query_opt(&consumed, &[&key])
+            .await
+            .map_err(failed("read KEM prekey"))?;
+        Ok(if found.is_some() {
+            KemLookup::Consumed
+        } else {
+            KemLookup::Unknown
+        })
+    }
+
+    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+        let mut connection = self.connection().await?;
+        let statement = connection.kem(KemKind::Scan).await?;
+        let rows = connection
+            .client
+            .query(&statement, &[])
+            .await
+            .map_err(failed("scan KEM prekeys"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key: Vec<u8> = row.try_get(0).map_err(failed("scan KEM prekeys"))?;
+            out.push((key, read_kem_row(row, 1)?));
+        }
+        Ok(out)
+    }
+
+    async fn insert_kem(
+        &self,
+        mut rows: Vec<(Vec<u8>, bool, Zeroizing<Vec<u8>>)>,
+    ) -> Result<(), Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // In key order, as `insert_new`: two batches sharing keys do not deadlock.
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut connection = self.connection().await?;
+        let statement = connection.kem(KemKind::InsertMany).await?;
+        let keys: Vec<&[u8]> = rows.iter().map(|(key, _, _)| key.as_slice()).collect();
+        let kinds: Vec<bool> = rows.iter().map(|(_, one_time, _)| *one_time).collect();
+        let values: Vec<&[u8]> = rows.iter().map(|(_, _, value)| value.as_slice()).collect();
+        let first = to_sql(Revision::FIRST)?;
+        let transaction = connection
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .await
+            .map_err(failed("begin insert"))?;
+        let inserted = transaction
+            .execute(&statement, &[&keys, &kinds, &values, &first])
+            .await
+            .map_err(failed("insert KEM prekeys"))?;
+        if usize::try_from(inserted).ok() != Some(rows.len()) {
+            return Err(Table::KemPreKeys.conflict());
+        }
+        transaction.commit().await.map_err(failed("commit insert"))
+    }
+
+    async fn remove_kem(&self, key: Vec<u8>) -> Result<bool, Error> {
+        let mut connection = self.connection().await?;
+        let base_keys = connection.kem(KemKind::DeleteBaseKeys).await?;
+        let delete = connection.kem(KemKind::Delete).await?;
+        let transaction = connection
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .await
+            .map_err(failed("begin remove"))?;
+        // The key's row first: an accept holding it FOR SHARE finishes (its base key
+        // recorded) before the base keys are deleted.
+        let removed = transaction
+            .execute(&delete, &[&key])
+            .await
+            .map_err(failed("remove KEM prekey"))?;
+        transaction
+            .execute(&base_keys, &[&key])
+            .await
+            .map_err(failed("remove KEM prekey"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(failed("commit remove"))?;
+        Ok(removed > 0)
+    }
+
+    async fn count_one_time_kem(&self) -> Result<u64, Error> {
+        let mut connection = self.connection().await?;
+        let statement = connection.kem(KemKind::CountOneTime).await?;
+        let count: i64 = connection
+            .client
+            .query_one(&statement, &[])
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(failed("count"))?;
+        u64::try_from(count).map_err(|_| Error::Store(StoreError::new("postgres: negative count")))
+    }
+
+    async fn last_kem_key(&self) -> Result<Option<Vec<u8>>, Error> {
+        let mut connection = self.connection().await?;
+        let statement = connection.kem(KemKind::LastKey).await?;
+        let found = connection
+            .client
+            .query_opt(&statement, &[])
+            .await
+            .map_err(failed("last key"))?;
+        found
+            .map(|row| row.try_get(0).map_err(failed("last key")))
+            .transpose()
     }
 
     async fn count(&self, table: Table) -> Result<u64, Error> {

@@ -19,9 +19,11 @@ use crate::device::list::{DeviceListIn, VerifiedDeviceList};
 use crate::device::record::StoredSessionRecord;
 use crate::group::id::GroupId;
 use crate::group::stored::StoredGroupSession;
+use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 use crate::prekey::{
     OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
 };
+use crate::session::PreKeyUses;
 use crate::verification::account_id::AccountId;
 use crate::verification::trust::record::TrustRecord;
 use crate::{Error, StoreError};
@@ -54,6 +56,41 @@ impl Consume {
         }
     }
 }
+
+/// A KEM prekey's row as stored: its revision, whether the key is one-time (the `one_time`
+/// column, checked against the value when it is loaded), and its value (sealed, in a sealed
+/// store).
+pub(crate) struct KemRow {
+    pub(crate) revision: Revision,
+    pub(crate) one_time: bool,
+    pub(crate) value: Zeroizing<Vec<u8>>,
+}
+
+/// What looking up a KEM prekey's row found.
+pub(crate) enum KemLookup {
+    /// The key is held.
+    Held(KemRow),
+    /// It was a one-time KEM prekey, consumed.
+    Consumed,
+    /// There is no such key (never added, or removed).
+    Unknown,
+}
+
+/// Why the accept transaction wrote nothing, apart from a conflict or a store failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The one-time prekey could not be consumed.
+    OneTime(Consume),
+    /// The one-time KEM prekey was consumed already.
+    KemConsumed,
+    /// There is no such KEM prekey.
+    KemUnknown,
+    /// The last-resort KEM prekey was already used with this base key.
+    KemReused,
+}
+
+/// The KEM part of an accept: the KEM prekey's row key and the first message's base key.
+pub(crate) type KemUse = (Vec<u8>, [u8; 32]);
 
 /// The storage of one implementation. Every method is atomic on its own.
 pub(crate) trait Rows: Send + Sync {
@@ -107,10 +144,12 @@ pub(crate) trait Rows: Send + Sync {
     /// delete-if-present.
     fn consume(&self, key: Vec<u8>) -> impl Future<Output = Result<Consume, Error>> + Send;
 
-    /// [`Rows::swap`] of session record `key` and, if `consume` is given, [`Rows::consume`] of
-    /// that one-time prekey, in one transaction: the swap's conflict is checked first, then
-    /// the prekey; if either fails nothing is written, and a prekey without a value is
-    /// returned as `Ok(Err(what the consume found))`.
+    /// [`Rows::swap`] of session record `key`, if `consume` is given [`Rows::consume`] of
+    /// that one-time prekey, and if `kem` is given the use of that KEM prekey by the stored
+    /// key's kind (a one-time one: its row deleted and its key added to the consumed ones; the
+    /// last resort: the base key added to its set, refused if there), in one transaction, in
+    /// that order: the swap's conflict is checked first, then the prekeys; if any fails
+    /// nothing is written, and a prekey that refuses is returned as `Ok(Err(refusal))`.
     fn swap_and_consume(
         &self,
         key: Vec<u8>,
@@ -118,7 +157,31 @@ pub(crate) trait Rows: Send + Sync {
         new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
-    ) -> impl Future<Output = Result<Result<Revision, Consume>, Error>> + Send;
+        kem: Option<KemUse>,
+    ) -> impl Future<Output = Result<Result<Revision, Refusal>, Error>> + Send;
+
+    /// KEM prekey row `key`, or whether it was consumed.
+    fn get_kem(&self, key: Vec<u8>) -> impl Future<Output = Result<KemLookup, Error>> + Send;
+
+    /// Every KEM prekey row, in no particular order.
+    fn scan_kem(&self) -> impl Future<Output = Result<Vec<(Vec<u8>, KemRow)>, Error>> + Send;
+
+    /// Inserts KEM prekey rows `(key, one_time, value)` at [`Revision::FIRST`], all or none:
+    /// [`Table::conflict`] of [`Table::KemPreKeys`] if any key has a row or was consumed.
+    fn insert_kem(
+        &self,
+        rows: Vec<(Vec<u8>, bool, Zeroizing<Vec<u8>>)>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Deletes KEM prekey row `key` and the base keys recorded with it, in one transaction;
+    /// whether there was a row.
+    fn remove_kem(&self, key: Vec<u8>) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// How many KEM prekey rows are one-time ones.
+    fn count_one_time_kem(&self) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The greatest KEM prekey key (bytewise), consumed ones included.
+    fn last_kem_key(&self) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 
     /// How many rows of `table` have a value.
     fn count(&self, table: Table) -> impl Future<Output = Result<u64, Error>> + Send;
@@ -273,25 +336,42 @@ impl<R: Rows> AcceptTransaction for R {
         peer: &DeviceAddress,
         expected: Option<Revision>,
         record: &StoredSessionRecord,
-        one_time_prekey: Option<OneTimePreKeyId>,
+        uses: &PreKeyUses,
     ) -> Result<Revision, Error> {
         let table = Table::SessionRecords;
         let key = keys::address(peer);
         let revision = new_revision(self, table, expected).await?;
         let value = prepare(self, table, &key, revision, record.as_bytes())?;
-        let consume = one_time_prekey.map(|id| keys::prekey(id.0));
+        let consume = uses.one_time_prekey.map(|id| keys::prekey(id.0));
+        let kem = uses
+            .kem_prekey
+            .map(|used| (keys::prekey(used.id.0), used.base_key.to_bytes()));
+        let kem_id = uses.kem_prekey.map_or(0, |used| used.id.0);
         match self
-            .swap_and_consume(key, expected, revision, value, consume)
+            .swap_and_consume(key, expected, revision, value, consume, kem)
             .await?
         {
             Ok(revision) => Ok(revision),
-            Err(found) => {
-                found.into_result(one_time_prekey.map_or(0, |id| id.0))?;
+            Err(Refusal::OneTime(found)) => {
+                found.into_result(uses.one_time_prekey.map_or(0, |id| id.0))?;
                 // `Done` is never reported as a failure; were it, nothing was written.
                 Err(Table::OneTimePreKeys.conflict())
             }
+            Err(Refusal::KemConsumed) => Err(Error::KemPreKeyConsumed { id: kem_id }),
+            Err(Refusal::KemUnknown) => Err(Error::UnknownKemPreKey { id: kem_id }),
+            Err(Refusal::KemReused) => Err(Error::KemPreKeyReused { id: kem_id }),
         }
     }
+}
+
+/// A KEM prekey read from row `key` with the row's `one_time` column: its own id must be
+/// the row's and its own kind the column's (SPEC.md 17.4), else [`Error::InvalidSessionState`]
+/// (a value moved to another row of an unsealed database, or a kind column changed there).
+fn kem_in_its_row(pair: KemPreKeyPair, key: &[u8], one_time: bool) -> Result<KemPreKeyPair, Error> {
+    if keys::prekey(pair.id().0) != key || (pair.kind() == KemPreKeyKind::OneTime) != one_time {
+        return Err(Error::InvalidSessionState);
+    }
+    Ok(pair)
 }
 
 impl<R: Rows> PreKeys for R {
@@ -391,6 +471,67 @@ impl<R: Rows> PreKeys for R {
             .try_into()
             .map_err(|_| StoreError::new("one-time prekey row whose key is not 4 bytes"))?;
         Ok(Some(OneTimePreKeyId(u32::from_be_bytes(id))))
+    }
+
+    async fn load_kem_prekey(&self, id: KemPreKeyId) -> Result<KemPreKeyPair, Error> {
+        let table = Table::KemPreKeys;
+        let key = keys::prekey(id.0);
+        let row = match self.get_kem(key.clone()).await? {
+            KemLookup::Held(row) => row,
+            KemLookup::Consumed => return Err(Error::KemPreKeyConsumed { id: id.0 }),
+            KemLookup::Unknown => return Err(Error::UnknownKemPreKey { id: id.0 }),
+        };
+        let value = open(self, table, &key, row.revision, row.value)?;
+        let pair = KemPreKeyPair::from_stored(&value)?;
+        kem_in_its_row(pair, &key, row.one_time)
+    }
+
+    async fn add_kem_prekeys(&self, keys: &[KemPreKeyPair]) -> Result<(), Error> {
+        let table = Table::KemPreKeys;
+        let mut rows = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = keys::prekey(key.id().0);
+            let value = prepare(
+                self,
+                table,
+                &row,
+                Revision::FIRST,
+                key.to_stored().as_bytes(),
+            )?;
+            rows.push((row, key.kind() == KemPreKeyKind::OneTime, value));
+        }
+        self.insert_kem(rows).await
+    }
+
+    async fn remove_kem_prekey(&self, id: KemPreKeyId) -> Result<bool, Error> {
+        self.remove_kem(keys::prekey(id.0)).await
+    }
+
+    async fn kem_prekeys(&self) -> Result<Vec<KemPreKey>, Error> {
+        let table = Table::KemPreKeys;
+        let mut out = Vec::new();
+        for (key, row) in self.scan_kem().await? {
+            let value = open(self, table, &key, row.revision, row.value)?;
+            let pair = kem_in_its_row(KemPreKeyPair::from_stored(&value)?, &key, row.one_time)?;
+            out.push(pair.public().clone());
+        }
+        out.sort_by_key(KemPreKey::id);
+        Ok(out)
+    }
+
+    async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
+        self.count_one_time_kem().await
+    }
+
+    async fn last_kem_prekey_id(&self) -> Result<Option<KemPreKeyId>, Error> {
+        let Some(key) = self.last_kem_key().await? else {
+            return Ok(None);
+        };
+        let id: [u8; 4] = key
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::new("KEM prekey row whose key is not 4 bytes"))?;
+        Ok(Some(KemPreKeyId(u32::from_be_bytes(id))))
     }
 }
 
@@ -526,9 +667,9 @@ impl<T: AcceptTransaction + ?Sized> AcceptTransaction for Arc<T> {
         peer: &DeviceAddress,
         expected: Option<Revision>,
         record: &StoredSessionRecord,
-        one_time_prekey: Option<OneTimePreKeyId>,
+        uses: &PreKeyUses,
     ) -> impl Future<Output = Result<Revision, Error>> + Send {
-        (**self).store_accepted_session(peer, expected, record, one_time_prekey)
+        (**self).store_accepted_session(peer, expected, record, uses)
     }
 }
 
@@ -587,6 +728,41 @@ impl<T: PreKeys + ?Sized> PreKeys for Arc<T> {
         &self,
     ) -> impl Future<Output = Result<Option<OneTimePreKeyId>, Error>> + Send {
         (**self).last_one_time_prekey_id()
+    }
+
+    fn load_kem_prekey(
+        &self,
+        id: KemPreKeyId,
+    ) -> impl Future<Output = Result<KemPreKeyPair, Error>> + Send {
+        (**self).load_kem_prekey(id)
+    }
+
+    fn add_kem_prekeys(
+        &self,
+        keys: &[KemPreKeyPair],
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        (**self).add_kem_prekeys(keys)
+    }
+
+    fn remove_kem_prekey(
+        &self,
+        id: KemPreKeyId,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        (**self).remove_kem_prekey(id)
+    }
+
+    fn kem_prekeys(&self) -> impl Future<Output = Result<Vec<KemPreKey>, Error>> + Send {
+        (**self).kem_prekeys()
+    }
+
+    fn one_time_kem_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send {
+        (**self).one_time_kem_prekeys_left()
+    }
+
+    fn last_kem_prekey_id(
+        &self,
+    ) -> impl Future<Output = Result<Option<KemPreKeyId>, Error>> + Send {
+        (**self).last_kem_prekey_id()
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use super::rows::{Consume, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -18,7 +18,7 @@ use crate::{Error, StoreError};
 /// The schema version this build writes and reads (SPEC.md 17.5): the `schema_version` table
 /// holds it. A database at an older version is migrated when it is opened; one at a newer
 /// version is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How a [`SqliteStore`] is opened. `SqliteOptions::default()`, then set what differs.
 #[non_exhaustive]
@@ -164,7 +164,36 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
          revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB);
      CREATE TABLE incarnations (name TEXT PRIMARY KEY NOT NULL, \
          next INTEGER NOT NULL CHECK (next >= 1));",
+    // Version 2: the KEM prekeys of the hybrid set-up (SPEC.md 17.1, 18): their rows (a value
+    // always; `one_time` 1 for a one-time KEM prekey, 0 for a last-resort one), the keys of
+    // consumed one-time KEM prekeys (their rows are deleted), and the base keys each
+    // last-resort KEM prekey accepted, each pair once.
+    "CREATE TABLE kem_prekeys (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB NOT NULL, \
+         one_time INTEGER NOT NULL CHECK (one_time IN (0, 1)));
+     CREATE TABLE consumed_kem_prekeys (key BLOB PRIMARY KEY NOT NULL);
+     CREATE TABLE kem_base_keys (key BLOB NOT NULL, \
+         base_key BLOB NOT NULL CHECK (length(base_key) = 32), \
+         PRIMARY KEY (key, base_key)) WITHOUT ROWID;",
 ];
+
+/// The statements on the KEM prekey tables (constants: nothing is interpolated).
+mod kem_sql {
+    pub(super) const GET: &str = "SELECT revision, one_time, value FROM kem_prekeys WHERE key = ?1";
+    pub(super) const CONSUMED: &str = "SELECT 1 FROM consumed_kem_prekeys WHERE key = ?1";
+    pub(super) const SCAN: &str = "SELECT key, revision, one_time, value FROM kem_prekeys";
+    pub(super) const INSERT: &str = "INSERT INTO kem_prekeys (key, revision, one_time, value) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO NOTHING";
+    pub(super) const DELETE_BASE_KEYS: &str = "DELETE FROM kem_base_keys WHERE key = ?1";
+    pub(super) const DELETE: &str = "DELETE FROM kem_prekeys WHERE key = ?1";
+    pub(super) const COUNT_ONE_TIME: &str = "SELECT count(*) FROM kem_prekeys WHERE one_time = 1";
+    pub(super) const LAST_KEY: &str = "SELECT max(key) FROM \
+         (SELECT key FROM kem_prekeys UNION ALL SELECT key FROM consumed_kem_prekeys)";
+    pub(super) const KIND: &str = "SELECT one_time FROM kem_prekeys WHERE key = ?1";
+    pub(super) const MARK_CONSUMED: &str = "INSERT INTO consumed_kem_prekeys (key) VALUES (?1)";
+    pub(super) const ADD_BASE_KEY: &str = "INSERT INTO kem_base_keys (key, base_key) \
+         VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+}
 
 /// Brings the database to [`SCHEMA_VERSION`], in one transaction.
 fn migrate(connection: &mut Connection) -> Result<(), Error> {
@@ -297,6 +326,58 @@ fn consume_on(connection: &Connection, key: &[u8]) -> Result<Consume, Error> {
     } else {
         Consume::Unknown
     })
+}
+
+/// The use of a KEM prekey in the accept transaction, by the stored key's kind: `Ok(true)`
+/// if a one-time KEM prekey was consumed, `Ok(false)` if the base key was recorded with the
+/// last-resort one, else what refused.
+fn use_kem_on(
+    connection: &Connection,
+    key: &[u8],
+    base_key: &[u8; 32],
+) -> Result<Result<bool, Refusal>, Error> {
+    let kind: Option<bool> = connection
+        .prepare_cached(kem_sql::KIND)
+        .and_then(|mut s| s.query_row(params![key], |row| row.get(0)).optional())
+        .map_err(failed("use KEM prekey"))?;
+    match kind {
+        Some(true) => {
+            connection
+                .prepare_cached(kem_sql::DELETE)
+                .and_then(|mut s| s.execute(params![key]))
+                .map_err(failed("consume KEM prekey"))?;
+            connection
+                .prepare_cached(kem_sql::MARK_CONSUMED)
+                .and_then(|mut s| s.execute(params![key]))
+                .map_err(failed("consume KEM prekey"))?;
+            Ok(Ok(true))
+        }
+        Some(false) => {
+            let added = connection
+                .prepare_cached(kem_sql::ADD_BASE_KEY)
+                .and_then(|mut s| s.execute(params![key, &base_key[..]]))
+                .map_err(failed("record base key"))?;
+            Ok(if added == 1 {
+                Ok(false)
+            } else {
+                Err(Refusal::KemReused)
+            })
+        }
+        None => Ok(Err(if kem_consumed_on(connection, key)? {
+            Refusal::KemConsumed
+        } else {
+            Refusal::KemUnknown
+        })),
+    }
+}
+
+/// Whether KEM prekey `key` was consumed.
+fn kem_consumed_on(connection: &Connection, key: &[u8]) -> Result<bool, Error> {
+    Ok(connection
+        .prepare_cached(kem_sql::CONSUMED)
+        .and_then(|mut s| s.query_row(params![key], |_| Ok(())).optional())
+        .map_err(failed("read KEM prekey"))?
+        .is_some())
 }
 
 fn read_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<(i64, Option<Vec<u8>>)> {
@@ -640,12 +721,14 @@ impl Rows for SqliteStore {
         new: Revision,
         value: Zeroizing<Vec<u8>>,
         consume: Option<Vec<u8>>,
-    ) -> Result<Result<Revision, Consume>, Error> {
+        kem: Option<KemUse>,
+    ) -> Result<Result<Revision, Refusal>, Error> {
         self.blocking(move |inner| {
             let mut writer = inner.writer()?;
             let transaction = writer
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(failed("begin accept"))?;
+            // Dropping the transaction without a commit rolls it back: nothing is written.
             let revision = swap_on(
                 &transaction,
                 Table::SessionRecords,
@@ -657,15 +740,155 @@ impl Rows for SqliteStore {
             if let Some(prekey) = &consume {
                 let found = consume_on(&transaction, prekey)?;
                 if found != Consume::Done {
-                    // Rolled back on drop: the record is not written either.
-                    return Ok(Err(found));
+                    return Ok(Err(Refusal::OneTime(found)));
+                }
+            }
+            let mut consumed_kem = false;
+            if let Some((kem_key, base_key)) = &kem {
+                match use_kem_on(&transaction, kem_key, base_key)? {
+                    Ok(consumed) => consumed_kem = consumed,
+                    Err(refusal) => return Ok(Err(refusal)),
                 }
             }
             transaction.commit().map_err(failed("commit accept"))?;
-            if consume.is_some() {
+            if consume.is_some() || consumed_kem {
                 inner.after_consume(&writer);
             }
             Ok(Ok(revision))
+        })
+        .await
+    }
+
+    async fn get_kem(&self, key: Vec<u8>) -> Result<KemLookup, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            let found: Option<(i64, bool, Vec<u8>)> = reader
+                .prepare_cached(kem_sql::GET)
+                .and_then(|mut s| {
+                    s.query_row(params![key], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()
+                })
+                .map_err(failed("read KEM prekey"))?;
+            Ok(match found {
+                Some((revision, one_time, value)) => KemLookup::Held(KemRow {
+                    revision: from_sql(revision)?,
+                    one_time,
+                    value: Zeroizing::new(value),
+                }),
+                None if kem_consumed_on(&reader, &key)? => KemLookup::Consumed,
+                None => KemLookup::Unknown,
+            })
+        })
+        .await
+    }
+
+    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            let mut statement = reader
+                .prepare_cached(kem_sql::SCAN)
+                .map_err(failed("scan KEM prekeys"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, Vec<u8>>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, bool>(2)?,
+                        row.get::<_, Vec<u8>>(3)?,
+                    ))
+                })
+                .map_err(failed("scan KEM prekeys"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (key, revision, one_time, value) = row.map_err(failed("scan KEM prekeys"))?;
+                out.push((
+                    key,
+                    KemRow {
+                        revision: from_sql(revision)?,
+                        one_time,
+                        value: Zeroizing::new(value),
+                    },
+                ));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn insert_kem(
+        &self,
+        rows: Vec<(Vec<u8>, bool, Zeroizing<Vec<u8>>)>,
+    ) -> Result<(), Error> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer()?;
+            let transaction = writer
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(failed("begin insert"))?;
+            let first = to_sql(Revision::FIRST)?;
+            for (key, one_time, value) in &rows {
+                // Dropping the transaction without a commit rolls it back.
+                if kem_consumed_on(&transaction, key)? {
+                    return Err(Table::KemPreKeys.conflict());
+                }
+                let added = transaction
+                    .prepare_cached(kem_sql::INSERT)
+                    .and_then(|mut s| s.execute(params![key, first, one_time, &value[..]]))
+                    .map_err(failed("insert KEM prekey"))?;
+                if added != 1 {
+                    return Err(Table::KemPreKeys.conflict());
+                }
+            }
+            transaction.commit().map_err(failed("commit insert"))
+        })
+        .await
+    }
+
+    async fn remove_kem(&self, key: Vec<u8>) -> Result<bool, Error> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer()?;
+            let transaction = writer
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(failed("begin remove"))?;
+            transaction
+                .prepare_cached(kem_sql::DELETE_BASE_KEYS)
+                .and_then(|mut s| s.execute(params![key]))
+                .map_err(failed("remove KEM prekey"))?;
+            let removed = transaction
+                .prepare_cached(kem_sql::DELETE)
+                .and_then(|mut s| s.execute(params![key]))
+                .map_err(failed("remove KEM prekey"))?;
+            transaction.commit().map_err(failed("commit remove"))?;
+            if removed > 0 {
+                // The secret is gone from the table: out of the files too.
+                inner.after_consume(&writer);
+            }
+            Ok(removed > 0)
+        })
+        .await
+    }
+
+    async fn count_one_time_kem(&self) -> Result<u64, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            let count: i64 = reader
+                .prepare_cached(kem_sql::COUNT_ONE_TIME)
+                .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                .map_err(failed("count"))?;
+            u64::try_from(count)
+                .map_err(|_| Error::Store(StoreError::new("sqlite: negative count")))
+        })
+        .await
+    }
+
+    async fn last_kem_key(&self) -> Result<Option<Vec<u8>>, Error> {
+        self.blocking(move |inner| {
+            let reader = inner.reader()?;
+            reader
+                .prepare_cached(kem_sql::LAST_KEY)
+                .and_then(|mut s| s.query_row([], |row| row.get::<_, Option<Vec<u8>>>(0)))
+                .map_err(failed("last key"))
         })
         .await
     }

@@ -9,9 +9,11 @@ use crate::device::list::{DeviceListIn, VerifiedDeviceList};
 use crate::device::record::StoredSessionRecord;
 use crate::group::id::GroupId;
 use crate::group::stored::StoredGroupSession;
+use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyPair};
 use crate::prekey::{
     OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
 };
+use crate::session::PreKeyUses;
 use crate::verification::account_id::AccountId;
 use crate::verification::trust::record::TrustRecord;
 
@@ -57,13 +59,17 @@ pub trait SessionRecords: Send + Sync {
     ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
-/// Our own prekeys: signed prekeys and one-time prekeys, with their secrets (stored as
-/// [`SignedPreKeyPair::to_stored`] and [`OneTimePreKeyPair::to_stored`], SPEC.md 17.2).
+/// Our own prekeys: signed prekeys, one-time prekeys and KEM prekeys, with their secrets
+/// (stored as [`SignedPreKeyPair::to_stored`], [`OneTimePreKeyPair::to_stored`] and
+/// [`KemPreKeyPair::to_stored`], SPEC.md 17.2).
 ///
 /// Prekeys are written once and never changed, so they have no revision: a signed prekey is
 /// added and later removed; a one-time prekey is added and consumed, once. A consumed
 /// one-time prekey's id stays known, so that a second use is reported as such and the id is
-/// never issued again.
+/// never issued again. KEM prekeys, last resort and one-time in one id space, follow the
+/// same rules: a one-time KEM prekey is consumed once (its id stays known), and a
+/// last-resort one is added, used by any number of first messages (each base key once), and
+/// later removed.
 pub trait PreKeys: Send + Sync {
     /// The signed prekey with `id`, if we hold it.
     ///
@@ -152,28 +158,91 @@ pub trait PreKeys: Send + Sync {
     fn last_one_time_prekey_id(
         &self,
     ) -> impl Future<Output = Result<Option<OneTimePreKeyId>, Error>> + Send;
-}
 
-/// The one store operation that spans two kinds of record: accepting a first message consumes
-/// its one-time prekey and stores the session record that holds the new session, **in one
-/// transaction** (the commit step of [`crate::Acceptance::complete`]). Both happen or
-/// neither, so a crash or a concurrent accept can neither burn the prekey without the
-/// session, nor store a session whose prekey another accept also used.
-pub trait AcceptTransaction: SessionRecords + PreKeys {
-    /// Consumes one-time prekey `one_time_prekey` (if the message used one) and writes `record`
-    /// for `peer` if the record there is still at `expected`, atomically; returns the record's
-    /// new revision.
+    /// The KEM prekey with `id`, last resort or one-time.
     ///
     /// # Errors
-    /// [`Error::StoreConflict`] if the record is not at `expected` (checked first),
-    /// [`Error::OneTimePreKeyConsumed`] or [`Error::UnknownOneTimePreKey`] for the prekey,
-    /// [`Error::Store`]. Nothing is written then.
+    /// [`Error::KemPreKeyConsumed`] if it was a one-time KEM prekey that was consumed,
+    /// [`Error::UnknownKemPreKey`] if it was never added or was removed; [`Error::Store`],
+    /// [`Error::SealedRecordInvalid`], the errors of [`KemPreKeyPair::from_stored`], and
+    /// [`Error::InvalidSessionState`] for a stored KEM prekey whose own id is not `id` or
+    /// whose own kind is not its row's (SPEC.md 17.4).
+    fn load_kem_prekey(
+        &self,
+        id: KemPreKeyId,
+    ) -> impl Future<Output = Result<KemPreKeyPair, Error>> + Send;
+
+    /// Adds KEM prekeys (last resort, one-time, or both), all or none.
+    ///
+    /// # Errors
+    /// [`Error::StoreConflict`] if any id is held or was consumed already (an id is never
+    /// reused, whatever the kind); [`Error::Store`]. Nothing is added then.
+    fn add_kem_prekeys(
+        &self,
+        keys: &[KemPreKeyPair],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Removes the KEM prekey with `id` (a last-resort one after its replacement and a grace
+    /// period for first messages in flight) and forgets the base keys recorded with it; true
+    /// if it was held. First messages that name it then fail with
+    /// [`Error::UnknownKemPreKey`].
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    fn remove_kem_prekey(
+        &self,
+        id: KemPreKeyId,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The public halves of the KEM prekeys held (last resort and one-time, not consumed), by
+    /// increasing id: to publish them, and to find the newest last-resort one and those old
+    /// enough to remove.
+    ///
+    /// # Errors
+    /// As [`PreKeys::load_kem_prekey`].
+    fn kem_prekeys(&self) -> impl Future<Output = Result<Vec<KemPreKey>, Error>> + Send;
+
+    /// How many one-time KEM prekeys are left (added and not consumed).
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    fn one_time_kem_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// The highest KEM prekey id ever added and still held or consumed, of either kind: new
+    /// KEM prekeys take the ids after it.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    fn last_kem_prekey_id(&self)
+    -> impl Future<Output = Result<Option<KemPreKeyId>, Error>> + Send;
+}
+
+/// The one store operation that spans several kinds of record: accepting a first message
+/// applies the prekeys it used ([`PreKeyUses`]) and stores the session record that holds the
+/// new session, **in one transaction** (the commit step of [`crate::Acceptance::complete`]).
+/// All happen or none, so a crash or a concurrent accept can neither burn a prekey without
+/// the session, nor store a session whose prekey another accept also used, nor accept a
+/// replayed hybrid first message on the last-resort KEM prekey.
+pub trait AcceptTransaction: SessionRecords + PreKeys {
+    /// Writes `record` for `peer` if the record there is still at `expected`, and applies
+    /// `uses`, atomically: consumes the one-time prekey (if the message used one), and for
+    /// the KEM prekey (if the set-up was hybrid), by the kind of the key **as stored** (not
+    /// as `uses` says): consumes a one-time KEM prekey, or records the message's base key with
+    /// the last-resort one, refusing a base key recorded already. Returns the record's new
+    /// revision.
+    ///
+    /// # Errors
+    /// [`Error::StoreConflict`] if the record is not at `expected` (checked first), then
+    /// [`Error::OneTimePreKeyConsumed`] or [`Error::UnknownOneTimePreKey`] for the one-time
+    /// prekey, then [`Error::KemPreKeyConsumed`], [`Error::UnknownKemPreKey`] or
+    /// [`Error::KemPreKeyReused`] for the KEM prekey; [`Error::Store`]. Nothing is written
+    /// then.
     fn store_accepted_session(
         &self,
         peer: &DeviceAddress,
         expected: Option<Revision>,
         record: &StoredSessionRecord,
-        one_time_prekey: Option<OneTimePreKeyId>,
+        uses: &PreKeyUses,
     ) -> impl Future<Output = Result<Revision, Error>> + Send;
 }
 

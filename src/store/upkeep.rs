@@ -1,5 +1,7 @@
 //! Prekey upkeep: keep enough one-time prekeys, rotate the signed prekey, and remove old
-//! signed prekeys once their grace period is over (SPEC.md 17.7).
+//! signed prekeys once their grace period is over; the same for the KEM prekeys of the hybrid
+//! set-up: the last-resort KEM prekey rotated with the signed prekey, one-time KEM prekeys
+//! topped up (SPEC.md 17.7).
 
 use rand::CryptoRng;
 
@@ -7,6 +9,7 @@ use super::Table;
 use super::traits::PreKeys;
 use crate::Error;
 use crate::identity::IdentityKeyPair;
+use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 use crate::prekey::{OneTimePreKey, OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey};
 use crate::prekey::{SignedPreKeyId, SignedPreKeyPair};
 use crate::timestamp::Timestamp;
@@ -31,6 +34,13 @@ pub struct PreKeyPolicy {
     pub signed_grace: u64,
     /// How many times a step that loses to a concurrent upkeep is tried. Default 8.
     pub max_attempts: u32,
+    /// Top up when fewer one-time KEM prekeys than this are left. Default 10.
+    pub kem_one_time_minimum: u32,
+    /// How many one-time KEM prekeys a top-up leaves (at least `kem_one_time_minimum`).
+    /// Default 40: a KEM prekey is 3,278 bytes stored (plus 41 sealed) and 1,568 + 64 bytes
+    /// published, some 23 times an X25519 one-time prekey, and when they run out the
+    /// last-resort KEM prekey still gives the hybrid set-up; 0 publishes none.
+    pub kem_one_time_target: u32,
 }
 
 impl Default for PreKeyPolicy {
@@ -41,6 +51,8 @@ impl Default for PreKeyPolicy {
             signed_rotation: 7 * DAY,
             signed_grace: 30 * DAY,
             max_attempts: 8,
+            kem_one_time_minimum: 10,
+            kem_one_time_target: 40,
         }
     }
 }
@@ -60,6 +72,18 @@ pub struct PreKeyUpkeep {
     /// How many one-time prekeys were left after this run: its last count, plus what it
     /// added (other workers may consume some at any time).
     pub one_time_left: u64,
+    /// The last-resort KEM prekey to publish in this device's bundle
+    /// ([`crate::PreKeyBundle::with_kem_prekey`], when no one-time KEM prekey is left to
+    /// serve): the newest held.
+    pub kem_last_resort: KemPreKey,
+    /// True if this run generated it (the first one, or a rotation).
+    pub kem_rotated: bool,
+    /// The last-resort KEM prekeys this run removed, their grace period over.
+    pub kem_removed: Vec<KemPreKeyId>,
+    /// The one-time KEM prekeys this run added: publish them.
+    pub kem_added: Vec<KemPreKey>,
+    /// How many one-time KEM prekeys were left after this run, as `one_time_left`.
+    pub one_time_kem_left: u64,
 }
 
 /// Keeps this device's prekeys in `store` (SPEC.md 17.7), as of `now`:
@@ -80,17 +104,32 @@ pub struct PreKeyUpkeep {
 ///    worker added keys since the read, they take the same ids: the add fails, and it counts
 ///    again.
 ///
+/// 4. **Last-resort KEM prekey.** As step 1, with the same `signed_rotation`: if no
+///    last-resort KEM prekey is held, or the newest (greatest id) was created
+///    `signed_rotation` or more before `now`, or was not signed by `identity`, generates one
+///    with the id after [`PreKeys::last_kem_prekey_id`] (last-resort and one-time KEM prekeys
+///    share one id space) and adds it. If the add loses, looks again: a last-resort KEM
+///    prekey with that id or a later one is the rotation; an id taken by one-time KEM
+///    prekeys is not, and it tries again with the next id.
+/// 5. **Its grace period.** As step 2, with `signed_grace`: removes every last-resort KEM
+///    prekey but the newest whose successor was created `signed_grace` or more before `now`
+///    (with the base keys recorded with it).
+/// 6. **One-time KEM prekeys.** As step 3, with `kem_one_time_minimum` and
+///    `kem_one_time_target`, and the ids after [`PreKeys::last_kem_prekey_id`].
+///
 /// Run it at start-up and then periodically (hourly, or when the server says the published
 /// one-time prekeys run low); concurrent runs on one store are safe: each step is atomic and
 /// a step that loses is redone on what won, so the store ends with one new signed prekey and
 /// `one_time_target` one-time prekeys, not one batch per worker. Then publish
-/// [`PreKeyUpkeep::signed_prekey`] and [`PreKeyUpkeep::added`]. Time never goes backwards
+/// [`PreKeyUpkeep::signed_prekey`], [`PreKeyUpkeep::added`], [`PreKeyUpkeep::kem_last_resort`]
+/// and [`PreKeyUpkeep::kem_added`]. Time never goes backwards
 /// here: a newest signed prekey created after `now` is kept.
 ///
 /// # Errors
 /// [`Error::StoreConflict`] if a step lost `max_attempts` times; [`Error::CounterExhausted`]
 /// if the ids run out (signed prekey id 2^32 − 1 is held, or a top-up would pass one-time
-/// prekey id 2^32 − 1); the store's errors. Each write is atomic (a rotation, one removal, a
+/// prekey id 2^32 − 1, or a KEM prekey would pass KEM prekey id 2^32 − 1); the store's
+/// errors. Each write is atomic (a rotation, one removal, a
 /// batch), so an error leaves the writes before it done and the failing one undone.
 pub async fn upkeep_prekeys<S, R>(
     store: &S,
@@ -108,13 +147,177 @@ where
         rotate_signed(store, rng, identity, now, policy, attempts).await?;
     let removed = remove_expired(store, &held, now, policy).await?;
     let (added, one_time_left) = top_up(store, rng, policy, attempts).await?;
+    let (kem_last_resort, kem_rotated, kem_held) =
+        rotate_kem(store, rng, identity, now, policy, attempts).await?;
+    let kem_removed = remove_expired_kem(store, &kem_held, now, policy).await?;
+    let (kem_added, one_time_kem_left) =
+        top_up_kem(store, rng, identity, now, policy, attempts).await?;
     Ok(PreKeyUpkeep {
         signed_prekey,
         rotated,
         removed,
         added,
         one_time_left,
+        kem_last_resort,
+        kem_rotated,
+        kem_removed,
+        kem_added,
+        one_time_kem_left,
     })
+}
+
+/// The id after the greatest KEM prekey id ever added.
+async fn next_kem_id<S: PreKeys + ?Sized>(store: &S) -> Result<u32, Error> {
+    match store.last_kem_prekey_id().await? {
+        Some(last) => last.0.checked_add(1).ok_or(Error::CounterExhausted),
+        None => Ok(1),
+    }
+}
+
+/// Step 4: the newest last-resort KEM prekey, generated if due; whether this run generated
+/// it; and every last-resort KEM prekey held, by increasing id.
+async fn rotate_kem<S, R>(
+    store: &S,
+    rng: &mut R,
+    identity: &IdentityKeyPair,
+    now: Timestamp,
+    policy: &PreKeyPolicy,
+    attempts: u32,
+) -> Result<(KemPreKey, bool, Vec<KemPreKey>), Error>
+where
+    S: PreKeys + ?Sized,
+    R: CryptoRng + Send + ?Sized,
+{
+    let mut lost: Option<u32> = None;
+    for _ in 0..attempts {
+        let held: Vec<KemPreKey> = store
+            .kem_prekeys()
+            .await?
+            .into_iter()
+            .filter(|key| key.kind() == KemPreKeyKind::LastResort)
+            .collect();
+        match held.last() {
+            Some(newest) if lost.is_some_and(|tried| newest.id().0 >= tried) => {
+                return Ok((newest.clone(), false, held));
+            }
+            Some(newest)
+                if kem_signed_by(identity, newest)
+                    && !due(newest.created_at(), now, policy.signed_rotation) =>
+            {
+                return Ok((newest.clone(), false, held));
+            }
+            // None held, due, or signed by another identity: a new one.
+            _ => {}
+        }
+        let id = next_kem_id(store).await?;
+        let key = KemPreKeyPair::generate(
+            rng,
+            identity,
+            KemPreKeyId(id),
+            KemPreKeyKind::LastResort,
+            now,
+        );
+        match store.add_kem_prekeys(core::slice::from_ref(&key)).await {
+            Ok(()) => {
+                let public = key.public().clone();
+                let mut held = held;
+                held.push(public.clone());
+                return Ok((public, true, held));
+            }
+            // Another worker took the id (a rotation, or one-time KEM prekeys): look again.
+            Err(Error::StoreConflict { .. }) => lost = Some(id),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(Table::KemPreKeys.conflict())
+}
+
+/// True if `identity` signed `key` (SPEC.md 18.1).
+fn kem_signed_by(identity: &IdentityKeyPair, key: &KemPreKey) -> bool {
+    KemPreKey::verified(
+        identity.public_key(),
+        key.id(),
+        key.kind(),
+        key.created_at(),
+        key.public_key().clone(),
+        key.signature(),
+    )
+    .is_ok()
+}
+
+/// Step 5: removes every last-resort KEM prekey but the newest whose successor is
+/// `signed_grace` old.
+async fn remove_expired_kem<S>(
+    store: &S,
+    held: &[KemPreKey],
+    now: Timestamp,
+    policy: &PreKeyPolicy,
+) -> Result<Vec<KemPreKeyId>, Error>
+where
+    S: PreKeys + ?Sized,
+{
+    let mut removed = Vec::new();
+    for pair in held.windows(2) {
+        let [old, successor] = pair else { continue };
+        if due(successor.created_at(), now, policy.signed_grace)
+            && store.remove_kem_prekey(old.id()).await?
+        {
+            removed.push(old.id());
+        }
+    }
+    Ok(removed)
+}
+
+/// Step 6: tops up the one-time KEM prekeys if they run low; the keys added and how many are
+/// left.
+async fn top_up_kem<S, R>(
+    store: &S,
+    rng: &mut R,
+    identity: &IdentityKeyPair,
+    now: Timestamp,
+    policy: &PreKeyPolicy,
+    attempts: u32,
+) -> Result<(Vec<KemPreKey>, u64), Error>
+where
+    S: PreKeys + ?Sized,
+    R: CryptoRng + Send + ?Sized,
+{
+    let minimum = u64::from(policy.kem_one_time_minimum);
+    let target = u64::from(policy.kem_one_time_target).max(minimum);
+    for _ in 0..attempts {
+        // The last id first, then the count, as in step 3.
+        let first = match store.last_kem_prekey_id().await? {
+            Some(last) => u64::from(last.0) + 1,
+            None => 1,
+        };
+        let left = store.one_time_kem_prekeys_left().await?;
+        if left >= minimum {
+            return Ok((Vec::new(), left));
+        }
+        let count = target - left;
+        let keys = (first..first + count)
+            .map(|id| {
+                let id = u32::try_from(id).map_err(|_| Error::CounterExhausted)?;
+                Ok(KemPreKeyPair::generate(
+                    rng,
+                    identity,
+                    KemPreKeyId(id),
+                    KemPreKeyKind::OneTime,
+                    now,
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        match store.add_kem_prekeys(&keys).await {
+            Ok(()) => {
+                let added = keys.iter().map(|key| key.public().clone()).collect();
+                return Ok((added, left + count));
+            }
+            // Another worker added KEM prekeys (or took these ids) first: count again.
+            Err(Error::StoreConflict { .. }) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(Table::KemPreKeys.conflict())
 }
 
 /// Step 1: the newest signed prekey, generated if due; whether this run generated it; and

@@ -169,19 +169,34 @@ fn the_accept_transaction_writes_both_or_neither() {
     run(async {
         store.add_one_time_prekeys(&keys).await.unwrap();
         store
-            .store_accepted_session(&peer(1), None, &value, Some(OneTimePreKeyId(1)))
+            .store_accepted_session(
+                &peer(1),
+                None,
+                &value,
+                &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None),
+            )
             .await
             .unwrap();
         // A consumed or unknown prekey: the record is not written.
         assert_eq!(
             store
-                .store_accepted_session(&peer(2), None, &value, Some(OneTimePreKeyId(1)))
+                .store_accepted_session(
+                    &peer(2),
+                    None,
+                    &value,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(1)), None)
+                )
                 .await,
             Err(Error::OneTimePreKeyConsumed { id: 1 })
         );
         assert_eq!(
             store
-                .store_accepted_session(&peer(2), None, &value, Some(OneTimePreKeyId(7)))
+                .store_accepted_session(
+                    &peer(2),
+                    None,
+                    &value,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(7)), None)
+                )
                 .await,
             Err(Error::UnknownOneTimePreKey { id: 7 })
         );
@@ -189,7 +204,12 @@ fn the_accept_transaction_writes_both_or_neither() {
         // A stale record (checked first): the prekey is not consumed.
         assert_eq!(
             store
-                .store_accepted_session(&peer(1), None, &value, Some(OneTimePreKeyId(2)))
+                .store_accepted_session(
+                    &peer(1),
+                    None,
+                    &value,
+                    &hushwire::PreKeyUses::new(Some(OneTimePreKeyId(2)), None)
+                )
                 .await,
             Err(Error::StoreConflict {
                 record: "session_record"
