@@ -2266,13 +2266,14 @@ fn second_route_attachment() {
 // ---- store.json (SPEC.md 17) ----
 
 /// SPEC.md 17.1's table names and the record names its errors carry.
-const STORE_TABLES: [(&str, &str); 6] = [
+const STORE_TABLES: [(&str, &str); 7] = [
     ("session_records", "session_record"),
     ("signed_prekeys", "signed_prekey"),
     ("one_time_prekeys", "one_time_prekey"),
     ("trust_records", "trust_record"),
     ("device_lists", "device_list"),
     ("group_sessions", "group_session"),
+    ("kem_prekeys", "kem_prekey"),
 ];
 
 fn store_record(table: &str) -> &'static str {
@@ -2299,7 +2300,7 @@ fn record_key_by_hand(arg: &Value) -> Value {
                 }
             })
         }
-        "signed_prekeys" | "one_time_prekeys" => {
+        "signed_prekeys" | "one_time_prekeys" | "kem_prekeys" => {
             Ok((num(&arg["id"]) as u32).to_be_bytes().to_vec())
         }
         "trust_records" | "device_lists" => short(&hx(&arg["account"]), 255, "InvalidAccountId"),

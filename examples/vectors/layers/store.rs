@@ -199,7 +199,7 @@ impl StoreInput {
                             device: f.u32("device").map_err(prefixed)?,
                         }
                     }
-                    Table::SignedPreKeys | Table::OneTimePreKeys => {
+                    Table::SignedPreKeys | Table::OneTimePreKeys | Table::KemPreKeys => {
                         let f = root.object(kind, &["table", "id"], &[])?;
                         KeyOf::PreKey {
                             table: t,
@@ -532,6 +532,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     out.push((
         "record key: one-time prekey 0x01020304",
         rk("one_time_prekeys", json!({ "id": 0x0102_0304 })),
+    ));
+    out.push((
+        "record key: KEM prekey 1 (SPEC.md 18.6, one id space for both kinds)",
+        rk("kem_prekeys", json!({ "id": 1 })),
     ));
     out.push((
         "record key: trust record of account alice@example.org",
@@ -907,6 +911,34 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             &[&[16u8][..], &seed(40)[..16]].concat(),
             (1 << 63) - 1,
             &empty,
+        ),
+    ));
+    out.push((
+        "seal: a KEM prekey row (revision 1; a short stand-in for the 3278-byte stored form)",
+        seal(
+            seed(50),
+            seed(55),
+            "kem_prekeys",
+            &[0, 0, 0, 1],
+            1,
+            b"stored KEM prekey",
+        ),
+    ));
+    out.push((
+        "open: a one-time prekey's value moved into the KEM prekey table",
+        open(
+            seed(50),
+            "kem_prekeys",
+            &[0, 0, 0, 7],
+            1,
+            &seal_by_hand(
+                &seed(50),
+                &seed(52),
+                "one_time_prekeys",
+                &[0, 0, 0, 7],
+                1,
+                &one_time,
+            ),
         ),
     ));
     out.push((
