@@ -1576,9 +1576,12 @@ fn backend() -> Result<(), hushwire::Error> {
         let now = Timestamp::from_unix_seconds(1_800_000_000);
         let upkeep = acme.upkeep_prekeys(&mut rng, now, &PreKeyPolicy::default()).await?;
         println!(
-            "   prekey upkeep: signed prekey {} and {} one-time prekeys, published to the server",
+            "   prekey upkeep: signed prekey {}, {} one-time prekeys, last-resort KEM prekey {} and \
+             {} one-time KEM prekeys, published to the server",
             upkeep.signed_prekey.id().0,
-            upkeep.added.len()
+            upkeep.added.len(),
+            upkeep.kem_last_resort.id().0,
+            upkeep.kem_added.len()
         );
         let acme_at = DeviceAddress::new(AccountId::new("acme")?, DeviceId::new(7)?);
         let sam_at = DeviceAddress::new(AccountId::new("sam")?, DeviceId::new(1)?);
@@ -1588,15 +1591,17 @@ fn backend() -> Result<(), hushwire::Error> {
             config,
         );
         let bundle =
-            PreKeyBundle::from_public(acme.identity_key(), &upkeep.signed_prekey, Some(upkeep.added[0]))?;
+            PreKeyBundle::from_public(acme.identity_key(), &upkeep.signed_prekey, Some(upkeep.added[0]))?
+                .with_kem_prekey(&upkeep.kem_added[0])?;
         sam.initiate(&mut rng, &acme_at, &bundle).await?;
         let first = sam.encrypt(&acme_at, b"Hi, where is order 4711?").await?;
         let text_in = acme.accept(&mut rng, &sam_at, &first.into_prekey()?).await?;
         println!(
             "   a new customer, Sam, writes: {:?}; the backend accepts it, consuming one-time \
-             prekey {} in the transaction that stores the session",
+             prekey {} and one-time KEM prekey {} in the transaction that stores the session",
             text(&text_in),
-            upkeep.added[0].id().0
+            upkeep.added[0].id().0,
+            upkeep.kem_added[0].id().0
         );
 
         println!("== 27. Two workers pick up Sam's session at once; neither reuses a key");
