@@ -9,14 +9,14 @@ use crate::kem::ml_kem::{
     KEM_SECRET_KEY_LEN, KemCiphertext, KemPublicKey, KemSecretKey, KemSharedSecret,
 };
 use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind};
-use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+use crate::primitives::x25519::X25519PublicKey;
 use crate::provider::CryptoProvider;
 use crate::ratchet::header::{Header, MessageContext};
 use crate::signature::{SIGNATURE_LEN, SignatureContext};
 use crate::timestamp::Timestamp;
 use crate::x3dh::{self, AssociatedData};
 
-use super::x3dh::X3dhOutputs;
+use super::x3dh::{X3dhOutputs, initiator_agreements, outputs, responder_agreements};
 
 /// Length of a hybrid PreKeyMessage's `prekey_info` (SPEC.md 18.5): 77 bytes.
 pub const HYBRID_PREKEY_INFO_LEN: usize = crate::ratchet::header::HYBRID_PREKEY_INFO_LEN;
@@ -159,29 +159,18 @@ pub fn pqxdh_initiator(
     their_one_time_prekey: Option<&[u8]>,
     their_kem_prekey: &[u8],
 ) -> Result<(X3dhOutputs, Vec<u8>), Error> {
-    let ours = IdentityKeyPair::from_seed(identity_seed);
-    let their_identity = IdentityKey::from_bytes(their_identity_key)?;
-    let otk = their_one_time_prekey
-        .map(X25519PublicKey::from_bytes)
-        .transpose()?;
-    let signed = X25519PublicKey::from_bytes(their_signed_prekey)?;
-    let kem = KemPublicKey::from_bytes(their_kem_prekey)?;
-    let (dh, _base_key) = x3dh::initiator_dh(
+    let (dh, ad) = initiator_agreements(
         provider,
-        &ours,
-        &X25519Secret::from_array(*base_secret),
-        &their_identity,
-        &signed,
-        otk.as_ref(),
+        identity_seed,
+        base_secret,
+        their_identity_key,
+        their_signed_prekey,
+        their_one_time_prekey,
     )?;
+    let kem = KemPublicKey::from_bytes(their_kem_prekey)?;
     let (ciphertext, secret) = kem.encapsulate_with(m);
-    let shared_key = x3dh::derive_shared_key(&dh, Some(&secret));
     Ok((
-        X3dhOutputs {
-            dh: dh.iter().map(|d| Zeroizing::new(*d.as_bytes())).collect(),
-            shared_key: Zeroizing::new(shared_key.0),
-            associated_data: AssociatedData::new(ours.public_key(), &their_identity).0,
-        },
+        outputs(&dh, Some(&secret), ad),
         ciphertext.as_bytes().to_vec(),
     ))
 }
@@ -202,25 +191,17 @@ pub fn pqxdh_responder(
     their_base_key: &[u8],
     kem_ciphertext: &[u8],
 ) -> Result<X3dhOutputs, Error> {
-    let ours = IdentityKeyPair::from_seed(identity_seed);
-    let their_identity = IdentityKey::from_bytes(their_identity_key)?;
-    let otk = one_time_prekey_secret.map(|s| X25519Secret::from_array(*s));
-    let dh = x3dh::responder_dh(
+    let (dh, ad) = responder_agreements(
         provider,
-        &ours,
-        &X25519Secret::from_array(*signed_prekey_secret),
-        otk.as_ref(),
-        &their_identity,
-        &X25519PublicKey::from_bytes(their_base_key)?,
+        identity_seed,
+        signed_prekey_secret,
+        one_time_prekey_secret,
+        their_identity_key,
+        their_base_key,
     )?;
     let secret = secret_key(kem_secret_key)?;
     let ciphertext = KemCiphertext::from_bytes(kem_ciphertext)?;
-    let shared_key = x3dh::derive_shared_key(&dh, Some(&secret.decapsulate(&ciphertext)));
-    Ok(X3dhOutputs {
-        dh: dh.iter().map(|d| Zeroizing::new(*d.as_bytes())).collect(),
-        shared_key: Zeroizing::new(shared_key.0),
-        associated_data: AssociatedData::new(&their_identity, ours.public_key()).0,
-    })
+    Ok(outputs(&dh, Some(&secret.decapsulate(&ciphertext)), ad))
 }
 
 /// The 77-byte `prekey_info` of a hybrid PreKeyMessage (SPEC.md 18.5).
