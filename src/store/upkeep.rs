@@ -257,11 +257,8 @@ where
     S: PreKeys + ?Sized,
 {
     let mut removed = Vec::new();
-    for pair in held.windows(2) {
-        let [old, successor] = pair else { continue };
-        if due(successor.created_at(), now, policy.signed_grace)
-            && store.remove_kem_prekey(old.id()).await?
-        {
+    for old in superseded(held, KemPreKey::created_at, now, policy) {
+        if store.remove_kem_prekey(old.id()).await? {
             removed.push(old.id());
         }
     }
@@ -405,15 +402,27 @@ where
     S: PreKeys + ?Sized,
 {
     let mut removed = Vec::new();
-    for pair in held.windows(2) {
-        let [old, successor] = pair else { continue };
-        if due(successor.created_at(), now, policy.signed_grace)
-            && store.remove_signed_prekey(old.id()).await?
-        {
+    for old in superseded(held, SignedPreKey::created_at, now, policy) {
+        if store.remove_signed_prekey(old.id()).await? {
             removed.push(old.id());
         }
     }
     Ok(removed)
+}
+
+/// The keys of `held` (oldest first) whose successor is `signed_grace` old: never the newest.
+fn superseded<'a, K>(
+    held: &'a [K],
+    created_at: impl Fn(&K) -> Timestamp,
+    now: Timestamp,
+    policy: &PreKeyPolicy,
+) -> Vec<&'a K> {
+    held.windows(2)
+        .filter_map(|pair| match pair {
+            [old, successor] if due(created_at(successor), now, policy.signed_grace) => Some(old),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Step 3: tops up the one-time prekeys if they run low; the keys added and how many are left.
