@@ -5978,6 +5978,7 @@ STORE_TABLES = {
     "trust_records": "trust_record",
     "device_lists": "device_list",
     "group_sessions": "group_session",
+    "kem_prekeys": "kem_prekey",          # SPEC.md 17.1 / 18.6 (no store.json case uses it)
 }
 
 
@@ -5996,7 +5997,7 @@ def record_key_of(table: str, arg: dict) -> bytes:
         if arg["device"] == 0:
             raise invalid_device_list("device id 0")
         return short_id(account) + u32(arg["device"])
-    if table in ("signed_prekeys", "one_time_prekeys"):
+    if table in ("signed_prekeys", "one_time_prekeys", "kem_prekeys"):
         take(arg, ("table", "id"))
         return u32(arg["id"])
     if table in ("trust_records", "device_lists"):
