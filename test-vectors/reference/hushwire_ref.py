@@ -18,7 +18,8 @@ codec and the ChaCha20 RNG are implemented here. Section 13's display names use 
 standard library's `unicodedata` for NFKC and for general categories (Cn: unassigned, M:
 combining marks). Its Unicode version is Python's, `unicodedata.unidata_version` (14.0.0 on
 Python 3.11); SPEC.md 13.3 asks for at least 14.0 and notes that tables of different versions
-never disagree on a name both accept.
+never disagree on a name both accept. Section 18's ML-KEM-1024 comes from `ml_kem.py` (FIPS 203
+in pure Python, standard library only), imported from this script's directory.
 """
 
 from __future__ import annotations
