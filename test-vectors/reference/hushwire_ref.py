@@ -18,7 +18,8 @@ codec and the ChaCha20 RNG are implemented here. Section 13's display names use 
 standard library's `unicodedata` for NFKC and for general categories (Cn: unassigned, M:
 combining marks). Its Unicode version is Python's, `unicodedata.unidata_version` (14.0.0 on
 Python 3.11); SPEC.md 13.3 asks for at least 14.0 and notes that tables of different versions
-never disagree on a name both accept.
+never disagree on a name both accept. Section 18's ML-KEM-1024 comes from `ml_kem.py` (FIPS 203
+in pure Python, standard library only), imported from this script's directory.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+# SPEC.md 18.2: ML-KEM-1024 (FIPS 203), the pure-Python module next to this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ml_kem  # noqa: E402
 
 
 # =====================================================================================
@@ -72,6 +77,8 @@ ERROR_KINDS = frozenset({
     "InvalidAttachmentPadding", "AttachmentDigestMismatch", "Io",
     # SPEC.md 17 (stores)
     "StoreConflict", "SealedRecordInvalid", "NoGroupSession",
+    # SPEC.md 18 (post-quantum hybrid set-up)
+    "UnknownKemPreKey", "KemPreKeyConsumed", "KemPreKeyReused", "PostQuantumRequired",
 })
 
 # SPEC.md 8.1: the values each error carries (the names in braces of its first column).
@@ -123,6 +130,10 @@ ERROR_VALUES = {
     # SPEC.md 17 (store.json records these)
     "StoreConflict": ("record",),
     "SealedRecordInvalid": ("record",),
+    # SPEC.md 18 (pqxdh.json records these)
+    "UnknownKemPreKey": ("id",),
+    "KemPreKeyConsumed": ("id",),
+    "KemPreKeyReused": ("id",),
 }
 
 
@@ -566,6 +577,10 @@ class PreKeyStore:
     signed: dict = field(default_factory=dict)      # id -> (secret, public)
     one_time: dict = field(default_factory=dict)    # id -> (secret, public)
     consumed: set = field(default_factory=set)
+    # SPEC.md 18.1 / 18.4 / 17.1: KEM prekeys (one id space for both kinds)
+    kem: dict = field(default_factory=dict)         # id -> (dk, last_resort)
+    kem_consumed: set = field(default_factory=set)  # ids of consumed one-time KEM prekeys
+    kem_base_keys: set = field(default_factory=set)  # (last-resort id, EK_A) pairs used
 
 
 # =====================================================================================
@@ -580,12 +595,16 @@ class VerifiedBundle:
     one_time_prekey: Optional[tuple[int, bytes]]  # (id, public)
     # SPEC.md 13.5: field 5, decoded (13.2 steps 2-4) but not validated; None if absent
     business_chain: Optional["UnverifiedChain"] = None
+    # SPEC.md 18.7: field 6, the KEM prekey (verified with the bundle); None if absent
+    kem_prekey: Optional["KemPreKey"] = None
 
 
 def encode_bundle(identity: IdentityKey, spk: SignedPreKey,
                   otk: Optional[tuple[int, bytes]],
-                  chain: Optional["UnverifiedChain"] = None) -> bytes:
-    """SPEC.md 7.5: canonical PreKeyBundle encoding (field 5: a business's chain, 13.5)."""
+                  chain: Optional["UnverifiedChain"] = None,
+                  kem: Optional["KemPreKey"] = None) -> bytes:
+    """SPEC.md 7.5: canonical PreKeyBundle encoding (field 5: a business's chain, 13.5;
+    field 6: a KEM prekey, 18.7)."""
     value = {
         "version": 1,
         "identity_key": identity.encoded,
@@ -593,6 +612,9 @@ def encode_bundle(identity: IdentityKey, spk: SignedPreKey,
                           "public_key": spk.public_key, "signature": spk.signature},
         "one_time_prekey": None if otk is None else {"id": otk[0], "public_key": otk[1]},
         "business_certificate": None if chain is None else chain.value(),
+        "kem_prekey": None if kem is None else {
+            "id": kem.id, "created_at": kem.created_at, "last_resort": kem.last_resort,
+            "public_key": kem.public_key, "signature": kem.signature},
     }
     return pb_encode(PREKEY_BUNDLE, value)
 
@@ -621,11 +643,21 @@ def decode_and_validate_bundle(data: bytes, config: "Config") -> VerifiedBundle:
         if encoded_len > MAX_CHAIN_LEN:
             raise HushwireError("TooLarge", len=encoded_len, max=MAX_CHAIN_LEN)
         chain = decode_chain_value(chain_value)                             # 13.2 steps 2-4
+    kem = None
+    if msg["kem_prekey"] is not None:                                       # 7c (18.7)
+        k = msg["kem_prekey"]
+        check_kem_public_key(k["public_key"], "kem_prekey.public_key")
+        if len(k["signature"]) != 64:
+            raise invalid_length("kem_prekey.signature", 64, len(k["signature"]))
+        kem = KemPreKey(k["id"], k["created_at"], k["last_resort"], k["public_key"],
+                        k["signature"])
     body = signed_prekey_body(spk["id"], spk["created_at"], spk["public_key"])
     ed25519_verify_strict(ik.encoded, signed_message(LABEL_SIGNED_PREKEY, body),
                           spk["signature"])                                 # 8
+    if kem is not None:                                                     # 8, 18.7
+        ed25519_verify_strict(ik.encoded, kem.signed_message(), kem.signature)
     return VerifiedBundle(ik, SignedPreKey(spk["id"], spk["created_at"], spk["public_key"],
-                                           spk["signature"]), otk, chain)
+                                           spk["signature"]), otk, chain, kem)
 
 
 # =====================================================================================
@@ -673,6 +705,191 @@ def x3dh_responder(ik_b: IdentityKeyPair, spk_secret: bytes, opk_secret: Optiona
 
 
 # =====================================================================================
+# SPEC.md 18 -- post-quantum hybrid set-up: ML-KEM-1024, KEM prekeys, PQXDH
+# =====================================================================================
+
+KEM_PUBLIC_KEY_LEN = 1568      # SPEC.md 18.2: ek
+KEM_SECRET_KEY_LEN = 3168      # SPEC.md 18.2: dk = dk_PKE (1536) || ek || H(ek) || z
+KEM_CIPHERTEXT_LEN = 1568      # SPEC.md 18.2: c
+KEM_SEED_LEN = 64              # SPEC.md 18.1 step 1: rng(64) = d || z
+KEM_KIND_LAST_RESORT = 0x01    # SPEC.md 18.1 step 2
+KEM_KIND_ONE_TIME = 0x02
+LABEL_KEM_PREKEY = b"hushwire/v1/sig/kem-prekey"               # SPEC.md 18.1 (26 bytes)
+INFO_PQXDH = b"hushwire/v1/pqxdh-ml-kem-1024"                  # SPEC.md 18.3 (29 bytes)
+LABEL_STORED_KEM_PREKEY = b"hushwire/v1/stored-kem-prekey"     # SPEC.md 18.6 (29 bytes)
+STORED_KEM_PREKEY_LEN = 3278                                   # SPEC.md 18.6
+
+
+def check_kem_public_key(ek: bytes, field_name: str) -> bytes:
+    """SPEC.md 18.2 encapsulation key check (FIPS 203 7.2): exactly 1568 bytes
+    (InvalidLength, `field_name`), then the modulus check (InvalidPublicKey)."""
+    if len(ek) != KEM_PUBLIC_KEY_LEN:
+        raise invalid_length(field_name, KEM_PUBLIC_KEY_LEN, len(ek))
+    if not ml_kem.check_encapsulation_key(ml_kem.ML_KEM_1024, ek):
+        raise HushwireError("InvalidPublicKey", field=field_name)
+    return ek
+
+
+def check_kem_secret_key(dk: bytes) -> bytes:
+    """SPEC.md 18.2 decapsulation key check (FIPS 203 7.3 plus the modulus check of the ek
+    inside): SHA3-256(dk[1536..3104]) = dk[3104..3136], and dk[1536..3104] passes 7.2;
+    else SessionStateCorrupted. The caller checks the length first."""
+    assert len(dk) == KEM_SECRET_KEY_LEN
+    if not ml_kem.check_decapsulation_key(ml_kem.ML_KEM_1024, dk) \
+            or not ml_kem.check_encapsulation_key(ml_kem.ML_KEM_1024, dk[1536:3104]):
+        raise HushwireError("SessionStateCorrupted")
+    return dk
+
+
+def kem_keygen(seed: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 18.1 step 1: d = seed[0..32], z = seed[32..64];
+    (ek, dk) = ML-KEM-1024.KeyGen_internal(d, z)."""
+    seed = require_len(seed, KEM_SEED_LEN, "seed")
+    return ml_kem.keygen(ml_kem.ML_KEM_1024, seed[:32], seed[32:])
+
+
+def kem_encapsulate(ek: bytes, m: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 18.2 (hazmat::ml_kem_encapsulate): the key check (field kem_public_key), then
+    (K, c) = Encaps_internal(ek, m)."""
+    check_kem_public_key(ek, "kem_public_key")
+    return ml_kem.encaps(ml_kem.ML_KEM_1024, ek, require_len(m, 32, "m"))
+
+
+def kem_decapsulate(dk: bytes, ct: bytes) -> bytes:
+    """SPEC.md 18.2 (hazmat::ml_kem_decapsulate): dk of 3168 bytes (InvalidLength,
+    kem_secret_key), the dk check (SessionStateCorrupted), the ciphertext's length
+    (InvalidLength, kem_ciphertext), then Decaps_internal with implicit rejection. The
+    order of the last two is test-vectors/README.md's (SPEC.md does not give it)."""
+    if len(dk) != KEM_SECRET_KEY_LEN:
+        raise invalid_length("kem_secret_key", KEM_SECRET_KEY_LEN, len(dk))
+    check_kem_secret_key(dk)
+    if len(ct) != KEM_CIPHERTEXT_LEN:
+        raise invalid_length("kem_ciphertext", KEM_CIPHERTEXT_LEN, len(ct))
+    return ml_kem.decaps_internal(ml_kem.ML_KEM_1024, dk, ct)
+
+
+@dataclass(frozen=True)
+class KemPreKey:
+    """SPEC.md 18.1: a KEM prekey's public part: id, created_at, kind, ek, signature."""
+    id: int
+    created_at: int
+    last_resort: bool
+    public_key: bytes
+    signature: bytes
+
+    def signed_message(self) -> bytes:
+        """SPEC.md 18.1 step 4: 0x1a || label || body (1608 bytes)."""
+        return signed_message(LABEL_KEM_PREKEY, kem_prekey_body(
+            self.id, self.created_at, self.last_resort, self.public_key))
+
+
+def kem_prekey_body(kem_id: int, created_at: int, last_resort: bool, ek: bytes) -> bytes:
+    """SPEC.md 18.1 step 3: u32(id) || u64(created_at) || u8(kind) || ek (1581 bytes)."""
+    kind = KEM_KIND_LAST_RESORT if last_resort else KEM_KIND_ONE_TIME
+    return u32(kem_id) + u64(created_at) + u8(kind) + ek
+
+
+def sign_kem_prekey(identity: IdentityKeyPair, kem_id: int, created_at: int,
+                    last_resort: bool, ek: bytes) -> tuple[bytes, bytes]:
+    """SPEC.md 18.1 step 4 / 3.2: (1608-byte signed message, 64-byte signature)."""
+    msg = signed_message(LABEL_KEM_PREKEY, kem_prekey_body(kem_id, created_at, last_resort, ek))
+    return msg, identity.sign(msg)
+
+
+def generate_kem_prekey(identity: IdentityKeyPair, kem_id: int, created_at: int,
+                        last_resort: bool, seed: bytes) -> tuple[bytes, KemPreKey]:
+    """SPEC.md 18.1 steps 1-4 from the 64-byte seed: (dk, KemPreKey)."""
+    ek, dk = kem_keygen(seed)
+    _, signature = sign_kem_prekey(identity, kem_id, created_at, last_resort, ek)
+    return dk, KemPreKey(kem_id, created_at, last_resort, ek, signature)
+
+
+def verify_kem_prekey(identity_key: bytes, kem_id: int, last_resort: bool, created_at: int,
+                      ek: bytes, signature: bytes) -> KemPreKey:
+    """SPEC.md 18.1 (hazmat::verify_kem_prekey): the identity key (3.1), ek (18.2, field
+    kem_public_key), the signature's length (field signature), the signature."""
+    ik = validate_identity_key(identity_key, "identity_key")
+    check_kem_public_key(ek, "kem_public_key")
+    if len(signature) != 64:
+        raise invalid_length("signature", 64, len(signature))
+    kem = KemPreKey(kem_id, created_at, last_resort, ek, signature)
+    ed25519_verify_strict(ik.encoded, kem.signed_message(), signature)
+    return kem
+
+
+@dataclass(frozen=True)
+class PqxdhResult:
+    """SPEC.md 18.3: DH1..DH4, SS, ikm, SK and AD (X3dhResult's fields plus SS and ikm)."""
+    dh: list
+    ss: bytes
+    ikm: bytes
+    sk: bytes
+    ad: bytes
+
+
+def pqxdh_ikm(dh_values: list, ss: bytes) -> bytes:
+    """SPEC.md 18.3 step 3: F || DH1 || DH2 || DH3 [|| DH4] || SS (160 or 192 bytes)."""
+    return b"\xff" * 32 + b"".join(dh_values) + ss
+
+
+def pqxdh_sk(ikm: bytes) -> bytes:
+    """SPEC.md 18.3 step 3: SK = HKDF(ZERO32, ikm, "hushwire/v1/pqxdh-ml-kem-1024", 32)."""
+    return hkdf(ZERO32, ikm, INFO_PQXDH, 32)
+
+
+def pqxdh_initiator(ik_a: IdentityKeyPair, ek: bytes, m: bytes,
+                    bundle: VerifiedBundle) -> tuple[PqxdhResult, bytes]:
+    """SPEC.md 18.3 steps 2-4, initiator: (SS, CT) = Encaps_internal(KPK_B, m); DH1..DH4 as
+    in 5.3; SK; AD. Returns (result, CT)."""
+    ss, ct = ml_kem.encaps(ml_kem.ML_KEM_1024, bundle.kem_prekey.public_key, m)
+    classic = x3dh_initiator(ik_a, ek, bundle)
+    ikm = pqxdh_ikm(classic.dh, ss)
+    return PqxdhResult(classic.dh, ss, ikm, pqxdh_sk(ikm), classic.ad), ct
+
+
+def pqxdh_responder(ik_b: IdentityKeyPair, spk_secret: bytes, opk_secret: Optional[bytes],
+                    dk: bytes, ik_a: IdentityKey, ek_a: bytes, ct: bytes) -> PqxdhResult:
+    """SPEC.md 18.3 / 18.4 step 3, responder: SS = Decaps_internal(dk, CT) (implicit
+    rejection: never fails), DH1..DH4 (5.3 responder column), SK, AD."""
+    ss = ml_kem.decaps_internal(ml_kem.ML_KEM_1024, dk, require_len(ct, KEM_CIPHERTEXT_LEN,
+                                                                     "kem_ciphertext"))
+    classic = x3dh_responder(ik_b, spk_secret, opk_secret, ik_a, ek_a)
+    ikm = pqxdh_ikm(classic.dh, ss)
+    return PqxdhResult(classic.dh, ss, ikm, pqxdh_sk(ikm), classic.ad)
+
+
+# ---- SPEC.md 18.6: stored KEM prekeys -------------------------------------------------
+
+def stored_kem_prekey_content(dk: bytes, kem: KemPreKey) -> bytes:
+    """SPEC.md 18.6: u8(1) || u32(id) || u64(created_at) || u8(kind) || dk || signature."""
+    kind = KEM_KIND_LAST_RESORT if kem.last_resort else KEM_KIND_ONE_TIME
+    return (u8(STORED_PREKEY_VERSION) + u32(kem.id) + u64(kem.created_at) + u8(kind)
+            + require_len(dk, KEM_SECRET_KEY_LEN, "dk") + require_len(kem.signature, 64,
+                                                                       "signature"))
+
+
+def store_kem_prekey(dk: bytes, kem: KemPreKey) -> bytes:
+    """SPEC.md 18.6: content || SHA-256(0x1d || "hushwire/v1/stored-kem-prekey" || content)."""
+    content = stored_kem_prekey_content(dk, kem)
+    return content + stored_prekey_checksum(LABEL_STORED_KEM_PREKEY, content)
+
+
+def load_stored_kem_prekey(data: bytes) -> tuple[bytes, KemPreKey]:
+    """SPEC.md 18.6 Loading, first failure returned: length and checksum
+    (SessionStateCorrupted), version byte 1 (UnsupportedVersion), kind byte 1 or 2
+    (SessionStateCorrupted), the dk check of 18.2 (SessionStateCorrupted). The public key
+    is the ek inside dk; the signature is taken as stored."""
+    body = _load_stored_prekey(data, STORED_KEM_PREKEY_LEN, LABEL_STORED_KEM_PREKEY)
+    kem_id, created_at, kind = struct.unpack(">IQB", body[:13])
+    if kind not in (KEM_KIND_LAST_RESORT, KEM_KIND_ONE_TIME):
+        raise HushwireError("SessionStateCorrupted")
+    dk = check_kem_secret_key(body[13:13 + KEM_SECRET_KEY_LEN])
+    signature = body[13 + KEM_SECRET_KEY_LEN:]
+    return dk, KemPreKey(kem_id, created_at, kind == KEM_KIND_LAST_RESORT, dk[1536:3104],
+                         signature)
+
+
+# =====================================================================================
 # SPEC.md 6.2 - 6.5 -- KDFs, message keys, header and associated data
 # =====================================================================================
 
@@ -699,12 +916,20 @@ class PreKeyInfo:
     base_key: bytes
     signed_prekey_id: int
     one_time_prekey_id: Optional[int]
+    # SPEC.md 18.4 step 7 / 18.5: (KEM prekey id, SHA-256(CT)) of a hybrid set-up; a classic
+    # one has neither (None, b"")
+    kem_prekey_id: Optional[int] = None
+    kem_ciphertext_hash: bytes = b""
 
     def encode_for_ad(self) -> bytes:
-        """SPEC.md 6.5: prekey_info = EK_A || u32(spk id) || has_otk || u32(otk id or 0)."""
+        """SPEC.md 6.5: prekey_info = EK_A || u32(spk id) || has_otk || u32(otk id or 0)
+        (41 bytes); SPEC.md 18.5, hybrid: || u32(kem prekey id) || SHA-256(CT) (77 bytes)."""
         has_otk = self.one_time_prekey_id is not None
-        return (self.base_key + u32(self.signed_prekey_id) + u8(1 if has_otk else 0)
-                + u32(self.one_time_prekey_id if has_otk else 0))
+        out = (self.base_key + u32(self.signed_prekey_id) + u8(1 if has_otk else 0)
+               + u32(self.one_time_prekey_id if has_otk else 0))
+        if self.kem_prekey_id is not None:
+            out += u32(self.kem_prekey_id) + self.kem_ciphertext_hash
+        return out
 
 
 def encode_header(ratchet_key: bytes, pn: int, n: int) -> bytes:
@@ -751,6 +976,8 @@ class Config:
     max_retired_chains: int = 32
     max_encoded_len: int = 2 * 1024 * 1024
     max_archived_sessions: int = 40  # SPEC.md 14.6 (session records); above 256 acts as 256
+    # SPEC.md 18.4: Config::post_quantum, "Required" (the default) or "Optional"
+    post_quantum: str = "Required"
 
     @property
     def receiving_limit(self) -> int:
@@ -759,6 +986,9 @@ class Config:
 
 
 ENVELOPE_OVERHEAD_BOUND = 176  # SPEC.md 8.4
+KEM_FIELD_OVERHEAD_BOUND = 1580  # SPEC.md 18.7: what a `kem` field adds to a PreKeyMessage
+POST_QUANTUM_REQUIRED = "Required"
+POST_QUANTUM_OPTIONAL = "Optional"
 
 
 # =====================================================================================
@@ -912,18 +1142,22 @@ class Ratchet:
 
     # ---- SPEC.md 6.7 ENCRYPT ---------------------------------------------------------
 
-    def check_can_encrypt(self, plaintext_len: int, config: Config) -> None:
-        """SPEC.md 6.7: the two checks that come before anything changes."""
-        if plaintext_len + ENVELOPE_OVERHEAD_BOUND > config.max_encoded_len:
-            raise HushwireError("TooLarge", len=plaintext_len + ENVELOPE_OVERHEAD_BOUND,
+    def check_can_encrypt(self, plaintext_len: int, config: Config,
+                          hybrid_pending: bool = False) -> None:
+        """SPEC.md 6.7: the two checks that come before anything changes. While a hybrid
+        initiator still sends PreKeyMessages the bound is 176 + 1580 (SPEC.md 18.7)."""
+        bound = ENVELOPE_OVERHEAD_BOUND + (KEM_FIELD_OVERHEAD_BOUND if hybrid_pending else 0)
+        if plaintext_len + bound > config.max_encoded_len:
+            raise HushwireError("TooLarge", len=plaintext_len + bound,
                                 max=config.max_encoded_len)
         if self.ns == U32_MAX:
             raise HushwireError("CounterExhausted")
 
     def encrypt(self, plaintext: bytes, ad: bytes, prekey_info: Optional[bytes],
-                config: Config, routing: Optional[bytes] = None) -> RatchetMessage:
+                config: Config, routing: Optional[bytes] = None,
+                hybrid_pending: bool = False) -> RatchetMessage:
         """SPEC.md 6.7 ENCRYPT(plaintext); `routing` as in decrypt (14.5)."""
-        self.check_can_encrypt(len(plaintext), config)
+        self.check_can_encrypt(len(plaintext), config, hybrid_pending)
         header = encode_header(self.dhs_public, self.pn, self.ns)
         mk, ck_next = kdf_ck(self.cks)
         ct = seal_message(mk, aead_associated_data(ad, header, prekey_info, routing), plaintext)
@@ -1167,12 +1401,17 @@ RATCHET_MESSAGE = {                                            # SPEC.md 7.3
     3: ("counter", "uint32", "plain"),
     4: ("ciphertext", "bytes", "plain"),
 }
+KEM_ENCAPSULATION = {                                          # SPEC.md 18.7
+    1: ("prekey_id", "uint32", "plain"),
+    2: ("ciphertext", "bytes", "plain"),
+}
 PREKEY_MESSAGE = {                                             # SPEC.md 7.4
     1: ("identity_key", "bytes", "plain"),
     2: ("base_key", "bytes", "plain"),
     3: ("signed_prekey_id", "uint32", "plain"),
     4: ("one_time_prekey_id", "uint32", "optional"),
     5: ("message", RATCHET_MESSAGE, "message"),
+    6: ("kem", KEM_ENCAPSULATION, "message"),                  # SPEC.md 18.7
 }
 ENVELOPE = {                                                   # SPEC.md 7.2
     1: ("version", "uint32", "plain"),
@@ -1188,6 +1427,13 @@ SIGNED_PREKEY = {                                              # SPEC.md 7.5
 ONE_TIME_PREKEY = {                                            # SPEC.md 7.5
     1: ("id", "uint32", "plain"),
     2: ("public_key", "bytes", "plain"),
+}
+KEM_PREKEY = {                                                 # SPEC.md 18.7
+    1: ("id", "uint32", "plain"),
+    2: ("created_at", "uint64", "plain"),
+    3: ("last_resort", "bool", "plain"),
+    4: ("public_key", "bytes", "plain"),
+    5: ("signature", "bytes", "plain"),
 }
 # ---- SPEC.md 13.2, 13.4, 13.5 schemas (business.proto), needed by 7.5 and 9.1 ----------
 
@@ -1252,6 +1498,7 @@ PREKEY_BUNDLE = {                                              # SPEC.md 7.5
     3: ("signed_prekey", SIGNED_PREKEY, "message"),
     4: ("one_time_prekey", ONE_TIME_PREKEY, "message"),
     5: ("business_certificate", CERTIFICATE_CHAIN, "message"),  # SPEC.md 13.5
+    6: ("kem_prekey", KEM_PREKEY, "message"),                  # SPEC.md 18.7
 }
 SENDING_CHAIN = {                                              # SPEC.md 9.1
     1: ("ratchet_secret", "bytes", "plain"),
@@ -1274,6 +1521,8 @@ PREKEY_INFO = {                                                # SPEC.md 9.1
     1: ("base_key", "bytes", "plain"),
     2: ("signed_prekey_id", "uint32", "plain"),
     3: ("one_time_prekey_id", "uint32", "optional"),
+    4: ("kem_prekey_id", "uint32", "optional"),                # SPEC.md 18.5
+    5: ("kem_ciphertext_hash", "bytes", "plain"),              # SPEC.md 18.5
 }
 SESSION_STATE = {                                              # SPEC.md 9.1
     1: ("version", "uint32", "plain"),
@@ -1289,6 +1538,7 @@ SESSION_STATE = {                                              # SPEC.md 9.1
     11: ("retired_ratchet_keys", "bytes", "repeated"),
     12: ("session_id", "bytes", "plain"),
     13: ("peer_business", BUSINESS_IDENTITY, "message"),       # SPEC.md 13.5
+    14: ("pending_kem_ciphertext", "bytes", "plain"),          # SPEC.md 18.5
 }
 
 
@@ -1304,11 +1554,16 @@ class PreKeyMessage:
     signed_prekey_id: int
     one_time_prekey_id: Optional[int]
     message: RatchetMessage
+    kem: Optional[tuple[int, bytes]] = None  # SPEC.md 18.7 field 6: (prekey_id, ciphertext)
 
     @property
     def info(self) -> PreKeyInfo:
-        """SPEC.md 5.4 / 6.5: the X3DH fields as a PreKeyInfo."""
-        return PreKeyInfo(self.base_key, self.signed_prekey_id, self.one_time_prekey_id)
+        """SPEC.md 5.4 / 6.5: the X3DH fields as a PreKeyInfo; with 18.4 step 7's
+        (KEM prekey id, SHA-256(CT)) when the message has a `kem` field."""
+        if self.kem is None:
+            return PreKeyInfo(self.base_key, self.signed_prekey_id, self.one_time_prekey_id)
+        return PreKeyInfo(self.base_key, self.signed_prekey_id, self.one_time_prekey_id,
+                          self.kem[0], hashlib.sha256(self.kem[1]).digest())
 
 
 def check_ratchet_message(m: dict) -> RatchetMessage:
@@ -1326,7 +1581,14 @@ def check_prekey_message(m: dict) -> PreKeyMessage:
     if m["message"] is None:
         raise HushwireError("MissingField", field="message")
     inner = check_ratchet_message(m["message"])
-    return PreKeyMessage(ik, m["base_key"], m["signed_prekey_id"], m["one_time_prekey_id"], inner)
+    kem = None
+    if m["kem"] is not None:  # SPEC.md 18.7: after the inner RatchetMessage's checks
+        ct = m["kem"]["ciphertext"]
+        if len(ct) != KEM_CIPHERTEXT_LEN:
+            raise invalid_length("kem.ciphertext", KEM_CIPHERTEXT_LEN, len(ct))
+        kem = (m["kem"]["prekey_id"], ct)
+    return PreKeyMessage(ik, m["base_key"], m["signed_prekey_id"], m["one_time_prekey_id"], inner,
+                         kem)
 
 
 def decode_envelope(data: bytes, config: Config):
@@ -1361,7 +1623,9 @@ def encode_envelope(msg) -> bytes:
             "identity_key": msg.identity_key.encoded, "base_key": msg.base_key,
             "signed_prekey_id": msg.signed_prekey_id,
             "one_time_prekey_id": msg.one_time_prekey_id,
-            "message": ratchet_message_value(msg.message)}}
+            "message": ratchet_message_value(msg.message),
+            "kem": None if msg.kem is None else {"prekey_id": msg.kem[0],
+                                                 "ciphertext": msg.kem[1]}}}
     else:
         value = {"version": 1, "ratchet": ratchet_message_value(msg)}
     return pb_encode(ENVELOPE, value)
@@ -1403,6 +1667,8 @@ class Session:
     # SPEC.md 13.5: initiator only, the verified business of the bundle (a BUSINESS_IDENTITY
     # value); None otherwise
     peer_business: Optional[dict] = None
+    # SPEC.md 18.3 step 5 / 18.5: a hybrid initiator's CT, kept with its pending fields
+    pending_kem_ciphertext: Optional[bytes] = None
 
     @property
     def ad(self) -> bytes:
@@ -1417,24 +1683,38 @@ class Session:
         """SPEC.md 5.2: initiator; draws ek, then the first sending ratchet secret.
         `business`: the bundle's verified business (13.5 validate_business), recorded as
         SessionState field 13."""
+        kem = bundle.kem_prekey
+        if kem is None and config.post_quantum == POST_QUANTUM_REQUIRED:  # 18.4
+            raise HushwireError("PostQuantumRequired")  # before drawing anything
         ek = rng.draw32()                                               # 1
         ek_pub = x25519_public(ek)
-        x3dh = x3dh_initiator(ik_a, ek, bundle)                         # 2, 3
+        ct = None
+        if kem is None:
+            x3dh = x3dh_initiator(ik_a, ek, bundle)                     # 2, 3
+        else:                                                           # 18.3 steps 2-4
+            m = rng.draw32()
+            x3dh, ct = pqxdh_initiator(ik_a, ek, m, bundle)
         ratchet = Ratchet.initiator(x3dh.sk, bundle.signed_prekey.public_key, rng)  # 4
         otk_id = bundle.one_time_prekey[0] if bundle.one_time_prekey else None
-        pending = PreKeyInfo(ek_pub, bundle.signed_prekey.id, otk_id)   # 5
+        if kem is None:                                                 # 5
+            pending = PreKeyInfo(ek_pub, bundle.signed_prekey.id, otk_id)
+        else:                                                           # 18.3 step 5
+            pending = PreKeyInfo(ek_pub, bundle.signed_prekey.id, otk_id, kem.id,
+                                 hashlib.sha256(ct).digest())
         if business is not None and business.identity_key != bundle.identity.encoded:
             raise HushwireError("IdentityMismatch")  # 13.5: the business is the bundle's
         return cls(ik_a.public, bundle.identity, True, ratchet, pending, None, config,
                    session_id(ik_a.public, bundle.identity, ek_pub),
-                   None if business is None else business.identity_value())
+                   None if business is None else business.identity_value(), ct)
 
     @classmethod
     def accept(cls, ik_b: IdentityKeyPair, store: PreKeyStore, msg: PreKeyMessage,
                rng: "ChaCha20Rng", config: Config,
                routing: Optional[bytes] = None) -> tuple["Session", bytes]:
-        """SPEC.md 5.4: accept a first message; nothing changes on error. `routing`: a
-        device message's (14.5)."""
+        """SPEC.md 5.4 with 18.4's steps 0, 2b, 3 and 6: accept a first message; nothing
+        changes on error. `routing`: a device message's (14.5)."""
+        if msg.kem is None and config.post_quantum == POST_QUANTUM_REQUIRED:  # 0 (18.4)
+            raise HushwireError("PostQuantumRequired")
         if msg.signed_prekey_id not in store.signed:                    # 1
             raise HushwireError("UnknownSignedPreKey", id=msg.signed_prekey_id)
         spk_secret, spk_public = store.signed[msg.signed_prekey_id]
@@ -1445,14 +1725,41 @@ class Session:
             if msg.one_time_prekey_id not in store.one_time:
                 raise HushwireError("UnknownOneTimePreKey", id=msg.one_time_prekey_id)
             opk_secret = store.one_time[msg.one_time_prekey_id][0]
-        x3dh = x3dh_responder(ik_b, spk_secret, opk_secret, msg.identity_key,
-                              msg.base_key)                             # 3, 4
+        kem_entry = None
+        if msg.kem is not None:                                         # 2b (18.4)
+            kem_id = msg.kem[0]
+            if kem_id in store.kem_consumed:
+                raise HushwireError("KemPreKeyConsumed", id=kem_id)
+            if kem_id not in store.kem:
+                raise HushwireError("UnknownKemPreKey", id=kem_id)
+            kem_entry = store.kem[kem_id]                               # (dk, last_resort)
+        if kem_entry is None:
+            x3dh = x3dh_responder(ik_b, spk_secret, opk_secret, msg.identity_key,
+                                  msg.base_key)                         # 3, 4
+        else:                                                           # 3, 4 (18.4)
+            x3dh = pqxdh_responder(ik_b, spk_secret, opk_secret, kem_entry[0],
+                                   msg.identity_key, msg.base_key, msg.kem[1])
         ratchet = Ratchet.responder(x3dh.sk, spk_secret, spk_public)    # 5
         plaintext = ratchet.decrypt(msg.message, x3dh.ad, msg.info.encode_for_ad(), config, rng,
                                     routing)
-        if msg.one_time_prekey_id is not None:                          # 6
+        # 6: the prekey uses, all or nothing (18.4 step 6): check every one, then apply
+        if msg.one_time_prekey_id is not None and msg.one_time_prekey_id in store.consumed:
+            raise HushwireError("OneTimePreKeyConsumed", id=msg.one_time_prekey_id)
+        if kem_entry is not None:
+            kem_id = msg.kem[0]
+            if not kem_entry[1] and kem_id in store.kem_consumed:       # one-time, stored kind
+                raise HushwireError("KemPreKeyConsumed", id=kem_id)
+            if kem_entry[1] and (kem_id, msg.base_key) in store.kem_base_keys:  # last resort
+                raise HushwireError("KemPreKeyReused", id=kem_id)
+        if msg.one_time_prekey_id is not None:
             store.consumed.add(msg.one_time_prekey_id)
             del store.one_time[msg.one_time_prekey_id]
+        if kem_entry is not None:
+            if kem_entry[1]:
+                store.kem_base_keys.add((msg.kem[0], msg.base_key))
+            else:
+                store.kem_consumed.add(msg.kem[0])
+                del store.kem[msg.kem[0]]
         session = cls(ik_b.public, msg.identity_key, False, ratchet, None, msg.info, config,
                       session_id(msg.identity_key, ik_b.public, msg.base_key))  # 7
         return session, plaintext
@@ -1461,12 +1768,14 @@ class Session:
         """SPEC.md 6.7: encrypt and wrap (PreKeyMessage while pending, 7.4; else 7.3).
         `routing`: a device message's (14.5)."""
         info = self.pending.encode_for_ad() if self.pending else None
-        inner = self.ratchet.encrypt(plaintext, self.ad, info, self.config, routing)
+        hybrid = self.pending is not None and self.pending.kem_prekey_id is not None
+        inner = self.ratchet.encrypt(plaintext, self.ad, info, self.config, routing, hybrid)
         if self.pending is None:
             return encode_envelope(inner)
+        kem = (self.pending.kem_prekey_id, self.pending_kem_ciphertext) if hybrid else None
         return encode_envelope(PreKeyMessage(self.local, self.pending.base_key,
                                              self.pending.signed_prekey_id,
-                                             self.pending.one_time_prekey_id, inner))
+                                             self.pending.one_time_prekey_id, inner, kem))
 
     def decrypt(self, msg, rng: "ChaCha20Rng", routing: Optional[bytes] = None) -> bytes:
         """SPEC.md 5.4 (repetition) and 6.6; clears pending fields on success (6.6 notes).
@@ -1480,6 +1789,7 @@ class Session:
         else:
             plaintext = self.ratchet.decrypt(msg, self.ad, None, self.config, rng, routing)
         self.pending = None
+        self.pending_kem_ciphertext = None  # SPEC.md 18.5: dropped with the pending fields
         return plaintext
 
     # ---- SPEC.md 9.1 -----------------------------------------------------------------
@@ -1491,7 +1801,9 @@ class Session:
         def info(i: Optional[PreKeyInfo]):  # SPEC.md 9.1: PreKeyInfo -> message value
             return None if i is None else {"base_key": i.base_key,
                                            "signed_prekey_id": i.signed_prekey_id,
-                                           "one_time_prekey_id": i.one_time_prekey_id}
+                                           "one_time_prekey_id": i.one_time_prekey_id,
+                                           "kem_prekey_id": i.kem_prekey_id,       # 18.5
+                                           "kem_ciphertext_hash": i.kem_ciphertext_hash}
         value = {
             "version": 1,
             "local_identity": self.local.encoded,
@@ -1510,6 +1822,7 @@ class Session:
             "retired_ratchet_keys": list(r.retired),
             "session_id": self.session_id,
             "peer_business": self.peer_business,                       # SPEC.md 13.5
+            "pending_kem_ciphertext": self.pending_kem_ciphertext or b"",  # SPEC.md 18.5
         }
         state = pb_encode(SESSION_STATE, value)
         return state + stored_checksum(state)                          # 9.1
@@ -1534,6 +1847,13 @@ class Session:
         for name in ("pending_prekey", "accepted_prekey"):                        # 5
             if st[name] is not None:
                 validate_x25519_public(st[name]["base_key"], "prekey_info.base_key")
+                # SPEC.md 18.5: kem_prekey_id and kem_ciphertext_hash both or neither; a
+                # non-empty hash is 32 bytes
+                kem_hash = st[name]["kem_ciphertext_hash"]
+                if (st[name]["kem_prekey_id"] is None) != (not kem_hash):
+                    raise bad_state()
+                if kem_hash:
+                    require_len(kem_hash, 32, "prekey_info.kem_ciphertext_hash")
         pending, accepted = st["pending_prekey"], st["accepted_prekey"]          # 6
         if st["initiator"] and accepted is None:
             initiator = True
@@ -1603,10 +1923,21 @@ class Session:
                 check_business_identity(business)
             except HushwireError:
                 raise bad_state() from None
+        kem_ct = st["pending_kem_ciphertext"]                                     # 20 (18.5)
+        hybrid_pending = (initiator and pending is not None
+                          and pending["kem_prekey_id"] is not None)
+        if bool(kem_ct) != hybrid_pending:
+            raise bad_state()
+        if kem_ct:
+            require_len(kem_ct, KEM_CIPHERTEXT_LEN, "pending_kem_ciphertext")
+            if hashlib.sha256(kem_ct).digest() != pending["kem_ciphertext_hash"]:
+                raise bad_state()
 
-        def info(i):  # SPEC.md 9.1: PreKeyInfo message -> PreKeyInfo
+        def info(i):  # SPEC.md 9.1 / 18.5: PreKeyInfo message -> PreKeyInfo
             return None if i is None else PreKeyInfo(i["base_key"], i["signed_prekey_id"],
-                                                     i["one_time_prekey_id"])
+                                                     i["one_time_prekey_id"],
+                                                     i["kem_prekey_id"],
+                                                     i["kem_ciphertext_hash"])
         secret = sending["ratchet_secret"]
         # 9.2: the stored public key is taken as it is; derived only when absent
         public = sending["ratchet_key"] or x25519_public(secret)
@@ -1617,7 +1948,7 @@ class Session:
         ratchet.store([], config)
         ratchet.trim_chains(config)
         return cls(local, remote, initiator, ratchet, info(pending), info(accepted), config,
-                   sid, business)
+                   sid, business, kem_ct or None)
 
 
 # =====================================================================================
@@ -1684,7 +2015,12 @@ class ChaCha20Rng:
 
     def draw32(self) -> bytes:
         """SPEC.md 1: rng(32)."""
-        out = self.fill_bytes(32)
+        return self.draw(32)
+
+    def draw(self, n: int) -> bytes:
+        """SPEC.md 1: rng(n), one fill_bytes call of n bytes (rng(64) for a KEM prekey, 18.1),
+        recorded as one draw."""
+        out = self.fill_bytes(n)
         self.draws.append(out)
         return out
 
@@ -4500,9 +4836,20 @@ def config_of(limits: Optional[dict]) -> Config:
     return Config(**(limits or {}))
 
 
-def run_transcript(inp: dict) -> dict:
-    """transcript.json: whole sessions (test-vectors/README.md "Transcripts"; SPEC.md 5-9)."""
-    config = config_of(inp.get("config"))
+def run_transcript(inp: dict, hybrid: bool = False) -> dict:
+    """transcript.json: whole sessions (test-vectors/README.md "Transcripts"; SPEC.md 5-9).
+    With `hybrid`, pqxdh.json's transcripts (test-vectors/README.md, pqxdh.json; SPEC.md 18):
+    Bob also has a KEM prekey, Config::default() (post_quantum Required), the `edit` op,
+    errors recorded with their values, and `bundle` and `first_message` in the output."""
+    if hybrid:
+        take(inp, ("alice_rng_seed", "bob_rng_seed", "one_time_prekey", "kem_last_resort",
+                   "script"))
+        config = Config()
+    else:
+        # classic transcripts: no KEM prekey, so post_quantum Optional (SPEC.md 18.4); the
+        # vectors' README does not say which policy these files were made under
+        config = dataclasses.replace(config_of(inp.get("config")),
+                                     post_quantum=POST_QUANTUM_OPTIONAL)
     if "max_skip" in inp:
         config = dataclasses.replace(config, max_skip=inp["max_skip"])
     withhold = set(inp.get("withhold", []))
@@ -4521,7 +4868,12 @@ def run_transcript(inp: dict) -> dict:
         if "one_time_prekey" not in withhold:
             store.one_time[1] = (otk_secret, otk_public)
         otk = (1, otk_public)
-    bundle_bytes = encode_bundle(bob.public, spk, otk)
+    kem = None
+    if hybrid:  # SPEC.md 18.1: KEM prekey id 1, created 1750000000, one rng(64)
+        dk, kem = generate_kem_prekey(bob, 1, 1750000000, inp["kem_last_resort"],
+                                      rngs["bob"].draw(KEM_SEED_LEN))
+        store.kem[kem.id] = (dk, kem.last_resort)
+    bundle_bytes = encode_bundle(bob.public, spk, otk, None, kem)
 
     # Alice: identity, then initiate with Bob's (decoded and validated) bundle
     alice = generate_identity(rngs["alice"])
@@ -4552,6 +4904,22 @@ def run_transcript(inp: dict) -> dict:
             envelopes.append({"bytes": h(encode_envelope(msg)), "from": env["from"],
                               "index": len(envelopes) + 1})
             continue
+        if op["op"] == "edit":  # pqxdh.json: the PreKeyMessage with its kem field edited
+            assert hybrid, op
+            take(op, ("op", "envelope", "kem"))
+            msg = decode_envelope(unhex(env["bytes"]), config)
+            assert isinstance(msg, PreKeyMessage) and msg.kem is not None, op
+            if op["kem"] is None:
+                kem_field = None
+            else:
+                take(op["kem"], (), ("prekey_id", "ciphertext"))
+                kem_field = (op["kem"].get("prekey_id", msg.kem[0]),
+                             unhex(op["kem"]["ciphertext"]) if "ciphertext" in op["kem"]
+                             else msg.kem[1])
+            msg = dataclasses.replace(msg, kem=kem_field)
+            envelopes.append({"bytes": h(encode_envelope(msg)), "from": env["from"],
+                              "index": len(envelopes) + 1})
+            continue
         assert op["op"] in ("deliver", "accept"), op
         receiver = "bob" if env["from"] == "alice" else "alice"
         result = {"envelope": op["envelope"]}
@@ -4566,7 +4934,10 @@ def run_transcript(inp: dict) -> dict:
                 plaintext = sessions[receiver].decrypt(msg, rngs[receiver])
             result["plaintext"] = plaintext.decode("utf-8")
         except HushwireError as e:
-            result["error"] = e.kind
+            if hybrid:  # pqxdh.json records errors with their SPEC.md 8.1 values
+                result.update(error_json(e))
+            else:
+                result["error"] = e.kind
         deliveries.append(result)
 
     states = {who: s.to_bytes() for who, s in sessions.items() if s is not None}
@@ -4574,7 +4945,12 @@ def run_transcript(inp: dict) -> dict:
         # SPEC.md 9.2: loading a state within the limits and re-encoding it is the identity
         if Session.from_bytes(state, config).to_bytes() != state:
             raise AssertionError(f"9.2: {who}'s final state does not reload byte for byte")
-    return {
+    extra = {}
+    if hybrid:
+        extra = {"bundle": h(bundle_bytes),
+                 "first_message": first_message_of(rngs["alice"].draws, verified_bundle,
+                                                   unhex(envelopes[0]["bytes"]), config)}
+    return {**extra,
         "alice_state": h(states["alice"]),
         "bob_state": h(states["bob"]) if "bob" in states else None,
         "deliveries": deliveries,
@@ -5011,7 +5387,10 @@ class ScenarioDevice:
 def run_fan_out(arg: dict) -> dict:
     """devices.json fan-out scenarios (test-vectors/README.md; SPEC.md 14.3, 14.5, 14.6)."""
     take(arg, ("now", "accounts", "script"))
-    now, config, policy = arg["now"], Config(), DeviceListPolicy()
+    # classic bundles (no KEM prekey): the vectors were made under post_quantum Optional
+    # (SPEC.md 18.4; test-vectors/README.md does not say so)
+    now, policy = arg["now"], DeviceListPolicy()
+    config = Config(post_quantum=POST_QUANTUM_OPTIONAL)
     accounts = []       # per account: {id, pair, issued_at, expires_at, device ids, removed}
     devices: dict[Address, tuple] = {}   # address -> (ScenarioDevice, DeviceSessions, account)
     for index, acc in enumerate(arg["accounts"]):
@@ -5129,7 +5508,8 @@ def run_fan_out(arg: dict) -> dict:
 def run_record_scenario(arg: dict) -> dict:
     """devices.json session-record scenarios (test-vectors/README.md; SPEC.md 14.6)."""
     take(arg, ("max_archived_sessions", "a", "b", "script"))
-    config = Config(max_archived_sessions=arg["max_archived_sessions"])
+    config = Config(max_archived_sessions=arg["max_archived_sessions"],
+                    post_quantum=POST_QUANTUM_OPTIONAL)  # classic bundles, as in run_fan_out
     devices = {name: ScenarioDevice(arg[name]) for name in ("a", "b")}
     records = {name: SessionRecord(config) for name in ("a", "b")}
     other = {"a": "b", "b": "a"}
@@ -5599,6 +5979,7 @@ STORE_TABLES = {
     "trust_records": "trust_record",
     "device_lists": "device_list",
     "group_sessions": "group_session",
+    "kem_prekeys": "kem_prekey",          # SPEC.md 17.1 / 18.6 (no store.json case uses it)
 }
 
 
@@ -5617,7 +5998,7 @@ def record_key_of(table: str, arg: dict) -> bytes:
         if arg["device"] == 0:
             raise invalid_device_list("device id 0")
         return short_id(account) + u32(arg["device"])
-    if table in ("signed_prekeys", "one_time_prekeys"):
+    if table in ("signed_prekeys", "one_time_prekeys", "kem_prekeys"):
         take(arg, ("table", "id"))
         return u32(arg["id"])
     if table in ("trust_records", "device_lists"):
@@ -5842,6 +6223,174 @@ def _run_store_op(op: str, arg) -> dict:
     raise AssertionError(f"unknown operation {op!r}")
 
 
+# ---- pqxdh.json (SPEC.md 18) ------------------------------------------------------------
+
+def first_message_of(alice_draws: list, bundle: VerifiedBundle, envelope: bytes,
+                     config: Config) -> dict:
+    """pqxdh.json transcripts' `first_message`: SK, the 77-byte prekey_info and the 194-byte
+    AEAD associated data of envelope 1, recomputed from Alice's draws (identity seed, ek, m,
+    first ratchet secret: SPEC.md 18.3) and Bob's bundle, apart from the sessions; envelope
+    1 must be what they give (its kem field, header, and a tag that verifies)."""
+    alice = IdentityKeyPair(alice_draws[0])
+    ek, m, s = alice_draws[1], alice_draws[2], alice_draws[3]
+    res, ct = pqxdh_initiator(alice, ek, m, bundle)                     # 18.3 steps 1-4
+    otk_id = bundle.one_time_prekey[0] if bundle.one_time_prekey else None
+    info = PreKeyInfo(x25519_public(ek), bundle.signed_prekey.id, otk_id, bundle.kem_prekey.id,
+                      hashlib.sha256(ct).digest()).encode_for_ad()     # 18.5
+    header = encode_header(x25519_public(s), 0, 0)                      # 6.5: PN = N = 0
+    aead_ad = aead_associated_data(res.ad, header, info)                # 18.5
+    if len(info) != 77 or len(aead_ad) != 194:
+        raise AssertionError("18.5: prekey_info is 77 bytes and the AEAD AD 194")
+    msg = decode_envelope(envelope, config)
+    if not isinstance(msg, PreKeyMessage) or msg.kem != (bundle.kem_prekey.id, ct) \
+            or encode_header(msg.message.ratchet_key, msg.message.previous_counter,
+                             msg.message.counter) != header:
+        raise AssertionError("18.3: envelope 1 is not what Alice's draws give")
+    _, cks = kdf_rk(res.sk, dh(s, bundle.signed_prekey.public_key))     # 6.1 initiator
+    open_message(kdf_ck(cks)[0], aead_ad, msg.message.ciphertext)       # 6.4, 6.5
+    return {"shared_key": h(res.sk), "prekey_info": h(info), "aead_associated_data": h(aead_ad)}
+
+
+def kem_prekey_json(kem: KemPreKey) -> dict:
+    """pqxdh.json: a KEM prekey's fields (18.7)."""
+    return {"id": kem.id, "created_at": kem.created_at, "last_resort": kem.last_resort,
+            "public_key": h(kem.public_key), "signature": h(kem.signature)}
+
+
+def hybrid_bundle_json(bundle: VerifiedBundle) -> dict:
+    """pqxdh.json: a bundle's fields, as prekey_bundle.json's plus `kem_prekey`."""
+    spk = bundle.signed_prekey
+    return {
+        "identity_key": h(bundle.identity.encoded),
+        "signed_prekey": {"id": spk.id, "created_at": spk.created_at,
+                          "public_key": h(spk.public_key), "signature": h(spk.signature)},
+        "one_time_prekey": None if bundle.one_time_prekey is None else
+        {"id": bundle.one_time_prekey[0], "public_key": h(bundle.one_time_prekey[1])},
+        "kem_prekey": None if bundle.kem_prekey is None else kem_prekey_json(bundle.kem_prekey),
+    }
+
+
+def run_pqxdh(inp: dict) -> dict:
+    """pqxdh.json: SPEC.md 18 (test-vectors/README.md, "### pqxdh.json"). Errors are part of
+    the output (error_json), as in store.json."""
+    if len(inp) != 1:
+        raise AssertionError(f"an input has exactly one operation key, got {sorted(inp)}")
+    (op, arg), = inp.items()
+    try:
+        return _run_pqxdh_op(op, arg)
+    except HushwireError as e:
+        return error_json(e)
+
+
+def _run_pqxdh_op(op: str, arg) -> dict:
+    """One pqxdh.json operation; a HushwireError is the case's recorded error."""
+    if op == "keygen":                                      # 18.1 step 1, 18.2
+        take(arg, ("seed",))
+        ek, dk = kem_keygen(unhex(arg["seed"]))
+        if len(ek) != KEM_PUBLIC_KEY_LEN or len(dk) != KEM_SECRET_KEY_LEN \
+                or dk[1536:3104] != ek:
+            raise AssertionError("18.2: dk = dk_PKE || ek || H(ek) || z")
+        return {"ek": h(ek), "dk": h(dk)}
+    if op == "encapsulate":                                 # 18.2
+        take(arg, ("ek", "m"))
+        ss, ct = kem_encapsulate(unhex(arg["ek"]), unhex(arg["m"]))
+        return {"ciphertext": h(ct), "shared_secret": h(ss)}
+    if op == "decapsulate":                                 # 18.2
+        take(arg, ("dk", "ciphertext"))
+        return {"shared_secret": h(kem_decapsulate(unhex(arg["dk"]), unhex(arg["ciphertext"])))}
+    if op == "sign":                                        # 18.1, 3.2
+        take(arg, ("identity_seed", "id", "last_resort", "created_at", "ek"))
+        pair = IdentityKeyPair(require_len(unhex(arg["identity_seed"]), 32, "seed"))
+        msg, sig = sign_kem_prekey(pair, arg["id"], arg["created_at"], arg["last_resort"],
+                                   unhex(arg["ek"]))
+        if len(msg) != 1608:
+            raise AssertionError("18.1: the signed message is 1608 bytes")
+        return {"identity_key": h(pair.public.encoded), "signed_message": h(msg),
+                "signature": h(sig)}
+    if op == "verify":                                      # 18.1 (hazmat order)
+        take(arg, ("identity_key", "id", "last_resort", "created_at", "ek", "signature"))
+        verify_kem_prekey(unhex(arg["identity_key"]), arg["id"], arg["last_resort"],
+                          arg["created_at"], unhex(arg["ek"]), unhex(arg["signature"]))
+        return {"valid": True}
+    if op == "agree":                                       # 18.3, both sides
+        take(arg, ("alice_seed", "alice_base_secret", "m", "bob_seed",
+                   "bob_signed_prekey_secret", "bob_one_time_prekey_secret", "bob_kem_seed"))
+        alice = IdentityKeyPair(unhex(arg["alice_seed"]))
+        bob = IdentityKeyPair(unhex(arg["bob_seed"]))
+        spk_secret = unhex(arg["bob_signed_prekey_secret"])
+        opk_secret = unhex(arg["bob_one_time_prekey_secret"])
+        spk_public = x25519_public(spk_secret)
+        opk_public = None if opk_secret is None else x25519_public(opk_secret)
+        ek_kem, dk = kem_keygen(unhex(arg["bob_kem_seed"]))
+        ek = unhex(arg["alice_base_secret"])
+        ek_public = x25519_public(ek)
+        bundle = VerifiedBundle(bob.public, SignedPreKey(0, 0, spk_public, b""),
+                                None if opk_public is None else (0, opk_public), None,
+                                KemPreKey(0, 0, True, ek_kem, b""))
+        a_side, ct = pqxdh_initiator(alice, ek, unhex(arg["m"]), bundle)
+        b_side = pqxdh_responder(bob, spk_secret, opk_secret, dk,
+                                 validate_identity_key(alice.public.encoded, "identity_key"),
+                                 validate_x25519_public(ek_public, "base_key"), ct)
+        if a_side != b_side:
+            raise AssertionError("18.3: initiator and responder disagree")
+        if len(a_side.ikm) != (192 if opk_secret is not None else 160):
+            raise AssertionError("18.3: ikm is 160 or 192 bytes")
+        return {
+            "alice_base_public": h(ek_public),
+            "alice_identity_key": h(alice.public.encoded),
+            "associated_data": h(a_side.ad),
+            "bob_identity_key": h(bob.public.encoded),
+            "bob_one_time_prekey_public": None if opk_public is None else h(opk_public),
+            "bob_signed_prekey_public": h(spk_public),
+            "ciphertext": h(ct),
+            "dh": [h(d) for d in a_side.dh],
+            "ikm": h(a_side.ikm),
+            "shared_key": h(a_side.sk),
+            "shared_secret": h(a_side.ss),
+        }
+    if op == "bundle":                                      # 4.2, 7.5, 18.7 (owner's)
+        take(arg, ("identity_seed", "signed_prekey", "one_time_prekey", "kem_prekey"))
+        pair = IdentityKeyPair(unhex(arg["identity_seed"]))
+        spk_in = take(arg["signed_prekey"], ("id", "created_at", "secret"))
+        spk_public = x25519_public(unhex(spk_in["secret"]))
+        _, sig = sign_signed_prekey(pair, spk_in["id"], spk_in["created_at"], spk_public)
+        otk = None
+        if arg["one_time_prekey"] is not None:
+            o = take(arg["one_time_prekey"], ("id", "secret"))
+            otk = (o["id"], x25519_public(unhex(o["secret"])))
+        k = take(arg["kem_prekey"], ("id", "created_at", "last_resort", "seed"))
+        _, kem = generate_kem_prekey(pair, k["id"], k["created_at"], k["last_resort"],
+                                     unhex(k["seed"]))
+        bundle = VerifiedBundle(pair.public, SignedPreKey(spk_in["id"], spk_in["created_at"],
+                                                          spk_public, sig), otk, None, kem)
+        data = encode_bundle(bundle.identity, bundle.signed_prekey, otk, None, kem)
+        if decode_and_validate_bundle(data, Config()) != bundle:
+            raise AssertionError("4.2: an owner's bundle does not decode to itself")
+        return {"bytes": h(data), **hybrid_bundle_json(bundle)}
+    if op == "decode_bundle":                               # 4.2 with 18.7 step 7c
+        take(arg, ("bytes", "max_encoded_len"))
+        return hybrid_bundle_json(decode_and_validate_bundle(
+            unhex(arg["bytes"]), Config(max_encoded_len=arg["max_encoded_len"])))
+    if op == "transcript":                                  # 18.3 - 18.5
+        return run_transcript(arg, hybrid=True)
+    if op == "store_kem_prekey":                            # 18.6
+        take(arg, ("identity_seed", "id", "created_at", "last_resort", "seed"))
+        pair = IdentityKeyPair(require_len(unhex(arg["identity_seed"]), 32, "seed"))
+        dk, kem = generate_kem_prekey(pair, arg["id"], arg["created_at"], arg["last_resort"],
+                                      unhex(arg["seed"]))
+        stored = store_kem_prekey(dk, kem)
+        if len(stored) != STORED_KEM_PREKEY_LEN or load_stored_kem_prekey(stored) != (dk, kem):
+            raise AssertionError("18.6: a stored KEM prekey does not load to itself")
+        return {"stored": h(stored)}
+    if op == "load_kem_prekey":                             # 18.6 Loading
+        data = unhex(arg)
+        dk, kem = load_stored_kem_prekey(data)
+        if store_kem_prekey(dk, kem) != data:
+            raise AssertionError("18.6: a loaded KEM prekey does not re-encode to itself")
+        return kem_prekey_json(kem)
+    raise AssertionError(f"unknown operation {op!r}")
+
+
 RUNNERS: dict[str, Callable[[dict], dict]] = {
     "identity.json": run_identity,
     "signed_prekey.json": run_signed_prekey,
@@ -5858,6 +6407,7 @@ RUNNERS: dict[str, Callable[[dict], dict]] = {
     "group.json": run_group,
     "attachment.json": run_attachment,
     "store.json": run_store,
+    "pqxdh.json": run_pqxdh,
 }
 
 
