@@ -131,7 +131,7 @@ fn kind(last_resort: bool) -> KemPreKeyKind {
     }
 }
 
-/// The hybrid SK (SPEC.md 18.3) from the DH outputs (DH1..DH3 [DH4], 32 bytes each) and the
+/// The hybrid SK (SPEC.md 18.3) from the DH outputs (DH1..DH3, and DH4 with a one-time prekey; 32 bytes each) and the
 /// KEM shared secret: HKDF-SHA256 with info `"hushwire/v1/pqxdh-ml-kem-1024"`.
 pub fn pqxdh_shared_key(dh: &[[u8; 32]], kem_secret: &[u8; 32]) -> Zeroizing<[u8; 32]> {
     let outputs: Vec<_> = dh
