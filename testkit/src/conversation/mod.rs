@@ -73,8 +73,9 @@ pub enum Op {
         /// The session.
         who: Side,
     },
-    /// A copy of the message at `index` in flight to `to`, with byte `byte` (modulo its length)
-    /// XORed with `mask` (or, for mask 0, cut off there), arrives; the original stays in flight.
+    /// A copy of the message at `index` in flight to `to`, with the byte at `byte`/256 of its
+    /// length XORed with `mask` (or, for mask 0, cut off there), arrives; the original stays in
+    /// flight.
     Tamper {
         /// The recipient.
         to: Side,

@@ -335,8 +335,8 @@ impl<'a> Conversation<'a> {
         );
     }
 
-    /// A copy of the message at `index` in flight to `to`, with byte `byte` (modulo its
-    /// length) XORed with `mask` (or, for mask 0, cut off there), arrives: it is refused, and
+    /// A copy of the message at `index` in flight to `to`, with the byte at `byte`/256 of its
+    /// length XORed with `mask` (or, for mask 0, cut off there), arrives: it is refused, and
     /// the recipient's session (before Bob has one: his store) is unchanged. The original
     /// stays in flight.
     pub fn tamper(&mut self, to: Side, index: u8, byte: u8, mask: u8) {
@@ -346,7 +346,9 @@ impl<'a> Conversation<'a> {
         }
         let message = &inbox.in_flight[usize::from(index) % inbox.in_flight.len()];
         let mut bytes = message.bytes.clone();
-        let at = usize::from(byte) % bytes.len();
+        // Spread over the whole message, so that the KEM ciphertext at the end of a hybrid
+        // first message (1568 of its ~1770 bytes) is reached too.
+        let at = usize::from(byte) * bytes.len() / 256;
         if mask == 0 {
             bytes.truncate(at);
         } else {

@@ -113,9 +113,8 @@ pub fn run_ops(ops: impl IntoIterator<Item = Op>) -> Outcome {
 /// policy, which requires the hybrid set-up, so Bob's accept, every decode and every reload
 /// runs under it. The simulator's invariants hold alike: every genuine message decrypts once,
 /// replays and tampered copies are refused with the state, or before Bob's accept his store,
-/// unchanged. (`Tamper` reaches the first 256 bytes of a message: of a hybrid first message
-/// the identity and base keys, the ids and the inner message, not the KEM ciphertext after
-/// them, which the `accept` target's inputs reach.)
+/// unchanged. (`Tamper` picks its byte at `byte`/256 of the message's length, so it reaches
+/// the whole of a hybrid first message, its KEM ciphertext included.)
 pub fn run_ops_with(setup: Setup, ops: impl IntoIterator<Item = Op>) -> Outcome {
     let fixture = fixture();
     let (store, config) = match setup {
