@@ -113,7 +113,10 @@ pub(crate) fn initiator_dh(
 }
 
 /// The responder (Bob) side: SK from our keys and the initiator's identity and base key, and
-/// for a hybrid set-up the decapsulated KEM secret.
+/// for a hybrid set-up the decapsulated KEM secret; with it, DH(spk_B, `their_ratchet_key`),
+/// the agreement of the first receiving step (SPEC.md 6.1), made in the same provider call as
+/// DH1 and DH3, which share the signed prekey's secret.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn respond(
     crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
@@ -122,17 +125,22 @@ pub(crate) fn respond(
     kem: Option<(&KemPreKeyPair, &KemCiphertext)>,
     their_identity: &IdentityKey,
     their_base_key: &X25519PublicKey,
-) -> Result<SharedKey, Error> {
-    let dh = responder_dh(
+    their_ratchet_key: &X25519PublicKey,
+) -> Result<(SharedKey, SharedSecret), Error> {
+    let [dh1, dh3, ratchet_dh] = signed_prekey.secret().agree(
+        crypto,
+        [&their_identity.x25519(), their_base_key, their_ratchet_key],
+    )?;
+    let dh = responder_dh_from(
         crypto,
         ours,
-        signed_prekey.secret(),
         one_time_prekey.map(|otk| otk.secret()),
-        their_identity,
         their_base_key,
+        dh1,
+        dh3,
     )?;
     let kem_secret = kem.map(|(pair, ciphertext)| pair.secret().decapsulate(ciphertext));
-    Ok(derive_shared_key(&dh, kem_secret.as_ref()))
+    Ok((derive_shared_key(&dh, kem_secret.as_ref()), ratchet_dh))
 }
 
 /// DH1..DH3 [DH4] as the responder computes them (SPEC.md 5.3).
@@ -146,6 +154,18 @@ pub(crate) fn responder_dh(
 ) -> Result<Vec<SharedSecret>, Error> {
     // DH1 and DH3 share the signed prekey's secret: one provider call, two outputs.
     let [dh1, dh3] = signed_prekey.agree(crypto, [&their_identity.x25519(), their_base_key])?;
+    responder_dh_from(crypto, ours, one_time_prekey, their_base_key, dh1, dh3)
+}
+
+/// DH1..DH3 [DH4] in order, given DH1 and DH3 (the signed prekey's agreements).
+fn responder_dh_from(
+    crypto: &CryptoProvider,
+    ours: &IdentityKeyPair,
+    one_time_prekey: Option<&X25519Secret>,
+    their_base_key: &X25519PublicKey,
+    dh1: SharedSecret,
+    dh3: SharedSecret,
+) -> Result<Vec<SharedSecret>, Error> {
     let mut dh = Vec::with_capacity(4);
     dh.push(dh1);
     dh.push(ours.diffie_hellman(crypto, their_base_key)?);

@@ -327,14 +327,34 @@ fn write_the_fixtures() {
     }
 }
 
+/// The fixture's record and the one the procedure writes today hold the same sessions: the
+/// same bytes, or, where a responder's sending step is pending (stored since the lazy step of
+/// SPEC.md 6.6; the fixture has it taken), the same next message from each.
+fn same_sessions(fixture: &[u8], today: &[u8], peer: &DeviceAddress) {
+    if fixture == today {
+        return;
+    }
+    let mut then = SessionRecord::from_stored(fixture, &config()).unwrap();
+    let mut now = SessionRecord::from_stored(today, &config()).unwrap();
+    assert_eq!(
+        then.encrypt(b"same").unwrap().encode(),
+        now.encrypt(b"same").unwrap().encode(),
+        "{peer:?}"
+    );
+    assert_eq!(
+        then.to_stored().as_bytes(),
+        now.to_stored().as_bytes(),
+        "{peer:?}"
+    );
+}
+
 /// Every record of the fixture reads back as the procedure wrote it.
 fn every_record_reads_back(store: &SqliteStore, written: &Written) {
     runtime().block_on(async {
         for (peer, revision, value) in &written.sessions {
             let loaded = store.load_session_record(peer).await.unwrap().unwrap();
             assert_eq!(loaded.revision, *revision, "{peer:?}");
-            assert_eq!(loaded.value.as_bytes(), value.as_bytes(), "{peer:?}");
-            SessionRecord::from_stored(loaded.value.as_bytes(), &config()).unwrap();
+            same_sessions(loaded.value.as_bytes(), value.as_bytes(), peer);
         }
         assert!(
             store

@@ -7,6 +7,7 @@
 //! it only after the AEAD tag has verified.
 
 pub(crate) mod header;
+pub(crate) mod pending_step;
 pub(crate) mod receiving_chain;
 pub(crate) mod root_key;
 pub(crate) mod sending_chain;
@@ -21,10 +22,10 @@ use crate::provider::CryptoProvider;
 use crate::x3dh::SharedKey;
 
 use self::header::{Header, MessageContext};
+use self::pending_step::{PendingStep, one_agreement};
 use self::receiving_chain::ReceivingChain;
 use self::root_key::RootKey;
-use self::sending_chain::SendingChain;
-use crate::chain::chain_key::ChainKey;
+use self::sending_chain::{Sending, SendingChain};
 use crate::chain::message_key::MessageKey;
 use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
 
@@ -32,7 +33,7 @@ use crate::chain::skipped_keys::{SkippedKey, SkippedKeys};
 #[derive(Clone)]
 pub(crate) struct DoubleRatchet {
     pub(crate) root_key: RootKey,
-    pub(crate) sending: SendingChain,
+    pub(crate) sending: Sending,
     /// Most recent first; never more than `Config::max_receiving_chains`.
     pub(crate) receiving: Vec<ReceivingChain>,
     pub(crate) skipped: SkippedKeys,
@@ -61,7 +62,12 @@ impl DoubleRatchet {
         let (root_key, chain_key) = RootKey::new(shared_key.0).advance(&dh);
         Ok(Self {
             root_key,
-            sending: SendingChain::from_parts(ratchet_secret, ratchet_public, chain_key, 0),
+            sending: Sending::Chain(SendingChain::from_parts(
+                ratchet_secret,
+                ratchet_public,
+                chain_key,
+                0,
+            )),
             receiving: Vec::new(),
             skipped: SkippedKeys::default(),
             retired: Vec::new(),
@@ -69,30 +75,25 @@ impl DoubleRatchet {
     }
 
     /// RatchetInitBob (DHs = SPK_B, RK = SK) followed by decrypting the first message, which
-    /// always carries a new ratchet key. Nothing exists unless decryption succeeds.
+    /// always carries a new ratchet key: `first_dh` is DH(spk_B, its ratchet key), computed with
+    /// X3DH's agreements. The sending step is drawn from `rng` after decryption and left
+    /// pending (SPEC.md 6.1). Nothing exists unless decryption succeeds.
     pub(crate) fn responder<R: CryptoRng + ?Sized>(
         rng: &mut R,
         shared_key: &SharedKey,
-        our_signed_prekey: &X25519Secret,
+        first_dh: &SharedSecret,
         context: &MessageContext,
         message: &RatchetMessage,
         config: &Config,
     ) -> Result<(Self, Vec<u8>), Error> {
         let root_key = RootKey::new(shared_key.0);
-        let step = receive_step(&root_key, our_signed_prekey, &message.header, config)?;
+        let step = receive_step(&root_key, first_dh, &message.header, config)?;
         let plaintext = decrypt_with(config.provider, step.message_key, context, message)?;
-        let (root_key, sending) = send_step(
-            rng,
-            config.provider,
-            &step.root_key,
-            &message.header.ratchet_key,
-            0,
-        )?;
         let mut skipped = SkippedKeys::default();
         skipped.extend(step.skipped, config.skipped_keys());
         let ratchet = Self {
-            root_key,
-            sending,
+            root_key: step.root_key,
+            sending: Sending::Pending(PendingStep::new(X25519Secret::generate(rng), 0)),
             receiving: vec![step.chain],
             skipped,
             retired: Vec::new(),
@@ -100,7 +101,8 @@ impl DoubleRatchet {
         Ok((ratchet, plaintext))
     }
 
-    /// Encrypts `plaintext` on the sending chain.
+    /// Encrypts `plaintext` on the sending chain, taking a pending sending step first
+    /// (SPEC.md 6.7). On any error `self` is unchanged.
     ///
     /// # Errors
     /// [`Error::CounterExhausted`] once the chain has sent `u32::MAX` messages.
@@ -110,20 +112,49 @@ impl DoubleRatchet {
         context: &MessageContext,
         plaintext: &[u8],
     ) -> Result<RatchetMessage, Error> {
-        let counter = self.sending.chain_key.index();
+        let taken = self.take_pending(crypto)?;
+        let chain = match (&taken, &self.sending) {
+            (Some((_, chain)), _) | (None, Sending::Chain(chain)) => chain,
+            (None, Sending::Pending(_)) => return Err(Error::InvalidSessionState),
+        };
+        let counter = chain.chain_key.index();
         if counter == u32::MAX {
             return Err(Error::CounterExhausted);
         }
         let header = Header {
-            ratchet_key: *self.sending.ratchet_public(),
-            previous_counter: self.sending.previous_counter,
+            ratchet_key: *chain.ratchet_public(),
+            previous_counter: chain.previous_counter,
             counter,
         };
-        let (message_key, next) = self.sending.chain_key.step();
+        let (message_key, next) = chain.chain_key.step();
         let ciphertext =
             message_key.encrypt(crypto, &header.aead_associated_data(context), plaintext)?;
-        self.sending.chain_key = next;
+        match taken {
+            Some((root_key, mut chain)) => {
+                chain.chain_key = next;
+                self.root_key = root_key;
+                self.sending = Sending::Chain(chain);
+            }
+            None => {
+                if let Sending::Chain(chain) = &mut self.sending {
+                    chain.chain_key = next;
+                }
+            }
+        }
         Ok(RatchetMessage { header, ciphertext })
+    }
+
+    /// A pending sending step taken on the side against the current receiving chain's ratchet
+    /// key (SPEC.md 6.7's TAKE); `None` when a chain is in use.
+    fn take_pending(&self, crypto: &CryptoProvider) -> Result<Option<(RootKey, SendingChain)>, Error> {
+        match &self.sending {
+            Sending::Chain(_) => Ok(None),
+            Sending::Pending(step) => {
+                let current = self.receiving.first().ok_or(Error::InvalidSessionState)?;
+                step.take(crypto, &self.root_key, &current.ratchet_key)
+                    .map(Some)
+            }
+        }
     }
 
     /// Decrypts `message`. On any error `self` is unchanged.
@@ -199,21 +230,22 @@ impl DoubleRatchet {
             }
             _ => None,
         };
-        let step = receive_step(
-            &self.root_key,
-            self.sending.ratchet_secret(),
-            header,
-            config,
-        )?;
+        // A step still pending is taken first, so that the state is that of a step taken at
+        // once (SPEC.md 6.6 step 4.2).
+        let taken = self.take_pending(config.provider)?;
+        let (root_key, previous_counter) = match (&taken, &self.sending) {
+            (Some((root_key, chain)), _) => (root_key, chain.chain_key.index()),
+            (None, Sending::Chain(chain)) => (&self.root_key, chain.chain_key.index()),
+            (None, Sending::Pending(_)) => return Err(Error::InvalidSessionState),
+        };
+        let dh = self
+            .sending
+            .ratchet_secret()
+            .diffie_hellman(config.provider, &header.ratchet_key)?;
+        let step = receive_step(root_key, &dh, header, config)?;
         let plaintext = decrypt_with(config.provider, step.message_key, context, message)?;
-        let previous_counter = self.sending.chain_key.index();
-        let (root_key, sending) = send_step(
-            rng,
-            config.provider,
-            &step.root_key,
-            &header.ratchet_key,
-            previous_counter,
-        )?;
+        // The sending step: drawn now, taken by the next encryption.
+        let pending = PendingStep::new(X25519Secret::generate(rng), previous_counter);
 
         // Commit.
         if let (Some(finished), Some(current)) = (finished_current, self.receiving.first_mut()) {
@@ -233,8 +265,8 @@ impl DoubleRatchet {
         crate::chain::wiping::make_room(&mut self.receiving, 1);
         self.receiving.insert(0, step.chain);
         self.apply_limits(config);
-        self.root_key = root_key;
-        self.sending = sending;
+        self.root_key = step.root_key;
+        self.sending = Sending::Pending(pending);
         Ok(plaintext)
     }
 }
@@ -262,16 +294,15 @@ impl DoubleRatchet {
     }
 }
 
-/// (RK', CKr) = KDF_RK(RK, DH(our secret, their new ratchet key)), then the new chain
-/// advanced to the message's counter.
+/// (RK', CKr) = KDF_RK(RK, dh) with dh = DH(our secret, their new ratchet key), then the new
+/// chain advanced to the message's counter.
 fn receive_step(
     root_key: &RootKey,
-    our_secret: &X25519Secret,
+    dh: &SharedSecret,
     header: &Header,
     config: &Config,
 ) -> Result<ReceiveStep, Error> {
-    let dh = our_secret.diffie_hellman(config.provider, &header.ratchet_key)?;
-    let (root_key, chain_key) = root_key.advance(&dh);
+    let (root_key, chain_key) = root_key.advance(dh);
     let fresh = ReceivingChain {
         ratchet_key: header.ratchet_key,
         chain_key,
@@ -286,33 +317,6 @@ fn receive_step(
         skipped: advanced.skipped,
         message_key: advanced.message_key,
     })
-}
-
-/// New DHs from `rng`, then (RK', CKs) = KDF_RK(RK, DH(DHs, their ratchet key)).
-fn send_step<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    crypto: &CryptoProvider,
-    root_key: &RootKey,
-    their_ratchet_key: &X25519PublicKey,
-    previous_counter: u32,
-) -> Result<(RootKey, SendingChain), Error> {
-    let ratchet_secret = X25519Secret::generate(rng);
-    let (ratchet_public, dh) = one_agreement(crypto, &ratchet_secret, their_ratchet_key)?;
-    let (root_key, chain_key): (RootKey, ChainKey) = root_key.advance(&dh);
-    Ok((
-        root_key,
-        SendingChain::from_parts(ratchet_secret, ratchet_public, chain_key, previous_counter),
-    ))
-}
-
-/// A fresh ratchet key's public key and its one agreement, in one provider call.
-fn one_agreement(
-    crypto: &CryptoProvider,
-    secret: &X25519Secret,
-    their: &X25519PublicKey,
-) -> Result<(X25519PublicKey, SharedSecret), Error> {
-    let (public, [shared]) = secret.public_key_and_agree(crypto, [their])?;
-    Ok((public, shared))
 }
 
 fn decrypt_with(

@@ -1,7 +1,10 @@
-//! Our sending chain: our ratchet key pair and the chain key CKs (SPEC.md 6.1).
+//! Our sending chain: our ratchet key pair and the chain key CKs (SPEC.md 6.1), and the sending
+//! side that holds either it or a pending step.
 
 use crate::chain::chain_key::ChainKey;
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
+
+use super::pending_step::PendingStep;
 
 /// DHs, CKs, and PN. `chain_key.index()` is N, the next message's counter.
 #[derive(Clone)]
@@ -35,5 +38,32 @@ impl SendingChain {
 
     pub(crate) fn ratchet_public(&self) -> &X25519PublicKey {
         &self.ratchet_public
+    }
+}
+
+/// Our sending side: a chain in use, or a DH ratchet step drawn and not yet taken.
+#[derive(Clone)]
+pub(crate) enum Sending {
+    /// The chain the next message is sent on.
+    Chain(SendingChain),
+    /// The next encryption takes this step first (SPEC.md 6.7).
+    Pending(PendingStep),
+}
+
+impl Sending {
+    /// DHs's secret: the chain's, or the one drawn for the pending step.
+    pub(crate) fn ratchet_secret(&self) -> &X25519Secret {
+        match self {
+            Sending::Chain(chain) => chain.ratchet_secret(),
+            Sending::Pending(step) => step.ratchet_secret(),
+        }
+    }
+
+    /// Ns, the counter of the next message sent: 0 while a step is pending.
+    pub(crate) fn counter(&self) -> u32 {
+        match self {
+            Sending::Chain(chain) => chain.chain_key.index(),
+            Sending::Pending(_) => 0,
+        }
     }
 }

@@ -349,7 +349,7 @@ impl Session {
             },
             None => None,
         };
-        let shared_key = x3dh::respond(
+        let (shared_key, first_dh) = x3dh::respond(
             config.provider,
             ours,
             signed_prekey,
@@ -357,6 +357,7 @@ impl Session {
             kem,
             &message.identity_key,
             &message.base_key,
+            &message.message.header.ratchet_key,
         )?;
         let info = PreKeyInfo::of(message);
         let encoded = info.encode();
@@ -368,7 +369,7 @@ impl Session {
         let (ratchet, plaintext) = DoubleRatchet::responder(
             rng,
             &shared_key,
-            signed_prekey.secret(),
+            &first_dh,
             &context,
             &message.message,
             config,
@@ -615,7 +616,7 @@ impl Session {
                 max: self.config.max_encoded_len,
             });
         }
-        if self.ratchet.sending.chain_key.index() == u32::MAX {
+        if self.ratchet.sending.counter() == u32::MAX {
             return Err(Error::CounterExhausted);
         }
         Ok(())
@@ -707,7 +708,7 @@ impl fmt::Debug for Session {
             .field("our_identity", &self.our_identity)
             .field("their_identity", &self.their_identity)
             .field("initiator", &self.is_initiator())
-            .field("sending_counter", &self.ratchet.sending.chain_key.index())
+            .field("sending_counter", &self.ratchet.sending.counter())
             .field("receiving_chains", &self.ratchet.receiving.len())
             .field("skipped_keys", &self.ratchet.skipped.len())
             .finish_non_exhaustive()

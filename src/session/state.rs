@@ -22,7 +22,8 @@ use crate::proto;
 use crate::ratchet::DoubleRatchet;
 use crate::ratchet::receiving_chain::ReceivingChain;
 use crate::ratchet::root_key::RootKey;
-use crate::ratchet::sending_chain::SendingChain;
+use crate::ratchet::pending_step::PendingStep;
+use crate::ratchet::sending_chain::{Sending, SendingChain};
 
 /// Length of the checksum that ends a stored session (SPEC.md 9.1).
 pub(crate) const CHECKSUM_LEN: usize = 32;
@@ -39,13 +40,7 @@ pub(super) fn encode(session: &Session) -> StoredSession {
         remote_identity: session.their_identity.to_bytes().to_vec(),
         initiator,
         root_key: ratchet.root_key.as_bytes().to_vec(),
-        sending: Some(proto::SendingChain {
-            ratchet_secret: ratchet.sending.ratchet_secret().as_bytes().to_vec(),
-            chain_key: ratchet.sending.chain_key.as_bytes().to_vec(),
-            counter: ratchet.sending.chain_key.index(),
-            previous_counter: ratchet.sending.previous_counter,
-            ratchet_key: ratchet.sending.ratchet_public().to_bytes().to_vec(),
-        }),
+        sending: Some(sending_to_proto(&ratchet.sending)),
         receiving: ratchet
             .receiving
             .iter()
@@ -152,25 +147,7 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
         .sending
         .as_ref()
         .ok_or(Error::MissingField { field: "sending" })?;
-    let ratchet_secret =
-        X25519Secret::from_array(key32(&sending.ratchet_secret, "sending.ratchet_secret")?);
-    // The public key is stored, not recomputed (SPEC.md 9.2): a fixed-base scalar
-    // multiplication would be most of the cost of a load. States written before field 5
-    // existed lack it; for those it is derived, and the next `to_bytes` stores it.
-    let ratchet_public = if sending.ratchet_key.is_empty() {
-        ratchet_secret.public_key(config.provider)?
-    } else {
-        X25519PublicKey::from_field(&sending.ratchet_key, "sending.ratchet_key")?
-    };
-    let sending = SendingChain::from_parts(
-        ratchet_secret,
-        ratchet_public,
-        ChainKey::new(
-            key32(&sending.chain_key, "sending.chain_key")?,
-            sending.counter,
-        ),
-        sending.previous_counter,
-    );
+    let sending = sending_from_proto(sending, &config)?;
 
     // Hard ceilings against absurd input; the configured limits are applied below by trimming,
     // so lowering a limit never makes a stored session unloadable.
@@ -237,6 +214,10 @@ pub(super) fn decode(bytes: &[u8], config: Config) -> Result<Session, Error> {
     // receiving chain, no skipped key and no retired key; one that has received holds at least
     // one receiving chain (trimming never removes the last).
     let received_nothing = receiving.is_empty() && skipped.len() == 0 && retired.is_empty();
+    // A pending sending step is taken against the current receiving chain's ratchet key.
+    if matches!(sending, Sending::Pending(_)) && receiving.is_empty() {
+        return Err(Error::InvalidSessionState);
+    }
     match role {
         Role::Initiator { pending: Some(_) } if !received_nothing => {
             return Err(Error::InvalidSessionState);
@@ -341,6 +322,59 @@ fn session_id(
         return Err(Error::InvalidSessionState);
     }
     Ok(id)
+}
+
+/// The sending side's stored form (SPEC.md 9.1): a pending step has no chain key, counter or
+/// public key.
+fn sending_to_proto(sending: &Sending) -> proto::SendingChain {
+    match sending {
+        Sending::Chain(chain) => proto::SendingChain {
+            ratchet_secret: chain.ratchet_secret().as_bytes().to_vec(),
+            chain_key: chain.chain_key.as_bytes().to_vec(),
+            counter: chain.chain_key.index(),
+            previous_counter: chain.previous_counter,
+            ratchet_key: chain.ratchet_public().to_bytes().to_vec(),
+        },
+        Sending::Pending(step) => proto::SendingChain {
+            ratchet_secret: step.ratchet_secret().as_bytes().to_vec(),
+            chain_key: Vec::new(),
+            counter: 0,
+            previous_counter: step.previous_counter(),
+            ratchet_key: Vec::new(),
+        },
+    }
+}
+
+/// SPEC.md 9.2 step 9: a sending chain, or, without a chain key, a pending step.
+fn sending_from_proto(sending: &proto::SendingChain, config: &Config) -> Result<Sending, Error> {
+    let ratchet_secret =
+        X25519Secret::from_array(key32(&sending.ratchet_secret, "sending.ratchet_secret")?);
+    if sending.chain_key.is_empty() {
+        if sending.counter != 0 || !sending.ratchet_key.is_empty() {
+            return Err(Error::InvalidSessionState);
+        }
+        return Ok(Sending::Pending(PendingStep::new(
+            ratchet_secret,
+            sending.previous_counter,
+        )));
+    }
+    // The public key is stored, not recomputed (SPEC.md 9.2): a fixed-base scalar
+    // multiplication would be most of the cost of a load. States written before field 5
+    // existed lack it; for those it is derived, and the next `to_bytes` stores it.
+    let ratchet_public = if sending.ratchet_key.is_empty() {
+        ratchet_secret.public_key(config.provider)?
+    } else {
+        X25519PublicKey::from_field(&sending.ratchet_key, "sending.ratchet_key")?
+    };
+    Ok(Sending::Chain(SendingChain::from_parts(
+        ratchet_secret,
+        ratchet_public,
+        ChainKey::new(
+            key32(&sending.chain_key, "sending.chain_key")?,
+            sending.counter,
+        ),
+        sending.previous_counter,
+    )))
 }
 
 /// A 32-byte secret field.

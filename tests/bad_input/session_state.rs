@@ -213,7 +213,9 @@ fn state_without_a_sending_chain() {
 #[test]
 fn state_keys_of_wrong_length() {
     let (pair, _) = ratchet_wire(214);
-    let later = copy(&pair.bob);
+    // Bob after answering: a sending chain in use, not a pending step.
+    let mut later = copy(&pair.bob);
+    later.encrypt(b"reply").unwrap();
     type StateEdit = fn(&mut pb::SessionState);
     let cases: [(&'static str, StateEdit); 6] = [
         ("root_key", |s| s.root_key.truncate(31)),
@@ -224,7 +226,7 @@ fn state_keys_of_wrong_length() {
             s.sending.as_mut().unwrap().ratchet_secret.push(1);
         }),
         ("sending.chain_key", |s| {
-            s.sending.as_mut().unwrap().chain_key.clear();
+            s.sending.as_mut().unwrap().chain_key.truncate(31);
         }),
         ("receiving.chain_key", |s| {
             s.receiving[0].chain_key.truncate(31)
@@ -235,7 +237,6 @@ fn state_keys_of_wrong_length() {
         let bad = edit_state(&later, edit);
         let found = match field {
             "sending.ratchet_secret" => 33,
-            "sending.chain_key" => 0,
             _ => 31,
         };
         assert_eq!(
@@ -269,7 +270,9 @@ fn state_skipped_key_of_wrong_length() {
 
 #[test]
 fn state_with_low_order_or_non_canonical_public_keys() {
-    let (pair, _) = ratchet_wire(216);
+    let (mut pair, _) = ratchet_wire(216);
+    // A sending chain in use, so that its stored public key is checked.
+    pair.bob.encrypt(b"reply").unwrap();
     for point in LOW_ORDER_X25519 {
         let bad = edit_state(&pair.bob, |s| s.receiving[0].ratchet_key = point.to_vec());
         assert_eq!(load_error(&bad), Error::LowOrderPublicKey);
@@ -421,4 +424,38 @@ fn state_with_a_skipped_key_at_or_past_its_chains_counter() {
         });
     });
     assert!(Session::from_stored(&good, &config()).is_ok());
+}
+
+/// A pending sending step (SPEC.md 9.1: `sending` without a chain key) is stored with counter 0
+/// and no public key, and only beside a receiving chain to take it against: anything else is
+/// refused on load (9.2 steps 9 and 16), and the genuine form loads and takes its step.
+#[test]
+fn state_with_a_malformed_pending_sending_step() {
+    let (mut pair, _) = ratchet_wire(217);
+    let genuine = copy(&pair.bob);
+    let state = state_of(&genuine);
+    let pending = state.sending.as_ref().unwrap();
+    assert!(pending.chain_key.is_empty() && pending.ratchet_key.is_empty());
+    let counter = edit_state(&genuine, |s| s.sending.as_mut().unwrap().counter = 1);
+    assert_eq!(load_error(&counter), Error::InvalidSessionState);
+    let public = edit_state(&genuine, |s| {
+        s.sending.as_mut().unwrap().ratchet_key = vec![9; 32];
+    });
+    assert_eq!(load_error(&public), Error::InvalidSessionState);
+    // An initiator still sending PreKeyMessages has no receiving chain to take a step against.
+    let fresh = first_message(218, config()).alice;
+    let no_chain = edit_state(&fresh, |s| {
+        let sending = s.sending.as_mut().unwrap();
+        sending.chain_key.clear();
+        sending.counter = 0;
+        sending.ratchet_key.clear();
+    });
+    assert_eq!(load_error(&no_chain), Error::InvalidSessionState);
+    // The genuine pending step loads, and its first message decrypts at Alice.
+    let mut loaded = Session::from_stored(genuine.to_stored().as_bytes(), &config()).unwrap();
+    let reply = loaded.encrypt(b"reply").unwrap().encode();
+    assert_eq!(
+        pair.alice.decrypt_bytes(&mut rng(219), &reply).unwrap(),
+        b"reply"
+    );
 }

@@ -41,8 +41,10 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     let mut wrong_id = unsealed(&bob);
     wrong_id.session_id[0] ^= 1;
     let wrong_id = seal(&prost::Message::encode_to_vec(&wrong_id));
-    // As written before SendingChain field 5 (the sending ratchet public key) existed.
-    let mut old = unsealed(&alice);
+    // As written before SendingChain field 5 (the sending ratchet public key) existed: Alice
+    // with a sending chain in use (her state ends with a sending step pending).
+    let sending = with_sending_chain(&alice);
+    let mut old = unsealed(&sending);
     if let Some(sending) = old.sending.as_mut() {
         sending.ratchet_key.clear();
     }
@@ -79,7 +81,7 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
             json!({ "state": h(&bob) }),
         ),
         (
-            "Alice's state as written before SendingChain field 5 existed (loads; re-encodes with it)",
+            "Alice's state after one more message, as written before SendingChain field 5 existed (loads; re-encodes with it)",
             json!({ "state": h(&old) }),
         ),
         (
@@ -122,6 +124,14 @@ pub(super) fn inputs() -> Vec<(&'static str, Value)> {
     cases
 }
 
+/// `stored` after one more message: a pending sending step taken (SPEC.md 6.7), so that its
+/// `sending` holds a chain in use.
+fn with_sending_chain(stored: &[u8]) -> Vec<u8> {
+    let mut session = Session::from_stored(stored, &super::classic_config()).unwrap();
+    session.encrypt(b"one more").unwrap();
+    session.to_stored().as_bytes().to_vec()
+}
+
 /// `stored` with its `SessionState` edited by `edit`, re-sealed (SPEC.md 9.1) so that the
 /// check under test is reached.
 fn edited(stored: &[u8], edit: impl FnOnce(&mut pb::SessionState)) -> Vec<u8> {
@@ -148,6 +158,8 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
     )
     .unwrap();
     let pending = bytes(&run["alice_state"]).unwrap();
+    // Alice with a sending chain in use, for the checks of a chain's fields.
+    let sending = with_sending_chain(alice);
     let low_order_identity: Vec<u8> = [1u8].into_iter().chain([0u8; 31]).collect();
     let state = |b: Vec<u8>| json!({ "state": h(b) });
     let with_config = |b: Vec<u8>, config: Value| json!({ "state": h(b), "config": config });
@@ -252,13 +264,13 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         ),
         (
             "step 9: sending.ratchet_key of small order",
-            state(edited(alice, |s| {
+            state(edited(&sending, |s| {
                 s.sending.as_mut().unwrap().ratchet_key = vec![0; 32]
             })),
         ),
         (
             "step 9: sending.chain_key of 33 bytes",
-            state(edited(alice, |s| {
+            state(edited(&sending, |s| {
                 s.sending.as_mut().unwrap().chain_key.push(0)
             })),
         ),
@@ -367,7 +379,7 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         (
             "encrypt with Ns = 2^32 - 2: the last counter a chain sends",
             with_encrypt(
-                edited(alice, |s| {
+                edited(&sending, |s| {
                     s.sending.as_mut().unwrap().counter = u32::MAX - 1
                 }),
                 b"last",
@@ -377,7 +389,7 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         (
             "encrypt with Ns = 2^32 - 1",
             with_encrypt(
-                edited(alice, |s| s.sending.as_mut().unwrap().counter = u32::MAX),
+                edited(&sending, |s| s.sending.as_mut().unwrap().counter = u32::MAX),
                 b"one more",
                 json!({}),
             ),
@@ -413,6 +425,35 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         (
             "step 16: an initiator that has received (no pending fields) with no receiving chain",
             state(edited(alice, |s| s.receiving.clear())),
+        ),
+        (
+            "encrypt from a state with a pending sending step: the step is taken (a new ratchet key in the header)",
+            with_encrypt(alice.to_vec(), b"pending step", json!({})),
+        ),
+        (
+            "step 9: a pending sending step (no chain_key) with counter 1",
+            state(edited(alice, |s| s.sending.as_mut().unwrap().counter = 1)),
+        ),
+        (
+            "step 9: a pending sending step (no chain_key) with a ratchet_key",
+            state(edited(alice, |s| {
+                s.sending.as_mut().unwrap().ratchet_key = fresh_key(93)
+            })),
+        ),
+        (
+            "step 9: a pending sending step (no chain_key) with a ratchet_secret of 31 bytes",
+            state(edited(alice, |s| {
+                s.sending.as_mut().unwrap().ratchet_secret.truncate(31)
+            })),
+        ),
+        (
+            "step 16: a pending sending step in an initiator with pending fields (no receiving chain)",
+            state(edited(&pending, |s| {
+                let sending = s.sending.as_mut().unwrap();
+                sending.chain_key.clear();
+                sending.counter = 0;
+                sending.ratchet_key.clear();
+            })),
         ),
     ]
 }
