@@ -287,10 +287,10 @@ impl Set {
 pub(crate) fn uses(op: &str, len: usize) -> Vec<Kind> {
     match op {
         "initiate" | "initiate_from_bundle" => vec![Kind::PublicKey, Kind::Dh],
-        "accept" => vec![Kind::PublicKey, Kind::Dh, Kind::Open(64)],
+        "accept" => vec![Kind::Dh, Kind::Open(64)],
         "encrypt" => vec![Kind::Seal(len)],
         "decrypt" => vec![Kind::Open(len)],
-        "decrypt_ratchet" => vec![Kind::PublicKey, Kind::Dh, Kind::Open(len)],
+        "decrypt_ratchet" => vec![Kind::Dh, Kind::Open(len)],
         _ => vec![Kind::PublicKey, Kind::Dh, Kind::Seal(64), Kind::Open(64)],
     }
 }
@@ -621,29 +621,49 @@ fn decrypt(p: &Prims, chain_key: &Key, ad: &[u8], buf: &mut [u8]) {
 }
 
 /// A message with a new ratchet key: receive side D + H64, the message (K + H44 + A(n)), then
-/// the send side: draw s', D + H64, P(s'). Total B + 2 D + 2 H64 + K + H44 + A(n).
+/// the sending step drawn, s' = R, and left pending (SPEC.md 6.6, 6.7). Total R + D + H64 + K
+/// + H44 + A(n).
 fn decrypt_ratchet(
     p: &Prims,
     k: &Keys,
     r: &mut ChaCha20Rng,
     ad: &[u8],
     buf: &mut [u8],
-) -> [u8; 64] {
-    let okm = kdf_rk(&[3u8; 32], &(p.dh)(&k.spk, &k.ratchet_pub));
+) -> [u8; 32] {
+    let dh = (p.dh)(&k.spk, &k.ratchet_pub);
+    receive_and_draw(r, ad, buf, p, &dh)
+}
+
+/// The receiving step from its DH output: H64, the message, and the draw of the pending step.
+fn receive_and_draw(
+    r: &mut ChaCha20Rng,
+    ad: &[u8],
+    buf: &mut [u8],
+    p: &Prims,
+    dh: &Key,
+) -> [u8; 32] {
+    let okm = kdf_rk(&[3u8; 32], dh);
     let mut ck = [0u8; 32];
     ck.copy_from_slice(&okm[32..]);
     decrypt(p, &ck, ad, buf);
-    let mut rk = [0u8; 32];
-    rk.copy_from_slice(&okm[..32]);
-    let s = draw(r);
-    let (s_pub, by_s) = (p.agree)(&s, true, &[k.ratchet_pub]);
-    let out = kdf_rk(&rk, &by_s[0]);
-    black_box(s_pub);
-    out
+    black_box(okm);
+    draw(r)
 }
 
-/// Responder: DH1..DH3 [DH4] + H32, then the first message with a new ratchet key as in
-/// [`decrypt_ratchet`]: 6 D (5 without OTK) + B + H32 + 2 H64 + K + H44 + A(n).
+/// The first message of a chain whose sending step was pending: the step taken (P(s) and
+/// D(s, DHr) in one `agree`, H64), then K + H44 + A(n). Total P + D + H64 + K + H44 + A(n).
+fn encrypt_taking_step(p: &Prims, k: &Keys, ad: &[u8], buf: &mut [u8]) {
+    let (s_pub, by_s) = (p.agree)(&k.spk, true, &[k.ratchet_pub]);
+    black_box(s_pub);
+    let okm = kdf_rk(&[3u8; 32], &by_s[0]);
+    let mut ck = [0u8; 32];
+    ck.copy_from_slice(&okm[32..]);
+    encrypt(p, &ck, ad, buf);
+}
+
+/// Responder: DH1..DH3 [DH4] + H32, with DH(spk_B, the first message's ratchet key) in the
+/// signed prekey's `agree`, then the first message with a new ratchet key as in
+/// [`decrypt_ratchet`]: 5 D (4 without OTK) + R + H32 + H64 + K + H44 + A(n).
 fn accept(
     p: &Prims,
     k: &Keys,
@@ -651,15 +671,16 @@ fn accept(
     with_otk: bool,
     ad: &[u8],
     buf: &mut [u8],
-) -> [u8; 64] {
-    // DH1 and DH3 share the signed prekey: one `agree`, as in hushwire.
-    let (_, by_spk) = (p.agree)(&k.spk, false, &[k.ik_a_pub, k.ek_pub]);
+) -> [u8; 32] {
+    // DH1, DH3 and the first receiving step's DH share the signed prekey: one `agree`, as in
+    // hushwire.
+    let (_, by_spk) = (p.agree)(&k.spk, false, &[k.ik_a_pub, k.ek_pub, k.ratchet_pub]);
     let mut dhs = vec![by_spk[0], (p.dh)(&k.ik_b, &k.ek_pub), by_spk[1]];
     if with_otk {
         dhs.push((p.dh)(&k.otk, &k.ek_pub));
     }
     black_box(x3dh_sk(&dhs));
-    decrypt_ratchet(p, k, r, ad, buf)
+    receive_and_draw(r, ad, buf, p, &by_spk[2])
 }
 
 /// `len` bytes of text and room for the tag, as [`encrypt`] takes them.
@@ -954,15 +975,14 @@ pub(crate) fn pingpong(c: &mut Criterion, set: Set) {
     let mut r = rng(5);
     let k = keys();
     let ad = [3u8; AD_RATCHET];
-    let chain = [4u8; 32];
     let msg = sealed(&ratchet_chain_key(&k), &ad, 64);
     g.bench_function(BenchmarkId::new("pingpong", "64B"), |b| {
         b.iter_batched_ref(
             || (plaintext(64), msg.clone(), plaintext(64), msg.clone()),
             |(out1, in1, out2, in2)| {
-                encrypt(&p, &chain, &ad, out1);
+                encrypt_taking_step(&p, &k, &ad, out1);
                 decrypt_ratchet(&p, &k, &mut r, &ad, in1);
-                encrypt(&p, &chain, &ad, out2);
+                encrypt_taking_step(&p, &k, &ad, out2);
                 decrypt_ratchet(&p, &k, &mut r, &ad, in2)
             },
             BatchSize::SmallInput,
@@ -994,7 +1014,7 @@ pub(crate) fn handshake(c: &mut Criterion, set: Set) {
                 initiate(&p, &k, &mut r, true);
                 encrypt(&p, &chain, &ad_prekey, out1);
                 accept(&p, &k, &mut r, true, &ad_prekey, in1);
-                encrypt(&p, &chain, &ad, out2);
+                encrypt_taking_step(&p, &k, &ad, out2);
                 decrypt_ratchet(&p, &k, &mut r, &ad, in2)
             },
             BatchSize::SmallInput,
@@ -1101,8 +1121,9 @@ fn initiate_hybrid_from_bundle(p: &Prims, k: &Keys, kk: &KemKeys, r: &mut ChaCha
     initiate_hybrid(p, k, kk, r)
 }
 
-/// Hybrid responder, OTK: DH1..DH4, X, S, H32 (with ss), then the first message with a new
-/// ratchet key as in [`decrypt_ratchet`]. 6 D + X + S + B + H32 + 2 H64 + K + H44 + A(64).
+/// Hybrid responder, OTK: DH1..DH4 (the first receiving DH in the signed prekey's `agree`), X,
+/// S, H32 (with ss), then the first message with a new ratchet key as in [`accept`].
+/// 5 D + X + S + R + H32 + H64 + K + H44 + A(64).
 fn accept_hybrid(
     p: &Prims,
     k: &Keys,
@@ -1110,8 +1131,8 @@ fn accept_hybrid(
     r: &mut ChaCha20Rng,
     ad: &[u8],
     buf: &mut [u8],
-) -> [u8; 64] {
-    let (_, by_spk) = (p.agree)(&k.spk, false, &[k.ik_a_pub, k.ek_pub]);
+) -> [u8; 32] {
+    let (_, by_spk) = (p.agree)(&k.spk, false, &[k.ik_a_pub, k.ek_pub, k.ratchet_pub]);
     let dhs = [
         by_spk[0],
         (p.dh)(&k.ik_b, &k.ek_pub),
@@ -1121,7 +1142,7 @@ fn accept_hybrid(
     let ss = mlkem1024::decapsulate(&kk.sk, &kk.ct);
     black_box(ciphertext_hash(&kk.ct));
     black_box(hybrid_sk(&dhs, &ss));
-    decrypt_ratchet(p, k, r, ad, buf)
+    receive_and_draw(r, ad, buf, p, &by_spk[2])
 }
 
 /// The raw ML-KEM-1024 primitives (`primitive/*`), RustCrypto column only.
@@ -1193,7 +1214,7 @@ pub(crate) fn setup_hybrid(c: &mut Criterion, op: &str) {
                         initiate_hybrid(&p, &k, &kk, &mut r);
                         encrypt(&p, &chain, &ad_prekey, out1);
                         accept_hybrid(&p, &k, &kk, &mut r, &ad_prekey, in1);
-                        encrypt(&p, &chain, &ad, out2);
+                        encrypt_taking_step(&p, &k, &ad, out2);
                         decrypt_ratchet(&p, &k, &mut r, &ad, in2)
                     },
                     BatchSize::SmallInput,
