@@ -457,6 +457,10 @@ impl Session {
 
     /// Encrypts `plaintext` for the peer.
     ///
+    /// The first message after a decryption that took a DH ratchet step also takes that step's
+    /// sending half, drawn at decryption and left pending until now (SPEC.md 6.7): one X25519
+    /// agreement and its public key, as in Olm. No random bytes are drawn here.
+    ///
     /// # Errors
     /// [`Error::TooLarge`] if `plaintext.len()` plus the largest envelope overhead
     /// (176 bytes, SPEC.md 8.4; 1756 while a hybrid initiator still sends PreKeyMessages,
@@ -506,7 +510,8 @@ impl Session {
     /// belongs to this session (a repeat first message); otherwise use [`Session::accept`].
     ///
     /// May draw 32 bytes from `rng`, only when decryption succeeds and the message starts a new
-    /// ratchet step.
+    /// ratchet step: our next ratchet secret, whose sending step the next [`Session::encrypt`]
+    /// takes (SPEC.md 6.6, 6.7).
     ///
     /// # Errors
     /// [`Error::DecryptionFailed`], [`Error::DuplicateMessage`],
