@@ -1022,7 +1022,9 @@ class RatchetMessage:
 
 @dataclass
 class Ratchet:
-    """SPEC.md 6.1: Double Ratchet state (AD is held by the session)."""
+    """SPEC.md 6.1: Double Ratchet state (AD is held by the session). While a sending step
+    is pending (6.1 `pending`, 6.7) only DHs's secret is held: dhs_public and cks are empty
+    and ns is 0, as in the stored form (9.1)."""
     root_key: bytes
     dhs_secret: bytes
     dhs_public: bytes
@@ -1032,6 +1034,7 @@ class Ratchet:
     receiving: list = field(default_factory=list)  # most recent first
     skipped: list = field(default_factory=list)    # oldest first
     retired: list = field(default_factory=list)    # most recent first
+    pending: bool = False                          # SPEC.md 6.1: a sending step is pending
 
     @classmethod
     def initiator(cls, sk: bytes, spk_b: bytes, rng: "ChaCha20Rng") -> "Ratchet":
@@ -1042,8 +1045,19 @@ class Ratchet:
 
     @classmethod
     def responder(cls, sk: bytes, spk_secret: bytes, spk_public: bytes) -> "Ratchet":
-        """SPEC.md 6.1, responder: RK = SK; DHs = (spk_B, SPK_B); CKs unset until step 4.4."""
+        """SPEC.md 6.1, responder: RK = SK; DHs = (spk_B, SPK_B); CKs unset (never used: the
+        first decryption, 6.6 step 4, leaves a sending step pending)."""
         return cls(sk, spk_secret, spk_public, ZERO32, 0, 0)
+
+    # ---- SPEC.md 6.7 TAKE ------------------------------------------------------------
+
+    def take(self) -> tuple[bytes, bytes, bytes]:
+        """SPEC.md 6.7 TAKE, on the side (only while pending): returns (RK, CKs, DHs.public)
+        from KDF_RK(RK, DH(s, receiving[0].DHr)) and X25519(s, 9); Ns becomes 0 and PN stays,
+        which the caller commits (or not)."""
+        assert self.pending and self.receiving  # 9.2 step 16 holds for every loaded state
+        rk, cks = kdf_rk(self.root_key, dh(self.dhs_secret, self.receiving[0].ratchet_key))
+        return rk, cks, x25519_public(self.dhs_secret)
 
     # ---- SPEC.md 6.6 auxiliary procedures -------------------------------------------
 
@@ -1116,15 +1130,19 @@ class Ratchet:
                 raise HushwireError("TooManySkippedMessages", skip=pn - c0.counter,
                                     max=config.max_skip)
             finish = self.advance(c0.ratchet_key, c0.chain_key, c0.counter, pn - 1, config)
-        # 4.2 receiving step
-        rk1, ck0 = kdf_rk(self.root_key, dh(self.dhs_secret, dh_r))
+        # 4.2 receiving step; a pending sending step is TAKEn first, on the side (its RK,
+        # and Ns = 0; its CKs and public key are not used: 4.5 note)
+        rk, ns = self.root_key, self.ns
+        if self.pending:
+            rk, ns = self.take()[0], 0
+        rk1, ck0 = kdf_rk(rk, dh(self.dhs_secret, dh_r))
         keys2, mk, ckr = self.advance(dh_r, ck0, 0, n, config)
         # 4.3 decrypt
         plaintext = open_message(mk, aead_ad, ct)
-        # 4.4 sending step
-        pn_next = self.ns
+        # 4.4 sending step, drawn: only the secret; KDF_RK(RK1, DH(s', DH)) waits for the
+        # next encryption (6.7 TAKE)
+        pn_next = ns
         s_next = rng.draw32()
-        rk2, cks_next = kdf_rk(rk1, dh(s_next, dh_r))
         # 4.5 commit
         if finish is not None:
             c0 = self.receiving[0]
@@ -1134,9 +1152,9 @@ class Ratchet:
         self.store(keys2, config)
         self.receiving.insert(0, ReceivingChain(dh_r, ckr, n + 1))
         self.trim_chains(config)
-        self.root_key = rk2
-        self.dhs_secret, self.dhs_public = s_next, x25519_public(s_next)
-        self.cks, self.ns, self.pn = cks_next, 0, pn_next
+        self.root_key = rk1
+        self.dhs_secret, self.dhs_public, self.cks = s_next, b"", b""
+        self.pending, self.ns, self.pn = True, 0, pn_next
         # 4.6
         return plaintext
 
@@ -1150,19 +1168,25 @@ class Ratchet:
         if plaintext_len + bound > config.max_encoded_len:
             raise HushwireError("TooLarge", len=plaintext_len + bound,
                                 max=config.max_encoded_len)
-        if self.ns == U32_MAX:
+        # a pending step's TAKE (between the two checks) yields Ns = 0
+        if not self.pending and self.ns == U32_MAX:
             raise HushwireError("CounterExhausted")
 
     def encrypt(self, plaintext: bytes, ad: bytes, prekey_info: Optional[bytes],
                 config: Config, routing: Optional[bytes] = None,
                 hybrid_pending: bool = False) -> RatchetMessage:
-        """SPEC.md 6.7 ENCRYPT(plaintext); `routing` as in decrypt (14.5)."""
+        """SPEC.md 6.7 ENCRYPT(plaintext); `routing` as in decrypt (14.5). A pending step's
+        TAKE is computed on the side and committed with the message."""
         self.check_can_encrypt(len(plaintext), config, hybrid_pending)
-        header = encode_header(self.dhs_public, self.pn, self.ns)
-        mk, ck_next = kdf_ck(self.cks)
+        rk, cks, dhs_public, ns = self.root_key, self.cks, self.dhs_public, self.ns
+        if self.pending:                                                  # TAKE
+            (rk, cks, dhs_public), ns = self.take(), 0
+        header = encode_header(dhs_public, self.pn, ns)
+        mk, ck_next = kdf_ck(cks)
         ct = seal_message(mk, aead_associated_data(ad, header, prekey_info, routing), plaintext)
-        msg = RatchetMessage(self.dhs_public, self.pn, self.ns, ct)
-        self.cks, self.ns = ck_next, self.ns + 1
+        msg = RatchetMessage(dhs_public, self.pn, ns, ct)
+        self.root_key, self.dhs_public, self.pending = rk, dhs_public, False  # commit
+        self.cks, self.ns = ck_next, ns + 1
         return msg
 
 
@@ -1875,9 +1899,14 @@ class Session:
         if sending is None:
             raise HushwireError("MissingField", field="sending")
         require_len(sending["ratchet_secret"], 32, "sending.ratchet_secret")
-        if sending["ratchet_key"]:  # absent in states written before field 5 existed
-            validate_x25519_public(sending["ratchet_key"], "sending.ratchet_key")
-        require_len(sending["chain_key"], 32, "sending.chain_key")
+        step_pending = not sending["chain_key"]  # a pending sending step (6.7, 9.1)
+        if step_pending:
+            if sending["counter"] != 0 or sending["ratchet_key"]:
+                raise bad_state()
+        else:
+            if sending["ratchet_key"]:  # absent in states written before field 5 existed
+                validate_x25519_public(sending["ratchet_key"], "sending.ratchet_key")
+            require_len(sending["chain_key"], 32, "sending.chain_key")
         if len(st["receiving"]) > 65536 or len(st["skipped"]) > 65536:           # 10
             raise bad_state()
         receiving = []                                                            # 11
@@ -1903,7 +1932,9 @@ class Session:
         all_keys = [c.ratchet_key for c in receiving] + list(st["retired_ratchet_keys"])
         if len(set(all_keys)) != len(all_keys):                                   # 15
             raise bad_state()
-        if initiator and pending is not None and (                                # 16
+        if step_pending and not receiving:                                        # 16
+            raise bad_state()
+        if initiator and pending is not None and (
                 receiving or skipped or st["retired_ratchet_keys"]):
             raise bad_state()
         if initiator and pending is None and not receiving:
@@ -1939,11 +1970,12 @@ class Session:
                                                      i["kem_prekey_id"],
                                                      i["kem_ciphertext_hash"])
         secret = sending["ratchet_secret"]
-        # 9.2: the stored public key is taken as it is; derived only when absent
-        public = sending["ratchet_key"] or x25519_public(secret)
+        # 9.2: the stored public key is taken as it is; derived only when absent and the
+        # step is not pending (a pending step has none until its TAKE)
+        public = sending["ratchet_key"] or (b"" if step_pending else x25519_public(secret))
         ratchet = Ratchet(st["root_key"], secret, public, sending["chain_key"],
                           sending["counter"], sending["previous_counter"], receiving, skipped,
-                          list(st["retired_ratchet_keys"]))
+                          list(st["retired_ratchet_keys"]), step_pending)
         # trim to the configured limits, as after a DH ratchet step (9.2, 6.6)
         ratchet.store([], config)
         ratchet.trim_chains(config)
