@@ -822,6 +822,13 @@ fn second_route_stored_sessions_checksum_and_session_id() {
             assert_eq!(hx(&output["remote_identity"]), remote);
         }
     }
+    // A state stored with its sending step pending and the same state with the step taken
+    // (case 60, as hushwire stored it before the pending step) send the same envelope and end
+    // in the same state (SPEC.md 6.7): the wire does not depend on when the step is taken.
+    let all = cases("session_state.json");
+    assert!(all[59]["comment"].as_str().unwrap().contains("case 55"));
+    assert_ne!(all[54]["input"]["state"], all[59]["input"]["state"]);
+    assert_eq!(all[54]["output"], all[59]["output"]);
     // A refused checksum is a wrong one (cases 8 and 12), and case 14's session id differs
     // from the derivation only in what was edited.
     for index in [7, 11] {

@@ -146,7 +146,10 @@ impl DoubleRatchet {
 
     /// A pending sending step taken on the side against the current receiving chain's ratchet
     /// key (SPEC.md 6.7's TAKE); `None` when a chain is in use.
-    fn take_pending(&self, crypto: &CryptoProvider) -> Result<Option<(RootKey, SendingChain)>, Error> {
+    fn take_pending(
+        &self,
+        crypto: &CryptoProvider,
+    ) -> Result<Option<(RootKey, SendingChain)>, Error> {
         match &self.sending {
             Sending::Chain(_) => Ok(None),
             Sending::Pending(step) => {

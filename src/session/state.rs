@@ -20,9 +20,9 @@ use crate::primitives::hash::{LABEL_STORED_SESSION, labelled_sha256};
 use crate::primitives::x25519::{X25519PublicKey, X25519Secret};
 use crate::proto;
 use crate::ratchet::DoubleRatchet;
+use crate::ratchet::pending_step::PendingStep;
 use crate::ratchet::receiving_chain::ReceivingChain;
 use crate::ratchet::root_key::RootKey;
-use crate::ratchet::pending_step::PendingStep;
 use crate::ratchet::sending_chain::{Sending, SendingChain};
 
 /// Length of the checksum that ends a stored session (SPEC.md 9.1).
