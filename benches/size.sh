@@ -4,7 +4,8 @@
 #   benches/size.sh [work dir]        (default /tmp/sizecheck; it is deleted and recreated)
 #
 # Writes a throwaway crate outside the repository that depends on hushwire by path, with and
-# without its `aws-lc-rs` feature. Its main publishes a bundle, runs the whole handshake and
+# without its `aws-lc-rs` feature. Its main publishes a bundle (with a KEM prekey: the default
+# configuration requires the post-quantum hybrid set-up), runs the whole handshake and
 # one message each way on the chosen provider (Config::provider), and checks the plaintexts.
 # Each variant is built with `cargo build --release` from an empty CARGO_TARGET_DIR (every
 # dependency compiled, nothing cached but the downloaded sources), timed with bash's `time`;
@@ -41,12 +42,13 @@ aws-lc-rs = ["hushwire/aws-lc-rs"]
 EOF
 
 cat >"$work/src/main.rs" <<'EOF'
-//! A handshake and one message each way on one provider: the smallest program that links
-//! everything a messaging client uses.
+//! A hybrid handshake and one message each way on one provider: the smallest program that
+//! links everything a messaging client uses.
 
 use hushwire::{
-    Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, OneTimePreKeyId, OneTimePreKeyPair,
-    PreKeyBundle, PreKeyBundleIn, Session, SignedPreKeyId, SignedPreKeyPair, Timestamp,
+    Config, Envelope, IdentityKeyPair, InMemoryPreKeyStore, KemPreKeyId, KemPreKeyKind,
+    KemPreKeyPair, OneTimePreKeyId, OneTimePreKeyPair, PreKeyBundle, PreKeyBundleIn, Session,
+    SignedPreKeyId, SignedPreKeyPair, Timestamp,
 };
 
 fn main() -> Result<(), hushwire::Error> {
@@ -62,10 +64,15 @@ fn main() -> Result<(), hushwire::Error> {
     let signed_at = Timestamp::from_unix_seconds(1_764_000_000);
     let spk = SignedPreKeyPair::generate(&mut rng, &bob, SignedPreKeyId(1), signed_at);
     let otk = OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(1));
-    let bundle_bytes = PreKeyBundle::new(&bob, &spk, Some(*otk.public()))?.encode();
+    // The default configuration requires the post-quantum hybrid set-up (a KEM prekey).
+    let kem = KemPreKeyPair::generate(&mut rng, &bob, KemPreKeyId(1), KemPreKeyKind::OneTime, signed_at);
+    let bundle_bytes = PreKeyBundle::new(&bob, &spk, Some(*otk.public()))?
+        .with_kem_prekey(kem.public())?
+        .encode();
     let mut store = InMemoryPreKeyStore::new();
     store.add_signed_prekey(spk);
     store.add_one_time_prekey(otk);
+    store.add_kem_prekey(kem);
 
     let alice = IdentityKeyPair::generate(&mut rng);
     let bundle = PreKeyBundleIn::decode(&bundle_bytes, &config)?.validate()?;
