@@ -234,17 +234,26 @@ impl DoubleRatchet {
             _ => None,
         };
         // A step still pending is taken first, so that the state is that of a step taken at
-        // once (SPEC.md 6.6 step 4.2).
-        let taken = self.take_pending(config.provider)?;
-        let (root_key, previous_counter) = match (&taken, &self.sending) {
-            (Some((root_key, chain)), _) => (root_key, chain.chain_key.index()),
-            (None, Sending::Chain(chain)) => (&self.root_key, chain.chain_key.index()),
-            (None, Sending::Pending(_)) => return Err(Error::InvalidSessionState),
+        // once (SPEC.md 6.6 step 4.2): only its root key is needed, so its agreement and the
+        // receiving step's are one provider call, and its public key is left uncomputed.
+        let (taken_root, previous_counter, dh) = match &self.sending {
+            Sending::Chain(chain) => (
+                None,
+                chain.chain_key.index(),
+                chain
+                    .ratchet_secret()
+                    .diffie_hellman(config.provider, &header.ratchet_key)?,
+            ),
+            Sending::Pending(step) => {
+                let current = self.receiving.first().ok_or(Error::InvalidSessionState)?;
+                let [taken, dh] = step
+                    .ratchet_secret()
+                    .agree(config.provider, [&current.ratchet_key, &header.ratchet_key])?;
+                let (root_key, _chain_key) = self.root_key.advance(&taken);
+                (Some(root_key), 0, dh)
+            }
         };
-        let dh = self
-            .sending
-            .ratchet_secret()
-            .diffie_hellman(config.provider, &header.ratchet_key)?;
+        let root_key = taken_root.as_ref().unwrap_or(&self.root_key);
         let step = receive_step(root_key, &dh, header, config)?;
         let plaintext = decrypt_with(config.provider, step.message_key, context, message)?;
         // The sending step: drawn now, taken by the next encryption.

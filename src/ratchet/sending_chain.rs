@@ -51,14 +51,6 @@ pub(crate) enum Sending {
 }
 
 impl Sending {
-    /// DHs's secret: the chain's, or the one drawn for the pending step.
-    pub(crate) fn ratchet_secret(&self) -> &X25519Secret {
-        match self {
-            Sending::Chain(chain) => chain.ratchet_secret(),
-            Sending::Pending(step) => step.ratchet_secret(),
-        }
-    }
-
     /// Ns, the counter of the next message sent: 0 while a step is pending.
     pub(crate) fn counter(&self) -> u32 {
         match self {

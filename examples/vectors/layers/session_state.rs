@@ -132,28 +132,6 @@ fn with_sending_chain(stored: &[u8]) -> Vec<u8> {
     session.to_stored().as_bytes().to_vec()
 }
 
-/// `stored`, whose sending step is pending, as a hushwire from before the pending step stored
-/// it: the step taken at decryption (SPEC.md 6.7's TAKE by hand, through `hazmat`), so
-/// `root_key` is RK2, and `chain_key`, `ratchet_key` present with counter 0.
-fn with_step_taken(stored: &[u8]) -> Vec<u8> {
-    use hushwire::hazmat::{primitives, ratchet};
-    let provider = &hushwire::provider::RUST_CRYPTO;
-    edited(stored, |s| {
-        let secret: [u8; 32] = s.sending.as_ref().unwrap().ratchet_secret[..]
-            .try_into()
-            .unwrap();
-        let theirs: [u8; 32] = s.receiving[0].ratchet_key[..].try_into().unwrap();
-        let root: [u8; 32] = s.root_key[..].try_into().unwrap();
-        let dh = primitives::x25519(provider, &secret, &theirs).unwrap();
-        let (root, chain) = ratchet::kdf_rk(&root, &dh);
-        s.root_key = root.to_vec();
-        let sending = s.sending.as_mut().unwrap();
-        assert!(sending.chain_key.is_empty(), "a pending step");
-        sending.chain_key = chain.to_vec();
-        sending.ratchet_key = primitives::x25519_public_key(provider, &secret).to_vec();
-    })
-}
-
 /// `stored` with its `SessionState` edited by `edit`, re-sealed (SPEC.md 9.1) so that the
 /// check under test is reached.
 fn edited(stored: &[u8], edit: impl FnOnce(&mut pb::SessionState)) -> Vec<u8> {
@@ -479,7 +457,11 @@ fn more_inputs(alice: &[u8], bob: &[u8]) -> Vec<(&'static str, Value)> {
         ),
         (
             "the state of case 55 as a hushwire before the pending step stored it (the step taken at decryption): encrypts the same envelope to the same state as case 55",
-            with_encrypt(with_step_taken(alice), b"pending step", json!({})),
+            with_encrypt(
+                hushwire_testkit::stored::with_sending_step_taken(alice),
+                b"pending step",
+                json!({}),
+            ),
         ),
     ]
 }
