@@ -24,12 +24,21 @@ struct MemoryRow {
 
 type Map = HashMap<Vec<u8>, MemoryRow>;
 
-/// What the KEM prekeys leave behind: the keys of consumed one-time KEM prekeys, and the
-/// (last-resort KEM prekey key, base key) pairs that started a session.
+/// What the KEM prekeys leave behind: the keys of consumed one-time KEM prekeys, the keys of
+/// removed KEM prekeys, and the (last-resort KEM prekey key, base key) pairs that started a
+/// session.
 #[derive(Default)]
 struct KemSpent {
     consumed: HashSet<Vec<u8>>,
+    retired: HashSet<Vec<u8>>,
     base_keys: HashSet<(Vec<u8>, [u8; 32])>,
+}
+
+impl KemSpent {
+    /// Whether `key` was consumed or removed: such an id is never added again.
+    fn spent(&self, key: &[u8]) -> bool {
+        self.consumed.contains(key) || self.retired.contains(key)
+    }
 }
 
 /// Every store trait in memory: a `Mutex<HashMap>` per kind of record, for tests, demos and
@@ -313,16 +322,19 @@ impl Rows for MemoryStore {
                 return Ok(Err(Refusal::OneTime(found)));
             }
         }
-        if let Some((kem_key, base_key)) = &kem {
-            // The stored key's kind decides.
-            match kem_rows.get(kem_key).map(|row| row.one_time) {
+        if let Some(used) = &kem {
+            // The stored key's kind decides, and must be the kind the use names.
+            match kem_rows.get(&used.key).map(|row| row.one_time) {
+                Some(stored) if stored != used.one_time => {
+                    return Ok(Err(Refusal::KemKindMismatch));
+                }
                 Some(true) => {}
                 Some(false) => {
-                    if spent.base_keys.contains(&(kem_key.clone(), *base_key)) {
+                    if spent.base_keys.contains(&(used.key.clone(), used.base_key)) {
                         return Ok(Err(Refusal::KemReused));
                     }
                 }
-                None if spent.consumed.contains(kem_key) => {
+                None if spent.consumed.contains(&used.key) => {
                     return Ok(Err(Refusal::KemConsumed));
                 }
                 None => return Ok(Err(Refusal::KemUnknown)),
@@ -339,12 +351,12 @@ impl Rows for MemoryStore {
         if let Some(prekey) = &consume {
             consume_in(&mut prekeys, prekey);
         }
-        if let Some((kem_key, base_key)) = kem {
-            if kem_rows.get(&kem_key).is_some_and(|row| row.one_time) {
-                kem_rows.remove(&kem_key);
-                spent.consumed.insert(kem_key);
+        if let Some(KemUse { key, base_key, .. }) = kem {
+            if kem_rows.get(&key).is_some_and(|row| row.one_time) {
+                kem_rows.remove(&key);
+                spent.consumed.insert(key);
             } else {
-                spent.base_keys.insert((kem_key, base_key));
+                spent.base_keys.insert((key, base_key));
             }
         }
         Ok(Ok(revision))
@@ -368,10 +380,11 @@ impl Rows for MemoryStore {
         })
     }
 
-    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+    async fn scan_kem(&self, last_resort_only: bool) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
         Ok(self
             .lock(Table::KemPreKeys)?
             .iter()
+            .filter(|(_, row)| !(last_resort_only && row.one_time))
             .filter_map(|(key, row)| {
                 row.value.as_ref().map(|value| {
                     (
@@ -400,7 +413,7 @@ impl Rows for MemoryStore {
         if keys.len() != rows.len()
             || keys
                 .iter()
-                .any(|key| map.contains_key(*key) || spent.consumed.contains(*key))
+                .any(|key| map.contains_key(*key) || spent.spent(key))
         {
             return Err(table.conflict());
         }
@@ -421,7 +434,11 @@ impl Rows for MemoryStore {
         let mut map = self.lock(Table::KemPreKeys)?;
         let mut spent = self.lock_kem_spent()?;
         spent.base_keys.retain(|(used, _)| *used != key);
-        Ok(map.remove(&key).is_some())
+        let removed = map.remove(&key).is_some();
+        if removed {
+            spent.retired.insert(key);
+        }
+        Ok(removed)
     }
 
     async fn count_one_time_kem(&self) -> Result<u64, Error> {
@@ -433,7 +450,12 @@ impl Rows for MemoryStore {
     async fn last_kem_key(&self) -> Result<Option<Vec<u8>>, Error> {
         let map = self.lock(Table::KemPreKeys)?;
         let spent = self.lock_kem_spent()?;
-        Ok(map.keys().chain(spent.consumed.iter()).max().cloned())
+        Ok(map
+            .keys()
+            .chain(spent.consumed.iter())
+            .chain(spent.retired.iter())
+            .max()
+            .cloned())
     }
 
     async fn count(&self, table: Table) -> Result<u64, Error> {
