@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 #[cfg(feature = "hazmat")]
 use super::Versioned;
-use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows, generic};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -93,6 +93,11 @@ impl MemoryStore {
         self.kem_spent
             .lock()
             .map_err(|_| Error::Store(StoreError::new("memory store: lock poisoned")))
+    }
+
+    /// The lock of `table` for a generic row operation: never [`Table::KemPreKeys`].
+    fn lock_generic(&self, table: Table) -> Result<MutexGuard<'_, Map>, Error> {
+        self.lock(generic(table)?)
     }
 
     fn lock(&self, table: Table) -> Result<MutexGuard<'_, Map>, Error> {
@@ -215,7 +220,7 @@ impl Rows for MemoryStore {
     }
 
     async fn get(&self, table: Table, key: Vec<u8>) -> Result<Option<Row>, Error> {
-        Ok(self.lock(table)?.get(&key).map(|row| Row {
+        Ok(self.lock_generic(table)?.get(&key).map(|row| Row {
             revision: row.revision,
             value: row.value.clone(),
         }))
@@ -223,7 +228,7 @@ impl Rows for MemoryStore {
 
     async fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Row)>, Error> {
         Ok(self
-            .lock(table)?
+            .lock_generic(table)?
             .iter()
             .filter(|(_, row)| row.value.is_some())
             .map(|(key, row)| {
@@ -239,6 +244,7 @@ impl Rows for MemoryStore {
     }
 
     async fn incarnation(&self, table: Table) -> Result<u64, Error> {
+        let table = generic(table)?;
         Ok(self.incarnations[Self::index(table)].fetch_add(1, AtomicOrdering::Relaxed) + 1)
     }
 
@@ -250,7 +256,7 @@ impl Rows for MemoryStore {
         new: Revision,
         value: Zeroizing<Vec<u8>>,
     ) -> Result<Revision, Error> {
-        let mut map = self.lock(table)?;
+        let mut map = self.lock_generic(table)?;
         swap_in(&mut map, table, key, expected, new, value)
     }
 
@@ -260,7 +266,7 @@ impl Rows for MemoryStore {
         key: Vec<u8>,
         expected: Option<Revision>,
     ) -> Result<bool, Error> {
-        let mut map = self.lock(table)?;
+        let mut map = self.lock_generic(table)?;
         match (map.get(&key).map(|row| row.revision), expected) {
             (Some(current), Some(expected)) if current != expected => Err(table.conflict()),
             (None, Some(_)) => Err(table.conflict()),
@@ -274,7 +280,7 @@ impl Rows for MemoryStore {
         table: Table,
         rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     ) -> Result<(), Error> {
-        let mut map = self.lock(table)?;
+        let mut map = self.lock_generic(table)?;
         let mut keys: Vec<&Vec<u8>> = rows.iter().map(|(key, _)| key).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -459,12 +465,53 @@ impl Rows for MemoryStore {
     }
 
     async fn count(&self, table: Table) -> Result<u64, Error> {
-        let map = self.lock(table)?;
+        let map = self.lock_generic(table)?;
         let live = map.values().filter(|row| row.value.is_some()).count();
         Ok(u64::try_from(live).unwrap_or(u64::MAX))
     }
 
     async fn last_key(&self, table: Table) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.lock(table)?.keys().max().cloned())
+        Ok(self.lock_generic(table)?.keys().max().cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generic row operations refuse the KEM prekey table (SPEC.md 17.6: only the KEM
+    /// operations touch it): an `insert_new` there would add a row of the wrong kind past
+    /// the consumed and removed ids, and did before.
+    #[test]
+    fn generic_row_operations_refuse_the_kem_table() {
+        let store = MemoryStore::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let table = Table::KemPreKeys;
+        let key = vec![0, 0, 0, 1];
+        let value = || Zeroizing::new(vec![1, 2, 3]);
+        runtime.block_on(async {
+            let refused = |result: Result<(), Error>| {
+                assert!(
+                    matches!(&result, Err(Error::Store(e)) if e.to_string().contains("kem_prekeys")),
+                    "{result:?}"
+                );
+            };
+            refused(store.insert_new(table, vec![(key.clone(), value())]).await);
+            refused(store.get(table, key.clone()).await.map(|_| ()));
+            refused(store.scan(table).await.map(|_| ()));
+            refused(store.incarnation(table).await.map(|_| ()));
+            refused(
+                store
+                    .swap(table, key.clone(), None, Revision::FIRST, value())
+                    .await
+                    .map(|_| ()),
+            );
+            refused(store.delete(table, key.clone(), None).await.map(|_| ()));
+            refused(store.count(table).await.map(|_| ()));
+            refused(store.last_key(table).await.map(|_| ()));
+            assert_eq!(store.last_kem_key().await, Ok(None));
+        });
     }
 }

@@ -205,6 +205,23 @@ pub(crate) trait Rows: Send + Sync {
     -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 }
 
+/// `table`, if the generic row operations of [`Rows`] (`get`, `scan`, `incarnation`, `swap`,
+/// `delete`, `insert_new`, `count`, `last_key`) apply to it: every table but
+/// [`Table::KemPreKeys`], whose rows have a kind column and no incarnations and which only
+/// the KEM operations touch (so that a consumed or removed KEM prekey's id cannot come back
+/// through them). Each implementation refuses the KEM table here.
+///
+/// # Errors
+/// [`Error::Store`] for [`Table::KemPreKeys`].
+pub(crate) fn generic(table: Table) -> Result<Table, Error> {
+    if table == Table::KemPreKeys {
+        return Err(Error::Store(StoreError::new(
+            "store: kem_prekeys takes only the KEM prekey operations",
+        )));
+    }
+    Ok(table)
+}
+
 /// The value to write as row `key` of `table` at `revision`: `plain`, sealed if the store
 /// seals.
 fn prepare<R: Rows + ?Sized>(

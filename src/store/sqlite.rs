@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows, generic};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -246,10 +246,11 @@ fn migrate(connection: &mut Connection) -> Result<(), Error> {
 }
 
 /// The SQL of each statement, per table (the names are constants: nothing is interpolated
-/// from outside).
-fn sql(table: Table, statement: Statement) -> String {
-    let t = table.name();
-    match statement {
+/// from outside). Never for [`Table::KemPreKeys`] ([`generic`]): its rows have a `one_time`
+/// column, and only the statements of `kem_sql` touch them.
+fn sql(table: Table, statement: Statement) -> Result<String, Error> {
+    let t = generic(table)?.name();
+    Ok(match statement {
         Statement::Get => format!("SELECT revision, value FROM {t} WHERE key = ?1"),
         Statement::Scan => {
             format!("SELECT key, revision, value FROM {t} WHERE value IS NOT NULL")
@@ -270,7 +271,7 @@ fn sql(table: Table, statement: Statement) -> String {
         Statement::Count => format!("SELECT count(*) FROM {t} WHERE value IS NOT NULL"),
         // BLOBs compare bytewise (memcmp, then length).
         Statement::LastKey => format!("SELECT max(key) FROM {t}"),
-    }
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -299,13 +300,13 @@ fn swap_on(
     let new = to_sql(revision)?;
     let changed = match expected {
         None => connection
-            .prepare_cached(&sql(table, Statement::Insert))
+            .prepare_cached(&sql(table, Statement::Insert)?)
             .and_then(|mut s| s.execute(params![key, new, value]))
             .map_err(failed("insert"))?,
         Some(expected) => {
             let expected = to_sql(expected)?;
             connection
-                .prepare_cached(&sql(table, Statement::Update))
+                .prepare_cached(&sql(table, Statement::Update)?)
                 .and_then(|mut s| s.execute(params![key, new, value, expected]))
                 .map_err(failed("update"))?
         }
@@ -321,14 +322,14 @@ fn swap_on(
 fn consume_on(connection: &Connection, key: &[u8]) -> Result<Consume, Error> {
     let table = Table::OneTimePreKeys;
     let changed = connection
-        .prepare_cached(&sql(table, Statement::Consume))
+        .prepare_cached(&sql(table, Statement::Consume)?)
         .and_then(|mut s| s.execute(params![key]))
         .map_err(failed("consume"))?;
     if changed == 1 {
         return Ok(Consume::Done);
     }
     let exists = connection
-        .prepare_cached(&sql(table, Statement::Exists))
+        .prepare_cached(&sql(table, Statement::Exists)?)
         .and_then(|mut s| s.query_row(params![key], |_| Ok(())).optional())
         .map_err(failed("consume"))?;
     Ok(if exists.is_some() {
@@ -620,7 +621,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             let found = reader
-                .prepare_cached(&sql(table, Statement::Get))
+                .prepare_cached(&sql(table, Statement::Get)?)
                 .and_then(|mut s| s.query_row(params![key], |row| read_row(row, 0)).optional())
                 .map_err(failed("read"))?;
             found.map(into_row).transpose()
@@ -632,7 +633,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             let mut statement = reader
-                .prepare_cached(&sql(table, Statement::Scan))
+                .prepare_cached(&sql(table, Statement::Scan)?)
                 .map_err(failed("scan"))?;
             let rows = statement
                 .query_map([], |row| Ok((row.get::<_, Vec<u8>>(0)?, read_row(row, 1)?)))
@@ -663,6 +664,7 @@ impl Rows for SqliteStore {
     }
 
     async fn incarnation(&self, table: Table) -> Result<u64, Error> {
+        let table = generic(table)?;
         self.blocking(move |inner| {
             let writer = inner.writer()?;
             let next: i64 = writer
@@ -690,12 +692,12 @@ impl Rows for SqliteStore {
                 Some(expected) => {
                     let expected = to_sql(expected)?;
                     writer
-                        .prepare_cached(&sql(table, Statement::DeleteAt))
+                        .prepare_cached(&sql(table, Statement::DeleteAt)?)
                         .and_then(|mut s| s.execute(params![key, expected]))
                         .map_err(failed("delete"))?
                 }
                 None => writer
-                    .prepare_cached(&sql(table, Statement::Delete))
+                    .prepare_cached(&sql(table, Statement::Delete)?)
                     .and_then(|mut s| s.execute(params![key]))
                     .map_err(failed("delete"))?,
             };
@@ -933,7 +935,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             let count: i64 = reader
-                .prepare_cached(&sql(table, Statement::Count))
+                .prepare_cached(&sql(table, Statement::Count)?)
                 .and_then(|mut s| s.query_row([], |row| row.get(0)))
                 .map_err(failed("count"))?;
             u64::try_from(count)
@@ -946,7 +948,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             reader
-                .prepare_cached(&sql(table, Statement::LastKey))
+                .prepare_cached(&sql(table, Statement::LastKey)?)
                 .and_then(|mut s| s.query_row([], |row| row.get::<_, Option<Vec<u8>>>(0)))
                 .map_err(failed("last key"))
         })
@@ -957,6 +959,57 @@ impl Rows for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generic row statements are never built for the KEM prekey table, and the
+    /// operations that use them refuse it: before, they were built (an insert without the
+    /// `one_time` column, a consume that set the value to NULL) and would have failed on a
+    /// constraint, or worse, had a caller used them there.
+    #[test]
+    fn no_generic_statement_for_the_kem_table() {
+        for statement in [
+            Statement::Get,
+            Statement::Scan,
+            Statement::Insert,
+            Statement::Update,
+            Statement::DeleteAt,
+            Statement::Delete,
+            Statement::Consume,
+            Statement::Exists,
+            Statement::Count,
+            Statement::LastKey,
+        ] {
+            assert!(sql(Table::KemPreKeys, statement).is_err());
+            assert!(sql(Table::OneTimePreKeys, statement).is_ok());
+        }
+        let path = std::env::temp_dir().join(format!(
+            "hushwire-store-generic-{}.sqlite",
+            std::process::id()
+        ));
+        let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let insert = store
+                .insert_new(
+                    Table::KemPreKeys,
+                    vec![(vec![0, 0, 0, 1], Zeroizing::new(vec![1]))],
+                )
+                .await;
+            assert!(
+                matches!(&insert, Err(Error::Store(e)) if e.to_string().contains("kem_prekeys")),
+                "{insert:?}"
+            );
+            assert!(store.incarnation(Table::KemPreKeys).await.is_err());
+            assert_eq!(store.last_kem_key().await, Ok(None));
+        });
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
 
     /// A thread that panics while it holds the writer, in the middle of a transaction, leaves
     /// no write behind and does not stop the store: the next write takes the lock again, the
