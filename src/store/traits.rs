@@ -69,7 +69,8 @@ pub trait SessionRecords: Send + Sync {
 /// never issued again. KEM prekeys, last resort and one-time in one id space, follow the
 /// same rules: a one-time KEM prekey is consumed once (its id stays known), and a
 /// last-resort one is added, used by any number of first messages (each base key once), and
-/// later removed.
+/// later removed. A KEM prekey's id stays known once consumed or removed: it is never added
+/// nor issued again.
 pub trait PreKeys: Send + Sync {
     /// The signed prekey with `id`, if we hold it.
     ///
