@@ -2090,22 +2090,230 @@ fn kem_prekeys_are_added_loaded_and_removed<H: Harness>(sealed: bool) {
                 .await,
             Err(Error::UnknownKemPreKey { id: 1 })
         );
-        // Re-added under the same id (an application's choice, not upkeep's): its base-key
-        // set starts empty.
+        // Never added again under the same id: its base-key set is gone, so the key back
+        // would accept `base`'s first message replayed.
+        assert_eq!(
+            store
+                .add_kem_prekeys(core::slice::from_ref(&last_resort))
+                .await,
+            Err(conflict("kem_prekey"))
+        );
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &third,
+                    None,
+                    &some_record(34),
+                    &kem_use(1, KemPreKeyKind::LastResort, base)
+                )
+                .await,
+            Err(Error::UnknownKemPreKey { id: 1 })
+        );
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(2));
+    });
+}
+
+/// A removed KEM prekey's id is kept (SPEC.md 17.3 rule 3): it counts in
+/// `last_kem_prekey_id`, so upkeep never issues it again, and adding it again, alone, in a
+/// batch, or as the other kind, is `StoreConflict` with nothing added. Without it, a
+/// last-resort key removed (its base keys forgotten) and added back would accept again
+/// every first message it had accepted.
+fn removed_kem_prekey_ids_are_never_reused<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 45));
+    let store = harness.store();
+    let mut rng = rng(46);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let last_resort = kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::LastResort);
+    let newest = kem_prekey(&mut rng, &identity, 7, KemPreKeyKind::OneTime);
+    block_on(async {
         store
-            .add_kem_prekeys(core::slice::from_ref(&last_resort))
+            .add_kem_prekeys(&[last_resort.clone(), newest.clone()])
             .await
             .unwrap();
+        let base = base_key(&mut rng);
         store
             .store_accepted_session(
-                &third,
+                &address("alice", 1),
                 None,
-                &some_record(34),
+                &some_record(47),
                 &kem_use(1, KemPreKeyKind::LastResort, base),
             )
             .await
             .unwrap();
-        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(2));
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(7))));
+        // The newest id removed: still the greatest ever added.
+        assert_eq!(store.remove_kem_prekey(KemPreKeyId(7)).await, Ok(true));
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(7))));
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(0));
+        assert_eq!(
+            store.add_kem_prekeys(core::slice::from_ref(&newest)).await,
+            Err(conflict("kem_prekey"))
+        );
+        // The last resort removed, then offered again: alone, as the other kind, or in a
+        // batch with a fresh id (nothing of which is added).
+        assert_eq!(store.remove_kem_prekey(KemPreKeyId(1)).await, Ok(true));
+        let fresh = kem_prekey(&mut rng, &identity, 8, KemPreKeyKind::OneTime);
+        let other_kind = kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::OneTime);
+        for batch in [
+            vec![last_resort.clone()],
+            vec![other_kind],
+            vec![fresh.clone(), last_resort.clone()],
+        ] {
+            assert_eq!(
+                store.add_kem_prekeys(&batch).await,
+                Err(conflict("kem_prekey"))
+            );
+        }
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(8)).await.err(),
+            Some(Error::UnknownKemPreKey { id: 8 })
+        );
+        // So the first message that used it, replayed, is not accepted again.
+        assert_eq!(
+            store
+                .store_accepted_session(
+                    &address("mallory", 1),
+                    None,
+                    &some_record(47),
+                    &kem_use(1, KemPreKeyKind::LastResort, base)
+                )
+                .await,
+            Err(Error::UnknownKemPreKey { id: 1 })
+        );
+        // Removing an id never added keeps nothing: it can still be added.
+        assert_eq!(store.remove_kem_prekey(KemPreKeyId(9)).await, Ok(false));
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(7))));
+        let nine = kem_prekey(&mut rng, &identity, 9, KemPreKeyKind::LastResort);
+        store
+            .add_kem_prekeys(core::slice::from_ref(&nine))
+            .await
+            .unwrap();
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(9))));
+    });
+}
+
+/// The accept transaction checks the KEM prekey's stored kind against the kind the use
+/// names: a disagreement (the row's kind changed since the key was loaded, or a use built
+/// by hand) is `InvalidSessionState`, and nothing is written: no record, the one-time
+/// prekey and the one-time KEM prekey not consumed, no base key recorded.
+fn accept_refuses_a_kem_kind_other_than_the_stored_one<H: Harness>(sealed: bool) {
+    let harness = H::create(sealer_if(sealed, 48));
+    let store = harness.store();
+    let mut rng = rng(49);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let otks: Vec<OneTimePreKeyPair> = (1..=2)
+        .map(|id| OneTimePreKeyPair::generate(&mut rng, OneTimePreKeyId(id)))
+        .collect();
+    let kems = vec![
+        kem_prekey(&mut rng, &identity, 10, KemPreKeyKind::LastResort),
+        kem_prekey(&mut rng, &identity, 11, KemPreKeyKind::OneTime),
+    ];
+    let record = some_record(50);
+    let peer = address("alice", 1);
+    let both = |kem: u32, kind, base| {
+        PreKeyUses::new(
+            Some(OneTimePreKeyId(1)),
+            Some(KemPreKeyUse::new(KemPreKeyId(kem), kind, base)),
+        )
+    };
+    block_on(async {
+        store.add_one_time_prekeys(&otks).await.unwrap();
+        store.add_kem_prekeys(&kems).await.unwrap();
+        let base = base_key(&mut rng);
+        for (id, kind) in [
+            (10, KemPreKeyKind::OneTime),
+            (11, KemPreKeyKind::LastResort),
+        ] {
+            assert_eq!(
+                store
+                    .store_accepted_session(&peer, None, &record, &both(id, kind, base))
+                    .await,
+                Err(Error::InvalidSessionState),
+                "KEM prekey {id} named {kind:?}"
+            );
+            assert!(store.load_session_record(&peer).await.unwrap().is_none());
+            assert!(store.load_one_time_prekey(OneTimePreKeyId(1)).await.is_ok());
+        }
+        assert!(store.load_kem_prekey(KemPreKeyId(11)).await.is_ok());
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(1));
+        // `base` was not recorded with the last resort, and each key still serves the use
+        // of its own kind.
+        store
+            .store_accepted_session(
+                &peer,
+                None,
+                &record,
+                &both(10, KemPreKeyKind::LastResort, base),
+            )
+            .await
+            .unwrap();
+        store
+            .store_accepted_session(
+                &address("bob", 1),
+                None,
+                &record,
+                &PreKeyUses::new(
+                    Some(OneTimePreKeyId(2)),
+                    Some(KemPreKeyUse::new(
+                        KemPreKeyId(11),
+                        KemPreKeyKind::OneTime,
+                        base,
+                    )),
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(11)).await.err(),
+            Some(Error::KemPreKeyConsumed { id: 11 })
+        );
+    });
+}
+
+/// Upkeep's rotation scan reads the last-resort KEM prekeys only: a one-time KEM prekey row
+/// whose value is damaged (it no longer opens) makes `kem_prekeys` fail, but not
+/// `last_resort_kem_prekeys`, and upkeep still rotates the last-resort key when it is due.
+fn upkeep_rotates_past_a_damaged_one_time_kem_prekey<H: Harness>(sealed: bool) {
+    use hushwire::store::upkeep_prekeys;
+    const DAY: u64 = 86_400;
+    let harness = H::create(sealer_if(sealed, 51));
+    let store = harness.store();
+    let mut rng = rng(52);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let start = Timestamp::from_unix_seconds(1_800_000_000);
+    let policy = PreKeyPolicy::default();
+    block_on(async {
+        let first = upkeep_prekeys(&**store, &mut rng, &identity, start, &policy)
+            .await
+            .unwrap();
+        let damaged = first.kem_added[0].id();
+        let row = harness
+            .raw(Table::KemPreKeys, &prekey_key(damaged.0))
+            .unwrap();
+        let mut value = row.value.unwrap();
+        value[40] ^= 1;
+        harness.put_raw(
+            Table::KemPreKeys,
+            &prekey_key(damaged.0),
+            row.revision,
+            Some(value),
+        );
+        assert!(store.kem_prekeys().await.is_err());
+        assert_eq!(
+            store.last_resort_kem_prekeys().await,
+            Ok(vec![first.kem_last_resort.clone()])
+        );
+        let later = Timestamp::from_unix_seconds(1_800_000_000 + 8 * DAY);
+        let second = upkeep_prekeys(&**store, &mut rng, &identity, later, &policy)
+            .await
+            .unwrap();
+        assert!(second.kem_rotated);
+        assert!(second.kem_last_resort.id() > first.kem_last_resort.id());
+        assert_eq!(
+            store.last_resort_kem_prekeys().await.unwrap().len(),
+            2,
+            "the old last resort is kept for its grace period"
+        );
     });
 }
 
@@ -2236,14 +2444,14 @@ fn kem_accept_is_all_or_nothing<H: Harness>(sealed: bool) {
         );
         assert!(store.load_one_time_prekey(OneTimePreKeyId(1)).await.is_ok());
         assert!(store.load_session_record(&x).await.unwrap().is_none());
-        // The last-resort key used with `base`, claimed one-time: applied as the last resort
-        // (the key stays).
+        // The last-resort key used with `base` (a use naming the other kind is refused:
+        // `accept_refuses_a_kem_kind_other_than_the_stored_one`).
         store
             .store_accepted_session(
                 &x,
                 None,
                 &record,
-                &both(1, 10, KemPreKeyKind::OneTime, base),
+                &both(1, 10, KemPreKeyKind::LastResort, base),
             )
             .await
             .unwrap();
@@ -2302,13 +2510,13 @@ fn kem_accept_is_all_or_nothing<H: Harness>(sealed: bool) {
         );
         assert!(store.load_one_time_prekey(OneTimePreKeyId(2)).await.is_ok());
         assert!(store.load_kem_prekey(KemPreKeyId(11)).await.is_ok());
-        // The one-time KEM prekey claimed last-resort: consumed as the one-time key it is.
+        // The one-time KEM prekey: consumed.
         store
             .store_accepted_session(
                 &y,
                 None,
                 &record,
-                &both(2, 11, KemPreKeyKind::LastResort, fresh),
+                &both(2, 11, KemPreKeyKind::OneTime, fresh),
             )
             .await
             .unwrap();
@@ -2589,6 +2797,30 @@ macro_rules! conformance {
             }
 
             #[test]
+            fn removed_kem_prekey_ids_are_never_reused() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::removed_kem_prekey_ids_are_never_reused::<$harness>($sealed);
+            }
+
+            #[test]
+            fn accept_refuses_a_kem_kind_other_than_the_stored_one() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::accept_refuses_a_kem_kind_other_than_the_stored_one::<$harness>($sealed);
+            }
+
+            #[test]
+            fn upkeep_rotates_past_a_damaged_one_time_kem_prekey() {
+                if !<$harness as Harness>::available() {
+                    return;
+                }
+                super::upkeep_rotates_past_a_damaged_one_time_kem_prekey::<$harness>($sealed);
+            }
+
+            #[test]
             fn kem_rows_moved_are_refused() {
                 if !<$harness as Harness>::available() {
                     return;
@@ -2697,12 +2929,18 @@ fn sqlite_schema_version_is_recorded_and_a_newer_one_refused() {
         .query_row("SELECT count(*) FROM schema_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(rows, 1);
+    let newer = hushwire::store::SCHEMA_VERSION + 1;
     connection
-        .execute("UPDATE schema_version SET version = 3", [])
+        .execute("UPDATE schema_version SET version = ?1", [i64::from(newer)])
         .unwrap();
     let error = SqliteStore::open(&harness.path, SqliteOptions::default()).unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
-    assert!(error.to_string().contains("schema version 3"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("schema version {newer}")),
+        "{error}"
+    );
 }
 
 /// SPEC.md 17.2 and 17.4's examples, computed independently with Python's `cryptography`
@@ -3054,8 +3292,12 @@ fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
         .run(PostgresStore::open(options))
         .unwrap();
     assert_eq!(harness.query(version, vec![], None).len(), 1);
+    let newer = hushwire::store::POSTGRES_SCHEMA_VERSION + 1;
     harness.query(
-        format!("UPDATE {} SET version = 3", harness.table("schema_version")),
+        format!(
+            "UPDATE {} SET version = {newer}",
+            harness.table("schema_version")
+        ),
         vec![],
         None,
     );
@@ -3065,7 +3307,12 @@ fn postgres_schema_version_is_recorded_and_a_newer_one_refused() {
         .run(PostgresStore::open(options))
         .unwrap_err();
     assert_eq!(error.category(), hushwire::ErrorCategory::Store);
-    assert!(error.to_string().contains("schema version 3"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("schema version {newer}")),
+        "{error}"
+    );
 }
 
 /// Bad options are refused with a store error that repeats no password, with or without a
@@ -3254,4 +3501,190 @@ fn postgres_concurrent_upkeep_from_two_processes_leaves_one_batch() {
             }
         });
     }
+}
+
+/// SPEC.md 17.6: an add of a KEM prekey that waits on a transaction consuming (an accept)
+/// or removing that very key does not re-add it once the transaction commits. The add's
+/// `INSERT … WHERE NOT EXISTS` reads the statement's snapshot, taken before the wait, so it
+/// misses the consumed (or removed) key and inserts the row; the separate `SELECT` after it,
+/// with a snapshot of its own, finds the key and the add fails whole with `StoreConflict`.
+/// The other transaction is held open by hand on a raw connection, with the statements the
+/// store runs, until the add is seen waiting on its lock.
+#[test]
+fn postgres_kem_prekey_consumed_or_removed_while_an_add_waits_is_not_added() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let harness = Postgres::create(None);
+    let mut rng = rng(88);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let keys = [
+        kem_prekey(&mut rng, &identity, 5, KemPreKeyKind::OneTime),
+        kem_prekey(&mut rng, &identity, 6, KemPreKeyKind::LastResort),
+    ];
+    let store = Arc::clone(harness.store());
+    let added = keys.to_vec();
+    harness
+        .background
+        .run(async move { store.add_kem_prekeys(&added).await })
+        .unwrap();
+    let (k, c, r) = (
+        harness.table("kem_prekeys"),
+        harness.table("consumed_kem_prekeys"),
+        harness.table("retired_kem_prekeys"),
+    );
+    for (key, spend) in [
+        // An accept consuming one-time KEM prekey 5.
+        (
+            &keys[0],
+            format!(
+                "BEGIN; DELETE FROM {k} WHERE key = '\\x00000005' AND one_time; \
+                 INSERT INTO {c} (key) VALUES ('\\x00000005');"
+            ),
+        ),
+        // A removal of KEM prekey 6.
+        (
+            &keys[1],
+            format!(
+                "BEGIN; DELETE FROM {k} WHERE key = '\\x00000006'; \
+                 INSERT INTO {r} (key) VALUES ('\\x00000006');"
+            ),
+        ),
+    ] {
+        let client = Arc::clone(&harness.client);
+        let id = key.id();
+        let (store, key, url, table) = (
+            Arc::clone(harness.store()),
+            key.clone(),
+            url.clone(),
+            k.clone(),
+        );
+        let result = harness.background.run(async move {
+            client.batch_execute(&spend).await.unwrap();
+            let add =
+                tokio::spawn(
+                    async move { store.add_kem_prekeys(core::slice::from_ref(&key)).await },
+                );
+            wait_for_a_lock_wait(&url, &format!("INSERT INTO {table}")).await;
+            client.batch_execute("COMMIT").await.unwrap();
+            add.await.unwrap()
+        });
+        assert_eq!(
+            result,
+            Err(Error::StoreConflict {
+                record: "kem_prekey"
+            })
+        );
+        let store = Arc::clone(harness.store());
+        let loaded = harness
+            .background
+            .run(async move { store.load_kem_prekey(id).await.err() });
+        let expected = if id.0 == 5 {
+            Error::KemPreKeyConsumed { id: 5 }
+        } else {
+            Error::UnknownKemPreKey { id: 6 }
+        };
+        assert_eq!(loaded, Some(expected));
+    }
+}
+
+/// Waits (up to 10 s) until a session of the test server waits on a lock in a statement
+/// that names `table` (qualified: only this test's schema).
+async fn wait_for_a_lock_wait(url: &str, table: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    for _ in 0..1000 {
+        let waiting = client
+            .query(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND strpos(query, $1) > 0",
+                &[&table],
+            )
+            .await
+            .unwrap();
+        if !waiting.is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the add never waited on the other transaction's lock");
+}
+
+/// A PostgreSQL schema at version 2 (made by taking version 3's table away and writing
+/// version 2) is migrated to version 3 when a store opens it: the removed-KEM-prekey table
+/// is created empty, the KEM prekeys held and consumed are kept, and a removal from then on
+/// keeps the id.
+#[test]
+fn postgres_schema_v2_is_migrated_to_v3() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let harness = Postgres::create(None);
+    let mut rng = rng(89);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let keys = vec![
+        kem_prekey(&mut rng, &identity, 1, KemPreKeyKind::LastResort),
+        kem_prekey(&mut rng, &identity, 2, KemPreKeyKind::OneTime),
+        kem_prekey(&mut rng, &identity, 3, KemPreKeyKind::LastResort),
+    ];
+    let store = Arc::clone(harness.store());
+    let base = base_key(&mut rng);
+    harness.background.run(async move {
+        store.add_kem_prekeys(&keys).await.unwrap();
+        store
+            .store_accepted_session(
+                &address("alice", 1),
+                None,
+                &some_record(90),
+                &kem_use(2, KemPreKeyKind::OneTime, base),
+            )
+            .await
+            .unwrap();
+    });
+    harness.query(
+        format!("DROP TABLE {}", harness.table("retired_kem_prekeys")),
+        vec![],
+        None,
+    );
+    harness.query(
+        format!("UPDATE {} SET version = 2", harness.table("schema_version")),
+        vec![],
+        None,
+    );
+    let version = format!("SELECT version FROM {}", harness.table("schema_version"));
+    let store = harness
+        .background
+        .run(PostgresStore::open(postgres_options(
+            &url,
+            &harness.schema,
+            None,
+        )))
+        .unwrap();
+    let rows = harness.query(version, vec![], None);
+    assert_eq!(rows[0].get::<_, i32>(0), 3);
+    let again = kem_prekey(&mut rng, &identity, 3, KemPreKeyKind::LastResort);
+    let retired = harness.query(
+        format!(
+            "SELECT count(*) FROM {}",
+            harness.table("retired_kem_prekeys")
+        ),
+        vec![],
+        None,
+    );
+    assert_eq!(retired[0].get::<_, i64>(0), 0);
+    let outcome = harness.background.run(async move {
+        let held = store.load_kem_prekey(KemPreKeyId(1)).await.map(|k| k.id());
+        let consumed = store.load_kem_prekey(KemPreKeyId(2)).await.err();
+        let removed = store.remove_kem_prekey(KemPreKeyId(3)).await;
+        let re_added = store.add_kem_prekeys(core::slice::from_ref(&again)).await;
+        let last = store.last_kem_prekey_id().await;
+        (held, consumed, removed, re_added, last)
+    });
+    assert_eq!(outcome.0, Ok(KemPreKeyId(1)));
+    assert_eq!(outcome.1, Some(Error::KemPreKeyConsumed { id: 2 }));
+    assert_eq!(outcome.2, Ok(true));
+    assert_eq!(outcome.3, Err(conflict("kem_prekey")));
+    assert_eq!(outcome.4, Ok(Some(KemPreKeyId(3))));
 }

@@ -12,7 +12,10 @@
 //!   refused (`Error::InvalidSessionState`), in memory and on SQLite;
 //! - (e) SQLite URIs (`file:...`, in memory, without locking) are refused, as `:memory:` is;
 //! - (g) one message delivered twice at the same moment decrypts once: the other delivery
-//!   gets `Error::DuplicateMessage`.
+//!   gets `Error::DuplicateMessage`;
+//! - (h) a removed KEM prekey is never added again (`Error::StoreConflict`), and a KEM
+//!   prekey use of the other kind than the stored key's is refused
+//!   (`Error::InvalidSessionState`), writing nothing.
 //!
 //! (f), a panic while holding the SQLite writer, is a unit test in `src/store/sqlite.rs`: it
 //! needs the store's lock.
@@ -803,4 +806,135 @@ fn the_same_message_delivered_twice_at_once_decrypts_once() {
         one_message_delivered_twice_at_once(db.open(|_| {})),
         Err(Error::DuplicateMessage)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// (h) KEM prekeys: a removed id is never added again; a use of the other kind is refused.
+
+fn kem_key(seed: u64, id: u32, kind: hushwire::KemPreKeyKind) -> hushwire::KemPreKeyPair {
+    let mut rng = rng(seed);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    hushwire::KemPreKeyPair::generate(
+        &mut rng,
+        &identity,
+        hushwire::KemPreKeyId(id),
+        kind,
+        Timestamp::from_unix_seconds(TEST_SIGNED_AT),
+    )
+}
+
+fn kem_uses(id: u32, kind: hushwire::KemPreKeyKind, seed: u64) -> hushwire::PreKeyUses {
+    let base = *OneTimePreKeyPair::generate(&mut rng(seed), OneTimePreKeyId(1))
+        .public()
+        .public_key();
+    hushwire::PreKeyUses::new(
+        None,
+        Some(hushwire::KemPreKeyUse::new(
+            hushwire::KemPreKeyId(id),
+            kind,
+            base,
+        )),
+    )
+}
+
+/// A last-resort KEM prekey that accepted a first message, then removed (which forgets its
+/// base keys) and added again, alone, as a one-time key, or in a batch: refused with
+/// `StoreConflict`, nothing added; the replayed first message finds no key; and its id
+/// still counts as the greatest ever added, so upkeep does not issue it again. In memory and
+/// on SQLite (every backend: `tests/store_conformance.rs`).
+#[test]
+fn a_removed_kem_prekey_is_never_added_again() {
+    use hushwire::{KemPreKeyId, KemPreKeyKind};
+    let db = TempDb::new("retired");
+    let memory = Arc::new(MemoryStore::new());
+    let sqlite = Arc::new(db.open(|_| {}));
+    let last_resort = kem_key(60, 4, KemPreKeyKind::LastResort);
+    let as_one_time = kem_key(61, 4, KemPreKeyKind::OneTime);
+    let fresh = kem_key(62, 5, KemPreKeyKind::OneTime);
+    let replay = kem_uses(4, KemPreKeyKind::LastResort, 63);
+    macro_rules! check {
+        ($store:expr) => {{
+            let store = $store;
+            run(store.add_kem_prekeys(core::slice::from_ref(&last_resort))).unwrap();
+            run(store.store_accepted_session(
+                &address("alice", 1),
+                None,
+                &some_record(64),
+                &replay,
+            ))
+            .unwrap();
+            assert_eq!(run(store.remove_kem_prekey(KemPreKeyId(4))), Ok(true));
+            for batch in [
+                vec![last_resort.clone()],
+                vec![as_one_time.clone()],
+                vec![fresh.clone(), last_resort.clone()],
+            ] {
+                assert_eq!(
+                    run(store.add_kem_prekeys(&batch)),
+                    Err(Error::StoreConflict {
+                        record: "kem_prekey"
+                    })
+                );
+            }
+            assert_eq!(run(store.one_time_kem_prekeys_left()), Ok(0));
+            assert_eq!(
+                run(store.store_accepted_session(
+                    &address("mallory", 1),
+                    None,
+                    &some_record(64),
+                    &replay
+                )),
+                Err(Error::UnknownKemPreKey { id: 4 })
+            );
+            assert_eq!(run(store.last_kem_prekey_id()), Ok(Some(KemPreKeyId(4))));
+        }};
+    }
+    check!(&memory);
+    check!(&sqlite);
+}
+
+/// The accept transaction refuses a KEM prekey use whose kind is not the stored key's
+/// (SPEC.md 17.3 rule 4), with `InvalidSessionState`, and writes nothing: no record, the
+/// one-time KEM prekey still held, no base key recorded with the last-resort one (the same
+/// base key is accepted afterwards with the right kind). In memory and on SQLite.
+#[test]
+fn a_kem_prekey_use_of_the_other_kind_writes_nothing() {
+    use hushwire::{KemPreKeyId, KemPreKeyKind};
+    let db = TempDb::new("kind");
+    let memory = Arc::new(MemoryStore::new());
+    let sqlite = Arc::new(db.open(|_| {}));
+    let keys = [
+        kem_key(70, 1, KemPreKeyKind::LastResort),
+        kem_key(71, 2, KemPreKeyKind::OneTime),
+    ];
+    let peer = address("alice", 1);
+    macro_rules! check {
+        ($store:expr) => {{
+            let store = $store;
+            run(store.add_kem_prekeys(&keys)).unwrap();
+            for (id, named) in [(1, KemPreKeyKind::OneTime), (2, KemPreKeyKind::LastResort)] {
+                assert_eq!(
+                    run(store.store_accepted_session(
+                        &peer,
+                        None,
+                        &some_record(72),
+                        &kem_uses(id, named, 73)
+                    )),
+                    Err(Error::InvalidSessionState)
+                );
+                assert!(run(store.load_session_record(&peer)).unwrap().is_none());
+            }
+            assert_eq!(run(store.one_time_kem_prekeys_left()), Ok(1));
+            assert!(run(store.load_kem_prekey(KemPreKeyId(2))).is_ok());
+            run(store.store_accepted_session(
+                &peer,
+                None,
+                &some_record(72),
+                &kem_uses(1, KemPreKeyKind::LastResort, 73),
+            ))
+            .unwrap();
+        }};
+    }
+    check!(&memory);
+    check!(&sqlite);
 }

@@ -1,5 +1,6 @@
 //! Migrations of the SQLite store (SPEC.md 17.5, issue 16): a database written by schema
-//! version 1 opens with the current code with nothing lost.
+//! version 1 opens with the current code with nothing lost; so does one at version 2, with
+//! KEM prekeys held and consumed, which version 3 keeps (`schema_v2_database_…`).
 //!
 //! The fixtures `tests/data/store-schema-v1.sqlite` (unsealed) and
 //! `tests/data/store-schema-v1-sealed.sqlite` (every value sealed, storage key `5e` × 32) were
@@ -520,8 +521,13 @@ fn a_schema_v1_database_opens_with_nothing_lost(name: &str, sealed: bool) {
         .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(version, i64::from(SCHEMA_VERSION));
-    // Version 2's tables are there, empty, and take the hybrid set-up.
-    for table in ["kem_prekeys", "consumed_kem_prekeys", "kem_base_keys"] {
+    // Version 2's and 3's tables are there, empty, and take the hybrid set-up.
+    for table in [
+        "kem_prekeys",
+        "consumed_kem_prekeys",
+        "kem_base_keys",
+        "retired_kem_prekeys",
+    ] {
         let rows: i64 = connection
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
                 row.get(0)
@@ -693,4 +699,120 @@ fn a_failed_migration_leaves_the_file_at_its_old_version() {
         .query_row("SELECT x FROM trust_records", [], |row| row.get(0))
         .unwrap();
     assert_eq!(kept, 42);
+}
+
+/// Version 2's KEM prekey tables, as SPEC.md 17.5 gives them (and as version 2 of the store
+/// created them): what a file written by a version-2 build holds.
+const SCHEMA_V2_KEM_TABLES: &str = "CREATE TABLE kem_prekeys (key BLOB PRIMARY KEY NOT NULL, \
+         revision INTEGER NOT NULL CHECK (revision >= 1), value BLOB NOT NULL, \
+         one_time INTEGER NOT NULL CHECK (one_time IN (0, 1)));
+     CREATE TABLE consumed_kem_prekeys (key BLOB PRIMARY KEY NOT NULL);
+     CREATE TABLE kem_base_keys (key BLOB NOT NULL, \
+         base_key BLOB NOT NULL CHECK (length(base_key) = 32), \
+         PRIMARY KEY (key, base_key)) WITHOUT ROWID;";
+
+/// A schema version 2 file (the version 1 fixture with version 2's tables added by hand and
+/// KEM prekey rows written as a version-2 store writes them: last-resort 1 with a base key
+/// recorded, one-time 2 held, one-time 3 consumed) opens with nothing lost and is at
+/// version 3: `retired_kem_prekeys` is there, empty; the keys load as before; and a KEM
+/// prekey removed from then on is never added again, nor its id issued again. (Ids removed
+/// under version 2 left nothing behind: they cannot be known.)
+#[test]
+fn schema_v2_database_migrates_to_v3_with_nothing_lost() {
+    use hushwire::{KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
+    let copy = Copy::of(FIXTURE, "v2");
+    let mut rng = rng(SEED + 4);
+    let identity = IdentityKeyPair::generate(&mut rng);
+    let at = Timestamp::from_unix_seconds(TEST_SIGNED_AT);
+    let last_resort = KemPreKeyPair::generate(
+        &mut rng,
+        &identity,
+        KemPreKeyId(1),
+        KemPreKeyKind::LastResort,
+        at,
+    );
+    let one_time = KemPreKeyPair::generate(
+        &mut rng,
+        &identity,
+        KemPreKeyId(2),
+        KemPreKeyKind::OneTime,
+        at,
+    );
+    let connection = rusqlite::Connection::open(&copy.0).unwrap();
+    connection.execute_batch(SCHEMA_V2_KEM_TABLES).unwrap();
+    connection
+        .execute("UPDATE schema_version SET version = 2", [])
+        .unwrap();
+    for key in [&last_resort, &one_time] {
+        connection
+            .execute(
+                "INSERT INTO kem_prekeys (key, revision, one_time, value) VALUES (?1, 1, ?2, ?3)",
+                rusqlite::params![
+                    key.id().0.to_be_bytes().to_vec(),
+                    key.kind() == KemPreKeyKind::OneTime,
+                    key.to_stored().as_bytes().to_vec()
+                ],
+            )
+            .unwrap();
+    }
+    connection
+        .execute(
+            "INSERT INTO consumed_kem_prekeys (key) VALUES (?1)",
+            [3u32.to_be_bytes().to_vec()],
+        )
+        .unwrap();
+    connection
+        .execute(
+            "INSERT INTO kem_base_keys (key, base_key) VALUES (?1, ?2)",
+            rusqlite::params![1u32.to_be_bytes().to_vec(), vec![0x42u8; 32]],
+        )
+        .unwrap();
+    drop(connection);
+
+    let store = SqliteStore::open(&copy.0, options(false)).unwrap();
+    let connection = rusqlite::Connection::open(&copy.0).unwrap();
+    let version: i64 = connection
+        .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    assert_eq!(SCHEMA_VERSION, 3);
+    let retired: i64 = connection
+        .query_row("SELECT count(*) FROM retired_kem_prekeys", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(retired, 0);
+    let base_keys: i64 = connection
+        .query_row("SELECT count(*) FROM kem_base_keys", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(base_keys, 1);
+    drop(connection);
+    runtime().block_on(async {
+        for key in [&last_resort, &one_time] {
+            let loaded = store.load_kem_prekey(key.id()).await.unwrap();
+            assert_eq!(loaded.to_stored().as_bytes(), key.to_stored().as_bytes());
+        }
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(3)).await.err(),
+            Some(Error::KemPreKeyConsumed { id: 3 })
+        );
+        assert_eq!(store.last_kem_prekey_id().await, Ok(Some(KemPreKeyId(3))));
+        assert_eq!(store.one_time_kem_prekeys_left().await, Ok(1));
+        // Removed now: kept, so never added again.
+        assert_eq!(store.remove_kem_prekey(KemPreKeyId(1)).await, Ok(true));
+        assert_eq!(
+            store
+                .add_kem_prekeys(core::slice::from_ref(&last_resort))
+                .await,
+            Err(Error::StoreConflict {
+                record: "kem_prekey"
+            })
+        );
+        assert_eq!(
+            store.load_kem_prekey(KemPreKeyId(1)).await.err(),
+            Some(Error::UnknownKemPreKey { id: 1 })
+        );
+    });
+    // And every record of the version 1 fixture still reads back.
+    every_record_reads_back(&store, &expected());
 }

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 #[cfg(feature = "hazmat")]
 use super::Versioned;
-use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows, generic};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -24,12 +24,21 @@ struct MemoryRow {
 
 type Map = HashMap<Vec<u8>, MemoryRow>;
 
-/// What the KEM prekeys leave behind: the keys of consumed one-time KEM prekeys, and the
-/// (last-resort KEM prekey key, base key) pairs that started a session.
+/// What the KEM prekeys leave behind: the keys of consumed one-time KEM prekeys, the keys of
+/// removed KEM prekeys, and the (last-resort KEM prekey key, base key) pairs that started a
+/// session.
 #[derive(Default)]
 struct KemSpent {
     consumed: HashSet<Vec<u8>>,
+    retired: HashSet<Vec<u8>>,
     base_keys: HashSet<(Vec<u8>, [u8; 32])>,
+}
+
+impl KemSpent {
+    /// Whether `key` was consumed or removed: such an id is never added again.
+    fn spent(&self, key: &[u8]) -> bool {
+        self.consumed.contains(key) || self.retired.contains(key)
+    }
 }
 
 /// Every store trait in memory: a `Mutex<HashMap>` per kind of record, for tests, demos and
@@ -84,6 +93,11 @@ impl MemoryStore {
         self.kem_spent
             .lock()
             .map_err(|_| Error::Store(StoreError::new("memory store: lock poisoned")))
+    }
+
+    /// The lock of `table` for a generic row operation: never [`Table::KemPreKeys`].
+    fn lock_generic(&self, table: Table) -> Result<MutexGuard<'_, Map>, Error> {
+        self.lock(generic(table)?)
     }
 
     fn lock(&self, table: Table) -> Result<MutexGuard<'_, Map>, Error> {
@@ -206,7 +220,7 @@ impl Rows for MemoryStore {
     }
 
     async fn get(&self, table: Table, key: Vec<u8>) -> Result<Option<Row>, Error> {
-        Ok(self.lock(table)?.get(&key).map(|row| Row {
+        Ok(self.lock_generic(table)?.get(&key).map(|row| Row {
             revision: row.revision,
             value: row.value.clone(),
         }))
@@ -214,7 +228,7 @@ impl Rows for MemoryStore {
 
     async fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Row)>, Error> {
         Ok(self
-            .lock(table)?
+            .lock_generic(table)?
             .iter()
             .filter(|(_, row)| row.value.is_some())
             .map(|(key, row)| {
@@ -230,6 +244,7 @@ impl Rows for MemoryStore {
     }
 
     async fn incarnation(&self, table: Table) -> Result<u64, Error> {
+        let table = generic(table)?;
         Ok(self.incarnations[Self::index(table)].fetch_add(1, AtomicOrdering::Relaxed) + 1)
     }
 
@@ -241,7 +256,7 @@ impl Rows for MemoryStore {
         new: Revision,
         value: Zeroizing<Vec<u8>>,
     ) -> Result<Revision, Error> {
-        let mut map = self.lock(table)?;
+        let mut map = self.lock_generic(table)?;
         swap_in(&mut map, table, key, expected, new, value)
     }
 
@@ -251,7 +266,7 @@ impl Rows for MemoryStore {
         key: Vec<u8>,
         expected: Option<Revision>,
     ) -> Result<bool, Error> {
-        let mut map = self.lock(table)?;
+        let mut map = self.lock_generic(table)?;
         match (map.get(&key).map(|row| row.revision), expected) {
             (Some(current), Some(expected)) if current != expected => Err(table.conflict()),
             (None, Some(_)) => Err(table.conflict()),
@@ -265,7 +280,7 @@ impl Rows for MemoryStore {
         table: Table,
         rows: Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>,
     ) -> Result<(), Error> {
-        let mut map = self.lock(table)?;
+        let mut map = self.lock_generic(table)?;
         let mut keys: Vec<&Vec<u8>> = rows.iter().map(|(key, _)| key).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -313,16 +328,19 @@ impl Rows for MemoryStore {
                 return Ok(Err(Refusal::OneTime(found)));
             }
         }
-        if let Some((kem_key, base_key)) = &kem {
-            // The stored key's kind decides.
-            match kem_rows.get(kem_key).map(|row| row.one_time) {
+        if let Some(used) = &kem {
+            // The stored key's kind decides, and must be the kind the use names.
+            match kem_rows.get(&used.key).map(|row| row.one_time) {
+                Some(stored) if stored != used.one_time => {
+                    return Ok(Err(Refusal::KemKindMismatch));
+                }
                 Some(true) => {}
                 Some(false) => {
-                    if spent.base_keys.contains(&(kem_key.clone(), *base_key)) {
+                    if spent.base_keys.contains(&(used.key.clone(), used.base_key)) {
                         return Ok(Err(Refusal::KemReused));
                     }
                 }
-                None if spent.consumed.contains(kem_key) => {
+                None if spent.consumed.contains(&used.key) => {
                     return Ok(Err(Refusal::KemConsumed));
                 }
                 None => return Ok(Err(Refusal::KemUnknown)),
@@ -339,12 +357,12 @@ impl Rows for MemoryStore {
         if let Some(prekey) = &consume {
             consume_in(&mut prekeys, prekey);
         }
-        if let Some((kem_key, base_key)) = kem {
-            if kem_rows.get(&kem_key).is_some_and(|row| row.one_time) {
-                kem_rows.remove(&kem_key);
-                spent.consumed.insert(kem_key);
+        if let Some(KemUse { key, base_key, .. }) = kem {
+            if kem_rows.get(&key).is_some_and(|row| row.one_time) {
+                kem_rows.remove(&key);
+                spent.consumed.insert(key);
             } else {
-                spent.base_keys.insert((kem_key, base_key));
+                spent.base_keys.insert((key, base_key));
             }
         }
         Ok(Ok(revision))
@@ -368,10 +386,11 @@ impl Rows for MemoryStore {
         })
     }
 
-    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+    async fn scan_kem(&self, last_resort_only: bool) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
         Ok(self
             .lock(Table::KemPreKeys)?
             .iter()
+            .filter(|(_, row)| !(last_resort_only && row.one_time))
             .filter_map(|(key, row)| {
                 row.value.as_ref().map(|value| {
                     (
@@ -400,7 +419,7 @@ impl Rows for MemoryStore {
         if keys.len() != rows.len()
             || keys
                 .iter()
-                .any(|key| map.contains_key(*key) || spent.consumed.contains(*key))
+                .any(|key| map.contains_key(*key) || spent.spent(key))
         {
             return Err(table.conflict());
         }
@@ -421,7 +440,11 @@ impl Rows for MemoryStore {
         let mut map = self.lock(Table::KemPreKeys)?;
         let mut spent = self.lock_kem_spent()?;
         spent.base_keys.retain(|(used, _)| *used != key);
-        Ok(map.remove(&key).is_some())
+        let removed = map.remove(&key).is_some();
+        if removed {
+            spent.retired.insert(key);
+        }
+        Ok(removed)
     }
 
     async fn count_one_time_kem(&self) -> Result<u64, Error> {
@@ -433,16 +456,62 @@ impl Rows for MemoryStore {
     async fn last_kem_key(&self) -> Result<Option<Vec<u8>>, Error> {
         let map = self.lock(Table::KemPreKeys)?;
         let spent = self.lock_kem_spent()?;
-        Ok(map.keys().chain(spent.consumed.iter()).max().cloned())
+        Ok(map
+            .keys()
+            .chain(spent.consumed.iter())
+            .chain(spent.retired.iter())
+            .max()
+            .cloned())
     }
 
     async fn count(&self, table: Table) -> Result<u64, Error> {
-        let map = self.lock(table)?;
+        let map = self.lock_generic(table)?;
         let live = map.values().filter(|row| row.value.is_some()).count();
         Ok(u64::try_from(live).unwrap_or(u64::MAX))
     }
 
     async fn last_key(&self, table: Table) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.lock(table)?.keys().max().cloned())
+        Ok(self.lock_generic(table)?.keys().max().cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generic row operations refuse the KEM prekey table (SPEC.md 17.6: only the KEM
+    /// operations touch it): an `insert_new` there would add a row of the wrong kind past
+    /// the consumed and removed ids, and did before.
+    #[test]
+    fn generic_row_operations_refuse_the_kem_table() {
+        let store = MemoryStore::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let table = Table::KemPreKeys;
+        let key = vec![0, 0, 0, 1];
+        let value = || Zeroizing::new(vec![1, 2, 3]);
+        runtime.block_on(async {
+            let refused = |result: Result<(), Error>| {
+                assert!(
+                    matches!(&result, Err(Error::Store(e)) if e.to_string().contains("kem_prekeys")),
+                    "{result:?}"
+                );
+            };
+            refused(store.insert_new(table, vec![(key.clone(), value())]).await);
+            refused(store.get(table, key.clone()).await.map(|_| ()));
+            refused(store.scan(table).await.map(|_| ()));
+            refused(store.incarnation(table).await.map(|_| ()));
+            refused(
+                store
+                    .swap(table, key.clone(), None, Revision::FIRST, value())
+                    .await
+                    .map(|_| ()),
+            );
+            refused(store.delete(table, key.clone(), None).await.map(|_| ()));
+            refused(store.count(table).await.map(|_| ()));
+            refused(store.last_key(table).await.map(|_| ()));
+            assert_eq!(store.last_kem_key().await, Ok(None));
+        });
     }
 }

@@ -35,7 +35,7 @@ use tokio::runtime::Handle;
 use tokio_postgres::{Client, GenericClient, IsolationLevel, NoTls, Statement};
 use zeroize::Zeroizing;
 
-use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows, generic};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -43,7 +43,7 @@ use crate::{Error, StoreError};
 /// The schema version this build writes and reads (SPEC.md 17.6): the `schema_version` table
 /// of the store's PostgreSQL schema holds it. A database at an older version is migrated when
 /// a store opens it; one at a newer version is refused.
-pub const POSTGRES_SCHEMA_VERSION: u32 = 2;
+pub const POSTGRES_SCHEMA_VERSION: u32 = 3;
 
 /// The advisory lock that serializes the migrations of every store opening one database
 /// (`pg_advisory_xact_lock`, SPEC.md 17.6): the ASCII bytes of "hushwire".
@@ -265,6 +265,9 @@ const MIGRATIONS: [&str; POSTGRES_SCHEMA_VERSION as usize] = [
      CREATE TABLE {s}.consumed_kem_prekeys (key BYTEA PRIMARY KEY);
      CREATE TABLE {s}.kem_base_keys (key BYTEA NOT NULL, \
          base_key BYTEA NOT NULL CHECK (length(base_key) = 32), PRIMARY KEY (key, base_key));",
+    // Version 3: the keys of removed KEM prekeys (as SQLite's version 3, SPEC.md 17.5), so
+    // that a removed id is never added again nor issued again.
+    "CREATE TABLE {s}.retired_kem_prekeys (key BYTEA PRIMARY KEY);",
 ];
 
 /// Whether `schema` is a name the store accepts (it is written into statements, so only
@@ -380,9 +383,12 @@ enum KemKind {
     LastResort,
     MarkConsumed,
     AddBaseKey,
+    ScanLastResort,
+    Spent,
+    Retire,
 }
 
-const KEM_KINDS: [KemKind; 12] = [
+const KEM_KINDS: [KemKind; 15] = [
     KemKind::Get,
     KemKind::Consumed,
     KemKind::Scan,
@@ -395,6 +401,9 @@ const KEM_KINDS: [KemKind; 12] = [
     KemKind::LastResort,
     KemKind::MarkConsumed,
     KemKind::AddBaseKey,
+    KemKind::ScanLastResort,
+    KemKind::Spent,
+    KemKind::Retire,
 ];
 
 /// The index of a statement in [`Manager::sql`] and a connection's prepared statements.
@@ -421,24 +430,37 @@ fn kem_statement(schema: &str, kind: KemKind) -> String {
     let k = format!("\"{schema}\".kem_prekeys");
     let c = format!("\"{schema}\".consumed_kem_prekeys");
     let b = format!("\"{schema}\".kem_base_keys");
+    let r = format!("\"{schema}\".retired_kem_prekeys");
     match kind {
         KemKind::Get => format!("SELECT revision, one_time, value FROM {k} WHERE key = $1"),
         KemKind::Consumed => format!("SELECT 1 FROM {c} WHERE key = $1"),
         KemKind::Scan => format!("SELECT key, revision, one_time, value FROM {k}"),
-        // A key consumed before is left out, so the count falls short and nothing is kept.
+        KemKind::ScanLastResort => {
+            format!("SELECT key, revision, one_time, value FROM {k} WHERE NOT one_time")
+        }
+        // A key consumed or removed before the statement's snapshot is left out, so the
+        // count falls short and nothing is kept; one consumed or removed by a transaction
+        // this insert waited on is caught by `Spent`, run after it (SPEC.md 17.6).
         KemKind::InsertMany => format!(
             "INSERT INTO {k} (key, revision, one_time, value) \
-             SELECT r.k, $4, r.o, r.v FROM unnest($1::bytea[], $2::bool[], $3::bytea[]) \
-             WITH ORDINALITY AS r (k, o, v, n) \
-             WHERE NOT EXISTS (SELECT 1 FROM {c} WHERE {c}.key = r.k) ORDER BY r.n \
+             SELECT x.k, $4, x.o, x.v FROM unnest($1::bytea[], $2::bool[], $3::bytea[]) \
+             WITH ORDINALITY AS x (k, o, v, n) \
+             WHERE NOT EXISTS (SELECT 1 FROM {c} WHERE {c}.key = x.k) \
+             AND NOT EXISTS (SELECT 1 FROM {r} WHERE {r}.key = x.k) ORDER BY x.n \
              ON CONFLICT (key) DO NOTHING"
         ),
+        // A statement of its own, so a snapshot of its own under read committed.
+        KemKind::Spent => format!(
+            "SELECT 1 FROM {c} WHERE key = ANY($1::bytea[]) \
+             UNION ALL SELECT 1 FROM {r} WHERE key = ANY($1::bytea[]) LIMIT 1"
+        ),
+        KemKind::Retire => format!("INSERT INTO {r} (key) VALUES ($1) ON CONFLICT DO NOTHING"),
         KemKind::DeleteBaseKeys => format!("DELETE FROM {b} WHERE key = $1"),
         KemKind::Delete => format!("DELETE FROM {k} WHERE key = $1"),
         KemKind::CountOneTime => format!("SELECT count(*) FROM {k} WHERE one_time"),
         KemKind::LastKey => format!(
-            "SELECT key FROM (SELECT key FROM {k} UNION ALL SELECT key FROM {c}) AS keys \
-             ORDER BY key DESC LIMIT 1"
+            "SELECT key FROM (SELECT key FROM {k} UNION ALL SELECT key FROM {c} \
+             UNION ALL SELECT key FROM {r}) AS keys ORDER BY key DESC LIMIT 1"
         ),
         // Row-locking: of two accepts at once, the second waits, then deletes nothing.
         KemKind::TakeOneTime => format!("DELETE FROM {k} WHERE key = $1 AND one_time"),
@@ -456,7 +478,10 @@ fn kem_statement(schema: &str, kind: KemKind) -> String {
 }
 
 /// The SQL of every statement of every table in `schema` (the names are the crate's constants
-/// and a checked schema name: nothing else is interpolated).
+/// and a checked schema name: nothing else is interpolated). The generic [`Kind`]s are not
+/// built for `kem_prekeys` (its rows have a `one_time` column and no incarnation sequence;
+/// only the [`KemKind`]s touch it): their slots stay empty, and
+/// [`Connection::statement`] refuses the table.
 fn statements(schema: &str) -> Vec<String> {
     let mut out = vec![String::new(); Table::ALL.len() * KINDS + KEM_KINDS.len()];
     for kind in KEM_KINDS {
@@ -464,7 +489,7 @@ fn statements(schema: &str) -> Vec<String> {
             *entry = kem_statement(schema, kind);
         }
     }
-    for table in Table::ALL {
+    for table in Table::ALL.into_iter().filter(|t| generic(*t).is_ok()) {
         let name = table.name();
         let t = format!("\"{schema}\".{name}");
         let sql = |kind| match kind {
@@ -524,9 +549,10 @@ struct Connection {
 }
 
 impl Connection {
-    /// Statement `kind` of `table`, prepared on this connection the first time.
+    /// Statement `kind` of `table`, prepared on this connection the first time; never of
+    /// `kem_prekeys` ([`generic`]).
     async fn statement(&mut self, table: Table, kind: Kind) -> Result<Statement, Error> {
-        self.prepared_at(slot(table, kind)).await
+        self.prepared_at(slot(generic(table)?, kind)).await
     }
 
     /// KEM statement `kind`, prepared on this connection the first time.
@@ -542,6 +568,7 @@ impl Connection {
         let sql = self
             .sql
             .get(index)
+            .filter(|sql| !sql.is_empty())
             .ok_or_else(|| Error::Store(StoreError::new("postgres: no such statement")))?;
         let statement = self.client.prepare(sql).await.map_err(failed("prepare"))?;
         if let Some(entry) = self.prepared.get_mut(index) {
@@ -670,20 +697,24 @@ struct KemUseStatements {
     consumed: Statement,
 }
 
-/// The use of a KEM prekey inside the accept transaction, by the stored key's kind: a
-/// one-time one is deleted and its key marked consumed; the last-resort one records the base
-/// key, once.
+/// The use of a KEM prekey inside the accept transaction, by the stored key's kind, which
+/// must be the kind the use names (else [`Refusal::KemKindMismatch`], and the caller rolls
+/// back what was done): a one-time one is deleted and its key marked consumed; the
+/// last-resort one records the base key, once.
 async fn use_kem_on(
     client: &impl GenericClient,
     statements: &KemUseStatements,
-    key: &[u8],
-    base_key: &[u8; 32],
+    used: &KemUse,
 ) -> Result<Result<(), Refusal>, Error> {
+    let key: &[u8] = &used.key;
     let taken = client
         .execute(&statements.take, &[&key])
         .await
         .map_err(failed("consume KEM prekey"))?;
     if taken == 1 {
+        if !used.one_time {
+            return Ok(Err(Refusal::KemKindMismatch));
+        }
         client
             .execute(&statements.mark, &[&key])
             .await
@@ -695,7 +726,10 @@ async fn use_kem_on(
         .await
         .map_err(failed("use KEM prekey"))?;
     if last_resort.is_some() {
-        let base_key: &[u8] = base_key;
+        if used.one_time {
+            return Ok(Err(Refusal::KemKindMismatch));
+        }
+        let base_key: &[u8] = &used.base_key;
         let added = client
             .execute(&statements.add_base_key, &[&key, &base_key])
             .await
@@ -1022,8 +1056,8 @@ impl Rows for PostgresStore {
                 return Ok(Err(Refusal::OneTime(found)));
             }
         }
-        if let (Some((kem_key, base_key)), Some(statements)) = (&kem, &kem_statements)
-            && let Err(refusal) = use_kem_on(&transaction, statements, kem_key, base_key).await?
+        if let (Some(used), Some(statements)) = (&kem, &kem_statements)
+            && let Err(refusal) = use_kem_on(&transaction, statements, used).await?
         {
             return Ok(Err(refusal));
         }
@@ -1058,9 +1092,14 @@ impl Rows for PostgresStore {
         })
     }
 
-    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+    async fn scan_kem(&self, last_resort_only: bool) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
         let mut connection = self.connection().await?;
-        let statement = connection.kem(KemKind::Scan).await?;
+        let kind = if last_resort_only {
+            KemKind::ScanLastResort
+        } else {
+            KemKind::Scan
+        };
+        let statement = connection.kem(kind).await?;
         let rows = connection
             .client
             .query(&statement, &[])
@@ -1085,6 +1124,7 @@ impl Rows for PostgresStore {
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         let mut connection = self.connection().await?;
         let statement = connection.kem(KemKind::InsertMany).await?;
+        let spent = connection.kem(KemKind::Spent).await?;
         let keys: Vec<&[u8]> = rows.iter().map(|(key, _, _)| key.as_slice()).collect();
         let kinds: Vec<bool> = rows.iter().map(|(_, one_time, _)| *one_time).collect();
         let values: Vec<&[u8]> = rows.iter().map(|(_, _, value)| value.as_slice()).collect();
@@ -1103,6 +1143,17 @@ impl Rows for PostgresStore {
         if usize::try_from(inserted).ok() != Some(rows.len()) {
             return Err(Table::KemPreKeys.conflict());
         }
+        // The insert's `NOT EXISTS` read the statement's snapshot: a key that a transaction
+        // it waited on (an accept, a removal) consumed or removed meanwhile was inserted all
+        // the same. This statement's snapshot, taken after that wait, sees it: then nothing
+        // is kept (the transaction rolls back when dropped).
+        let found = transaction
+            .query_opt(&spent, &[&keys])
+            .await
+            .map_err(failed("insert KEM prekeys"))?;
+        if found.is_some() {
+            return Err(Table::KemPreKeys.conflict());
+        }
         transaction.commit().await.map_err(failed("commit insert"))
     }
 
@@ -1110,6 +1161,7 @@ impl Rows for PostgresStore {
         let mut connection = self.connection().await?;
         let base_keys = connection.kem(KemKind::DeleteBaseKeys).await?;
         let delete = connection.kem(KemKind::Delete).await?;
+        let retire = connection.kem(KemKind::Retire).await?;
         let transaction = connection
             .client
             .build_transaction()
@@ -1123,6 +1175,13 @@ impl Rows for PostgresStore {
             .execute(&delete, &[&key])
             .await
             .map_err(failed("remove KEM prekey"))?;
+        if removed > 0 {
+            // Its id is never added again (SPEC.md 17.3 rule 3).
+            transaction
+                .execute(&retire, &[&key])
+                .await
+                .map_err(failed("remove KEM prekey"))?;
+        }
         transaction
             .execute(&base_keys, &[&key])
             .await
@@ -1182,5 +1241,48 @@ impl Rows for PostgresStore {
         found
             .map(|row| row.try_get(0).map_err(failed("last key")))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generic statements are not built for `kem_prekeys` (before, they were: an insert
+    /// without the `one_time` column, an incarnation from a sequence that does not exist, a
+    /// consume setting the value to NULL), and every statement that names `kem_prekeys` is
+    /// one of the KEM statements.
+    #[test]
+    fn no_generic_statement_for_the_kem_table() {
+        let sql = statements("s");
+        let kinds = [
+            Kind::Get,
+            Kind::Scan,
+            Kind::Insert,
+            Kind::InsertMany,
+            Kind::Update,
+            Kind::DeleteAt,
+            Kind::Delete,
+            Kind::Consume,
+            Kind::Exists,
+            Kind::Count,
+            Kind::Incarnation,
+            Kind::LastKey,
+        ];
+        assert_eq!(kinds.len(), KINDS);
+        for table in Table::ALL {
+            for kind in kinds {
+                let statement = &sql[slot(table, kind)];
+                assert_eq!(
+                    statement.is_empty(),
+                    table == Table::KemPreKeys,
+                    "{table:?}: {statement}"
+                );
+                assert!(!statement.contains("kem_prekeys"), "{statement}");
+            }
+        }
+        for kind in KEM_KINDS {
+            assert!(!sql[kem_slot(kind)].is_empty());
+        }
     }
 }

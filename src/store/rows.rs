@@ -87,10 +87,17 @@ pub(crate) enum Refusal {
     KemUnknown,
     /// The last-resort KEM prekey was already used with this base key.
     KemReused,
+    /// The KEM prekey's stored kind (its `one_time` column) is not the kind the use names.
+    KemKindMismatch,
 }
 
-/// The KEM part of an accept: the KEM prekey's row key and the first message's base key.
-pub(crate) type KemUse = (Vec<u8>, [u8; 32]);
+/// The KEM part of an accept: the KEM prekey's row key, the first message's base key, and
+/// whether the use names a one-time KEM prekey (checked against the stored kind).
+pub(crate) struct KemUse {
+    pub(crate) key: Vec<u8>,
+    pub(crate) base_key: [u8; 32],
+    pub(crate) one_time: bool,
+}
 
 /// The storage of one implementation. Every method is atomic on its own.
 pub(crate) trait Rows: Send + Sync {
@@ -149,7 +156,8 @@ pub(crate) trait Rows: Send + Sync {
     /// key's kind (a one-time one: its row deleted and its key added to the consumed ones; the
     /// last resort: the base key added to its set, refused if there), in one transaction, in
     /// that order: the swap's conflict is checked first, then the prekeys; if any fails
-    /// nothing is written, and a prekey that refuses is returned as `Ok(Err(refusal))`.
+    /// nothing is written, and a prekey that refuses is returned as `Ok(Err(refusal))`. A
+    /// stored kind other than the one `kem` names is [`Refusal::KemKindMismatch`].
     fn swap_and_consume(
         &self,
         key: Vec<u8>,
@@ -163,24 +171,30 @@ pub(crate) trait Rows: Send + Sync {
     /// KEM prekey row `key`, or whether it was consumed.
     fn get_kem(&self, key: Vec<u8>) -> impl Future<Output = Result<KemLookup, Error>> + Send;
 
-    /// Every KEM prekey row, in no particular order.
-    fn scan_kem(&self) -> impl Future<Output = Result<Vec<(Vec<u8>, KemRow)>, Error>> + Send;
+    /// Every KEM prekey row (only the last-resort ones with `last_resort_only`), in no
+    /// particular order.
+    fn scan_kem(
+        &self,
+        last_resort_only: bool,
+    ) -> impl Future<Output = Result<Vec<(Vec<u8>, KemRow)>, Error>> + Send;
 
     /// Inserts KEM prekey rows `(key, one_time, value)` at [`Revision::FIRST`], all or none:
-    /// [`Table::conflict`] of [`Table::KemPreKeys`] if any key has a row or was consumed.
+    /// [`Table::conflict`] of [`Table::KemPreKeys`] if any key has a row, was consumed or
+    /// was removed.
     fn insert_kem(
         &self,
         rows: Vec<(Vec<u8>, bool, Zeroizing<Vec<u8>>)>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Deletes KEM prekey row `key` and the base keys recorded with it, in one transaction;
-    /// whether there was a row.
+    /// Deletes KEM prekey row `key` and the base keys recorded with it, and if there was a
+    /// row keeps its key among the removed ones (so that it is never added again), in one
+    /// transaction; whether there was a row.
     fn remove_kem(&self, key: Vec<u8>) -> impl Future<Output = Result<bool, Error>> + Send;
 
     /// How many KEM prekey rows are one-time ones.
     fn count_one_time_kem(&self) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// The greatest KEM prekey key (bytewise), consumed ones included.
+    /// The greatest KEM prekey key (bytewise), consumed and removed ones included.
     fn last_kem_key(&self) -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
 
     /// How many rows of `table` have a value.
@@ -189,6 +203,23 @@ pub(crate) trait Rows: Send + Sync {
     /// The greatest key of `table` (bytewise), rows without a value included.
     fn last_key(&self, table: Table)
     -> impl Future<Output = Result<Option<Vec<u8>>, Error>> + Send;
+}
+
+/// `table`, if the generic row operations of [`Rows`] (`get`, `scan`, `incarnation`, `swap`,
+/// `delete`, `insert_new`, `count`, `last_key`) apply to it: every table but
+/// [`Table::KemPreKeys`], whose rows have a kind column and no incarnations and which only
+/// the KEM operations touch (so that a consumed or removed KEM prekey's id cannot come back
+/// through them). Each implementation refuses the KEM table here.
+///
+/// # Errors
+/// [`Error::Store`] for [`Table::KemPreKeys`].
+pub(crate) fn generic(table: Table) -> Result<Table, Error> {
+    if table == Table::KemPreKeys {
+        return Err(Error::Store(StoreError::new(
+            "store: kem_prekeys takes only the KEM prekey operations",
+        )));
+    }
+    Ok(table)
 }
 
 /// The value to write as row `key` of `table` at `revision`: `plain`, sealed if the store
@@ -343,9 +374,11 @@ impl<R: Rows> AcceptTransaction for R {
         let revision = new_revision(self, table, expected).await?;
         let value = prepare(self, table, &key, revision, record.as_bytes())?;
         let consume = uses.one_time_prekey.map(|id| keys::prekey(id.0));
-        let kem = uses
-            .kem_prekey
-            .map(|used| (keys::prekey(used.id.0), used.base_key.to_bytes()));
+        let kem = uses.kem_prekey.map(|used| KemUse {
+            key: keys::prekey(used.id.0),
+            base_key: used.base_key.to_bytes(),
+            one_time: used.kind == KemPreKeyKind::OneTime,
+        });
         let kem_id = uses.kem_prekey.map_or(0, |used| used.id.0);
         match self
             .swap_and_consume(key, expected, revision, value, consume, kem)
@@ -360,6 +393,9 @@ impl<R: Rows> AcceptTransaction for R {
             Err(Refusal::KemConsumed) => Err(Error::KemPreKeyConsumed { id: kem_id }),
             Err(Refusal::KemUnknown) => Err(Error::UnknownKemPreKey { id: kem_id }),
             Err(Refusal::KemReused) => Err(Error::KemPreKeyReused { id: kem_id }),
+            // The stored row contradicts the use (its kind column changed since the key was
+            // loaded): a stored state that disagrees with itself, as `kem_in_its_row` reports.
+            Err(Refusal::KemKindMismatch) => Err(Error::InvalidSessionState),
         }
     }
 }
@@ -372,6 +408,23 @@ fn kem_in_its_row(pair: KemPreKeyPair, key: &[u8], one_time: bool) -> Result<Kem
         return Err(Error::InvalidSessionState);
     }
     Ok(pair)
+}
+
+/// The public halves of the KEM prekeys held (only the last-resort ones with
+/// `last_resort_only`: the one-time rows are then neither read nor opened), by increasing id.
+async fn kem_publics<R: Rows + ?Sized>(
+    rows: &R,
+    last_resort_only: bool,
+) -> Result<Vec<KemPreKey>, Error> {
+    let table = Table::KemPreKeys;
+    let mut out = Vec::new();
+    for (key, row) in rows.scan_kem(last_resort_only).await? {
+        let value = open(rows, table, &key, row.revision, row.value)?;
+        let pair = kem_in_its_row(KemPreKeyPair::from_stored(&value)?, &key, row.one_time)?;
+        out.push(pair.public().clone());
+    }
+    out.sort_by_key(KemPreKey::id);
+    Ok(out)
 }
 
 impl<R: Rows> PreKeys for R {
@@ -508,15 +561,11 @@ impl<R: Rows> PreKeys for R {
     }
 
     async fn kem_prekeys(&self) -> Result<Vec<KemPreKey>, Error> {
-        let table = Table::KemPreKeys;
-        let mut out = Vec::new();
-        for (key, row) in self.scan_kem().await? {
-            let value = open(self, table, &key, row.revision, row.value)?;
-            let pair = kem_in_its_row(KemPreKeyPair::from_stored(&value)?, &key, row.one_time)?;
-            out.push(pair.public().clone());
-        }
-        out.sort_by_key(KemPreKey::id);
-        Ok(out)
+        kem_publics(self, false).await
+    }
+
+    async fn last_resort_kem_prekeys(&self) -> Result<Vec<KemPreKey>, Error> {
+        kem_publics(self, true).await
     }
 
     async fn one_time_kem_prekeys_left(&self) -> Result<u64, Error> {
@@ -753,6 +802,12 @@ impl<T: PreKeys + ?Sized> PreKeys for Arc<T> {
 
     fn kem_prekeys(&self) -> impl Future<Output = Result<Vec<KemPreKey>, Error>> + Send {
         (**self).kem_prekeys()
+    }
+
+    fn last_resort_kem_prekeys(
+        &self,
+    ) -> impl Future<Output = Result<Vec<KemPreKey>, Error>> + Send {
+        (**self).last_resort_kem_prekeys()
     }
 
     fn one_time_kem_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows};
+use super::rows::{Consume, KemLookup, KemRow, KemUse, Refusal, Row, Rows, generic};
 use super::seal::Sealer;
 use super::{Revision, Table};
 use crate::{Error, StoreError};
@@ -18,7 +18,7 @@ use crate::{Error, StoreError};
 /// The schema version this build writes and reads (SPEC.md 17.5): the `schema_version` table
 /// holds it. A database at an older version is migrated when it is opened; one at a newer
 /// version is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How a [`SqliteStore`] is opened. `SqliteOptions::default()`, then set what differs.
 #[non_exhaustive]
@@ -175,20 +175,30 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
      CREATE TABLE kem_base_keys (key BLOB NOT NULL, \
          base_key BLOB NOT NULL CHECK (length(base_key) = 32), \
          PRIMARY KEY (key, base_key)) WITHOUT ROWID;",
+    // Version 3: the keys of removed KEM prekeys (SPEC.md 17.1), so that a removed id is
+    // never added again nor issued again. Ids removed before this version are not known.
+    "CREATE TABLE retired_kem_prekeys (key BLOB PRIMARY KEY NOT NULL);",
 ];
 
 /// The statements on the KEM prekey tables (constants: nothing is interpolated).
 mod kem_sql {
     pub(super) const GET: &str = "SELECT revision, one_time, value FROM kem_prekeys WHERE key = ?1";
     pub(super) const CONSUMED: &str = "SELECT 1 FROM consumed_kem_prekeys WHERE key = ?1";
+    pub(super) const SPENT: &str = "SELECT 1 FROM consumed_kem_prekeys WHERE key = ?1 \
+         UNION ALL SELECT 1 FROM retired_kem_prekeys WHERE key = ?1";
     pub(super) const SCAN: &str = "SELECT key, revision, one_time, value FROM kem_prekeys";
+    pub(super) const SCAN_LAST_RESORT: &str =
+        "SELECT key, revision, one_time, value FROM kem_prekeys WHERE one_time = 0";
     pub(super) const INSERT: &str = "INSERT INTO kem_prekeys (key, revision, one_time, value) \
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO NOTHING";
     pub(super) const DELETE_BASE_KEYS: &str = "DELETE FROM kem_base_keys WHERE key = ?1";
     pub(super) const DELETE: &str = "DELETE FROM kem_prekeys WHERE key = ?1";
+    pub(super) const RETIRE: &str =
+        "INSERT INTO retired_kem_prekeys (key) VALUES (?1) ON CONFLICT DO NOTHING";
     pub(super) const COUNT_ONE_TIME: &str = "SELECT count(*) FROM kem_prekeys WHERE one_time = 1";
     pub(super) const LAST_KEY: &str = "SELECT max(key) FROM \
-         (SELECT key FROM kem_prekeys UNION ALL SELECT key FROM consumed_kem_prekeys)";
+         (SELECT key FROM kem_prekeys UNION ALL SELECT key FROM consumed_kem_prekeys \
+          UNION ALL SELECT key FROM retired_kem_prekeys)";
     pub(super) const KIND: &str = "SELECT one_time FROM kem_prekeys WHERE key = ?1";
     pub(super) const MARK_CONSUMED: &str = "INSERT INTO consumed_kem_prekeys (key) VALUES (?1)";
     pub(super) const ADD_BASE_KEY: &str = "INSERT INTO kem_base_keys (key, base_key) \
@@ -236,10 +246,11 @@ fn migrate(connection: &mut Connection) -> Result<(), Error> {
 }
 
 /// The SQL of each statement, per table (the names are constants: nothing is interpolated
-/// from outside).
-fn sql(table: Table, statement: Statement) -> String {
-    let t = table.name();
-    match statement {
+/// from outside). Never for [`Table::KemPreKeys`] ([`generic`]): its rows have a `one_time`
+/// column, and only the statements of `kem_sql` touch them.
+fn sql(table: Table, statement: Statement) -> Result<String, Error> {
+    let t = generic(table)?.name();
+    Ok(match statement {
         Statement::Get => format!("SELECT revision, value FROM {t} WHERE key = ?1"),
         Statement::Scan => {
             format!("SELECT key, revision, value FROM {t} WHERE value IS NOT NULL")
@@ -260,7 +271,7 @@ fn sql(table: Table, statement: Statement) -> String {
         Statement::Count => format!("SELECT count(*) FROM {t} WHERE value IS NOT NULL"),
         // BLOBs compare bytewise (memcmp, then length).
         Statement::LastKey => format!("SELECT max(key) FROM {t}"),
-    }
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -289,13 +300,13 @@ fn swap_on(
     let new = to_sql(revision)?;
     let changed = match expected {
         None => connection
-            .prepare_cached(&sql(table, Statement::Insert))
+            .prepare_cached(&sql(table, Statement::Insert)?)
             .and_then(|mut s| s.execute(params![key, new, value]))
             .map_err(failed("insert"))?,
         Some(expected) => {
             let expected = to_sql(expected)?;
             connection
-                .prepare_cached(&sql(table, Statement::Update))
+                .prepare_cached(&sql(table, Statement::Update)?)
                 .and_then(|mut s| s.execute(params![key, new, value, expected]))
                 .map_err(failed("update"))?
         }
@@ -311,14 +322,14 @@ fn swap_on(
 fn consume_on(connection: &Connection, key: &[u8]) -> Result<Consume, Error> {
     let table = Table::OneTimePreKeys;
     let changed = connection
-        .prepare_cached(&sql(table, Statement::Consume))
+        .prepare_cached(&sql(table, Statement::Consume)?)
         .and_then(|mut s| s.execute(params![key]))
         .map_err(failed("consume"))?;
     if changed == 1 {
         return Ok(Consume::Done);
     }
     let exists = connection
-        .prepare_cached(&sql(table, Statement::Exists))
+        .prepare_cached(&sql(table, Statement::Exists)?)
         .and_then(|mut s| s.query_row(params![key], |_| Ok(())).optional())
         .map_err(failed("consume"))?;
     Ok(if exists.is_some() {
@@ -328,19 +339,21 @@ fn consume_on(connection: &Connection, key: &[u8]) -> Result<Consume, Error> {
     })
 }
 
-/// The use of a KEM prekey in the accept transaction, by the stored key's kind: `Ok(true)`
-/// if a one-time KEM prekey was consumed, `Ok(false)` if the base key was recorded with the
-/// last-resort one, else what refused.
-fn use_kem_on(
-    connection: &Connection,
-    key: &[u8],
-    base_key: &[u8; 32],
-) -> Result<Result<bool, Refusal>, Error> {
+/// The use of a KEM prekey in the accept transaction, by the stored key's kind, which must
+/// be the kind the use names: `Ok(true)` if a one-time KEM prekey was consumed, `Ok(false)`
+/// if the base key was recorded with the last-resort one, else what refused.
+fn use_kem_on(connection: &Connection, used: &KemUse) -> Result<Result<bool, Refusal>, Error> {
+    let KemUse {
+        key,
+        base_key,
+        one_time,
+    } = used;
     let kind: Option<bool> = connection
         .prepare_cached(kem_sql::KIND)
         .and_then(|mut s| s.query_row(params![key], |row| row.get(0)).optional())
         .map_err(failed("use KEM prekey"))?;
     match kind {
+        Some(stored) if stored != *one_time => Ok(Err(Refusal::KemKindMismatch)),
         Some(true) => {
             connection
                 .prepare_cached(kem_sql::DELETE)
@@ -373,11 +386,23 @@ fn use_kem_on(
 
 /// Whether KEM prekey `key` was consumed.
 fn kem_consumed_on(connection: &Connection, key: &[u8]) -> Result<bool, Error> {
-    Ok(connection
-        .prepare_cached(kem_sql::CONSUMED)
-        .and_then(|mut s| s.query_row(params![key], |_| Ok(())).optional())
-        .map_err(failed("read KEM prekey"))?
-        .is_some())
+    kem_found_on(connection, kem_sql::CONSUMED, key)
+}
+
+/// Whether KEM prekey `key` was consumed or removed: such an id is never added again.
+fn kem_spent_on(connection: &Connection, key: &[u8]) -> Result<bool, Error> {
+    kem_found_on(connection, kem_sql::SPENT, key)
+}
+
+/// Whether statement `sql` (of `key`) finds a row.
+fn kem_found_on(connection: &Connection, sql: &str, key: &[u8]) -> Result<bool, Error> {
+    let mut statement = connection
+        .prepare_cached(sql)
+        .map_err(failed("read KEM prekey"))?;
+    let mut rows = statement
+        .query(params![key])
+        .map_err(failed("read KEM prekey"))?;
+    Ok(rows.next().map_err(failed("read KEM prekey"))?.is_some())
 }
 
 fn read_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<(i64, Option<Vec<u8>>)> {
@@ -596,7 +621,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             let found = reader
-                .prepare_cached(&sql(table, Statement::Get))
+                .prepare_cached(&sql(table, Statement::Get)?)
                 .and_then(|mut s| s.query_row(params![key], |row| read_row(row, 0)).optional())
                 .map_err(failed("read"))?;
             found.map(into_row).transpose()
@@ -608,7 +633,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             let mut statement = reader
-                .prepare_cached(&sql(table, Statement::Scan))
+                .prepare_cached(&sql(table, Statement::Scan)?)
                 .map_err(failed("scan"))?;
             let rows = statement
                 .query_map([], |row| Ok((row.get::<_, Vec<u8>>(0)?, read_row(row, 1)?)))
@@ -639,6 +664,7 @@ impl Rows for SqliteStore {
     }
 
     async fn incarnation(&self, table: Table) -> Result<u64, Error> {
+        let table = generic(table)?;
         self.blocking(move |inner| {
             let writer = inner.writer()?;
             let next: i64 = writer
@@ -666,12 +692,12 @@ impl Rows for SqliteStore {
                 Some(expected) => {
                     let expected = to_sql(expected)?;
                     writer
-                        .prepare_cached(&sql(table, Statement::DeleteAt))
+                        .prepare_cached(&sql(table, Statement::DeleteAt)?)
                         .and_then(|mut s| s.execute(params![key, expected]))
                         .map_err(failed("delete"))?
                 }
                 None => writer
-                    .prepare_cached(&sql(table, Statement::Delete))
+                    .prepare_cached(&sql(table, Statement::Delete)?)
                     .and_then(|mut s| s.execute(params![key]))
                     .map_err(failed("delete"))?,
             };
@@ -744,8 +770,8 @@ impl Rows for SqliteStore {
                 }
             }
             let mut consumed_kem = false;
-            if let Some((kem_key, base_key)) = &kem {
-                match use_kem_on(&transaction, kem_key, base_key)? {
+            if let Some(used) = &kem {
+                match use_kem_on(&transaction, used)? {
                     Ok(consumed) => consumed_kem = consumed,
                     Err(refusal) => return Ok(Err(refusal)),
                 }
@@ -784,11 +810,16 @@ impl Rows for SqliteStore {
         .await
     }
 
-    async fn scan_kem(&self) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
+    async fn scan_kem(&self, last_resort_only: bool) -> Result<Vec<(Vec<u8>, KemRow)>, Error> {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
+            let sql = if last_resort_only {
+                kem_sql::SCAN_LAST_RESORT
+            } else {
+                kem_sql::SCAN
+            };
             let mut statement = reader
-                .prepare_cached(kem_sql::SCAN)
+                .prepare_cached(sql)
                 .map_err(failed("scan KEM prekeys"))?;
             let rows = statement
                 .query_map([], |row| {
@@ -829,7 +860,7 @@ impl Rows for SqliteStore {
             let first = to_sql(Revision::FIRST)?;
             for (key, one_time, value) in &rows {
                 // Dropping the transaction without a commit rolls it back.
-                if kem_consumed_on(&transaction, key)? {
+                if kem_spent_on(&transaction, key)? {
                     return Err(Table::KemPreKeys.conflict());
                 }
                 let added = transaction
@@ -859,6 +890,13 @@ impl Rows for SqliteStore {
                 .prepare_cached(kem_sql::DELETE)
                 .and_then(|mut s| s.execute(params![key]))
                 .map_err(failed("remove KEM prekey"))?;
+            if removed > 0 {
+                // Its id is never added again (SPEC.md 17.3 rule 3).
+                transaction
+                    .prepare_cached(kem_sql::RETIRE)
+                    .and_then(|mut s| s.execute(params![key]))
+                    .map_err(failed("remove KEM prekey"))?;
+            }
             transaction.commit().map_err(failed("commit remove"))?;
             if removed > 0 {
                 // The secret is gone from the table: out of the files too.
@@ -897,7 +935,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             let count: i64 = reader
-                .prepare_cached(&sql(table, Statement::Count))
+                .prepare_cached(&sql(table, Statement::Count)?)
                 .and_then(|mut s| s.query_row([], |row| row.get(0)))
                 .map_err(failed("count"))?;
             u64::try_from(count)
@@ -910,7 +948,7 @@ impl Rows for SqliteStore {
         self.blocking(move |inner| {
             let reader = inner.reader()?;
             reader
-                .prepare_cached(&sql(table, Statement::LastKey))
+                .prepare_cached(&sql(table, Statement::LastKey)?)
                 .and_then(|mut s| s.query_row([], |row| row.get::<_, Option<Vec<u8>>>(0)))
                 .map_err(failed("last key"))
         })
@@ -921,6 +959,57 @@ impl Rows for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generic row statements are never built for the KEM prekey table, and the
+    /// operations that use them refuse it: before, they were built (an insert without the
+    /// `one_time` column, a consume that set the value to NULL) and would have failed on a
+    /// constraint, or worse, had a caller used them there.
+    #[test]
+    fn no_generic_statement_for_the_kem_table() {
+        for statement in [
+            Statement::Get,
+            Statement::Scan,
+            Statement::Insert,
+            Statement::Update,
+            Statement::DeleteAt,
+            Statement::Delete,
+            Statement::Consume,
+            Statement::Exists,
+            Statement::Count,
+            Statement::LastKey,
+        ] {
+            assert!(sql(Table::KemPreKeys, statement).is_err());
+            assert!(sql(Table::OneTimePreKeys, statement).is_ok());
+        }
+        let path = std::env::temp_dir().join(format!(
+            "hushwire-store-generic-{}.sqlite",
+            std::process::id()
+        ));
+        let store = SqliteStore::open(&path, SqliteOptions::default()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let insert = store
+                .insert_new(
+                    Table::KemPreKeys,
+                    vec![(vec![0, 0, 0, 1], Zeroizing::new(vec![1]))],
+                )
+                .await;
+            assert!(
+                matches!(&insert, Err(Error::Store(e)) if e.to_string().contains("kem_prekeys")),
+                "{insert:?}"
+            );
+            assert!(store.incarnation(Table::KemPreKeys).await.is_err());
+            assert_eq!(store.last_kem_key().await, Ok(None));
+        });
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
 
     /// A thread that panics while it holds the writer, in the middle of a transaction, leaves
     /// no write behind and does not stop the store: the next write takes the lock again, the

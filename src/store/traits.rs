@@ -9,7 +9,7 @@ use crate::device::list::{DeviceListIn, VerifiedDeviceList};
 use crate::device::record::StoredSessionRecord;
 use crate::group::id::GroupId;
 use crate::group::stored::StoredGroupSession;
-use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyPair};
+use crate::kem::prekey::{KemPreKey, KemPreKeyId, KemPreKeyKind, KemPreKeyPair};
 use crate::prekey::{
     OneTimePreKeyId, OneTimePreKeyPair, SignedPreKey, SignedPreKeyId, SignedPreKeyPair,
 };
@@ -69,7 +69,8 @@ pub trait SessionRecords: Send + Sync {
 /// never issued again. KEM prekeys, last resort and one-time in one id space, follow the
 /// same rules: a one-time KEM prekey is consumed once (its id stays known), and a
 /// last-resort one is added, used by any number of first messages (each base key once), and
-/// later removed.
+/// later removed. A KEM prekey's id stays known once consumed or removed: it is never added
+/// nor issued again.
 pub trait PreKeys: Send + Sync {
     /// The signed prekey with `id`, if we hold it.
     ///
@@ -175,16 +176,18 @@ pub trait PreKeys: Send + Sync {
     /// Adds KEM prekeys (last resort, one-time, or both), all or none.
     ///
     /// # Errors
-    /// [`Error::StoreConflict`] if any id is held or was consumed already (an id is never
-    /// reused, whatever the kind); [`Error::Store`]. Nothing is added then.
+    /// [`Error::StoreConflict`] if any id is held, was consumed or was removed already (an id
+    /// is never reused, whatever the kind); [`Error::Store`]. Nothing is added then.
     fn add_kem_prekeys(
         &self,
         keys: &[KemPreKeyPair],
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Removes the KEM prekey with `id` (a last-resort one after its replacement and a grace
-    /// period for first messages in flight) and forgets the base keys recorded with it; true
-    /// if it was held. First messages that name it then fail with
+    /// period for first messages in flight) and forgets the base keys recorded with it, but
+    /// keeps its id among the removed ones, so that it is never added again (a key added
+    /// again would accept the first messages its forgotten base keys came with, replayed);
+    /// true if it was held. First messages that name it then fail with
     /// [`Error::UnknownKemPreKey`].
     ///
     /// # Errors
@@ -202,14 +205,34 @@ pub trait PreKeys: Send + Sync {
     /// As [`PreKeys::load_kem_prekey`].
     fn kem_prekeys(&self) -> impl Future<Output = Result<Vec<KemPreKey>, Error>> + Send;
 
+    /// The public halves of the last-resort KEM prekeys held, by increasing id: what
+    /// [`super::upkeep_prekeys`] rotates and expires. The stores of this crate read and open
+    /// only the last-resort rows, so that a damaged one-time KEM prekey does not stop the
+    /// rotation; the default filters [`PreKeys::kem_prekeys`].
+    ///
+    /// # Errors
+    /// As [`PreKeys::load_kem_prekey`], for the last-resort rows.
+    fn last_resort_kem_prekeys(
+        &self,
+    ) -> impl Future<Output = Result<Vec<KemPreKey>, Error>> + Send {
+        async move {
+            Ok(self
+                .kem_prekeys()
+                .await?
+                .into_iter()
+                .filter(|key| key.kind() == KemPreKeyKind::LastResort)
+                .collect())
+        }
+    }
+
     /// How many one-time KEM prekeys are left (added and not consumed).
     ///
     /// # Errors
     /// [`Error::Store`].
     fn one_time_kem_prekeys_left(&self) -> impl Future<Output = Result<u64, Error>> + Send;
 
-    /// The highest KEM prekey id ever added and still held or consumed, of either kind: new
-    /// KEM prekeys take the ids after it.
+    /// The highest KEM prekey id ever added, of either kind, whether held, consumed or
+    /// removed: new KEM prekeys take the ids after it.
     ///
     /// # Errors
     /// [`Error::Store`].
@@ -226,15 +249,16 @@ pub trait PreKeys: Send + Sync {
 pub trait AcceptTransaction: SessionRecords + PreKeys {
     /// Writes `record` for `peer` if the record there is still at `expected`, and applies
     /// `uses`, atomically: consumes the one-time prekey (if the message used one), and for
-    /// the KEM prekey (if the set-up was hybrid), by the kind of the key **as stored** (not
-    /// as `uses` says): consumes a one-time KEM prekey, or records the message's base key with
-    /// the last-resort one, refusing a base key recorded already. Returns the record's new
-    /// revision.
+    /// the KEM prekey (if the set-up was hybrid), by the kind of the key **as stored**, which
+    /// must be the kind `uses` names: consumes a one-time KEM prekey, or records the
+    /// message's base key with the last-resort one, refusing a base key recorded already.
+    /// Returns the record's new revision.
     ///
     /// # Errors
     /// [`Error::StoreConflict`] if the record is not at `expected` (checked first), then
     /// [`Error::OneTimePreKeyConsumed`] or [`Error::UnknownOneTimePreKey`] for the one-time
-    /// prekey, then [`Error::KemPreKeyConsumed`], [`Error::UnknownKemPreKey`] or
+    /// prekey, then [`Error::KemPreKeyConsumed`], [`Error::UnknownKemPreKey`],
+    /// [`Error::InvalidSessionState`] (the stored kind is not the one `uses` names) or
     /// [`Error::KemPreKeyReused`] for the KEM prekey; [`Error::Store`]. Nothing is written
     /// then.
     fn store_accepted_session(

@@ -190,12 +190,8 @@ where
 {
     let mut lost: Option<u32> = None;
     for _ in 0..attempts {
-        let held: Vec<KemPreKey> = store
-            .kem_prekeys()
-            .await?
-            .into_iter()
-            .filter(|key| key.kind() == KemPreKeyKind::LastResort)
-            .collect();
+        // Only the last-resort rows are read: a damaged one-time row does not stop this.
+        let held: Vec<KemPreKey> = store.last_resort_kem_prekeys().await?;
         match held.last() {
             Some(newest) if lost.is_some_and(|tried| newest.id().0 >= tried) => {
                 return Ok((newest.clone(), false, held));
