@@ -573,15 +573,18 @@ pub struct PreKeyBundle {
     #[prost(message, optional, tag = "6")]
     pub kem_prekey: ::core::option::Option<KemPreKey>,
 }
-/// Our current sending chain.
+/// Our current sending chain, or, without a chain key, a pending sending step
+/// (SPEC.md 6.7, 9.1): only ratchet_secret and previous_counter, the step taken by
+/// the next encryption.
 #[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 #[prost(skip_debug)]
 pub struct SendingChain {
-    /// Our current ratchet secret key (X25519, 32 bytes).
+    /// Our current ratchet secret key (X25519, 32 bytes); for a pending step, the
+    /// secret drawn for it.
     #[prost(bytes = "vec", tag = "1")]
     pub ratchet_secret: ::prost::alloc::vec::Vec<u8>,
-    /// Chain key CKs (32 bytes).
+    /// Chain key CKs (32 bytes); empty while a sending step is pending.
     #[prost(bytes = "vec", tag = "2")]
     pub chain_key: ::prost::alloc::vec::Vec<u8>,
     /// N: index of the next message to send on this chain.
@@ -591,7 +594,8 @@ pub struct SendingChain {
     #[prost(uint32, tag = "4")]
     pub previous_counter: u32,
     /// Our current ratchet public key, X25519(ratchet_secret, 9) (32 bytes),
-    /// stored so that loading a session does not recompute it.
+    /// stored so that loading a session does not recompute it; empty while a
+    /// sending step is pending.
     #[prost(bytes = "vec", tag = "5")]
     pub ratchet_key: ::prost::alloc::vec::Vec<u8>,
 }

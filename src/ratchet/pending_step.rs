@@ -1,9 +1,10 @@
 //! A sending step drawn but not yet taken (SPEC.md 6.6, 6.7): after a message with a new
 //! ratchet key, our next ratchet secret is drawn at once, but the agreement that starts the
 //! sending chain waits for the next encryption, as Olm's does. A decrypt with a DH ratchet
-//! step then costs one X25519 instead of three (a public key and two agreements), and a
-//! responder's accept one instead of three; a session that answers pays the rest when it
-//! answers. The bytes on the wire, and every random draw, are those of the step taken at once.
+//! step then costs one X25519 agreement instead of two and a public key, and a responder's
+//! accept likewise one agreement and a public key fewer; a session that answers pays them
+//! when it answers. The bytes on the wire, and every random draw, are those of the step taken
+//! at once.
 
 use crate::Error;
 use crate::primitives::x25519::{SharedSecret, X25519PublicKey, X25519Secret};

@@ -466,7 +466,8 @@ impl Session {
     /// (176 bytes, SPEC.md 8.4; 1756 while a hybrid initiator still sends PreKeyMessages,
     /// 18.7) exceeds `Config::max_encoded_len`, and
     /// [`Error::CounterExhausted`] after `u32::MAX` messages on one sending chain. Neither
-    /// changes the session.
+    /// changes the session; nor does [`Error::CryptoProviderFailed`], which only a faulty
+    /// third-party provider can cause while a pending step is taken.
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, Error> {
         self.encrypt_routed(plaintext, None)
     }
