@@ -337,12 +337,23 @@ fn sending_to_proto(sending: &Sending) -> proto::SendingChain {
         },
         Sending::Pending(step) => proto::SendingChain {
             ratchet_secret: step.ratchet_secret().as_bytes().to_vec(),
-            chain_key: Vec::new(),
+            chain_key: empty_field(),
             counter: 0,
             previous_counter: step.previous_counter(),
-            ratchet_key: Vec::new(),
+            ratchet_key: empty_field(),
         },
     }
+}
+
+/// An empty `bytes` field of the encoder's copy of the state, with a real (one-byte)
+/// allocation. The copy is zeroized on drop, and zeroizing a `Vec` that never allocated calls
+/// `memset` with a dangling pointer and length 0, which measured about 100 ns on the
+/// development machine (glibc's AVX-512 `memset` masks its store, and the masked store to an
+/// unmapped page takes a slow path), against 8 ns for a one-byte allocation and its release:
+/// this kept `to_stored` of a state with a pending step (two such fields, each zeroized twice)
+/// 0.3 µs slower than with the step taken.
+fn empty_field() -> Vec<u8> {
+    Vec::with_capacity(1)
 }
 
 /// SPEC.md 9.2 step 9: a sending chain, or, without a chain key, a pending step.

@@ -368,6 +368,22 @@ enum Kind {
 
 const KINDS: usize = 12;
 
+/// Every [`Kind`], in declaration order.
+const ALL_KINDS: [Kind; KINDS] = [
+    Kind::Get,
+    Kind::Scan,
+    Kind::Insert,
+    Kind::InsertMany,
+    Kind::Update,
+    Kind::DeleteAt,
+    Kind::Delete,
+    Kind::Consume,
+    Kind::Exists,
+    Kind::Count,
+    Kind::Incarnation,
+    Kind::LastKey,
+];
+
 /// The statements on the KEM prekey tables, after every table's [`Kind`]s.
 #[derive(Clone, Copy)]
 enum KemKind {
@@ -519,20 +535,7 @@ fn statements(schema: &str) -> Vec<String> {
             // bytea sorts bytewise; the primary key's index answers it.
             Kind::LastKey => format!("SELECT key FROM {t} ORDER BY key DESC LIMIT 1"),
         };
-        for kind in [
-            Kind::Get,
-            Kind::Scan,
-            Kind::Insert,
-            Kind::InsertMany,
-            Kind::Update,
-            Kind::DeleteAt,
-            Kind::Delete,
-            Kind::Consume,
-            Kind::Exists,
-            Kind::Count,
-            Kind::Incarnation,
-            Kind::LastKey,
-        ] {
+        for kind in ALL_KINDS {
             if let Some(entry) = out.get_mut(slot(table, kind)) {
                 *entry = sql(kind);
             }
@@ -1255,23 +1258,8 @@ mod tests {
     #[test]
     fn no_generic_statement_for_the_kem_table() {
         let sql = statements("s");
-        let kinds = [
-            Kind::Get,
-            Kind::Scan,
-            Kind::Insert,
-            Kind::InsertMany,
-            Kind::Update,
-            Kind::DeleteAt,
-            Kind::Delete,
-            Kind::Consume,
-            Kind::Exists,
-            Kind::Count,
-            Kind::Incarnation,
-            Kind::LastKey,
-        ];
-        assert_eq!(kinds.len(), KINDS);
         for table in Table::ALL {
-            for kind in kinds {
+            for kind in ALL_KINDS {
                 let statement = &sql[slot(table, kind)];
                 assert_eq!(
                     statement.is_empty(),
