@@ -86,7 +86,7 @@ fn main() -> Result<(), hushwire::Error> {
     let reply = bob_session.encrypt(b"hi")?.encode();
     assert_eq!(alice_session.decrypt_bytes(&mut rng, &reply)?, b"hi");
 
-    println!("{}: handshake and one message each way", config.provider.name);
+    println!("{}: handshake and one message each way", config.provider.name());
     Ok(())
 }
 EOF
@@ -108,8 +108,13 @@ for provider in rust-crypto aws-lc-rs; do
     target="$work/target-$provider"
     rm -rf "$target"
     TIMEFORMAT='%R %U %S'
-    times=$({ time CARGO_TARGET_DIR="$target" cargo build --release --locked --offline --quiet \
-        --manifest-path "$work/Cargo.toml" "${features[@]}" >/dev/null 2>&1; } 2>&1)
+    log="$work/build-$provider.log"
+    if ! times=$({ time CARGO_TARGET_DIR="$target" cargo build --release --locked --offline --quiet \
+        --manifest-path "$work/Cargo.toml" "${features[@]}" >"$log" 2>&1; } 2>&1); then
+        echo "the $provider build failed:" >&2
+        cat "$log" >&2
+        exit 1
+    fi
     read -r real user sys <<<"$times"
     bin="$target/release/sizecheck"
     out=$("$bin")
