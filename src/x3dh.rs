@@ -143,7 +143,8 @@ pub(crate) fn respond(
     Ok((derive_shared_key(&dh, kem_secret.as_ref()), ratchet_dh))
 }
 
-/// DH1..DH3 [DH4] as the responder computes them (SPEC.md 5.3).
+/// DH1..DH3 [DH4] as the responder computes them (SPEC.md 5.3), for `hazmat`.
+#[cfg(feature = "hazmat")]
 pub(crate) fn responder_dh(
     crypto: &CryptoProvider,
     ours: &IdentityKeyPair,
